@@ -1,0 +1,32 @@
+#pragma once
+
+#include <cstdint>
+
+namespace vigie {
+
+// Source of wall-clock time, replaceable in tests. Thread-safe implementations only.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Milliseconds since the Unix epoch, UTC.
+  [[nodiscard]] virtual int64_t now_ms() const = 0;
+};
+
+// The system clock.
+class SystemClock final : public Clock {
+ public:
+  [[nodiscard]] int64_t now_ms() const override;
+};
+
+// A clock that tests set and advance by hand. Not thread-safe.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(int64_t start_ms) : now_ms_(start_ms) {}
+  [[nodiscard]] int64_t now_ms() const override { return now_ms_; }
+  void advance_ms(int64_t delta_ms) { now_ms_ += delta_ms; }
+
+ private:
+  int64_t now_ms_;
+};
+
+}  // namespace vigie

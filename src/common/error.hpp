@@ -1,0 +1,53 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <tl/expected.hpp>
+
+namespace vigie {
+
+// The closed set of failure kinds. Each maps to one CLI exit code and one HTTP status (see
+// error.cpp); add a code only together with its row in that table.
+enum class ErrorCode {
+  kInternal,          // a bug or an environment failure (disk full, I/O error)
+  kUsage,             // the caller asked for something malformed (bad flag, bad search syntax)
+  kUnlockFailed,      // wrong passphrase or key file
+  kNotFound,          // no such vault, resource, version or patient
+  kGone,              // the resource exists but its current version is deleted
+  kInvalidInput,      // input rejected by validation; nothing was written
+  kConflict,          // the target already exists (a vault in that directory, a duplicate id)
+  kIntegrity,         // stored data failed authentication or structure checks (tampering)
+  kPermissionDenied,  // the principal may not do this
+};
+
+// A failure that is safe to show to a user: the message never holds a secret or a patient value.
+struct Error {
+  ErrorCode code = ErrorCode::kInternal;
+  std::string message;
+};
+
+// What every module boundary returns. tl::expected rather than std::expected: clang (needed for
+// libFuzzer) cannot use libstdc++ 12's <expected>. Switching later is a change to this line.
+template <typename T>
+using Result = tl::expected<T, Error>;
+
+// Builds the error side of a Result: `return fail(ErrorCode::kNotFound, "no such resource");`
+[[nodiscard]] inline tl::unexpected<Error> fail(ErrorCode code, std::string message) {
+  return tl::unexpected<Error>(Error{code, std::move(message)});
+}
+
+// Process exit code for the CLI: 0 ok, 1 internal, 2 usage, 3 unlock failed, 4 not found,
+// 5 invalid input, 6 integrity failure. kGone maps to 4, kConflict to 5, kPermissionDenied to 7.
+[[nodiscard]] int exit_code_for(ErrorCode code);
+
+// HTTP status for the FHIR API (404, 410, 400, 409, 403, 401, 500).
+[[nodiscard]] int http_status_for(ErrorCode code);
+
+// FHIR OperationOutcome.issue.code (a value of the R4 issue-type value set).
+[[nodiscard]] std::string_view fhir_issue_code_for(ErrorCode code);
+
+// Stable lowercase name of a code, for logs and JSON output.
+[[nodiscard]] std::string_view name_of(ErrorCode code);
+
+}  // namespace vigie

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "common/error.hpp"
+
+namespace vigie::fhir {
+
+enum class BundleKind { kTransaction, kBatch, kCollection };
+
+enum class EntryAction {
+  kCreate,  // POST (or a collection entry without id): the vault assigns `id`
+  kUpdate,  // PUT Type/id (or a collection entry with an id): update, or create with that id
+  kDelete,  // DELETE Type/id
+};
+
+struct PlannedEntry {
+  size_t index = 0;  // position in Bundle.entry, for messages
+  EntryAction action = EntryAction::kCreate;
+  std::string type;
+  std::string id;                 // for kCreate: the id assigned by new_id
+  boost::json::object resource;   // validated, references rewritten, id set; empty for kDelete
+  std::optional<Error> error;     // batch only: this entry failed and must be reported, not run
+};
+
+struct BundlePlan {
+  BundleKind kind = BundleKind::kTransaction;
+  std::vector<PlannedEntry> entries;
+};
+
+// Checks and prepares a Bundle for import, without touching storage:
+// - type is transaction, batch or collection (anything else: kInvalidInput);
+// - every entry has a resource (except DELETE) that passes validate_resource, and a request whose
+//   method is POST, PUT or DELETE with a url matching the resource (transaction and batch);
+// - fullUrls are unique; each `urn:uuid:` fullUrl of a created entry maps to "Type/NEWID" where
+//   NEWID comes from `new_id()`; every `reference` string anywhere in any entry that names such a
+//   urn:uuid is rewritten, and one that names a urn:uuid that no entry defines is an error.
+// For transaction and collection the first error fails the whole plan (kInvalidInput, message
+// naming the entry index and type). For batch, entry-level errors are stored in
+// PlannedEntry::error and the plan succeeds.
+[[nodiscard]] Result<BundlePlan> plan_bundle(const boost::json::object& bundle,
+                                             const std::function<std::string()>& new_id);
+
+}  // namespace vigie::fhir

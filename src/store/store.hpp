@@ -1,0 +1,157 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+
+// store/ knows rows, not resources or keys. No SQL above this interface. Implementations:
+// store/sqlite/ (embedded default) and, later, store/postgres/. Both must pass tests/store/.
+//
+// Failures: ErrorCode::kIntegrity when the file is not a database or is corrupt
+// (SQLITE_CORRUPT, SQLITE_NOTADB), kNotFound when opening a file that does not exist,
+// kConflict when creating one that does, kInternal for I/O and other engine errors. Messages name
+// the operation, never a row's content.
+
+namespace vigie::store {
+
+// An opaque search token (vault/ makes them with crypto::BlindIndexer; store/ only compares).
+inline constexpr size_t kTokenBytes = 16;
+using Token = std::array<uint8_t, kTokenBytes>;
+
+// One stored version of one resource. `sealed` is the AEAD ciphertext made by vault/; every other
+// field is clear system metadata.
+struct ResourceVersionRow {
+  std::string type;
+  std::string id;
+  int64_t version = 0;
+  int64_t last_updated_ms = 0;
+  std::string compartment;
+  bool deleted = false;
+  std::vector<uint8_t> sealed;
+};
+
+// Search tokens of one resource's current version, grouped by search parameter so a query can
+// ask "family has token A AND identifier has token B".
+struct SearchToken {
+  std::string param;
+  Token token{};
+};
+
+// A conjunction of disjunctions: a resource matches when, for every group, it holds at least one
+// of the group's tokens under the group's parameter.
+struct TokenGroup {
+  std::string param;
+  std::vector<Token> any_of;
+};
+
+enum class OpenMode {
+  kCreate,        // the file must not exist; it is created with the current schema
+  kOpenExisting,  // the file must exist; forward migrations run if its schema is older
+};
+
+// The data file: resource versions, search tokens, small metadata. Not thread-safe: one
+// DataStore per thread (SQLite's WAL lets several connections read while one writes).
+class DataStore {
+ public:
+  virtual ~DataStore() = default;
+
+  // Write transactions. begin() fails if one is already open. Every mutating call below must run
+  // inside one; reads may run inside or outside.
+  [[nodiscard]] virtual Result<void> begin() = 0;
+  [[nodiscard]] virtual Result<void> commit() = 0;
+  // Rolls back the open transaction, if any. Never fails from the caller's point of view.
+  virtual void rollback() = 0;
+
+  // Appends a version and replaces the search tokens of (type, id) with `tokens` (pass none for
+  // a deleted version). kConflict if that (type, id, version) exists.
+  [[nodiscard]] virtual Result<void> append_version(const ResourceVersionRow& row,
+                                                    std::span<const SearchToken> tokens) = 0;
+
+  // The highest version of (type, id), deleted or not; nullopt when there is none.
+  [[nodiscard]] virtual Result<std::optional<ResourceVersionRow>> latest_version(
+      const std::string& type, const std::string& id) = 0;
+  // One version; nullopt when absent.
+  [[nodiscard]] virtual Result<std::optional<ResourceVersionRow>> read_version(
+      const std::string& type, const std::string& id, int64_t version) = 0;
+  // All versions of (type, id), newest first; empty when there is none.
+  [[nodiscard]] virtual Result<std::vector<ResourceVersionRow>> history(
+      const std::string& type, const std::string& id) = 0;
+
+  // Ids of current, non-deleted resources of `type` that satisfy every group, in ascending id
+  // order. With no groups: every current, non-deleted resource of `type`.
+  [[nodiscard]] virtual Result<std::vector<std::string>> find_ids(
+      const std::string& type, std::span<const TokenGroup> groups) = 0;
+
+  // Number of current, non-deleted resources per type.
+  [[nodiscard]] virtual Result<std::map<std::string, int64_t>> count_by_type() = 0;
+
+  // Distinct compartments that hold at least one row.
+  [[nodiscard]] virtual Result<std::vector<std::string>> compartments() = 0;
+  // Removes every version and token of every resource in `compartment`, in the open transaction.
+  // Returns the number of versions removed. Freed pages are overwritten (secure_delete).
+  [[nodiscard]] virtual Result<int64_t> remove_compartment(const std::string& compartment) = 0;
+
+  // Small key/value metadata of the data file (e.g. how much of the erasure ledger was replayed).
+  [[nodiscard]] virtual Result<std::optional<std::string>> get_meta(const std::string& key) = 0;
+  [[nodiscard]] virtual Result<void> set_meta(const std::string& key, const std::string& value) = 0;
+};
+
+// How a master key is wrapped for one way of unlocking the vault.
+enum class UnlockerKind { kPassphrase, kKeyFile };
+
+struct UnlockerRecord {
+  int64_t id = 0;  // assigned by the keyring on insert
+  UnlockerKind kind = UnlockerKind::kPassphrase;
+  uint64_t argon2_ops_limit = 0;  // passphrase only
+  uint64_t argon2_mem_limit = 0;  // passphrase only
+  std::vector<uint8_t> salt;      // passphrase only
+  std::vector<uint8_t> wrapped_master_key;
+  int64_t created_ms = 0;
+};
+
+struct ErasureLedgerEntry {
+  std::vector<uint8_t> compartment_hash;
+  int64_t erased_ms = 0;
+};
+
+// The keyring file, kept apart from the data file so that data backups never carry keys. Uses a
+// rollback journal (not WAL) so that opening it and failing to unlock leaves every byte of the
+// vault directory unchanged. Every mutating call is its own durable transaction. Not thread-safe.
+class KeyringStore {
+ public:
+  virtual ~KeyringStore() = default;
+
+  [[nodiscard]] virtual Result<std::vector<UnlockerRecord>> unlockers() = 0;
+  // Returns the assigned id.
+  [[nodiscard]] virtual Result<int64_t> add_unlocker(const UnlockerRecord& record) = 0;
+
+  // Named system keys wrapped by the master key (audit signing key, vault identity key, ...).
+  [[nodiscard]] virtual Result<std::optional<std::vector<uint8_t>>> system_key(
+      const std::string& name) = 0;
+  [[nodiscard]] virtual Result<void> put_system_key(const std::string& name,
+                                                    std::span<const uint8_t> wrapped) = 0;
+
+  // Wrapped data key of a compartment; nullopt when it has none (never created, or shredded).
+  [[nodiscard]] virtual Result<std::optional<std::vector<uint8_t>>> data_key(
+      const std::string& compartment) = 0;
+  // Stores several new wrapped data keys in one transaction. kConflict if one exists already.
+  [[nodiscard]] virtual Result<void> put_data_keys(
+      std::span<const std::pair<std::string, std::vector<uint8_t>>> wrapped_keys) = 0;
+
+  // Crypto-shredding: in one transaction, deletes the compartment's data key (its bytes
+  // overwritten on disk: secure_delete) and appends `entry` to the erasure ledger.
+  // Returns false (and appends nothing) when the compartment has no key.
+  [[nodiscard]] virtual Result<bool> shred_data_key(const std::string& compartment,
+                                                    const ErasureLedgerEntry& entry) = 0;
+  // The whole ledger, oldest first.
+  [[nodiscard]] virtual Result<std::vector<ErasureLedgerEntry>> erasure_ledger() = 0;
+};
+
+}  // namespace vigie::store
