@@ -18,8 +18,8 @@ struct Argon2Params {
   std::array<uint8_t, 16> salt{};
 };
 
-// Parameters for a new unlocker: libsodium's "moderate" limits (3 passes, 256 MiB) and a
-// random salt.
+// Parameters for a new unlocker: Argon2id with 3 passes and 64 MiB of memory, and a random
+// salt.
 [[nodiscard]] Argon2Params new_argon2_params();
 
 // Derives a 32-byte key-encryption key from a passphrase. Fails with kInternal when the

@@ -1,0 +1,92 @@
+#include "crypto/aead.hpp"
+
+#include <sodium.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace vigie::crypto {
+
+static_assert(kKeyBytes == crypto_aead_xchacha20poly1305_ietf_KEYBYTES);
+static_assert(kNonceBytes == crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+static_assert(kTagBytes == crypto_aead_xchacha20poly1305_ietf_ABYTES);
+
+namespace {
+
+// Checks the preconditions every AEAD call shares; a violation is a programming error.
+void require_usable_key(const SecretBytes& key) {
+  if (!initialize()) {
+    std::fputs("vigie: libsodium could not be initialised\n", stderr);
+    std::abort();
+  }
+  if (key.size() != kKeyBytes) {
+    std::fputs("vigie: AEAD key must be 32 bytes (programming error)\n", stderr);
+    std::abort();
+  }
+}
+
+// Authenticates `sealed` and, only if it is authentic, decrypts it into `out`, which holds
+// sealed.size() - kSealOverhead bytes (null when that is zero). The caller checked the length.
+bool open_into(const SecretBytes& key, std::span<const uint8_t> sealed,
+               std::span<const uint8_t> associated_data, uint8_t* out) {
+  const uint8_t* nonce = sealed.data();
+  const uint8_t* ciphertext = sealed.data() + kNonceBytes;
+  return crypto_aead_xchacha20poly1305_ietf_decrypt(
+             out, nullptr, nullptr, ciphertext, sealed.size() - kNonceBytes, associated_data.data(),
+             associated_data.size(), nonce, key.data()) == 0;
+}
+
+tl::unexpected<Error> authentication_failure() {
+  return fail(ErrorCode::kIntegrity, "sealed data failed authentication");
+}
+
+}  // namespace
+
+std::vector<uint8_t> seal(const SecretBytes& key, std::span<const uint8_t> plaintext,
+                          std::span<const uint8_t> associated_data) {
+  require_usable_key(key);
+  std::vector<uint8_t> sealed(plaintext.size() + kSealOverhead);
+  randombytes_buf(sealed.data(), kNonceBytes);
+  crypto_aead_xchacha20poly1305_ietf_encrypt(
+      sealed.data() + kNonceBytes, nullptr, plaintext.data(), plaintext.size(),
+      associated_data.data(), associated_data.size(), nullptr, sealed.data(), key.data());
+  return sealed;
+}
+
+Result<std::vector<uint8_t>> open(const SecretBytes& key, std::span<const uint8_t> sealed,
+                                  std::span<const uint8_t> associated_data) {
+  require_usable_key(key);
+  if (sealed.size() < kSealOverhead) {
+    return authentication_failure();
+  }
+  std::vector<uint8_t> plaintext(sealed.size() - kSealOverhead);
+  if (!open_into(key, sealed, associated_data, plaintext.empty() ? nullptr : plaintext.data())) {
+    return authentication_failure();
+  }
+  return plaintext;
+}
+
+Result<SecretBytes> open_secret(const SecretBytes& key, std::span<const uint8_t> sealed,
+                                std::span<const uint8_t> associated_data) {
+  require_usable_key(key);
+  if (sealed.size() < kSealOverhead) {
+    return authentication_failure();
+  }
+  SecretBytes plaintext(sealed.size() - kSealOverhead);
+  if (!open_into(key, sealed, associated_data, plaintext.data())) {
+    return authentication_failure();
+  }
+  return plaintext;
+}
+
+std::vector<uint8_t> wrap_key(const SecretBytes& kek, const SecretBytes& key,
+                              std::span<const uint8_t> purpose) {
+  return seal(kek, key.view(), purpose);
+}
+
+Result<SecretBytes> unwrap_key(const SecretBytes& kek, std::span<const uint8_t> wrapped,
+                               std::span<const uint8_t> purpose) {
+  return open_secret(kek, wrapped, purpose);
+}
+
+}  // namespace vigie::crypto

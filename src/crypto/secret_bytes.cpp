@@ -1,0 +1,122 @@
+#include "crypto/secret_bytes.hpp"
+
+#include <sodium.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace vigie::crypto {
+
+Result<void> initialize() {
+  // A function-local static is initialised exactly once, even under concurrent first calls;
+  // sodium_init() returns 0 the first time, 1 afterwards and -1 on failure.
+  static const int status = sodium_init();
+  if (status < 0) {
+    return fail(ErrorCode::kInternal, "libsodium could not be initialised (no random source)");
+  }
+  return {};
+}
+
+namespace {
+
+// Functions that cannot report a failure stop the process rather than run without libsodium.
+void require_initialized() {
+  if (!initialize()) {
+    std::fputs("vigie: libsodium could not be initialised\n", stderr);
+    std::abort();
+  }
+}
+
+}  // namespace
+
+SecretBytes::SecretBytes(size_t size) {
+  if (size == 0) {
+    return;
+  }
+  require_initialized();
+  data_ = static_cast<uint8_t*>(sodium_malloc(size));
+  if (data_ == nullptr) {
+    std::fputs("vigie: cannot allocate locked memory for a secret\n", stderr);
+    std::abort();
+  }
+  sodium_memzero(data_, size);
+  size_ = size;
+}
+
+SecretBytes::~SecretBytes() { release(); }
+
+SecretBytes::SecretBytes(SecretBytes&& other) noexcept : data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
+  if (this != &other) {
+    release();
+    data_ = other.data_;
+    size_ = other.size_;
+    other.data_ = nullptr;
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+SecretBytes SecretBytes::random(size_t size) {
+  SecretBytes secret(size);
+  if (size > 0) {
+    randombytes_buf(secret.data_, size);
+  }
+  return secret;
+}
+
+SecretBytes SecretBytes::copy_of(std::span<const uint8_t> bytes) {
+  SecretBytes secret(bytes.size());
+  if (!bytes.empty()) {
+    std::memcpy(secret.data_, bytes.data(), bytes.size());
+  }
+  return secret;
+}
+
+void SecretBytes::release() {
+  // sodium_free() zeroes the bytes before unmapping them, and accepts a null pointer.
+  sodium_free(data_);
+  data_ = nullptr;
+  size_ = 0;
+}
+
+bool constant_time_equal(std::span<const uint8_t> a, std::span<const uint8_t> b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  if (a.empty()) {
+    return true;
+  }
+  require_initialized();
+  return sodium_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+void wipe(std::span<uint8_t> bytes) {
+  if (!bytes.empty()) {
+    sodium_memzero(bytes.data(), bytes.size());
+  }
+}
+
+void random_fill(std::span<uint8_t> out) {
+  if (out.empty()) {
+    return;
+  }
+  require_initialized();
+  randombytes_buf(out.data(), out.size());
+}
+
+bool disable_core_dumps() {
+  const rlimit no_core{.rlim_cur = 0, .rlim_max = 0};
+  const bool limit_set = setrlimit(RLIMIT_CORE, &no_core) == 0;
+  const bool undumpable = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;
+  return limit_set && undumpable;
+}
+
+}  // namespace vigie::crypto

@@ -1,0 +1,71 @@
+#include "crypto/blind_index.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "crypto/kdf.hpp"
+
+namespace vigie::crypto {
+namespace {
+
+std::string hex(std::span<const uint8_t> data) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t byte : data) {
+    out.push_back(kDigits[byte >> 4]);
+    out.push_back(kDigits[byte & 0x0F]);
+  }
+  return out;
+}
+
+SecretBytes counting_key() {
+  std::vector<uint8_t> bytes(32);
+  for (size_t index = 0; index < bytes.size(); ++index) {
+    bytes[index] = static_cast<uint8_t>(index);
+  }
+  return SecretBytes::copy_of(bytes);
+}
+
+TEST(BlindIndexTest, MatchesKnownAnswer) {
+  // BLAKE2b, 16-byte output, key = bytes 0..31, input = u32le(14) "Patient.family" u32le(6)
+  // "dupont"; computed with Python's hashlib.
+  const BlindIndexer indexer(counting_key());
+  EXPECT_EQ(hex(indexer.token("Patient.family", "dupont")), "f82489820f8bb8aaa7cc11951c41bbe2");
+}
+
+TEST(BlindIndexTest, Deterministic) {
+  const BlindIndexer indexer(SecretBytes::random(32));
+  EXPECT_EQ(indexer.token("Patient.family", "dupont"), indexer.token("Patient.family", "dupont"));
+}
+
+TEST(BlindIndexTest, DiffersPerValueAndPerDomain) {
+  const BlindIndexer indexer(SecretBytes::random(32));
+  const BlindToken base = indexer.token("Patient.family", "dupont");
+  EXPECT_NE(base, indexer.token("Patient.family", "dupond"));
+  EXPECT_NE(base, indexer.token("Patient.given", "dupont"));
+  EXPECT_NE(indexer.token("Patient.family", ""), indexer.token("Patient.given", ""));
+}
+
+TEST(BlindIndexTest, DiffersPerKey) {
+  SecretBytes master = SecretBytes::random(32);
+  const BlindIndexer first(derive_subkey(master, 1, "blindidx"));
+  const BlindIndexer second(derive_subkey(master, 2, "blindidx"));
+  EXPECT_NE(first.token("Patient.family", "dupont"), second.token("Patient.family", "dupont"));
+}
+
+TEST(BlindIndexTest, LengthPrefixesSeparateDomainFromValue) {
+  const BlindIndexer indexer(SecretBytes::random(32));
+  EXPECT_NE(indexer.token("ab", "c"), indexer.token("a", "bc"));
+  EXPECT_NE(indexer.token("abc", ""), indexer.token("", "abc"));
+  EXPECT_NE(indexer.token("a", ""), indexer.token("", "a"));
+}
+
+TEST(BlindIndexDeathTest, KeyMustBe32Bytes) {
+  EXPECT_DEATH(BlindIndexer(SecretBytes::random(16)), "blind index key must be 32 bytes");
+}
+
+}  // namespace
+}  // namespace vigie::crypto
