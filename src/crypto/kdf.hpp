@@ -22,14 +22,15 @@ struct Argon2Params {
 // salt.
 [[nodiscard]] Argon2Params new_argon2_params();
 
-// Derives a 32-byte key-encryption key from a passphrase. Fails with kInternal when the
-// parameters are outside libsodium's bounds or memory cannot be allocated; with kIntegrity when
-// the stored parameters are absurd (a tampered keyring): ops_limit > 64 or memory > 4 GiB.
+// Derives a 32-byte key-encryption key from a passphrase. Fails with kIntegrity when the stored
+// parameters are outside libsodium's bounds or absurd (a tampered keyring): ops_limit > 64 or
+// memory > 4 GiB; with kInternal when memory cannot be allocated.
 [[nodiscard]] Result<SecretBytes> derive_key_from_passphrase(std::span<const uint8_t> passphrase,
                                                              const Argon2Params& params);
 
 // Derives a 32-byte key-encryption key from the contents of a key file (at least 32 bytes of
-// randomness; shorter input fails with kInvalidInput). Keyed BLAKE2b, no stretching needed.
+// randomness; shorter input fails with kInvalidInput): BLAKE2b-256 of a domain string and the
+// contents. No stretching: the file is random, not a memorised secret.
 [[nodiscard]] Result<SecretBytes> derive_key_from_key_file(std::span<const uint8_t> contents);
 
 // Derives independent 32-byte subkeys from the master key (crypto_kdf). `context` is exactly

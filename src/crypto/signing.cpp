@@ -64,16 +64,16 @@ bool verify_signature(std::span<const uint8_t> public_key, std::span<const uint8
                                      public_key.data()) == 0;
 }
 
-std::vector<uint8_t> seal_to_recipient(std::span<const uint8_t> recipient_public_key,
-                                       std::span<const uint8_t> plaintext) {
+Result<std::vector<uint8_t>> seal_to_recipient(std::span<const uint8_t> recipient_public_key,
+                                               std::span<const uint8_t> plaintext) {
   require_initialized();
   if (recipient_public_key.size() != kBoxPublicKeyBytes) {
-    die("recipient public key must be 32 bytes (programming error)");
+    return fail(ErrorCode::kInvalidInput, "a recipient public key is 32 bytes");
   }
   std::vector<uint8_t> sealed(plaintext.size() + crypto_box_SEALBYTES);
   if (crypto_box_seal(sealed.data(), plaintext.data(), plaintext.size(),
                       recipient_public_key.data()) != 0) {
-    die("recipient public key is a low-order point (caller must validate it)");
+    return fail(ErrorCode::kInvalidInput, "the recipient public key is not usable");
   }
   return sealed;
 }

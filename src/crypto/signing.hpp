@@ -38,9 +38,11 @@ struct BoxKeyPair {
                                     std::span<const uint8_t> message,
                                     std::span<const uint8_t> signature);
 
-// Anonymous sealed box to a recipient's X25519 public key (crypto_box_seal).
-[[nodiscard]] std::vector<uint8_t> seal_to_recipient(std::span<const uint8_t> recipient_public_key,
-                                                     std::span<const uint8_t> plaintext);
+// Anonymous sealed box to a recipient's X25519 public key (crypto_box_seal). kInvalidInput when
+// the key is not 32 bytes or is a point libsodium refuses (low order): recipient keys come from
+// outside, so a bad one is an input error, not a crash.
+[[nodiscard]] Result<std::vector<uint8_t>> seal_to_recipient(
+    std::span<const uint8_t> recipient_public_key, std::span<const uint8_t> plaintext);
 // Opens a sealed box; kIntegrity if it was not sealed to this key pair or was modified.
 [[nodiscard]] Result<std::vector<uint8_t>> open_from_sender(const BoxKeyPair& recipient,
                                                             std::span<const uint8_t> sealed);

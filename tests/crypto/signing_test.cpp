@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
 namespace vigie::crypto {
 namespace {
 
@@ -63,7 +65,7 @@ TEST(SealedBoxTest, RoundTrip) {
   const BoxKeyPair recipient = generate_box_key_pair();
   EXPECT_EQ(recipient.secret_key.size(), kBoxSecretKeyBytes);
   const std::vector<uint8_t> plaintext = bytes("export package manifest");
-  const std::vector<uint8_t> sealed = seal_to_recipient(recipient.public_key, plaintext);
+  const std::vector<uint8_t> sealed = seal_to_recipient(recipient.public_key, plaintext).value();
   EXPECT_EQ(sealed.size(), plaintext.size() + kSealedBoxOverhead);
 
   Result<std::vector<uint8_t>> opened = open_from_sender(recipient, sealed);
@@ -71,9 +73,18 @@ TEST(SealedBoxTest, RoundTrip) {
   EXPECT_EQ(*opened, plaintext);
 }
 
+TEST(SealedBoxTest, UnusableRecipientKeysAreInputErrors) {
+  const std::array<uint8_t, kBoxPublicKeyBytes> low_order{};  // the all-zero point
+  auto refused = seal_to_recipient(low_order, bytes("package"));
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidInput);
+  const std::array<uint8_t, 31> short_key{};
+  EXPECT_EQ(seal_to_recipient(short_key, bytes("package")).error().code, ErrorCode::kInvalidInput);
+}
+
 TEST(SealedBoxTest, EmptyPlaintextRoundTrip) {
   const BoxKeyPair recipient = generate_box_key_pair();
-  const std::vector<uint8_t> sealed = seal_to_recipient(recipient.public_key, {});
+  const std::vector<uint8_t> sealed = seal_to_recipient(recipient.public_key, {}).value();
   ASSERT_EQ(sealed.size(), kSealedBoxOverhead);
   Result<std::vector<uint8_t>> opened = open_from_sender(recipient, sealed);
   ASSERT_TRUE(opened.has_value());
@@ -82,7 +93,8 @@ TEST(SealedBoxTest, EmptyPlaintextRoundTrip) {
 
 TEST(SealedBoxTest, EveryFlippedBitIsDetected) {
   const BoxKeyPair recipient = generate_box_key_pair();
-  const std::vector<uint8_t> sealed = seal_to_recipient(recipient.public_key, bytes("package"));
+  const std::vector<uint8_t> sealed =
+      seal_to_recipient(recipient.public_key, bytes("package")).value();
   for (size_t bit = 0; bit < sealed.size() * 8; ++bit) {
     std::vector<uint8_t> tampered = sealed;
     tampered[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
@@ -95,7 +107,8 @@ TEST(SealedBoxTest, EveryFlippedBitIsDetected) {
 TEST(SealedBoxTest, OtherRecipientAndTruncationFail) {
   const BoxKeyPair recipient = generate_box_key_pair();
   const BoxKeyPair other = generate_box_key_pair();
-  const std::vector<uint8_t> sealed = seal_to_recipient(recipient.public_key, bytes("package"));
+  const std::vector<uint8_t> sealed =
+      seal_to_recipient(recipient.public_key, bytes("package")).value();
 
   Result<std::vector<uint8_t>> wrong_recipient = open_from_sender(other, sealed);
   ASSERT_FALSE(wrong_recipient.has_value());
