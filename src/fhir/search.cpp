@@ -1,0 +1,417 @@
+#include "fhir/search.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "fhir/date_time.hpp"
+#include "fhir/name_prefixes.hpp"
+#include "fhir/normalize.hpp"
+#include "fhir/patient_reference.hpp"
+#include "fhir/resource_profile.hpp"
+#include "fhir/resource_types.hpp"
+
+namespace vigie::fhir {
+
+namespace {
+
+constexpr size_t kMaxCount = 1000;
+constexpr size_t kMaxOffsetDigits = 9;
+constexpr size_t kMaxShownNameLength = 40;
+
+// How the values of one search parameter are read.
+enum class ParamKind {
+  kIdentifier,  // token: "system|value", "value" or "system|"
+  kCode,        // token: "system|code" or "code"
+  kPlainCode,   // a bare code (gender, status)
+  kString,      // folded, matched as a prefix
+  kReference,   // a Patient, as "ID", "Patient/ID" or an absolute URL
+  kBirthDate,   // YYYY, YYYY-MM or YYYY-MM-DD, eq only
+};
+
+// The parameter name when it is safe and short enough to repeat in a message.
+std::string shown_name(std::string_view name) {
+  bool printable = !name.empty() && name.size() <= kMaxShownNameLength &&
+                   std::all_of(name.begin(), name.end(), [](char c) {
+                     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                            (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+                   });
+  return printable ? std::string(name) : std::string("(unnamed)");
+}
+
+std::optional<ParamKind> kind_of(std::string_view type, const ResourceProfile* profile,
+                                 std::string_view name) {
+  if (name == "identifier") {
+    return ParamKind::kIdentifier;
+  }
+  if (has_person_name(type) && (name == "family" || name == "given" || name == "name")) {
+    return ParamKind::kString;
+  }
+  if (type == "Patient" && name == "birthdate") {
+    return ParamKind::kBirthDate;
+  }
+  if (type == "Patient" && name == "gender") {
+    return ParamKind::kPlainCode;
+  }
+  if (profile == nullptr) {
+    return std::nullopt;
+  }
+  if (name == "patient" || (name == "subject" && profile->patient_link == "subject")) {
+    return ParamKind::kReference;
+  }
+  if (name == "code" && !profile->code_element.empty()) {
+    return ParamKind::kCode;
+  }
+  if (name == "status" && profile->has_status) {
+    return ParamKind::kPlainCode;
+  }
+  return std::nullopt;
+}
+
+// Position of the first `separator` not escaped by a backslash, or npos.
+size_t find_unescaped(std::string_view text, char separator) {
+  for (size_t position = 0; position < text.size(); ++position) {
+    if (text[position] == '\\') {
+      ++position;
+    } else if (text[position] == separator) {
+      return position;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// Removes the FHIR search escapes \, \| \$ and \\.
+std::string unescape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t position = 0; position < text.size(); ++position) {
+    char c = text[position];
+    if (c == '\\' && position + 1 < text.size()) {
+      char next = text[position + 1];
+      if (next == ',' || next == '|' || next == '$' || next == '\\') {
+        out.push_back(next);
+        ++position;
+        continue;
+      }
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+// Splits a value list at unescaped commas; the pieces keep their escapes.
+std::vector<std::string_view> split_list(std::string_view value) {
+  std::vector<std::string_view> pieces;
+  while (true) {
+    size_t comma = find_unescaped(value, ',');
+    pieces.push_back(value.substr(0, comma));
+    if (comma == std::string_view::npos) {
+      return pieces;
+    }
+    value.remove_prefix(comma + 1);
+  }
+}
+
+Result<std::string> parse_token(std::string_view param, std::string_view piece, bool system_only) {
+  size_t bar = find_unescaped(piece, '|');
+  if (bar == std::string_view::npos) {
+    return unescape(piece);
+  }
+  std::string system = unescape(piece.substr(0, bar));
+  std::string code = unescape(piece.substr(bar + 1));
+  if (system.empty()) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("{}: a value without a system (|value) is not supported", param));
+  }
+  if (code.empty() && !system_only) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("{}: a system without a code is not supported", param));
+  }
+  return system + "|" + code;
+}
+
+Result<std::string> parse_plain_code(std::string_view param, std::string_view piece) {
+  if (find_unescaped(piece, '|') != std::string_view::npos) {
+    return fail(ErrorCode::kUsage, fmt::format("{} takes a code without a system", param));
+  }
+  return unescape(piece);
+}
+
+Result<std::string> parse_string(std::string_view param, std::string_view piece) {
+  std::string folded = fold_for_search(unescape(piece));
+  if (folded.empty()) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("{} search needs at least one letter or digit", param));
+  }
+  return cut_to_prefix_limit(folded);
+}
+
+Result<std::string> parse_reference(std::string_view param, std::string_view piece) {
+  std::string text = unescape(piece);
+  if (is_valid_id(text)) {
+    return "Patient/" + text;
+  }
+  if (std::optional<std::string> id = patient_id_from_reference(text)) {
+    return "Patient/" + *id;
+  }
+  return fail(ErrorCode::kUsage,
+              fmt::format("{} must be a Patient id or a Patient/ID reference", param));
+}
+
+bool starts_with_prefix(std::string_view piece) {
+  return piece.size() >= 2 && piece[0] >= 'a' && piece[0] <= 'z' && piece[1] >= 'a' &&
+         piece[1] <= 'z';
+}
+
+Result<std::string> parse_birth_date(std::string_view piece) {
+  if (starts_with_prefix(piece)) {
+    if (!piece.starts_with("eq")) {
+      return fail(ErrorCode::kUsage, "birthdate supports only the eq prefix");
+    }
+    piece.remove_prefix(2);
+  }
+  std::optional<DateInterval> interval = read_date_interval(piece);
+  if (!interval || interval->has_time) {
+    return fail(ErrorCode::kUsage, "birthdate must be YYYY, YYYY-MM or YYYY-MM-DD");
+  }
+  return std::string(piece);
+}
+
+Result<std::string> parse_token_value(ParamKind kind, std::string_view param,
+                                      std::string_view piece) {
+  switch (kind) {
+    case ParamKind::kIdentifier:
+      return parse_token(param, piece, true);
+    case ParamKind::kCode:
+      return parse_token(param, piece, false);
+    case ParamKind::kPlainCode:
+      return parse_plain_code(param, piece);
+    case ParamKind::kString:
+      return parse_string(param, piece);
+    case ParamKind::kReference:
+      return parse_reference(param, piece);
+    case ParamKind::kBirthDate:
+      return parse_birth_date(piece);
+  }
+  return fail(ErrorCode::kInternal, "unhandled search parameter kind");
+}
+
+Result<DateCondition> parse_date(std::string_view value) {
+  if (find_unescaped(value, ',') != std::string_view::npos) {
+    return fail(ErrorCode::kUsage,
+                "date takes one value per parameter; repeat the parameter to combine");
+  }
+  DateCondition condition;
+  if (starts_with_prefix(value)) {
+    static constexpr std::pair<std::string_view, DateComparator> kPrefixes[] = {
+        {"eq", DateComparator::kEq}, {"ne", DateComparator::kNe}, {"gt", DateComparator::kGt},
+        {"lt", DateComparator::kLt}, {"ge", DateComparator::kGe}, {"le", DateComparator::kLe},
+    };
+    const auto* found =
+        std::find_if(std::begin(kPrefixes), std::end(kPrefixes),
+                     [&](const auto& entry) { return value.starts_with(entry.first); });
+    if (found == std::end(kPrefixes)) {
+      return fail(ErrorCode::kUsage, "date prefix is not supported (use eq, ne, gt, lt, ge or le)");
+    }
+    condition.comparator = found->second;
+    value.remove_prefix(2);
+  }
+  std::optional<DateInterval> interval = read_date_interval(value);
+  if (!interval) {
+    return fail(ErrorCode::kUsage, "date must be a FHIR date, dateTime or instant");
+  }
+  condition.begin_ms = interval->begin_ms;
+  condition.end_ms = interval->end_ms;
+  return condition;
+}
+
+// A non-negative decimal number of at most `max_digits` digits.
+std::optional<size_t> parse_unsigned(std::string_view text, size_t max_digits) {
+  if (text.empty() || text.size() > max_digits) {
+    return std::nullopt;
+  }
+  size_t number = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    number = number * 10 + static_cast<size_t>(c - '0');
+  }
+  return number;
+}
+
+// Reads the parameters that apply to any type (_id, _count, _offset) into `query`.
+Result<void> parse_control(std::string_view name, std::string_view value, SearchQuery& query,
+                           std::vector<std::string_view>& seen) {
+  if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
+    return fail(ErrorCode::kUsage, fmt::format("{} may appear only once", name));
+  }
+  seen.push_back(name);
+  if (name == "_id") {
+    for (std::string_view piece : split_list(value)) {
+      std::string id = unescape(piece);
+      if (!is_valid_id(id)) {
+        return fail(ErrorCode::kUsage, "_id values must be resource ids");
+      }
+      query.ids.push_back(std::move(id));
+    }
+    return {};
+  }
+  if (name == "_count") {
+    std::optional<size_t> count = parse_unsigned(value, 4);
+    if (!count || *count > kMaxCount) {
+      return fail(ErrorCode::kUsage, "_count must be an integer from 0 to 1000");
+    }
+    query.count = *count;
+    return {};
+  }
+  std::optional<size_t> offset = parse_unsigned(value, kMaxOffsetDigits);
+  if (!offset) {
+    return fail(ErrorCode::kUsage, "_offset must be an integer from 0 to 999999999");
+  }
+  query.offset = *offset;
+  return {};
+}
+
+bool interval_matches(int64_t target_begin, int64_t target_end, const DateCondition& condition) {
+  bool contained = target_begin >= condition.begin_ms && target_end <= condition.end_ms;
+  switch (condition.comparator) {
+    case DateComparator::kEq:
+      return contained;
+    case DateComparator::kNe:
+      return !contained;
+    case DateComparator::kGt:
+      return target_end > condition.end_ms;
+    case DateComparator::kLt:
+      return target_begin < condition.begin_ms;
+    case DateComparator::kGe:
+      return target_end > condition.end_ms || contained;
+    case DateComparator::kLe:
+      return target_begin < condition.begin_ms || contained;
+  }
+  return false;
+}
+
+std::optional<DateInterval> read_string_date(const boost::json::value* value) {
+  if (value == nullptr || !value->is_string()) {
+    return std::nullopt;
+  }
+  return read_date_interval(value->get_string());
+}
+
+// The interval a date element of a resource covers; a Period open at one end extends to
+// the beginning or the end of time.
+std::optional<std::pair<int64_t, int64_t>> element_interval(const boost::json::object& resource,
+                                                            const DateElement& element) {
+  const boost::json::value* value = resource.if_contains(element.name);
+  if (value == nullptr) {
+    return std::nullopt;
+  }
+  if (element.kind == DateElementKind::kDateTime) {
+    std::optional<DateInterval> interval = read_string_date(value);
+    if (!interval) {
+      return std::nullopt;
+    }
+    return std::pair(interval->begin_ms, interval->end_ms);
+  }
+  const boost::json::object* period = value->if_object();
+  if (period == nullptr) {
+    return std::nullopt;
+  }
+  const boost::json::value* start = period->if_contains("start");
+  const boost::json::value* end = period->if_contains("end");
+  std::optional<DateInterval> start_interval = read_string_date(start);
+  std::optional<DateInterval> end_interval = read_string_date(end);
+  if ((start == nullptr && end == nullptr) || (start != nullptr && !start_interval) ||
+      (end != nullptr && !end_interval)) {
+    return std::nullopt;
+  }
+  return std::pair(start_interval ? start_interval->begin_ms : std::numeric_limits<int64_t>::min(),
+                   end_interval ? end_interval->end_ms : std::numeric_limits<int64_t>::max());
+}
+
+}  // namespace
+
+Result<SearchQuery> parse_search(std::string_view type,
+                                 const std::vector<std::pair<std::string, std::string>>& params) {
+  if (!is_known_resource_type(type)) {
+    return fail(ErrorCode::kUsage, "unknown resource type");
+  }
+  const ResourceProfile* profile = find_profile(type);
+  SearchQuery query;
+  query.type = std::string(type);
+  std::vector<std::string_view> seen_controls;
+  for (const auto& [name, value] : params) {
+    if (name.find(':') != std::string::npos) {
+      return fail(ErrorCode::kUsage, "modifiers are not supported yet");
+    }
+    if (value.empty()) {
+      return fail(ErrorCode::kUsage,
+                  fmt::format("search parameter {} has an empty value", shown_name(name)));
+    }
+    if (name == "_id" || name == "_count" || name == "_offset") {
+      if (Result<void> parsed = parse_control(name, value, query, seen_controls); !parsed) {
+        return tl::unexpected(std::move(parsed.error()));
+      }
+      continue;
+    }
+    if (name == "date" && profile != nullptr && has_date(*profile)) {
+      Result<DateCondition> condition = parse_date(value);
+      if (!condition) {
+        return tl::unexpected(std::move(condition.error()));
+      }
+      query.date_conditions.push_back(*condition);
+      continue;
+    }
+    std::optional<ParamKind> kind = kind_of(type, profile, name);
+    if (!kind) {
+      return fail(ErrorCode::kUsage, fmt::format("search parameter {} is not supported for {}",
+                                                 shown_name(name), type));
+    }
+    TokenCondition condition{name, {}};
+    for (std::string_view piece : split_list(value)) {
+      if (piece.empty()) {
+        return fail(ErrorCode::kUsage,
+                    fmt::format("search parameter {} has an empty value in its list", name));
+      }
+      Result<std::string> token = parse_token_value(*kind, name, piece);
+      if (!token) {
+        return tl::unexpected(std::move(token.error()));
+      }
+      condition.any_of.push_back(std::move(*token));
+    }
+    query.token_conditions.push_back(std::move(condition));
+  }
+  return query;
+}
+
+bool matches_date_conditions(const boost::json::object& resource,
+                             const std::vector<DateCondition>& conditions) {
+  if (conditions.empty()) {
+    return true;
+  }
+  const boost::json::value* type = resource.if_contains("resourceType");
+  const ResourceProfile* profile =
+      type != nullptr && type->is_string() ? find_profile(type->get_string()) : nullptr;
+  if (profile == nullptr) {
+    return false;
+  }
+  std::vector<std::pair<int64_t, int64_t>> intervals;
+  for (const DateElement& element : profile->date_elements) {
+    if (element.name.empty()) {
+      continue;
+    }
+    if (std::optional<std::pair<int64_t, int64_t>> interval = element_interval(resource, element)) {
+      intervals.push_back(*interval);
+    }
+  }
+  return std::all_of(conditions.begin(), conditions.end(), [&](const DateCondition& condition) {
+    return std::any_of(intervals.begin(), intervals.end(), [&](const auto& interval) {
+      return interval_matches(interval.first, interval.second, condition);
+    });
+  });
+}
+
+}  // namespace vigie::fhir
