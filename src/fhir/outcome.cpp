@@ -1,0 +1,101 @@
+#include "fhir/outcome.hpp"
+
+#include <string>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace vigie::fhir {
+
+namespace {
+
+std::string_view string_or_empty(const boost::json::object& object, std::string_view key) {
+  const boost::json::value* value = object.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string_view(value->get_string())
+                                                : std::string_view();
+}
+
+std::string full_url_of(const boost::json::object& resource) {
+  return fmt::format("{}/{}", string_or_empty(resource, "resourceType"),
+                     string_or_empty(resource, "id"));
+}
+
+boost::json::object history_entry(const boost::json::object& version) {
+  std::string_view type = string_or_empty(version, "resourceType");
+  std::string_view version_id;
+  std::string_view last_updated;
+  if (const boost::json::value* meta = version.if_contains("meta"); meta && meta->is_object()) {
+    version_id = string_or_empty(meta->get_object(), "versionId");
+    last_updated = string_or_empty(meta->get_object(), "lastUpdated");
+  }
+  bool first_version = version_id == "1";
+  boost::json::object request;
+  request["method"] = first_version ? "POST" : "PUT";
+  request["url"] = first_version ? std::string(type) : full_url_of(version);
+  boost::json::object response;
+  response["status"] = first_version ? "201 Created" : "200 OK";
+  if (!version_id.empty()) {
+    response["etag"] = fmt::format("W/\"{}\"", version_id);
+  }
+  if (!last_updated.empty()) {
+    response["lastModified"] = last_updated;
+  }
+  boost::json::object entry;
+  entry["fullUrl"] = full_url_of(version);
+  entry["resource"] = version;
+  entry["request"] = std::move(request);
+  entry["response"] = std::move(response);
+  return entry;
+}
+
+}  // namespace
+
+boost::json::object make_operation_outcome(const Error& error) {
+  boost::json::object issue;
+  issue["severity"] = "error";
+  issue["code"] = fhir_issue_code_for(error.code);
+  issue["diagnostics"] = error.message;
+  boost::json::object outcome;
+  outcome["resourceType"] = "OperationOutcome";
+  outcome["issue"] = boost::json::array{std::move(issue)};
+  return outcome;
+}
+
+boost::json::object make_searchset(size_t total,
+                                   const std::vector<boost::json::object>& resources) {
+  boost::json::object bundle;
+  bundle["resourceType"] = "Bundle";
+  bundle["type"] = "searchset";
+  bundle["total"] = total;
+  if (!resources.empty()) {
+    boost::json::array entries;
+    entries.reserve(resources.size());
+    for (const boost::json::object& resource : resources) {
+      boost::json::object entry;
+      entry["fullUrl"] = full_url_of(resource);
+      entry["resource"] = resource;
+      entry["search"] = boost::json::object{{"mode", "match"}};
+      entries.emplace_back(std::move(entry));
+    }
+    bundle["entry"] = std::move(entries);
+  }
+  return bundle;
+}
+
+boost::json::object make_history_bundle(const std::vector<boost::json::object>& versions) {
+  boost::json::object bundle;
+  bundle["resourceType"] = "Bundle";
+  bundle["type"] = "history";
+  bundle["total"] = versions.size();
+  if (!versions.empty()) {
+    boost::json::array entries;
+    entries.reserve(versions.size());
+    for (const boost::json::object& version : versions) {
+      entries.emplace_back(history_entry(version));
+    }
+    bundle["entry"] = std::move(entries);
+  }
+  return bundle;
+}
+
+}  // namespace vigie::fhir

@@ -1,0 +1,27 @@
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "common/error.hpp"
+
+namespace vigie::fhir {
+
+// An OperationOutcome with one issue: severity "error", code fhir_issue_code_for(error.code),
+// diagnostics error.message (already safe to show: it never holds patient data).
+[[nodiscard]] boost::json::object make_operation_outcome(const Error& error);
+
+// A searchset Bundle: `total` matches in all, `resources` the page returned, each entry with
+// fullUrl "Type/id" and search.mode "match". No entry list when `resources` is empty.
+[[nodiscard]] boost::json::object make_searchset(size_t total,
+                                                 const std::vector<boost::json::object>& resources);
+
+// A history Bundle of the versions of one or more resources, newest first as given. Each entry
+// has fullUrl "Type/id", the resource, request (POST Type for version "1", PUT Type/id after) and
+// response (status, etag W/"versionId", lastModified meta.lastUpdated when present).
+[[nodiscard]] boost::json::object make_history_bundle(
+    const std::vector<boost::json::object>& versions);
+
+}  // namespace vigie::fhir
