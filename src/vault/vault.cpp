@@ -1,0 +1,787 @@
+#include "vault/vault.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <set>
+#include <system_error>
+#include <utility>
+
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+
+#include "crypto/aead.hpp"
+#include "crypto/kdf.hpp"
+#include "crypto/signing.hpp"
+#include "fhir/json.hpp"
+#include "fhir/search_index.hpp"
+#include "fhir/validate.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace vigie::vault {
+
+namespace {
+
+namespace json = boost::json;
+
+// Bumped when the sealed record layout or its associated data change.
+constexpr uint8_t kRecordFormatVersion = 1;
+constexpr std::string_view kMasterKeyPurpose = "vigie/master-key/v1";
+constexpr std::string_view kDataKeyPurposePrefix = "vigie/data-key/v1/";
+constexpr std::string_view kSystemKeyPurposePrefix = "vigie/system-key/v1/";
+constexpr std::string_view kLedgerReplayedMeta = "erasure_ledger_replayed";
+// Unwrapped data keys kept in locked memory; beyond this the cache starts afresh.
+constexpr size_t kMaxCachedDataKeys = 4096;
+
+std::span<const uint8_t> as_bytes(std::string_view text) {
+  return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+}
+
+std::vector<uint8_t> purpose_bytes(std::string_view prefix, std::string_view name) {
+  std::vector<uint8_t> purpose(prefix.begin(), prefix.end());
+  purpose.insert(purpose.end(), name.begin(), name.end());
+  return purpose;
+}
+
+void append_u64(std::vector<uint8_t>& out, uint64_t value) {
+  for (int byte_index = 0; byte_index < 8; ++byte_index) {
+    out.push_back(static_cast<uint8_t>(value >> (8 * byte_index)));
+  }
+}
+
+void append_length_prefixed(std::vector<uint8_t>& out, std::string_view text) {
+  append_u64(out, text.size());
+  out.insert(out.end(), text.begin(), text.end());
+}
+
+// Binds a ciphertext to its place: moving, swapping or relabelling a record breaks it.
+std::vector<uint8_t> associated_data(const store::ResourceVersionRow& row) {
+  std::vector<uint8_t> ad;
+  ad.reserve(64 + row.type.size() + row.id.size() + row.compartment.size());
+  append_length_prefixed(ad, "vigie-resource");
+  ad.push_back(kRecordFormatVersion);
+  append_length_prefixed(ad, row.type);
+  append_length_prefixed(ad, row.id);
+  append_u64(ad, static_cast<uint64_t>(row.version));
+  append_length_prefixed(ad, row.compartment);
+  ad.push_back(row.deleted ? 1 : 0);
+  append_u64(ad, static_cast<uint64_t>(row.last_updated_ms));
+  return ad;
+}
+
+std::string to_hex(std::span<const uint8_t> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string text;
+  text.reserve(bytes.size() * 2);
+  for (uint8_t byte : bytes) {
+    text.push_back(kDigits[byte >> 4]);
+    text.push_back(kDigits[byte & 0x0f]);
+  }
+  return text;
+}
+
+std::string describe(std::string_view type, std::string_view id) {
+  return fmt::format("{}/{}", type, id);
+}
+
+Error prefixed(const Error& error, std::string_view prefix) {
+  return Error{error.code, fmt::format("{}: {}", prefix, error.message)};
+}
+
+Result<crypto::SecretBytes> derive_kek(const UnlockSecret& secret,
+                                       const store::UnlockerRecord& record) {
+  if (secret.kind == store::UnlockerKind::kKeyFile) {
+    return crypto::derive_key_from_key_file(secret.bytes.view());
+  }
+  crypto::Argon2Params params;
+  params.ops_limit = record.argon2_ops_limit;
+  params.mem_limit_bytes = record.argon2_mem_limit;
+  if (record.salt.size() != params.salt.size()) {
+    return fail(ErrorCode::kIntegrity, "keyring holds a malformed unlocker");
+  }
+  std::copy(record.salt.begin(), record.salt.end(), params.salt.begin());
+  return crypto::derive_key_from_passphrase(secret.bytes.view(), params);
+}
+
+Result<store::UnlockerRecord> make_unlocker(const UnlockSecret& secret,
+                                            const crypto::SecretBytes& master_key,
+                                            int64_t now_ms) {
+  store::UnlockerRecord record;
+  record.kind = secret.kind;
+  record.created_ms = now_ms;
+  Result<crypto::SecretBytes> kek;
+  if (secret.kind == store::UnlockerKind::kPassphrase) {
+    crypto::Argon2Params params = crypto::new_argon2_params();
+    record.argon2_ops_limit = params.ops_limit;
+    record.argon2_mem_limit = params.mem_limit_bytes;
+    record.salt.assign(params.salt.begin(), params.salt.end());
+    kek = crypto::derive_key_from_passphrase(secret.bytes.view(), params);
+  } else {
+    kek = crypto::derive_key_from_key_file(secret.bytes.view());
+  }
+  if (!kek) {
+    return tl::unexpected(kek.error());
+  }
+  record.wrapped_master_key = crypto::wrap_key(*kek, master_key, as_bytes(kMasterKeyPurpose));
+  return record;
+}
+
+}  // namespace
+
+std::filesystem::path data_file_path(const std::filesystem::path& vault_dir) {
+  return vault_dir / "vault.db";
+}
+
+std::filesystem::path keyring_file_path(const std::filesystem::path& vault_dir) {
+  return vault_dir / "keyring.db";
+}
+
+Result<void> Vault::create(const std::filesystem::path& dir, const UnlockSecret& secret,
+                           const std::vector<const UnlockSecret*>& extra_unlockers,
+                           const Clock& clock) {
+  if (auto ready = crypto::initialize(); !ready) {
+    return ready;
+  }
+  std::error_code error;
+  if (std::filesystem::exists(keyring_file_path(dir), error) ||
+      std::filesystem::exists(data_file_path(dir), error)) {
+    return fail(ErrorCode::kConflict, "this directory already holds a vault");
+  }
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return fail(ErrorCode::kInternal, "cannot create the vault directory: " + error.message());
+  }
+  std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, error);
+
+  auto built = [&]() -> Result<void> {
+    auto keyring = store::sqlite::open_keyring_store(keyring_file_path(dir), store::OpenMode::kCreate);
+    if (!keyring) {
+      return tl::unexpected(keyring.error());
+    }
+    crypto::SecretBytes master_key = crypto::SecretBytes::random(crypto::kKeyBytes);
+    std::vector<const UnlockSecret*> secrets{&secret};
+    secrets.insert(secrets.end(), extra_unlockers.begin(), extra_unlockers.end());
+    for (const UnlockSecret* unlock_secret : secrets) {
+      auto record = make_unlocker(*unlock_secret, master_key, clock.now_ms());
+      if (!record) {
+        return tl::unexpected(record.error());
+      }
+      if (auto added = (*keyring)->add_unlocker(*record); !added) {
+        return tl::unexpected(added.error());
+      }
+    }
+    // Keys that later capabilities use, made now so every vault has them from the start.
+    crypto::SigningKeyPair audit_key = crypto::generate_signing_key_pair();
+    crypto::BoxKeyPair identity_key = crypto::generate_box_key_pair();
+    const std::pair<std::string_view, const crypto::SecretBytes*> system_keys[] = {
+        {"audit-signing", &audit_key.secret_key}, {"vault-identity", &identity_key.secret_key}};
+    for (const auto& [name, key] : system_keys) {
+      auto wrapped =
+          crypto::wrap_key(master_key, *key, purpose_bytes(kSystemKeyPurposePrefix, name));
+      if (auto put = (*keyring)->put_system_key(std::string(name), wrapped); !put) {
+        return put;
+      }
+    }
+    auto data = store::sqlite::open_data_store(data_file_path(dir), store::OpenMode::kCreate);
+    if (!data) {
+      return tl::unexpected(data.error());
+    }
+    if (auto begun = (*data)->begin(); !begun) {
+      return begun;
+    }
+    if (auto marked = (*data)->set_meta(std::string(kLedgerReplayedMeta), "0"); !marked) {
+      (*data)->rollback();
+      return marked;
+    }
+    return (*data)->commit();
+  }();
+  if (!built) {
+    // Leave no half-made vault behind.
+    for (const auto& path : {keyring_file_path(dir), data_file_path(dir)}) {
+      for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+        std::filesystem::remove(path.string() + suffix, error);
+      }
+    }
+  }
+  return built;
+}
+
+Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
+                                           const UnlockSecret& secret, const Clock& clock) {
+  if (auto ready = crypto::initialize(); !ready) {
+    return tl::unexpected(ready.error());
+  }
+  std::error_code error;
+  if (!std::filesystem::exists(keyring_file_path(dir), error) ||
+      !std::filesystem::exists(data_file_path(dir), error)) {
+    return fail(ErrorCode::kNotFound, "no vault in this directory (run `vigie init` first)");
+  }
+  auto keyring =
+      store::sqlite::open_keyring_store(keyring_file_path(dir), store::OpenMode::kOpenExisting);
+  if (!keyring) {
+    return tl::unexpected(keyring.error());
+  }
+  auto unlockers = (*keyring)->unlockers();
+  if (!unlockers) {
+    return tl::unexpected(unlockers.error());
+  }
+  std::optional<crypto::SecretBytes> master_key;
+  for (const store::UnlockerRecord& record : *unlockers) {
+    if (record.kind != secret.kind) {
+      continue;
+    }
+    auto kek = derive_kek(secret, record);
+    if (!kek) {
+      return tl::unexpected(kek.error());
+    }
+    auto unwrapped =
+        crypto::unwrap_key(*kek, record.wrapped_master_key, as_bytes(kMasterKeyPurpose));
+    if (unwrapped) {
+      master_key = std::move(*unwrapped);
+      break;
+    }
+  }
+  if (!master_key) {
+    return fail(ErrorCode::kUnlockFailed,
+                secret.kind == store::UnlockerKind::kPassphrase
+                    ? "the passphrase does not unlock this vault"
+                    : "the key file does not unlock this vault");
+  }
+  // Only now is the data file opened: a failed unlock never creates its WAL.
+  auto data = store::sqlite::open_data_store(data_file_path(dir), store::OpenMode::kOpenExisting);
+  if (!data) {
+    return tl::unexpected(data.error());
+  }
+  std::unique_ptr<Vault> vault(
+      new Vault(std::move(*keyring), std::move(*data), std::move(*master_key), clock));
+  if (auto loaded = vault->load_erasure_ledger(); !loaded) {
+    return tl::unexpected(loaded.error());
+  }
+  if (auto replayed = vault->replay_erasure_ledger(); !replayed) {
+    return tl::unexpected(replayed.error());
+  }
+  return vault;
+}
+
+Vault::Vault(std::unique_ptr<store::KeyringStore> keyring, std::unique_ptr<store::DataStore> data,
+             crypto::SecretBytes master_key, const Clock& clock)
+    : keyring_(std::move(keyring)),
+      data_(std::move(data)),
+      master_key_(std::move(master_key)),
+      blind_indexer_(crypto::derive_subkey(master_key_, 1, "blindidx")),
+      ledger_key_(crypto::derive_subkey(master_key_, 1, "ledger__")),
+      clock_(clock) {}
+
+Vault::~Vault() = default;
+
+std::string Vault::new_id() {
+  std::array<uint8_t, 16> bytes{};
+  crypto::random_fill(bytes);
+  bytes[6] = static_cast<uint8_t>((bytes[6] & 0x0f) | 0x40);  // version 4
+  bytes[8] = static_cast<uint8_t>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  std::string hex = to_hex(bytes);
+  return fmt::format("{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4),
+                     hex.substr(16, 4), hex.substr(20));
+}
+
+std::vector<uint8_t> Vault::erasure_hash(std::string_view patient_id) const {
+  std::string subject = fmt::format("Patient/{}", patient_id);
+  auto hash = crypto::blake2b_256_keyed(ledger_key_, as_bytes(subject));
+  return {hash.begin(), hash.end()};
+}
+
+Result<void> Vault::load_erasure_ledger() {
+  auto ledger = keyring_->erasure_ledger();
+  if (!ledger) {
+    return tl::unexpected(ledger.error());
+  }
+  erased_hashes_.clear();
+  for (const store::ErasureLedgerEntry& entry : *ledger) {
+    erased_hashes_.insert(to_hex(entry.compartment_hash));
+  }
+  return {};
+}
+
+Result<void> Vault::replay_erasure_ledger() {
+  auto replayed = data_->get_meta(std::string(kLedgerReplayedMeta));
+  if (!replayed) {
+    return tl::unexpected(replayed.error());
+  }
+  const std::string ledger_size = std::to_string(erased_hashes_.size());
+  if (replayed->has_value() && **replayed == ledger_size) {
+    return {};
+  }
+  auto compartments = data_->compartments();
+  if (!compartments) {
+    return tl::unexpected(compartments.error());
+  }
+  return in_transaction<void>([&]() -> Result<void> {
+    for (const std::string& compartment : *compartments) {
+      if (compartment != kSharedCompartment &&
+          erased_hashes_.contains(to_hex(erasure_hash(compartment)))) {
+        if (auto removed = data_->remove_compartment(compartment); !removed) {
+          return tl::unexpected(removed.error());
+        }
+      }
+    }
+    return data_->set_meta(std::string(kLedgerReplayedMeta), ledger_size);
+  });
+}
+
+template <typename T, typename Action>
+Result<T> Vault::in_transaction(Action&& action) {
+  if (auto begun = data_->begin(); !begun) {
+    return tl::unexpected(begun.error());
+  }
+  Result<T> result = action();
+  if (!result) {
+    data_->rollback();
+    return result;
+  }
+  if (auto committed = data_->commit(); !committed) {
+    data_->rollback();
+    return tl::unexpected(committed.error());
+  }
+  return result;
+}
+
+std::string Vault::compartment_of(const json::object& resource) const {
+  std::optional<std::string> patient_id = fhir::patient_compartment_of(resource);
+  return patient_id ? *patient_id : std::string(kSharedCompartment);
+}
+
+Result<void> Vault::ensure_data_keys(const std::vector<std::string>& compartments) {
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> new_keys;
+  std::set<std::string> seen;
+  for (const std::string& compartment : compartments) {
+    if (!seen.insert(compartment).second || data_keys_.contains(compartment)) {
+      continue;
+    }
+    auto wrapped = keyring_->data_key(compartment);
+    if (!wrapped) {
+      return tl::unexpected(wrapped.error());
+    }
+    if (wrapped->has_value()) {
+      continue;
+    }
+    if (compartment != kSharedCompartment &&
+        erased_hashes_.contains(to_hex(erasure_hash(compartment)))) {
+      return fail(ErrorCode::kConflict,
+                  "a resource refers to an erased patient; an erased patient cannot come back");
+    }
+    crypto::SecretBytes key = crypto::SecretBytes::random(crypto::kKeyBytes);
+    new_keys.emplace_back(compartment,
+                          crypto::wrap_key(master_key_, key,
+                                           purpose_bytes(kDataKeyPurposePrefix, compartment)));
+    if (data_keys_.size() >= kMaxCachedDataKeys) {
+      data_keys_.clear();
+    }
+    data_keys_.emplace(compartment, std::move(key));
+  }
+  if (new_keys.empty()) {
+    return {};
+  }
+  // The keyring commits first: a crash before the data commit leaves an unused key, never data
+  // without its key.
+  auto stored = keyring_->put_data_keys(new_keys);
+  if (!stored) {
+    for (const auto& new_key : new_keys) {
+      data_keys_.erase(new_key.first);
+    }
+  }
+  return stored;
+}
+
+Result<const crypto::SecretBytes*> Vault::data_key(const std::string& compartment) {
+  if (auto cached = data_keys_.find(compartment); cached != data_keys_.end()) {
+    return &cached->second;
+  }
+  auto wrapped = keyring_->data_key(compartment);
+  if (!wrapped) {
+    return tl::unexpected(wrapped.error());
+  }
+  if (!wrapped->has_value()) {
+    if (compartment != kSharedCompartment &&
+        erased_hashes_.contains(to_hex(erasure_hash(compartment)))) {
+      return fail(ErrorCode::kNotFound, "this patient's data was erased");
+    }
+    return fail(ErrorCode::kIntegrity, "a stored record has no data key in the keyring");
+  }
+  auto key = crypto::unwrap_key(master_key_, **wrapped,
+                                purpose_bytes(kDataKeyPurposePrefix, compartment));
+  if (!key) {
+    return fail(ErrorCode::kIntegrity, "a data key in the keyring failed authentication");
+  }
+  if (data_keys_.size() >= kMaxCachedDataKeys) {
+    data_keys_.clear();
+  }
+  return &data_keys_.emplace(compartment, std::move(*key)).first->second;
+}
+
+Result<StoredResource> Vault::write_version(std::string_view type, std::string_view id,
+                                            json::object resource, bool deleted,
+                                            std::optional<store::ResourceVersionRow> previous) {
+  store::ResourceVersionRow row;
+  row.type = std::string(type);
+  row.id = std::string(id);
+  row.version = previous ? previous->version + 1 : 1;
+  row.last_updated_ms = clock_.now_ms();
+  row.deleted = deleted;
+  std::vector<store::SearchToken> tokens;
+  if (deleted) {
+    row.compartment = previous->compartment;
+    resource.clear();
+  } else {
+    resource["id"] = row.id;
+    json::value& meta_value = resource["meta"];
+    if (!meta_value.is_object()) {
+      meta_value = json::object();
+    }
+    json::object& meta = meta_value.as_object();
+    meta["versionId"] = std::to_string(row.version);
+    meta["lastUpdated"] = fhir::format_instant(row.last_updated_ms);
+    row.compartment = compartment_of(resource);
+    for (const fhir::IndexEntry& entry : fhir::index_entries(resource)) {
+      tokens.push_back(store::SearchToken{
+          entry.param,
+          blind_indexer_.token(fmt::format("{}.{}", row.type, entry.param), entry.value)});
+    }
+  }
+  auto key = data_key(row.compartment);
+  if (!key) {
+    return tl::unexpected(key.error());
+  }
+  const std::string plaintext = json::serialize(resource);
+  std::vector<uint8_t> sealed = crypto::seal(**key, as_bytes(plaintext), associated_data(row));
+  row.sealed.reserve(sealed.size() + 1);
+  row.sealed.push_back(kRecordFormatVersion);
+  row.sealed.insert(row.sealed.end(), sealed.begin(), sealed.end());
+  if (auto appended = data_->append_version(row, tokens); !appended) {
+    return tl::unexpected(appended.error());
+  }
+  return StoredResource{row.type, row.id, row.version, row.last_updated_ms, row.deleted,
+                        std::move(resource)};
+}
+
+Result<StoredResource> Vault::decrypt(const store::ResourceVersionRow& row) {
+  if (row.sealed.empty() || row.sealed.front() != kRecordFormatVersion) {
+    return fail(ErrorCode::kIntegrity,
+                fmt::format("stored record {} has an unknown format", describe(row.type, row.id)));
+  }
+  auto key = data_key(row.compartment);
+  if (!key) {
+    return tl::unexpected(key.error());
+  }
+  auto plaintext = crypto::open(**key, std::span(row.sealed).subspan(1), associated_data(row));
+  if (!plaintext) {
+    return fail(ErrorCode::kIntegrity,
+                fmt::format("stored record {} version {} failed authentication (modified or moved)",
+                            describe(row.type, row.id), row.version));
+  }
+  std::string_view text(reinterpret_cast<const char*>(plaintext->data()), plaintext->size());
+  auto resource = fhir::parse_json_object(text);
+  crypto::wipe(*plaintext);
+  if (!resource) {
+    return fail(ErrorCode::kIntegrity, fmt::format("stored record {} is not a JSON object",
+                                                   describe(row.type, row.id)));
+  }
+  return StoredResource{row.type, row.id, row.version, row.last_updated_ms, row.deleted,
+                        std::move(*resource)};
+}
+
+Result<StoredResource> Vault::create(json::object resource) {
+  resource["id"] = new_id();
+  if (auto valid = fhir::validate_resource(resource); !valid) {
+    return tl::unexpected(valid.error());
+  }
+  fhir::BundlePlan plan;
+  plan.kind = fhir::BundleKind::kTransaction;
+  fhir::PlannedEntry& entry = plan.entries.emplace_back();
+  entry.action = fhir::EntryAction::kCreate;
+  entry.type = std::string(resource.at("resourceType").as_string());
+  entry.id = std::string(resource.at("id").as_string());
+  entry.resource = std::move(resource);
+  auto outcome = apply_bundle(plan);
+  if (!outcome) {
+    return tl::unexpected(outcome.error());
+  }
+  return read_version(outcome->entries.front().type, outcome->entries.front().id, 1);
+}
+
+Result<StoredResource> Vault::update(std::string_view type, std::string_view id,
+                                     json::object resource) {
+  if (auto id_field = resource.if_contains("id");
+      id_field != nullptr && (!id_field->is_string() || id_field->as_string() != id)) {
+    return fail(ErrorCode::kInvalidInput, "the resource's id does not match the id to update");
+  }
+  if (auto type_field = resource.if_contains("resourceType");
+      type_field == nullptr || !type_field->is_string() || type_field->as_string() != type) {
+    return fail(ErrorCode::kInvalidInput, "the resource's type does not match the type to update");
+  }
+  resource["id"] = std::string(id);
+  if (auto valid = fhir::validate_resource(resource); !valid) {
+    return tl::unexpected(valid.error());
+  }
+  fhir::BundlePlan plan;
+  fhir::PlannedEntry& entry = plan.entries.emplace_back();
+  entry.action = fhir::EntryAction::kUpdate;
+  entry.type = std::string(type);
+  entry.id = std::string(id);
+  entry.resource = std::move(resource);
+  auto outcome = apply_bundle(plan);
+  if (!outcome) {
+    return tl::unexpected(outcome.error());
+  }
+  return read_version(type, id, outcome->entries.front().version);
+}
+
+Result<StoredResource> Vault::remove(std::string_view type, std::string_view id) {
+  fhir::BundlePlan plan;
+  fhir::PlannedEntry& entry = plan.entries.emplace_back();
+  entry.action = fhir::EntryAction::kDelete;
+  entry.type = std::string(type);
+  entry.id = std::string(id);
+  auto outcome = apply_bundle(plan);
+  if (!outcome) {
+    return tl::unexpected(outcome.error());
+  }
+  return read_version(type, id, outcome->entries.front().version);
+}
+
+Result<EntryOutcome> Vault::write_entry(const fhir::PlannedEntry& entry) {
+  EntryOutcome outcome{entry.index, entry.type, entry.id, 0, entry.action, false, std::nullopt};
+  std::optional<store::ResourceVersionRow> previous;
+  if (entry.action != fhir::EntryAction::kCreate) {
+    auto latest = data_->latest_version(entry.type, entry.id);
+    if (!latest) {
+      return tl::unexpected(latest.error());
+    }
+    previous = std::move(*latest);
+  }
+  if (entry.action == fhir::EntryAction::kDelete) {
+    if (!previous) {
+      return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe(entry.type, entry.id)));
+    }
+    outcome.version = previous->version;
+    if (previous->deleted) {
+      return outcome;
+    }
+  } else if (entry.action == fhir::EntryAction::kCreate) {
+    outcome.created = true;
+  } else {
+    outcome.created = !previous.has_value() || previous->deleted;
+  }
+  auto written = write_version(entry.type, entry.id, entry.resource,
+                               entry.action == fhir::EntryAction::kDelete, std::move(previous));
+  if (!written) {
+    return tl::unexpected(written.error());
+  }
+  outcome.version = written->version;
+  return outcome;
+}
+
+Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan) {
+  // Data keys for every compartment the plan writes to, committed before the data transaction.
+  std::vector<std::string> compartments;
+  for (const fhir::PlannedEntry& entry : plan.entries) {
+    if (!entry.error && entry.action != fhir::EntryAction::kDelete) {
+      compartments.push_back(compartment_of(entry.resource));
+    }
+  }
+  if (auto ensured = ensure_data_keys(compartments); !ensured) {
+    return tl::unexpected(ensured.error());
+  }
+  BundleOutcome bundle_outcome;
+  bundle_outcome.kind = plan.kind;
+  auto entry_error = [](const fhir::PlannedEntry& entry, const Error& error) {
+    return prefixed(error, fmt::format("entry {} ({})", entry.index, entry.type));
+  };
+  if (plan.kind != fhir::BundleKind::kBatch) {
+    auto applied = in_transaction<void>([&]() -> Result<void> {
+      for (const fhir::PlannedEntry& entry : plan.entries) {
+        auto outcome = write_entry(entry);
+        if (!outcome) {
+          return tl::unexpected(plan.entries.size() == 1 ? outcome.error()
+                                                         : entry_error(entry, outcome.error()));
+        }
+        bundle_outcome.entries.push_back(std::move(*outcome));
+      }
+      return {};
+    });
+    if (!applied) {
+      return tl::unexpected(applied.error());
+    }
+    return bundle_outcome;
+  }
+  for (const fhir::PlannedEntry& entry : plan.entries) {
+    if (entry.error) {
+      bundle_outcome.entries.push_back(EntryOutcome{entry.index, entry.type, entry.id, 0,
+                                                    entry.action, false, entry.error});
+      continue;
+    }
+    auto outcome = in_transaction<EntryOutcome>([&] { return write_entry(entry); });
+    if (!outcome) {
+      if (outcome.error().code == ErrorCode::kInternal ||
+          outcome.error().code == ErrorCode::kIntegrity) {
+        return tl::unexpected(entry_error(entry, outcome.error()));
+      }
+      bundle_outcome.entries.push_back(EntryOutcome{entry.index, entry.type, entry.id, 0,
+                                                    entry.action, false, outcome.error()});
+      continue;
+    }
+    bundle_outcome.entries.push_back(std::move(*outcome));
+  }
+  return bundle_outcome;
+}
+
+Result<StoredResource> Vault::read(std::string_view type, std::string_view id) {
+  auto latest = data_->latest_version(std::string(type), std::string(id));
+  if (!latest) {
+    return tl::unexpected(latest.error());
+  }
+  if (!latest->has_value()) {
+    return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe(type, id)));
+  }
+  auto stored = decrypt(**latest);
+  if (stored && stored->deleted) {
+    return fail(ErrorCode::kGone, fmt::format("{} was deleted", describe(type, id)));
+  }
+  return stored;
+}
+
+Result<StoredResource> Vault::read_version(std::string_view type, std::string_view id,
+                                           int64_t version) {
+  auto row = data_->read_version(std::string(type), std::string(id), version);
+  if (!row) {
+    return tl::unexpected(row.error());
+  }
+  if (!row->has_value()) {
+    return fail(ErrorCode::kNotFound,
+                fmt::format("{} has no version {}", describe(type, id), version));
+  }
+  return decrypt(**row);
+}
+
+Result<std::vector<StoredResource>> Vault::history(std::string_view type, std::string_view id) {
+  auto rows = data_->history(std::string(type), std::string(id));
+  if (!rows) {
+    return tl::unexpected(rows.error());
+  }
+  if (rows->empty()) {
+    return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe(type, id)));
+  }
+  std::vector<StoredResource> versions;
+  versions.reserve(rows->size());
+  for (const store::ResourceVersionRow& row : *rows) {
+    auto stored = decrypt(row);
+    if (!stored) {
+      return tl::unexpected(stored.error());
+    }
+    versions.push_back(std::move(*stored));
+  }
+  return versions;
+}
+
+Result<std::vector<std::string>> Vault::candidate_ids(const fhir::SearchQuery& query) {
+  std::vector<store::TokenGroup> groups;
+  groups.reserve(query.token_conditions.size());
+  for (const fhir::TokenCondition& condition : query.token_conditions) {
+    store::TokenGroup& group = groups.emplace_back();
+    group.param = condition.param;
+    const std::string domain = fmt::format("{}.{}", query.type, condition.param);
+    for (const std::string& value : condition.any_of) {
+      group.any_of.push_back(blind_indexer_.token(domain, value));
+    }
+  }
+  auto ids = data_->find_ids(query.type, groups);
+  if (!ids || query.ids.empty()) {
+    return ids;
+  }
+  std::erase_if(*ids, [&](const std::string& id) {
+    return std::find(query.ids.begin(), query.ids.end(), id) == query.ids.end();
+  });
+  return ids;
+}
+
+Result<std::vector<StoredResource>> Vault::decrypt_each(const std::string& type,
+                                                        std::span<const std::string> ids) {
+  std::vector<StoredResource> resources;
+  resources.reserve(ids.size());
+  for (const std::string& id : ids) {
+    auto stored = read(type, id);
+    if (!stored) {
+      return tl::unexpected(stored.error());
+    }
+    resources.push_back(std::move(*stored));
+  }
+  return resources;
+}
+
+Result<SearchPage> Vault::search(const fhir::SearchQuery& query) {
+  auto ids = candidate_ids(query);
+  if (!ids) {
+    return tl::unexpected(ids.error());
+  }
+  SearchPage page;
+  if (query.date_conditions.empty()) {
+    page.total = ids->size();
+    const size_t begin = std::min(query.offset, ids->size());
+    const size_t end = std::min(begin + query.count, ids->size());
+    auto matches = decrypt_each(query.type, std::span(*ids).subspan(begin, end - begin));
+    if (!matches) {
+      return tl::unexpected(matches.error());
+    }
+    page.matches = std::move(*matches);
+    return page;
+  }
+  auto candidates = decrypt_each(query.type, *ids);
+  if (!candidates) {
+    return tl::unexpected(candidates.error());
+  }
+  std::erase_if(*candidates, [&](const StoredResource& candidate) {
+    return !fhir::matches_date_conditions(candidate.resource, query.date_conditions);
+  });
+  page.total = candidates->size();
+  const size_t begin = std::min(query.offset, candidates->size());
+  const size_t end = std::min(begin + query.count, candidates->size());
+  page.matches.assign(std::make_move_iterator(candidates->begin() + begin),
+                      std::make_move_iterator(candidates->begin() + end));
+  return page;
+}
+
+Result<ErasureOutcome> Vault::erase_patient(std::string_view patient_id) {
+  if (patient_id == kSharedCompartment) {
+    return fail(ErrorCode::kUsage, "only a patient can be erased");
+  }
+  const std::string compartment(patient_id);
+  std::vector<uint8_t> hash = erasure_hash(patient_id);
+  auto shredded = keyring_->shred_data_key(
+      compartment, store::ErasureLedgerEntry{hash, clock_.now_ms()});
+  if (!shredded) {
+    return tl::unexpected(shredded.error());
+  }
+  if (!*shredded) {
+    return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe("Patient", patient_id)));
+  }
+  data_keys_.erase(compartment);
+  erased_hashes_.insert(to_hex(hash));
+  // The key is gone, so the rows are unreadable already; removing them frees the space and keeps
+  // search from finding tokens that lead nowhere.
+  return in_transaction<ErasureOutcome>([&]() -> Result<ErasureOutcome> {
+    auto removed = data_->remove_compartment(compartment);
+    if (!removed) {
+      return tl::unexpected(removed.error());
+    }
+    if (auto marked = data_->set_meta(std::string(kLedgerReplayedMeta),
+                                      std::to_string(erased_hashes_.size()));
+        !marked) {
+      return tl::unexpected(marked.error());
+    }
+    return ErasureOutcome{*removed};
+  });
+}
+
+Result<std::map<std::string, int64_t>> Vault::count_by_type() { return data_->count_by_type(); }
+
+}  // namespace vigie::vault

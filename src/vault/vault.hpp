@@ -1,0 +1,174 @@
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "crypto/blind_index.hpp"
+#include "crypto/secret_bytes.hpp"
+#include "fhir/bundle.hpp"
+#include "fhir/search.hpp"
+#include "store/store.hpp"
+
+// vault/: resources in, resources out, always encrypted at rest. Knows nothing of users: every
+// caller goes through gate/.
+
+namespace vigie::vault {
+
+// What unlocks a vault: a passphrase (stretched with Argon2id) or the contents of a key file.
+struct UnlockSecret {
+  store::UnlockerKind kind = store::UnlockerKind::kPassphrase;
+  crypto::SecretBytes bytes;
+};
+
+// One stored version of one resource, decrypted.
+struct StoredResource {
+  std::string type;
+  std::string id;
+  int64_t version = 0;
+  int64_t last_updated_ms = 0;
+  bool deleted = false;
+  boost::json::object resource;  // with id, meta.versionId and meta.lastUpdated; empty if deleted
+};
+
+struct SearchPage {
+  size_t total = 0;                     // matches, before _count and _offset
+  std::vector<StoredResource> matches;  // the requested page
+};
+
+// What one applied Bundle entry did, in Bundle order.
+struct EntryOutcome {
+  size_t index = 0;
+  std::string type;
+  std::string id;
+  int64_t version = 0;
+  fhir::EntryAction action = fhir::EntryAction::kCreate;
+  bool created = false;              // a create, or an update that created the resource
+  std::optional<Error> error;        // batch entries only
+};
+
+struct BundleOutcome {
+  fhir::BundleKind kind = fhir::BundleKind::kTransaction;
+  std::vector<EntryOutcome> entries;
+};
+
+struct ErasureOutcome {
+  int64_t versions_removed = 0;
+};
+
+// Files of a vault directory.
+[[nodiscard]] std::filesystem::path data_file_path(const std::filesystem::path& vault_dir);
+[[nodiscard]] std::filesystem::path keyring_file_path(const std::filesystem::path& vault_dir);
+
+// The compartment of resources outside any patient's (Practitioner, Organization, ...). Not a
+// valid FHIR id, so it never collides with a patient's.
+inline constexpr std::string_view kSharedCompartment = "*shared";
+
+// An unlocked vault. Not thread-safe: one Vault per thread, or callers serialise.
+class Vault {
+ public:
+  // Creates a vault in `dir` (created if absent; kConflict if it already holds a vault): a
+  // random master key wrapped by `secret`, the audit signing and vault identity keys, and empty
+  // data and keyring files. `extra_unlockers` wrap the same master key.
+  [[nodiscard]] static Result<void> create(const std::filesystem::path& dir,
+                                           const UnlockSecret& secret,
+                                           const std::vector<const UnlockSecret*>& extra_unlockers,
+                                           const Clock& clock);
+
+  // Unlocks the vault in `dir`. kNotFound when `dir` holds no vault, kUnlockFailed when no
+  // unlocker of the secret's kind opens with it; in both cases no file is written. On success,
+  // replays the erasure ledger against the data file (a restored backup never resurrects an
+  // erased patient). `clock` must outlive the vault.
+  [[nodiscard]] static Result<std::unique_ptr<Vault>> open(const std::filesystem::path& dir,
+                                                           const UnlockSecret& secret,
+                                                           const Clock& clock);
+
+  ~Vault();
+  Vault(const Vault&) = delete;
+  Vault& operator=(const Vault&) = delete;
+
+  // Stores a new resource under a fresh random id (any id in the input is replaced).
+  // kInvalidInput when validation fails; nothing is written then.
+  [[nodiscard]] Result<StoredResource> create(boost::json::object resource);
+  // Stores a new version of type/id, or creates it with that id (update-as-create). The body's
+  // id, when present, must equal `id`.
+  [[nodiscard]] Result<StoredResource> update(std::string_view type, std::string_view id,
+                                              boost::json::object resource);
+  // Marks type/id deleted with a new version; its history stays. kNotFound if absent; deleting
+  // a deleted resource returns its current (deleted) version unchanged.
+  [[nodiscard]] Result<StoredResource> remove(std::string_view type, std::string_view id);
+
+  // Current version. kNotFound if absent, kGone if deleted, kIntegrity if the stored record
+  // fails authentication (modified, moved or swapped bytes): never wrong data.
+  [[nodiscard]] Result<StoredResource> read(std::string_view type, std::string_view id);
+  [[nodiscard]] Result<StoredResource> read_version(std::string_view type, std::string_view id,
+                                                    int64_t version);
+  // Every version, newest first. kNotFound if the resource never existed.
+  [[nodiscard]] Result<std::vector<StoredResource>> history(std::string_view type,
+                                                            std::string_view id);
+
+  // Runs a parsed search. Token conditions run on blind tokens; date conditions on decrypted
+  // candidates. Only the requested page is returned decrypted (all candidates are decrypted
+  // when there are date conditions).
+  [[nodiscard]] Result<SearchPage> search(const fhir::SearchQuery& query);
+
+  // Applies a planned Bundle. transaction and collection: all entries in one transaction, all or
+  // nothing. batch: each entry on its own; failures are reported in EntryOutcome::error.
+  [[nodiscard]] Result<BundleOutcome> apply_bundle(const fhir::BundlePlan& plan);
+
+  // Crypto-shredding of a patient: destroys the compartment's data key, records a keyed one-way
+  // hash of the patient id in the erasure ledger (kept in the keyring file), then removes the
+  // compartment's rows. kNotFound if the vault holds nothing for that patient.
+  [[nodiscard]] Result<ErasureOutcome> erase_patient(std::string_view patient_id);
+
+  // Current, non-deleted resources per type.
+  [[nodiscard]] Result<std::map<std::string, int64_t>> count_by_type();
+
+  // A fresh random resource id (a UUID v4 in text form).
+  [[nodiscard]] static std::string new_id();
+
+ private:
+  Vault(std::unique_ptr<store::KeyringStore> keyring, std::unique_ptr<store::DataStore> data,
+        crypto::SecretBytes master_key, const Clock& clock);
+
+  [[nodiscard]] Result<void> replay_erasure_ledger();
+  [[nodiscard]] Result<void> load_erasure_ledger();
+  [[nodiscard]] std::vector<uint8_t> erasure_hash(std::string_view patient_id) const;
+  [[nodiscard]] std::string compartment_of(const boost::json::object& resource) const;
+  [[nodiscard]] Result<void> ensure_data_keys(const std::vector<std::string>& compartments);
+  [[nodiscard]] Result<const crypto::SecretBytes*> data_key(const std::string& compartment);
+  [[nodiscard]] Result<EntryOutcome> write_entry(const fhir::PlannedEntry& entry);
+  [[nodiscard]] Result<StoredResource> write_version(std::string_view type, std::string_view id,
+                                                     boost::json::object resource, bool deleted,
+                                                     std::optional<store::ResourceVersionRow>
+                                                         previous);
+  [[nodiscard]] Result<StoredResource> decrypt(const store::ResourceVersionRow& row);
+  [[nodiscard]] Result<std::vector<StoredResource>> decrypt_each(const std::string& type,
+                                                                 std::span<const std::string> ids);
+  [[nodiscard]] Result<std::vector<std::string>> candidate_ids(const fhir::SearchQuery& query);
+  template <typename T, typename Action>
+  [[nodiscard]] Result<T> in_transaction(Action&& action);
+
+  std::unique_ptr<store::KeyringStore> keyring_;
+  std::unique_ptr<store::DataStore> data_;
+  crypto::SecretBytes master_key_;
+  crypto::BlindIndexer blind_indexer_;
+  crypto::SecretBytes ledger_key_;
+  const Clock& clock_;
+  std::unordered_map<std::string, crypto::SecretBytes> data_keys_;
+  std::unordered_set<std::string> erased_hashes_;
+};
+
+}  // namespace vigie::vault
