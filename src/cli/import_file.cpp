@@ -1,0 +1,98 @@
+#include "cli/import_file.hpp"
+
+#include <fstream>
+#include <string>
+
+#include <boost/json/array.hpp>
+#include <fmt/format.h>
+
+#include "fhir/json.hpp"
+
+namespace vigie::cli {
+
+namespace {
+
+namespace json = boost::json;
+
+bool is_ndjson(const std::filesystem::path& path) {
+  const std::string extension = path.extension().string();
+  return extension == ".ndjson" || extension == ".jsonl";
+}
+
+json::object collection_of(json::array entries) {
+  json::object bundle;
+  bundle["resourceType"] = "Bundle";
+  bundle["type"] = "collection";
+  bundle["entry"] = std::move(entries);
+  return bundle;
+}
+
+json::object entry_of(json::object resource) {
+  json::object entry;
+  entry["resource"] = std::move(resource);
+  return entry;
+}
+
+Result<json::object> read_ndjson(const std::filesystem::path& path, std::ifstream& input) {
+  const fhir::JsonLimits limits;
+  json::array entries;
+  std::string line;
+  size_t line_number = 0;
+  while (std::getline(input, line)) {
+    ++line_number;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+      continue;
+    }
+    auto resource = fhir::parse_json_object(line, limits);
+    if (!resource) {
+      return fail(ErrorCode::kInvalidInput, fmt::format("{}, line {}: {}", path.string(),
+                                                        line_number, resource.error().message));
+    }
+    entries.push_back(entry_of(std::move(*resource)));
+  }
+  if (input.bad()) {
+    return fail(ErrorCode::kInvalidInput, fmt::format("{}: cannot be read", path.string()));
+  }
+  return collection_of(std::move(entries));
+}
+
+}  // namespace
+
+Result<json::object> read_import_file(const std::filesystem::path& path) {
+  std::ifstream input(path, std::ios::binary);
+  if (!input) {
+    return fail(ErrorCode::kInvalidInput, fmt::format("{}: cannot be opened", path.string()));
+  }
+  if (is_ndjson(path)) {
+    return read_ndjson(path, input);
+  }
+  const fhir::JsonLimits limits;
+  std::error_code error;
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  if (error) {
+    return fail(ErrorCode::kInvalidInput, fmt::format("{}: cannot be read", path.string()));
+  }
+  if (size > limits.max_bytes) {
+    return fail(ErrorCode::kInvalidInput,
+                fmt::format("{}: {} bytes is over the limit of {} bytes for one JSON document",
+                            path.string(), size, limits.max_bytes));
+  }
+  std::string text(static_cast<size_t>(size), '\0');
+  if (!input.read(text.data(), static_cast<std::streamsize>(text.size()))) {
+    return fail(ErrorCode::kInvalidInput, fmt::format("{}: cannot be read", path.string()));
+  }
+  auto document = fhir::parse_json_object(text, limits);
+  if (!document) {
+    return fail(ErrorCode::kInvalidInput,
+                fmt::format("{}: {}", path.string(), document.error().message));
+  }
+  const json::value* type = document->if_contains("resourceType");
+  if (type != nullptr && type->is_string() && type->as_string() == "Bundle") {
+    return std::move(*document);
+  }
+  json::array entries;
+  entries.push_back(entry_of(std::move(*document)));
+  return collection_of(std::move(entries));
+}
+
+}  // namespace vigie::cli

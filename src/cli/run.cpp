@@ -1,0 +1,365 @@
+#include "cli/run.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <boost/json/array.hpp>
+#include <fmt/format.h>
+
+#include "cli/import_file.hpp"
+#include "cli/terminal.hpp"
+#include "cli/unlock.hpp"
+#include "demo/demo_data.hpp"
+#include "fhir/json.hpp"
+#include "fhir/outcome.hpp"
+#include "gate/gate.hpp"
+
+namespace vigie::cli {
+
+namespace {
+
+namespace json = boost::json;
+
+// Prints an error as one sentence on stderr and returns its exit code.
+int report(const Error& error) {
+  fmt::print(stderr, "vigie: {}\n", error.message);
+  return exit_code_for(error.code);
+}
+
+// "Patient/123" -> {"Patient", "123"}.
+Result<std::pair<std::string, std::string>> split_reference(const std::string& reference) {
+  const size_t slash = reference.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == reference.size() ||
+      reference.find('/', slash + 1) != std::string::npos) {
+    return fail(ErrorCode::kUsage, "expected TYPE/ID, for example Patient/1234");
+  }
+  return std::pair{reference.substr(0, slash), reference.substr(slash + 1)};
+}
+
+Result<std::unique_ptr<gate::Gate>> open_gate(const std::string& vault_dir,
+                                              const UnlockOptions& unlock) {
+  auto secret = secret_for_open(unlock);
+  if (!secret) {
+    return tl::unexpected(secret.error());
+  }
+  return gate::Gate::open(vault_dir, *secret);
+}
+
+void add_unlock_options(CLI::App& command, UnlockOptions& unlock) {
+  command.add_option("--passphrase-file", unlock.passphrase_file,
+                     "File whose first line is the vault passphrase (or set "
+                     "VIGIE_PASSPHRASE_FILE)");
+  command.add_option("--key-file", unlock.key_file, "Key file that unlocks the vault");
+}
+
+struct Options {
+  std::string vault_dir;
+  UnlockOptions unlock;
+  std::string checkpoint_file;
+  std::vector<std::string> files;
+  std::string reference;
+  int64_t version = 0;
+  std::string type;
+  std::vector<std::string> params;
+  bool count_only = false;
+  bool yes = false;
+  size_t patients = 200;
+  uint64_t seed = 1;
+  std::string out;
+};
+
+int run_init(const Options& options) {
+  auto secret = passphrase_for_init(options.unlock);
+  if (!secret) {
+    return report(secret.error());
+  }
+  std::optional<gate::UnlockSecret> key_file;
+  if (!options.unlock.key_file.empty()) {
+    auto made = key_file_for_init(options.unlock.key_file);
+    if (!made) {
+      return report(made.error());
+    }
+    key_file = std::move(*made);
+  }
+  std::vector<const gate::UnlockSecret*> extra;
+  if (key_file) {
+    extra.push_back(&*key_file);
+  }
+  if (auto created = gate::initialize_vault(options.vault_dir, *secret, extra); !created) {
+    return report(created.error());
+  }
+  fmt::print("Coffre créé dans {} (vault created).\n", options.vault_dir);
+  return 0;
+}
+
+int run_import(const Options& options) {
+  auto gate = open_gate(options.vault_dir, options.unlock);
+  if (!gate) {
+    return report(gate.error());
+  }
+  const gate::Principal principal = gate::current_custodian();
+  // Every file is checked before the first is written, so one bad file changes nothing.
+  {
+    ProgressBar checking("Vérification", options.files.size());
+    for (size_t file_index = 0; file_index < options.files.size(); ++file_index) {
+      auto bundle = read_import_file(options.files[file_index]);
+      if (!bundle) {
+        return report(bundle.error());
+      }
+      if (auto checked = (*gate)->check_bundle(principal, *bundle); !checked) {
+        return report(Error{checked.error().code, fmt::format("{}: {}", options.files[file_index],
+                                                              checked.error().message)});
+      }
+      checking.update(file_index + 1);
+    }
+  }
+  std::map<std::string, int64_t> imported;
+  int64_t total = 0;
+  size_t rejected = 0;
+  {
+    ProgressBar importing("Import", options.files.size());
+    for (size_t file_index = 0; file_index < options.files.size(); ++file_index) {
+      const std::string& file = options.files[file_index];
+      auto bundle = read_import_file(file);
+      if (!bundle) {
+        return report(bundle.error());
+      }
+      auto outcome = (*gate)->import_bundle(principal, *bundle);
+      if (!outcome) {
+        return report(Error{outcome.error().code,
+                            fmt::format("{}: {} (nothing from this file was written)", file,
+                                        outcome.error().message)});
+      }
+      for (const vault::EntryOutcome& entry : outcome->entries) {
+        if (entry.error) {
+          ++rejected;
+          fmt::print(stderr, "vigie: {}: entry {} ({}): {}\n", file, entry.index, entry.type,
+                     entry.error->message);
+          continue;
+        }
+        ++imported[entry.type];
+        ++total;
+      }
+      importing.update(file_index + 1);
+    }
+  }
+  fmt::print("{} ressources importées (resources imported) depuis {} fichier(s):\n", total,
+             options.files.size());
+  for (const auto& [type, count] : imported) {
+    fmt::print("  {:<28} {:>8}\n", type, count);
+  }
+  if (rejected > 0) {
+    return report(Error{ErrorCode::kInvalidInput,
+                        fmt::format("{} batch entries were rejected; the others were imported",
+                                    rejected)});
+  }
+  return 0;
+}
+
+int run_get(const Options& options) {
+  auto reference = split_reference(options.reference);
+  if (!reference) {
+    return report(reference.error());
+  }
+  auto gate = open_gate(options.vault_dir, options.unlock);
+  if (!gate) {
+    return report(gate.error());
+  }
+  const gate::Principal principal = gate::current_custodian();
+  auto stored = options.version > 0
+                    ? (*gate)->read_version(principal, reference->first, reference->second,
+                                            options.version)
+                    : (*gate)->read(principal, reference->first, reference->second);
+  if (!stored) {
+    return report(stored.error());
+  }
+  if (stored->deleted) {
+    return report(Error{ErrorCode::kGone,
+                        fmt::format("{} was deleted in version {}", options.reference,
+                                    stored->version)});
+  }
+  fmt::print("{}\n", fhir::to_pretty_json_text(stored->resource));
+  return 0;
+}
+
+int run_history(const Options& options) {
+  auto reference = split_reference(options.reference);
+  if (!reference) {
+    return report(reference.error());
+  }
+  auto gate = open_gate(options.vault_dir, options.unlock);
+  if (!gate) {
+    return report(gate.error());
+  }
+  auto versions =
+      (*gate)->history(gate::current_custodian(), reference->first, reference->second);
+  if (!versions) {
+    return report(versions.error());
+  }
+  std::vector<json::object> resources;
+  for (gate::StoredResource& version : *versions) {
+    resources.push_back(std::move(version.resource));
+  }
+  fmt::print("{}\n", fhir::to_pretty_json_text(fhir::make_history_bundle(resources)));
+  return 0;
+}
+
+int run_search(const Options& options) {
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const std::string& param : options.params) {
+    const size_t equals = param.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return report(Error{ErrorCode::kUsage, "search parameters are written NAME=VALUE"});
+    }
+    params.emplace_back(param.substr(0, equals), param.substr(equals + 1));
+  }
+  auto gate = open_gate(options.vault_dir, options.unlock);
+  if (!gate) {
+    return report(gate.error());
+  }
+  if (options.count_only) {
+    params.emplace_back("_count", "0");
+  }
+  auto page = (*gate)->search(gate::current_custodian(), options.type, params);
+  if (!page) {
+    return report(page.error());
+  }
+  if (options.count_only) {
+    fmt::print("{}\n", page->total);
+    return 0;
+  }
+  std::vector<json::object> resources;
+  for (gate::StoredResource& match : page->matches) {
+    resources.push_back(std::move(match.resource));
+  }
+  fmt::print("{}\n", fhir::to_pretty_json_text(fhir::make_searchset(page->total, resources)));
+  return 0;
+}
+
+int run_erase(const Options& options) {
+  auto reference = split_reference(options.reference);
+  if (!reference) {
+    return report(reference.error());
+  }
+  if (reference->first != "Patient") {
+    return report(Error{ErrorCode::kUsage, "only a patient can be erased: Patient/ID"});
+  }
+  if (!options.yes) {
+    if (!interactive()) {
+      return report(Error{ErrorCode::kUsage,
+                          "erasure cannot be undone: confirm on a terminal or pass --yes"});
+    }
+    if (!confirm_on_terminal(fmt::format(
+            "Effacer définitivement {} et tout son dossier ? (erase for good?)",
+            options.reference))) {
+      return report(Error{ErrorCode::kUsage, "erasure cancelled"});
+    }
+  }
+  auto gate = open_gate(options.vault_dir, options.unlock);
+  if (!gate) {
+    return report(gate.error());
+  }
+  auto erased = (*gate)->erase_patient(gate::current_custodian(), reference->second);
+  if (!erased) {
+    return report(erased.error());
+  }
+  fmt::print("{} effacé (erased): clé détruite, {} version(s) supprimée(s).\n", options.reference,
+             erased->versions_removed);
+  return 0;
+}
+
+int run_demo_data(const Options& options) {
+  demo::DemoOptions demo_options;
+  demo_options.patients = options.patients;
+  demo_options.seed = options.seed;
+  const std::string text = fhir::to_json_text(demo::generate_bundle(demo_options));
+  if (options.out.empty()) {
+    fmt::print("{}\n", text);
+    return 0;
+  }
+  std::ofstream out(options.out, std::ios::binary | std::ios::trunc);
+  out << text << '\n';
+  out.close();
+  if (!out) {
+    return report(Error{ErrorCode::kInternal, fmt::format("cannot write {}", options.out)});
+  }
+  return 0;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  gate::harden_process();
+  CLI::App app{
+      "vigie — coffre-fort de données de santé, API FHIR R4 (a vault for patient data)", "vigie"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Show help for every command");
+  Options options;
+  int (*action)(const Options&) = nullptr;
+
+  auto add_vault = [&](CLI::App* command) {
+    command->add_option("--vault", options.vault_dir, "Vault directory")->required();
+    add_unlock_options(*command, options.unlock);
+  };
+
+  CLI::App* init = app.add_subcommand("init", "Create a vault (asks for a new passphrase)");
+  add_vault(init);
+  init->callback([&] { action = run_init; });
+
+  CLI::App* import = app.add_subcommand(
+      "import", "Import FHIR Bundles, single resources or NDJSON files (all checked first)");
+  add_vault(import);
+  import->add_option("files", options.files, "Files to import")->required();
+  import->callback([&] { action = run_import; });
+
+  CLI::App* get = app.add_subcommand("get", "Print one resource as JSON");
+  add_vault(get);
+  get->add_option("reference", options.reference, "TYPE/ID")->required();
+  get->add_option("--version", options.version, "A past version number")
+      ->check(CLI::PositiveNumber);
+  get->callback([&] { action = run_get; });
+
+  CLI::App* history = app.add_subcommand("history", "Print every version of one resource");
+  add_vault(history);
+  history->add_option("reference", options.reference, "TYPE/ID")->required();
+  history->callback([&] { action = run_history; });
+
+  CLI::App* search = app.add_subcommand("search", "FHIR search; prints a searchset Bundle");
+  add_vault(search);
+  search->add_option("type", options.type, "Resource type")->required();
+  search->add_option("params", options.params, "NAME=VALUE search parameters");
+  search->add_flag("--count-only", options.count_only, "Print only the number of matches");
+  search->callback([&] { action = run_search; });
+
+  CLI::App* erase =
+      app.add_subcommand("erase", "Erase a patient for good (crypto-shredding of their key)");
+  add_vault(erase);
+  erase->add_option("reference", options.reference, "Patient/ID")->required();
+  erase->add_flag("--yes", options.yes, "Do not ask for confirmation");
+  erase->callback([&] { action = run_erase; });
+
+  CLI::App* demo_data = app.add_subcommand(
+      "demo-data", "Write a transaction Bundle of synthetic French patients (no real person)");
+  demo_data->add_option("--patients", options.patients, "Number of patients")
+      ->check(CLI::Range(size_t{1}, size_t{1000000}));
+  demo_data->add_option("--seed", options.seed, "Random seed (same seed, same data)");
+  demo_data->add_option("--out", options.out, "Output file (default: standard output)");
+  demo_data->callback([&] { action = run_demo_data; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& success) {
+    return app.exit(success);
+  } catch (const CLI::ParseError& error) {
+    app.exit(error);
+    return exit_code_for(ErrorCode::kUsage);
+  }
+  return action(options);
+}
+
+}  // namespace vigie::cli

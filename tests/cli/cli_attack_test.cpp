@@ -1,0 +1,146 @@
+// The attacks of issue #2 through the real binary: tampered files, wrong passphrase, bad input.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "cli_fixture.hpp"
+#include "demo/demo_data.hpp"
+#include "fhir/json.hpp"
+
+namespace vigie {
+namespace {
+
+using testing::CliTest;
+using testing::ProcessResult;
+
+class CliAttackTest : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    init_vault();
+    demo::DemoOptions options;
+    options.patients = 3;
+    options.seed = 99;
+    const std::string bundle =
+        write_input("demo.json", fhir::to_json_text(demo::generate_bundle(options)));
+    ProcessResult imported = vigie_on_vault("import", {bundle});
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    ProcessResult searched = vigie_on_vault("search", {"Patient", "_count=1"});
+    ASSERT_EQ(searched.exit_code, 0) << searched.err;
+    patient_id_ = std::string(boost::json::parse(searched.out)
+                                  .at("entry")
+                                  .at(0)
+                                  .at("resource")
+                                  .at("id")
+                                  .as_string());
+  }
+
+  // Imports `contents` and expects exit 5 with a message, and not one byte of the vault changed.
+  void expect_rejected(const std::string& name, const std::string& contents,
+                       const std::string& forbidden_in_message = "") {
+    const std::string path = write_input(name, contents);
+    const auto before = testing::snapshot(vault());
+    ProcessResult result = vigie_on_vault("import", {path});
+    EXPECT_EQ(result.exit_code, 5) << name << ": " << result.err;
+    EXPECT_FALSE(result.err.empty()) << name;
+    if (!forbidden_in_message.empty()) {
+      EXPECT_EQ(result.err.find(forbidden_in_message), std::string::npos) << result.err;
+    }
+    EXPECT_TRUE(testing::snapshot(vault()) == before) << name << " changed the vault";
+  }
+
+  std::string patient_id_;
+};
+
+TEST_F(CliAttackTest, WrongPassphraseExits3AndChangesNoByte) {
+  const std::string wrong = write_input("wrong", "pas la bonne phrase de passe\n");
+  const auto before = testing::snapshot(vault());
+  ProcessResult result =
+      vigie({"get", "--vault", vault(), "--passphrase-file", wrong, "Patient/" + patient_id_});
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_TRUE(testing::snapshot(vault()) == before);
+  // The right passphrase still opens it.
+  EXPECT_EQ(vigie({"get", "--vault", vault(), "--passphrase-file", passphrase_file(),
+                   "Patient/" + patient_id_})
+                .exit_code,
+            0);
+}
+
+TEST_F(CliAttackTest, FlippedByteInTheDataFileExits6) {
+  // Find the patient's sealed record in the raw file and flip bytes of it in place.
+  const std::filesystem::path data_file = std::filesystem::path(vault()) / "vault.db";
+  ASSERT_FALSE(std::filesystem::exists(data_file.string() + "-wal"));
+  const std::string original = testing::read_file(data_file);
+  ProcessResult clear = vigie_on_vault("get", {"Patient/" + patient_id_});
+  ASSERT_EQ(clear.exit_code, 0);
+  // The id is clear metadata stored next to the sealed bytes; the record follows in the page.
+  const size_t id_at = original.rfind(patient_id_);
+  ASSERT_NE(id_at, std::string::npos);
+  size_t flipped_somewhere = 0;
+  for (size_t offset : {size_t{60}, size_t{120}, size_t{200}}) {
+    std::string tampered = original;
+    tampered[id_at + patient_id_.size() + offset] ^= 0x20;
+    testing::write_file(data_file, tampered);
+    ProcessResult result = vigie_on_vault("get", {"Patient/" + patient_id_});
+    EXPECT_NE(result.exit_code, 0) << "offset " << offset;
+    if (result.exit_code == 6) {
+      ++flipped_somewhere;
+    }
+    EXPECT_EQ(result.out.find("\"family\""), std::string::npos) << "wrong data returned";
+  }
+  EXPECT_EQ(flipped_somewhere, 3u);
+  testing::write_file(data_file, original);
+  EXPECT_EQ(vigie_on_vault("get", {"Patient/" + patient_id_}).exit_code, 0);
+}
+
+TEST_F(CliAttackTest, BadInputExits5AndChangesNothing) {
+  demo::DemoOptions options;
+  options.patients = 1;
+  const std::string good = fhir::to_json_text(demo::generate_bundle(options));
+  expect_rejected("truncated.json", good.substr(0, good.size() / 2));
+  expect_rejected("huge.json", R"({"resourceType":"Patient","text":{"div":")" +
+                                   std::string(33u * 1024u * 1024u, 'x') + R"("}})");
+  expect_rejected("deep.json", R"({"resourceType":"Patient","extension":)" +
+                                   std::string(10000, '[') + std::string(10000, ']') + "}");
+  const std::string bad_nir = "284037512345641";
+  expect_rejected("nir.json",
+                  R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.250.1.213.1.4.8","value":")" +
+                      bad_nir + R"("}]})",
+                  bad_nir);
+  expect_rejected("unknown.json", R"({"resourceType":"Patientt"})");
+  expect_rejected("duplicate.json", R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"fullUrl":"urn:uuid:5b1c0bd5-9a5e-4a5e-9f0e-000000000001","resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}},
+    {"fullUrl":"urn:uuid:5b1c0bd5-9a5e-4a5e-9f0e-000000000001","resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}}]})");
+  expect_rejected("dangling.json", R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"fullUrl":"urn:uuid:5b1c0bd5-9a5e-4a5e-9f0e-000000000001","resource":{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"urn:uuid:5b1c0bd5-9a5e-4a5e-9f0e-000000000002"}},"request":{"method":"POST","url":"Observation"}}]})");
+  // One bad file among good ones: nothing at all is imported.
+  const std::string good_file = write_input("good.json", good);
+  const std::string bad_file = write_input("bad.json", R"({"resourceType":"Patientt"})");
+  const auto before = testing::snapshot(vault());
+  EXPECT_EQ(vigie_on_vault("import", {good_file, bad_file}).exit_code, 5);
+  EXPECT_TRUE(testing::snapshot(vault()) == before);
+}
+
+TEST_F(CliAttackTest, SyntheaBundlesImportWhole) {
+  const std::filesystem::path synthea =
+      std::filesystem::path(VIGIE_SOURCE_DIR) / ".." / "shared" / "data" / "synthea-r4";
+  if (!std::filesystem::exists(synthea)) {
+    GTEST_SKIP() << "no ../shared/data/synthea-r4 beside the repository";
+  }
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(synthea)) {
+    if (entry.path().extension() == ".json") {
+      files.push_back(entry.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_EQ(files.size(), 134u);
+  ProcessResult imported = vigie_on_vault("import", files);
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.out.find("16876 ressources"), std::string::npos) << imported.out;
+  EXPECT_EQ(vigie_on_vault("search", {"Patient", "--count-only"}).out, "132\n");
+}
+
+}  // namespace
+}  // namespace vigie
