@@ -1,0 +1,52 @@
+# The README's two commands: `make run` and `make test`. Each installs what is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+DEMO_VAULT ?= demo-vault
+DEMO_PASSPHRASE ?= demo-vault.passphrase
+DEMO_PATIENTS ?= 200
+VIGIE := build/release/vigie
+
+.PHONY: deps run test build-release build-dev test-dev test-asan test-fuzz format-check bench clean
+
+deps:
+	@bash scripts/install-deps
+
+build-release: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release
+
+build-dev: deps
+	@cmake --preset dev >/dev/null
+	@cmake --build --preset dev
+
+# Builds vigie, creates ./demo-vault with synthetic French patients if absent, and searches it.
+run: build-release
+	@bash scripts/demo $(VIGIE) $(DEMO_VAULT) $(DEMO_PASSPHRASE) $(DEMO_PATIENTS)
+
+# The whole suite: formatting, the warnings-as-errors build and every test, the unit tests
+# under ASan+UBSan, and a short run of every fuzzer on its corpus.
+test: format-check test-dev test-asan test-fuzz
+	@echo "make test: all suites passed"
+
+format-check: deps
+	@bash scripts/format-check
+
+test-dev: build-dev
+	@ctest --preset dev -j2
+
+test-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan
+	@ctest --preset asan -j2
+
+test-fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz
+	@bash scripts/run-fuzzers build/fuzz/fuzz 10
+
+bench: build-release
+	@build/release/bench/vault_bench
+
+clean:
+	rm -rf build
