@@ -1,0 +1,346 @@
+#include "store/sqlite/sqlite_keyring_store.hpp"
+
+#include <array>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/sqlite/sqlite_handle.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace vigie::store::sqlite {
+
+namespace {
+
+// Version 1 of the keyring file.
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE unlockers (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('passphrase', 'key-file')),
+  argon2_ops_limit INTEGER NOT NULL,
+  argon2_mem_limit INTEGER NOT NULL,
+  salt BLOB NOT NULL,
+  wrapped_master_key BLOB NOT NULL,
+  created_ms INTEGER NOT NULL
+);
+CREATE TABLE system_keys (
+  name TEXT PRIMARY KEY NOT NULL,
+  wrapped BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE data_keys (
+  compartment TEXT PRIMARY KEY NOT NULL,
+  wrapped BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE erasure_ledger (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  compartment_hash BLOB NOT NULL,
+  erased_ms INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array kKeyringMigrations = {Migration{1, kSchemaV1}};
+
+// A rollback journal, not WAL: reading the keyring creates no file and writes no byte.
+constexpr std::string_view kPragmas = R"sql(
+PRAGMA synchronous = FULL;
+PRAGMA secure_delete = ON;
+PRAGMA temp_store = MEMORY;
+PRAGMA foreign_keys = ON;
+)sql";
+
+constexpr int kBusyTimeoutMs = 5000;
+
+constexpr std::string_view kPassphrase = "passphrase";
+constexpr std::string_view kKeyFile = "key-file";
+
+std::string_view kind_name(UnlockerKind kind) {
+  return kind == UnlockerKind::kPassphrase ? kPassphrase : kKeyFile;
+}
+
+// The keyring file on one connection. Not thread-safe.
+class SqliteKeyringStore final : public KeyringStore {
+ public:
+  explicit SqliteKeyringStore(Database db) : db_(std::move(db)) {}
+
+  SqliteKeyringStore(const SqliteKeyringStore&) = delete;
+  SqliteKeyringStore& operator=(const SqliteKeyringStore&) = delete;
+
+  // Prepares every statement once; called right after the schema is up to date.
+  [[nodiscard]] Result<void> prepare_statements();
+
+  Result<std::vector<UnlockerRecord>> unlockers() override;
+  Result<int64_t> add_unlocker(const UnlockerRecord& record) override;
+  Result<std::optional<std::vector<uint8_t>>> system_key(const std::string& name) override;
+  Result<void> put_system_key(const std::string& name, std::span<const uint8_t> wrapped) override;
+  Result<std::optional<std::vector<uint8_t>>> data_key(const std::string& compartment) override;
+  Result<void> put_data_keys(
+      std::span<const std::pair<std::string, std::vector<uint8_t>>> wrapped_keys) override;
+  Result<bool> shred_data_key(const std::string& compartment,
+                              const ErasureLedgerEntry& entry) override;
+  Result<std::vector<ErasureLedgerEntry>> erasure_ledger() override;
+
+ private:
+  // Runs `body` (returning Result<T>) in its own IMMEDIATE transaction: committed when it
+  // succeeds, rolled back when it or the commit fails.
+  template <typename T, typename Body>
+  [[nodiscard]] Result<T> in_transaction(Body&& body);
+
+  // The wrapped key that `statement` (one parameter, one blob column) finds for `key`.
+  [[nodiscard]] Result<std::optional<std::vector<uint8_t>>> read_key(Statement& statement,
+                                                                     const std::string& key);
+
+  // Declared first: statements are finalized before the connection closes.
+  Database db_;
+  Statement begin_;
+  Statement commit_;
+  Statement rollback_;
+  Statement select_unlockers_;
+  Statement insert_unlocker_;
+  Statement select_system_key_;
+  Statement upsert_system_key_;
+  Statement select_data_key_;
+  Statement insert_data_key_;
+  Statement delete_data_key_;
+  Statement insert_ledger_entry_;
+  Statement select_ledger_;
+};
+
+Result<void> SqliteKeyringStore::prepare_statements() {
+  const struct {
+    Statement* statement;
+    std::string_view sql;
+    std::string_view operation;
+  } statements[] = {
+      {&begin_, "BEGIN IMMEDIATE", "begin keyring transaction"},
+      {&commit_, "COMMIT", "commit keyring transaction"},
+      {&rollback_, "ROLLBACK", "roll back keyring transaction"},
+      {&select_unlockers_,
+       "SELECT id, kind, argon2_ops_limit, argon2_mem_limit, salt, wrapped_master_key, created_ms"
+       " FROM unlockers ORDER BY id",
+       "unlockers"},
+      {&insert_unlocker_,
+       "INSERT INTO unlockers (kind, argon2_ops_limit, argon2_mem_limit, salt,"
+       " wrapped_master_key, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+       "add_unlocker"},
+      {&select_system_key_, "SELECT wrapped FROM system_keys WHERE name = ?1", "system_key"},
+      {&upsert_system_key_,
+       "INSERT INTO system_keys (name, wrapped) VALUES (?1, ?2)"
+       " ON CONFLICT (name) DO UPDATE SET wrapped = excluded.wrapped",
+       "put_system_key"},
+      {&select_data_key_, "SELECT wrapped FROM data_keys WHERE compartment = ?1", "data_key"},
+      {&insert_data_key_, "INSERT INTO data_keys (compartment, wrapped) VALUES (?1, ?2)",
+       "put_data_keys"},
+      {&delete_data_key_, "DELETE FROM data_keys WHERE compartment = ?1", "shred_data_key"},
+      {&insert_ledger_entry_,
+       "INSERT INTO erasure_ledger (compartment_hash, erased_ms) VALUES (?1, ?2)",
+       "shred_data_key"},
+      {&select_ledger_, "SELECT compartment_hash, erased_ms FROM erasure_ledger ORDER BY seq",
+       "erasure_ledger"},
+  };
+  for (const auto& [statement, sql, operation] : statements) {
+    auto prepared = Statement::prepare(db_, sql, operation);
+    if (!prepared) {
+      return tl::unexpected(prepared.error());
+    }
+    *statement = std::move(*prepared);
+  }
+  return {};
+}
+
+template <typename T, typename Body>
+Result<T> SqliteKeyringStore::in_transaction(Body&& body) {
+  if (auto begun = Cursor(begin_).run(); !begun) {
+    return tl::unexpected(begun.error());
+  }
+  Result<T> result = std::forward<Body>(body)();
+  if (result) {
+    if (auto committed = Cursor(commit_).run(); !committed) {
+      result = tl::unexpected(committed.error());
+    }
+  }
+  if (!result && db_.in_transaction()) {
+    static_cast<void>(Cursor(rollback_).run());
+  }
+  return result;
+}
+
+Result<std::vector<UnlockerRecord>> SqliteKeyringStore::unlockers() {
+  std::vector<UnlockerRecord> records;
+  Cursor cursor(select_unlockers_);
+  while (true) {
+    auto row = cursor.step();
+    if (!row) {
+      return tl::unexpected(row.error());
+    }
+    if (!*row) {
+      return records;
+    }
+    const std::string kind = cursor.column_text(1);
+    if (kind != kPassphrase && kind != kKeyFile) {
+      return fail(ErrorCode::kIntegrity, "keyring file holds an unlocker of unknown kind");
+    }
+    records.push_back(UnlockerRecord{
+        .id = cursor.column_int(0),
+        .kind = kind == kPassphrase ? UnlockerKind::kPassphrase : UnlockerKind::kKeyFile,
+        .argon2_ops_limit = static_cast<uint64_t>(cursor.column_int(2)),
+        .argon2_mem_limit = static_cast<uint64_t>(cursor.column_int(3)),
+        .salt = cursor.column_blob(4),
+        .wrapped_master_key = cursor.column_blob(5),
+        .created_ms = cursor.column_int(6),
+    });
+  }
+}
+
+Result<int64_t> SqliteKeyringStore::add_unlocker(const UnlockerRecord& record) {
+  return in_transaction<int64_t>([&]() -> Result<int64_t> {
+    Cursor cursor(insert_unlocker_);
+    cursor.bind_text(1, kind_name(record.kind));
+    // SQLite integers are signed 64-bit; the limits round-trip through the same bits.
+    cursor.bind_int(2, static_cast<int64_t>(record.argon2_ops_limit));
+    cursor.bind_int(3, static_cast<int64_t>(record.argon2_mem_limit));
+    cursor.bind_blob(4, record.salt);
+    cursor.bind_blob(5, record.wrapped_master_key);
+    cursor.bind_int(6, record.created_ms);
+    if (auto inserted = cursor.run(); !inserted) {
+      return tl::unexpected(inserted.error());
+    }
+    return db_.last_insert_rowid();
+  });
+}
+
+Result<std::optional<std::vector<uint8_t>>> SqliteKeyringStore::read_key(Statement& statement,
+                                                                         const std::string& key) {
+  Cursor cursor(statement);
+  cursor.bind_text(1, key);
+  auto row = cursor.step();
+  if (!row) {
+    return tl::unexpected(row.error());
+  }
+  if (!*row) {
+    return std::optional<std::vector<uint8_t>>();
+  }
+  return cursor.column_blob(0);
+}
+
+Result<std::optional<std::vector<uint8_t>>> SqliteKeyringStore::system_key(
+    const std::string& name) {
+  return read_key(select_system_key_, name);
+}
+
+// An existing key of that name is replaced (its old bytes overwritten on disk).
+Result<void> SqliteKeyringStore::put_system_key(const std::string& name,
+                                                std::span<const uint8_t> wrapped) {
+  return in_transaction<void>([&]() -> Result<void> {
+    Cursor cursor(upsert_system_key_);
+    cursor.bind_text(1, name);
+    cursor.bind_blob(2, wrapped);
+    return cursor.run();
+  });
+}
+
+Result<std::optional<std::vector<uint8_t>>> SqliteKeyringStore::data_key(
+    const std::string& compartment) {
+  return read_key(select_data_key_, compartment);
+}
+
+Result<void> SqliteKeyringStore::put_data_keys(
+    std::span<const std::pair<std::string, std::vector<uint8_t>>> wrapped_keys) {
+  return in_transaction<void>([&]() -> Result<void> {
+    for (const auto& [compartment, wrapped] : wrapped_keys) {
+      Cursor cursor(insert_data_key_);
+      cursor.bind_text(1, compartment);
+      cursor.bind_blob(2, wrapped);
+      if (auto inserted = cursor.run(); !inserted) {
+        return inserted;
+      }
+    }
+    return {};
+  });
+}
+
+Result<bool> SqliteKeyringStore::shred_data_key(const std::string& compartment,
+                                                const ErasureLedgerEntry& entry) {
+  return in_transaction<bool>([&]() -> Result<bool> {
+    {
+      Cursor cursor(delete_data_key_);
+      cursor.bind_text(1, compartment);
+      if (auto deleted = cursor.run(); !deleted) {
+        return tl::unexpected(deleted.error());
+      }
+    }
+    if (db_.changes() == 0) {
+      return false;
+    }
+    Cursor cursor(insert_ledger_entry_);
+    cursor.bind_blob(1, entry.compartment_hash);
+    cursor.bind_int(2, entry.erased_ms);
+    if (auto inserted = cursor.run(); !inserted) {
+      return tl::unexpected(inserted.error());
+    }
+    return true;
+  });
+}
+
+Result<std::vector<ErasureLedgerEntry>> SqliteKeyringStore::erasure_ledger() {
+  std::vector<ErasureLedgerEntry> entries;
+  Cursor cursor(select_ledger_);
+  while (true) {
+    auto row = cursor.step();
+    if (!row) {
+      return tl::unexpected(row.error());
+    }
+    if (!*row) {
+      return entries;
+    }
+    entries.push_back(ErasureLedgerEntry{
+        .compartment_hash = cursor.column_blob(0),
+        .erased_ms = cursor.column_int(1),
+    });
+  }
+}
+
+// Settings, schema and statements of a newly opened connection.
+Result<std::unique_ptr<KeyringStore>> initialize(Database db, OpenMode mode,
+                                                 std::span<const Migration> migrations) {
+  if (int rc = sqlite3_busy_timeout(db.handle(), kBusyTimeoutMs); rc != SQLITE_OK) {
+    return tl::unexpected(sqlite_error(rc, "set busy timeout", db.file_kind()));
+  }
+  if (auto journal = db.set_journal_mode("delete"); !journal) {
+    return tl::unexpected(journal.error());
+  }
+  if (auto configured = db.exec("configure keyring file", std::string(kPragmas)); !configured) {
+    return tl::unexpected(configured.error());
+  }
+  if (auto migrated = migrate(db, migrations, mode); !migrated) {
+    return tl::unexpected(migrated.error());
+  }
+  auto store = std::make_unique<SqliteKeyringStore>(std::move(db));
+  if (auto prepared = store->prepare_statements(); !prepared) {
+    return tl::unexpected(prepared.error());
+  }
+  return store;
+}
+
+}  // namespace
+
+std::span<const Migration> keyring_migrations() { return kKeyringMigrations; }
+
+Result<std::unique_ptr<KeyringStore>> open_keyring_store_with_migrations(
+    const std::filesystem::path& path, OpenMode mode, std::span<const Migration> migrations) {
+  auto db = Database::open(path, mode, kKeyringFile);
+  if (!db) {
+    return tl::unexpected(db.error());
+  }
+  auto store = initialize(std::move(*db), mode, migrations);
+  if (!store && mode == OpenMode::kCreate) {
+    remove_database_files(path);
+  }
+  return store;
+}
+
+Result<std::unique_ptr<KeyringStore>> open_keyring_store(const std::filesystem::path& path,
+                                                         OpenMode mode) {
+  return open_keyring_store_with_migrations(path, mode, keyring_migrations());
+}
+
+}  // namespace vigie::store::sqlite
