@@ -3,8 +3,8 @@
 #include <cmath>
 #include <optional>
 
-#include <boost/json/parser.hpp>
 #include <fmt/format.h>
+#include <boost/json/parser.hpp>
 
 namespace vigie::fhir {
 
@@ -12,7 +12,7 @@ namespace {
 
 // Serialisation is written here rather than left to boost::json::serialize, which prints every
 // double in exponent form (5.4 as 5.4E0): FHIR decimals read better as the shortest round-trip
-// form ("5.4", "178.69452709041775").
+// form ("5.4", "178.69452709041775", "5.0").
 
 void append_string(std::string_view text, std::string& out) {
   out += '"';
@@ -55,7 +55,12 @@ void append_double(double number, std::string& out) {
     out += "null";  // JSON has no NaN or infinity; the parser never produces them
     return;
   }
-  out += fmt::format("{}", number);
+  std::string text = fmt::format("{}", number);
+  // Keep a decimal a decimal: 5.0 prints as "5", which would read back as an integer.
+  if (text.find_first_of(".e") == std::string::npos) {
+    text += ".0";
+  }
+  out += text;
 }
 
 // `indent` is the depth for indented output, or nullopt for compact output.

@@ -102,10 +102,13 @@ TEST(ParseJsonObject, RejectsOtherTopLevelValues) {
 
 TEST(JsonText, RoundTripsCompactly) {
   std::string text =
-      R"({"a":[1,2.5,-0.001,178.69452709041775,1e+300,"é",null,true,false],"b":{},"c":"q\"\\\n\u0001"})";
+      R"({"a":[1,2.5,5.0,-0.0,-0.001,178.69452709041775,1e+300,"é",null,true,false],"b":{},"c":"q\"\\\n\u0001"})";
   Result<boost::json::value> parsed = parse_json(text);
   ASSERT_TRUE(parsed.has_value());
   EXPECT_EQ(to_json_text(*parsed), text);
+  Result<boost::json::value> reparsed = parse_json(to_json_text(*parsed));
+  ASSERT_TRUE(reparsed.has_value());
+  EXPECT_EQ(*reparsed, *parsed) << "numbers keep their kind: 5.0 stays a double";
 }
 
 TEST(JsonText, IndentsWithTwoSpaces) {
