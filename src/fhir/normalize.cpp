@@ -42,7 +42,7 @@ constexpr std::array<std::string_view, 128> kLatinExtendedA = {
 enum class FoldClass {
   kLetter,     // appended (possibly rewritten)
   kSeparator,  // starts a new word
-  kIgnored,    // dropped without separating (combining accents, joiners)
+  kIgnored,    // dropped without separating (combining accents, joiners, soft hyphen)
 };
 
 bool in_range(uint32_t code_point, uint32_t first, uint32_t last) {
@@ -56,7 +56,7 @@ FoldClass classify(uint32_t code_point) {
     return alnum ? FoldClass::kLetter : FoldClass::kSeparator;
   }
   if (in_range(code_point, 0x0300, 0x036F) || in_range(code_point, 0xFE00, 0xFE0F) ||
-      in_range(code_point, 0x200B, 0x200D) || code_point == 0xFEFF) {
+      in_range(code_point, 0x200B, 0x200D) || code_point == 0xAD || code_point == 0xFEFF) {
     return FoldClass::kIgnored;
   }
   bool separator =

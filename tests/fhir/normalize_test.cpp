@@ -48,6 +48,7 @@ INSTANTIATE_TEST_SUITE_P(
                                "Marie\xC2\xA0"
                                "Anne",
                                "marie anne"},
+                      FoldCase{"SoftHyphenIgnored", "Ma\xC2\xADrie", "marie"},
                       FoldCase{"MultiplicationSign", "a×b÷c", "a b c"},
                       FoldCase{"Ordinals", "1ª 2º", "1a 2o"},
                       FoldCase{"DigitsKept", "Rue 42B", "rue 42b"},
