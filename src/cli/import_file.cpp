@@ -3,8 +3,8 @@
 #include <fstream>
 #include <string>
 
-#include <boost/json/array.hpp>
 #include <fmt/format.h>
+#include <boost/json/array.hpp>
 
 #include "fhir/json.hpp"
 

@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
 #include <CLI/CLI.hpp>
 #include <boost/json/array.hpp>
-#include <fmt/format.h>
 
 #include "cli/import_file.hpp"
 #include "cli/terminal.hpp"
@@ -131,9 +131,9 @@ int run_import(const Options& options) {
       }
       auto outcome = (*gate)->import_bundle(principal, *bundle);
       if (!outcome) {
-        return report(Error{outcome.error().code,
-                            fmt::format("{}: {} (nothing from this file was written)", file,
-                                        outcome.error().message)});
+        return report(
+            Error{outcome.error().code, fmt::format("{}: {} (nothing from this file was written)",
+                                                    file, outcome.error().message)});
       }
       for (const vault::EntryOutcome& entry : outcome->entries) {
         if (entry.error) {
@@ -154,9 +154,9 @@ int run_import(const Options& options) {
     fmt::print("  {:<28} {:>8}\n", type, count);
   }
   if (rejected > 0) {
-    return report(Error{ErrorCode::kInvalidInput,
-                        fmt::format("{} batch entries were rejected; the others were imported",
-                                    rejected)});
+    return report(
+        Error{ErrorCode::kInvalidInput,
+              fmt::format("{} batch entries were rejected; the others were imported", rejected)});
   }
   return 0;
 }
@@ -171,17 +171,15 @@ int run_get(const Options& options) {
     return report(gate.error());
   }
   const gate::Principal principal = gate::current_custodian();
-  auto stored = options.version > 0
-                    ? (*gate)->read_version(principal, reference->first, reference->second,
-                                            options.version)
-                    : (*gate)->read(principal, reference->first, reference->second);
+  auto stored = options.version > 0 ? (*gate)->read_version(principal, reference->first,
+                                                            reference->second, options.version)
+                                    : (*gate)->read(principal, reference->first, reference->second);
   if (!stored) {
     return report(stored.error());
   }
   if (stored->deleted) {
-    return report(Error{ErrorCode::kGone,
-                        fmt::format("{} was deleted in version {}", options.reference,
-                                    stored->version)});
+    return report(Error{ErrorCode::kGone, fmt::format("{} was deleted in version {}",
+                                                      options.reference, stored->version)});
   }
   fmt::print("{}\n", fhir::to_pretty_json_text(stored->resource));
   return 0;
@@ -196,8 +194,7 @@ int run_history(const Options& options) {
   if (!gate) {
     return report(gate.error());
   }
-  auto versions =
-      (*gate)->history(gate::current_custodian(), reference->first, reference->second);
+  auto versions = (*gate)->history(gate::current_custodian(), reference->first, reference->second);
   if (!versions) {
     return report(versions.error());
   }
@@ -254,9 +251,9 @@ int run_erase(const Options& options) {
       return report(Error{ErrorCode::kUsage,
                           "erasure cannot be undone: confirm on a terminal or pass --yes"});
     }
-    if (!confirm_on_terminal(fmt::format(
-            "Effacer définitivement {} et tout son dossier ? (erase for good?)",
-            options.reference))) {
+    if (!confirm_on_terminal(
+            fmt::format("Effacer définitivement {} et tout son dossier ? (erase for good?)",
+                        options.reference))) {
       return report(Error{ErrorCode::kUsage, "erasure cancelled"});
     }
   }
@@ -295,8 +292,8 @@ int run_demo_data(const Options& options) {
 
 int run(int argc, char** argv) {
   gate::harden_process();
-  CLI::App app{
-      "vigie — coffre-fort de données de santé, API FHIR R4 (a vault for patient data)", "vigie"};
+  CLI::App app{"vigie — coffre-fort de données de santé, API FHIR R4 (a vault for patient data)",
+               "vigie"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every command");
   Options options;

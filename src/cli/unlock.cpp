@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <cerrno>
+#include <cstdlib>
 #include <optional>
 
 #include <fmt/format.h>
@@ -40,7 +40,8 @@ Result<crypto::SecretBytes> read_secret_file(const std::string& path, std::strin
   }
   ::close(fd);
   if (length > kMaxSecretFileBytes) {
-    return fail(ErrorCode::kInvalidInput, fmt::format("the {} {} is larger than 64 KiB", what, path));
+    return fail(ErrorCode::kInvalidInput,
+                fmt::format("the {} {} is larger than 64 KiB", what, path));
   }
   return crypto::SecretBytes::copy_of(std::span<const uint8_t>(buffer.data(), length));
 }

@@ -24,9 +24,9 @@ struct PlannedEntry {
   size_t index = 0;  // position in Bundle.entry, for messages
   EntryAction action = EntryAction::kCreate;
   std::string type;
-  std::string id;                 // for kCreate: the id assigned by new_id
-  boost::json::object resource;   // validated, references rewritten, id set; empty for kDelete
-  std::optional<Error> error;     // batch only: this entry failed and must be reported, not run
+  std::string id;                // for kCreate: the id assigned by new_id
+  boost::json::object resource;  // validated, references rewritten, id set; empty for kDelete
+  std::optional<Error> error;    // batch only: this entry failed and must be reported, not run
 };
 
 struct BundlePlan {

@@ -13,8 +13,9 @@ namespace vigie::fhir {
 
 // Limits applied to every untrusted JSON document before it is parsed.
 struct JsonLimits {
-  size_t max_bytes = 32u * 1024u * 1024u;  // one document (a Bundle file, a request body, a line)
-  size_t max_depth = 64;                   // FHIR resources nest about 10 deep
+  // One document: a Bundle file, a request body, an NDJSON line.
+  size_t max_bytes = size_t{32} * 1024 * 1024;
+  size_t max_depth = 64;  // FHIR resources nest about 10 deep
 };
 
 // Parses one JSON document. kInvalidInput, with a message that gives the byte offset and the

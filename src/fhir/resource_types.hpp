@@ -4,7 +4,7 @@
 
 namespace vigie::fhir {
 
-// True for the 145 resource types of FHIR R4 (4.0.1), case-sensitive.
+// True for the 146 concrete resource types of FHIR R4 (4.0.1), case-sensitive.
 [[nodiscard]] bool is_known_resource_type(std::string_view type);
 
 // True when `id` matches the FHIR id pattern [A-Za-z0-9\-.]{1,64}.

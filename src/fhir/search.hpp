@@ -32,7 +32,7 @@ struct DateCondition {
 
 struct SearchQuery {
   std::string type;
-  std::vector<std::string> ids;                // _id=a,b (empty: any id)
+  std::vector<std::string> ids;                  // _id=a,b (empty: any id)
   std::vector<TokenCondition> token_conditions;  // AND of the conditions
   std::vector<DateCondition> date_conditions;    // `date`, checked on decrypted resources
   size_t count = 50;                             // _count, 0..1000

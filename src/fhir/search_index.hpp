@@ -10,7 +10,7 @@ namespace vigie::fhir {
 
 // One value a resource can be found by. `param` is the search parameter name as a client writes
 // it ("family", "identifier", "code", ...); `value` is already normalised, and is exactly what
-// search_terms() produces for a query that should match it. vault/ turns each pair into a blind
+// parse_search() produces for a query that should match it. vault/ turns each pair into a blind
 // token; the clear value never reaches storage.
 struct IndexEntry {
   std::string param;

@@ -76,8 +76,8 @@ Result<StoredResource> Gate::read_version(const Principal& principal, std::strin
   return vault_->read_version(type, id, version);
 }
 
-Result<std::vector<StoredResource>> Gate::history(const Principal& principal,
-                                                  std::string_view type, std::string_view id) {
+Result<std::vector<StoredResource>> Gate::history(const Principal& principal, std::string_view type,
+                                                  std::string_view id) {
   if (auto allowed = authorize(principal); !allowed) {
     return tl::unexpected(allowed.error());
   }

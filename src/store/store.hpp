@@ -81,8 +81,8 @@ class DataStore {
   [[nodiscard]] virtual Result<std::optional<ResourceVersionRow>> read_version(
       const std::string& type, const std::string& id, int64_t version) = 0;
   // All versions of (type, id), newest first; empty when there is none.
-  [[nodiscard]] virtual Result<std::vector<ResourceVersionRow>> history(
-      const std::string& type, const std::string& id) = 0;
+  [[nodiscard]] virtual Result<std::vector<ResourceVersionRow>> history(const std::string& type,
+                                                                        const std::string& id) = 0;
 
   // Ids of current, non-deleted resources of `type` that satisfy every group, in ascending id
   // order. With no groups: every current, non-deleted resource of `type`.

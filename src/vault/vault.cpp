@@ -7,8 +7,8 @@
 #include <system_error>
 #include <utility>
 
-#include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+#include <boost/json/serialize.hpp>
 
 #include "crypto/aead.hpp"
 #include "crypto/kdf.hpp"
@@ -104,8 +104,7 @@ Result<crypto::SecretBytes> derive_kek(const UnlockSecret& secret,
 }
 
 Result<store::UnlockerRecord> make_unlocker(const UnlockSecret& secret,
-                                            const crypto::SecretBytes& master_key,
-                                            int64_t now_ms) {
+                                            const crypto::SecretBytes& master_key, int64_t now_ms) {
   store::UnlockerRecord record;
   record.kind = secret.kind;
   record.created_ms = now_ms;
@@ -155,7 +154,8 @@ Result<void> Vault::create(const std::filesystem::path& dir, const UnlockSecret&
                                std::filesystem::perm_options::replace, error);
 
   auto built = [&]() -> Result<void> {
-    auto keyring = store::sqlite::open_keyring_store(keyring_file_path(dir), store::OpenMode::kCreate);
+    auto keyring =
+        store::sqlite::open_keyring_store(keyring_file_path(dir), store::OpenMode::kCreate);
     if (!keyring) {
       return tl::unexpected(keyring.error());
     }
@@ -243,10 +243,9 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
     }
   }
   if (!master_key) {
-    return fail(ErrorCode::kUnlockFailed,
-                secret.kind == store::UnlockerKind::kPassphrase
-                    ? "the passphrase does not unlock this vault"
-                    : "the key file does not unlock this vault");
+    return fail(ErrorCode::kUnlockFailed, secret.kind == store::UnlockerKind::kPassphrase
+                                              ? "the passphrase does not unlock this vault"
+                                              : "the key file does not unlock this vault");
   }
   // Only now is the data file opened: a failed unlock never creates its WAL.
   auto data = store::sqlite::open_data_store(data_file_path(dir), store::OpenMode::kOpenExisting);
@@ -371,9 +370,9 @@ Result<void> Vault::ensure_data_keys(const std::vector<std::string>& compartment
                   "a resource refers to an erased patient; an erased patient cannot come back");
     }
     crypto::SecretBytes key = crypto::SecretBytes::random(crypto::kKeyBytes);
-    new_keys.emplace_back(compartment,
-                          crypto::wrap_key(master_key_, key,
-                                           purpose_bytes(kDataKeyPurposePrefix, compartment)));
+    new_keys.emplace_back(
+        compartment,
+        crypto::wrap_key(master_key_, key, purpose_bytes(kDataKeyPurposePrefix, compartment)));
     if (data_keys_.size() >= kMaxCachedDataKeys) {
       data_keys_.clear();
     }
@@ -408,8 +407,8 @@ Result<const crypto::SecretBytes*> Vault::data_key(const std::string& compartmen
     }
     return fail(ErrorCode::kIntegrity, "a stored record has no data key in the keyring");
   }
-  auto key = crypto::unwrap_key(master_key_, **wrapped,
-                                purpose_bytes(kDataKeyPurposePrefix, compartment));
+  auto key =
+      crypto::unwrap_key(master_key_, **wrapped, purpose_bytes(kDataKeyPurposePrefix, compartment));
   if (!key) {
     return fail(ErrorCode::kIntegrity, "a data key in the keyring failed authentication");
   }
@@ -460,7 +459,7 @@ Result<StoredResource> Vault::write_version(std::string_view type, std::string_v
   if (auto appended = data_->append_version(row, tokens); !appended) {
     return tl::unexpected(appended.error());
   }
-  return StoredResource{row.type, row.id, row.version, row.last_updated_ms, row.deleted,
+  return StoredResource{row.type,           row.id, row.version, row.last_updated_ms, row.deleted,
                         std::move(resource)};
 }
 
@@ -483,11 +482,11 @@ Result<StoredResource> Vault::decrypt(const store::ResourceVersionRow& row) {
   auto resource = fhir::parse_json_object(text);
   crypto::wipe(*plaintext);
   if (!resource) {
-    return fail(ErrorCode::kIntegrity, fmt::format("stored record {} is not a JSON object",
-                                                   describe(row.type, row.id)));
+    return fail(ErrorCode::kIntegrity,
+                fmt::format("stored record {} is not a JSON object", describe(row.type, row.id)));
   }
-  return StoredResource{row.type, row.id, row.version, row.last_updated_ms, row.deleted,
-                        std::move(*resource)};
+  return StoredResource{
+      row.type, row.id, row.version, row.last_updated_ms, row.deleted, std::move(*resource)};
 }
 
 Result<StoredResource> Vault::create(json::object resource) {
@@ -561,7 +560,8 @@ Result<EntryOutcome> Vault::write_entry(const fhir::PlannedEntry& entry) {
   }
   if (entry.action == fhir::EntryAction::kDelete) {
     if (!previous) {
-      return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe(entry.type, entry.id)));
+      return fail(ErrorCode::kNotFound,
+                  fmt::format("{} not found", describe(entry.type, entry.id)));
     }
     outcome.version = previous->version;
     if (previous->deleted) {
@@ -616,8 +616,8 @@ Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan) {
   }
   for (const fhir::PlannedEntry& entry : plan.entries) {
     if (entry.error) {
-      bundle_outcome.entries.push_back(EntryOutcome{entry.index, entry.type, entry.id, 0,
-                                                    entry.action, false, entry.error});
+      bundle_outcome.entries.push_back(
+          EntryOutcome{entry.index, entry.type, entry.id, 0, entry.action, false, entry.error});
       continue;
     }
     auto outcome = in_transaction<EntryOutcome>([&] { return write_entry(entry); });
@@ -626,8 +626,8 @@ Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan) {
           outcome.error().code == ErrorCode::kIntegrity) {
         return tl::unexpected(entry_error(entry, outcome.error()));
       }
-      bundle_outcome.entries.push_back(EntryOutcome{entry.index, entry.type, entry.id, 0,
-                                                    entry.action, false, outcome.error()});
+      bundle_outcome.entries.push_back(
+          EntryOutcome{entry.index, entry.type, entry.id, 0, entry.action, false, outcome.error()});
       continue;
     }
     bundle_outcome.entries.push_back(std::move(*outcome));
@@ -756,8 +756,8 @@ Result<ErasureOutcome> Vault::erase_patient(std::string_view patient_id) {
   }
   const std::string compartment(patient_id);
   std::vector<uint8_t> hash = erasure_hash(patient_id);
-  auto shredded = keyring_->shred_data_key(
-      compartment, store::ErasureLedgerEntry{hash, clock_.now_ms()});
+  auto shredded =
+      keyring_->shred_data_key(compartment, store::ErasureLedgerEntry{hash, clock_.now_ms()});
   if (!shredded) {
     return tl::unexpected(shredded.error());
   }

@@ -55,8 +55,8 @@ struct EntryOutcome {
   std::string id;
   int64_t version = 0;
   fhir::EntryAction action = fhir::EntryAction::kCreate;
-  bool created = false;              // a create, or an update that created the resource
-  std::optional<Error> error;        // batch entries only
+  bool created = false;        // a create, or an update that created the resource
+  std::optional<Error> error;  // batch entries only
 };
 
 struct BundleOutcome {
@@ -150,10 +150,9 @@ class Vault {
   [[nodiscard]] Result<void> ensure_data_keys(const std::vector<std::string>& compartments);
   [[nodiscard]] Result<const crypto::SecretBytes*> data_key(const std::string& compartment);
   [[nodiscard]] Result<EntryOutcome> write_entry(const fhir::PlannedEntry& entry);
-  [[nodiscard]] Result<StoredResource> write_version(std::string_view type, std::string_view id,
-                                                     boost::json::object resource, bool deleted,
-                                                     std::optional<store::ResourceVersionRow>
-                                                         previous);
+  [[nodiscard]] Result<StoredResource> write_version(
+      std::string_view type, std::string_view id, boost::json::object resource, bool deleted,
+      std::optional<store::ResourceVersionRow> previous);
   [[nodiscard]] Result<StoredResource> decrypt(const store::ResourceVersionRow& row);
   [[nodiscard]] Result<std::vector<StoredResource>> decrypt_each(const std::string& type,
                                                                  std::span<const std::string> ids);

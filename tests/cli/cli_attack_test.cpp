@@ -29,12 +29,8 @@ class CliAttackTest : public CliTest {
     ASSERT_EQ(imported.exit_code, 0) << imported.err;
     ProcessResult searched = vigie_on_vault("search", {"Patient", "_count=1"});
     ASSERT_EQ(searched.exit_code, 0) << searched.err;
-    patient_id_ = std::string(boost::json::parse(searched.out)
-                                  .at("entry")
-                                  .at(0)
-                                  .at("resource")
-                                  .at("id")
-                                  .as_string());
+    patient_id_ = std::string(
+        boost::json::parse(searched.out).at("entry").at(0).at("resource").at("id").as_string());
   }
 
   // Imports `contents` and expects exit 5 with a message, and not one byte of the vault changed.
@@ -75,8 +71,8 @@ std::string sealed_bytes(const std::filesystem::path& data_file, const std::stri
   std::string bytes;
   if (sqlite3_open_v2(data_file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
     sqlite3_stmt* statement = nullptr;
-    sqlite3_prepare_v2(db, "SELECT sealed FROM resource_versions WHERE type='Patient' AND id=?",
-                       -1, &statement, nullptr);
+    sqlite3_prepare_v2(db, "SELECT sealed FROM resource_versions WHERE type='Patient' AND id=?", -1,
+                       &statement, nullptr);
     sqlite3_bind_text(statement, 1, id.c_str(), -1, SQLITE_TRANSIENT);
     if (sqlite3_step(statement) == SQLITE_ROW) {
       bytes.assign(static_cast<const char*>(sqlite3_column_blob(statement, 0)),
@@ -120,10 +116,11 @@ TEST_F(CliAttackTest, BadInputExits5AndChangesNothing) {
   expect_rejected("deep.json", R"({"resourceType":"Patient","extension":)" +
                                    std::string(10000, '[') + std::string(10000, ']') + "}");
   const std::string bad_nir = "284037512345641";
-  expect_rejected("nir.json",
-                  R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.250.1.213.1.4.8","value":")" +
-                      bad_nir + R"("}]})",
-                  bad_nir);
+  expect_rejected(
+      "nir.json",
+      R"({"resourceType":"Patient","identifier":[{"system":"urn:oid:1.2.250.1.213.1.4.8","value":")" +
+          bad_nir + R"("}]})",
+      bad_nir);
   expect_rejected("unknown.json", R"({"resourceType":"Patientt"})");
   expect_rejected("duplicate.json", R"({"resourceType":"Bundle","type":"transaction","entry":[
     {"fullUrl":"urn:uuid:5b1c0bd5-9a5e-4a5e-9f0e-000000000001","resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}},

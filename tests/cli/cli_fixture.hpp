@@ -16,9 +16,7 @@ class CliTest : public ::testing::Test {
  protected:
   static constexpr const char* kPassphrase = "une phrase de passe assez longue";
 
-  void SetUp() override {
-    write_file(passphrase_file(), std::string(kPassphrase) + "\n");
-  }
+  void SetUp() override { write_file(passphrase_file(), std::string(kPassphrase) + "\n"); }
 
   [[nodiscard]] std::string vault() const { return (dir_ / "vault").string(); }
   [[nodiscard]] std::string passphrase_file() const { return (dir_ / "passphrase").string(); }

@@ -33,8 +33,7 @@ TEST_F(CliTest, HelpAndUsageErrors) {
 
 TEST_F(CliTest, InitRefusesShortPassphraseMissingSourceAndExistingVault) {
   const std::string short_file = write_input("short", "too short\n");
-  ProcessResult too_short =
-      vigie({"init", "--vault", vault(), "--passphrase-file", short_file});
+  ProcessResult too_short = vigie({"init", "--vault", vault(), "--passphrase-file", short_file});
   EXPECT_EQ(too_short.exit_code, 5);
   EXPECT_NE(too_short.err.find("12 characters"), std::string::npos) << too_short.err;
   EXPECT_FALSE(std::filesystem::exists(vault()));
@@ -43,9 +42,9 @@ TEST_F(CliTest, InitRefusesShortPassphraseMissingSourceAndExistingVault) {
   EXPECT_EQ(no_source.exit_code, 2);
   EXPECT_NE(no_source.err.find("--passphrase-file"), std::string::npos);
 
-  EXPECT_EQ(vigie({"init", "--vault", vault()}, {{"VIGIE_PASSPHRASE_FILE", passphrase_file()}})
-                .exit_code,
-            0);
+  EXPECT_EQ(
+      vigie({"init", "--vault", vault()}, {{"VIGIE_PASSPHRASE_FILE", passphrase_file()}}).exit_code,
+      0);
   ProcessResult again = vigie({"init", "--vault", vault(), "--passphrase-file", passphrase_file()});
   EXPECT_EQ(again.exit_code, 5);
   EXPECT_NE(again.err.find("already holds a vault"), std::string::npos);
@@ -95,9 +94,9 @@ TEST_F(CliTest, NdjsonAndSingleResourceFiles) {
   init_vault();
   const std::string single =
       write_input("patient.json", R"({"resourceType":"Patient","id":"p1","gender":"male"})");
-  const std::string ndjson = write_input(
-      "lines.ndjson",
-      "{\"resourceType\":\"Patient\",\"id\":\"p2\"}\n\n{\"resourceType\":\"Patient\",\"id\":\"p3\"}\n");
+  const std::string ndjson = write_input("lines.ndjson",
+                                         "{\"resourceType\":\"Patient\",\"id\":\"p2\"}\n\n{"
+                                         "\"resourceType\":\"Patient\",\"id\":\"p3\"}\n");
   ProcessResult imported = vigie_on_vault("import", {single, ndjson});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
   for (const char* id : {"Patient/p1", "Patient/p2", "Patient/p3"}) {

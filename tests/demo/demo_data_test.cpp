@@ -24,7 +24,6 @@ namespace {
 
 namespace json = boost::json;
 
-
 constexpr int64_t kThreeYearsMs = int64_t{3} * 365 * kMillisPerDay;
 
 [[nodiscard]] const json::array& entries_of(const json::object& bundle) {

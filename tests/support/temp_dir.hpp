@@ -45,8 +45,7 @@ inline void write_file(const std::filesystem::path& path, const std::string& con
 
 // Every regular file below `dir` with its bytes, for "nothing changed" and "no clear value"
 // checks.
-inline std::vector<std::pair<std::string, std::string>> snapshot(
-    const std::filesystem::path& dir) {
+inline std::vector<std::pair<std::string, std::string>> snapshot(const std::filesystem::path& dir) {
   std::vector<std::pair<std::string, std::string>> files;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
     if (entry.is_regular_file()) {

@@ -47,8 +47,7 @@ class RawDatabase {
     sqlite3_stmt* statement = nullptr;
     sqlite3_prepare_v2(db_, "UPDATE resource_versions SET sealed=? WHERE type=? AND id=?", -1,
                        &statement, nullptr);
-    sqlite3_bind_blob(statement, 1, bytes.data(), static_cast<int>(bytes.size()),
-                      SQLITE_TRANSIENT);
+    sqlite3_bind_blob(statement, 1, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
     sqlite3_bind_text(statement, 2, type.c_str(), -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(statement, 3, id.c_str(), -1, SQLITE_TRANSIENT);
     ASSERT_EQ(sqlite3_step(statement), SQLITE_DONE);
@@ -177,8 +176,7 @@ TEST_F(VaultAttackTest, ErasedPatientDoesNotComeBackFromAnOldDataFile) {
   auto outcome = import_demo(3);
   const std::vector<std::string> patients = ids_of(outcome, "Patient");
   const std::string erased = patients[0];
-  auto family_query = fhir::parse_search(
-      "Patient", {{"_id", erased}});
+  auto family_query = fhir::parse_search("Patient", {{"_id", erased}});
   ASSERT_TRUE(family_query);
   auto before = vault_->search(*family_query);
   ASSERT_TRUE(before);
@@ -203,7 +201,8 @@ TEST_F(VaultAttackTest, ErasedPatientDoesNotComeBackFromAnOldDataFile) {
 
   // Put the old data file back, with the current keyring.
   vault_.reset();
-  std::filesystem::copy_file(old_copy, data_file, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(old_copy, data_file,
+                             std::filesystem::copy_options::overwrite_existing);
   std::filesystem::remove(old_copy);
   reopen();
   EXPECT_EQ(vault_->read("Patient", erased).error().code, ErrorCode::kNotFound);

@@ -123,8 +123,8 @@ TEST(VaultLifecycle, KeyFileAndPassphraseOpenTheSameVault) {
   testing::TempDir dir;
   ManualClock clock(0);
   vault::UnlockSecret key_file{store::UnlockerKind::kKeyFile, crypto::SecretBytes::random(32)};
-  ASSERT_TRUE(vault::Vault::create(dir.path(), passphrase("a long enough passphrase"),
-                                   {&key_file}, clock));
+  ASSERT_TRUE(
+      vault::Vault::create(dir.path(), passphrase("a long enough passphrase"), {&key_file}, clock));
   std::string id;
   {
     auto by_passphrase =

@@ -17,8 +17,7 @@ namespace vigie::testing {
 inline vault::UnlockSecret passphrase(std::string_view text) {
   return vault::UnlockSecret{
       store::UnlockerKind::kPassphrase,
-      crypto::SecretBytes::copy_of(
-          {reinterpret_cast<const uint8_t*>(text.data()), text.size()})};
+      crypto::SecretBytes::copy_of({reinterpret_cast<const uint8_t*>(text.data()), text.size()})};
 }
 
 inline boost::json::object parse_object(std::string_view text) {

@@ -1,0 +1,84 @@
+#include "gate/gate.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "crypto/secret_bytes.hpp"
+#include "support/temp_dir.hpp"
+
+namespace vigie {
+namespace {
+
+gate::UnlockSecret key_file_secret(const crypto::SecretBytes& key) {
+  return gate::UnlockSecret{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::copy_of(key.view())};
+}
+
+class GateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gate::UnlockSecret passphrase{
+        gate::UnlockerKind::kPassphrase,
+        crypto::SecretBytes::copy_of(std::span<const uint8_t>(
+            reinterpret_cast<const uint8_t*>("a long enough passphrase"), 24))};
+    gate::UnlockSecret key_file = key_file_secret(key_);
+    ASSERT_TRUE(gate::initialize_vault(dir_.path(), passphrase, {&key_file}));
+    auto opened = gate::Gate::open(dir_.path(), key_file_secret(key_));
+    ASSERT_TRUE(opened) << opened.error().message;
+    gate_ = std::move(*opened);
+  }
+
+  testing::TempDir dir_;
+  crypto::SecretBytes key_ = crypto::SecretBytes::random(32);
+  std::unique_ptr<gate::Gate> gate_;
+  const gate::Principal custodian_ = gate::current_custodian();
+};
+
+TEST_F(GateTest, CustodianIsTheCurrentOsUser) { EXPECT_FALSE(custodian_.os_user.empty()); }
+
+TEST_F(GateTest, MalformedReferencesAreUsageErrors) {
+  EXPECT_EQ(gate_->read(custodian_, "Patientt", "abc").error().code, ErrorCode::kUsage);
+  EXPECT_EQ(gate_->read(custodian_, "Patient", "a/b").error().code, ErrorCode::kUsage);
+  EXPECT_EQ(gate_->read(custodian_, "Patient", std::string(65, 'a')).error().code,
+            ErrorCode::kUsage);
+  EXPECT_EQ(gate_->read_version(custodian_, "Patient", "abc", 0).error().code, ErrorCode::kUsage);
+  EXPECT_EQ(gate_->erase_patient(custodian_, "").error().code, ErrorCode::kUsage);
+  EXPECT_EQ(gate_->search(custodian_, "Patient", {{"unknown", "x"}}).error().code,
+            ErrorCode::kUsage);
+}
+
+TEST_F(GateTest, ImportChecksTheWholeBundleFirst) {
+  const boost::json::object bad =
+      boost::json::parse(R"({"resourceType":"Bundle","type":"transaction",
+    "entry":[{"resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}},
+             {"resource":{"resourceType":"Patient","birthDate":"12/03/1984"},
+              "request":{"method":"POST","url":"Patient"}}]})")
+          .as_object();
+  EXPECT_EQ(gate_->check_bundle(custodian_, bad).error().code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(gate_->import_bundle(custodian_, bad).error().code, ErrorCode::kInvalidInput);
+  EXPECT_TRUE(gate_->count_by_type(custodian_)->empty());
+}
+
+TEST_F(GateTest, CreateReadSearchAndErase) {
+  auto created = gate_->create(
+      custodian_,
+      boost::json::parse(R"({"resourceType":"Patient","name":[{"family":"Girard"}]})").as_object());
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_TRUE(gate_->read(custodian_, "Patient", created->id));
+  auto page = gate_->search(custodian_, "Patient", {{"family", "gir"}});
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->total, 1u);
+  ASSERT_TRUE(gate_->erase_patient(custodian_, created->id));
+  EXPECT_EQ(gate_->read(custodian_, "Patient", created->id).error().code, ErrorCode::kNotFound);
+}
+
+TEST(GateOpen, WrongKeyFileIsUnlockFailed) {
+  testing::TempDir dir;
+  gate::UnlockSecret key{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::random(32)};
+  ASSERT_TRUE(gate::initialize_vault(dir.path(), key));
+  gate::UnlockSecret other{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::random(32)};
+  EXPECT_EQ(gate::Gate::open(dir.path(), other).error().code, ErrorCode::kUnlockFailed);
+}
+
+}  // namespace
+}  // namespace vigie
