@@ -308,7 +308,8 @@ Result<void> Vault::replay_erasure_ledger() {
     return tl::unexpected(replayed.error());
   }
   const std::string ledger_size = std::to_string(erased_hashes_.size());
-  if (replayed->has_value() && **replayed == ledger_size) {
+  if (const std::optional<std::string>& recorded = *replayed;
+      recorded.has_value() && *recorded == ledger_size) {
     return {};
   }
   auto compartments = data_->compartments();
@@ -400,15 +401,16 @@ Result<const crypto::SecretBytes*> Vault::data_key(const std::string& compartmen
   if (!wrapped) {
     return tl::unexpected(wrapped.error());
   }
-  if (!wrapped->has_value()) {
+  const std::optional<std::vector<uint8_t>>& wrapped_key = *wrapped;
+  if (!wrapped_key.has_value()) {
     if (compartment != kSharedCompartment &&
         erased_hashes_.contains(to_hex(erasure_hash(compartment)))) {
       return fail(ErrorCode::kNotFound, "this patient's data was erased");
     }
     return fail(ErrorCode::kIntegrity, "a stored record has no data key in the keyring");
   }
-  auto key =
-      crypto::unwrap_key(master_key_, **wrapped, purpose_bytes(kDataKeyPurposePrefix, compartment));
+  auto key = crypto::unwrap_key(master_key_, *wrapped_key,
+                                purpose_bytes(kDataKeyPurposePrefix, compartment));
   if (!key) {
     return fail(ErrorCode::kIntegrity, "a data key in the keyring failed authentication");
   }
@@ -429,6 +431,9 @@ Result<StoredResource> Vault::write_version(std::string_view type, std::string_v
   row.deleted = deleted;
   std::vector<store::SearchToken> tokens;
   if (deleted) {
+    if (!previous.has_value()) {
+      return fail(ErrorCode::kInternal, "a deletion needs the version it deletes");
+    }
     row.compartment = previous->compartment;
     resource.clear();
   } else {
@@ -640,10 +645,11 @@ Result<StoredResource> Vault::read(std::string_view type, std::string_view id) {
   if (!latest) {
     return tl::unexpected(latest.error());
   }
-  if (!latest->has_value()) {
+  const std::optional<store::ResourceVersionRow>& current = *latest;
+  if (!current.has_value()) {
     return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe(type, id)));
   }
-  auto stored = decrypt(**latest);
+  auto stored = decrypt(*current);
   if (stored && stored->deleted) {
     return fail(ErrorCode::kGone, fmt::format("{} was deleted", describe(type, id)));
   }
@@ -656,11 +662,12 @@ Result<StoredResource> Vault::read_version(std::string_view type, std::string_vi
   if (!row) {
     return tl::unexpected(row.error());
   }
-  if (!row->has_value()) {
+  const std::optional<store::ResourceVersionRow>& found = *row;
+  if (!found.has_value()) {
     return fail(ErrorCode::kNotFound,
                 fmt::format("{} has no version {}", describe(type, id), version));
   }
-  return decrypt(**row);
+  return decrypt(*found);
 }
 
 Result<std::vector<StoredResource>> Vault::history(std::string_view type, std::string_view id) {
@@ -745,8 +752,9 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query) {
   page.total = candidates->size();
   const size_t begin = std::min(query.offset, candidates->size());
   const size_t end = std::min(begin + query.count, candidates->size());
-  page.matches.assign(std::make_move_iterator(candidates->begin() + begin),
-                      std::make_move_iterator(candidates->begin() + end));
+  page.matches.assign(
+      std::make_move_iterator(candidates->begin() + static_cast<std::ptrdiff_t>(begin)),
+      std::make_move_iterator(candidates->begin() + static_cast<std::ptrdiff_t>(end)));
   return page;
 }
 
