@@ -17,7 +17,7 @@ namespace vigie::cli {
 
 namespace {
 
-constexpr size_t kMaxSecretFileBytes = 64 * 1024;
+constexpr size_t kMaxSecretFileBytes = size_t{64} * 1024;
 
 // Reads a whole secret file into locked memory.
 Result<crypto::SecretBytes> read_secret_file(const std::string& path, std::string_view what) {
