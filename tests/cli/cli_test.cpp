@@ -86,7 +86,8 @@ TEST_F(CliTest, ImportGetSearchAndHistory) {
   // Every patient is found by the first 4 characters (not bytes) of their family name.
   ProcessResult all = vigie_on_vault("search", {"Patient"});
   ASSERT_EQ(all.exit_code, 0) << all.err;
-  for (const auto& entry : boost::json::parse(all.out).at("entry").as_array()) {
+  const boost::json::value all_patients = boost::json::parse(all.out);
+  for (const auto& entry : all_patients.at("entry").as_array()) {
     const auto& resource = entry.at("resource");
     const std::string family(resource.at("name").at(0).at("family").as_string());
     size_t prefix_bytes = 0;
