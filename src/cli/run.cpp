@@ -135,7 +135,7 @@ int run_import(const Options& options) {
             Error{outcome.error().code, fmt::format("{}: {} (nothing from this file was written)",
                                                     file, outcome.error().message)});
       }
-      for (const vault::EntryOutcome& entry : outcome->entries) {
+      for (const auto& entry : outcome->entries) {
         if (entry.error) {
           ++rejected;
           fmt::print(stderr, "vigie: {}: entry {} ({}): {}\n", file, entry.index, entry.type,
