@@ -1,5 +1,6 @@
 #include "audit/entry.hpp"
 
+#include <algorithm>
 #include <limits>
 
 #include "audit/bytes.hpp"

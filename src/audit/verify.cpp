@@ -91,6 +91,10 @@ std::optional<VerifyFailure> ChainVerifier::feed(const StoredEntry& row) {
   if (std::optional<VerifyFailure> failure = check_checkpoints()) {
     return failure;
   }
+  if (row.seq < 1) {
+    return record(row.seq,
+                  fmt::format("entry {} was modified: sequence numbers start at 1", row.seq));
+  }
   if (row.seq < expected) {
     return record(row.seq, fmt::format("entries were reordered: entry {} comes after entry {}",
                                        row.seq, last_seq_));

@@ -172,6 +172,12 @@ TEST_F(VerifyTest, GapBeforeTheLastRowIsReportedByFinish) {
   expect_failure(verify(log), 9, "entry 9 is missing");
 }
 
+TEST_F(VerifyTest, RowBeforeTheFirstPositionIsModified) {
+  Log log = make_log(10, 5);
+  log.rows.insert(log.rows.begin(), Row{0, encode(testing::sample_entry(0)), Hash{}});
+  expect_failure(verify(log), 0, "sequence numbers start at 1");
+}
+
 TEST_F(VerifyTest, SwappedRowsAreReordered) {
   Log log = make_log(1000, 100);
   std::swap(log.rows[499], log.rows[500]);
