@@ -42,6 +42,16 @@ BoxKeyPair generate_box_key_pair() {
   return pair;
 }
 
+std::array<uint8_t, kSigningPublicKeyBytes> signing_public_key(const SecretBytes& secret_key) {
+  require_initialized();
+  if (secret_key.size() != kSigningSecretKeyBytes) {
+    die("signing secret key must be 64 bytes (programming error)");
+  }
+  std::array<uint8_t, kSigningPublicKeyBytes> public_key{};
+  crypto_sign_ed25519_sk_to_pk(public_key.data(), secret_key.data());
+  return public_key;
+}
+
 std::array<uint8_t, kSignatureBytes> sign(const SecretBytes& secret_key,
                                           std::span<const uint8_t> message) {
   require_initialized();

@@ -30,6 +30,12 @@ struct BoxKeyPair {
 [[nodiscard]] SigningKeyPair generate_signing_key_pair();
 [[nodiscard]] BoxKeyPair generate_box_key_pair();
 
+// The public key of an Ed25519 secret key (libsodium keeps it in the secret key's last 32
+// bytes). `secret_key` must be kSigningSecretKeyBytes long; anything else is a programming error
+// and aborts.
+[[nodiscard]] std::array<uint8_t, kSigningPublicKeyBytes> signing_public_key(
+    const SecretBytes& secret_key);
+
 // Detached Ed25519 signature of `message`.
 [[nodiscard]] std::array<uint8_t, kSignatureBytes> sign(const SecretBytes& secret_key,
                                                         std::span<const uint8_t> message);

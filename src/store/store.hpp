@@ -3,6 +3,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <span>
@@ -51,13 +52,31 @@ struct TokenGroup {
   std::vector<Token> any_of;
 };
 
+// One entry of the audit log. store/ keeps the bytes; audit/ makes them and chains the hashes.
+struct AuditRow {
+  int64_t seq = 0;
+  int64_t time_ms = 0;
+  std::vector<uint8_t> canonical;
+  std::array<uint8_t, 32> hash{};
+};
+
+// A signed statement that the chain's head at `seq` was `head`.
+struct CheckpointRow {
+  int64_t seq = 0;
+  std::array<uint8_t, 32> head{};
+  int64_t time_ms = 0;
+  std::array<uint8_t, 64> signature{};
+};
+
 enum class OpenMode {
   kCreate,        // the file must not exist; it is created with the current schema
   kOpenExisting,  // the file must exist; forward migrations run if its schema is older
 };
 
-// The data file: resource versions, search tokens, small metadata. Not thread-safe: one
-// DataStore per thread (SQLite's WAL lets several connections read while one writes).
+// The data file: resource versions, search tokens, small metadata, the audit log. Not
+// thread-safe: one DataStore per thread (SQLite's WAL lets several connections read while one
+// writes). Several DataStores on one file may each run write transactions: begin() waits while
+// another connection holds the write lock, and fails with kInternal after a few seconds.
 class DataStore {
  public:
   virtual ~DataStore() = default;
@@ -68,6 +87,13 @@ class DataStore {
   [[nodiscard]] virtual Result<void> commit() = 0;
   // Rolls back the open transaction, if any. Never fails from the caller's point of view.
   virtual void rollback() = 0;
+  // Like commit(), and the transaction is on stable storage when this returns. commit() does
+  // not promise that: after a power loss or an OS crash its last transactions may be rolled back
+  // (the file stays consistent). This also makes every earlier commit to the file durable, so one
+  // commit_durable() after several commit()s is a group commit. kInternal with nothing changed if
+  // no transaction is open; kInternal if the sync fails after the commit (the transaction is then
+  // committed but may not survive a power loss).
+  [[nodiscard]] virtual Result<void> commit_durable() = 0;
 
   // Appends a version and replaces the search tokens of (type, id) with `tokens` (pass none for
   // a deleted version). kConflict if that (type, id, version) exists.
@@ -101,6 +127,32 @@ class DataStore {
   // Small key/value metadata of the data file (e.g. how much of the erasure ledger was replayed).
   [[nodiscard]] virtual Result<std::optional<std::string>> get_meta(const std::string& key) = 0;
   [[nodiscard]] virtual Result<void> set_meta(const std::string& key, const std::string& value) = 0;
+
+  // The audit log and its checkpoints: append-only (the data file refuses UPDATE and DELETE of
+  // their rows) and never touched by remove_compartment.
+  // Appends `rows`, which must be in strictly ascending seq order, in the open transaction. All or
+  // nothing: on failure no row of `rows` is stored and the transaction stays open. kConflict if a
+  // seq is stored already; kInternal if no transaction is open or the order is wrong.
+  [[nodiscard]] virtual Result<void> append_audit(std::span<const AuditRow> rows) = 0;
+  // The row with the highest seq; nullopt when the log is empty. kIntegrity if its hash is not
+  // 32 bytes.
+  [[nodiscard]] virtual Result<std::optional<AuditRow>> last_audit_row() = 0;
+  // Calls `visit` for every row with seq > after_seq in ascending seq order, streaming (rows are
+  // not materialised), and stops early when `visit` returns false. The spans are only valid
+  // during the call; `hash` is passed as stored (its length is the verifier's to check). `visit`
+  // must not call this DataStore. The scan reads one snapshot: rows committed meanwhile by other
+  // connections are not seen.
+  [[nodiscard]] virtual Result<void> scan_audit(
+      int64_t after_seq,
+      const std::function<bool(int64_t seq, int64_t time_ms, std::span<const uint8_t> canonical,
+                               std::span<const uint8_t> hash)>& visit) = 0;
+  // Number of rows in the log (linear in the log's size).
+  [[nodiscard]] virtual Result<int64_t> audit_count() = 0;
+  // Appends a checkpoint in the open transaction. kConflict if one exists at that seq; kInternal
+  // if no transaction is open.
+  [[nodiscard]] virtual Result<void> append_checkpoint(const CheckpointRow& row) = 0;
+  // Every checkpoint, ascending seq. kIntegrity if a stored head or signature has the wrong size.
+  [[nodiscard]] virtual Result<std::vector<CheckpointRow>> checkpoints() = 0;
 };
 
 // How a master key is wrapped for one way of unlocking the vault.

@@ -23,6 +23,16 @@ TEST(SigningTest, KeyPairsHaveExpectedSizesAndDiffer) {
   EXPECT_NE(first.public_key, second.public_key);
 }
 
+TEST(SigningTest, PublicKeyIsRecoveredFromTheSecretKey) {
+  const SigningKeyPair pair = generate_signing_key_pair();
+  const SigningKeyPair other = generate_signing_key_pair();
+  EXPECT_EQ(signing_public_key(pair.secret_key), pair.public_key);
+  EXPECT_EQ(signing_public_key(other.secret_key), other.public_key);
+  const auto signature = sign(pair.secret_key, bytes("checkpoint"));
+  EXPECT_TRUE(
+      verify_signature(signing_public_key(pair.secret_key), bytes("checkpoint"), signature));
+}
+
 TEST(SigningTest, SignatureVerifies) {
   const SigningKeyPair pair = generate_signing_key_pair();
   const std::vector<uint8_t> message = bytes("checkpoint 42: head=abcdef");

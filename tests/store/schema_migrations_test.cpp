@@ -20,16 +20,19 @@ using test_support::TempDir;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// The shipped migrations followed by a test-only version 2.
-std::vector<Migration> with_version_2(std::span<const Migration> shipped, std::string_view script) {
+// The shipped migrations followed by a test-only next version.
+std::vector<Migration> with_next_version(std::span<const Migration> shipped,
+                                         std::string_view script) {
   std::vector<Migration> migrations(shipped.begin(), shipped.end());
-  migrations.push_back(Migration{2, script});
+  migrations.push_back(Migration{shipped.back().version + 1, script});
   return migrations;
 }
 
 constexpr std::string_view kAddTable =
-    "CREATE TABLE added_in_v2 (x INTEGER); "
-    "INSERT INTO added_in_v2 (x) VALUES (42);";
+    "CREATE TABLE added_in_next (x INTEGER); "
+    "INSERT INTO added_in_next (x) VALUES (42);";
+
+int64_t latest_data_version() { return sqlite::data_migrations().back().version; }
 
 int64_t schema_version(const std::filesystem::path& path) {
   return query_int(path, "SELECT version FROM schema_version");
@@ -40,8 +43,8 @@ class SchemaMigrationTest : public ::testing::Test {
   [[nodiscard]] std::filesystem::path data_path() const { return dir_.path() / "data.db"; }
   [[nodiscard]] std::filesystem::path keyring_path() const { return dir_.path() / "keyring.db"; }
 
-  // A data file at version 1 holding one resource.
-  void create_data_file_v1() {
+  // A data file at the latest version holding one resource.
+  void create_data_file() {
     auto store = sqlite::open_data_store(data_path(), OpenMode::kCreate);
     ASSERT_TRUE(store) << store.error().message;
     ASSERT_TRUE((*store)->begin());
@@ -69,10 +72,10 @@ TEST_F(SchemaMigrationTest, CreateRecordsTheLatestVersion) {
   EXPECT_EQ(schema_version(keyring_path()), sqlite::keyring_migrations().back().version);
 }
 
-TEST_F(SchemaMigrationTest, AVersionOneDataFileIsMigratedToVersionTwo) {
-  create_data_file_v1();
-  ASSERT_EQ(schema_version(data_path()), 1);
-  const auto migrations = with_version_2(sqlite::data_migrations(), kAddTable);
+TEST_F(SchemaMigrationTest, ADataFileIsMigratedToTheNextVersion) {
+  create_data_file();
+  ASSERT_EQ(schema_version(data_path()), latest_data_version());
+  const auto migrations = with_next_version(sqlite::data_migrations(), kAddTable);
 
   auto migrated =
       sqlite::open_data_store_with_migrations(data_path(), OpenMode::kOpenExisting, migrations);
@@ -82,12 +85,55 @@ TEST_F(SchemaMigrationTest, AVersionOneDataFileIsMigratedToVersionTwo) {
   EXPECT_THAT(*ids, ElementsAre("p1"));
   migrated->reset();
 
-  EXPECT_EQ(schema_version(data_path()), 2);
-  EXPECT_EQ(query_int(data_path(), "SELECT x FROM added_in_v2"), 42);
+  EXPECT_EQ(schema_version(data_path()), latest_data_version() + 1);
+  EXPECT_EQ(query_int(data_path(), "SELECT x FROM added_in_next"), 42);
   // Opening again runs nothing: the script would fail on the existing table.
   auto again =
       sqlite::open_data_store_with_migrations(data_path(), OpenMode::kOpenExisting, migrations);
   ASSERT_TRUE(again) << again.error().message;
+}
+
+// A data file as the build before the audit log left it: made by the version 1 migration list,
+// holding one resource.
+TEST_F(SchemaMigrationTest, AVersionOneDataFileIsMigratedAndGainsTheAuditLog) {
+  {
+    auto db = sqlite::Database::open(data_path(), OpenMode::kCreate, sqlite::kDataFile);
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE(db->set_journal_mode("wal"));
+    auto created = sqlite::migrate(*db, sqlite::data_migrations().first(1), OpenMode::kCreate);
+    ASSERT_TRUE(created) << created.error().message;
+    ASSERT_TRUE(db->exec("insert a resource",
+                         "INSERT INTO resource_versions (type, id, version, last_updated_ms,"
+                         " compartment, deleted, sealed) VALUES ('Patient', 'p1', 1, 5, 'c1', 0,"
+                         " x'0102');"
+                         "INSERT INTO resources_current (type, id, version, deleted)"
+                         " VALUES ('Patient', 'p1', 1, 0);"));
+  }
+  ASSERT_EQ(schema_version(data_path()), 1);
+  ASSERT_EQ(query_int(data_path(), "SELECT count(*) FROM sqlite_schema WHERE name = 'audit_log'"),
+            0);
+
+  auto migrated = sqlite::open_data_store(data_path(), OpenMode::kOpenExisting);
+  ASSERT_TRUE(migrated) << migrated.error().message;
+  DataStore& store = **migrated;
+  const auto version = test_support::found(store.read_version("Patient", "p1", 1));
+  EXPECT_EQ(version.last_updated_ms, 5);
+  EXPECT_THAT(version.sealed, ElementsAre(0x01, 0x02));
+  auto count = store.audit_count();
+  ASSERT_TRUE(count) << count.error().message;
+  EXPECT_EQ(*count, 0);
+  const AuditRow row{.seq = 1, .time_ms = 7, .canonical = {0x03}, .hash = {}};
+  ASSERT_TRUE(store.begin());
+  ASSERT_TRUE(store.append_audit(std::span<const AuditRow>(&row, 1)));
+  ASSERT_TRUE(
+      store.append_checkpoint(CheckpointRow{.seq = 1, .head = {}, .time_ms = 7, .signature = {}}));
+  ASSERT_TRUE(store.commit());
+  EXPECT_EQ(test_support::found(store.last_audit_row()).canonical, row.canonical);
+  migrated->reset();
+
+  EXPECT_EQ(schema_version(data_path()), latest_data_version());
+  EXPECT_THAT(test_support::exec_raw(data_path(), "DELETE FROM audit_log"),
+              HasSubstr("append-only"));
 }
 
 TEST_F(SchemaMigrationTest, AVersionOneKeyringIsMigratedToVersionTwo) {
@@ -96,7 +142,7 @@ TEST_F(SchemaMigrationTest, AVersionOneKeyringIsMigratedToVersionTwo) {
     ASSERT_TRUE(keyring);
     ASSERT_TRUE((*keyring)->put_system_key("audit-signing", std::vector<uint8_t>{1, 2, 3}));
   }
-  const auto migrations = with_version_2(sqlite::keyring_migrations(), kAddTable);
+  const auto migrations = with_next_version(sqlite::keyring_migrations(), kAddTable);
 
   auto migrated = sqlite::open_keyring_store_with_migrations(keyring_path(),
                                                              OpenMode::kOpenExisting, migrations);
@@ -106,25 +152,26 @@ TEST_F(SchemaMigrationTest, AVersionOneKeyringIsMigratedToVersionTwo) {
   migrated->reset();
 
   EXPECT_EQ(schema_version(keyring_path()), 2);
-  EXPECT_EQ(query_int(keyring_path(), "SELECT x FROM added_in_v2"), 42);
+  EXPECT_EQ(query_int(keyring_path(), "SELECT x FROM added_in_next"), 42);
 }
 
 TEST_F(SchemaMigrationTest, AFailingMigrationLeavesTheFileAtItsVersion) {
-  create_data_file_v1();
+  create_data_file();
   // The first statement succeeds, the second fails: neither may remain.
   const auto migrations =
-      with_version_2(sqlite::data_migrations(),
-                     "CREATE TABLE added_in_v2 (x INTEGER); INSERT INTO nowhere VALUES (1);");
+      with_next_version(sqlite::data_migrations(),
+                        "CREATE TABLE added_in_next (x INTEGER); INSERT INTO nowhere VALUES (1);");
 
   auto migrated =
       sqlite::open_data_store_with_migrations(data_path(), OpenMode::kOpenExisting, migrations);
   ASSERT_FALSE(migrated);
   EXPECT_EQ(migrated.error().code, ErrorCode::kInternal);
-  EXPECT_THAT(migrated.error().message, HasSubstr("schema migration to version 2"));
+  EXPECT_THAT(migrated.error().message, HasSubstr("schema migration to version " +
+                                                  std::to_string(latest_data_version() + 1)));
 
-  EXPECT_EQ(schema_version(data_path()), 1);
-  EXPECT_EQ(query_int(data_path(), "SELECT count(*) FROM sqlite_schema WHERE name = 'added_in_v2'"),
-            0);
+  EXPECT_EQ(schema_version(data_path()), latest_data_version());
+  EXPECT_EQ(
+      query_int(data_path(), "SELECT count(*) FROM sqlite_schema WHERE name = 'added_in_next'"), 0);
   auto reopened = sqlite::open_data_store(data_path(), OpenMode::kOpenExisting);
   ASSERT_TRUE(reopened) << reopened.error().message;
 }
@@ -132,21 +179,24 @@ TEST_F(SchemaMigrationTest, AFailingMigrationLeavesTheFileAtItsVersion) {
 TEST_F(SchemaMigrationTest, ANewerDataFileIsRefusedNamingBothVersions) {
   {
     auto newer = sqlite::open_data_store_with_migrations(
-        data_path(), OpenMode::kCreate, with_version_2(sqlite::data_migrations(), kAddTable));
+        data_path(), OpenMode::kCreate, with_next_version(sqlite::data_migrations(), kAddTable));
     ASSERT_TRUE(newer) << newer.error().message;
   }
 
   auto opened = sqlite::open_data_store(data_path(), OpenMode::kOpenExisting);
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().code, ErrorCode::kIntegrity);
-  EXPECT_EQ(opened.error().message,
-            "data file schema version 2 is newer than this build supports (1)");
+  EXPECT_EQ(opened.error().message, "data file schema version " +
+                                        std::to_string(latest_data_version() + 1) +
+                                        " is newer than this build supports (" +
+                                        std::to_string(latest_data_version()) + ")");
 }
 
 TEST_F(SchemaMigrationTest, ANewerKeyringIsRefusedAndLeftUnchanged) {
   {
     auto newer = sqlite::open_keyring_store_with_migrations(
-        keyring_path(), OpenMode::kCreate, with_version_2(sqlite::keyring_migrations(), kAddTable));
+        keyring_path(), OpenMode::kCreate,
+        with_next_version(sqlite::keyring_migrations(), kAddTable));
     ASSERT_TRUE(newer) << newer.error().message;
   }
   const auto before = test_support::snapshot(dir_.path());

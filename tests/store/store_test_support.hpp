@@ -93,6 +93,24 @@ inline int64_t query_int(const std::filesystem::path& path, const std::string& s
   return text.empty() ? -1 : std::stoll(text);
 }
 
+// Runs `sql` through a separate raw connection, as someone with the sqlite3 shell would. Returns
+// SQLite's error message, or "" when every statement succeeded.
+inline std::string exec_raw(const std::filesystem::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return "cannot open the file";
+  }
+  char* message = nullptr;
+  std::string error;
+  if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
+    error = message == nullptr ? "failed without a message" : message;
+  }
+  sqlite3_free(message);
+  sqlite3_close(db);
+  return error;
+}
+
 // The value of a lookup that must succeed and find something. Records a test failure and returns
 // T{} otherwise.
 template <typename T>

@@ -1,6 +1,8 @@
 #include "store/sqlite/sqlite_data_store.hpp"
 
+#include <algorithm>
 #include <array>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -58,7 +60,42 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array kDataMigrations = {Migration{1, kSchemaV1}};
+// Version 2: the audit log and its signed checkpoints, rowid tables keyed by seq so that
+// appends go to the end of the B-tree and a scan in seq order reads the table in its own order.
+// The triggers make both tables append-only against accidents: UPDATE and DELETE are refused, and
+// so is an INSERT onto an existing seq, which INSERT OR REPLACE would otherwise turn into a
+// delete that fires no trigger (recursive_triggers is off by default). Someone with the sqlite3
+// shell can drop the triggers; the hash chain and the checkpoints kept elsewhere catch that.
+constexpr std::string_view kSchemaV2 = R"sql(
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  canonical BLOB NOT NULL,
+  hash BLOB NOT NULL
+);
+CREATE TABLE audit_checkpoints (
+  seq INTEGER PRIMARY KEY,
+  head BLOB NOT NULL,
+  time_ms INTEGER NOT NULL,
+  signature BLOB NOT NULL
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_overwrite BEFORE INSERT ON audit_log
+WHEN EXISTS (SELECT 1 FROM audit_log WHERE seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_overwrite BEFORE INSERT ON audit_checkpoints
+WHEN EXISTS (SELECT 1 FROM audit_checkpoints WHERE seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+)sql";
+
+constexpr std::array kDataMigrations = {Migration{1, kSchemaV1}, Migration{2, kSchemaV2}};
 
 // Connection settings. cache_size is 32 MiB (the default is 2 MiB): large write transactions
 // spill to the WAL less often, which measured about a third faster on 100k inserts.
@@ -78,6 +115,19 @@ constexpr size_t kMaxCachedSearches = 32;
 
 constexpr std::string_view kRowColumns =
     "type, id, version, last_updated_ms, compartment, deleted, sealed";
+
+// Copies a stored blob into a fixed-size array; kIntegrity when its size differs.
+template <size_t N>
+Result<std::array<uint8_t, N>> fixed_bytes(std::span<const uint8_t> stored,
+                                           std::string_view column) {
+  std::array<uint8_t, N> bytes{};
+  if (stored.size() != N) {
+    return fail(ErrorCode::kIntegrity,
+                std::string(kDataFile) + " holds a malformed " + std::string(column));
+  }
+  std::copy(stored.begin(), stored.end(), bytes.begin());
+  return bytes;
+}
 
 ResourceVersionRow read_row(const Cursor& cursor) {
   return ResourceVersionRow{
@@ -131,6 +181,7 @@ class SqliteDataStore final : public DataStore {
   Result<void> begin() override;
   Result<void> commit() override;
   void rollback() override;
+  Result<void> commit_durable() override;
   Result<void> append_version(const ResourceVersionRow& row,
                               std::span<const SearchToken> tokens) override;
   Result<std::optional<ResourceVersionRow>> latest_version(const std::string& type,
@@ -147,6 +198,15 @@ class SqliteDataStore final : public DataStore {
   Result<int64_t> remove_compartment(const std::string& compartment) override;
   Result<std::optional<std::string>> get_meta(const std::string& key) override;
   Result<void> set_meta(const std::string& key, const std::string& value) override;
+  Result<void> append_audit(std::span<const AuditRow> rows) override;
+  Result<std::optional<AuditRow>> last_audit_row() override;
+  Result<void> scan_audit(
+      int64_t after_seq,
+      const std::function<bool(int64_t seq, int64_t time_ms, std::span<const uint8_t> canonical,
+                               std::span<const uint8_t> hash)>& visit) override;
+  Result<int64_t> audit_count() override;
+  Result<void> append_checkpoint(const CheckpointRow& row) override;
+  Result<std::vector<CheckpointRow>> checkpoints() override;
 
  private:
   // kInternal unless a write transaction is open.
@@ -155,6 +215,13 @@ class SqliteDataStore final : public DataStore {
   [[nodiscard]] Result<Statement*> search_statement(std::span<const TokenGroup> groups);
   // Runs a statement that reads rows of resource_versions for (type, id).
   [[nodiscard]] Result<std::vector<ResourceVersionRow>> read_rows(Cursor& cursor);
+  // Inserts `rows` one by one, inside append_audit's savepoint.
+  [[nodiscard]] Result<void> insert_audit_rows(std::span<const AuditRow> rows);
+  // The error of an insert into audit_log or audit_checkpoints (chosen by `exists`) that failed
+  // with `error`: kConflict when `seq` is stored already (the no-overwrite trigger fires before
+  // the primary key is checked), else `error` itself.
+  [[nodiscard]] Error insert_error(Statement& exists, int64_t seq, Error error,
+                                   std::string_view operation);
 
   // Declared first: statements are finalized before the connection closes.
   Database db_;
@@ -177,6 +244,17 @@ class SqliteDataStore final : public DataStore {
   Statement remove_compartment_versions_;
   Statement get_meta_;
   Statement set_meta_;
+  Statement audit_savepoint_;
+  Statement audit_rollback_to_savepoint_;
+  Statement audit_release_savepoint_;
+  Statement insert_audit_;
+  Statement audit_exists_;
+  Statement last_audit_;
+  Statement scan_audit_;
+  Statement audit_count_;
+  Statement insert_checkpoint_;
+  Statement checkpoint_exists_;
+  Statement checkpoints_;
   std::map<std::vector<size_t>, Statement> search_statements_;
 };
 
@@ -256,6 +334,26 @@ Result<void> SqliteDataStore::prepare_statements() {
        "INSERT INTO meta (key, value) VALUES (?1, ?2)"
        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
        "set_meta"},
+      {&audit_savepoint_, "SAVEPOINT append_audit", "append_audit"},
+      {&audit_rollback_to_savepoint_, "ROLLBACK TO append_audit", "append_audit"},
+      {&audit_release_savepoint_, "RELEASE append_audit", "append_audit"},
+      {&insert_audit_,
+       "INSERT INTO audit_log (seq, time_ms, canonical, hash) VALUES (?1, ?2, ?3, ?4)",
+       "append_audit"},
+      {&audit_exists_, "SELECT 1 FROM audit_log WHERE seq = ?1", "append_audit"},
+      {&last_audit_,
+       "SELECT seq, time_ms, canonical, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+       "last_audit_row"},
+      {&scan_audit_,
+       "SELECT seq, time_ms, canonical, hash FROM audit_log WHERE seq > ?1 ORDER BY seq",
+       "scan_audit"},
+      {&audit_count_, "SELECT count(*) FROM audit_log", "audit_count"},
+      {&insert_checkpoint_,
+       "INSERT INTO audit_checkpoints (seq, head, time_ms, signature) VALUES (?1, ?2, ?3, ?4)",
+       "append_checkpoint"},
+      {&checkpoint_exists_, "SELECT 1 FROM audit_checkpoints WHERE seq = ?1", "append_checkpoint"},
+      {&checkpoints_, "SELECT seq, head, time_ms, signature FROM audit_checkpoints ORDER BY seq",
+       "checkpoints"},
   };
   for (const auto& [statement, sql, operation] : statements) {
     auto prepared = Statement::prepare(db_, sql, operation);
@@ -292,6 +390,22 @@ void SqliteDataStore::rollback() {
   if (db_.in_transaction()) {
     static_cast<void>(Cursor(rollback_).run());
   }
+}
+
+// The connection runs with synchronous=NORMAL, under which a commit writes its frames to the WAL
+// without syncing it. Switching this one commit to synchronous=FULL is not possible: SQLite
+// refuses to change the safety level inside a transaction, and begin() cannot know how the
+// transaction will end. A WAL checkpoint would sync too, but it also copies the log into the
+// database file and syncs that: far more I/O than needed. So the commit runs as usual and then
+// the WAL is synced once through SQLite's VFS, which is the very fsync that synchronous=FULL
+// makes at a commit. The WAL only grows between checkpoints, so this sync also covers every
+// earlier commit; and frames a checkpoint has copied into the database file were synced there
+// (synchronous=NORMAL syncs at checkpoints) before the WAL could be reused.
+Result<void> SqliteDataStore::commit_durable() {
+  if (auto committed = commit(); !committed) {
+    return committed;
+  }
+  return db_.sync_journal("commit_durable");
 }
 
 // When `row` is not newer than the current version (an older version appended late), it is
@@ -530,6 +644,151 @@ Result<void> SqliteDataStore::set_meta(const std::string& key, const std::string
   cursor.bind_text(1, key);
   cursor.bind_text(2, value);
   return cursor.run();
+}
+
+Error SqliteDataStore::insert_error(Statement& exists, int64_t seq, Error error,
+                                    std::string_view operation) {
+  Cursor cursor(exists);
+  cursor.bind_int(1, seq);
+  auto found = cursor.step();
+  if (found && *found) {
+    return Error{ErrorCode::kConflict, std::string(operation) + ": the row exists already"};
+  }
+  return error;
+}
+
+Result<void> SqliteDataStore::insert_audit_rows(std::span<const AuditRow> rows) {
+  for (const AuditRow& row : rows) {
+    Cursor insert(insert_audit_);
+    insert.bind_int(1, row.seq);
+    insert.bind_int(2, row.time_ms);
+    insert.bind_blob(3, row.canonical);
+    insert.bind_blob(4, row.hash);
+    if (auto inserted = insert.run(); !inserted) {
+      return tl::unexpected(
+          insert_error(audit_exists_, row.seq, std::move(inserted.error()), "append_audit"));
+    }
+  }
+  return {};
+}
+
+Result<void> SqliteDataStore::append_audit(std::span<const AuditRow> rows) {
+  if (auto open = require_transaction("append_audit"); !open) {
+    return open;
+  }
+  for (size_t index = 1; index < rows.size(); ++index) {
+    if (rows[index].seq <= rows[index - 1].seq) {
+      return fail(ErrorCode::kInternal, "append_audit: rows must be in ascending seq order");
+    }
+  }
+  if (rows.empty()) {
+    return {};
+  }
+  // A savepoint makes the batch all or nothing while the transaction stays open.
+  if (auto saved = Cursor(audit_savepoint_).run(); !saved) {
+    return saved;
+  }
+  auto inserted = insert_audit_rows(rows);
+  if (!inserted) {
+    static_cast<void>(Cursor(audit_rollback_to_savepoint_).run());
+  }
+  auto released = Cursor(audit_release_savepoint_).run();
+  return inserted ? released : inserted;
+}
+
+Result<std::optional<AuditRow>> SqliteDataStore::last_audit_row() {
+  Cursor cursor(last_audit_);
+  auto row = cursor.step();
+  if (!row) {
+    return tl::unexpected(row.error());
+  }
+  if (!*row) {
+    return std::optional<AuditRow>();
+  }
+  auto hash = fixed_bytes<32>(cursor.column_blob_view(3), "audit hash");
+  if (!hash) {
+    return tl::unexpected(hash.error());
+  }
+  return AuditRow{
+      .seq = cursor.column_int(0),
+      .time_ms = cursor.column_int(1),
+      .canonical = cursor.column_blob(2),
+      .hash = *hash,
+  };
+}
+
+Result<void> SqliteDataStore::scan_audit(
+    int64_t after_seq,
+    const std::function<bool(int64_t seq, int64_t time_ms, std::span<const uint8_t> canonical,
+                             std::span<const uint8_t> hash)>& visit) {
+  Cursor cursor(scan_audit_);
+  cursor.bind_int(1, after_seq);
+  while (true) {
+    auto row = cursor.step();
+    if (!row) {
+      return tl::unexpected(row.error());
+    }
+    if (!*row || !visit(cursor.column_int(0), cursor.column_int(1), cursor.column_blob_view(2),
+                        cursor.column_blob_view(3))) {
+      return {};
+    }
+  }
+}
+
+Result<int64_t> SqliteDataStore::audit_count() {
+  Cursor cursor(audit_count_);
+  auto row = cursor.step();
+  if (!row) {
+    return tl::unexpected(row.error());
+  }
+  if (!*row) {
+    return fail(ErrorCode::kInternal, "audit_count failed: no result");
+  }
+  return cursor.column_int(0);
+}
+
+Result<void> SqliteDataStore::append_checkpoint(const CheckpointRow& row) {
+  if (auto open = require_transaction("append_checkpoint"); !open) {
+    return open;
+  }
+  Cursor insert(insert_checkpoint_);
+  insert.bind_int(1, row.seq);
+  insert.bind_blob(2, row.head);
+  insert.bind_int(3, row.time_ms);
+  insert.bind_blob(4, row.signature);
+  if (auto inserted = insert.run(); !inserted) {
+    return tl::unexpected(insert_error(checkpoint_exists_, row.seq, std::move(inserted.error()),
+                                       "append_checkpoint"));
+  }
+  return {};
+}
+
+Result<std::vector<CheckpointRow>> SqliteDataStore::checkpoints() {
+  std::vector<CheckpointRow> rows;
+  Cursor cursor(checkpoints_);
+  while (true) {
+    auto row = cursor.step();
+    if (!row) {
+      return tl::unexpected(row.error());
+    }
+    if (!*row) {
+      return rows;
+    }
+    auto head = fixed_bytes<32>(cursor.column_blob_view(1), "checkpoint head");
+    if (!head) {
+      return tl::unexpected(head.error());
+    }
+    auto signature = fixed_bytes<64>(cursor.column_blob_view(3), "checkpoint signature");
+    if (!signature) {
+      return tl::unexpected(signature.error());
+    }
+    rows.push_back(CheckpointRow{
+        .seq = cursor.column_int(0),
+        .head = *head,
+        .time_ms = cursor.column_int(2),
+        .signature = *signature,
+    });
+  }
 }
 
 // Settings, schema and statements of a newly opened connection.

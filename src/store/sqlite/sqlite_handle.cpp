@@ -100,6 +100,22 @@ Result<void> Database::exec(std::string_view operation, const std::string& sql) 
   return {};
 }
 
+Result<void> Database::sync_journal(std::string_view operation) {
+  sqlite3_file* journal = nullptr;
+  int rc = sqlite3_file_control(db_, "main", SQLITE_FCNTL_JOURNAL_POINTER, &journal);
+  if (rc != SQLITE_OK) {
+    return tl::unexpected(sqlite_error(rc, operation, file_kind_));
+  }
+  if (journal == nullptr || journal->pMethods == nullptr) {
+    return fail(ErrorCode::kInternal, std::string(operation) + " failed: no journal file is open");
+  }
+  rc = journal->pMethods->xSync(journal, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK) {
+    return tl::unexpected(sqlite_error(rc, operation, file_kind_));
+  }
+  return {};
+}
+
 Result<void> Database::set_journal_mode(std::string_view mode) {
   auto statement =
       Statement::prepare(*this, "PRAGMA journal_mode = " + std::string(mode), "set journal mode");
@@ -216,6 +232,13 @@ std::vector<uint8_t> Cursor::column_blob(int index) const {
   const auto* bytes = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, index));
   const int size = sqlite3_column_bytes(stmt_, index);
   return bytes == nullptr ? std::vector<uint8_t>() : std::vector<uint8_t>(bytes, bytes + size);
+}
+
+std::span<const uint8_t> Cursor::column_blob_view(int index) const {
+  const auto* bytes = static_cast<const uint8_t*>(sqlite3_column_blob(stmt_, index));
+  const int size = sqlite3_column_bytes(stmt_, index);
+  return bytes == nullptr ? std::span<const uint8_t>()
+                          : std::span<const uint8_t>(bytes, static_cast<size_t>(size));
 }
 
 }  // namespace vigie::store::sqlite

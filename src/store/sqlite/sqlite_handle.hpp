@@ -52,6 +52,11 @@ class Database {
   // Runs one or more SQL statements that return no rows the caller needs (schema scripts,
   // transaction control). Fails with sqlite_error(rc, operation).
   [[nodiscard]] Result<void> exec(std::string_view operation, const std::string& sql);
+  // Forces this connection's journal file (the write-ahead log in WAL mode) to stable storage
+  // with the VFS's xSync (fdatasync on Linux), the call SQLite itself makes at a commit under
+  // synchronous=FULL. kInternal naming `operation` on failure, or when the connection has no
+  // journal file open.
+  [[nodiscard]] Result<void> sync_journal(std::string_view operation);
   // Runs "PRAGMA journal_mode = <mode>" and checks that SQLite accepted it.
   [[nodiscard]] Result<void> set_journal_mode(std::string_view mode);
 
@@ -119,6 +124,8 @@ class Cursor {
   [[nodiscard]] std::string column_text(int index) const;
   [[nodiscard]] int64_t column_int(int index) const;
   [[nodiscard]] std::vector<uint8_t> column_blob(int index) const;
+  // The same bytes without a copy; valid until the next step() or the end of the Cursor.
+  [[nodiscard]] std::span<const uint8_t> column_blob_view(int index) const;
 
  private:
   sqlite3_stmt* stmt_;
