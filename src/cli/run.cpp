@@ -161,19 +161,35 @@ int run_import(const Options& options) {
   return 0;
 }
 
-int run_get(const Options& options) {
+// A command about one TYPE/ID: the reference checked, then the vault opened.
+struct ReferenceCommand {
+  std::unique_ptr<gate::Gate> gate;
+  std::string type;
+  std::string id;
+};
+
+Result<ReferenceCommand> open_for_reference(const Options& options) {
   auto reference = split_reference(options.reference);
   if (!reference) {
-    return report(reference.error());
+    return tl::unexpected(reference.error());
   }
   auto gate = open_gate(options.vault_dir, options.unlock);
   if (!gate) {
-    return report(gate.error());
+    return tl::unexpected(gate.error());
+  }
+  return ReferenceCommand{std::move(*gate), std::move(reference->first),
+                          std::move(reference->second)};
+}
+
+int run_get(const Options& options) {
+  auto command = open_for_reference(options);
+  if (!command) {
+    return report(command.error());
   }
   const gate::Principal principal = gate::current_custodian();
-  auto stored = options.version > 0 ? (*gate)->read_version(principal, reference->first,
-                                                            reference->second, options.version)
-                                    : (*gate)->read(principal, reference->first, reference->second);
+  auto stored = options.version > 0 ? command->gate->read_version(principal, command->type,
+                                                                  command->id, options.version)
+                                    : command->gate->read(principal, command->type, command->id);
   if (!stored) {
     return report(stored.error());
   }
@@ -186,15 +202,11 @@ int run_get(const Options& options) {
 }
 
 int run_history(const Options& options) {
-  auto reference = split_reference(options.reference);
-  if (!reference) {
-    return report(reference.error());
+  auto command = open_for_reference(options);
+  if (!command) {
+    return report(command.error());
   }
-  auto gate = open_gate(options.vault_dir, options.unlock);
-  if (!gate) {
-    return report(gate.error());
-  }
-  auto versions = (*gate)->history(gate::current_custodian(), reference->first, reference->second);
+  auto versions = command->gate->history(gate::current_custodian(), command->type, command->id);
   if (!versions) {
     return report(versions.error());
   }
