@@ -2,8 +2,7 @@
 
 #include <sodium.h>
 
-#include <cstdio>
-#include <cstdlib>
+#include "crypto/preconditions.hpp"
 
 namespace vigie::crypto {
 
@@ -15,13 +14,9 @@ namespace {
 
 // Checks the preconditions every AEAD call shares; a violation is a programming error.
 void require_usable_key(const SecretBytes& key) {
-  if (!initialize()) {
-    std::fputs("vigie: libsodium could not be initialised\n", stderr);
-    std::abort();
-  }
+  require_initialized();
   if (key.size() != kKeyBytes) {
-    std::fputs("vigie: AEAD key must be 32 bytes (programming error)\n", stderr);
-    std::abort();
+    die("AEAD key must be 32 bytes (programming error)");
   }
 }
 

@@ -2,10 +2,10 @@
 
 #include <sodium.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <utility>
+
+#include "crypto/preconditions.hpp"
 
 namespace vigie::crypto {
 
@@ -17,11 +17,6 @@ static_assert(kBlindTokenBytes >= crypto_generichash_BYTES_MIN &&
               kBlindTokenBytes <= crypto_generichash_BYTES_MAX);
 static_assert(kBlindKeyBytes >= crypto_generichash_KEYBYTES_MIN &&
               kBlindKeyBytes <= crypto_generichash_KEYBYTES_MAX);
-
-[[noreturn]] void die(const char* message) {
-  std::fprintf(stderr, "vigie: %s\n", message);
-  std::abort();
-}
 
 // Absorbs `text` preceded by its length as a 32-bit little-endian integer, so that consecutive
 // fields cannot run into each other.
@@ -43,9 +38,7 @@ void absorb_length_prefixed(crypto_generichash_state& state, std::string_view te
 }  // namespace
 
 BlindIndexer::BlindIndexer(SecretBytes key) : key_(std::move(key)) {
-  if (!initialize()) {
-    die("libsodium could not be initialised");
-  }
+  require_initialized();
   if (key_.size() != kBlindKeyBytes) {
     die("blind index key must be 32 bytes (programming error)");
   }

@@ -2,8 +2,7 @@
 
 #include <sodium.h>
 
-#include <cstdio>
-#include <cstdlib>
+#include "crypto/preconditions.hpp"
 
 namespace vigie::crypto {
 
@@ -24,17 +23,6 @@ static_assert(kDerivedKeyBytes == crypto_kdf_KEYBYTES);
 static_assert(kDerivedKeyBytes >= crypto_kdf_BYTES_MIN && kDerivedKeyBytes <= crypto_kdf_BYTES_MAX);
 static_assert(kMaxPlausibleOpsLimit <= crypto_pwhash_OPSLIMIT_MAX);
 static_assert(kMaxPlausibleMemLimitBytes <= crypto_pwhash_MEMLIMIT_MAX);
-
-[[noreturn]] void die(const char* message) {
-  std::fprintf(stderr, "vigie: %s\n", message);
-  std::abort();
-}
-
-void require_initialized() {
-  if (!initialize()) {
-    die("libsodium could not be initialised");
-  }
-}
 
 }  // namespace
 

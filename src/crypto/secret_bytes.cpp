@@ -4,9 +4,9 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
+
+#include "crypto/preconditions.hpp"
 
 namespace vigie::crypto {
 
@@ -20,18 +20,6 @@ Result<void> initialize() {
   return {};
 }
 
-namespace {
-
-// Functions that cannot report a failure stop the process rather than run without libsodium.
-void require_initialized() {
-  if (!initialize()) {
-    std::fputs("vigie: libsodium could not be initialised\n", stderr);
-    std::abort();
-  }
-}
-
-}  // namespace
-
 SecretBytes::SecretBytes(size_t size) {
   if (size == 0) {
     return;
@@ -39,8 +27,7 @@ SecretBytes::SecretBytes(size_t size) {
   require_initialized();
   data_ = static_cast<uint8_t*>(sodium_malloc(size));
   if (data_ == nullptr) {
-    std::fputs("vigie: cannot allocate locked memory for a secret\n", stderr);
-    std::abort();
+    die("cannot allocate locked memory for a secret");
   }
   sodium_memzero(data_, size);
   size_ = size;

@@ -2,8 +2,7 @@
 
 #include <sodium.h>
 
-#include <cstdio>
-#include <cstdlib>
+#include "crypto/preconditions.hpp"
 
 namespace vigie::crypto {
 
@@ -12,21 +11,6 @@ static_assert(kSigningSecretKeyBytes == crypto_sign_SECRETKEYBYTES);
 static_assert(kSignatureBytes == crypto_sign_BYTES);
 static_assert(kBoxPublicKeyBytes == crypto_box_PUBLICKEYBYTES);
 static_assert(kBoxSecretKeyBytes == crypto_box_SECRETKEYBYTES);
-
-namespace {
-
-[[noreturn]] void die(const char* message) {
-  std::fprintf(stderr, "vigie: %s\n", message);
-  std::abort();
-}
-
-void require_initialized() {
-  if (!initialize()) {
-    die("libsodium could not be initialised");
-  }
-}
-
-}  // namespace
 
 SigningKeyPair generate_signing_key_pair() {
   require_initialized();
