@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/sqlite/open_store.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -107,7 +108,8 @@ PRAGMA foreign_keys = ON;
 PRAGMA cache_size = -32768;
 )sql";
 
-constexpr int kBusyTimeoutMs = 5000;
+constexpr FileSettings kSettings = {
+    .file_kind = kDataFile, .journal_mode = "wal", .pragmas = kPragmas};
 
 // Searches prepare one statement per shape (number of groups and tokens per group); at most this
 // many are kept.
@@ -355,14 +357,7 @@ Result<void> SqliteDataStore::prepare_statements() {
       {&checkpoints_, "SELECT seq, head, time_ms, signature FROM audit_checkpoints ORDER BY seq",
        "checkpoints"},
   };
-  for (const auto& [statement, sql, operation] : statements) {
-    auto prepared = Statement::prepare(db_, sql, operation);
-    if (!prepared) {
-      return tl::unexpected(prepared.error());
-    }
-    *statement = std::move(*prepared);
-  }
-  return {};
+  return prepare_all(db_, statements);
 }
 
 Result<void> SqliteDataStore::require_transaction(std::string_view operation) const {
@@ -791,43 +786,13 @@ Result<std::vector<CheckpointRow>> SqliteDataStore::checkpoints() {
   }
 }
 
-// Settings, schema and statements of a newly opened connection.
-Result<std::unique_ptr<DataStore>> initialize(Database db, OpenMode mode,
-                                              std::span<const Migration> migrations) {
-  if (int rc = sqlite3_busy_timeout(db.handle(), kBusyTimeoutMs); rc != SQLITE_OK) {
-    return tl::unexpected(sqlite_error(rc, "set busy timeout", db.file_kind()));
-  }
-  if (auto wal = db.set_journal_mode("wal"); !wal) {
-    return tl::unexpected(wal.error());
-  }
-  if (auto configured = db.exec("configure data file", std::string(kPragmas)); !configured) {
-    return tl::unexpected(configured.error());
-  }
-  if (auto migrated = migrate(db, migrations, mode); !migrated) {
-    return tl::unexpected(migrated.error());
-  }
-  auto store = std::make_unique<SqliteDataStore>(std::move(db));
-  if (auto prepared = store->prepare_statements(); !prepared) {
-    return tl::unexpected(prepared.error());
-  }
-  return store;
-}
-
 }  // namespace
 
 std::span<const Migration> data_migrations() { return kDataMigrations; }
 
 Result<std::unique_ptr<DataStore>> open_data_store_with_migrations(
     const std::filesystem::path& path, OpenMode mode, std::span<const Migration> migrations) {
-  auto db = Database::open(path, mode, kDataFile);
-  if (!db) {
-    return tl::unexpected(db.error());
-  }
-  auto store = initialize(std::move(*db), mode, migrations);
-  if (!store && mode == OpenMode::kCreate) {
-    remove_database_files(path);
-  }
-  return store;
+  return open_store<DataStore, SqliteDataStore>(path, mode, kSettings, migrations);
 }
 
 Result<std::unique_ptr<DataStore>> open_data_store(const std::filesystem::path& path,

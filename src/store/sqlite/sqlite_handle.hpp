@@ -5,6 +5,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <sqlite3.h>
@@ -96,6 +97,20 @@ class Statement {
   std::string_view operation_;
   std::string_view file_kind_;
 };
+
+// Prepares each {Statement* statement, sql, operation} entry of `statements` into *statement,
+// in order; stops at and returns the first failure. Each `operation` must outlive its Statement.
+template <typename Entries>
+[[nodiscard]] Result<void> prepare_all(const Database& db, const Entries& statements) {
+  for (const auto& [statement, sql, operation] : statements) {
+    auto prepared = Statement::prepare(db, sql, operation);
+    if (!prepared) {
+      return tl::unexpected(prepared.error());
+    }
+    *statement = std::move(*prepared);
+  }
+  return {};
+}
 
 // One use of a Statement: bind, step, read columns. Resets the statement and clears its bindings
 // when destroyed, so no read transaction stays open. Bound text and blobs are not copied: they

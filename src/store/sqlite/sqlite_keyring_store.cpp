@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/sqlite/open_store.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -48,7 +49,8 @@ PRAGMA temp_store = MEMORY;
 PRAGMA foreign_keys = ON;
 )sql";
 
-constexpr int kBusyTimeoutMs = 5000;
+constexpr FileSettings kSettings = {
+    .file_kind = kKeyringFile, .journal_mode = "delete", .pragmas = kPragmas};
 
 constexpr std::string_view kPassphrase = "passphrase";
 constexpr std::string_view kKeyFile = "key-file";
@@ -137,14 +139,7 @@ Result<void> SqliteKeyringStore::prepare_statements() {
       {&select_ledger_, "SELECT compartment_hash, erased_ms FROM erasure_ledger ORDER BY seq",
        "erasure_ledger"},
   };
-  for (const auto& [statement, sql, operation] : statements) {
-    auto prepared = Statement::prepare(db_, sql, operation);
-    if (!prepared) {
-      return tl::unexpected(prepared.error());
-    }
-    *statement = std::move(*prepared);
-  }
-  return {};
+  return prepare_all(db_, statements);
 }
 
 template <typename T, typename Body>
@@ -299,43 +294,13 @@ Result<std::vector<ErasureLedgerEntry>> SqliteKeyringStore::erasure_ledger() {
   }
 }
 
-// Settings, schema and statements of a newly opened connection.
-Result<std::unique_ptr<KeyringStore>> initialize(Database db, OpenMode mode,
-                                                 std::span<const Migration> migrations) {
-  if (int rc = sqlite3_busy_timeout(db.handle(), kBusyTimeoutMs); rc != SQLITE_OK) {
-    return tl::unexpected(sqlite_error(rc, "set busy timeout", db.file_kind()));
-  }
-  if (auto journal = db.set_journal_mode("delete"); !journal) {
-    return tl::unexpected(journal.error());
-  }
-  if (auto configured = db.exec("configure keyring file", std::string(kPragmas)); !configured) {
-    return tl::unexpected(configured.error());
-  }
-  if (auto migrated = migrate(db, migrations, mode); !migrated) {
-    return tl::unexpected(migrated.error());
-  }
-  auto store = std::make_unique<SqliteKeyringStore>(std::move(db));
-  if (auto prepared = store->prepare_statements(); !prepared) {
-    return tl::unexpected(prepared.error());
-  }
-  return store;
-}
-
 }  // namespace
 
 std::span<const Migration> keyring_migrations() { return kKeyringMigrations; }
 
 Result<std::unique_ptr<KeyringStore>> open_keyring_store_with_migrations(
     const std::filesystem::path& path, OpenMode mode, std::span<const Migration> migrations) {
-  auto db = Database::open(path, mode, kKeyringFile);
-  if (!db) {
-    return tl::unexpected(db.error());
-  }
-  auto store = initialize(std::move(*db), mode, migrations);
-  if (!store && mode == OpenMode::kCreate) {
-    remove_database_files(path);
-  }
-  return store;
+  return open_store<KeyringStore, SqliteKeyringStore>(path, mode, kSettings, migrations);
 }
 
 Result<std::unique_ptr<KeyringStore>> open_keyring_store(const std::filesystem::path& path,
