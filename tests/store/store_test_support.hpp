@@ -3,9 +3,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -15,47 +12,19 @@
 #include <sqlite3.h>
 
 #include "store/store.hpp"
+#include "support/temp_dir.hpp"
 
-// Helpers shared by the store tests.
+// Helpers shared by the store tests, beside the generic ones of support/temp_dir.hpp.
 
 namespace vigie::store::test_support {
 
-// A fresh directory under the system temporary directory, removed with its content on
-// destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device random;
-    const uint64_t name = (static_cast<uint64_t>(random()) << 32) | random();
-    path_ = std::filesystem::temp_directory_path() / ("vigie-store-test-" + std::to_string(name));
-    std::filesystem::create_directory(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+using vigie::testing::snapshot;
+using vigie::testing::TempDir;
 
-  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
-// The whole content of a file.
+// The whole content of a file, as bytes.
 inline std::vector<uint8_t> read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// Every file of `dir` with its content.
-inline std::map<std::string, std::vector<uint8_t>> snapshot(const std::filesystem::path& dir) {
-  std::map<std::string, std::vector<uint8_t>> files;
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    files.emplace(entry.path().filename().string(), read_bytes(entry.path()));
-  }
-  return files;
+  const std::string content = vigie::testing::read_file(path);
+  return {content.begin(), content.end()};
 }
 
 // True when `needle` occurs in `haystack`.
@@ -146,9 +115,7 @@ inline std::vector<uint8_t> random_bytes(size_t size) {
 
 // Writes `bytes` to `path`, replacing it.
 inline void write_bytes(const std::filesystem::path& path, const std::vector<uint8_t>& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
+  vigie::testing::write_file(path, std::string(bytes.begin(), bytes.end()));
 }
 
 }  // namespace vigie::store::test_support
