@@ -7,10 +7,12 @@
 
 #include <gtest/gtest.h>
 
+#include "crypto/crypto_test_support.hpp"
+
 namespace vigie::crypto {
 namespace {
 
-std::vector<uint8_t> bytes(std::string_view text) { return {text.begin(), text.end()}; }
+using test_support::bytes;
 
 std::vector<uint8_t> patterned(size_t size) {
   std::vector<uint8_t> out(size);

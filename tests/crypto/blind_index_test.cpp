@@ -6,28 +6,16 @@
 
 #include <gtest/gtest.h>
 
+#include "crypto/crypto_test_support.hpp"
 #include "crypto/kdf.hpp"
 
 namespace vigie::crypto {
 namespace {
 
-std::string hex(std::span<const uint8_t> data) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t byte : data) {
-    out.push_back(kDigits[byte >> 4]);
-    out.push_back(kDigits[byte & 0x0F]);
-  }
-  return out;
-}
+using test_support::counting_bytes;
+using test_support::hex;
 
-SecretBytes counting_key() {
-  std::vector<uint8_t> bytes(32);
-  for (size_t index = 0; index < bytes.size(); ++index) {
-    bytes[index] = static_cast<uint8_t>(index);
-  }
-  return SecretBytes::copy_of(bytes);
-}
+SecretBytes counting_key() { return SecretBytes::copy_of(counting_bytes(32)); }
 
 TEST(BlindIndexTest, MatchesKnownAnswer) {
   // BLAKE2b, 16-byte output, key = bytes 0..31, input = u32le(14) "Patient.family" u32le(6)

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include "crypto/crypto_test_support.hpp"
+
 namespace vigie::crypto {
 namespace {
 
@@ -16,25 +18,9 @@ namespace {
 constexpr uint64_t kMinOps = 1;
 constexpr uint64_t kMinMemBytes = 8192;
 
-std::vector<uint8_t> bytes(std::string_view text) { return {text.begin(), text.end()}; }
-
-std::string hex(std::span<const uint8_t> data) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (uint8_t byte : data) {
-    out.push_back(kDigits[byte >> 4]);
-    out.push_back(kDigits[byte & 0x0F]);
-  }
-  return out;
-}
-
-std::vector<uint8_t> counting_bytes(size_t size) {
-  std::vector<uint8_t> out(size);
-  for (size_t index = 0; index < size; ++index) {
-    out[index] = static_cast<uint8_t>(index);
-  }
-  return out;
-}
+using test_support::bytes;
+using test_support::counting_bytes;
+using test_support::hex;
 
 Argon2Params fast_params(uint8_t salt_fill) {
   Argon2Params params;
