@@ -464,16 +464,11 @@ Result<void> SqliteDataStore::append_version(const ResourceVersionRow& row,
 
 Result<std::vector<ResourceVersionRow>> SqliteDataStore::read_rows(Cursor& cursor) {
   std::vector<ResourceVersionRow> rows;
-  while (true) {
-    auto row = cursor.step();
-    if (!row) {
-      return tl::unexpected(row.error());
-    }
-    if (!*row) {
-      return rows;
-    }
-    rows.push_back(read_row(cursor));
+  if (auto read = for_each_row(cursor, [&](const Cursor& row) { rows.push_back(read_row(row)); });
+      !read) {
+    return tl::unexpected(read.error());
   }
+  return rows;
 }
 
 Result<std::optional<ResourceVersionRow>> SqliteDataStore::latest_version(const std::string& type,
@@ -481,14 +476,7 @@ Result<std::optional<ResourceVersionRow>> SqliteDataStore::latest_version(const 
   Cursor cursor(latest_version_);
   cursor.bind_text(1, type);
   cursor.bind_text(2, id);
-  auto row = cursor.step();
-  if (!row) {
-    return tl::unexpected(row.error());
-  }
-  if (!*row) {
-    return std::optional<ResourceVersionRow>();
-  }
-  return read_row(cursor);
+  return first_row(cursor, read_row);
 }
 
 Result<std::optional<ResourceVersionRow>> SqliteDataStore::read_version(const std::string& type,
@@ -498,14 +486,7 @@ Result<std::optional<ResourceVersionRow>> SqliteDataStore::read_version(const st
   cursor.bind_text(1, type);
   cursor.bind_text(2, id);
   cursor.bind_int(3, version);
-  auto row = cursor.step();
-  if (!row) {
-    return tl::unexpected(row.error());
-  }
-  if (!*row) {
-    return std::optional<ResourceVersionRow>();
-  }
-  return read_row(cursor);
+  return first_row(cursor, read_row);
 }
 
 Result<std::vector<ResourceVersionRow>> SqliteDataStore::history(const std::string& type,
@@ -560,46 +541,35 @@ Result<std::vector<std::string>> SqliteDataStore::find_ids(const std::string& ty
       cursor.bind_blob(index++, token);
     }
   }
-  while (true) {
-    auto row = cursor.step();
-    if (!row) {
-      return tl::unexpected(row.error());
-    }
-    if (!*row) {
-      return ids;
-    }
-    ids.push_back(cursor.column_text(0));
+  if (auto read =
+          for_each_row(cursor, [&](const Cursor& row) { ids.push_back(row.column_text(0)); });
+      !read) {
+    return tl::unexpected(read.error());
   }
+  return ids;
 }
 
 Result<std::map<std::string, int64_t>> SqliteDataStore::count_by_type() {
   std::map<std::string, int64_t> counts;
   Cursor cursor(count_by_type_);
-  while (true) {
-    auto row = cursor.step();
-    if (!row) {
-      return tl::unexpected(row.error());
-    }
-    if (!*row) {
-      return counts;
-    }
-    counts.emplace(cursor.column_text(0), cursor.column_int(1));
+  if (auto read = for_each_row(
+          cursor,
+          [&](const Cursor& row) { counts.emplace(row.column_text(0), row.column_int(1)); });
+      !read) {
+    return tl::unexpected(read.error());
   }
+  return counts;
 }
 
 Result<std::vector<std::string>> SqliteDataStore::compartments() {
   std::vector<std::string> compartments;
   Cursor cursor(compartments_);
-  while (true) {
-    auto row = cursor.step();
-    if (!row) {
-      return tl::unexpected(row.error());
-    }
-    if (!*row) {
-      return compartments;
-    }
-    compartments.push_back(cursor.column_text(0));
+  if (auto read = for_each_row(
+          cursor, [&](const Cursor& row) { compartments.push_back(row.column_text(0)); });
+      !read) {
+    return tl::unexpected(read.error());
   }
+  return compartments;
 }
 
 Result<int64_t> SqliteDataStore::remove_compartment(const std::string& compartment) {
@@ -621,14 +591,7 @@ Result<int64_t> SqliteDataStore::remove_compartment(const std::string& compartme
 Result<std::optional<std::string>> SqliteDataStore::get_meta(const std::string& key) {
   Cursor cursor(get_meta_);
   cursor.bind_text(1, key);
-  auto row = cursor.step();
-  if (!row) {
-    return tl::unexpected(row.error());
-  }
-  if (!*row) {
-    return std::optional<std::string>();
-  }
-  return cursor.column_text(0);
+  return first_row(cursor, [](const Cursor& row) { return row.column_text(0); });
 }
 
 Result<void> SqliteDataStore::set_meta(const std::string& key, const std::string& value) {

@@ -2,9 +2,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -148,5 +150,35 @@ class Cursor {
   std::string_view file_kind_;
   int bind_rc_ = SQLITE_OK;
 };
+
+// Steps `cursor` once: nullopt when there is no row, else `read(cursor)` of the first row.
+template <typename Read>
+[[nodiscard]] auto first_row(Cursor& cursor, Read&& read)
+    -> Result<std::optional<std::invoke_result_t<Read&, const Cursor&>>> {
+  auto row = cursor.step();
+  if (!row) {
+    return tl::unexpected(row.error());
+  }
+  if (!*row) {
+    return std::nullopt;
+  }
+  return std::optional(read(static_cast<const Cursor&>(cursor)));
+}
+
+// Steps `cursor` through all its rows, calling `visit(cursor)` on each; stops at the first
+// failure of a step.
+template <typename Visit>
+[[nodiscard]] Result<void> for_each_row(Cursor& cursor, Visit&& visit) {
+  while (true) {
+    auto row = cursor.step();
+    if (!row) {
+      return tl::unexpected(row.error());
+    }
+    if (!*row) {
+      return {};
+    }
+    visit(static_cast<const Cursor&>(cursor));
+  }
+}
 
 }  // namespace vigie::store::sqlite

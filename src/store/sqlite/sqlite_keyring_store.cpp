@@ -207,14 +207,7 @@ Result<std::optional<std::vector<uint8_t>>> SqliteKeyringStore::read_key(Stateme
                                                                          const std::string& key) {
   Cursor cursor(statement);
   cursor.bind_text(1, key);
-  auto row = cursor.step();
-  if (!row) {
-    return tl::unexpected(row.error());
-  }
-  if (!*row) {
-    return std::optional<std::vector<uint8_t>>();
-  }
-  return cursor.column_blob(0);
+  return first_row(cursor, [](const Cursor& row) { return row.column_blob(0); });
 }
 
 Result<std::optional<std::vector<uint8_t>>> SqliteKeyringStore::system_key(
@@ -279,19 +272,17 @@ Result<bool> SqliteKeyringStore::shred_data_key(const std::string& compartment,
 Result<std::vector<ErasureLedgerEntry>> SqliteKeyringStore::erasure_ledger() {
   std::vector<ErasureLedgerEntry> entries;
   Cursor cursor(select_ledger_);
-  while (true) {
-    auto row = cursor.step();
-    if (!row) {
-      return tl::unexpected(row.error());
-    }
-    if (!*row) {
-      return entries;
-    }
-    entries.push_back(ErasureLedgerEntry{
-        .compartment_hash = cursor.column_blob(0),
-        .erased_ms = cursor.column_int(1),
-    });
+  if (auto read = for_each_row(cursor,
+                               [&](const Cursor& row) {
+                                 entries.push_back(ErasureLedgerEntry{
+                                     .compartment_hash = row.column_blob(0),
+                                     .erased_ms = row.column_int(1),
+                                 });
+                               });
+      !read) {
+    return tl::unexpected(read.error());
   }
+  return entries;
 }
 
 }  // namespace
