@@ -14,7 +14,7 @@ deps:
 
 build-release: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release
+	@cmake --build --preset release --target vigie
 
 build-dev: deps
 	@cmake --preset dev >/dev/null
@@ -53,6 +53,7 @@ tidy: build-dev
 	@echo "tidy: no finding"
 
 bench: build-release
+	@cmake --build --preset release --target vault_bench sqlcipher_bench
 	@build/release/bench/vault_bench
 
 clean:

@@ -8,6 +8,8 @@ namespace {
 
 constexpr std::string_view kHistorySegment = "/_history/";
 constexpr std::string_view kPatientPrefix = "Patient/";
+// The same segment inside an absolute URL (".../fhir/Patient/123").
+constexpr std::string_view kSlashPatientPrefix = "/Patient/";
 
 bool is_absolute_url(std::string_view text) {
   return text.starts_with("http://") || text.starts_with("https://");
@@ -25,7 +27,7 @@ std::optional<std::string> patient_id_from_reference(std::string_view reference)
   }
   size_t type_start = 0;
   if (!reference.starts_with(kPatientPrefix)) {
-    size_t marker = reference.rfind("/" + std::string(kPatientPrefix));
+    size_t marker = reference.rfind(kSlashPatientPrefix);
     if (marker == std::string_view::npos || !is_absolute_url(reference)) {
       return std::nullopt;
     }
