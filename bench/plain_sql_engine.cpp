@@ -20,10 +20,12 @@ namespace {
 
 namespace json = boost::json;
 
-// store/sqlite/sqlite_data_store.cpp, version 1 of the data file, with its schema_version table.
+// store/sqlite/sqlite_data_store.cpp: versions 1 and 2 of the data file (the audit tables of
+// version 2 stay empty here, as they do in a vault that only imports, reads and searches), with
+// its schema_version table.
 constexpr std::string_view kSchema = R"sql(
 CREATE TABLE schema_version (version INTEGER NOT NULL);
-INSERT INTO schema_version (version) VALUES (1);
+INSERT INTO schema_version (version) VALUES (2);
 CREATE TABLE resource_versions (
   type TEXT NOT NULL,
   id TEXT NOT NULL,
@@ -55,6 +57,32 @@ CREATE TABLE meta (
   key TEXT PRIMARY KEY NOT NULL,
   value TEXT NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  canonical BLOB NOT NULL,
+  hash BLOB NOT NULL
+);
+CREATE TABLE audit_checkpoints (
+  seq INTEGER PRIMARY KEY,
+  head BLOB NOT NULL,
+  time_ms INTEGER NOT NULL,
+  signature BLOB NOT NULL
+);
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_log_no_overwrite BEFORE INSERT ON audit_log
+WHEN EXISTS (SELECT 1 FROM audit_log WHERE seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
+BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
+CREATE TRIGGER audit_checkpoints_no_overwrite BEFORE INSERT ON audit_checkpoints
+WHEN EXISTS (SELECT 1 FROM audit_checkpoints WHERE seq = NEW.seq)
+BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
 )sql";
 
 // store/sqlite/'s connection settings (journal_mode = WAL is set apart, as there).
