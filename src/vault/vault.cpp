@@ -69,6 +69,31 @@ std::vector<uint8_t> associated_data(const store::ResourceVersionRow& row) {
   return ad;
 }
 
+// The resource with its id and meta.versionId / meta.lastUpdated set by the vault, and
+// resourceType, id and meta first, as FHIR servers conventionally write them.
+json::object with_vault_metadata(json::object resource, const store::ResourceVersionRow& row) {
+  json::object ordered(resource.storage());
+  ordered.reserve(resource.size() + 2);
+  ordered["resourceType"] = resource["resourceType"];
+  ordered["id"] = row.id;
+  json::value& meta_value = ordered["meta"];
+  if (json::value* given_meta = resource.if_contains("meta");
+      given_meta != nullptr && given_meta->is_object()) {
+    meta_value = std::move(*given_meta);
+  } else {
+    meta_value = json::object();
+  }
+  json::object& meta = meta_value.as_object();
+  meta["versionId"] = std::to_string(row.version);
+  meta["lastUpdated"] = fhir::format_instant(row.last_updated_ms);
+  for (json::key_value_pair& field : resource) {
+    if (field.key() != "resourceType" && field.key() != "id" && field.key() != "meta") {
+      ordered.emplace(field.key(), std::move(field.value()));
+    }
+  }
+  return ordered;
+}
+
 std::string to_hex(std::span<const uint8_t> bytes) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string text;
@@ -437,14 +462,7 @@ Result<StoredResource> Vault::write_version(std::string_view type, std::string_v
     row.compartment = previous->compartment;
     resource.clear();
   } else {
-    resource["id"] = row.id;
-    json::value& meta_value = resource["meta"];
-    if (!meta_value.is_object()) {
-      meta_value = json::object();
-    }
-    json::object& meta = meta_value.as_object();
-    meta["versionId"] = std::to_string(row.version);
-    meta["lastUpdated"] = fhir::format_instant(row.last_updated_ms);
+    resource = with_vault_metadata(std::move(resource), row);
     row.compartment = compartment_of(resource);
     for (const fhir::IndexEntry& entry : fhir::index_entries(resource)) {
       tokens.push_back(store::SearchToken{
