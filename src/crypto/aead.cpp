@@ -13,7 +13,7 @@ static_assert(kTagBytes == crypto_aead_xchacha20poly1305_ietf_ABYTES);
 namespace {
 
 // Checks the preconditions every AEAD call shares; a violation is a programming error.
-void require_usable_key(const SecretBytes& key) {
+void require_usable_key(std::span<const uint8_t> key) {
   require_initialized();
   if (key.size() != kKeyBytes) {
     die("AEAD key must be 32 bytes (programming error)");
@@ -22,7 +22,7 @@ void require_usable_key(const SecretBytes& key) {
 
 // Authenticates `sealed` and, only if it is authentic, decrypts it into `out`, which holds
 // sealed.size() - kSealOverhead bytes (null when that is zero). The caller checked the length.
-bool open_into(const SecretBytes& key, std::span<const uint8_t> sealed,
+bool open_into(std::span<const uint8_t> key, std::span<const uint8_t> sealed,
                std::span<const uint8_t> associated_data, uint8_t* out) {
   const uint8_t* nonce = sealed.data();
   const uint8_t* ciphertext = sealed.data() + kNonceBytes;
@@ -39,6 +39,11 @@ tl::unexpected<Error> authentication_failure() {
 
 std::vector<uint8_t> seal(const SecretBytes& key, std::span<const uint8_t> plaintext,
                           std::span<const uint8_t> associated_data) {
+  return seal(key.view(), plaintext, associated_data);
+}
+
+std::vector<uint8_t> seal(std::span<const uint8_t> key, std::span<const uint8_t> plaintext,
+                          std::span<const uint8_t> associated_data) {
   require_usable_key(key);
   std::vector<uint8_t> sealed(plaintext.size() + kSealOverhead);
   randombytes_buf(sealed.data(), kNonceBytes);
@@ -49,6 +54,11 @@ std::vector<uint8_t> seal(const SecretBytes& key, std::span<const uint8_t> plain
 }
 
 Result<std::vector<uint8_t>> open(const SecretBytes& key, std::span<const uint8_t> sealed,
+                                  std::span<const uint8_t> associated_data) {
+  return open(key.view(), sealed, associated_data);
+}
+
+Result<std::vector<uint8_t>> open(std::span<const uint8_t> key, std::span<const uint8_t> sealed,
                                   std::span<const uint8_t> associated_data) {
   require_usable_key(key);
   if (sealed.size() < kSealOverhead) {
@@ -63,12 +73,12 @@ Result<std::vector<uint8_t>> open(const SecretBytes& key, std::span<const uint8_
 
 Result<SecretBytes> open_secret(const SecretBytes& key, std::span<const uint8_t> sealed,
                                 std::span<const uint8_t> associated_data) {
-  require_usable_key(key);
+  require_usable_key(key.view());
   if (sealed.size() < kSealOverhead) {
     return authentication_failure();
   }
   SecretBytes plaintext(sealed.size() - kSealOverhead);
-  if (!open_into(key, sealed, associated_data, plaintext.data())) {
+  if (!open_into(key.view(), sealed, associated_data, plaintext.data())) {
     return authentication_failure();
   }
   return plaintext;
@@ -79,9 +89,27 @@ std::vector<uint8_t> wrap_key(const SecretBytes& kek, const SecretBytes& key,
   return seal(kek, key.view(), purpose);
 }
 
+std::vector<uint8_t> wrap_key(const SecretBytes& kek, std::span<const uint8_t> key,
+                              std::span<const uint8_t> purpose) {
+  return seal(kek, key, purpose);
+}
+
 Result<SecretBytes> unwrap_key(const SecretBytes& kek, std::span<const uint8_t> wrapped,
                                std::span<const uint8_t> purpose) {
   return open_secret(kek, wrapped, purpose);
+}
+
+Result<void> unwrap_key_into(const SecretBytes& kek, std::span<const uint8_t> wrapped,
+                             std::span<const uint8_t> purpose, std::span<uint8_t> out) {
+  require_usable_key(kek.view());
+  if (wrapped.size() != out.size() + kSealOverhead) {
+    return authentication_failure();
+  }
+  if (!open_into(kek.view(), wrapped, purpose, out.data())) {
+    sodium_memzero(out.data(), out.size());
+    return authentication_failure();
+  }
+  return {};
 }
 
 }  // namespace vigie::crypto

@@ -23,9 +23,18 @@ inline constexpr size_t kSealOverhead = kNonceBytes + kTagBytes;
 [[nodiscard]] std::vector<uint8_t> seal(const SecretBytes& key, std::span<const uint8_t> plaintext,
                                         std::span<const uint8_t> associated_data);
 
+// The same, with a key held in caller-managed locked memory (a slot of a key cache).
+[[nodiscard]] std::vector<uint8_t> seal(std::span<const uint8_t> key,
+                                        std::span<const uint8_t> plaintext,
+                                        std::span<const uint8_t> associated_data);
+
 // Reverses seal(). If `sealed` is too short, was modified in any bit, or was sealed with another
 // key or other associated data, returns ErrorCode::kIntegrity and no plaintext (nothing partial).
 [[nodiscard]] Result<std::vector<uint8_t>> open(const SecretBytes& key,
+                                                std::span<const uint8_t> sealed,
+                                                std::span<const uint8_t> associated_data);
+
+[[nodiscard]] Result<std::vector<uint8_t>> open(std::span<const uint8_t> key,
                                                 std::span<const uint8_t> sealed,
                                                 std::span<const uint8_t> associated_data);
 
@@ -41,5 +50,14 @@ inline constexpr size_t kSealOverhead = kNonceBytes + kTagBytes;
 [[nodiscard]] Result<SecretBytes> unwrap_key(const SecretBytes& kek,
                                              std::span<const uint8_t> wrapped,
                                              std::span<const uint8_t> purpose);
+
+// wrap_key() for a key held in caller-managed locked memory.
+[[nodiscard]] std::vector<uint8_t> wrap_key(const SecretBytes& kek, std::span<const uint8_t> key,
+                                            std::span<const uint8_t> purpose);
+// Unwraps straight into `out` (caller-managed locked memory, exactly the key's size). On any
+// failure `out` is zeroed and kIntegrity returned.
+[[nodiscard]] Result<void> unwrap_key_into(const SecretBytes& kek, std::span<const uint8_t> wrapped,
+                                           std::span<const uint8_t> purpose,
+                                           std::span<uint8_t> out);
 
 }  // namespace vigie::crypto

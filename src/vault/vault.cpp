@@ -30,8 +30,9 @@ constexpr std::string_view kMasterKeyPurpose = "vigie/master-key/v1";
 constexpr std::string_view kDataKeyPurposePrefix = "vigie/data-key/v1/";
 constexpr std::string_view kSystemKeyPurposePrefix = "vigie/system-key/v1/";
 constexpr std::string_view kLedgerReplayedMeta = "erasure_ledger_replayed";
-// Unwrapped data keys kept in locked memory; beyond this the cache starts afresh.
-constexpr size_t kMaxCachedDataKeys = 4096;
+// Unwrapped data keys kept in locked memory: 65,536 keys are 2 MiB, within the default
+// RLIMIT_MEMLOCK of 8 MiB.
+constexpr size_t kCachedDataKeys = 65536;
 
 std::span<const uint8_t> as_bytes(std::string_view text) {
   return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
@@ -295,7 +296,8 @@ Vault::Vault(std::unique_ptr<store::KeyringStore> keyring, std::unique_ptr<store
       master_key_(std::move(master_key)),
       blind_indexer_(crypto::derive_subkey(master_key_, 1, "blindidx")),
       ledger_key_(crypto::derive_subkey(master_key_, 1, "ledger__")),
-      clock_(clock) {}
+      clock_(clock),
+      data_keys_(kCachedDataKeys) {}
 
 Vault::~Vault() = default;
 
@@ -380,7 +382,7 @@ Result<void> Vault::ensure_data_keys(const std::vector<std::string>& compartment
   std::vector<std::pair<std::string, std::vector<uint8_t>>> new_keys;
   std::set<std::string> seen;
   for (const std::string& compartment : compartments) {
-    if (!seen.insert(compartment).second || data_keys_.contains(compartment)) {
+    if (!seen.insert(compartment).second || data_keys_.find(compartment).has_value()) {
       continue;
     }
     auto wrapped = keyring_->data_key(compartment);
@@ -395,14 +397,11 @@ Result<void> Vault::ensure_data_keys(const std::vector<std::string>& compartment
       return fail(ErrorCode::kConflict,
                   "a resource refers to an erased patient; an erased patient cannot come back");
     }
-    crypto::SecretBytes key = crypto::SecretBytes::random(crypto::kKeyBytes);
+    std::span<uint8_t> key = data_keys_.insert(compartment);
+    crypto::random_fill(key);
     new_keys.emplace_back(
         compartment,
         crypto::wrap_key(master_key_, key, purpose_bytes(kDataKeyPurposePrefix, compartment)));
-    if (data_keys_.size() >= kMaxCachedDataKeys) {
-      data_keys_.clear();
-    }
-    data_keys_.emplace(compartment, std::move(key));
   }
   if (new_keys.empty()) {
     return {};
@@ -418,9 +417,9 @@ Result<void> Vault::ensure_data_keys(const std::vector<std::string>& compartment
   return stored;
 }
 
-Result<const crypto::SecretBytes*> Vault::data_key(const std::string& compartment) {
-  if (auto cached = data_keys_.find(compartment); cached != data_keys_.end()) {
-    return &cached->second;
+Result<std::span<const uint8_t>> Vault::data_key(const std::string& compartment) {
+  if (auto cached = data_keys_.find(compartment)) {
+    return *cached;
   }
   auto wrapped = keyring_->data_key(compartment);
   if (!wrapped) {
@@ -434,15 +433,14 @@ Result<const crypto::SecretBytes*> Vault::data_key(const std::string& compartmen
     }
     return fail(ErrorCode::kIntegrity, "a stored record has no data key in the keyring");
   }
-  auto key = crypto::unwrap_key(master_key_, *wrapped_key,
-                                purpose_bytes(kDataKeyPurposePrefix, compartment));
-  if (!key) {
+  std::span<uint8_t> key = data_keys_.insert(compartment);
+  if (auto unwrapped = crypto::unwrap_key_into(
+          master_key_, *wrapped_key, purpose_bytes(kDataKeyPurposePrefix, compartment), key);
+      !unwrapped) {
+    data_keys_.erase(compartment);
     return fail(ErrorCode::kIntegrity, "a data key in the keyring failed authentication");
   }
-  if (data_keys_.size() >= kMaxCachedDataKeys) {
-    data_keys_.clear();
-  }
-  return &data_keys_.emplace(compartment, std::move(*key)).first->second;
+  return std::span<const uint8_t>(key);
 }
 
 Result<StoredResource> Vault::write_version(std::string_view type, std::string_view id,
@@ -475,7 +473,7 @@ Result<StoredResource> Vault::write_version(std::string_view type, std::string_v
     return tl::unexpected(key.error());
   }
   const std::string plaintext = json::serialize(resource);
-  std::vector<uint8_t> sealed = crypto::seal(**key, as_bytes(plaintext), associated_data(row));
+  std::vector<uint8_t> sealed = crypto::seal(*key, as_bytes(plaintext), associated_data(row));
   row.sealed.reserve(sealed.size() + 1);
   row.sealed.push_back(kRecordFormatVersion);
   row.sealed.insert(row.sealed.end(), sealed.begin(), sealed.end());
@@ -495,7 +493,7 @@ Result<StoredResource> Vault::decrypt(const store::ResourceVersionRow& row) {
   if (!key) {
     return tl::unexpected(key.error());
   }
-  auto plaintext = crypto::open(**key, std::span(row.sealed).subspan(1), associated_data(row));
+  auto plaintext = crypto::open(*key, std::span(row.sealed).subspan(1), associated_data(row));
   if (!plaintext) {
     return fail(ErrorCode::kIntegrity,
                 fmt::format("stored record {} version {} failed authentication (modified or moved)",

@@ -21,6 +21,7 @@
 #include "fhir/bundle.hpp"
 #include "fhir/search.hpp"
 #include "store/store.hpp"
+#include "vault/data_key_cache.hpp"
 
 // vault/: resources in, resources out, always encrypted at rest. Knows nothing of users: every
 // caller goes through gate/.
@@ -148,7 +149,8 @@ class Vault {
   [[nodiscard]] std::vector<uint8_t> erasure_hash(std::string_view patient_id) const;
   [[nodiscard]] std::string compartment_of(const boost::json::object& resource) const;
   [[nodiscard]] Result<void> ensure_data_keys(const std::vector<std::string>& compartments);
-  [[nodiscard]] Result<const crypto::SecretBytes*> data_key(const std::string& compartment);
+  // The compartment's data key; the span is valid until the next data_key or ensure_data_keys.
+  [[nodiscard]] Result<std::span<const uint8_t>> data_key(const std::string& compartment);
   [[nodiscard]] Result<EntryOutcome> write_entry(const fhir::PlannedEntry& entry);
   [[nodiscard]] Result<StoredResource> write_version(
       std::string_view type, std::string_view id, boost::json::object resource, bool deleted,
@@ -166,7 +168,7 @@ class Vault {
   crypto::BlindIndexer blind_indexer_;
   crypto::SecretBytes ledger_key_;
   const Clock& clock_;
-  std::unordered_map<std::string, crypto::SecretBytes> data_keys_;
+  DataKeyCache data_keys_;
   std::unordered_set<std::string> erased_hashes_;
 };
 

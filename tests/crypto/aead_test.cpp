@@ -170,3 +170,41 @@ TEST(AeadDeathTest, KeyOfWrongSizeAborts) {
 
 }  // namespace
 }  // namespace vigie::crypto
+
+namespace vigie::crypto {
+namespace {
+
+TEST(AeadKeyViewTest, SpanKeysInteroperateWithSecretBytesKeys) {
+  const SecretBytes key = SecretBytes::random(kKeyBytes);
+  const std::vector<uint8_t> plaintext{1, 2, 3, 4};
+  const std::vector<uint8_t> associated{9};
+  auto opened = open(key, seal(key.view(), plaintext, associated), associated);
+  ASSERT_TRUE(opened.has_value());
+  EXPECT_EQ(*opened, plaintext);
+  auto opened_by_view = open(key.view(), seal(key, plaintext, associated), associated);
+  ASSERT_TRUE(opened_by_view.has_value());
+  EXPECT_EQ(*opened_by_view, plaintext);
+}
+
+TEST(AeadKeyViewTest, UnwrapIntoFillsOrZeroes) {
+  const SecretBytes kek = SecretBytes::random(kKeyBytes);
+  const SecretBytes data_key = SecretBytes::random(kKeyBytes);
+  const std::vector<uint8_t> purpose{'p'};
+  const std::vector<uint8_t> wrapped = wrap_key(kek, data_key.view(), purpose);
+  std::vector<uint8_t> out(kKeyBytes, 0xEE);
+  ASSERT_TRUE(unwrap_key_into(kek, wrapped, purpose, out).has_value());
+  EXPECT_TRUE(constant_time_equal(out, data_key.view()));
+
+  const std::vector<uint8_t> other_purpose{'q'};
+  std::fill(out.begin(), out.end(), 0xEE);
+  auto refused = unwrap_key_into(kek, wrapped, other_purpose, out);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kIntegrity);
+  EXPECT_EQ(out, std::vector<uint8_t>(kKeyBytes, 0));
+
+  std::vector<uint8_t> too_small(kKeyBytes - 1);
+  EXPECT_EQ(unwrap_key_into(kek, wrapped, purpose, too_small).error().code, ErrorCode::kIntegrity);
+}
+
+}  // namespace
+}  // namespace vigie::crypto
