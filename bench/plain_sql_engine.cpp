@@ -13,6 +13,7 @@
 #include "common/clock.hpp"
 #include "fhir/json.hpp"
 #include "fhir/search_index.hpp"
+#include "store/sqlite/data_schema.hpp"
 
 namespace vigie::bench {
 
@@ -20,78 +21,11 @@ namespace {
 
 namespace json = boost::json;
 
-// store/sqlite/sqlite_data_store.cpp: versions 1 and 2 of the data file (the audit tables of
-// version 2 stay empty here, as they do in a vault that only imports, reads and searches), with
-// its schema_version table.
-constexpr std::string_view kSchema = R"sql(
+// The store's own schema (store/sqlite/data_schema.hpp, versions 1 and 2: the audit tables stay
+// empty here, as they do in a vault that only imports, reads and searches) and its settings.
+constexpr std::string_view kSchemaVersion = R"sql(
 CREATE TABLE schema_version (version INTEGER NOT NULL);
 INSERT INTO schema_version (version) VALUES (2);
-CREATE TABLE resource_versions (
-  type TEXT NOT NULL,
-  id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  last_updated_ms INTEGER NOT NULL,
-  compartment TEXT NOT NULL,
-  deleted INTEGER NOT NULL,
-  sealed BLOB NOT NULL,
-  PRIMARY KEY (type, id, version)
-);
-CREATE INDEX resource_versions_by_compartment ON resource_versions (compartment);
-CREATE TABLE resources_current (
-  rk INTEGER PRIMARY KEY,
-  type TEXT NOT NULL,
-  id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  deleted INTEGER NOT NULL,
-  UNIQUE (type, id)
-);
-CREATE TABLE search_tokens (
-  type TEXT NOT NULL,
-  param TEXT NOT NULL,
-  token BLOB NOT NULL,
-  resource INTEGER NOT NULL,
-  PRIMARY KEY (type, param, token, resource)
-) WITHOUT ROWID;
-CREATE INDEX search_tokens_by_resource ON search_tokens (resource);
-CREATE TABLE meta (
-  key TEXT PRIMARY KEY NOT NULL,
-  value TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE audit_log (
-  seq INTEGER PRIMARY KEY,
-  time_ms INTEGER NOT NULL,
-  canonical BLOB NOT NULL,
-  hash BLOB NOT NULL
-);
-CREATE TABLE audit_checkpoints (
-  seq INTEGER PRIMARY KEY,
-  head BLOB NOT NULL,
-  time_ms INTEGER NOT NULL,
-  signature BLOB NOT NULL
-);
-CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER audit_log_no_overwrite BEFORE INSERT ON audit_log
-WHEN EXISTS (SELECT 1 FROM audit_log WHERE seq = NEW.seq)
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
-BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
-CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
-BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
-CREATE TRIGGER audit_checkpoints_no_overwrite BEFORE INSERT ON audit_checkpoints
-WHEN EXISTS (SELECT 1 FROM audit_checkpoints WHERE seq = NEW.seq)
-BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
-)sql";
-
-// store/sqlite/'s connection settings (journal_mode = WAL is set apart, as there).
-constexpr std::string_view kPragmas = R"sql(
-PRAGMA synchronous = NORMAL;
-PRAGMA secure_delete = ON;
-PRAGMA temp_store = MEMORY;
-PRAGMA foreign_keys = ON;
-PRAGMA cache_size = -32768;
 )sql";
 
 constexpr int kBusyTimeoutMs = 5000;
@@ -429,7 +363,10 @@ Result<std::unique_ptr<PlainSqlEngine>> PlainSqlEngine::create(const PlainSqlOpt
   if (*journal != "wal") {
     return fail(ErrorCode::kInternal, "WAL is not available");
   }
-  for (auto [operation, sql] : {std::pair{"configure", kPragmas}, std::pair{"schema", kSchema}}) {
+  for (auto [operation, sql] :
+       {std::pair{"configure", store::sqlite::kDataPragmas}, std::pair{"schema", kSchemaVersion},
+        std::pair{"schema", store::sqlite::kDataSchemaV1},
+        std::pair{"schema", store::sqlite::kDataSchemaV2}}) {
     if (auto done = impl->exec(operation, std::string(sql)); !done) {
       return tl::unexpected(done.error());
     }

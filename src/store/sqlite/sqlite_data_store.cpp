@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/sqlite/data_schema.hpp"
 #include "store/sqlite/open_store.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -16,100 +17,10 @@ namespace vigie::store::sqlite {
 
 namespace {
 
-// Version 1 of the data file.
-// resource_versions is a rowid table, not WITHOUT ROWID: a sealed resource is usually larger than
-// the 1/20 of a page under which SQLite advises WITHOUT ROWID, and measured with 100k inserts in
-// one transaction (300 B to 4 KB blobs, random ids) the rowid table was 2.3 to 3 times faster.
-// resources_current holds the highest version of each resource, so that "current, non-deleted
-// ids of a type" is a range of an index, and gives each resource an integer key (rk).
-// search_tokens holds the tokens of current, non-deleted versions only; its primary key serves
-// searches, its second index replacements. Tokens name their resource by rk, not (type, id):
-// the rows are smaller and the second index grows at its end (new resources get higher keys)
-// instead of at random places; measured with 100k resources of 5 tokens each, this made the
-// inserts about twice as fast.
-constexpr std::string_view kSchemaV1 = R"sql(
-CREATE TABLE resource_versions (
-  type TEXT NOT NULL,
-  id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  last_updated_ms INTEGER NOT NULL,
-  compartment TEXT NOT NULL,
-  deleted INTEGER NOT NULL,
-  sealed BLOB NOT NULL,
-  PRIMARY KEY (type, id, version)
-);
-CREATE INDEX resource_versions_by_compartment ON resource_versions (compartment);
-CREATE TABLE resources_current (
-  rk INTEGER PRIMARY KEY,
-  type TEXT NOT NULL,
-  id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  deleted INTEGER NOT NULL,
-  UNIQUE (type, id)
-);
-CREATE TABLE search_tokens (
-  type TEXT NOT NULL,
-  param TEXT NOT NULL,
-  token BLOB NOT NULL,
-  resource INTEGER NOT NULL,
-  PRIMARY KEY (type, param, token, resource)
-) WITHOUT ROWID;
-CREATE INDEX search_tokens_by_resource ON search_tokens (resource);
-CREATE TABLE meta (
-  key TEXT PRIMARY KEY NOT NULL,
-  value TEXT NOT NULL
-) WITHOUT ROWID;
-)sql";
-
-// Version 2: the audit log and its signed checkpoints, rowid tables keyed by seq so that
-// appends go to the end of the B-tree and a scan in seq order reads the table in its own order.
-// The triggers make both tables append-only against accidents: UPDATE and DELETE are refused, and
-// so is an INSERT onto an existing seq, which INSERT OR REPLACE would otherwise turn into a
-// delete that fires no trigger (recursive_triggers is off by default). Someone with the sqlite3
-// shell can drop the triggers; the hash chain and the checkpoints kept elsewhere catch that.
-constexpr std::string_view kSchemaV2 = R"sql(
-CREATE TABLE audit_log (
-  seq INTEGER PRIMARY KEY,
-  time_ms INTEGER NOT NULL,
-  canonical BLOB NOT NULL,
-  hash BLOB NOT NULL
-);
-CREATE TABLE audit_checkpoints (
-  seq INTEGER PRIMARY KEY,
-  head BLOB NOT NULL,
-  time_ms INTEGER NOT NULL,
-  signature BLOB NOT NULL
-);
-CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER audit_log_no_overwrite BEFORE INSERT ON audit_log
-WHEN EXISTS (SELECT 1 FROM audit_log WHERE seq = NEW.seq)
-BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-CREATE TRIGGER audit_checkpoints_no_update BEFORE UPDATE ON audit_checkpoints
-BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
-CREATE TRIGGER audit_checkpoints_no_delete BEFORE DELETE ON audit_checkpoints
-BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
-CREATE TRIGGER audit_checkpoints_no_overwrite BEFORE INSERT ON audit_checkpoints
-WHEN EXISTS (SELECT 1 FROM audit_checkpoints WHERE seq = NEW.seq)
-BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
-)sql";
-
-constexpr std::array kDataMigrations = {Migration{1, kSchemaV1}, Migration{2, kSchemaV2}};
-
-// Connection settings. cache_size is 32 MiB (the default is 2 MiB): large write transactions
-// spill to the WAL less often, which measured about a third faster on 100k inserts.
-constexpr std::string_view kPragmas = R"sql(
-PRAGMA synchronous = NORMAL;
-PRAGMA secure_delete = ON;
-PRAGMA temp_store = MEMORY;
-PRAGMA foreign_keys = ON;
-PRAGMA cache_size = -32768;
-)sql";
+constexpr std::array kDataMigrations = {Migration{1, kDataSchemaV1}, Migration{2, kDataSchemaV2}};
 
 constexpr FileSettings kSettings = {
-    .file_kind = kDataFile, .journal_mode = "wal", .pragmas = kPragmas};
+    .file_kind = kDataFile, .journal_mode = "wal", .pragmas = kDataPragmas};
 
 // Searches prepare one statement per shape (number of groups and tokens per group); at most this
 // many are kept.
