@@ -103,26 +103,6 @@ Error sql_error(sqlite3* db, std::string_view operation) {
   return Error{ErrorCode::kInternal, fmt::format("{} failed: {}", operation, sqlite3_errmsg(db))};
 }
 
-// SQL of a search for `group_sizes` (none empty), as store/sqlite/ builds it.
-std::string search_sql(const std::vector<size_t>& group_sizes, bool modern) {
-  std::string compound;
-  int index = 2;
-  for (size_t group_size : group_sizes) {
-    if (!compound.empty()) {
-      compound += " INTERSECT ";
-    }
-    compound += "SELECT resource FROM search_tokens WHERE type = ?1 AND param = ?" +
-                std::to_string(index++) + " AND token IN (";
-    for (size_t token = 0; token < group_size; ++token) {
-      compound += (token == 0 ? "?" : ", ?") + std::to_string(index++);
-    }
-    compound += ")";
-  }
-  return std::string(modern ? "WITH m (rk) AS MATERIALIZED (" : "WITH m (rk) AS (") + compound +
-         ") SELECT DISTINCT c.id FROM m JOIN resources_current AS c ON c.rk = m.rk"
-         " WHERE c.type = ?1 AND c.deleted = 0 ORDER BY c.id";
-}
-
 // A stored row, copied out of SQLite as store/sqlite/'s read_row does.
 struct Row {
   std::string type;
@@ -298,7 +278,7 @@ Result<std::vector<std::string>> PlainSqlEngine::Impl::find_ids(const fhir::Sear
   }
   auto found = searches.find(shape);
   if (found == searches.end()) {
-    auto prepared = prepare(search_sql(shape, modern), "find_ids");
+    auto prepared = prepare(store::sqlite::data_search_sql(shape, modern), "find_ids");
     if (!prepared) {
       return tl::unexpected(prepared.error());
     }

@@ -1,9 +1,13 @@
 #pragma once
 
+#include <cstddef>
+#include <span>
+#include <string>
 #include <string_view>
 
-// The data file's schema and connection settings as SQL text, with no SQLite dependency, so that
-// bench/ builds its plaintext and SQLCipher baselines from exactly the same statements.
+// The data file's schema, connection settings and search statement as SQL text, with no SQLite
+// dependency, so that bench/ builds its plaintext and SQLCipher baselines from exactly the same
+// statements.
 
 namespace vigie::store::sqlite {
 
@@ -96,5 +100,31 @@ PRAGMA temp_store = MEMORY;
 PRAGMA foreign_keys = ON;
 PRAGMA cache_size = -32768;
 )sql";
+
+// SQL of a search for `group_sizes` (none empty): ?1 is the type, then each group's parameter
+// followed by its tokens. The INTERSECT of one id set per group, restricted to current,
+// non-deleted resources. `materialized` is false only for SQLite older than 3.35 (the SQLCipher
+// baseline), which does not know the keyword.
+inline std::string data_search_sql(std::span<const size_t> group_sizes, bool materialized = true) {
+  std::string compound;
+  int index = 2;
+  for (size_t group_size : group_sizes) {
+    if (!compound.empty()) {
+      compound += " INTERSECT ";
+    }
+    compound += "SELECT resource FROM search_tokens WHERE type = ?1 AND param = ?" +
+                std::to_string(index++) + " AND token IN (";
+    for (size_t token = 0; token < group_size; ++token) {
+      compound += (token == 0 ? "?" : ", ?") + std::to_string(index++);
+    }
+    compound += ")";
+  }
+  // MATERIALIZED: otherwise, for one group, the planner walks every resource of the type in id
+  // order (to skip a sort) instead of looking the tokens up.
+  return std::string(materialized ? "WITH m (rk) AS MATERIALIZED (" : "WITH m (rk) AS (") +
+         compound +
+         ") SELECT DISTINCT c.id FROM m JOIN resources_current AS c ON c.rk = m.rk"
+         " WHERE c.type = ?1 AND c.deleted = 0 ORDER BY c.id";
+}
 
 }  // namespace vigie::store::sqlite

@@ -54,30 +54,6 @@ ResourceVersionRow read_row(const Cursor& cursor) {
   };
 }
 
-// SQL of a search for `groups` (none empty): ?1 is the type, then each group's parameter
-// followed by its tokens. The INTERSECT of one id set per group, restricted to current,
-// non-deleted resources.
-std::string search_sql(std::span<const size_t> group_sizes) {
-  std::string compound;
-  int index = 2;
-  for (size_t group_size : group_sizes) {
-    if (!compound.empty()) {
-      compound += " INTERSECT ";
-    }
-    compound += "SELECT resource FROM search_tokens WHERE type = ?1 AND param = ?" +
-                std::to_string(index++) + " AND token IN (";
-    for (size_t token = 0; token < group_size; ++token) {
-      compound += (token == 0 ? "?" : ", ?") + std::to_string(index++);
-    }
-    compound += ")";
-  }
-  // MATERIALIZED: otherwise, for one group, the planner walks every resource of the type in id
-  // order (to skip a sort) instead of looking the tokens up.
-  return "WITH m (rk) AS MATERIALIZED (" + compound +
-         ") SELECT DISTINCT c.id FROM m JOIN resources_current AS c ON c.rk = m.rk"
-         " WHERE c.type = ?1 AND c.deleted = 0 ORDER BY c.id";
-}
-
 // The data file on one connection. Not thread-safe: one object per thread; several objects on
 // the same file work together through WAL and the busy timeout.
 class SqliteDataStore final : public DataStore {
@@ -417,7 +393,7 @@ Result<Statement*> SqliteDataStore::search_statement(std::span<const TokenGroup>
   if (auto found = search_statements_.find(shape); found != search_statements_.end()) {
     return &found->second;
   }
-  auto prepared = Statement::prepare(db_, search_sql(shape), "find_ids");
+  auto prepared = Statement::prepare(db_, data_search_sql(shape), "find_ids");
   if (!prepared) {
     return tl::unexpected(prepared.error());
   }
