@@ -11,6 +11,8 @@
 #include <CLI/CLI.hpp>
 #include <boost/json/array.hpp>
 
+#include "cli/audit_commands.hpp"
+#include "cli/command.hpp"
 #include "cli/import_file.hpp"
 #include "cli/terminal.hpp"
 #include "cli/unlock.hpp"
@@ -25,12 +27,6 @@ namespace {
 
 namespace json = boost::json;
 
-// Prints an error as one sentence on stderr and returns its exit code.
-int report(const Error& error) {
-  fmt::print(stderr, "vigie: {}\n", error.message);
-  return exit_code_for(error.code);
-}
-
 // "Patient/123" -> {"Patient", "123"}.
 Result<std::pair<std::string, std::string>> split_reference(const std::string& reference) {
   const size_t slash = reference.find('/');
@@ -41,37 +37,12 @@ Result<std::pair<std::string, std::string>> split_reference(const std::string& r
   return std::pair{reference.substr(0, slash), reference.substr(slash + 1)};
 }
 
-Result<std::unique_ptr<gate::Gate>> open_gate(const std::string& vault_dir,
-                                              const UnlockOptions& unlock) {
-  auto secret = secret_for_open(unlock);
-  if (!secret) {
-    return tl::unexpected(secret.error());
-  }
-  return gate::Gate::open(vault_dir, *secret);
-}
-
 void add_unlock_options(CLI::App& command, UnlockOptions& unlock) {
   command.add_option("--passphrase-file", unlock.passphrase_file,
                      "File whose first line is the vault passphrase (or set "
                      "VIGIE_PASSPHRASE_FILE)");
   command.add_option("--key-file", unlock.key_file, "Key file that unlocks the vault");
 }
-
-struct Options {
-  std::string vault_dir;
-  UnlockOptions unlock;
-  std::string checkpoint_file;
-  std::vector<std::string> files;
-  std::string reference;
-  int64_t version = 0;
-  std::string type;
-  std::vector<std::string> params;
-  bool count_only = false;
-  bool yes = false;
-  size_t patients = 200;
-  uint64_t seed = 1;
-  std::string out;
-};
 
 int run_init(const Options& options) {
   auto secret = passphrase_for_init(options.unlock);
@@ -90,18 +61,26 @@ int run_init(const Options& options) {
   if (key_file) {
     extra.push_back(&*key_file);
   }
-  if (auto created = gate::initialize_vault(options.vault_dir, *secret, extra); !created) {
-    return report(created.error());
+  audit::CheckpointPolicy policy;
+  policy.every_entries = options.checkpoint_entries;
+  policy.every_seconds = options.checkpoint_seconds;
+  if (!options.checkpoint_file.empty()) {
+    std::error_code error;
+    policy.external_file = std::filesystem::absolute(options.checkpoint_file, error);
+    if (error) {
+      return report(Error{ErrorCode::kUsage, "the checkpoint file's path cannot be resolved"});
+    }
   }
-  fmt::print("Coffre créé dans {} (vault created).\n", options.vault_dir);
-  return 0;
-}
-
-int run_import(const Options& options) {
-  auto gate = open_gate(options.vault_dir, options.unlock);
+  auto gate =
+      gate::Gate::initialize(options.vault_dir, *secret, extra, policy, gate::current_custodian());
   if (!gate) {
     return report(gate.error());
   }
+  fmt::print("Coffre créé dans {} (vault created).\n", options.vault_dir);
+  return close_gate(**gate, 0);
+}
+
+int import_files(gate::Gate& gate, const Options& options) {
   const gate::Principal principal = gate::current_custodian();
   // Every file is checked before the first is written, so one bad file changes nothing.
   {
@@ -111,7 +90,7 @@ int run_import(const Options& options) {
       if (!bundle) {
         return report(bundle.error());
       }
-      if (auto checked = (*gate)->check_bundle(principal, *bundle); !checked) {
+      if (auto checked = gate.check_bundle(principal, *bundle); !checked) {
         return report(Error{checked.error().code, fmt::format("{}: {}", options.files[file_index],
                                                               checked.error().message)});
       }
@@ -129,7 +108,7 @@ int run_import(const Options& options) {
       if (!bundle) {
         return report(bundle.error());
       }
-      auto outcome = (*gate)->import_bundle(principal, *bundle);
+      auto outcome = gate.import_bundle(principal, *bundle);
       if (!outcome) {
         return report(
             Error{outcome.error().code, fmt::format("{}: {} (nothing from this file was written)",
@@ -161,6 +140,14 @@ int run_import(const Options& options) {
   return 0;
 }
 
+int run_import(const Options& options) {
+  auto gate = open_gate(options);
+  if (!gate) {
+    return report(gate.error());
+  }
+  return close_gate(**gate, import_files(**gate, options));
+}
+
 // A command about one TYPE/ID: the reference checked, then the vault opened.
 struct ReferenceCommand {
   std::unique_ptr<gate::Gate> gate;
@@ -173,7 +160,7 @@ Result<ReferenceCommand> open_for_reference(const Options& options) {
   if (!reference) {
     return tl::unexpected(reference.error());
   }
-  auto gate = open_gate(options.vault_dir, options.unlock);
+  auto gate = open_gate(options);
   if (!gate) {
     return tl::unexpected(gate.error());
   }
@@ -181,15 +168,11 @@ Result<ReferenceCommand> open_for_reference(const Options& options) {
                           std::move(reference->second)};
 }
 
-int run_get(const Options& options) {
-  auto command = open_for_reference(options);
-  if (!command) {
-    return report(command.error());
-  }
+int print_resource(ReferenceCommand& command, const Options& options) {
   const gate::Principal principal = gate::current_custodian();
-  auto stored = options.version > 0 ? command->gate->read_version(principal, command->type,
-                                                                  command->id, options.version)
-                                    : command->gate->read(principal, command->type, command->id);
+  auto stored = options.version > 0 ? command.gate->read_version(principal, command.type,
+                                                                 command.id, options.version)
+                                    : command.gate->read(principal, command.type, command.id);
   if (!stored) {
     return report(stored.error());
   }
@@ -201,12 +184,16 @@ int run_get(const Options& options) {
   return 0;
 }
 
-int run_history(const Options& options) {
+int run_get(const Options& options) {
   auto command = open_for_reference(options);
   if (!command) {
     return report(command.error());
   }
-  auto versions = command->gate->history(gate::current_custodian(), command->type, command->id);
+  return close_gate(*command->gate, print_resource(*command, options));
+}
+
+int print_history(ReferenceCommand& command) {
+  auto versions = command.gate->history(gate::current_custodian(), command.type, command.id);
   if (!versions) {
     return report(versions.error());
   }
@@ -218,23 +205,20 @@ int run_history(const Options& options) {
   return 0;
 }
 
-int run_search(const Options& options) {
-  std::vector<std::pair<std::string, std::string>> params;
-  for (const std::string& param : options.params) {
-    const size_t equals = param.find('=');
-    if (equals == std::string::npos || equals == 0) {
-      return report(Error{ErrorCode::kUsage, "search parameters are written NAME=VALUE"});
-    }
-    params.emplace_back(param.substr(0, equals), param.substr(equals + 1));
+int run_history(const Options& options) {
+  auto command = open_for_reference(options);
+  if (!command) {
+    return report(command.error());
   }
-  auto gate = open_gate(options.vault_dir, options.unlock);
-  if (!gate) {
-    return report(gate.error());
-  }
+  return close_gate(*command->gate, print_history(*command));
+}
+
+int print_search(gate::Gate& gate, const Options& options,
+                 std::vector<std::pair<std::string, std::string>> params) {
   if (options.count_only) {
     params.emplace_back("_count", "0");
   }
-  auto page = (*gate)->search(gate::current_custodian(), options.type, params);
+  auto page = gate.search(gate::current_custodian(), options.type, params);
   if (!page) {
     return report(page.error());
   }
@@ -248,6 +232,22 @@ int run_search(const Options& options) {
   }
   fmt::print("{}\n", fhir::to_pretty_json_text(fhir::make_searchset(page->total, resources)));
   return 0;
+}
+
+int run_search(const Options& options) {
+  std::vector<std::pair<std::string, std::string>> params;
+  for (const std::string& param : options.params) {
+    const size_t equals = param.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      return report(Error{ErrorCode::kUsage, "search parameters are written NAME=VALUE"});
+    }
+    params.emplace_back(param.substr(0, equals), param.substr(equals + 1));
+  }
+  auto gate = open_gate(options);
+  if (!gate) {
+    return report(gate.error());
+  }
+  return close_gate(**gate, print_search(**gate, options, std::move(params)));
 }
 
 int run_erase(const Options& options) {
@@ -269,17 +269,17 @@ int run_erase(const Options& options) {
       return report(Error{ErrorCode::kUsage, "erasure cancelled"});
     }
   }
-  auto gate = open_gate(options.vault_dir, options.unlock);
+  auto gate = open_gate(options);
   if (!gate) {
     return report(gate.error());
   }
   auto erased = (*gate)->erase_patient(gate::current_custodian(), reference->second);
   if (!erased) {
-    return report(erased.error());
+    return close_gate(**gate, report(erased.error()));
   }
   fmt::print("{} effacé (erased): clé détruite, {} version(s) supprimée(s).\n", options.reference,
              erased->versions_removed);
-  return 0;
+  return close_gate(**gate, 0);
 }
 
 int run_demo_data(const Options& options) {
@@ -318,6 +318,14 @@ int run(int argc, char** argv) {
 
   CLI::App* init = app.add_subcommand("init", "Create a vault (asks for a new passphrase)");
   add_vault(init);
+  init->add_option("--checkpoint-file", options.checkpoint_file,
+                   "File outside the vault where signed audit checkpoints are also appended");
+  init->add_option("--checkpoint-entries", options.checkpoint_entries,
+                   "Sign an audit checkpoint every N entries (default 1000)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000}));
+  init->add_option("--checkpoint-seconds", options.checkpoint_seconds,
+                   "Sign an audit checkpoint at least every T seconds of activity (default 300)")
+      ->check(CLI::Range(int64_t{1}, int64_t{31'536'000}));
   init->callback([&] { action = run_init; });
 
   CLI::App* import = app.add_subcommand(
@@ -351,6 +359,53 @@ int run(int argc, char** argv) {
   erase->add_option("reference", options.reference, "Patient/ID")->required();
   erase->add_flag("--yes", options.yes, "Do not ask for confirmation");
   erase->callback([&] { action = run_erase; });
+
+  CLI::App* audit = app.add_subcommand("audit", "The tamper-evident audit log");
+  audit->require_subcommand(1);
+  CLI::App* audit_verify = audit->add_subcommand(
+      "verify", "Check the hash chain and its signed checkpoints (exit 6 where it breaks)");
+  add_vault(audit_verify);
+  audit_verify->add_option("--checkpoint-file", options.checkpoint_file,
+                           "External checkpoint file (default: the one set at init)");
+  audit_verify->callback([&] { action = run_audit_verify; });
+
+  CLI::App* audit_log = audit->add_subcommand("log", "Print audit entries");
+  add_vault(audit_log);
+  audit_log->add_option("--actor", options.actor, "Account login, or the custodian's OS user");
+  audit_log->add_option("--patient", options.patient, "Entries about this patient's data (ID)");
+  audit_log->add_option("--action", options.action, "read, search, create, import, unlock...");
+  audit_log->add_option("--since", options.since, "From this time (RFC 3339 or YYYY-MM-DD)");
+  audit_log->add_option("--until", options.until, "Before this time (a date includes the day)");
+  options.format = "table";
+  audit_log->add_option("--format", options.format, "table, json or ndjson")
+      ->check(CLI::IsMember({"table", "json", "ndjson"}));
+  audit_log->callback([&] { action = run_audit_log; });
+
+  CLI::App* incident = app.add_subcommand("incident", "Breach impact (GDPR art. 33 and 34)");
+  incident->require_subcommand(1);
+  CLI::App* incident_report = incident->add_subcommand(
+      "report", "Whose data an actor, session or address read, with draft notifications");
+  add_vault(incident_report);
+  auto* by_actor =
+      incident_report->add_option("--actor", options.actor, "Account login or OS user");
+  auto* by_session = incident_report->add_option("--session", options.session, "Session id");
+  auto* by_address = incident_report->add_option("--address", options.address, "Client address");
+  by_actor->excludes(by_session, by_address);
+  by_session->excludes(by_address);
+  incident_report->add_option("--since", options.since, "From this time (RFC 3339 or YYYY-MM-DD)")
+      ->required();
+  incident_report->add_option("--until", options.until, "Before this time (default: now)");
+  incident_report
+      ->add_option("--format", options.format, "md (French Markdown, the default) or json")
+      ->check(CLI::IsMember({"md", "json"}));
+  incident_report->add_option("--out", options.out,
+                              "Directory for the report, the CNIL draft and the letters");
+  incident_report->callback([&] {
+    if (options.format == "table") {
+      options.format = "md";
+    }
+    action = run_incident_report;
+  });
 
   CLI::App* demo_data = app.add_subcommand(
       "demo-data", "Write a transaction Bundle of synthetic French patients (no real person)");

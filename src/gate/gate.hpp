@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,14 +12,18 @@
 
 #include <boost/json/object.hpp>
 
+#include "audit/incident.hpp"
+#include "audit/log.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "gate/principal.hpp"
 #include "vault/vault.hpp"
 
 // gate/: the one door to decrypted patient data, for every interface (CLI now, HTTP later).
-// Every call names its principal; the gate decides whether the principal may act, then acts on
-// the vault. A reviewer can check the security of the whole system by reading this module.
+// Every call names its principal; the gate decides whether the principal may act, acts on the
+// vault, and records the call in the audit log, allowed or not: a write commits in the same
+// transaction as its entry, and a read returns nothing until its entry is on stable storage.
+// A reviewer can check the security of the whole system by reading this module.
 // Interfaces (cli/, http/) include this header and never vault/ or store/ directly.
 
 namespace vigie::gate {
@@ -32,17 +37,31 @@ using UnlockerKind = store::UnlockerKind;
 // Hardens the process before any secret is handled: no core dumps.
 void harden_process();
 
-// Creates a vault in `dir` (see vault::Vault::create). `extra` unlockers wrap the same master key.
-[[nodiscard]] Result<void> initialize_vault(const std::filesystem::path& dir,
-                                            const UnlockSecret& secret,
-                                            const std::vector<const UnlockSecret*>& extra = {});
-
 // The door. Not thread-safe (one per thread, or callers serialise).
 class Gate {
  public:
-  // Unlocks the vault in `dir` with `secret` (kNotFound, kUnlockFailed, kIntegrity).
+  // Creates a vault in `dir` (see vault::Vault::create) whose audit log signs checkpoints on
+  // `policy`, records the creation as the log's first entry, and returns it unlocked. `extra`
+  // unlockers wrap the same master key. kUsage if the checkpoint file's directory does not exist.
+  [[nodiscard]] static Result<std::unique_ptr<Gate>> initialize(
+      const std::filesystem::path& dir, const UnlockSecret& secret,
+      const std::vector<const UnlockSecret*>& extra, const audit::CheckpointPolicy& policy,
+      const Principal& principal);
+
+  // Unlocks the vault in `dir` with `secret` (kNotFound, kUnlockFailed, kIntegrity) and records
+  // the unlock, or the failed attempt (the audit log needs no key to append), in the audit log.
   [[nodiscard]] static Result<std::unique_ptr<Gate>> open(const std::filesystem::path& dir,
-                                                          const UnlockSecret& secret);
+                                                          const UnlockSecret& secret,
+                                                          const Principal& principal);
+
+  // Signs a checkpoint at the head of the audit log (clean shutdown) unless close() ran already.
+  ~Gate();
+  Gate(const Gate&) = delete;
+  Gate& operator=(const Gate&) = delete;
+
+  // Signs the shutdown checkpoint and appends it to the external file, reporting failures the
+  // destructor would have to swallow. Call once, last.
+  [[nodiscard]] Result<void> close();
 
   [[nodiscard]] Result<StoredResource> read(const Principal& principal, std::string_view type,
                                             std::string_view id);
@@ -81,14 +100,49 @@ class Gate {
 
   [[nodiscard]] Result<std::map<std::string, int64_t>> count_by_type(const Principal& principal);
 
+  // Verifies the audit chain against its stored checkpoints and the external checkpoint file:
+  // `checkpoint_file` when given, else the one configured at init, if any (kNotFound when that
+  // file is missing). A broken chain is a report with a failure, not an error.
+  [[nodiscard]] Result<audit::VerifyReport> verify_audit(
+      const Principal& principal, const std::optional<std::filesystem::path>& checkpoint_file);
+
+  // Audit entries matching `filter`, in seq order.
+  [[nodiscard]] Result<std::vector<audit::Entry>> audit_entries(const Principal& principal,
+                                                                const audit::LogFilter& filter);
+
+  // Who lost what (see audit/incident.hpp). Reads the touched patients' own names and addresses
+  // for their letters; an erased patient's letter carries placeholders.
+  [[nodiscard]] Result<audit::IncidentReport> incident_report(const Principal& principal,
+                                                              const audit::IncidentScope& scope);
+
  private:
-  explicit Gate(std::unique_ptr<vault::Vault> vault);
+  Gate(std::unique_ptr<vault::Vault> vault, std::unique_ptr<audit::AuditLog> audit_log,
+       std::string auth_method);
 
   // Whether `principal` may perform the call. The custodian holds the vault's key and may do
   // everything through the CLI; accounts (access/) will be decided here.
   [[nodiscard]] Result<void> authorize(const Principal& principal) const;
 
+  // An entry for `action` by `principal`, stamped now.
+  [[nodiscard]] audit::Entry start_entry(const Principal& principal, std::string_view action) const;
+  // Records `entry` with `result`'s outcome (and `targets`, which a success returned) and waits
+  // until it is durable. A result whose entry cannot be recorded becomes kInternal: no data
+  // leaves without its entry.
+  template <typename T>
+  [[nodiscard]] Result<T> released(audit::Entry entry, Result<T> result,
+                                   std::vector<audit::Target> targets, bool decrypted);
+  // The hook that appends a write's entry in the write's own transaction; checkpoints it signs
+  // are collected in `signed_checkpoints` for publish_all() after the commit.
+  [[nodiscard]] vault::BeforeCommit write_hook(const audit::Entry& entry,
+                                               std::vector<audit::Checkpoint>& signed_checkpoints);
+  template <typename T>
+  [[nodiscard]] Result<T> committed(audit::Entry entry, Result<T> result,
+                                    const std::vector<audit::Checkpoint>& signed_checkpoints);
+
   std::unique_ptr<vault::Vault> vault_;
+  std::unique_ptr<audit::AuditLog> audit_;
+  std::string auth_method_;  // how the custodian unlocked: "passphrase" or "key-file"
+  bool closed_ = false;
 };
 
 }  // namespace vigie::gate

@@ -3,9 +3,27 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <array>
+#include <cstdint>
+
+#include <fmt/format.h>
+
+#include "crypto/secret_bytes.hpp"
+
 namespace vigie::gate {
 
+namespace {
+
+std::string process_session_id() {
+  std::array<uint8_t, 8> bytes{};
+  crypto::random_fill(bytes);
+  return fmt::format("cli-{:02x}", fmt::join(bytes, ""));
+}
+
+}  // namespace
+
 Principal current_custodian() {
+  static const std::string session_id = process_session_id();
   Principal principal;
   principal.kind = Principal::Kind::kCustodian;
   const uid_t uid = getuid();
@@ -14,6 +32,8 @@ Principal current_custodian() {
   } else {
     principal.os_user = "uid:" + std::to_string(uid);
   }
+  principal.session_id = session_id;
+  principal.user_agent = "vigie-cli";
   return principal;
 }
 

@@ -9,10 +9,14 @@ namespace vigie::gate {
 struct Principal {
   enum class Kind { kCustodian };
   Kind kind = Kind::kCustodian;
-  std::string os_user;  // the operating-system account that ran the command
+  std::string os_user;     // the operating-system account that ran the command
+  std::string session_id;  // random per process for the CLI; never a secret
+  std::string address;     // the client's IP address; empty for a local command
+  std::string user_agent;  // e.g. "vigie-cli"
 };
 
-// The custodian principal for the current process (OS user from the real uid).
+// The custodian principal for the current process: the OS user of the real uid and a session id
+// drawn once per process, so that an incident report can single out one run of the CLI.
 [[nodiscard]] Principal current_custodian();
 
 }  // namespace vigie::gate

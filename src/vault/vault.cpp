@@ -30,6 +30,7 @@ constexpr std::string_view kMasterKeyPurpose = "vigie/master-key/v1";
 constexpr std::string_view kDataKeyPurposePrefix = "vigie/data-key/v1/";
 constexpr std::string_view kSystemKeyPurposePrefix = "vigie/system-key/v1/";
 constexpr std::string_view kLedgerReplayedMeta = "erasure_ledger_replayed";
+constexpr std::string_view kAuditSigningKeyName = "audit-signing";
 // Unwrapped data keys kept in locked memory: 65,536 keys are 2 MiB, within the default
 // RLIMIT_MEMLOCK of 8 MiB.
 constexpr size_t kCachedDataKeys = 65536;
@@ -161,11 +162,21 @@ std::filesystem::path keyring_file_path(const std::filesystem::path& vault_dir) 
   return vault_dir / "keyring.db";
 }
 
-Result<void> Vault::create(const std::filesystem::path& dir, const UnlockSecret& secret,
-                           const std::vector<const UnlockSecret*>& extra_unlockers,
-                           const Clock& clock) {
+Result<std::unique_ptr<store::DataStore>> open_data_connection(
+    const std::filesystem::path& vault_dir) {
+  std::error_code error;
+  if (!std::filesystem::exists(keyring_file_path(vault_dir), error) ||
+      !std::filesystem::exists(data_file_path(vault_dir), error)) {
+    return fail(ErrorCode::kNotFound, "no vault in this directory (run `vigie init` first)");
+  }
+  return store::sqlite::open_data_store(data_file_path(vault_dir), store::OpenMode::kOpenExisting);
+}
+
+Result<std::unique_ptr<Vault>> Vault::create(
+    const std::filesystem::path& dir, const UnlockSecret& secret,
+    const std::vector<const UnlockSecret*>& extra_unlockers, const Clock& clock) {
   if (auto ready = crypto::initialize(); !ready) {
-    return ready;
+    return tl::unexpected(ready.error());
   }
   std::error_code error;
   if (std::filesystem::exists(keyring_file_path(dir), error) ||
@@ -179,7 +190,7 @@ Result<void> Vault::create(const std::filesystem::path& dir, const UnlockSecret&
   std::filesystem::permissions(dir, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, error);
 
-  auto built = [&]() -> Result<void> {
+  auto built = [&]() -> Result<std::unique_ptr<Vault>> {
     auto keyring =
         store::sqlite::open_keyring_store(keyring_file_path(dir), store::OpenMode::kCreate);
     if (!keyring) {
@@ -201,12 +212,13 @@ Result<void> Vault::create(const std::filesystem::path& dir, const UnlockSecret&
     crypto::SigningKeyPair audit_key = crypto::generate_signing_key_pair();
     crypto::BoxKeyPair identity_key = crypto::generate_box_key_pair();
     const std::pair<std::string_view, const crypto::SecretBytes*> system_keys[] = {
-        {"audit-signing", &audit_key.secret_key}, {"vault-identity", &identity_key.secret_key}};
+        {kAuditSigningKeyName, &audit_key.secret_key},
+        {"vault-identity", &identity_key.secret_key}};
     for (const auto& [name, key] : system_keys) {
       auto wrapped =
           crypto::wrap_key(master_key, *key, purpose_bytes(kSystemKeyPurposePrefix, name));
       if (auto put = (*keyring)->put_system_key(std::string(name), wrapped); !put) {
-        return put;
+        return tl::unexpected(put.error());
       }
     }
     auto data = store::sqlite::open_data_store(data_file_path(dir), store::OpenMode::kCreate);
@@ -214,13 +226,17 @@ Result<void> Vault::create(const std::filesystem::path& dir, const UnlockSecret&
       return tl::unexpected(data.error());
     }
     if (auto begun = (*data)->begin(); !begun) {
-      return begun;
+      return tl::unexpected(begun.error());
     }
     if (auto marked = (*data)->set_meta(std::string(kLedgerReplayedMeta), "0"); !marked) {
       (*data)->rollback();
-      return marked;
+      return tl::unexpected(marked.error());
     }
-    return (*data)->commit();
+    if (auto committed = (*data)->commit_durable(); !committed) {
+      return tl::unexpected(committed.error());
+    }
+    return std::unique_ptr<Vault>(
+        new Vault(std::move(*keyring), std::move(*data), std::move(master_key), clock));
   }();
   if (!built) {
     // Leave no half-made vault behind.
@@ -366,7 +382,7 @@ Result<T> Vault::in_transaction(Action&& action) {
     data_->rollback();
     return result;
   }
-  if (auto committed = data_->commit(); !committed) {
+  if (auto committed = data_->commit_durable(); !committed) {
     data_->rollback();
     return tl::unexpected(committed.error());
   }
@@ -480,8 +496,8 @@ Result<StoredResource> Vault::write_version(std::string_view type, std::string_v
   if (auto appended = data_->append_version(row, tokens); !appended) {
     return tl::unexpected(appended.error());
   }
-  return StoredResource{row.type,           row.id, row.version, row.last_updated_ms, row.deleted,
-                        std::move(resource)};
+  return StoredResource{row.type,        row.id,      row.version,        row.last_updated_ms,
+                        row.compartment, row.deleted, std::move(resource)};
 }
 
 Result<StoredResource> Vault::decrypt(const store::ResourceVersionRow& row) {
@@ -506,11 +522,11 @@ Result<StoredResource> Vault::decrypt(const store::ResourceVersionRow& row) {
     return fail(ErrorCode::kIntegrity,
                 fmt::format("stored record {} is not a JSON object", describe(row.type, row.id)));
   }
-  return StoredResource{
-      row.type, row.id, row.version, row.last_updated_ms, row.deleted, std::move(*resource)};
+  return StoredResource{row.type,        row.id,      row.version,         row.last_updated_ms,
+                        row.compartment, row.deleted, std::move(*resource)};
 }
 
-Result<StoredResource> Vault::create(json::object resource) {
+Result<StoredResource> Vault::create(json::object resource, const BeforeCommit& before_commit) {
   resource["id"] = new_id();
   if (auto valid = fhir::validate_resource(resource); !valid) {
     return tl::unexpected(valid.error());
@@ -522,7 +538,7 @@ Result<StoredResource> Vault::create(json::object resource) {
   entry.type = std::string(resource.at("resourceType").as_string());
   entry.id = std::string(resource.at("id").as_string());
   entry.resource = std::move(resource);
-  auto outcome = apply_bundle(plan);
+  auto outcome = apply_bundle(plan, before_commit);
   if (!outcome) {
     return tl::unexpected(outcome.error());
   }
@@ -530,7 +546,7 @@ Result<StoredResource> Vault::create(json::object resource) {
 }
 
 Result<StoredResource> Vault::update(std::string_view type, std::string_view id,
-                                     json::object resource) {
+                                     json::object resource, const BeforeCommit& before_commit) {
   if (auto id_field = resource.if_contains("id");
       id_field != nullptr && (!id_field->is_string() || id_field->as_string() != id)) {
     return fail(ErrorCode::kInvalidInput, "the resource's id does not match the id to update");
@@ -549,20 +565,21 @@ Result<StoredResource> Vault::update(std::string_view type, std::string_view id,
   entry.type = std::string(type);
   entry.id = std::string(id);
   entry.resource = std::move(resource);
-  auto outcome = apply_bundle(plan);
+  auto outcome = apply_bundle(plan, before_commit);
   if (!outcome) {
     return tl::unexpected(outcome.error());
   }
   return read_version(type, id, outcome->entries.front().version);
 }
 
-Result<StoredResource> Vault::remove(std::string_view type, std::string_view id) {
+Result<StoredResource> Vault::remove(std::string_view type, std::string_view id,
+                                     const BeforeCommit& before_commit) {
   fhir::BundlePlan plan;
   fhir::PlannedEntry& entry = plan.entries.emplace_back();
   entry.action = fhir::EntryAction::kDelete;
   entry.type = std::string(type);
   entry.id = std::string(id);
-  auto outcome = apply_bundle(plan);
+  auto outcome = apply_bundle(plan, before_commit);
   if (!outcome) {
     return tl::unexpected(outcome.error());
   }
@@ -570,7 +587,7 @@ Result<StoredResource> Vault::remove(std::string_view type, std::string_view id)
 }
 
 Result<EntryOutcome> Vault::write_entry(const fhir::PlannedEntry& entry) {
-  EntryOutcome outcome{entry.index, entry.type, entry.id, 0, entry.action, false, std::nullopt};
+  EntryOutcome outcome{entry.index, entry.type, entry.id, 0, {}, entry.action, false, std::nullopt};
   std::optional<store::ResourceVersionRow> previous;
   if (entry.action != fhir::EntryAction::kCreate) {
     auto latest = data_->latest_version(entry.type, entry.id);
@@ -586,6 +603,7 @@ Result<EntryOutcome> Vault::write_entry(const fhir::PlannedEntry& entry) {
     }
     outcome.version = previous->version;
     if (previous->deleted) {
+      outcome.compartment = previous->compartment;
       return outcome;
     }
   } else if (entry.action == fhir::EntryAction::kCreate) {
@@ -599,10 +617,12 @@ Result<EntryOutcome> Vault::write_entry(const fhir::PlannedEntry& entry) {
     return tl::unexpected(written.error());
   }
   outcome.version = written->version;
+  outcome.compartment = std::move(written->compartment);
   return outcome;
 }
 
-Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan) {
+Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan,
+                                          const BeforeCommit& before_commit) {
   // Data keys for every compartment the plan writes to, committed before the data transaction.
   std::vector<std::string> compartments;
   for (const fhir::PlannedEntry& entry : plan.entries) {
@@ -628,7 +648,7 @@ Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan) {
         }
         bundle_outcome.entries.push_back(std::move(*outcome));
       }
-      return {};
+      return before_commit ? before_commit(*data_, bundle_outcome.entries) : Result<void>{};
     });
     if (!applied) {
       return tl::unexpected(applied.error());
@@ -638,17 +658,26 @@ Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan) {
   for (const fhir::PlannedEntry& entry : plan.entries) {
     if (entry.error) {
       bundle_outcome.entries.push_back(
-          EntryOutcome{entry.index, entry.type, entry.id, 0, entry.action, false, entry.error});
+          EntryOutcome{entry.index, entry.type, entry.id, 0, {}, entry.action, false, entry.error});
       continue;
     }
-    auto outcome = in_transaction<EntryOutcome>([&] { return write_entry(entry); });
+    auto outcome = in_transaction<EntryOutcome>([&]() -> Result<EntryOutcome> {
+      auto written = write_entry(entry);
+      if (!written || !before_commit) {
+        return written;
+      }
+      if (auto hooked = before_commit(*data_, std::span(&*written, 1)); !hooked) {
+        return tl::unexpected(hooked.error());
+      }
+      return written;
+    });
     if (!outcome) {
       if (outcome.error().code == ErrorCode::kInternal ||
           outcome.error().code == ErrorCode::kIntegrity) {
         return tl::unexpected(entry_error(entry, outcome.error()));
       }
-      bundle_outcome.entries.push_back(
-          EntryOutcome{entry.index, entry.type, entry.id, 0, entry.action, false, outcome.error()});
+      bundle_outcome.entries.push_back(EntryOutcome{
+          entry.index, entry.type, entry.id, 0, {}, entry.action, false, outcome.error()});
       continue;
     }
     bundle_outcome.entries.push_back(std::move(*outcome));
@@ -774,7 +803,8 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query) {
   return page;
 }
 
-Result<ErasureOutcome> Vault::erase_patient(std::string_view patient_id) {
+Result<ErasureOutcome> Vault::erase_patient(std::string_view patient_id,
+                                            const BeforeErasureCommit& before_commit) {
   if (patient_id == kSharedCompartment) {
     return fail(ErrorCode::kUsage, "only a patient can be erased");
   }
@@ -802,8 +832,31 @@ Result<ErasureOutcome> Vault::erase_patient(std::string_view patient_id) {
         !marked) {
       return tl::unexpected(marked.error());
     }
-    return ErasureOutcome{*removed};
+    const ErasureOutcome erased{*removed};
+    if (before_commit) {
+      if (auto hooked = before_commit(*data_, erased); !hooked) {
+        return tl::unexpected(hooked.error());
+      }
+    }
+    return erased;
   });
+}
+
+Result<crypto::SecretBytes> Vault::audit_signing_key() {
+  auto wrapped = keyring_->system_key(std::string(kAuditSigningKeyName));
+  if (!wrapped) {
+    return tl::unexpected(wrapped.error());
+  }
+  const std::optional<std::vector<uint8_t>>& wrapped_key = *wrapped;
+  if (!wrapped_key.has_value()) {
+    return fail(ErrorCode::kIntegrity, "the keyring has no audit signing key");
+  }
+  auto key = crypto::unwrap_key(master_key_, *wrapped_key,
+                                purpose_bytes(kSystemKeyPurposePrefix, kAuditSigningKeyName));
+  if (!key) {
+    return fail(ErrorCode::kIntegrity, "the audit signing key failed authentication");
+  }
+  return std::move(*key);
 }
 
 Result<std::map<std::string, int64_t>> Vault::count_by_type() { return data_->count_by_type(); }

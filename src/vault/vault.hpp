@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -40,6 +41,7 @@ struct StoredResource {
   std::string id;
   int64_t version = 0;
   int64_t last_updated_ms = 0;
+  std::string compartment;  // the patient id, or kSharedCompartment
   bool deleted = false;
   boost::json::object resource;  // with id, meta.versionId and meta.lastUpdated; empty if deleted
 };
@@ -55,6 +57,7 @@ struct EntryOutcome {
   std::string type;
   std::string id;
   int64_t version = 0;
+  std::string compartment;  // the resource's compartment; empty for an entry that failed
   fhir::EntryAction action = fhir::EntryAction::kCreate;
   bool created = false;        // a create, or an update that created the resource
   std::optional<Error> error;  // batch entries only
@@ -69,9 +72,23 @@ struct ErasureOutcome {
   int64_t versions_removed = 0;
 };
 
+// Runs inside a write transaction after its writes and before its commit, with the connection
+// that holds the transaction and what it wrote. An error rolls the whole transaction back. gate/
+// appends the call's audit entries here, so that a write and its entry commit together.
+using BeforeCommit = std::function<Result<void>(store::DataStore& transaction,
+                                                std::span<const EntryOutcome> written)>;
+using BeforeErasureCommit =
+    std::function<Result<void>(store::DataStore& transaction, const ErasureOutcome& erased)>;
+
 // Files of a vault directory.
 [[nodiscard]] std::filesystem::path data_file_path(const std::filesystem::path& vault_dir);
 [[nodiscard]] std::filesystem::path keyring_file_path(const std::filesystem::path& vault_dir);
+
+// A connection of its own to the data file of the vault in `vault_dir`, without unlocking it:
+// for the audit log, whose entries are hashed, not encrypted (a failed unlock is recorded there).
+// kNotFound when `vault_dir` holds no vault.
+[[nodiscard]] Result<std::unique_ptr<store::DataStore>> open_data_connection(
+    const std::filesystem::path& vault_dir);
 
 // The compartment of resources outside any patient's (Practitioner, Organization, ...). Not a
 // valid FHIR id, so it never collides with a patient's.
@@ -82,11 +99,11 @@ class Vault {
  public:
   // Creates a vault in `dir` (created if absent; kConflict if it already holds a vault): a
   // random master key wrapped by `secret`, the audit signing and vault identity keys, and empty
-  // data and keyring files. `extra_unlockers` wrap the same master key.
-  [[nodiscard]] static Result<void> create(const std::filesystem::path& dir,
-                                           const UnlockSecret& secret,
-                                           const std::vector<const UnlockSecret*>& extra_unlockers,
-                                           const Clock& clock);
+  // data and keyring files. `extra_unlockers` wrap the same master key. Returns the new vault,
+  // unlocked. `clock` must outlive it.
+  [[nodiscard]] static Result<std::unique_ptr<Vault>> create(
+      const std::filesystem::path& dir, const UnlockSecret& secret,
+      const std::vector<const UnlockSecret*>& extra_unlockers, const Clock& clock);
 
   // Unlocks the vault in `dir`. kNotFound when `dir` holds no vault, kUnlockFailed when no
   // unlocker of the secret's kind opens with it; in both cases no file is written. On success,
@@ -102,14 +119,19 @@ class Vault {
 
   // Stores a new resource under a fresh random id (any id in the input is replaced).
   // kInvalidInput when validation fails; nothing is written then.
-  [[nodiscard]] Result<StoredResource> create(boost::json::object resource);
+  // Every write below commits durably (on stable storage when the call returns) and runs
+  // `before_commit`, when given, inside its transaction.
+  [[nodiscard]] Result<StoredResource> create(boost::json::object resource,
+                                              const BeforeCommit& before_commit = {});
   // Stores a new version of type/id, or creates it with that id (update-as-create). The body's
   // id, when present, must equal `id`.
   [[nodiscard]] Result<StoredResource> update(std::string_view type, std::string_view id,
-                                              boost::json::object resource);
+                                              boost::json::object resource,
+                                              const BeforeCommit& before_commit = {});
   // Marks type/id deleted with a new version; its history stays. kNotFound if absent; deleting
   // a deleted resource returns its current (deleted) version unchanged.
-  [[nodiscard]] Result<StoredResource> remove(std::string_view type, std::string_view id);
+  [[nodiscard]] Result<StoredResource> remove(std::string_view type, std::string_view id,
+                                              const BeforeCommit& before_commit = {});
 
   // Current version. kNotFound if absent, kGone if deleted, kIntegrity if the stored record
   // fails authentication (modified, moved or swapped bytes): never wrong data.
@@ -127,12 +149,19 @@ class Vault {
 
   // Applies a planned Bundle. transaction and collection: all entries in one transaction, all or
   // nothing. batch: each entry on its own; failures are reported in EntryOutcome::error.
-  [[nodiscard]] Result<BundleOutcome> apply_bundle(const fhir::BundlePlan& plan);
+  // `before_commit` runs once per transaction (once per successful entry for a batch).
+  [[nodiscard]] Result<BundleOutcome> apply_bundle(const fhir::BundlePlan& plan,
+                                                   const BeforeCommit& before_commit = {});
 
   // Crypto-shredding of a patient: destroys the compartment's data key, records a keyed one-way
   // hash of the patient id in the erasure ledger (kept in the keyring file), then removes the
-  // compartment's rows. kNotFound if the vault holds nothing for that patient.
-  [[nodiscard]] Result<ErasureOutcome> erase_patient(std::string_view patient_id);
+  // compartment's rows. kNotFound if the vault holds nothing for that patient. `before_commit`
+  // runs in the transaction that removes the rows.
+  [[nodiscard]] Result<ErasureOutcome> erase_patient(std::string_view patient_id,
+                                                     const BeforeErasureCommit& before_commit = {});
+
+  // The vault's Ed25519 audit signing key (64 bytes), unwrapped from the keyring.
+  [[nodiscard]] Result<crypto::SecretBytes> audit_signing_key();
 
   // Current, non-deleted resources per type.
   [[nodiscard]] Result<std::map<std::string, int64_t>> count_by_type();

@@ -22,16 +22,16 @@ class GateTest : public ::testing::Test {
         crypto::SecretBytes::copy_of(std::span<const uint8_t>(
             reinterpret_cast<const uint8_t*>("a long enough passphrase"), 24))};
     gate::UnlockSecret key_file = key_file_secret(key_);
-    ASSERT_TRUE(gate::initialize_vault(dir_.path(), passphrase, {&key_file}));
-    auto opened = gate::Gate::open(dir_.path(), key_file_secret(key_));
+    ASSERT_TRUE(gate::Gate::initialize(dir_.path(), passphrase, {&key_file}, {}, custodian_));
+    auto opened = gate::Gate::open(dir_.path(), key_file_secret(key_), custodian_);
     ASSERT_TRUE(opened) << opened.error().message;
     gate_ = std::move(*opened);
   }
 
+  const gate::Principal custodian_ = gate::current_custodian();
   testing::TempDir dir_;
   crypto::SecretBytes key_ = crypto::SecretBytes::random(32);
   std::unique_ptr<gate::Gate> gate_;
-  const gate::Principal custodian_ = gate::current_custodian();
 };
 
 TEST_F(GateTest, CustodianIsTheCurrentOsUser) { EXPECT_FALSE(custodian_.os_user.empty()); }
@@ -75,9 +75,10 @@ TEST_F(GateTest, CreateReadSearchAndErase) {
 TEST(GateOpen, WrongKeyFileIsUnlockFailed) {
   testing::TempDir dir;
   gate::UnlockSecret key{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::random(32)};
-  ASSERT_TRUE(gate::initialize_vault(dir.path(), key));
+  const gate::Principal custodian = gate::current_custodian();
+  ASSERT_TRUE(gate::Gate::initialize(dir.path(), key, {}, {}, custodian));
   gate::UnlockSecret other{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::random(32)};
-  EXPECT_EQ(gate::Gate::open(dir.path(), other).error().code, ErrorCode::kUnlockFailed);
+  EXPECT_EQ(gate::Gate::open(dir.path(), other, custodian).error().code, ErrorCode::kUnlockFailed);
 }
 
 }  // namespace

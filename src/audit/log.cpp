@@ -1,0 +1,337 @@
+#include "audit/log.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "audit/chain.hpp"
+#include "crypto/signing.hpp"
+
+namespace vigie::audit {
+
+namespace {
+
+constexpr std::string_view kEveryEntriesMeta = "audit.checkpoint_every_entries";
+constexpr std::string_view kEverySecondsMeta = "audit.checkpoint_every_seconds";
+constexpr std::string_view kExternalFileMeta = "audit.checkpoint_file";
+
+Result<std::optional<int64_t>> load_period(store::DataStore& data, std::string_view key) {
+  auto stored = data.get_meta(std::string(key));
+  if (!stored) {
+    return tl::unexpected(stored.error());
+  }
+  const std::optional<std::string>& text = *stored;
+  if (!text.has_value()) {
+    return std::optional<int64_t>{};
+  }
+  int64_t value = 0;
+  const char* end = text->data() + text->size();
+  auto [stop, error] = std::from_chars(text->data(), end, value);
+  if (error != std::errc{} || stop != end || value < 1) {
+    return fail(ErrorCode::kIntegrity,
+                fmt::format("the audit setting {} in the vault is malformed", key));
+  }
+  return std::optional<int64_t>{value};
+}
+
+Checkpoint from_row(const store::CheckpointRow& row) {
+  return Checkpoint{row.seq, row.head, row.time_ms, row.signature};
+}
+
+}  // namespace
+
+Result<void> store_policy(store::DataStore& transaction, const CheckpointPolicy& policy) {
+  if (policy.every_entries < 1 || policy.every_seconds < 1) {
+    return fail(ErrorCode::kUsage, "a checkpoint period is at least 1 entry and 1 second");
+  }
+  if (policy.external_file && !policy.external_file->is_absolute()) {
+    return fail(ErrorCode::kUsage, "the checkpoint file's path must be absolute");
+  }
+  const std::pair<std::string_view, std::string> settings[] = {
+      {kEveryEntriesMeta, std::to_string(policy.every_entries)},
+      {kEverySecondsMeta, std::to_string(policy.every_seconds)},
+      {kExternalFileMeta, policy.external_file ? policy.external_file->string() : std::string()}};
+  for (const auto& [key, value] : settings) {
+    if (auto stored = transaction.set_meta(std::string(key), value); !stored) {
+      return stored;
+    }
+  }
+  return {};
+}
+
+Result<CheckpointPolicy> load_policy(store::DataStore& data) {
+  CheckpointPolicy policy;
+  auto every_entries = load_period(data, kEveryEntriesMeta);
+  if (!every_entries) {
+    return tl::unexpected(every_entries.error());
+  }
+  auto every_seconds = load_period(data, kEverySecondsMeta);
+  if (!every_seconds) {
+    return tl::unexpected(every_seconds.error());
+  }
+  auto external_file = data.get_meta(std::string(kExternalFileMeta));
+  if (!external_file) {
+    return tl::unexpected(external_file.error());
+  }
+  policy.every_entries = every_entries->value_or(policy.every_entries);
+  policy.every_seconds = every_seconds->value_or(policy.every_seconds);
+  if (const std::optional<std::string>& path = *external_file; path && !path->empty()) {
+    policy.external_file = std::filesystem::path(*path);
+  }
+  return policy;
+}
+
+AuditLog::AuditLog(std::unique_ptr<store::DataStore> connection,
+                   std::optional<crypto::SecretBytes> signing_key, CheckpointPolicy policy,
+                   const Clock& clock)
+    : connection_(std::move(connection)),
+      signing_key_(std::move(signing_key)),
+      policy_(std::move(policy)),
+      clock_(clock) {}
+
+AuditLog::~AuditLog() = default;
+
+std::array<uint8_t, 32> AuditLog::public_key() const {
+  return signing_key_ ? crypto::signing_public_key(*signing_key_) : std::array<uint8_t, 32>{};
+}
+
+bool AuditLog::checkpoint_due(int64_t first_seq, int64_t last_seq, int64_t now_ms) {
+  if (!signing_key_) {
+    return false;
+  }
+  if (last_seq / policy_.every_entries > (first_seq - 1) / policy_.every_entries) {
+    return true;
+  }
+  std::lock_guard lock(checkpoint_mutex_);
+  // The first append of this process counts from now: opening a vault is no reason to sign.
+  if (!last_checkpoint_ms_) {
+    last_checkpoint_ms_ = now_ms;
+    return false;
+  }
+  return now_ms - *last_checkpoint_ms_ >= policy_.every_seconds * 1000;
+}
+
+Result<Checkpoint> AuditLog::sign_and_store(store::DataStore& transaction, int64_t seq,
+                                            const Hash& head, int64_t now_ms) {
+  if (!signing_key_) {
+    return fail(ErrorCode::kInternal, "the audit log cannot sign without the vault's key");
+  }
+  Checkpoint checkpoint = sign_checkpoint(seq, head, now_ms, *signing_key_);
+  if (auto stored = transaction.append_checkpoint(store::CheckpointRow{
+          checkpoint.seq, checkpoint.head, checkpoint.time_ms, checkpoint.signature});
+      !stored) {
+    return tl::unexpected(stored.error());
+  }
+  std::lock_guard lock(checkpoint_mutex_);
+  last_checkpoint_ms_ = now_ms;
+  return checkpoint;
+}
+
+Result<std::optional<Checkpoint>> AuditLog::append_in(store::DataStore& transaction,
+                                                      std::vector<Entry> entries) {
+  if (entries.empty()) {
+    return std::optional<Checkpoint>{};
+  }
+  auto last = transaction.last_audit_row();
+  if (!last) {
+    return tl::unexpected(last.error());
+  }
+  int64_t seq = 0;
+  Hash head = kGenesisHash;
+  if (const std::optional<store::AuditRow>& row = *last; row.has_value()) {
+    seq = row->seq;
+    head = row->hash;
+  }
+  const int64_t first_seq = seq + 1;
+  std::vector<store::AuditRow> rows;
+  rows.reserve(entries.size());
+  for (Entry& entry : entries) {
+    entry.seq = ++seq;
+    std::vector<uint8_t> canonical = encode(entry);
+    head = chain_hash(head, canonical);
+    rows.push_back(store::AuditRow{entry.seq, entry.time_ms, std::move(canonical), head});
+  }
+  if (auto appended = transaction.append_audit(rows); !appended) {
+    return tl::unexpected(appended.error());
+  }
+  const int64_t now_ms = clock_.now_ms();
+  if (!checkpoint_due(first_seq, seq, now_ms)) {
+    return std::optional<Checkpoint>{};
+  }
+  auto checkpoint = sign_and_store(transaction, seq, head, now_ms);
+  if (!checkpoint) {
+    return tl::unexpected(checkpoint.error());
+  }
+  return std::optional<Checkpoint>{*checkpoint};
+}
+
+Result<void> AuditLog::publish(const std::optional<Checkpoint>& checkpoint) const {
+  if (!checkpoint || !policy_.external_file) {
+    return {};
+  }
+  return append_checkpoint_file(*policy_.external_file, *checkpoint);
+}
+
+Result<void> AuditLog::flush(std::vector<Entry> entries) {
+  std::optional<Checkpoint> checkpoint;
+  {
+    std::lock_guard lock(connection_mutex_);
+    if (auto begun = connection_->begin(); !begun) {
+      return begun;
+    }
+    auto appended = append_in(*connection_, std::move(entries));
+    if (!appended) {
+      connection_->rollback();
+      return tl::unexpected(appended.error());
+    }
+    if (auto committed = connection_->commit_durable(); !committed) {
+      connection_->rollback();
+      return committed;
+    }
+    checkpoint = std::move(*appended);
+  }
+  return publish(checkpoint);
+}
+
+Result<void> AuditLog::record(std::vector<Entry> entries) {
+  std::unique_lock lock(batch_mutex_);
+  if (!open_batch_) {
+    open_batch_ = std::make_shared<Batch>();
+  }
+  std::shared_ptr<Batch> mine = open_batch_;
+  std::move(entries.begin(), entries.end(), std::back_inserter(mine->entries));
+  while (!mine->done) {
+    if (flushing_) {
+      batch_flushed_.wait(lock);
+      continue;
+    }
+    // No flush is running, so `mine` is still the open batch: this caller flushes it, with
+    // every entry added while the previous flush ran.
+    flushing_ = true;
+    std::shared_ptr<Batch> taken = std::move(open_batch_);
+    std::vector<Entry> batch_entries = std::move(taken->entries);
+    lock.unlock();
+    Result<void> flushed = flush(std::move(batch_entries));
+    lock.lock();
+    taken->done = true;
+    if (!flushed) {
+      taken->error = flushed.error();
+    }
+    flushing_ = false;
+    batch_flushed_.notify_all();
+  }
+  if (mine->error) {
+    return tl::unexpected(*mine->error);
+  }
+  return {};
+}
+
+Result<void> AuditLog::checkpoint_now() {
+  std::optional<Checkpoint> checkpoint;
+  {
+    std::lock_guard lock(connection_mutex_);
+    if (auto begun = connection_->begin(); !begun) {
+      return begun;
+    }
+    auto signed_checkpoint = [&]() -> Result<std::optional<Checkpoint>> {
+      auto last = connection_->last_audit_row();
+      if (!last) {
+        return tl::unexpected(last.error());
+      }
+      auto stored = connection_->checkpoints();
+      if (!stored) {
+        return tl::unexpected(stored.error());
+      }
+      const std::optional<store::AuditRow>& head = *last;
+      if (!head.has_value() || (!stored->empty() && stored->back().seq == head->seq)) {
+        return std::optional<Checkpoint>{};
+      }
+      auto made = sign_and_store(*connection_, head->seq, head->hash, clock_.now_ms());
+      if (!made) {
+        return tl::unexpected(made.error());
+      }
+      return std::optional<Checkpoint>{*made};
+    }();
+    if (!signed_checkpoint) {
+      connection_->rollback();
+      return tl::unexpected(signed_checkpoint.error());
+    }
+    if (auto committed = connection_->commit_durable(); !committed) {
+      connection_->rollback();
+      return committed;
+    }
+    checkpoint = std::move(*signed_checkpoint);
+  }
+  return publish(checkpoint);
+}
+
+Result<std::vector<Entry>> AuditLog::entries(const LogFilter& filter) {
+  std::lock_guard lock(connection_mutex_);
+  std::vector<Entry> found;
+  std::optional<Error> failure;
+  auto scanned = connection_->scan_audit(
+      0, [&](int64_t seq, int64_t /*time_ms*/, std::span<const uint8_t> canonical,
+             std::span<const uint8_t> /*hash*/) {
+        auto entry = decode(canonical);
+        if (!entry) {
+          failure =
+              Error{ErrorCode::kIntegrity,
+                    fmt::format("audit entry {} does not decode (run `vigie audit verify`)", seq)};
+          return false;
+        }
+        if (matches(*entry, filter)) {
+          found.push_back(std::move(*entry));
+        }
+        return true;
+      });
+  if (!scanned) {
+    return tl::unexpected(scanned.error());
+  }
+  if (failure) {
+    return tl::unexpected(*failure);
+  }
+  return found;
+}
+
+Result<VerifyReport> AuditLog::verify(const std::vector<Checkpoint>& external) {
+  if (!signing_key_) {
+    return fail(ErrorCode::kInternal, "verifying the audit log needs the vault's key");
+  }
+  std::lock_guard lock(connection_mutex_);
+  auto stored_rows = connection_->checkpoints();
+  if (!stored_rows) {
+    return tl::unexpected(stored_rows.error());
+  }
+  std::vector<Checkpoint> stored;
+  stored.reserve(stored_rows->size());
+  std::transform(stored_rows->begin(), stored_rows->end(), std::back_inserter(stored), from_row);
+  ChainVerifier verifier(stored, external, public_key());
+  VerifyReport report;
+  auto scanned = connection_->scan_audit(
+      0, [&](int64_t seq, int64_t /*time_ms*/, std::span<const uint8_t> canonical,
+             std::span<const uint8_t> hash) {
+        StoredEntry row{seq, canonical, {}};
+        if (hash.size() != row.stored_hash.size()) {
+          report.failure = VerifyFailure{seq, "modified: its stored hash has the wrong length"};
+          return false;
+        }
+        std::copy(hash.begin(), hash.end(), row.stored_hash.begin());
+        report.failure = verifier.feed(row);
+        return !report.failure;
+      });
+  if (!scanned) {
+    return tl::unexpected(scanned.error());
+  }
+  if (!report.failure) {
+    report.failure = verifier.finish();
+  }
+  report.verified = verifier.verified();
+  return report;
+}
+
+}  // namespace vigie::audit

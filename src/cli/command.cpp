@@ -1,0 +1,30 @@
+#include "cli/command.hpp"
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+namespace vigie::cli {
+
+int report(const Error& error) {
+  fmt::print(stderr, "vigie: {}\n", error.message);
+  return exit_code_for(error.code);
+}
+
+Result<std::unique_ptr<gate::Gate>> open_gate(const Options& options) {
+  auto secret = secret_for_open(options.unlock);
+  if (!secret) {
+    return tl::unexpected(secret.error());
+  }
+  return gate::Gate::open(options.vault_dir, *secret, gate::current_custodian());
+}
+
+int close_gate(gate::Gate& gate, int exit_code) {
+  auto closed = gate.close();
+  if (!closed && exit_code == 0) {
+    return report(closed.error());
+  }
+  return exit_code;
+}
+
+}  // namespace vigie::cli

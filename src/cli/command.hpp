@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cli/unlock.hpp"
+#include "common/error.hpp"
+#include "gate/gate.hpp"
+
+// What every command shares: its parsed options, error reporting, and opening and closing the
+// vault through the gate.
+
+namespace vigie::cli {
+
+struct Options {
+  std::string vault_dir;
+  UnlockOptions unlock;
+  std::string checkpoint_file;
+  int64_t checkpoint_entries = 1000;
+  int64_t checkpoint_seconds = 300;
+  std::vector<std::string> files;
+  std::string reference;
+  int64_t version = 0;
+  std::string type;
+  std::vector<std::string> params;
+  bool count_only = false;
+  bool yes = false;
+  size_t patients = 200;
+  uint64_t seed = 1;
+  std::string out;
+  // audit log and incident report
+  std::string actor;
+  std::string session;
+  std::string address;
+  std::string patient;
+  std::string action;
+  std::string since;
+  std::string until;
+  std::string format;
+};
+
+// Prints an error as one sentence on stderr and returns its exit code.
+[[nodiscard]] int report(const Error& error);
+
+// Unlocks the vault of `options` as the current custodian.
+[[nodiscard]] Result<std::unique_ptr<gate::Gate>> open_gate(const Options& options);
+
+// Closes `gate` (its shutdown checkpoint) and returns `exit_code`, or the close's error when the
+// command had succeeded.
+[[nodiscard]] int close_gate(gate::Gate& gate, int exit_code);
+
+}  // namespace vigie::cli
