@@ -246,11 +246,21 @@ Result<std::unique_ptr<Gate>> Gate::open(const std::filesystem::path& dir,
   return gate;
 }
 
-Gate::Gate(std::unique_ptr<vault::Vault> vault, std::unique_ptr<audit::AuditLog> audit_log,
+Gate::Gate(std::unique_ptr<vault::Vault> vault, std::shared_ptr<audit::AuditLog> audit_log,
            std::string auth_method)
     : vault_(std::move(vault)),
       audit_(std::move(audit_log)),
       auth_method_(std::move(auth_method)) {}
+
+Result<std::unique_ptr<Gate>> Gate::open_sibling() {
+  auto vault = vault_->open_sibling();
+  if (!vault) {
+    return tl::unexpected(vault.error());
+  }
+  std::unique_ptr<Gate> sibling(new Gate(std::move(*vault), audit_, auth_method_));
+  sibling->closed_ = true;
+  return sibling;
+}
 
 Gate::~Gate() {
   if (!closed_) {

@@ -54,6 +54,11 @@ class Gate {
                                                           const UnlockSecret& secret,
                                                           const Principal& principal);
 
+  // Another gate on the same unlocked vault for another thread: connections of its own, and the
+  // same audit log, so that reads from every thread share its group commits. Its destruction
+  // signs no checkpoint; the first gate's close() does.
+  [[nodiscard]] Result<std::unique_ptr<Gate>> open_sibling();
+
   // Signs a checkpoint at the head of the audit log (clean shutdown) unless close() ran already.
   ~Gate();
   Gate(const Gate&) = delete;
@@ -116,7 +121,7 @@ class Gate {
                                                               const audit::IncidentScope& scope);
 
  private:
-  Gate(std::unique_ptr<vault::Vault> vault, std::unique_ptr<audit::AuditLog> audit_log,
+  Gate(std::unique_ptr<vault::Vault> vault, std::shared_ptr<audit::AuditLog> audit_log,
        std::string auth_method);
 
   // Whether `principal` may perform the call. The custodian holds the vault's key and may do
@@ -140,9 +145,9 @@ class Gate {
                                     const std::vector<audit::Checkpoint>& signed_checkpoints);
 
   std::unique_ptr<vault::Vault> vault_;
-  std::unique_ptr<audit::AuditLog> audit_;
+  std::shared_ptr<audit::AuditLog> audit_;  // shared with siblings (thread-safe)
   std::string auth_method_;  // how the custodian unlocked: "passphrase" or "key-file"
-  bool closed_ = false;
+  bool closed_ = false;      // siblings start closed: the first gate owns the shutdown checkpoint
 };
 
 }  // namespace vigie::gate

@@ -236,7 +236,7 @@ Result<std::unique_ptr<Vault>> Vault::create(
       return tl::unexpected(committed.error());
     }
     return std::unique_ptr<Vault>(
-        new Vault(std::move(*keyring), std::move(*data), std::move(master_key), clock));
+        new Vault(dir, std::move(*keyring), std::move(*data), std::move(master_key), clock));
   }();
   if (!built) {
     // Leave no half-made vault behind.
@@ -295,7 +295,7 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
     return tl::unexpected(data.error());
   }
   std::unique_ptr<Vault> vault(
-      new Vault(std::move(*keyring), std::move(*data), std::move(*master_key), clock));
+      new Vault(dir, std::move(*keyring), std::move(*data), std::move(*master_key), clock));
   if (auto loaded = vault->load_erasure_ledger(); !loaded) {
     return tl::unexpected(loaded.error());
   }
@@ -305,9 +305,11 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
   return vault;
 }
 
-Vault::Vault(std::unique_ptr<store::KeyringStore> keyring, std::unique_ptr<store::DataStore> data,
-             crypto::SecretBytes master_key, const Clock& clock)
-    : keyring_(std::move(keyring)),
+Vault::Vault(std::filesystem::path dir, std::unique_ptr<store::KeyringStore> keyring,
+             std::unique_ptr<store::DataStore> data, crypto::SecretBytes master_key,
+             const Clock& clock)
+    : dir_(std::move(dir)),
+      keyring_(std::move(keyring)),
       data_(std::move(data)),
       master_key_(std::move(master_key)),
       blind_indexer_(crypto::derive_subkey(master_key_, 1, "blindidx")),
@@ -316,6 +318,25 @@ Vault::Vault(std::unique_ptr<store::KeyringStore> keyring, std::unique_ptr<store
       data_keys_(kCachedDataKeys) {}
 
 Vault::~Vault() = default;
+
+Result<std::unique_ptr<Vault>> Vault::open_sibling() {
+  auto keyring =
+      store::sqlite::open_keyring_store(keyring_file_path(dir_), store::OpenMode::kOpenExisting);
+  if (!keyring) {
+    return tl::unexpected(keyring.error());
+  }
+  auto data = store::sqlite::open_data_store(data_file_path(dir_), store::OpenMode::kOpenExisting);
+  if (!data) {
+    return tl::unexpected(data.error());
+  }
+  std::unique_ptr<Vault> sibling(new Vault(dir_, std::move(*keyring), std::move(*data),
+                                           crypto::SecretBytes::copy_of(master_key_.view()),
+                                           clock_));
+  if (auto loaded = sibling->load_erasure_ledger(); !loaded) {
+    return tl::unexpected(loaded.error());
+  }
+  return sibling;
+}
 
 std::string Vault::new_id() {
   std::array<uint8_t, 16> bytes{};

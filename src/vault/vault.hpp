@@ -113,6 +113,10 @@ class Vault {
                                                            const UnlockSecret& secret,
                                                            const Clock& clock);
 
+  // Another unlocked handle on the same vault, with connections of its own and no second
+  // unlock: one per thread of a server. The erasure ledger is read again.
+  [[nodiscard]] Result<std::unique_ptr<Vault>> open_sibling();
+
   ~Vault();
   Vault(const Vault&) = delete;
   Vault& operator=(const Vault&) = delete;
@@ -170,8 +174,8 @@ class Vault {
   [[nodiscard]] static std::string new_id();
 
  private:
-  Vault(std::unique_ptr<store::KeyringStore> keyring, std::unique_ptr<store::DataStore> data,
-        crypto::SecretBytes master_key, const Clock& clock);
+  Vault(std::filesystem::path dir, std::unique_ptr<store::KeyringStore> keyring,
+        std::unique_ptr<store::DataStore> data, crypto::SecretBytes master_key, const Clock& clock);
 
   [[nodiscard]] Result<void> replay_erasure_ledger();
   [[nodiscard]] Result<void> load_erasure_ledger();
@@ -191,6 +195,7 @@ class Vault {
   template <typename T, typename Action>
   [[nodiscard]] Result<T> in_transaction(Action&& action);
 
+  std::filesystem::path dir_;
   std::unique_ptr<store::KeyringStore> keyring_;
   std::unique_ptr<store::DataStore> data_;
   crypto::SecretBytes master_key_;
