@@ -1,0 +1,118 @@
+#include "auth/recovery_codes.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace vigie::auth {
+namespace {
+
+// libsodium's lowest Argon2id cost keeps these tests fast.
+constexpr crypto::PasswordHashLimits kFast{1, 8192};
+
+RecoveryCodeSet new_set() {
+  Result<RecoveryCodeSet> set = new_recovery_codes(kFast);
+  EXPECT_TRUE(set.has_value()) << set.error().message;
+  return set.value_or(RecoveryCodeSet{});
+}
+
+std::string upper_with_spaces(const std::string& code) {
+  std::string out;
+  for (char c : code) {
+    out.push_back(c == '-' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return out;
+}
+
+TEST(RecoveryCodesTest, TenDistinctCodesOfThreeGroupsFromTheUnambiguousAlphabet) {
+  const RecoveryCodeSet set = new_set();
+  ASSERT_EQ(set.codes.size(), 10u);
+  ASSERT_EQ(set.stored.size(), 10u);
+  const std::regex shape("[2-9a-hjkmnp-z]{4}-[2-9a-hjkmnp-z]{4}-[2-9a-hjkmnp-z]{4}");
+  for (const std::string& code : set.codes) {
+    EXPECT_TRUE(std::regex_match(code, shape)) << code;
+  }
+  EXPECT_EQ(std::set<std::string>(set.codes.begin(), set.codes.end()).size(), 10u);
+}
+
+TEST(RecoveryCodesTest, StoredFormIsAnUnusedArgon2idHashNotTheCode) {
+  const RecoveryCodeSet set = new_set();
+  for (size_t index = 0; index < set.stored.size(); ++index) {
+    const StoredRecoveryCode& stored = set.stored[index];
+    EXPECT_FALSE(stored.used);
+    EXPECT_TRUE(stored.hash.starts_with("$argon2id$v=19$m=8,t=1,p=1$")) << stored.hash;
+    std::string characters = set.codes[index];
+    std::erase(characters, '-');
+    EXPECT_EQ(stored.hash.find(characters), std::string::npos);
+    EXPECT_TRUE(crypto::verify_password(stored.hash, characters));
+  }
+}
+
+TEST(RecoveryCodesTest, EachCodeRedeemsOnceAndMarksItsOwnEntry) {
+  RecoveryCodeSet set = new_set();
+  for (size_t index = 0; index < set.codes.size(); ++index) {
+    Result<size_t> redeemed = redeem_recovery_code(set.codes[index], set.stored);
+    ASSERT_TRUE(redeemed.has_value()) << redeemed.error().message;
+    EXPECT_EQ(*redeemed, index);
+    EXPECT_TRUE(set.stored[index].used);
+
+    Result<size_t> again = redeem_recovery_code(set.codes[index], set.stored);
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error().code, ErrorCode::kUnlockFailed);
+    EXPECT_EQ(again.error().message, "code de récupération refusé / recovery code refused");
+  }
+  EXPECT_TRUE(std::ranges::all_of(set.stored, [](const auto& stored) { return stored.used; }));
+}
+
+TEST(RecoveryCodesTest, CaseSpacesAndHyphensAreIgnored) {
+  RecoveryCodeSet set = new_set();
+  Result<size_t> upper = redeem_recovery_code(upper_with_spaces(set.codes[3]), set.stored);
+  ASSERT_TRUE(upper.has_value()) << upper.error().message;
+  EXPECT_EQ(*upper, 3u);
+
+  std::string bare = set.codes[7];
+  std::erase(bare, '-');
+  Result<size_t> without_hyphens = redeem_recovery_code(" " + bare + " ", set.stored);
+  ASSERT_TRUE(without_hyphens.has_value());
+  EXPECT_EQ(*without_hyphens, 7u);
+}
+
+TEST(RecoveryCodesTest, AWellFormedUnknownCodeMarksNothing) {
+  RecoveryCodeSet set = new_set();
+  std::string unknown = "2222-3333-4444";
+  ASSERT_EQ(std::ranges::count(set.codes, unknown), 0);
+  Result<size_t> redeemed = redeem_recovery_code(unknown, set.stored);
+  ASSERT_FALSE(redeemed.has_value());
+  EXPECT_EQ(redeemed.error().code, ErrorCode::kUnlockFailed);
+  EXPECT_TRUE(std::ranges::none_of(set.stored, [](const auto& stored) { return stored.used; }));
+}
+
+TEST(RecoveryCodesTest, TextThatCannotBeACodeIsMalformed) {
+  RecoveryCodeSet set = new_set();
+  const std::string code = set.codes[0];
+  const std::string malformed[] = {
+      "",
+      code.substr(0, code.size() - 1),
+      code + "a",
+      "abcd-efgh-jkm0",  // 0, o, 1, l and i are not in the alphabet
+      "abcd-efgh-jkmo",
+      "abcd-efgh-jkm1",
+      "abcd-efgh-jkml",
+      "abcd-efgh-jkmi",
+      "abcd_efgh_jkmn",
+  };
+  for (const std::string& text : malformed) {
+    Result<size_t> redeemed = redeem_recovery_code(text, set.stored);
+    ASSERT_FALSE(redeemed.has_value()) << text;
+    EXPECT_EQ(redeemed.error().code, ErrorCode::kInvalidInput) << text;
+    EXPECT_EQ(redeemed.error().message, "code de récupération mal formé / malformed recovery code");
+  }
+}
+
+}  // namespace
+}  // namespace vigie::auth
