@@ -101,13 +101,13 @@ std::array<uint8_t, 32> AuditLog::public_key() const {
 }
 
 bool AuditLog::checkpoint_due(int64_t first_seq, int64_t last_seq, int64_t now_ms) {
-  if (!signing_key_) {
+  std::lock_guard lock(checkpoint_mutex_);
+  if (!signing_key_ || chain_broken_) {
     return false;
   }
   if (last_seq / policy_.every_entries > (first_seq - 1) / policy_.every_entries) {
     return true;
   }
-  std::lock_guard lock(checkpoint_mutex_);
   // The first append of this process counts from now: opening a vault is no reason to sign.
   if (!last_checkpoint_ms_) {
     last_checkpoint_ms_ = now_ms;
@@ -232,6 +232,12 @@ Result<void> AuditLog::record(std::vector<Entry> entries) {
 }
 
 Result<void> AuditLog::checkpoint_now() {
+  {
+    std::lock_guard lock(checkpoint_mutex_);
+    if (chain_broken_) {
+      return {};
+    }
+  }
   std::optional<Checkpoint> checkpoint;
   {
     std::lock_guard lock(connection_mutex_);
@@ -317,7 +323,8 @@ Result<VerifyReport> AuditLog::verify(const std::vector<Checkpoint>& external) {
              std::span<const uint8_t> hash) {
         StoredEntry row{seq, canonical, {}};
         if (hash.size() != row.stored_hash.size()) {
-          report.failure = VerifyFailure{seq, "modified: its stored hash has the wrong length"};
+          report.failure = VerifyFailure{
+              seq, fmt::format("entry {} was modified: its stored hash has the wrong length", seq)};
           return false;
         }
         std::copy(hash.begin(), hash.end(), row.stored_hash.begin());
@@ -331,6 +338,10 @@ Result<VerifyReport> AuditLog::verify(const std::vector<Checkpoint>& external) {
     report.failure = verifier.finish();
   }
   report.verified = verifier.verified();
+  if (report.failure) {
+    std::lock_guard checkpoint_lock(checkpoint_mutex_);
+    chain_broken_ = true;
+  }
   return report;
 }
 

@@ -75,13 +75,15 @@ class AuditLog {
   [[nodiscard]] Result<void> record(std::vector<Entry> entries);
 
   // Signs a checkpoint at the head unless one is there already (clean shutdown). kInternal
-  // without a signing key.
+  // without a signing key. Signs nothing once verify() has found the chain broken.
   [[nodiscard]] Result<void> checkpoint_now();
 
   // Entries matching `filter`, in seq order. kIntegrity if a stored entry does not decode.
   [[nodiscard]] Result<std::vector<Entry>> entries(const LogFilter& filter);
 
   // Verifies the whole chain against its stored checkpoints and `external` (see ChainVerifier).
+  // A break stops this log from signing any further checkpoint: a signature over a tampered
+  // chain would make the tampering look legitimate to the next verification.
   [[nodiscard]] Result<VerifyReport> verify(const std::vector<Checkpoint>& external);
 
   [[nodiscard]] const CheckpointPolicy& policy() const { return policy_; }
@@ -105,8 +107,9 @@ class AuditLog {
   const Clock& clock_;
 
   std::mutex connection_mutex_;  // held while connection_ is in use
-  std::mutex checkpoint_mutex_;  // guards last_checkpoint_ms_
+  std::mutex checkpoint_mutex_;  // guards last_checkpoint_ms_ and chain_broken_
   std::optional<int64_t> last_checkpoint_ms_;
+  bool chain_broken_ = false;
 
   // Group commit: the first waiter flushes the open batch while later callers fill the next.
   std::mutex batch_mutex_;
