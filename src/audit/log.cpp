@@ -207,7 +207,7 @@ Result<void> AuditLog::record(std::vector<Entry> entries) {
   std::move(entries.begin(), entries.end(), std::back_inserter(mine->entries));
   while (!mine->done) {
     if (flushing_) {
-      batch_flushed_.wait(lock);
+      mine->wake.wait(lock);
       continue;
     }
     // No flush is running, so `mine` is still the open batch: this caller flushes it, with
@@ -223,7 +223,10 @@ Result<void> AuditLog::record(std::vector<Entry> entries) {
       taken->error = flushed.error();
     }
     flushing_ = false;
-    batch_flushed_.notify_all();
+    taken->wake.notify_all();
+    if (open_batch_) {
+      open_batch_->wake.notify_one();  // its first waiter flushes it
+    }
   }
   if (mine->error) {
     return tl::unexpected(*mine->error);

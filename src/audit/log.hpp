@@ -93,6 +93,9 @@ class AuditLog {
     std::vector<Entry> entries;
     bool done = false;
     std::optional<Error> error;
+    // Woken when this batch is durable, or (one waiter) when it is this batch's turn to flush:
+    // a flush wakes only the callers it concerns, not every caller waiting for the next one.
+    std::condition_variable wake;
   };
 
   [[nodiscard]] Result<void> flush(std::vector<Entry> entries);
@@ -113,7 +116,6 @@ class AuditLog {
 
   // Group commit: the first waiter flushes the open batch while later callers fill the next.
   std::mutex batch_mutex_;
-  std::condition_variable batch_flushed_;
   std::shared_ptr<Batch> open_batch_;
   bool flushing_ = false;
 };

@@ -202,6 +202,11 @@ Result<std::unique_ptr<Gate>> Gate::initialize(const std::filesystem::path& dir,
   if (auto published = gate->audit_->publish(signed_checkpoint); !published) {
     return tl::unexpected(published.error());
   }
+  // A checkpoint from the first entry on: the external file exists as soon as the vault does, so
+  // its disappearance is always a finding.
+  if (auto signed_first = gate->audit_->checkpoint_now(); !signed_first) {
+    return tl::unexpected(signed_first.error());
+  }
   return gate;
 }
 

@@ -41,7 +41,8 @@ void harden_process();
 class Gate {
  public:
   // Creates a vault in `dir` (see vault::Vault::create) whose audit log signs checkpoints on
-  // `policy`, records the creation as the log's first entry, and returns it unlocked. `extra`
+  // `policy`, records the creation as the log's first entry with a checkpoint over it (appended
+  // to the external file at once), and returns it unlocked. `extra`
   // unlockers wrap the same master key. kUsage if the checkpoint file's directory does not exist.
   [[nodiscard]] static Result<std::unique_ptr<Gate>> initialize(
       const std::filesystem::path& dir, const UnlockSecret& secret,
