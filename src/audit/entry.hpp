@@ -78,8 +78,8 @@ inline constexpr std::string_view kActionLogout = "logout";
 inline constexpr std::string_view kActionAccountChange = "account-change";
 inline constexpr std::string_view kActionAlert = "alert";
 inline constexpr std::string_view kActionConfigChange = "config-change";
-inline constexpr std::string_view kActionValidate = "validate";  // a Bundle checked, not written
-inline constexpr std::string_view kActionCount = "count";        // resources counted per type
+inline constexpr std::string_view kActionValidate = "validate";     // a Bundle checked, not written
+inline constexpr std::string_view kActionCount = "count";           // resources counted per type
 inline constexpr std::string_view kActionAuditRead = "audit-read";  // the log queried or verified
 inline constexpr std::string_view kActionIncidentReport = "incident-report";
 
