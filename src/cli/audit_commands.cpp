@@ -7,6 +7,7 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 #include <boost/json/array.hpp>
@@ -35,6 +36,20 @@ Result<std::optional<int64_t>> time_bound(const std::string& text, std::string_v
                             flag));
   }
   return std::optional<int64_t>{*parsed};
+}
+
+// --since and --until as [since, until) bounds (a date as --until includes its whole day).
+Result<std::pair<std::optional<int64_t>, std::optional<int64_t>>> time_window(
+    const Options& options) {
+  auto since = time_bound(options.since, "--since", false);
+  if (!since) {
+    return tl::unexpected(since.error());
+  }
+  auto until = time_bound(options.until, "--until", true);
+  if (!until) {
+    return tl::unexpected(until.error());
+  }
+  return std::pair{*since, *until};
 }
 
 std::optional<std::string> unless_empty(const std::string& text) {
@@ -145,16 +160,12 @@ int run_audit_log(const Options& options) {
   filter.actor_login = unless_empty(options.actor);
   filter.patient_id = unless_empty(options.patient);
   filter.action = unless_empty(options.action);
-  auto since = time_bound(options.since, "--since", false);
-  if (!since) {
-    return report(since.error());
+  auto window = time_window(options);
+  if (!window) {
+    return report(window.error());
   }
-  auto until = time_bound(options.until, "--until", true);
-  if (!until) {
-    return report(until.error());
-  }
-  filter.since_ms = *since;
-  filter.until_ms = *until;
+  filter.since_ms = window->first;
+  filter.until_ms = window->second;
   auto gate = open_gate(options);
   if (!gate) {
     return report(gate.error());
@@ -167,16 +178,12 @@ int run_incident_report(const Options& options) {
   scope.actor_login = unless_empty(options.actor);
   scope.session_id = unless_empty(options.session);
   scope.address = unless_empty(options.address);
-  auto since = time_bound(options.since, "--since", false);
-  if (!since) {
-    return report(since.error());
+  auto window = time_window(options);
+  if (!window) {
+    return report(window.error());
   }
-  auto until = time_bound(options.until, "--until", true);
-  if (!until) {
-    return report(until.error());
-  }
-  scope.since_ms = since->value_or(0);
-  scope.until_ms = *until;
+  scope.since_ms = window->first.value_or(0);
+  scope.until_ms = window->second;
   if (auto valid = audit::check_scope(scope); !valid) {
     return report(valid.error());
   }

@@ -285,6 +285,14 @@ Result<void> Gate::authorize(const Principal& principal) const {
   return fail(ErrorCode::kPermissionDenied, "this principal may not use the vault");
 }
 
+Result<void> Gate::authorize_reference(const Principal& principal, std::string_view type,
+                                       std::string_view id) const {
+  if (auto allowed = authorize(principal); !allowed) {
+    return allowed;
+  }
+  return check_reference(type, id);
+}
+
 audit::Entry Gate::start_entry(const Principal& principal, std::string_view action) const {
   return entry_for(principal, auth_method_, action);
 }
@@ -353,11 +361,8 @@ Result<StoredResource> Gate::read(const Principal& principal, std::string_view t
   audit::Entry entry = start_entry(principal, audit::kActionRead);
   std::vector<audit::Target> requested{audit::Target{std::string(type), std::string(id), 0, ""}};
   Result<StoredResource> result = [&]() -> Result<StoredResource> {
-    if (auto allowed = authorize(principal); !allowed) {
+    if (auto allowed = authorize_reference(principal, type, id); !allowed) {
       return tl::unexpected(allowed.error());
-    }
-    if (auto valid = check_reference(type, id); !valid) {
-      return tl::unexpected(valid.error());
     }
     return vault_->read(type, id);
   }();
@@ -371,11 +376,8 @@ Result<StoredResource> Gate::read_version(const Principal& principal, std::strin
   std::vector<audit::Target> requested{
       audit::Target{std::string(type), std::string(id), version, ""}};
   Result<StoredResource> result = [&]() -> Result<StoredResource> {
-    if (auto allowed = authorize(principal); !allowed) {
+    if (auto allowed = authorize_reference(principal, type, id); !allowed) {
       return tl::unexpected(allowed.error());
-    }
-    if (auto valid = check_reference(type, id); !valid) {
-      return tl::unexpected(valid.error());
     }
     if (version < 1) {
       return fail(ErrorCode::kUsage, "a version number starts at 1");
@@ -390,11 +392,8 @@ Result<std::vector<StoredResource>> Gate::history(const Principal& principal, st
                                                   std::string_view id) {
   audit::Entry entry = start_entry(principal, audit::kActionHistory);
   Result<std::vector<StoredResource>> result = [&]() -> Result<std::vector<StoredResource>> {
-    if (auto allowed = authorize(principal); !allowed) {
+    if (auto allowed = authorize_reference(principal, type, id); !allowed) {
       return tl::unexpected(allowed.error());
-    }
-    if (auto valid = check_reference(type, id); !valid) {
-      return tl::unexpected(valid.error());
     }
     return vault_->history(type, id);
   }();
@@ -436,12 +435,8 @@ Result<StoredResource> Gate::update(const Principal& principal, std::string_view
                                     std::string_view id, json::object resource) {
   audit::Entry entry = start_entry(principal, audit::kActionUpdate);
   entry.targets.push_back(audit::Target{std::string(type), std::string(id), 0, ""});
-  if (auto allowed = authorize(principal); !allowed) {
+  if (auto allowed = authorize_reference(principal, type, id); !allowed) {
     return released(std::move(entry), Result<StoredResource>(tl::unexpected(allowed.error())), {},
-                    false);
-  }
-  if (auto valid = check_reference(type, id); !valid) {
-    return released(std::move(entry), Result<StoredResource>(tl::unexpected(valid.error())), {},
                     false);
   }
   audit::Entry written = entry;
@@ -456,12 +451,8 @@ Result<StoredResource> Gate::remove(const Principal& principal, std::string_view
                                     std::string_view id) {
   audit::Entry entry = start_entry(principal, audit::kActionDelete);
   entry.targets.push_back(audit::Target{std::string(type), std::string(id), 0, ""});
-  if (auto allowed = authorize(principal); !allowed) {
+  if (auto allowed = authorize_reference(principal, type, id); !allowed) {
     return released(std::move(entry), Result<StoredResource>(tl::unexpected(allowed.error())), {},
-                    false);
-  }
-  if (auto valid = check_reference(type, id); !valid) {
-    return released(std::move(entry), Result<StoredResource>(tl::unexpected(valid.error())), {},
                     false);
   }
   audit::Entry written = entry;

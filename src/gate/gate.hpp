@@ -128,6 +128,9 @@ class Gate {
   // Whether `principal` may perform the call. The custodian holds the vault's key and may do
   // everything through the CLI; accounts (access/) will be decided here.
   [[nodiscard]] Result<void> authorize(const Principal& principal) const;
+  // authorize(), then kUsage unless type/id is a well-formed reference.
+  [[nodiscard]] Result<void> authorize_reference(const Principal& principal, std::string_view type,
+                                                 std::string_view id) const;
 
   // An entry for `action` by `principal`, stamped now.
   [[nodiscard]] audit::Entry start_entry(const Principal& principal, std::string_view action) const;
