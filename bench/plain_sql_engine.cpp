@@ -21,11 +21,12 @@ namespace {
 
 namespace json = boost::json;
 
-// The store's own schema (store/sqlite/data_schema.hpp, versions 1 and 2: the audit tables stay
-// empty here, as they do in a vault that only imports, reads and searches) and its settings.
+// The store's own schema (store/sqlite/data_schema.hpp, versions 1 to 3: the audit and account
+// tables stay empty here, as they do in a vault that only imports, reads and searches) and its
+// settings.
 constexpr std::string_view kSchemaVersion = R"sql(
 CREATE TABLE schema_version (version INTEGER NOT NULL);
-INSERT INTO schema_version (version) VALUES (2);
+INSERT INTO schema_version (version) VALUES (3);
 )sql";
 
 constexpr int kBusyTimeoutMs = 5000;
@@ -346,7 +347,8 @@ Result<std::unique_ptr<PlainSqlEngine>> PlainSqlEngine::create(const PlainSqlOpt
   for (auto [operation, sql] :
        {std::pair{"configure", store::sqlite::kDataPragmas}, std::pair{"schema", kSchemaVersion},
         std::pair{"schema", store::sqlite::kDataSchemaV1},
-        std::pair{"schema", store::sqlite::kDataSchemaV2}}) {
+        std::pair{"schema", store::sqlite::kDataSchemaV2},
+        std::pair{"schema", store::sqlite::kDataSchemaV3}}) {
     if (auto done = impl->exec(operation, std::string(sql)); !done) {
       return tl::unexpected(done.error());
     }

@@ -68,6 +68,59 @@ struct CheckpointRow {
   std::array<uint8_t, 64> signature{};
 };
 
+// One account (auth/). No secret is stored in clear: the password as an Argon2id hash string,
+// the TOTP secret sealed by auth/ under a key derived from the master key, the recovery codes as
+// hashes. The login is the key and never changes.
+struct AccountRow {
+  std::string login;
+  std::string display_name;
+  std::string role;                  // access/'s role name ("practitioner", ..., "service")
+  std::string rpps;                  // 11 digits, or empty
+  std::string status;                // "active", "locked" or "disabled"
+  std::string password_hash;         // empty for a service account
+  bool password_temporary = false;   // set by the custodian: to be changed at the first login
+  std::vector<uint8_t> totp_sealed;  // empty for a service account
+  int64_t totp_last_step = -1;       // the last time step whose code was used; -1 for none
+  std::string recovery_codes;        // opaque to store/: auth/'s encoding of the hashed codes
+  int64_t failed_logins = 0;         // consecutive failures since the last success
+  int64_t created_ms = 0;
+  int64_t last_used_ms = 0;  // last successful login or token use; 0 for never
+};
+
+// A bearer secret that authenticates an account: an interactive session or a service's API
+// token. Only a keyed hash of the secret is stored; `id` is public and names it in the audit log.
+struct CredentialRow {
+  std::string id;                         // unique, e.g. "ses-..." or "tok-..."
+  std::string kind;                       // "session" or "api-token"
+  std::array<uint8_t, 32> secret_hash{};  // unique
+  std::string login;
+  std::string scopes;             // SMART scopes separated by spaces (API tokens)
+  std::string allowed_addresses;  // client addresses separated by spaces; empty for any
+  std::string address;            // where the session was opened; empty for a token
+  int64_t created_ms = 0;
+  int64_t last_used_ms = 0;
+  int64_t expires_ms = 0;  // absolute end of validity
+  int64_t revoked_ms = 0;  // 0 while not revoked
+};
+
+// A practitioner assigned to a patient's care. `source` says why: "cli" for `vigie assign`,
+// "CareTeam/<id>" for a CareTeam that names the practitioner, "registration" for the
+// practitioner who created the Patient. One (login, patient, source) is stored once.
+struct AssignmentRow {
+  std::string login;
+  std::string patient_id;
+  std::string source;
+  int64_t created_ms = 0;
+};
+
+// An emergency access to one patient outside the practitioner's care teams.
+struct BreakGlassRow {
+  std::string login;
+  std::string patient_id;
+  std::string reason;
+  int64_t start_ms = 0;
+};
+
 enum class OpenMode {
   kCreate,        // the file must not exist; it is created with the current schema
   kOpenExisting,  // the file must exist; forward migrations run if its schema is older
@@ -153,6 +206,55 @@ class DataStore {
   [[nodiscard]] virtual Result<void> append_checkpoint(const CheckpointRow& row) = 0;
   // Every checkpoint, ascending seq. kIntegrity if a stored head or signature has the wrong size.
   [[nodiscard]] virtual Result<std::vector<CheckpointRow>> checkpoints() = 0;
+  // Accounts, credentials, assignments and break-glass grants (auth/, access/). Mutating calls run
+  // inside the open transaction (kInternal otherwise), so that a change and its audit entry
+  // commit together.
+  // One account; nullopt when the login is unknown.
+  [[nodiscard]] virtual Result<std::optional<AccountRow>> account(const std::string& login) = 0;
+  // Every account, ascending login.
+  [[nodiscard]] virtual Result<std::vector<AccountRow>> accounts() = 0;
+  // Inserts a new account. kConflict if the login exists.
+  [[nodiscard]] virtual Result<void> insert_account(const AccountRow& row) = 0;
+  // Replaces every field of an existing account. kNotFound if the login is unknown.
+  [[nodiscard]] virtual Result<void> update_account(const AccountRow& row) = 0;
+
+  // kConflict if the id or the secret hash exists.
+  [[nodiscard]] virtual Result<void> insert_credential(const CredentialRow& row) = 0;
+  // nullopt when no credential has that hash (revoked and expired ones are returned too).
+  [[nodiscard]] virtual Result<std::optional<CredentialRow>> credential_by_hash(
+      std::span<const uint8_t, 32> secret_hash) = 0;
+  [[nodiscard]] virtual Result<std::optional<CredentialRow>> credential(const std::string& id) = 0;
+  // Every credential of `login`, ascending created_ms.
+  [[nodiscard]] virtual Result<std::vector<CredentialRow>> credentials_of(
+      const std::string& login) = 0;
+  [[nodiscard]] virtual Result<void> touch_credential(const std::string& id,
+                                                      int64_t last_used_ms) = 0;
+  // Sets revoked_ms on the credential unless it is revoked already. Returns whether it changed.
+  [[nodiscard]] virtual Result<bool> revoke_credential(const std::string& id,
+                                                       int64_t revoked_ms) = 0;
+  // Revokes every unrevoked credential of `login`; returns how many.
+  [[nodiscard]] virtual Result<int64_t> revoke_credentials_of(const std::string& login,
+                                                              int64_t revoked_ms) = 0;
+
+  // Inserts the assignment unless that (login, patient, source) exists. Returns whether it was
+  // new.
+  [[nodiscard]] virtual Result<bool> add_assignment(const AssignmentRow& row) = 0;
+  // Removes (login, patient, source); returns whether it existed.
+  [[nodiscard]] virtual Result<bool> remove_assignment(const std::string& login,
+                                                       const std::string& patient_id,
+                                                       const std::string& source) = 0;
+  // Removes every assignment from `source` (a CareTeam rewritten or deleted); returns how many.
+  [[nodiscard]] virtual Result<int64_t> remove_assignments_from(const std::string& source) = 0;
+  // Removes every assignment to `patient_id` (the patient is erased); returns how many.
+  [[nodiscard]] virtual Result<int64_t> remove_assignments_to(const std::string& patient_id) = 0;
+  // Every assignment of `login`, ascending (patient_id, source).
+  [[nodiscard]] virtual Result<std::vector<AssignmentRow>> assignments_of(
+      const std::string& login) = 0;
+
+  [[nodiscard]] virtual Result<void> insert_break_glass(const BreakGlassRow& row) = 0;
+  // The grants of `login` that started at or after `since_ms`, ascending start_ms.
+  [[nodiscard]] virtual Result<std::vector<BreakGlassRow>> break_glass_of(const std::string& login,
+                                                                          int64_t since_ms) = 0;
 };
 
 // How a master key is wrapped for one way of unlocking the vault.

@@ -136,6 +136,89 @@ TEST_F(SchemaMigrationTest, AVersionOneDataFileIsMigratedAndGainsTheAuditLog) {
               HasSubstr("append-only"));
 }
 
+// A data file as the build before accounts left it: made by the version 2 migration list, holding
+// one resource, two audit rows and a checkpoint.
+TEST_F(SchemaMigrationTest, AVersionTwoDataFileKeepsItsAuditLogAndGainsTheAccountTables) {
+  // Blob literals of `bytes` bytes that all equal 0x<digit><digit>.
+  const auto blob = [](size_t bytes, char digit) {
+    return "x'" + std::string(2 * bytes, digit) + "'";
+  };
+  {
+    auto db = sqlite::Database::open(data_path(), OpenMode::kCreate, sqlite::kDataFile);
+    ASSERT_TRUE(db) << db.error().message;
+    ASSERT_TRUE(db->set_journal_mode("wal"));
+    auto created = sqlite::migrate(*db, sqlite::data_migrations().first(2), OpenMode::kCreate);
+    ASSERT_TRUE(created) << created.error().message;
+    ASSERT_TRUE(db->exec(
+        "insert rows",
+        "INSERT INTO resource_versions (type, id, version, last_updated_ms, compartment, deleted,"
+        " sealed) VALUES ('Patient', 'p1', 1, 5, 'c1', 0, x'0102');"
+        "INSERT INTO resources_current (type, id, version, deleted)"
+        " VALUES ('Patient', 'p1', 1, 0);"
+        "INSERT INTO audit_log (seq, time_ms, canonical, hash) VALUES (1, 7, x'03', " +
+            blob(32, '0') + "), (2, 8, x'0405', " + blob(32, 'a') +
+            ");"
+            "INSERT INTO audit_checkpoints (seq, head, time_ms, signature) VALUES (2, " +
+            blob(32, 'b') + ", 9, " + blob(64, 'c') + ");"));
+  }
+  ASSERT_EQ(schema_version(data_path()), 2);
+  ASSERT_EQ(query_int(data_path(), "SELECT count(*) FROM sqlite_schema WHERE name = 'accounts'"),
+            0);
+
+  auto migrated = sqlite::open_data_store(data_path(), OpenMode::kOpenExisting);
+  ASSERT_TRUE(migrated) << migrated.error().message;
+  DataStore& store = **migrated;
+  const auto version = test_support::found(store.read_version("Patient", "p1", 1));
+  EXPECT_THAT(version.sealed, ElementsAre(0x01, 0x02));
+  auto count = store.audit_count();
+  ASSERT_TRUE(count) << count.error().message;
+  EXPECT_EQ(*count, 2);
+  const auto last = test_support::found(store.last_audit_row());
+  EXPECT_EQ(last.seq, 2);
+  EXPECT_EQ(last.time_ms, 8);
+  EXPECT_THAT(last.canonical, ElementsAre(0x04, 0x05));
+  EXPECT_THAT(last.hash, ::testing::Each(0xaa));
+  auto checkpoints = store.checkpoints();
+  ASSERT_TRUE(checkpoints) << checkpoints.error().message;
+  ASSERT_EQ(checkpoints->size(), 1U);
+  EXPECT_EQ((*checkpoints)[0].seq, 2);
+  EXPECT_EQ((*checkpoints)[0].time_ms, 9);
+  EXPECT_THAT((*checkpoints)[0].head, ::testing::Each(0xbb));
+  EXPECT_THAT((*checkpoints)[0].signature, ::testing::Each(0xcc));
+
+  auto none = store.accounts();
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_TRUE(none->empty());
+  ASSERT_TRUE(store.begin());
+  AccountRow account;
+  account.login = "alice";
+  account.status = "active";
+  CredentialRow credential;
+  credential.id = "ses-1";
+  credential.kind = "session";
+  credential.login = "alice";
+  AssignmentRow assignment;
+  assignment.login = "alice";
+  assignment.patient_id = "p1";
+  BreakGlassRow grant;
+  grant.login = "alice";
+  grant.patient_id = "p1";
+  ASSERT_TRUE(store.insert_account(account));
+  ASSERT_TRUE(store.insert_credential(credential));
+  ASSERT_TRUE(store.add_assignment(assignment));
+  ASSERT_TRUE(store.insert_break_glass(grant));
+  ASSERT_TRUE(store.commit());
+  EXPECT_EQ(test_support::found(store.account("alice")).status, "active");
+  migrated->reset();
+
+  EXPECT_EQ(schema_version(data_path()), latest_data_version());
+  for (const char* table : {"accounts", "credentials", "assignments", "break_glass"}) {
+    EXPECT_EQ(query_int(data_path(), std::string("SELECT count(*) FROM ") + table), 1) << table;
+  }
+  EXPECT_THAT(test_support::exec_raw(data_path(), "DELETE FROM audit_log"),
+              HasSubstr("append-only"));
+}
+
 TEST_F(SchemaMigrationTest, AVersionOneKeyringIsMigratedToVersionTwo) {
   {
     auto keyring = sqlite::open_keyring_store(keyring_path(), OpenMode::kCreate);

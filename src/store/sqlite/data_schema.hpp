@@ -91,6 +91,63 @@ WHEN EXISTS (SELECT 1 FROM audit_checkpoints WHERE seq = NEW.seq)
 BEGIN SELECT RAISE(ABORT, 'audit_checkpoints is append-only'); END;
 )sql";
 
+// Version 3: accounts, their credentials, care-team assignments and break-glass grants. No
+// secret is stored in clear (store.hpp's AccountRow and CredentialRow say what is stored). The
+// CHECK constraints hold the closed values of store.hpp's comments and the size of a secret
+// hash. credentials_by_login serves credentials_of in created_ms order and revoke_credentials_of;
+// a credential is found by its secret hash through the UNIQUE index. assignments is keyed by
+// (login, patient_id, source), which serves assignments_of in (patient_id, source) order; the
+// two other indexes serve the removals by patient and by source. break_glass_by_login serves
+// break_glass_of (its rowid orders grants that started in the same millisecond). No foreign
+// keys: store/ keeps rows and leaves it to auth/ and access/ to say which logins exist.
+inline constexpr std::string_view kDataSchemaV3 = R"sql(
+CREATE TABLE accounts (
+  login TEXT PRIMARY KEY NOT NULL,
+  display_name TEXT NOT NULL,
+  role TEXT NOT NULL,
+  rpps TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'locked', 'disabled')),
+  password_hash TEXT NOT NULL,
+  password_temporary INTEGER NOT NULL CHECK (password_temporary IN (0, 1)),
+  totp_sealed BLOB NOT NULL,
+  totp_last_step INTEGER NOT NULL,
+  recovery_codes TEXT NOT NULL,
+  failed_logins INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  last_used_ms INTEGER NOT NULL
+);
+CREATE TABLE credentials (
+  id TEXT PRIMARY KEY NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('session', 'api-token')),
+  secret_hash BLOB UNIQUE NOT NULL CHECK (length(secret_hash) = 32),
+  login TEXT NOT NULL,
+  scopes TEXT NOT NULL,
+  allowed_addresses TEXT NOT NULL,
+  address TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  last_used_ms INTEGER NOT NULL,
+  expires_ms INTEGER NOT NULL,
+  revoked_ms INTEGER NOT NULL
+);
+CREATE INDEX credentials_by_login ON credentials (login, created_ms);
+CREATE TABLE assignments (
+  login TEXT NOT NULL,
+  patient_id TEXT NOT NULL,
+  source TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (login, patient_id, source)
+) WITHOUT ROWID;
+CREATE INDEX assignments_by_patient ON assignments (patient_id);
+CREATE INDEX assignments_by_source ON assignments (source);
+CREATE TABLE break_glass (
+  login TEXT NOT NULL,
+  patient_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  start_ms INTEGER NOT NULL
+);
+CREATE INDEX break_glass_by_login ON break_glass (login, start_ms);
+)sql";
+
 // Connection settings. cache_size is 32 MiB (the default is 2 MiB): large write transactions
 // spill to the WAL less often, which measured about a third faster on 100k inserts.
 inline constexpr std::string_view kDataPragmas = R"sql(

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -17,7 +20,8 @@ namespace vigie::store::sqlite {
 
 namespace {
 
-constexpr std::array kDataMigrations = {Migration{1, kDataSchemaV1}, Migration{2, kDataSchemaV2}};
+constexpr std::array kDataMigrations = {Migration{1, kDataSchemaV1}, Migration{2, kDataSchemaV2},
+                                        Migration{3, kDataSchemaV3}};
 
 constexpr FileSettings kSettings = {
     .file_kind = kDataFile, .journal_mode = "wal", .pragmas = kDataPragmas};
@@ -28,6 +32,16 @@ constexpr size_t kMaxCachedSearches = 32;
 
 constexpr std::string_view kRowColumns =
     "type, id, version, last_updated_ms, compartment, deleted, sealed";
+// In the order of AccountRow's fields, as bound by bind_account and read by read_account.
+constexpr std::string_view kAccountColumns =
+    "login, display_name, role, rpps, status, password_hash, password_temporary, totp_sealed,"
+    " totp_last_step, recovery_codes, failed_logins, created_ms, last_used_ms";
+// In the order of CredentialRow's fields, as read by read_credential.
+constexpr std::string_view kCredentialColumns =
+    "id, kind, secret_hash, login, scopes, allowed_addresses, address, created_ms, last_used_ms,"
+    " expires_ms, revoked_ms";
+constexpr std::string_view kAssignmentColumns = "login, patient_id, source, created_ms";
+constexpr std::string_view kBreakGlassColumns = "login, patient_id, reason, start_ms";
 
 // Copies a stored blob into a fixed-size array; kIntegrity when its size differs.
 template <size_t N>
@@ -40,6 +54,124 @@ Result<std::array<uint8_t, N>> fixed_bytes(std::span<const uint8_t> stored,
   }
   std::copy(stored.begin(), stored.end(), bytes.begin());
   return bytes;
+}
+
+// Binds every field of `row` to ?1 .. ?13, in the order of kAccountColumns.
+void bind_account(Cursor& cursor, const AccountRow& row) {
+  cursor.bind_text(1, row.login);
+  cursor.bind_text(2, row.display_name);
+  cursor.bind_text(3, row.role);
+  cursor.bind_text(4, row.rpps);
+  cursor.bind_text(5, row.status);
+  cursor.bind_text(6, row.password_hash);
+  cursor.bind_int(7, row.password_temporary ? 1 : 0);
+  cursor.bind_blob(8, row.totp_sealed);
+  cursor.bind_int(9, row.totp_last_step);
+  cursor.bind_text(10, row.recovery_codes);
+  cursor.bind_int(11, row.failed_logins);
+  cursor.bind_int(12, row.created_ms);
+  cursor.bind_int(13, row.last_used_ms);
+}
+
+AccountRow read_account(const Cursor& cursor) {
+  return AccountRow{
+      .login = cursor.column_text(0),
+      .display_name = cursor.column_text(1),
+      .role = cursor.column_text(2),
+      .rpps = cursor.column_text(3),
+      .status = cursor.column_text(4),
+      .password_hash = cursor.column_text(5),
+      .password_temporary = cursor.column_int(6) != 0,
+      .totp_sealed = cursor.column_blob(7),
+      .totp_last_step = cursor.column_int(8),
+      .recovery_codes = cursor.column_text(9),
+      .failed_logins = cursor.column_int(10),
+      .created_ms = cursor.column_int(11),
+      .last_used_ms = cursor.column_int(12),
+  };
+}
+
+// kIntegrity when the stored secret hash is not 32 bytes.
+Result<CredentialRow> read_credential(const Cursor& cursor) {
+  auto secret_hash = fixed_bytes<32>(cursor.column_blob_view(2), "credential hash");
+  if (!secret_hash) {
+    return tl::unexpected(secret_hash.error());
+  }
+  return CredentialRow{
+      .id = cursor.column_text(0),
+      .kind = cursor.column_text(1),
+      .secret_hash = *secret_hash,
+      .login = cursor.column_text(3),
+      .scopes = cursor.column_text(4),
+      .allowed_addresses = cursor.column_text(5),
+      .address = cursor.column_text(6),
+      .created_ms = cursor.column_int(7),
+      .last_used_ms = cursor.column_int(8),
+      .expires_ms = cursor.column_int(9),
+      .revoked_ms = cursor.column_int(10),
+  };
+}
+
+AssignmentRow read_assignment(const Cursor& cursor) {
+  return AssignmentRow{
+      .login = cursor.column_text(0),
+      .patient_id = cursor.column_text(1),
+      .source = cursor.column_text(2),
+      .created_ms = cursor.column_int(3),
+  };
+}
+
+BreakGlassRow read_break_glass(const Cursor& cursor) {
+  return BreakGlassRow{
+      .login = cursor.column_text(0),
+      .patient_id = cursor.column_text(1),
+      .reason = cursor.column_text(2),
+      .start_ms = cursor.column_int(3),
+  };
+}
+
+// Every row of `cursor` read by `read`.
+template <typename Read>
+auto read_all(Cursor& cursor, Read&& read)
+    -> Result<std::vector<std::invoke_result_t<Read&, const Cursor&>>> {
+  std::vector<std::invoke_result_t<Read&, const Cursor&>> rows;
+  if (auto stepped = for_each_row(cursor, [&](const Cursor& row) { rows.push_back(read(row)); });
+      !stepped) {
+    return tl::unexpected(stepped.error());
+  }
+  return rows;
+}
+
+// The credentials of `cursor`'s rows, up to `limit` of them; the first malformed one fails.
+Result<std::vector<CredentialRow>> read_credentials(Cursor& cursor, size_t limit) {
+  std::vector<CredentialRow> rows;
+  while (rows.size() < limit) {
+    auto row = cursor.step();
+    if (!row) {
+      return tl::unexpected(row.error());
+    }
+    if (!*row) {
+      break;
+    }
+    auto credential = read_credential(cursor);
+    if (!credential) {
+      return tl::unexpected(credential.error());
+    }
+    rows.push_back(std::move(*credential));
+  }
+  return rows;
+}
+
+// The credential of the first row of `cursor`; nullopt when there is none.
+Result<std::optional<CredentialRow>> first_credential(Cursor& cursor) {
+  auto rows = read_credentials(cursor, 1);
+  if (!rows) {
+    return tl::unexpected(rows.error());
+  }
+  if (rows->empty()) {
+    return std::optional<CredentialRow>();
+  }
+  return std::optional<CredentialRow>(std::move(rows->front()));
 }
 
 ResourceVersionRow read_row(const Cursor& cursor) {
@@ -96,6 +228,27 @@ class SqliteDataStore final : public DataStore {
   Result<int64_t> audit_count() override;
   Result<void> append_checkpoint(const CheckpointRow& row) override;
   Result<std::vector<CheckpointRow>> checkpoints() override;
+  Result<std::optional<AccountRow>> account(const std::string& login) override;
+  Result<std::vector<AccountRow>> accounts() override;
+  Result<void> insert_account(const AccountRow& row) override;
+  Result<void> update_account(const AccountRow& row) override;
+  Result<void> insert_credential(const CredentialRow& row) override;
+  Result<std::optional<CredentialRow>> credential_by_hash(
+      std::span<const uint8_t, 32> secret_hash) override;
+  Result<std::optional<CredentialRow>> credential(const std::string& id) override;
+  Result<std::vector<CredentialRow>> credentials_of(const std::string& login) override;
+  Result<void> touch_credential(const std::string& id, int64_t last_used_ms) override;
+  Result<bool> revoke_credential(const std::string& id, int64_t revoked_ms) override;
+  Result<int64_t> revoke_credentials_of(const std::string& login, int64_t revoked_ms) override;
+  Result<bool> add_assignment(const AssignmentRow& row) override;
+  Result<bool> remove_assignment(const std::string& login, const std::string& patient_id,
+                                 const std::string& source) override;
+  Result<int64_t> remove_assignments_from(const std::string& source) override;
+  Result<int64_t> remove_assignments_to(const std::string& patient_id) override;
+  Result<std::vector<AssignmentRow>> assignments_of(const std::string& login) override;
+  Result<void> insert_break_glass(const BreakGlassRow& row) override;
+  Result<std::vector<BreakGlassRow>> break_glass_of(const std::string& login,
+                                                    int64_t since_ms) override;
 
  private:
   // kInternal unless a write transaction is open.
@@ -144,6 +297,25 @@ class SqliteDataStore final : public DataStore {
   Statement insert_checkpoint_;
   Statement checkpoint_exists_;
   Statement checkpoints_;
+  Statement account_;
+  Statement accounts_;
+  Statement insert_account_;
+  Statement update_account_;
+  Statement insert_credential_;
+  Statement credential_by_hash_;
+  Statement credential_;
+  Statement credential_exists_;
+  Statement credentials_of_;
+  Statement touch_credential_;
+  Statement revoke_credential_;
+  Statement revoke_credentials_of_;
+  Statement add_assignment_;
+  Statement remove_assignment_;
+  Statement remove_assignments_from_;
+  Statement remove_assignments_to_;
+  Statement assignments_of_;
+  Statement insert_break_glass_;
+  Statement break_glass_of_;
   std::map<std::vector<size_t>, Statement> search_statements_;
 };
 
@@ -155,6 +327,10 @@ Result<void> SqliteDataStore::prepare_statements() {
       " ON rc.type = rv.type AND rc.id = rv.id AND rc.version = rv.version"
       " WHERE rv.compartment = ?1";
   const std::string columns(kRowColumns);
+  const std::string account_columns(kAccountColumns);
+  const std::string credential_columns(kCredentialColumns);
+  const std::string assignment_columns(kAssignmentColumns);
+  const std::string break_glass_columns(kBreakGlassColumns);
   const struct {
     Statement* statement;
     std::string sql;
@@ -243,6 +419,65 @@ Result<void> SqliteDataStore::prepare_statements() {
       {&checkpoint_exists_, "SELECT 1 FROM audit_checkpoints WHERE seq = ?1", "append_checkpoint"},
       {&checkpoints_, "SELECT seq, head, time_ms, signature FROM audit_checkpoints ORDER BY seq",
        "checkpoints"},
+      {&account_, "SELECT " + account_columns + " FROM accounts WHERE login = ?1", "account"},
+      {&accounts_, "SELECT " + account_columns + " FROM accounts ORDER BY login", "accounts"},
+      {&insert_account_,
+       "INSERT INTO accounts (" + account_columns +
+           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+       "insert_account"},
+      {&update_account_,
+       "UPDATE accounts SET display_name = ?2, role = ?3, rpps = ?4, status = ?5,"
+       " password_hash = ?6, password_temporary = ?7, totp_sealed = ?8, totp_last_step = ?9,"
+       " recovery_codes = ?10, failed_logins = ?11, created_ms = ?12, last_used_ms = ?13"
+       " WHERE login = ?1",
+       "update_account"},
+      {&insert_credential_,
+       "INSERT INTO credentials (" + credential_columns +
+           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+       "insert_credential"},
+      {&credential_by_hash_,
+       "SELECT " + credential_columns + " FROM credentials WHERE secret_hash = ?1",
+       "credential_by_hash"},
+      {&credential_, "SELECT " + credential_columns + " FROM credentials WHERE id = ?1",
+       "credential"},
+      {&credential_exists_, "SELECT 1 FROM credentials WHERE id = ?1", "revoke_credential"},
+      // id orders credentials created in the same millisecond, so the order is stable.
+      {&credentials_of_,
+       "SELECT " + credential_columns +
+           " FROM credentials WHERE login = ?1 ORDER BY created_ms, id",
+       "credentials_of"},
+      {&touch_credential_, "UPDATE credentials SET last_used_ms = ?2 WHERE id = ?1",
+       "touch_credential"},
+      {&revoke_credential_,
+       "UPDATE credentials SET revoked_ms = ?2 WHERE id = ?1 AND revoked_ms = 0",
+       "revoke_credential"},
+      {&revoke_credentials_of_,
+       "UPDATE credentials SET revoked_ms = ?2 WHERE login = ?1 AND revoked_ms = 0",
+       "revoke_credentials_of"},
+      // Not INSERT OR IGNORE, which would also skip a row that breaks a NOT NULL constraint.
+      {&add_assignment_,
+       "INSERT INTO assignments (" + assignment_columns +
+           ") VALUES (?1, ?2, ?3, ?4) ON CONFLICT (login, patient_id, source) DO NOTHING",
+       "add_assignment"},
+      {&remove_assignment_,
+       "DELETE FROM assignments WHERE login = ?1 AND patient_id = ?2 AND source = ?3",
+       "remove_assignment"},
+      {&remove_assignments_from_, "DELETE FROM assignments WHERE source = ?1",
+       "remove_assignments_from"},
+      {&remove_assignments_to_, "DELETE FROM assignments WHERE patient_id = ?1",
+       "remove_assignments_to"},
+      {&assignments_of_,
+       "SELECT " + assignment_columns +
+           " FROM assignments WHERE login = ?1 ORDER BY patient_id, source",
+       "assignments_of"},
+      {&insert_break_glass_,
+       "INSERT INTO break_glass (" + break_glass_columns + ") VALUES (?1, ?2, ?3, ?4)",
+       "insert_break_glass"},
+      // rowid orders grants that started in the same millisecond by insertion.
+      {&break_glass_of_,
+       "SELECT " + break_glass_columns +
+           " FROM break_glass WHERE login = ?1 AND start_ms >= ?2 ORDER BY start_ms, rowid",
+       "break_glass_of"},
   };
   return prepare_all(db_, statements);
 }
@@ -634,6 +869,232 @@ Result<std::vector<CheckpointRow>> SqliteDataStore::checkpoints() {
         .signature = *signature,
     });
   }
+}
+
+Result<std::optional<AccountRow>> SqliteDataStore::account(const std::string& login) {
+  Cursor cursor(account_);
+  cursor.bind_text(1, login);
+  return first_row(cursor, read_account);
+}
+
+Result<std::vector<AccountRow>> SqliteDataStore::accounts() {
+  Cursor cursor(accounts_);
+  return read_all(cursor, read_account);
+}
+
+Result<void> SqliteDataStore::insert_account(const AccountRow& row) {
+  if (auto open = require_transaction("insert_account"); !open) {
+    return open;
+  }
+  Cursor insert(insert_account_);
+  bind_account(insert, row);
+  return insert.run();
+}
+
+Result<void> SqliteDataStore::update_account(const AccountRow& row) {
+  if (auto open = require_transaction("update_account"); !open) {
+    return open;
+  }
+  {
+    Cursor update(update_account_);
+    bind_account(update, row);
+    if (auto updated = update.run(); !updated) {
+      return updated;
+    }
+  }
+  if (db_.changes() == 0) {
+    return fail(ErrorCode::kNotFound, "update_account: no such account");
+  }
+  return {};
+}
+
+Result<void> SqliteDataStore::insert_credential(const CredentialRow& row) {
+  if (auto open = require_transaction("insert_credential"); !open) {
+    return open;
+  }
+  Cursor insert(insert_credential_);
+  insert.bind_text(1, row.id);
+  insert.bind_text(2, row.kind);
+  insert.bind_blob(3, row.secret_hash);
+  insert.bind_text(4, row.login);
+  insert.bind_text(5, row.scopes);
+  insert.bind_text(6, row.allowed_addresses);
+  insert.bind_text(7, row.address);
+  insert.bind_int(8, row.created_ms);
+  insert.bind_int(9, row.last_used_ms);
+  insert.bind_int(10, row.expires_ms);
+  insert.bind_int(11, row.revoked_ms);
+  return insert.run();
+}
+
+Result<std::optional<CredentialRow>> SqliteDataStore::credential_by_hash(
+    std::span<const uint8_t, 32> secret_hash) {
+  Cursor cursor(credential_by_hash_);
+  cursor.bind_blob(1, secret_hash);
+  return first_credential(cursor);
+}
+
+Result<std::optional<CredentialRow>> SqliteDataStore::credential(const std::string& id) {
+  Cursor cursor(credential_);
+  cursor.bind_text(1, id);
+  return first_credential(cursor);
+}
+
+Result<std::vector<CredentialRow>> SqliteDataStore::credentials_of(const std::string& login) {
+  Cursor cursor(credentials_of_);
+  cursor.bind_text(1, login);
+  return read_credentials(cursor, SIZE_MAX);
+}
+
+// kNotFound when no credential has that id.
+Result<void> SqliteDataStore::touch_credential(const std::string& id, int64_t last_used_ms) {
+  if (auto open = require_transaction("touch_credential"); !open) {
+    return open;
+  }
+  {
+    Cursor update(touch_credential_);
+    update.bind_text(1, id);
+    update.bind_int(2, last_used_ms);
+    if (auto updated = update.run(); !updated) {
+      return updated;
+    }
+  }
+  if (db_.changes() == 0) {
+    return fail(ErrorCode::kNotFound, "touch_credential: no such credential");
+  }
+  return {};
+}
+
+// kNotFound when no credential has that id; kInternal when `revoked_ms` is not positive (0 means
+// "not revoked").
+Result<bool> SqliteDataStore::revoke_credential(const std::string& id, int64_t revoked_ms) {
+  if (auto open = require_transaction("revoke_credential"); !open) {
+    return tl::unexpected(open.error());
+  }
+  if (revoked_ms <= 0) {
+    return fail(ErrorCode::kInternal, "revoke_credential: the revocation time must be positive");
+  }
+  {
+    Cursor update(revoke_credential_);
+    update.bind_text(1, id);
+    update.bind_int(2, revoked_ms);
+    if (auto updated = update.run(); !updated) {
+      return tl::unexpected(updated.error());
+    }
+  }
+  if (db_.changes() > 0) {
+    return true;
+  }
+  Cursor exists(credential_exists_);
+  exists.bind_text(1, id);
+  auto found = exists.step();
+  if (!found) {
+    return tl::unexpected(found.error());
+  }
+  if (!*found) {
+    return fail(ErrorCode::kNotFound, "revoke_credential: no such credential");
+  }
+  return false;
+}
+
+// kInternal when `revoked_ms` is not positive (0 means "not revoked").
+Result<int64_t> SqliteDataStore::revoke_credentials_of(const std::string& login,
+                                                       int64_t revoked_ms) {
+  if (auto open = require_transaction("revoke_credentials_of"); !open) {
+    return tl::unexpected(open.error());
+  }
+  if (revoked_ms <= 0) {
+    return fail(ErrorCode::kInternal,
+                "revoke_credentials_of: the revocation time must be positive");
+  }
+  Cursor update(revoke_credentials_of_);
+  update.bind_text(1, login);
+  update.bind_int(2, revoked_ms);
+  if (auto updated = update.run(); !updated) {
+    return tl::unexpected(updated.error());
+  }
+  return db_.changes();
+}
+
+Result<bool> SqliteDataStore::add_assignment(const AssignmentRow& row) {
+  if (auto open = require_transaction("add_assignment"); !open) {
+    return tl::unexpected(open.error());
+  }
+  Cursor insert(add_assignment_);
+  insert.bind_text(1, row.login);
+  insert.bind_text(2, row.patient_id);
+  insert.bind_text(3, row.source);
+  insert.bind_int(4, row.created_ms);
+  if (auto inserted = insert.run(); !inserted) {
+    return tl::unexpected(inserted.error());
+  }
+  return db_.changes() > 0;
+}
+
+Result<bool> SqliteDataStore::remove_assignment(const std::string& login,
+                                                const std::string& patient_id,
+                                                const std::string& source) {
+  if (auto open = require_transaction("remove_assignment"); !open) {
+    return tl::unexpected(open.error());
+  }
+  Cursor remove(remove_assignment_);
+  remove.bind_text(1, login);
+  remove.bind_text(2, patient_id);
+  remove.bind_text(3, source);
+  if (auto removed = remove.run(); !removed) {
+    return tl::unexpected(removed.error());
+  }
+  return db_.changes() > 0;
+}
+
+Result<int64_t> SqliteDataStore::remove_assignments_from(const std::string& source) {
+  if (auto open = require_transaction("remove_assignments_from"); !open) {
+    return tl::unexpected(open.error());
+  }
+  Cursor remove(remove_assignments_from_);
+  remove.bind_text(1, source);
+  if (auto removed = remove.run(); !removed) {
+    return tl::unexpected(removed.error());
+  }
+  return db_.changes();
+}
+
+Result<int64_t> SqliteDataStore::remove_assignments_to(const std::string& patient_id) {
+  if (auto open = require_transaction("remove_assignments_to"); !open) {
+    return tl::unexpected(open.error());
+  }
+  Cursor remove(remove_assignments_to_);
+  remove.bind_text(1, patient_id);
+  if (auto removed = remove.run(); !removed) {
+    return tl::unexpected(removed.error());
+  }
+  return db_.changes();
+}
+
+Result<std::vector<AssignmentRow>> SqliteDataStore::assignments_of(const std::string& login) {
+  Cursor cursor(assignments_of_);
+  cursor.bind_text(1, login);
+  return read_all(cursor, read_assignment);
+}
+
+Result<void> SqliteDataStore::insert_break_glass(const BreakGlassRow& row) {
+  if (auto open = require_transaction("insert_break_glass"); !open) {
+    return open;
+  }
+  Cursor insert(insert_break_glass_);
+  insert.bind_text(1, row.login);
+  insert.bind_text(2, row.patient_id);
+  insert.bind_text(3, row.reason);
+  insert.bind_int(4, row.start_ms);
+  return insert.run();
+}
+
+Result<std::vector<BreakGlassRow>> SqliteDataStore::break_glass_of(const std::string& login,
+                                                                   int64_t since_ms) {
+  Cursor cursor(break_glass_of_);
+  cursor.bind_text(1, login);
+  cursor.bind_int(2, since_ms);
+  return read_all(cursor, read_break_glass);
 }
 
 }  // namespace
