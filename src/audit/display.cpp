@@ -1,6 +1,6 @@
 #include "audit/display.hpp"
 
-#include "audit/utf8.hpp"
+#include "common/utf8.hpp"
 
 namespace vigie::audit {
 

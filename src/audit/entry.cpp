@@ -4,7 +4,7 @@
 #include <limits>
 
 #include "audit/bytes.hpp"
-#include "audit/utf8.hpp"
+#include "common/utf8.hpp"
 
 namespace vigie::audit {
 

@@ -82,6 +82,7 @@ inline constexpr std::string_view kActionValidate = "validate";     // a Bundle 
 inline constexpr std::string_view kActionCount = "count";           // resources counted per type
 inline constexpr std::string_view kActionAuditRead = "audit-read";  // the log queried or verified
 inline constexpr std::string_view kActionIncidentReport = "incident-report";
+inline constexpr std::string_view kActionBreakGlass = "break-glass";  // emergency access opened
 
 // Stable lowercase names for output: "custodian", "account", "service"; "success", "denied",
 // "failed".

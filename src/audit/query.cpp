@@ -8,7 +8,7 @@
 #include <boost/json/array.hpp>
 
 #include "audit/display.hpp"
-#include "audit/utf8.hpp"
+#include "common/utf8.hpp"
 
 namespace vigie::audit {
 

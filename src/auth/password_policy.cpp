@@ -7,7 +7,7 @@
 
 #include <crack.h>
 
-#include "audit/utf8.hpp"
+#include "common/utf8.hpp"
 #include "crypto/secret_bytes.hpp"
 #include "fhir/normalize.hpp"
 
@@ -112,7 +112,7 @@ Result<std::string> cracklib_objection(std::string_view password, std::string_vi
 
 Result<void> check_password(std::string_view password, std::string_view login,
                             std::string_view display_name) {
-  if (!audit::is_valid_utf8(bytes_of(password))) {
+  if (!is_valid_utf8(bytes_of(password))) {
     return fail(ErrorCode::kInvalidInput,
                 "le mot de passe n'est pas de l'UTF-8 valide / the password is not valid UTF-8");
   }

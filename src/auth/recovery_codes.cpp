@@ -18,14 +18,14 @@ constexpr unsigned kUnbiasedLimit = 256 - 256 % kAlphabet.size();
 
 static_assert(kAlphabet.size() == 31);
 
-// The 12 characters of a recovery code, drawn uniformly from kAlphabet.
-std::string random_code_characters() {
+// `count` characters drawn uniformly from kAlphabet.
+std::string random_code_characters(size_t count) {
   std::string characters;
   std::array<uint8_t, 32> random{};
-  while (characters.size() < kCodeCharacters) {
+  while (characters.size() < count) {
     crypto::random_fill(random);
     for (uint8_t byte : random) {
-      if (byte < kUnbiasedLimit && characters.size() < kCodeCharacters) {
+      if (byte < kUnbiasedLimit && characters.size() < count) {
         characters.push_back(kAlphabet[byte % kAlphabet.size()]);
       }
     }
@@ -64,10 +64,14 @@ std::string canonical_characters(std::string_view entered) {
 
 }  // namespace
 
+std::string random_grouped_code(size_t characters) {
+  return with_hyphens(random_code_characters(characters));
+}
+
 Result<RecoveryCodeSet> new_recovery_codes(const crypto::PasswordHashLimits& limits) {
   RecoveryCodeSet set;
   for (size_t count = 0; count < kRecoveryCodeCount; ++count) {
-    const std::string characters = random_code_characters();
+    const std::string characters = random_code_characters(kCodeCharacters);
     Result<std::string> hash = crypto::hash_password(characters, limits);
     if (!hash) {
       return tl::unexpected(hash.error());
@@ -91,7 +95,8 @@ Result<size_t> redeem_recovery_code(std::string_view entered,
       return index;
     }
   }
-  return fail(ErrorCode::kUnlockFailed, "code de récupération refusé / recovery code refused");
+  return fail(ErrorCode::kAuthenticationFailed,
+              "code de récupération refusé / recovery code refused");
 }
 
 }  // namespace vigie::auth

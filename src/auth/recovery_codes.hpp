@@ -29,12 +29,16 @@ struct RecoveryCodeSet {
   std::vector<StoredRecoveryCode> stored;
 };
 
+// `characters` random characters from the recovery codes' alphabet (log2(31) = 4.95 bits each),
+// grouped by 4 with hyphens: "abcd-efgh-...". Also makes temporary passwords.
+[[nodiscard]] std::string random_grouped_code(size_t characters);
+
 // 10 new random codes and their hashes at `limits`. Fails only as crypto::hash_password() does.
 [[nodiscard]] Result<RecoveryCodeSet> new_recovery_codes(const crypto::PasswordHashLimits& limits);
 
 // Checks a code typed by the user (case, spaces and hyphens ignored) against the unused codes.
 // On a match, marks that code used and returns its index, so the caller persists the change.
-// kInvalidInput when the text cannot be a recovery code; kUnlockFailed when no unused code
+// kInvalidInput when the text cannot be a recovery code; kAuthenticationFailed when no unused code
 // matches. Costs one password-hash verification per unused code.
 [[nodiscard]] Result<size_t> redeem_recovery_code(std::string_view entered,
                                                   std::span<StoredRecoveryCode> stored);

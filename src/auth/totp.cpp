@@ -130,10 +130,10 @@ Result<uint64_t> verify_totp(std::span<const uint8_t> secret, std::string_view c
   }
   if (replayed) {
     return fail(
-        ErrorCode::kUnlockFailed,
+        ErrorCode::kAuthenticationFailed,
         "code déjà utilisé, attendez le suivant / code already used, wait for the next one");
   }
-  return fail(ErrorCode::kUnlockFailed, "code incorrect / wrong code");
+  return fail(ErrorCode::kAuthenticationFailed, "code incorrect / wrong code");
 }
 
 std::string otpauth_uri(std::string_view login, std::span<const uint8_t> secret) {

@@ -36,7 +36,8 @@ inline constexpr size_t kTotpDigits = 6;
 // Returns the matched step, which the caller stores as the new `last_used_step`: each code is
 // usable once, and no code of that step or an earlier one is accepted afterwards.
 // Refusals: kInvalidInput when `code` is not exactly 6 ASCII digits or the time is before 1970;
-// kUnlockFailed when the code is wrong, or matches only a step at or before `last_used_step`.
+// kAuthenticationFailed when the code is wrong, or matches only a step at or before
+// `last_used_step`.
 [[nodiscard]] Result<uint64_t> verify_totp(std::span<const uint8_t> secret, std::string_view code,
                                            int64_t now_unix_seconds,
                                            std::optional<uint64_t> last_used_step);

@@ -10,4 +10,9 @@ int64_t SystemClock::now_ms() const {
       .count();
 }
 
+const Clock& system_clock() {
+  static const SystemClock clock;
+  return clock;
+}
+
 }  // namespace vigie

@@ -18,6 +18,9 @@ class SystemClock final : public Clock {
   [[nodiscard]] int64_t now_ms() const override;
 };
 
+// The process's system clock, for default arguments.
+[[nodiscard]] const Clock& system_clock();
+
 // A clock that tests set and advance by hand. Not thread-safe.
 class ManualClock final : public Clock {
  public:

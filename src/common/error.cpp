@@ -23,6 +23,8 @@ constexpr ErrorMapping kErrorTable[] = {
     {ErrorCode::kConflict, 5, 409, "conflict", "conflict"},
     {ErrorCode::kIntegrity, 6, 500, "exception", "integrity"},
     {ErrorCode::kPermissionDenied, 7, 403, "forbidden", "permission-denied"},
+    {ErrorCode::kAuthenticationFailed, 3, 401, "login", "authentication-failed"},
+    {ErrorCode::kTooManyAttempts, 7, 429, "throttled", "too-many-attempts"},
 };
 
 const ErrorMapping& mapping_for(ErrorCode code) {

@@ -10,15 +10,18 @@ namespace vigie {
 // The closed set of failure kinds. Each maps to one CLI exit code and one HTTP status (see
 // error.cpp); add a code only together with its row in that table.
 enum class ErrorCode {
-  kInternal,          // a bug or an environment failure (disk full, I/O error)
-  kUsage,             // the caller asked for something malformed (bad flag, bad search syntax)
-  kUnlockFailed,      // wrong passphrase or key file
-  kNotFound,          // no such vault, resource, version or patient
-  kGone,              // the resource exists but its current version is deleted
-  kInvalidInput,      // input rejected by validation; nothing was written
-  kConflict,          // the target already exists (a vault in that directory, a duplicate id)
-  kIntegrity,         // stored data failed authentication or structure checks (tampering)
-  kPermissionDenied,  // the principal may not do this
+  kInternal,              // a bug or an environment failure (disk full, I/O error)
+  kUsage,                 // the caller asked for something malformed (bad flag, bad search syntax)
+  kUnlockFailed,          // wrong passphrase or key file
+  kNotFound,              // no such vault, resource, version or patient
+  kGone,                  // the resource exists but its current version is deleted
+  kInvalidInput,          // input rejected by validation; nothing was written
+  kConflict,              // the target already exists (a vault in that directory, a duplicate id)
+  kIntegrity,             // stored data failed authentication or structure checks (tampering)
+  kPermissionDenied,      // the principal may not do this
+  kAuthenticationFailed,  // wrong login, password or second factor; unknown, expired or revoked
+                          // session or token
+  kTooManyAttempts,       // login attempts throttled (back-off, per-address limit)
 };
 
 // A failure that is safe to show to a user: the message never holds a secret or a patient value.
@@ -38,10 +41,11 @@ using Result = tl::expected<T, Error>;
 }
 
 // Process exit code for the CLI: 0 ok, 1 internal, 2 usage, 3 unlock failed, 4 not found,
-// 5 invalid input, 6 integrity failure. kGone maps to 4, kConflict to 5, kPermissionDenied to 7.
+// 5 invalid input, 6 integrity failure. kGone maps to 4, kConflict to 5, kPermissionDenied to 7,
+// kAuthenticationFailed to 3, kTooManyAttempts to 7.
 [[nodiscard]] int exit_code_for(ErrorCode code);
 
-// HTTP status for the FHIR API (404, 410, 400, 409, 403, 401, 500).
+// HTTP status for the FHIR API (404, 410, 400, 409, 403, 401, 429, 500).
 [[nodiscard]] int http_status_for(ErrorCode code);
 
 // FHIR OperationOutcome.issue.code (a value of the R4 issue-type value set).

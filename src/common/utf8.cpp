@@ -1,8 +1,8 @@
-#include "audit/utf8.hpp"
+#include "common/utf8.hpp"
 
 #include <algorithm>
 
-namespace vigie::audit {
+namespace vigie {
 
 namespace {
 
@@ -85,4 +85,4 @@ std::string to_valid_utf8(std::string_view text, size_t max_bytes) {
   return out;
 }
 
-}  // namespace vigie::audit
+}  // namespace vigie

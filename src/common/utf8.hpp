@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace vigie::audit {
+namespace vigie {
 
 // True when `bytes` is well-formed UTF-8 (no overlong forms, no surrogates, nothing above
 // U+10FFFF).
@@ -17,4 +17,4 @@ namespace vigie::audit {
 // `max_bytes` comes back unchanged.
 [[nodiscard]] std::string to_valid_utf8(std::string_view text, size_t max_bytes);
 
-}  // namespace vigie::audit
+}  // namespace vigie

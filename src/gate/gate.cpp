@@ -5,10 +5,14 @@
 
 #include <fmt/format.h>
 
+#include "auth/totp.hpp"
+#include "common/utf8.hpp"
 #include "crypto/secret_bytes.hpp"
 #include "fhir/bundle.hpp"
+#include "fhir/identifiers.hpp"
 #include "fhir/resource_types.hpp"
 #include "fhir/search.hpp"
+#include "fhir/search_index.hpp"
 
 namespace vigie::gate {
 
@@ -16,9 +20,9 @@ namespace {
 
 namespace json = boost::json;
 
-const SystemClock& system_clock() {
-  static const SystemClock clock;
-  return clock;
+std::string text_field(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string(value->as_string()) : std::string();
 }
 
 Result<void> check_reference(std::string_view type, std::string_view id) {
@@ -37,28 +41,56 @@ std::string_view auth_method_of(const UnlockSecret& secret) {
 
 audit::Actor actor_of(const Principal& principal, std::string_view auth_method) {
   audit::Actor actor;
-  actor.kind = audit::ActorKind::kCustodian;
+  actor.kind = principal.kind == Principal::Kind::kCustodian ? audit::ActorKind::kCustodian
+                                                             : audit::ActorKind::kAccount;
   actor.os_user = principal.os_user;
   actor.session_id = principal.session_id;
   actor.address = principal.address;
   actor.user_agent = principal.user_agent;
-  actor.auth_method = std::string(auth_method);
+  actor.auth_method =
+      principal.kind == Principal::Kind::kCustodian ? std::string(auth_method) : std::string();
   return actor;
 }
 
 audit::Entry entry_for(const Principal& principal, std::string_view auth_method,
-                       std::string_view action) {
+                       std::string_view action, const Clock& clock) {
   audit::Entry entry;
-  entry.time_ms = system_clock().now_ms();
+  entry.time_ms = clock.now_ms();
   entry.actor = actor_of(principal, auth_method);
   entry.action = std::string(action);
   return entry;
 }
 
+// A denial's reason was written by Gate::permit(); any other failure records its code's name.
 void mark_failure(audit::Entry& entry, const Error& error) {
   entry.outcome = error.code == ErrorCode::kPermissionDenied ? audit::Outcome::kDenied
                                                              : audit::Outcome::kFailed;
-  entry.reason = std::string(name_of(error.code));
+  if (entry.reason.empty()) {
+    entry.reason = std::string(name_of(error.code));
+  }
+}
+
+// Where a stored resource lies, for access/.
+access::Target target_in(std::string_view type, const std::string& compartment) {
+  return compartment == vault::kSharedCompartment
+             ? access::Target::shared(std::string(type))
+             : access::Target::patient(std::string(type), compartment);
+}
+
+// Where a resource about to be written lands. A new Patient without an id yet is its own,
+// unnamed, compartment.
+access::Target target_of_resource(const json::object& resource) {
+  const std::string type = text_field(resource, "resourceType");
+  if (type == "Patient") {
+    const std::string id = text_field(resource, "id");
+    return access::Target::patient(type, id.empty() ? std::string("(new)") : id);
+  }
+  std::optional<std::string> patient = fhir::patient_compartment_of(resource);
+  return patient ? access::Target::patient(type, *patient) : access::Target::shared(type);
+}
+
+std::string_view credential_method(const auth::Authenticated& account) {
+  return account.is_token ? "api-token" : "session";
 }
 
 audit::Target target_of(const StoredResource& resource) {
@@ -90,11 +122,6 @@ std::vector<audit::Entry> with_targets(const audit::Entry& entry,
     begin = end;
   } while (begin < targets.size());
   return entries;
-}
-
-std::string text_field(const json::object& object, std::string_view key) {
-  const json::value* value = object.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->as_string()) : std::string();
 }
 
 // The patient's official (else first) name and first address, for their art. 34 letter.
@@ -144,63 +171,71 @@ audit::PatientContact contact_of(const StoredResource& patient) {
 
 void harden_process() { static_cast<void>(crypto::disable_core_dumps()); }
 
-Result<std::unique_ptr<Gate>> Gate::initialize(const std::filesystem::path& dir,
-                                               const UnlockSecret& secret,
-                                               const std::vector<const UnlockSecret*>& extra,
-                                               const audit::CheckpointPolicy& policy,
-                                               const Principal& principal) {
+namespace {
+
+// The authenticator of an unlocked vault, with the settings stored in it.
+Result<std::shared_ptr<auth::Authenticator>> authenticator_for(vault::Vault& vault,
+                                                               store::DataStore& data,
+                                                               const Clock& clock) {
+  auto settings = auth::load_settings(data);
+  if (!settings) {
+    return tl::unexpected(settings.error());
+  }
+  return std::make_shared<auth::Authenticator>(
+      auth::AuthKeys{vault.session_pepper(), vault.account_secret_key()}, *settings, clock);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Gate>> Gate::initialize(
+    const std::filesystem::path& dir, const UnlockSecret& secret,
+    const std::vector<const UnlockSecret*>& extra, const audit::CheckpointPolicy& policy,
+    const Principal& principal, const auth::AuthSettings& auth_settings, const Clock& clock) {
   if (policy.external_file) {
     std::error_code error;
     if (!std::filesystem::is_directory(policy.external_file->parent_path(), error)) {
       return fail(ErrorCode::kUsage, "the checkpoint file's directory does not exist");
     }
   }
-  auto created = vault::Vault::create(dir, secret, extra, system_clock());
+  auto created = vault::Vault::create(dir, secret, extra, clock);
   if (!created) {
     return tl::unexpected(created.error());
   }
-  auto connection = vault::open_data_connection(dir);
-  if (!connection) {
-    return tl::unexpected(connection.error());
+  auto log_connection = vault::open_data_connection(dir);
+  if (!log_connection) {
+    return tl::unexpected(log_connection.error());
+  }
+  auto accounts = vault::open_data_connection(dir);
+  if (!accounts) {
+    return tl::unexpected(accounts.error());
   }
   auto signing_key = (*created)->audit_signing_key();
   if (!signing_key) {
     return tl::unexpected(signing_key.error());
   }
-  auto log = std::make_unique<audit::AuditLog>(std::move(*connection), std::move(*signing_key),
-                                               policy, system_clock());
-  std::unique_ptr<Gate> gate(
-      new Gate(std::move(*created), std::move(log), std::string(auth_method_of(secret))));
+  auto log = std::make_unique<audit::AuditLog>(std::move(*log_connection), std::move(*signing_key),
+                                               policy, clock);
+  auto authenticator = std::make_shared<auth::Authenticator>(
+      auth::AuthKeys{(*created)->session_pepper(), (*created)->account_secret_key()}, auth_settings,
+      clock);
+  std::unique_ptr<Gate> gate(new Gate(std::move(*created), std::move(log), std::move(authenticator),
+                                      std::move(*accounts), dir,
+                                      std::string(auth_method_of(secret)), clock));
   // The settings and the entry that records them commit together.
   audit::Entry entry = gate->start_entry(principal, audit::kActionConfigChange);
   entry.targets.push_back(audit::Target{"Config", "audit-checkpoints", 0, ""});
-  std::optional<audit::Checkpoint> signed_checkpoint;
-  auto stored = [&]() -> Result<void> {
-    auto opened = vault::open_data_connection(dir);
-    if (!opened) {
-      return tl::unexpected(opened.error());
-    }
-    store::DataStore& data = **opened;
-    if (auto begun = data.begin(); !begun) {
-      return begun;
-    }
+  entry.targets.push_back(audit::Target{"Config", "auth", 0, ""});
+  auto stored = gate->account_change<bool>(entry, [&](store::DataStore& data) -> Result<bool> {
     if (auto saved = audit::store_policy(data, policy); !saved) {
-      data.rollback();
-      return saved;
+      return tl::unexpected(saved.error());
     }
-    auto appended = gate->audit_->append_in(data, {entry});
-    if (!appended) {
-      data.rollback();
-      return tl::unexpected(appended.error());
+    if (auto saved = auth::store_settings(data, auth_settings); !saved) {
+      return tl::unexpected(saved.error());
     }
-    signed_checkpoint = std::move(*appended);
-    return data.commit_durable();
-  }();
+    return true;
+  });
   if (!stored) {
     return tl::unexpected(stored.error());
-  }
-  if (auto published = gate->audit_->publish(signed_checkpoint); !published) {
-    return tl::unexpected(published.error());
   }
   // A checkpoint from the first entry on: the external file exists as soon as the vault does, so
   // its disappearance is always a finding.
@@ -211,17 +246,17 @@ Result<std::unique_ptr<Gate>> Gate::initialize(const std::filesystem::path& dir,
 }
 
 Result<std::unique_ptr<Gate>> Gate::open(const std::filesystem::path& dir,
-                                         const UnlockSecret& secret, const Principal& principal) {
-  auto opened = vault::Vault::open(dir, secret, system_clock());
+                                         const UnlockSecret& secret, const Principal& principal,
+                                         const Clock& clock) {
+  auto opened = vault::Vault::open(dir, secret, clock);
   if (!opened) {
     if (opened.error().code == ErrorCode::kUnlockFailed) {
       // Recorded without the key: the entry is hashed into the chain, and the next unlocked
       // command signs a checkpoint over it. The unlock error is what the caller needs to see.
       if (auto connection = vault::open_data_connection(dir)) {
-        audit::AuditLog log(std::move(*connection), std::nullopt, audit::CheckpointPolicy{},
-                            system_clock());
+        audit::AuditLog log(std::move(*connection), std::nullopt, audit::CheckpointPolicy{}, clock);
         audit::Entry entry =
-            entry_for(principal, auth_method_of(secret), audit::kActionUnlockFailed);
+            entry_for(principal, auth_method_of(secret), audit::kActionUnlockFailed, clock);
         mark_failure(entry, opened.error());
         static_cast<void>(log.record({std::move(entry)}));
       }
@@ -232,18 +267,27 @@ Result<std::unique_ptr<Gate>> Gate::open(const std::filesystem::path& dir,
   if (!connection) {
     return tl::unexpected(connection.error());
   }
+  auto accounts = vault::open_data_connection(dir);
+  if (!accounts) {
+    return tl::unexpected(accounts.error());
+  }
   auto policy = audit::load_policy(**connection);
   if (!policy) {
     return tl::unexpected(policy.error());
+  }
+  auto authenticator = authenticator_for(**opened, **accounts, clock);
+  if (!authenticator) {
+    return tl::unexpected(authenticator.error());
   }
   auto signing_key = (*opened)->audit_signing_key();
   if (!signing_key) {
     return tl::unexpected(signing_key.error());
   }
   auto log = std::make_unique<audit::AuditLog>(std::move(*connection), std::move(*signing_key),
-                                               std::move(*policy), system_clock());
-  std::unique_ptr<Gate> gate(
-      new Gate(std::move(*opened), std::move(log), std::string(auth_method_of(secret))));
+                                               std::move(*policy), clock);
+  std::unique_ptr<Gate> gate(new Gate(std::move(*opened), std::move(log), std::move(*authenticator),
+                                      std::move(*accounts), dir,
+                                      std::string(auth_method_of(secret)), clock));
   if (auto recorded = gate->audit_->record({gate->start_entry(principal, audit::kActionUnlock)});
       !recorded) {
     return tl::unexpected(recorded.error());
@@ -252,17 +296,28 @@ Result<std::unique_ptr<Gate>> Gate::open(const std::filesystem::path& dir,
 }
 
 Gate::Gate(std::unique_ptr<vault::Vault> vault, std::shared_ptr<audit::AuditLog> audit_log,
-           std::string auth_method)
+           std::shared_ptr<auth::Authenticator> authenticator,
+           std::unique_ptr<store::DataStore> accounts, std::filesystem::path dir,
+           std::string auth_method, const Clock& clock)
     : vault_(std::move(vault)),
       audit_(std::move(audit_log)),
-      auth_method_(std::move(auth_method)) {}
+      authenticator_(std::move(authenticator)),
+      accounts_(std::move(accounts)),
+      dir_(std::move(dir)),
+      auth_method_(std::move(auth_method)),
+      clock_(clock) {}
 
 Result<std::unique_ptr<Gate>> Gate::open_sibling() {
   auto vault = vault_->open_sibling();
   if (!vault) {
     return tl::unexpected(vault.error());
   }
-  std::unique_ptr<Gate> sibling(new Gate(std::move(*vault), audit_, auth_method_));
+  auto accounts = vault::open_data_connection(dir_);
+  if (!accounts) {
+    return tl::unexpected(accounts.error());
+  }
+  std::unique_ptr<Gate> sibling(new Gate(std::move(*vault), audit_, authenticator_,
+                                         std::move(*accounts), dir_, auth_method_, clock_));
   sibling->closed_ = true;
   return sibling;
 }
@@ -278,23 +333,118 @@ Result<void> Gate::close() {
   return audit_->checkpoint_now();
 }
 
-Result<void> Gate::authorize(const Principal& principal) const {
+Result<Gate::Caller> Gate::identify(const Principal& principal, audit::Entry& entry) {
+  Caller caller;
   if (principal.kind == Principal::Kind::kCustodian) {
-    return {};
+    return caller;
   }
-  return fail(ErrorCode::kPermissionDenied, "this principal may not use the vault");
+  auto account = authenticator_->authenticate(*accounts_, principal.bearer, principal.address);
+  if (!account) {
+    return tl::unexpected(account.error());
+  }
+  caller.custodian = false;
+  caller.account = std::move(*account);
+  entry.actor.login = caller.account.login;
+  entry.actor.session_id = caller.account.credential_id;
+  entry.actor.auth_method = std::string(credential_method(caller.account));
+  caller.subject.role = caller.account.role;
+  if (caller.account.is_token) {
+    caller.subject.scopes = caller.account.scopes;
+  }
+  caller.context.now_ms = clock_.now_ms();
+  if (caller.account.role == access::Role::kPractitioner) {
+    auto assignments = accounts_->assignments_of(caller.account.login);
+    if (!assignments) {
+      return tl::unexpected(assignments.error());
+    }
+    for (const store::AssignmentRow& row : *assignments) {
+      caller.context.assigned_patients.insert(row.patient_id);
+    }
+    auto grants = accounts_->break_glass_of(caller.account.login,
+                                            caller.context.now_ms - access::kBreakGlassWindowMs);
+    if (!grants) {
+      return tl::unexpected(grants.error());
+    }
+    for (const store::BreakGlassRow& row : *grants) {
+      caller.context.break_glass.push_back(
+          access::BreakGlassGrant{row.patient_id, row.reason, row.start_ms});
+    }
+  }
+  return caller;
 }
 
-Result<void> Gate::authorize_reference(const Principal& principal, std::string_view type,
-                                       std::string_view id) const {
-  if (auto allowed = authorize(principal); !allowed) {
-    return allowed;
+Result<void> Gate::permit(const Caller& caller, access::Action action, const access::Target& target,
+                          audit::Entry& entry) const {
+  if (caller.custodian) {
+    return {};
   }
-  return check_reference(type, id);
+  access::Decision decision;
+  if (caller.account.password_change_required) {
+    decision.reason = "temporary password must be changed first";
+  } else {
+    decision = access::decide(caller.subject, action, target, caller.context);
+  }
+  if (!decision.allow) {
+    entry.reason = fmt::format("{}: {}", name_of(ErrorCode::kPermissionDenied), decision.reason);
+    return fail(ErrorCode::kPermissionDenied,
+                fmt::format("accès refusé / access denied: {}", decision.reason));
+  }
+  if (decision.break_glass) {
+    entry.break_glass = true;
+    for (const access::BreakGlassGrant& grant : caller.context.break_glass) {
+      if (access::is_active(grant, target.patient_id, caller.context.now_ms)) {
+        entry.purpose = grant.reason;
+      }
+    }
+  }
+  return {};
+}
+
+Result<void> Gate::permit_stored(const Caller& caller, access::Action action, std::string_view type,
+                                 std::string_view id, audit::Entry& entry) {
+  if (caller.custodian) {
+    return {};
+  }
+  auto where = vault_->locate(type, id);
+  if (!where) {
+    return tl::unexpected(where.error());
+  }
+  if (!where->has_value()) {
+    return fail(ErrorCode::kNotFound, fmt::format("{}/{} introuvable / not found", type, id));
+  }
+  return permit(caller, action, target_in(type, **where), entry);
+}
+
+Result<Gate::Caller> Gate::admit_reference(const Principal& principal, access::Action action,
+                                           std::string_view type, std::string_view id,
+                                           audit::Entry& entry) {
+  auto caller = identify(principal, entry);
+  if (!caller) {
+    return caller;
+  }
+  if (auto valid = check_reference(type, id); !valid) {
+    return tl::unexpected(valid.error());
+  }
+  if (auto allowed = permit_stored(*caller, action, type, id, entry); !allowed) {
+    return tl::unexpected(allowed.error());
+  }
+  return caller;
+}
+
+Result<Gate::Caller> Gate::admit(const Principal& principal, access::Action action,
+                                 audit::Entry& entry) {
+  auto caller = identify(principal, entry);
+  if (!caller) {
+    return caller;
+  }
+  if (auto allowed = permit(*caller, action, access::Target::none(), entry); !allowed) {
+    return tl::unexpected(allowed.error());
+  }
+  return caller;
 }
 
 audit::Entry Gate::start_entry(const Principal& principal, std::string_view action) const {
-  return entry_for(principal, auth_method_, action);
+  return entry_for(principal, auth_method_, action, clock_);
 }
 
 template <typename T>
@@ -317,10 +467,16 @@ Result<T> Gate::released(audit::Entry entry, Result<T> result, std::vector<audit
 }
 
 vault::BeforeCommit Gate::write_hook(const audit::Entry& entry,
-                                     std::vector<audit::Checkpoint>& signed_checkpoints) {
-  return [this, &entry, &signed_checkpoints](
+                                     std::vector<audit::Checkpoint>& signed_checkpoints,
+                                     WriteEffects effects) {
+  return [this, &entry, &signed_checkpoints, effects = std::move(effects)](
              store::DataStore& transaction,
              std::span<const vault::EntryOutcome> written) -> Result<void> {
+    if (effects) {
+      if (auto applied = effects(transaction, written); !applied) {
+        return applied;
+      }
+    }
     std::vector<audit::Target> targets;
     targets.reserve(written.size());
     for (const vault::EntryOutcome& outcome : written) {
@@ -356,13 +512,94 @@ Result<T> Gate::committed(audit::Entry entry, Result<T> result,
   return result;
 }
 
+template <typename T>
+Result<T> Gate::account_change(audit::Entry entry,
+                               const std::function<Result<T>(store::DataStore&)>& work) {
+  std::vector<audit::Checkpoint> signed_checkpoints;
+  Result<T> result = [&]() -> Result<T> {
+    if (auto begun = accounts_->begin(); !begun) {
+      return tl::unexpected(begun.error());
+    }
+    Result<T> done = work(*accounts_);
+    if (!done) {
+      accounts_->rollback();
+      return done;
+    }
+    auto appended = audit_->append_in(*accounts_, {entry});
+    if (!appended) {
+      accounts_->rollback();
+      return tl::unexpected(appended.error());
+    }
+    if (const std::optional<audit::Checkpoint>& checkpoint = *appended; checkpoint.has_value()) {
+      signed_checkpoints.push_back(*checkpoint);
+    }
+    if (auto saved = accounts_->commit_durable(); !saved) {
+      return tl::unexpected(saved.error());
+    }
+    return done;
+  }();
+  return committed(std::move(entry), std::move(result), signed_checkpoints);
+}
+
+Result<std::vector<store::AssignmentRow>> Gate::care_team_assignments(
+    const std::string& care_team_id, const json::object& care_team) {
+  std::vector<store::AssignmentRow> rows;
+  const std::optional<std::string> patient = fhir::patient_compartment_of(care_team);
+  const json::value* participants = care_team.if_contains("participant");
+  if (!patient || participants == nullptr || !participants->is_array()) {
+    return rows;
+  }
+  std::set<std::string> rpps_numbers;
+  for (const json::value& participant : participants->as_array()) {
+    const json::value* member =
+        participant.is_object() ? participant.as_object().if_contains("member") : nullptr;
+    if (member == nullptr || !member->is_object()) {
+      continue;
+    }
+    const std::string reference = text_field(member->as_object(), "reference");
+    constexpr std::string_view kPrefix = "Practitioner/";
+    if (!reference.starts_with(kPrefix)) {
+      continue;
+    }
+    auto practitioner = vault_->read("Practitioner", reference.substr(kPrefix.size()));
+    if (!practitioner) {
+      continue;  // a dangling or deleted reference names nobody
+    }
+    const json::value* identifiers = practitioner->resource.if_contains("identifier");
+    if (identifiers == nullptr || !identifiers->is_array()) {
+      continue;
+    }
+    for (const json::value& identifier : identifiers->as_array()) {
+      if (identifier.is_object() &&
+          text_field(identifier.as_object(), "system") == fhir::kRppsSystem) {
+        rpps_numbers.insert(text_field(identifier.as_object(), "value"));
+      }
+    }
+  }
+  if (rpps_numbers.empty()) {
+    return rows;
+  }
+  auto accounts = accounts_->accounts();
+  if (!accounts) {
+    return tl::unexpected(accounts.error());
+  }
+  for (const store::AccountRow& account : *accounts) {
+    if (!account.rpps.empty() && rpps_numbers.contains(account.rpps) &&
+        account.role == access::name_of(access::Role::kPractitioner)) {
+      rows.push_back(store::AssignmentRow{account.login, *patient, "CareTeam/" + care_team_id,
+                                          clock_.now_ms()});
+    }
+  }
+  return rows;
+}
+
 Result<StoredResource> Gate::read(const Principal& principal, std::string_view type,
                                   std::string_view id) {
   audit::Entry entry = start_entry(principal, audit::kActionRead);
   std::vector<audit::Target> requested{audit::Target{std::string(type), std::string(id), 0, ""}};
   Result<StoredResource> result = [&]() -> Result<StoredResource> {
-    if (auto allowed = authorize_reference(principal, type, id); !allowed) {
-      return tl::unexpected(allowed.error());
+    if (auto caller = admit_reference(principal, access::Action::kRead, type, id, entry); !caller) {
+      return tl::unexpected(caller.error());
     }
     return vault_->read(type, id);
   }();
@@ -376,8 +613,9 @@ Result<StoredResource> Gate::read_version(const Principal& principal, std::strin
   std::vector<audit::Target> requested{
       audit::Target{std::string(type), std::string(id), version, ""}};
   Result<StoredResource> result = [&]() -> Result<StoredResource> {
-    if (auto allowed = authorize_reference(principal, type, id); !allowed) {
-      return tl::unexpected(allowed.error());
+    if (auto caller = admit_reference(principal, access::Action::kVread, type, id, entry);
+        !caller) {
+      return tl::unexpected(caller.error());
     }
     if (version < 1) {
       return fail(ErrorCode::kUsage, "a version number starts at 1");
@@ -392,8 +630,9 @@ Result<std::vector<StoredResource>> Gate::history(const Principal& principal, st
                                                   std::string_view id) {
   audit::Entry entry = start_entry(principal, audit::kActionHistory);
   Result<std::vector<StoredResource>> result = [&]() -> Result<std::vector<StoredResource>> {
-    if (auto allowed = authorize_reference(principal, type, id); !allowed) {
-      return tl::unexpected(allowed.error());
+    if (auto caller = admit_reference(principal, access::Action::kHistory, type, id, entry);
+        !caller) {
+      return tl::unexpected(caller.error());
     }
     return vault_->history(type, id);
   }();
@@ -406,14 +645,32 @@ Result<SearchPage> Gate::search(const Principal& principal, std::string_view typ
                                 const std::vector<std::pair<std::string, std::string>>& params) {
   audit::Entry entry = start_entry(principal, audit::kActionSearch);
   Result<SearchPage> result = [&]() -> Result<SearchPage> {
-    if (auto allowed = authorize(principal); !allowed) {
+    auto caller = identify(principal, entry);
+    if (!caller) {
+      return tl::unexpected(caller.error());
+    }
+    if (!fhir::is_known_resource_type(type)) {
+      return fail(ErrorCode::kUsage, "unknown FHIR resource type");
+    }
+    if (auto allowed = permit(*caller, access::Action::kSearch,
+                              access::Target::all_patients(std::string(type)), entry);
+        !allowed) {
       return tl::unexpected(allowed.error());
     }
     auto query = fhir::parse_search(type, params);
     if (!query) {
       return tl::unexpected(query.error());
     }
-    return vault_->search(*query);
+    if (caller->custodian) {
+      return vault_->search(*query);
+    }
+    // Each match must be readable on its own: hits outside the caller's reach are left out of
+    // the page and of the total.
+    return vault_->search(*query, [&](const std::string& compartment) {
+      return access::decide(caller->subject, access::Action::kRead, target_in(type, compartment),
+                            caller->context)
+          .allow;
+    });
   }();
   auto targets = result ? targets_of(result->matches)
                         : std::vector{audit::Target{std::string(type), "", 0, ""}};
@@ -422,12 +679,49 @@ Result<SearchPage> Gate::search(const Principal& principal, std::string_view typ
 
 Result<StoredResource> Gate::create(const Principal& principal, json::object resource) {
   audit::Entry entry = start_entry(principal, audit::kActionCreate);
-  if (auto allowed = authorize(principal); !allowed) {
+  auto caller = identify(principal, entry);
+  if (!caller) {
+    return released(std::move(entry), Result<StoredResource>(tl::unexpected(caller.error())), {},
+                    false);
+  }
+  const access::Target target = target_of_resource(resource);
+  if (auto allowed = permit(*caller, access::Action::kCreate, target, entry); !allowed) {
     return released(std::move(entry), Result<StoredResource>(tl::unexpected(allowed.error())), {},
                     false);
   }
+  const bool registers_patient = !caller->custodian && target.resource_type == "Patient" &&
+                                 caller->account.role == access::Role::kPractitioner;
+  const bool is_care_team = target.resource_type == "CareTeam";
+  const std::string login = caller->custodian ? std::string() : caller->account.login;
+  const json::object written_resource = is_care_team ? resource : json::object();
+  // A practitioner who registers a patient is assigned to them; a CareTeam assigns its members.
+  WriteEffects effects = [&](store::DataStore& tx,
+                             std::span<const vault::EntryOutcome> written) -> Result<void> {
+    for (const vault::EntryOutcome& outcome : written) {
+      if (registers_patient) {
+        auto added = tx.add_assignment(
+            store::AssignmentRow{login, outcome.id, "registration", clock_.now_ms()});
+        if (!added) {
+          return tl::unexpected(added.error());
+        }
+      }
+      if (is_care_team) {
+        auto rows = care_team_assignments(outcome.id, written_resource);
+        if (!rows) {
+          return tl::unexpected(rows.error());
+        }
+        for (const store::AssignmentRow& row : *rows) {
+          if (auto added = tx.add_assignment(row); !added) {
+            return tl::unexpected(added.error());
+          }
+        }
+      }
+    }
+    return {};
+  };
   std::vector<audit::Checkpoint> signed_checkpoints;
-  auto result = vault_->create(std::move(resource), write_hook(entry, signed_checkpoints));
+  auto result = vault_->create(std::move(resource),
+                               write_hook(entry, signed_checkpoints, std::move(effects)));
   return committed(std::move(entry), std::move(result), signed_checkpoints);
 }
 
@@ -435,15 +729,66 @@ Result<StoredResource> Gate::update(const Principal& principal, std::string_view
                                     std::string_view id, json::object resource) {
   audit::Entry entry = start_entry(principal, audit::kActionUpdate);
   entry.targets.push_back(audit::Target{std::string(type), std::string(id), 0, ""});
-  if (auto allowed = authorize_reference(principal, type, id); !allowed) {
-    return released(std::move(entry), Result<StoredResource>(tl::unexpected(allowed.error())), {},
+  auto admitted = [&]() -> Result<Caller> {
+    auto caller = identify(principal, entry);
+    if (!caller) {
+      return caller;
+    }
+    if (auto valid = check_reference(type, id); !valid) {
+      return tl::unexpected(valid.error());
+    }
+    if (caller->custodian) {
+      return caller;
+    }
+    // Both where the resource is and where it would go.
+    auto where = vault_->locate(type, id);
+    if (!where) {
+      return tl::unexpected(where.error());
+    }
+    if (where->has_value()) {
+      if (auto allowed = permit(*caller, access::Action::kUpdate, target_in(type, **where), entry);
+          !allowed) {
+        return tl::unexpected(allowed.error());
+      }
+    }
+    json::object placed = resource;
+    placed["id"] = id;
+    const access::Action action =
+        where->has_value() ? access::Action::kUpdate : access::Action::kCreate;
+    if (auto allowed = permit(*caller, action, target_of_resource(placed), entry); !allowed) {
+      return tl::unexpected(allowed.error());
+    }
+    return caller;
+  }();
+  if (!admitted) {
+    return released(std::move(entry), Result<StoredResource>(tl::unexpected(admitted.error())), {},
                     false);
+  }
+  WriteEffects effects;
+  if (type == "CareTeam") {
+    auto rows = care_team_assignments(std::string(id), resource);
+    if (!rows) {
+      return released(std::move(entry), Result<StoredResource>(tl::unexpected(rows.error())), {},
+                      false);
+    }
+    effects = [rows = std::move(*rows), source = "CareTeam/" + std::string(id)](
+                  store::DataStore& tx, std::span<const vault::EntryOutcome>) -> Result<void> {
+      if (auto removed = tx.remove_assignments_from(source); !removed) {
+        return tl::unexpected(removed.error());
+      }
+      for (const store::AssignmentRow& row : rows) {
+        if (auto added = tx.add_assignment(row); !added) {
+          return tl::unexpected(added.error());
+        }
+      }
+      return {};
+    };
   }
   audit::Entry written = entry;
   written.targets.clear();
   std::vector<audit::Checkpoint> signed_checkpoints;
-  auto result =
-      vault_->update(type, id, std::move(resource), write_hook(written, signed_checkpoints));
+  auto result = vault_->update(type, id, std::move(resource),
+                               write_hook(written, signed_checkpoints, std::move(effects)));
   return committed(std::move(entry), std::move(result), signed_checkpoints);
 }
 
@@ -451,22 +796,35 @@ Result<StoredResource> Gate::remove(const Principal& principal, std::string_view
                                     std::string_view id) {
   audit::Entry entry = start_entry(principal, audit::kActionDelete);
   entry.targets.push_back(audit::Target{std::string(type), std::string(id), 0, ""});
-  if (auto allowed = authorize_reference(principal, type, id); !allowed) {
-    return released(std::move(entry), Result<StoredResource>(tl::unexpected(allowed.error())), {},
+  if (auto caller = admit_reference(principal, access::Action::kDelete, type, id, entry); !caller) {
+    return released(std::move(entry), Result<StoredResource>(tl::unexpected(caller.error())), {},
                     false);
+  }
+  WriteEffects effects;
+  if (type == "CareTeam") {
+    effects = [source = "CareTeam/" + std::string(id)](
+                  store::DataStore& tx, std::span<const vault::EntryOutcome>) -> Result<void> {
+      auto removed = tx.remove_assignments_from(source);
+      if (!removed) {
+        return tl::unexpected(removed.error());
+      }
+      return {};
+    };
   }
   audit::Entry written = entry;
   written.targets.clear();
   std::vector<audit::Checkpoint> signed_checkpoints;
-  auto result = vault_->remove(type, id, write_hook(written, signed_checkpoints));
+  auto result =
+      vault_->remove(type, id, write_hook(written, signed_checkpoints, std::move(effects)));
   return committed(std::move(entry), std::move(result), signed_checkpoints);
 }
 
 Result<void> Gate::check_bundle(const Principal& principal, const json::object& bundle) {
   audit::Entry entry = start_entry(principal, audit::kActionValidate);
   Result<void> result = [&]() -> Result<void> {
-    if (auto allowed = authorize(principal); !allowed) {
-      return allowed;
+    // Checking reads nothing from the vault: any authenticated caller may.
+    if (auto caller = identify(principal, entry); !caller) {
+      return tl::unexpected(caller.error());
     }
     auto plan = fhir::plan_bundle(bundle, &vault::Vault::new_id);
     if (!plan) {
@@ -479,8 +837,9 @@ Result<void> Gate::check_bundle(const Principal& principal, const json::object& 
 
 Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json::object& bundle) {
   audit::Entry entry = start_entry(principal, audit::kActionImport);
-  if (auto allowed = authorize(principal); !allowed) {
-    return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(allowed.error())), {},
+  auto caller = identify(principal, entry);
+  if (!caller) {
+    return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(caller.error())), {},
                     false);
   }
   auto plan = fhir::plan_bundle(bundle, &vault::Vault::new_id);
@@ -488,8 +847,61 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
     return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(plan.error())), {},
                     false);
   }
+  // Every entry must be allowed, where it lands and where it was: one refusal refuses the import.
+  std::map<std::string, std::vector<store::AssignmentRow>> care_teams;
+  for (const fhir::PlannedEntry& planned : plan->entries) {
+    if (planned.error) {
+      continue;
+    }
+    if (auto allowed =
+            permit_stored(*caller, access::Action::kImport, planned.type, planned.id, entry);
+        !allowed && allowed.error().code != ErrorCode::kNotFound) {
+      return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(allowed.error())), {},
+                      false);
+    }
+    if (planned.action != fhir::EntryAction::kDelete) {
+      if (auto allowed =
+              permit(*caller, access::Action::kImport, target_of_resource(planned.resource), entry);
+          !allowed) {
+        return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(allowed.error())),
+                        {}, false);
+      }
+    }
+    if (planned.type == "CareTeam") {
+      auto rows = planned.action == fhir::EntryAction::kDelete
+                      ? Result<std::vector<store::AssignmentRow>>()
+                      : care_team_assignments(planned.id, planned.resource);
+      if (!rows) {
+        return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(rows.error())), {},
+                        false);
+      }
+      care_teams[planned.id] = std::move(*rows);
+    }
+  }
+  WriteEffects effects;
+  if (!care_teams.empty()) {
+    effects = [&care_teams](store::DataStore& tx,
+                            std::span<const vault::EntryOutcome> written) -> Result<void> {
+      for (const vault::EntryOutcome& outcome : written) {
+        auto found = care_teams.find(outcome.id);
+        if (outcome.type != "CareTeam" || outcome.error || found == care_teams.end()) {
+          continue;
+        }
+        if (auto removed = tx.remove_assignments_from("CareTeam/" + outcome.id); !removed) {
+          return tl::unexpected(removed.error());
+        }
+        for (const store::AssignmentRow& row : found->second) {
+          if (auto added = tx.add_assignment(row); !added) {
+            return tl::unexpected(added.error());
+          }
+        }
+      }
+      return {};
+    };
+  }
   std::vector<audit::Checkpoint> signed_checkpoints;
-  auto result = vault_->apply_bundle(*plan, write_hook(entry, signed_checkpoints));
+  auto result =
+      vault_->apply_bundle(*plan, write_hook(entry, signed_checkpoints, std::move(effects)));
   if (result) {
     // Batch entries that failed wrote nothing; they get one entry of their own.
     std::vector<audit::Target> rejected;
@@ -517,17 +929,18 @@ Result<vault::ErasureOutcome> Gate::erase_patient(const Principal& principal,
   audit::Entry entry = start_entry(principal, audit::kActionErase);
   entry.targets.push_back(
       audit::Target{"Patient", std::string(patient_id), 0, std::string(patient_id)});
-  if (auto allowed = authorize(principal); !allowed) {
-    return released(std::move(entry),
-                    Result<vault::ErasureOutcome>(tl::unexpected(allowed.error())), {}, false);
-  }
-  if (auto valid = check_reference("Patient", patient_id); !valid) {
-    return released(std::move(entry), Result<vault::ErasureOutcome>(tl::unexpected(valid.error())),
+  if (auto caller =
+          admit_reference(principal, access::Action::kErase, "Patient", patient_id, entry);
+      !caller) {
+    return released(std::move(entry), Result<vault::ErasureOutcome>(tl::unexpected(caller.error())),
                     {}, false);
   }
   std::vector<audit::Checkpoint> signed_checkpoints;
   auto result = vault_->erase_patient(
       patient_id, [&](store::DataStore& transaction, const vault::ErasureOutcome&) -> Result<void> {
+        if (auto removed = transaction.remove_assignments_to(std::string(patient_id)); !removed) {
+          return tl::unexpected(removed.error());
+        }
         auto appended = audit_->append_in(transaction, {entry});
         if (!appended) {
           return tl::unexpected(appended.error());
@@ -543,8 +956,15 @@ Result<vault::ErasureOutcome> Gate::erase_patient(const Principal& principal,
 Result<std::map<std::string, int64_t>> Gate::count_by_type(const Principal& principal) {
   audit::Entry entry = start_entry(principal, audit::kActionCount);
   Result<std::map<std::string, int64_t>> result = [&]() -> Result<std::map<std::string, int64_t>> {
-    if (auto allowed = authorize(principal); !allowed) {
-      return tl::unexpected(allowed.error());
+    auto caller = identify(principal, entry);
+    if (!caller) {
+      return tl::unexpected(caller.error());
+    }
+    if (!caller->custodian) {
+      constexpr std::string_view kReason = "counting every resource is for the custodian";
+      entry.reason = fmt::format("{}: {}", name_of(ErrorCode::kPermissionDenied), kReason);
+      return fail(ErrorCode::kPermissionDenied,
+                  fmt::format("accès refusé / access denied: {}", kReason));
     }
     return vault_->count_by_type();
   }();
@@ -556,8 +976,8 @@ Result<audit::VerifyReport> Gate::verify_audit(
   audit::Entry entry = start_entry(principal, audit::kActionAuditRead);
   entry.targets.push_back(audit::Target{"AuditLog", "verify", 0, ""});
   Result<audit::VerifyReport> result = [&]() -> Result<audit::VerifyReport> {
-    if (auto allowed = authorize(principal); !allowed) {
-      return tl::unexpected(allowed.error());
+    if (auto caller = admit(principal, access::Action::kAuditRead, entry); !caller) {
+      return tl::unexpected(caller.error());
     }
     std::vector<audit::Checkpoint> external;
     const std::optional<std::filesystem::path>& file =
@@ -580,8 +1000,8 @@ Result<std::vector<audit::Entry>> Gate::audit_entries(const Principal& principal
   audit::Entry entry = start_entry(principal, audit::kActionAuditRead);
   entry.targets.push_back(audit::Target{"AuditLog", "query", 0, ""});
   Result<std::vector<audit::Entry>> result = [&]() -> Result<std::vector<audit::Entry>> {
-    if (auto allowed = authorize(principal); !allowed) {
-      return tl::unexpected(allowed.error());
+    if (auto caller = admit(principal, access::Action::kAuditRead, entry); !caller) {
+      return tl::unexpected(caller.error());
     }
     return audit_->entries(filter);
   }();
@@ -593,8 +1013,8 @@ Result<audit::IncidentReport> Gate::incident_report(const Principal& principal,
   audit::Entry entry = start_entry(principal, audit::kActionIncidentReport);
   std::vector<audit::Target> patients_read;
   Result<audit::IncidentReport> result = [&]() -> Result<audit::IncidentReport> {
-    if (auto allowed = authorize(principal); !allowed) {
-      return tl::unexpected(allowed.error());
+    if (auto caller = admit(principal, access::Action::kIncidentReport, entry); !caller) {
+      return tl::unexpected(caller.error());
     }
     if (auto valid = audit::check_scope(scope); !valid) {
       return tl::unexpected(valid.error());
@@ -618,10 +1038,372 @@ Result<audit::IncidentReport> Gate::incident_report(const Principal& principal,
         return tl::unexpected(patient.error());
       }
     }
-    return audit::build_incident_report(scope, std::move(accesses), contacts,
-                                        system_clock().now_ms());
+    return audit::build_incident_report(scope, std::move(accesses), contacts, clock_.now_ms());
   }();
   return released(std::move(entry), std::move(result), std::move(patients_read), true);
+}
+
+namespace {
+
+audit::Target account_target(std::string_view login) {
+  return audit::Target{"Account", std::string(login), 0, ""};
+}
+
+// The entry of an account administration call: what changed goes in `purpose`.
+audit::Entry with_account_change(audit::Entry entry, std::string_view change,
+                                 std::string_view login) {
+  entry.purpose = std::string(change);
+  if (!login.empty()) {
+    entry.targets.push_back(account_target(login));
+  }
+  return entry;
+}
+
+}  // namespace
+
+Result<auth::Enrolment> Gate::add_account(const Principal& principal,
+                                          const auth::NewAccount& account) {
+  audit::Entry entry = with_account_change(start_entry(principal, audit::kActionAccountChange),
+                                           "add", account.login);
+  if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
+    return released(std::move(entry), Result<auth::Enrolment>(tl::unexpected(caller.error())), {},
+                    false);
+  }
+  return account_change<auth::Enrolment>(
+      entry, [&](store::DataStore& tx) { return authenticator_->add_account(tx, account); });
+}
+
+Result<std::vector<auth::AccountView>> Gate::list_accounts(const Principal& principal) {
+  audit::Entry entry =
+      with_account_change(start_entry(principal, audit::kActionAccountChange), "list", "");
+  Result<std::vector<auth::AccountView>> result = [&]() -> Result<std::vector<auth::AccountView>> {
+    if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
+      return tl::unexpected(caller.error());
+    }
+    return authenticator_->list_accounts(*accounts_);
+  }();
+  return released(std::move(entry), std::move(result), {}, false);
+}
+
+Result<auth::AccountView> Gate::show_account(const Principal& principal, std::string_view login) {
+  audit::Entry entry =
+      with_account_change(start_entry(principal, audit::kActionAccountChange), "show", login);
+  Result<auth::AccountView> result = [&]() -> Result<auth::AccountView> {
+    if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
+      return tl::unexpected(caller.error());
+    }
+    return authenticator_->show_account(*accounts_, login);
+  }();
+  return released(std::move(entry), std::move(result), {}, false);
+}
+
+Result<void> Gate::set_account_status(const Principal& principal, std::string_view login,
+                                      auth::AccountStatus status) {
+  const std::string_view change = status == auth::AccountStatus::kActive   ? "unlock"
+                                  : status == auth::AccountStatus::kLocked ? "lock"
+                                                                           : "disable";
+  audit::Entry entry =
+      with_account_change(start_entry(principal, audit::kActionAccountChange), change, login);
+  if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
+    return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
+  }
+  auto changed = account_change<bool>(entry, [&](store::DataStore& tx) -> Result<bool> {
+    if (auto set = authenticator_->set_status(tx, login, status); !set) {
+      return tl::unexpected(set.error());
+    }
+    return true;
+  });
+  if (!changed) {
+    return tl::unexpected(changed.error());
+  }
+  return {};
+}
+
+Result<std::string> Gate::reset_password(const Principal& principal, std::string_view login) {
+  audit::Entry entry = with_account_change(start_entry(principal, audit::kActionAccountChange),
+                                           "reset-password", login);
+  if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
+    return released(std::move(entry), Result<std::string>(tl::unexpected(caller.error())), {},
+                    false);
+  }
+  return account_change<std::string>(
+      entry, [&](store::DataStore& tx) { return authenticator_->reset_password(tx, login); });
+}
+
+Result<auth::Enrolment> Gate::reset_second_factor(const Principal& principal,
+                                                  std::string_view login) {
+  audit::Entry entry =
+      with_account_change(start_entry(principal, audit::kActionAccountChange), "reset-otp", login);
+  if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
+    return released(std::move(entry), Result<auth::Enrolment>(tl::unexpected(caller.error())), {},
+                    false);
+  }
+  return account_change<auth::Enrolment>(
+      entry, [&](store::DataStore& tx) { return authenticator_->reset_second_factor(tx, login); });
+}
+
+Result<auth::IssuedToken> Gate::create_token(const Principal& principal, std::string_view login,
+                                             const std::vector<std::string>& scopes,
+                                             int64_t expires_ms,
+                                             const std::vector<std::string>& allowed_addresses) {
+  audit::Entry entry = with_account_change(start_entry(principal, audit::kActionAccountChange),
+                                           "token-create", login);
+  if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
+    return released(std::move(entry), Result<auth::IssuedToken>(tl::unexpected(caller.error())), {},
+                    false);
+  }
+  return account_change<auth::IssuedToken>(entry, [&](store::DataStore& tx) {
+    return authenticator_->create_token(tx, login, scopes, expires_ms, allowed_addresses);
+  });
+}
+
+Result<void> Gate::revoke_credential(const Principal& principal, std::string_view credential_id) {
+  audit::Entry entry =
+      with_account_change(start_entry(principal, audit::kActionAccountChange), "revoke", "");
+  entry.targets.push_back(audit::Target{"Credential", std::string(credential_id), 0, ""});
+  if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
+    return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
+  }
+  auto revoked = account_change<bool>(
+      entry, [&](store::DataStore& tx) { return authenticator_->revoke(tx, credential_id); });
+  if (!revoked) {
+    return tl::unexpected(revoked.error());
+  }
+  return {};
+}
+
+Result<void> Gate::assign(const Principal& principal, std::string_view login,
+                          std::string_view patient_id) {
+  audit::Entry entry =
+      with_account_change(start_entry(principal, audit::kActionAccountChange), "assign", login);
+  entry.targets.push_back(
+      audit::Target{"Patient", std::string(patient_id), 0, std::string(patient_id)});
+  auto changed = [&]() -> Result<bool> {
+    if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
+      return tl::unexpected(caller.error());
+    }
+    if (auto valid = check_reference("Patient", patient_id); !valid) {
+      return tl::unexpected(valid.error());
+    }
+    auto where = vault_->locate("Patient", patient_id);
+    if (!where) {
+      return tl::unexpected(where.error());
+    }
+    if (!where->has_value()) {
+      return fail(ErrorCode::kNotFound,
+                  fmt::format("Patient/{} introuvable / not found", patient_id));
+    }
+    return true;
+  }();
+  if (!changed) {
+    return released(std::move(entry), Result<void>(tl::unexpected(changed.error())), {}, false);
+  }
+  auto assigned = account_change<bool>(entry, [&](store::DataStore& tx) -> Result<bool> {
+    auto account = tx.account(std::string(login));
+    if (!account) {
+      return tl::unexpected(account.error());
+    }
+    if (!account->has_value() || (*account)->role != access::name_of(access::Role::kPractitioner)) {
+      return fail(ErrorCode::kUsage,
+                  "seul un compte praticien est affecté à un patient / only a "
+                  "practitioner account is assigned to a patient");
+    }
+    return tx.add_assignment(
+        store::AssignmentRow{std::string(login), std::string(patient_id), "cli", clock_.now_ms()});
+  });
+  if (!assigned) {
+    return tl::unexpected(assigned.error());
+  }
+  return {};
+}
+
+Result<void> Gate::unassign(const Principal& principal, std::string_view login,
+                            std::string_view patient_id) {
+  audit::Entry entry =
+      with_account_change(start_entry(principal, audit::kActionAccountChange), "unassign", login);
+  entry.targets.push_back(
+      audit::Target{"Patient", std::string(patient_id), 0, std::string(patient_id)});
+  if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
+    return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
+  }
+  auto removed = account_change<bool>(entry, [&](store::DataStore& tx) -> Result<bool> {
+    auto existed = tx.remove_assignment(std::string(login), std::string(patient_id), "cli");
+    if (!existed) {
+      return existed;
+    }
+    if (!*existed) {
+      return fail(ErrorCode::kNotFound,
+                  "aucune affectation de ce compte à ce patient / no such "
+                  "assignment of this account to this patient");
+    }
+    return true;
+  });
+  if (!removed) {
+    return tl::unexpected(removed.error());
+  }
+  return {};
+}
+
+Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
+                                        std::string_view user_agent) {
+  Principal principal = account_principal("", request.address, std::string(user_agent));
+  audit::Entry entry = start_entry(principal, audit::kActionLogin);
+  const bool recovery = request.second_factor.size() != auth::kTotpDigits;
+  entry.actor.auth_method = recovery ? "password+recovery-code" : "password+totp";
+  auto checked = authenticator_->check_login(*accounts_, request);
+  if (!checked) {
+    if (checked.error().code == ErrorCode::kTooManyAttempts) {
+      entry.reason = std::string(name_of(ErrorCode::kTooManyAttempts));
+      entry.outcome = audit::Outcome::kDenied;
+    }
+    return released(std::move(entry), Result<auth::IssuedSession>(tl::unexpected(checked.error())),
+                    {}, false);
+  }
+  if (checked->account_known) {
+    entry.actor.login = request.login;
+    entry.targets.push_back(account_target(request.login));
+  }
+  std::vector<audit::Checkpoint> signed_checkpoints;
+  Result<auth::LoginOutcome> outcome = [&]() -> Result<auth::LoginOutcome> {
+    if (auto begun = accounts_->begin(); !begun) {
+      return tl::unexpected(begun.error());
+    }
+    auto recorded = authenticator_->record_login(*accounts_, *checked, request);
+    if (!recorded) {
+      accounts_->rollback();
+      return recorded;
+    }
+    audit::Entry final_entry = entry;
+    if (recorded->session) {
+      final_entry.actor.session_id = recorded->session->id;
+    } else {
+      final_entry.outcome = audit::Outcome::kDenied;
+      final_entry.reason =
+          fmt::format("{}: {}{}", name_of(ErrorCode::kAuthenticationFailed), recorded->refusal,
+                      recorded->locked_now ? "; account locked now" : "");
+    }
+    auto appended = audit_->append_in(*accounts_, {final_entry});
+    if (!appended) {
+      accounts_->rollback();
+      return tl::unexpected(appended.error());
+    }
+    if (const std::optional<audit::Checkpoint>& checkpoint = *appended; checkpoint.has_value()) {
+      signed_checkpoints.push_back(*checkpoint);
+    }
+    if (auto saved = accounts_->commit_durable(); !saved) {
+      return tl::unexpected(saved.error());
+    }
+    return recorded;
+  }();
+  auto published = committed(std::move(entry), std::move(outcome), signed_checkpoints);
+  if (!published) {
+    return tl::unexpected(published.error());
+  }
+  if (!published->session) {
+    return fail(ErrorCode::kAuthenticationFailed, std::string(auth::login_refused_message()));
+  }
+  return std::move(*published->session);
+}
+
+Result<void> Gate::logout(const Principal& principal) {
+  audit::Entry entry = start_entry(principal, audit::kActionLogout);
+  auto caller = identify(principal, entry);
+  if (!caller || caller->custodian) {
+    Result<void> refused = caller ? fail(ErrorCode::kUsage, "the custodian has no session to end")
+                                  : Result<void>(tl::unexpected(caller.error()));
+    return released(std::move(entry), std::move(refused), {}, false);
+  }
+  auto ended = account_change<bool>(entry, [&](store::DataStore& tx) -> Result<bool> {
+    if (auto done = authenticator_->end_session(tx, caller->account.credential_id); !done) {
+      return tl::unexpected(done.error());
+    }
+    return true;
+  });
+  if (!ended) {
+    return tl::unexpected(ended.error());
+  }
+  return {};
+}
+
+Result<void> Gate::change_password(const Principal& principal, std::string_view current,
+                                   std::string_view replacement) {
+  audit::Entry entry = with_account_change(start_entry(principal, audit::kActionAccountChange),
+                                           "password-change", "");
+  auto caller = identify(principal, entry);
+  if (!caller || caller->custodian || caller->account.is_token) {
+    Result<void> refused =
+        caller ? fail(ErrorCode::kUsage, "only a person's session changes its password")
+               : Result<void>(tl::unexpected(caller.error()));
+    return released(std::move(entry), std::move(refused), {}, false);
+  }
+  entry.targets.push_back(account_target(caller->account.login));
+  auto changed = account_change<bool>(entry, [&](store::DataStore& tx) -> Result<bool> {
+    if (auto done =
+            authenticator_->change_password(tx, caller->account.login, current, replacement);
+        !done) {
+      return tl::unexpected(done.error());
+    }
+    return true;
+  });
+  if (!changed) {
+    return tl::unexpected(changed.error());
+  }
+  return {};
+}
+
+Result<void> Gate::break_glass(const Principal& principal, std::string_view patient_id,
+                               std::string_view reason) {
+  audit::Entry entry = start_entry(principal, audit::kActionBreakGlass);
+  entry.break_glass = true;
+  entry.targets.push_back(
+      audit::Target{"Patient", std::string(patient_id), 0, std::string(patient_id)});
+  auto caller = [&]() -> Result<Caller> {
+    auto identified = identify(principal, entry);
+    if (!identified) {
+      return identified;
+    }
+    if (identified->custodian || identified->account.is_token ||
+        identified->account.role != access::Role::kPractitioner) {
+      entry.reason = fmt::format("{}: break-glass is for practitioners' sessions",
+                                 name_of(ErrorCode::kPermissionDenied));
+      return fail(ErrorCode::kPermissionDenied,
+                  "accès refusé / access denied: break-glass is for practitioners' sessions");
+    }
+    const bool blank =
+        std::ranges::all_of(reason, [](char c) { return c == ' ' || c == '\t' || c == '\n'; });
+    if (blank || reason.size() > 500 ||
+        !is_valid_utf8(std::span(reinterpret_cast<const uint8_t*>(reason.data()), reason.size()))) {
+      return fail(ErrorCode::kUsage, "le motif fait 1 à 500 octets / the reason is 1 to 500 bytes");
+    }
+    if (auto valid = check_reference("Patient", patient_id); !valid) {
+      return tl::unexpected(valid.error());
+    }
+    auto where = vault_->locate("Patient", patient_id);
+    if (!where) {
+      return tl::unexpected(where.error());
+    }
+    if (!where->has_value()) {
+      return fail(ErrorCode::kNotFound,
+                  fmt::format("Patient/{} introuvable / not found", patient_id));
+    }
+    return identified;
+  }();
+  if (!caller) {
+    return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
+  }
+  entry.purpose = std::string(reason);
+  auto granted = account_change<bool>(entry, [&](store::DataStore& tx) -> Result<bool> {
+    if (auto inserted = tx.insert_break_glass(store::BreakGlassRow{
+            caller->account.login, std::string(patient_id), std::string(reason), clock_.now_ms()});
+        !inserted) {
+      return tl::unexpected(inserted.error());
+    }
+    return true;
+  });
+  if (!granted) {
+    return tl::unexpected(granted.error());
+  }
+  return {};
 }
 
 }  // namespace vigie::gate

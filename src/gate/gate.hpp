@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,16 +13,20 @@
 
 #include <boost/json/object.hpp>
 
+#include "access/decide.hpp"
 #include "audit/incident.hpp"
 #include "audit/log.hpp"
+#include "auth/authenticator.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "gate/principal.hpp"
 #include "vault/vault.hpp"
 
 // gate/: the one door to decrypted patient data, for every interface (CLI now, HTTP later).
-// Every call names its principal; the gate decides whether the principal may act, acts on the
-// vault, and records the call in the audit log, allowed or not: a write commits in the same
+// Every call names its principal; the gate authenticates it (auth/: a session or API token, or
+// the custodian who unlocked the vault), decides whether it may act (access/: role, care team,
+// break-glass, token scopes), acts on the vault, and records the call in the audit log, allowed
+// or not, with the reason of a denial: a write commits in the same
 // transaction as its entry, and a read returns nothing until its entry is on stable storage.
 // A reviewer can check the security of the whole system by reading this module.
 // Interfaces (cli/, http/) include this header and never vault/ or store/ directly.
@@ -44,16 +49,20 @@ class Gate {
   // `policy`, records the creation as the log's first entry with a checkpoint over it (appended
   // to the external file at once), and returns it unlocked. `extra`
   // unlockers wrap the same master key. kUsage if the checkpoint file's directory does not exist.
+  // `auth_settings` (session timeouts, password hashing cost, address throttling) are stored in
+  // the vault too.
   [[nodiscard]] static Result<std::unique_ptr<Gate>> initialize(
       const std::filesystem::path& dir, const UnlockSecret& secret,
       const std::vector<const UnlockSecret*>& extra, const audit::CheckpointPolicy& policy,
-      const Principal& principal);
+      const Principal& principal, const auth::AuthSettings& auth_settings = {},
+      const Clock& clock = system_clock());
 
   // Unlocks the vault in `dir` with `secret` (kNotFound, kUnlockFailed, kIntegrity) and records
   // the unlock, or the failed attempt (the audit log needs no key to append), in the audit log.
   [[nodiscard]] static Result<std::unique_ptr<Gate>> open(const std::filesystem::path& dir,
                                                           const UnlockSecret& secret,
-                                                          const Principal& principal);
+                                                          const Principal& principal,
+                                                          const Clock& clock = system_clock());
 
   // Another gate on the same unlocked vault for another thread: connections of its own, and the
   // same audit log, so that reads from every thread share its group commits. Its destruction
@@ -121,16 +130,83 @@ class Gate {
   [[nodiscard]] Result<audit::IncidentReport> incident_report(const Principal& principal,
                                                               const audit::IncidentScope& scope);
 
- private:
-  Gate(std::unique_ptr<vault::Vault> vault, std::shared_ptr<audit::AuditLog> audit_log,
-       std::string auth_method);
+  // --- Accounts (auth/). The custodian, or an account whose role administers accounts (admin),
+  // runs these; each is audited as an account-change entry naming the account, never a secret.
 
-  // Whether `principal` may perform the call. The custodian holds the vault's key and may do
-  // everything through the CLI; accounts (access/) will be decided here.
-  [[nodiscard]] Result<void> authorize(const Principal& principal) const;
-  // authorize(), then kUsage unless type/id is a well-formed reference.
-  [[nodiscard]] Result<void> authorize_reference(const Principal& principal, std::string_view type,
-                                                 std::string_view id) const;
+  // A person's enrolment (temporary password, otpauth URI, recovery codes) is returned once.
+  [[nodiscard]] Result<auth::Enrolment> add_account(const Principal& principal,
+                                                    const auth::NewAccount& account);
+  [[nodiscard]] Result<std::vector<auth::AccountView>> list_accounts(const Principal& principal);
+  [[nodiscard]] Result<auth::AccountView> show_account(const Principal& principal,
+                                                       std::string_view login);
+  [[nodiscard]] Result<void> set_account_status(const Principal& principal, std::string_view login,
+                                                auth::AccountStatus status);
+  [[nodiscard]] Result<std::string> reset_password(const Principal& principal,
+                                                   std::string_view login);
+  [[nodiscard]] Result<auth::Enrolment> reset_second_factor(const Principal& principal,
+                                                            std::string_view login);
+  [[nodiscard]] Result<auth::IssuedToken> create_token(
+      const Principal& principal, std::string_view login, const std::vector<std::string>& scopes,
+      int64_t expires_ms, const std::vector<std::string>& allowed_addresses);
+  [[nodiscard]] Result<void> revoke_credential(const Principal& principal,
+                                               std::string_view credential_id);
+  // Assigns a practitioner to a patient's care (or ends that assignment). kUsage unless `login`
+  // is a practitioner; kNotFound unless the vault holds Patient/patient_id.
+  [[nodiscard]] Result<void> assign(const Principal& principal, std::string_view login,
+                                    std::string_view patient_id);
+  [[nodiscard]] Result<void> unassign(const Principal& principal, std::string_view login,
+                                      std::string_view patient_id);
+
+  // --- Sessions.
+
+  // Checks a login (password and TOTP or recovery code) and opens a session. Every refusal is
+  // kAuthenticationFailed with one message (auth::login_refused_message()), or kTooManyAttempts
+  // during a back-off; the audit entry records the precise reason. An unknown login is not
+  // written in the log (it may be a password typed in the wrong field).
+  [[nodiscard]] Result<auth::IssuedSession> login(const auth::LoginRequest& request,
+                                                  std::string_view user_agent);
+  [[nodiscard]] Result<void> logout(const Principal& principal);
+  // Allowed to a session whose password is temporary (that is what it is for).
+  [[nodiscard]] Result<void> change_password(const Principal& principal, std::string_view current,
+                                             std::string_view replacement);
+  // A practitioner's emergency access to a patient outside their care teams: for one hour, with
+  // the stated reason (1 to 500 bytes) in the entry, which is flagged for alerting.
+  [[nodiscard]] Result<void> break_glass(const Principal& principal, std::string_view patient_id,
+                                         std::string_view reason);
+
+ private:
+  // Who is calling, once authenticated, with the facts access/ decides on.
+  struct Caller {
+    bool custodian = true;
+    auth::Authenticated account;
+    access::Subject subject;
+    access::Context context;
+  };
+
+  Gate(std::unique_ptr<vault::Vault> vault, std::shared_ptr<audit::AuditLog> audit_log,
+       std::shared_ptr<auth::Authenticator> authenticator,
+       std::unique_ptr<store::DataStore> accounts, std::filesystem::path dir,
+       std::string auth_method, const Clock& clock);
+
+  // Authenticates `principal` (the custodian as is; an account by its bearer secret, now) and
+  // writes the account into `entry`'s actor.
+  [[nodiscard]] Result<Caller> identify(const Principal& principal, audit::Entry& entry);
+  // Whether `caller` may perform `action` on `target`: kPermissionDenied with access/'s reason,
+  // which also goes into `entry`; a break-glass allowance marks `entry` with the grant's reason.
+  [[nodiscard]] Result<void> permit(const Caller& caller, access::Action action,
+                                    const access::Target& target, audit::Entry& entry) const;
+  // permit() on the resource type/id where it is stored (the custodian skips the lookup).
+  // kNotFound when an account names a resource the vault does not hold.
+  [[nodiscard]] Result<void> permit_stored(const Caller& caller, access::Action action,
+                                           std::string_view type, std::string_view id,
+                                           audit::Entry& entry);
+  // identify(), then kUsage unless type/id is a well-formed reference, then permit_stored().
+  [[nodiscard]] Result<Caller> admit_reference(const Principal& principal, access::Action action,
+                                               std::string_view type, std::string_view id,
+                                               audit::Entry& entry);
+  // identify() and permit() for the calls outside FHIR (accounts, audit, incidents).
+  [[nodiscard]] Result<Caller> admit(const Principal& principal, access::Action action,
+                                     audit::Entry& entry);
 
   // An entry for `action` by `principal`, stamped now.
   [[nodiscard]] audit::Entry start_entry(const Principal& principal, std::string_view action) const;
@@ -140,18 +216,34 @@ class Gate {
   template <typename T>
   [[nodiscard]] Result<T> released(audit::Entry entry, Result<T> result,
                                    std::vector<audit::Target> targets, bool decrypted);
+  // Extra rows a write adds in its own transaction (care-team assignments).
+  using WriteEffects =
+      std::function<Result<void>(store::DataStore&, std::span<const vault::EntryOutcome>)>;
   // The hook that appends a write's entry in the write's own transaction; checkpoints it signs
   // are collected in `signed_checkpoints` for publish_all() after the commit.
   [[nodiscard]] vault::BeforeCommit write_hook(const audit::Entry& entry,
-                                               std::vector<audit::Checkpoint>& signed_checkpoints);
+                                               std::vector<audit::Checkpoint>& signed_checkpoints,
+                                               WriteEffects effects = {});
   template <typename T>
   [[nodiscard]] Result<T> committed(audit::Entry entry, Result<T> result,
                                     const std::vector<audit::Checkpoint>& signed_checkpoints);
+  // Runs `work` in a transaction on the accounts connection and commits it with `entry`.
+  template <typename T>
+  [[nodiscard]] Result<T> account_change(audit::Entry entry,
+                                         const std::function<Result<T>(store::DataStore&)>& work);
+  // The care-team assignments a CareTeam resource implies: the accounts whose RPPS number a
+  // Practitioner participant carries, for the patient it is about.
+  [[nodiscard]] Result<std::vector<store::AssignmentRow>> care_team_assignments(
+      const std::string& care_team_id, const boost::json::object& care_team);
 
   std::unique_ptr<vault::Vault> vault_;
-  std::shared_ptr<audit::AuditLog> audit_;  // shared with siblings (thread-safe)
+  std::shared_ptr<audit::AuditLog> audit_;              // shared with siblings (thread-safe)
+  std::shared_ptr<auth::Authenticator> authenticator_;  // shared with siblings (thread-safe)
+  std::unique_ptr<store::DataStore> accounts_;  // this gate's connection for auth/ and access/
+  std::filesystem::path dir_;
   std::string auth_method_;  // how the custodian unlocked: "passphrase" or "key-file"
-  bool closed_ = false;      // siblings start closed: the first gate owns the shutdown checkpoint
+  const Clock& clock_;
+  bool closed_ = false;  // siblings start closed: the first gate owns the shutdown checkpoint
 };
 
 }  // namespace vigie::gate

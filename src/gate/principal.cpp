@@ -37,4 +37,13 @@ Principal current_custodian() {
   return principal;
 }
 
+Principal account_principal(std::string bearer, std::string address, std::string user_agent) {
+  Principal principal;
+  principal.kind = Principal::Kind::kAccount;
+  principal.bearer = std::move(bearer);
+  principal.address = std::move(address);
+  principal.user_agent = std::move(user_agent);
+  return principal;
+}
+
 }  // namespace vigie::gate

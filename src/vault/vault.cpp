@@ -791,10 +791,24 @@ Result<std::vector<StoredResource>> Vault::decrypt_each(const std::string& type,
   return resources;
 }
 
-Result<SearchPage> Vault::search(const fhir::SearchQuery& query) {
+Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
+                                 const std::function<bool(const std::string&)>& visible) {
   auto ids = candidate_ids(query);
   if (!ids) {
     return tl::unexpected(ids.error());
+  }
+  if (visible) {
+    std::vector<std::string> shown;
+    for (std::string& id : *ids) {
+      auto latest = data_->latest_version(query.type, id);
+      if (!latest) {
+        return tl::unexpected(latest.error());
+      }
+      if (latest->has_value() && visible((*latest)->compartment)) {
+        shown.push_back(std::move(id));
+      }
+    }
+    *ids = std::move(shown);
   }
   SearchPage page;
   if (query.date_conditions.empty()) {
@@ -881,5 +895,24 @@ Result<crypto::SecretBytes> Vault::audit_signing_key() {
 }
 
 Result<std::map<std::string, int64_t>> Vault::count_by_type() { return data_->count_by_type(); }
+
+crypto::SecretBytes Vault::session_pepper() const {
+  return crypto::derive_subkey(master_key_, 1, "pepper__");
+}
+
+crypto::SecretBytes Vault::account_secret_key() const {
+  return crypto::derive_subkey(master_key_, 1, "accounts");
+}
+
+Result<std::optional<std::string>> Vault::locate(std::string_view type, std::string_view id) {
+  auto latest = data_->latest_version(std::string(type), std::string(id));
+  if (!latest) {
+    return tl::unexpected(latest.error());
+  }
+  if (!latest->has_value()) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>((*latest)->compartment);
+}
 
 }  // namespace vigie::vault

@@ -149,7 +149,11 @@ class Vault {
   // Runs a parsed search. Token conditions run on blind tokens; date conditions on decrypted
   // candidates. Only the requested page is returned decrypted (all candidates are decrypted
   // when there are date conditions).
-  [[nodiscard]] Result<SearchPage> search(const fhir::SearchQuery& query);
+  // When `visible` is given, matches whose compartment it refuses are left out before paging, so
+  // that neither the page nor the total reveals them (one metadata lookup per candidate).
+  [[nodiscard]] Result<SearchPage> search(
+      const fhir::SearchQuery& query,
+      const std::function<bool(const std::string& compartment)>& visible = {});
 
   // Applies a planned Bundle. transaction and collection: all entries in one transaction, all or
   // nothing. batch: each entry on its own; failures are reported in EntryOutcome::error.
@@ -166,6 +170,15 @@ class Vault {
 
   // The vault's Ed25519 audit signing key (64 bytes), unwrapped from the keyring.
   [[nodiscard]] Result<crypto::SecretBytes> audit_signing_key();
+  // Keys for auth/, derived from the master key: the pepper that keys the stored hashes of
+  // session and token secrets, and the key that seals account secrets (TOTP).
+  [[nodiscard]] crypto::SecretBytes session_pepper() const;
+  [[nodiscard]] crypto::SecretBytes account_secret_key() const;
+
+  // The compartment of the current version of (type, id) from clear metadata, without
+  // decrypting anything; nullopt when the vault has no such resource (deleted ones included).
+  [[nodiscard]] Result<std::optional<std::string>> locate(std::string_view type,
+                                                          std::string_view id);
 
   // Current, non-deleted resources per type.
   [[nodiscard]] Result<std::map<std::string, int64_t>> count_by_type();

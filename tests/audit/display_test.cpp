@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "audit/utf8.hpp"
+#include "common/utf8.hpp"
 
 namespace vigie::audit {
 namespace {

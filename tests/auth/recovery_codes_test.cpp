@@ -63,7 +63,7 @@ TEST(RecoveryCodesTest, EachCodeRedeemsOnceAndMarksItsOwnEntry) {
 
     Result<size_t> again = redeem_recovery_code(set.codes[index], set.stored);
     ASSERT_FALSE(again.has_value());
-    EXPECT_EQ(again.error().code, ErrorCode::kUnlockFailed);
+    EXPECT_EQ(again.error().code, ErrorCode::kAuthenticationFailed);
     EXPECT_EQ(again.error().message, "code de récupération refusé / recovery code refused");
   }
   EXPECT_TRUE(std::ranges::all_of(set.stored, [](const auto& stored) { return stored.used; }));
@@ -88,7 +88,7 @@ TEST(RecoveryCodesTest, AWellFormedUnknownCodeMarksNothing) {
   ASSERT_EQ(std::ranges::count(set.codes, unknown), 0);
   Result<size_t> redeemed = redeem_recovery_code(unknown, set.stored);
   ASSERT_FALSE(redeemed.has_value());
-  EXPECT_EQ(redeemed.error().code, ErrorCode::kUnlockFailed);
+  EXPECT_EQ(redeemed.error().code, ErrorCode::kAuthenticationFailed);
   EXPECT_TRUE(std::ranges::none_of(set.stored, [](const auto& stored) { return stored.used; }));
 }
 

@@ -86,7 +86,7 @@ TEST(TotpTest, RefusesCodesTwoStepsAwayEitherSide) {
     Result<uint64_t> matched =
         verify_totp(kRfcSecret, totp_code(kRfcSecret, step), kNow, std::nullopt);
     ASSERT_FALSE(matched.has_value()) << step;
-    EXPECT_EQ(matched.error().code, ErrorCode::kUnlockFailed);
+    EXPECT_EQ(matched.error().code, ErrorCode::kAuthenticationFailed);
     EXPECT_EQ(matched.error().message, "code incorrect / wrong code");
   }
 }
@@ -97,7 +97,7 @@ TEST(TotpTest, RefusesAWrongCode) {
   wrong[5] = right[5] == '9' ? '0' : static_cast<char>(right[5] + 1);
   Result<uint64_t> matched = verify_totp(kRfcSecret, wrong, kNow, std::nullopt);
   ASSERT_FALSE(matched.has_value());
-  EXPECT_EQ(matched.error().code, ErrorCode::kUnlockFailed);
+  EXPECT_EQ(matched.error().code, ErrorCode::kAuthenticationFailed);
 }
 
 TEST(TotpTest, ACodeIsUsableOnce) {
@@ -109,7 +109,7 @@ TEST(TotpTest, ACodeIsUsableOnce) {
   for (int64_t later : {kNow, kNow + 15}) {
     Result<uint64_t> replay = verify_totp(kRfcSecret, code, later, *first);
     ASSERT_FALSE(replay.has_value());
-    EXPECT_EQ(replay.error().code, ErrorCode::kUnlockFailed);
+    EXPECT_EQ(replay.error().code, ErrorCode::kAuthenticationFailed);
     EXPECT_EQ(replay.error().message,
               "code déjà utilisé, attendez le suivant / code already used, wait for the next one");
   }
@@ -123,7 +123,7 @@ TEST(TotpTest, NoCodeOfAnEarlierStepIsAcceptedAfterALaterOne) {
   for (uint64_t earlier : {kStep - 1, kStep}) {
     Result<uint64_t> matched = verify_totp(kRfcSecret, totp_code(kRfcSecret, earlier), kNow, *used);
     ASSERT_FALSE(matched.has_value()) << earlier;
-    EXPECT_EQ(matched.error().code, ErrorCode::kUnlockFailed);
+    EXPECT_EQ(matched.error().code, ErrorCode::kAuthenticationFailed);
   }
 }
 

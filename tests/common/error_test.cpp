@@ -27,6 +27,8 @@ constexpr Expected kExpected[] = {
     {ErrorCode::kConflict, 5, 409, "conflict"},
     {ErrorCode::kIntegrity, 6, 500, "integrity"},
     {ErrorCode::kPermissionDenied, 7, 403, "permission-denied"},
+    {ErrorCode::kAuthenticationFailed, 3, 401, "authentication-failed"},
+    {ErrorCode::kTooManyAttempts, 7, 429, "too-many-attempts"},
 };
 
 TEST(ErrorTest, ExitCodesMatchTheDocumentedTable) {

@@ -156,7 +156,8 @@ TEST_F(GateAuditTest, InitializeRecordsTheConfigurationFirst) {
   EXPECT_EQ(all[0].seq, 1);
   expect_success(all[0], audit::kActionConfigChange);
   expect_custodian(all[0]);
-  EXPECT_THAT(all[0].targets, ElementsAre(Target{"Config", "audit-checkpoints", 0, ""}));
+  EXPECT_THAT(all[0].targets, ElementsAre(Target{"Config", "audit-checkpoints", 0, ""},
+                                          Target{"Config", "auth", 0, ""}));
 }
 
 TEST_F(GateAuditTest, ReadRecordsTheResourceReturned) {

@@ -1,0 +1,242 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "access/scope.hpp"
+#include "access/types.hpp"
+#include "common/clock.hpp"
+#include "common/error.hpp"
+#include "crypto/password_hash.hpp"
+#include "crypto/secret_bytes.hpp"
+#include "store/store.hpp"
+
+// auth/: who is calling. Named accounts (people and services, never shared), passwords with a
+// mandatory TOTP second factor for people, sessions, and API tokens for services. Every secret is
+// stored hashed (passwords and recovery codes with Argon2id, session and token secrets with
+// BLAKE2b keyed by a pepper derived from the master key) or sealed (TOTP secrets).
+//
+// The Authenticator decides and writes rows; it records nothing in the audit log. gate/ opens the
+// transactions, appends the audit entry of each call in the same transaction, and commits.
+
+namespace vigie::auth {
+
+enum class AccountStatus { kActive, kLocked, kDisabled };
+
+[[nodiscard]] std::string_view name_of(AccountStatus status);
+[[nodiscard]] std::optional<AccountStatus> parse_status(std::string_view name);
+
+// Failed logins in a row that lock an account (the custodian unlocks it).
+inline constexpr int64_t kLockAfterFailures = 10;
+// The longest an API token may live.
+inline constexpr int64_t kMaxTokenLifetimeMs = 365LL * 24 * 60 * 60 * 1000;
+
+struct AuthSettings {
+  int64_t session_idle_ms = 15LL * 60 * 1000;           // a session unused this long ends
+  int64_t session_lifetime_ms = 12LL * 60 * 60 * 1000;  // and every session ends this long after
+  crypto::PasswordHashLimits password_limits = crypto::interactive_password_limits();
+  // Per-address throttling: at most this many failed logins from one address per window.
+  int64_t address_failures_per_window = 20;
+  int64_t address_window_ms = 15LL * 60 * 1000;
+};
+
+// Keys derived from the master key (vault/ derives them; auth/ never sees the master key).
+struct AuthKeys {
+  crypto::SecretBytes pepper;      // keys the hash of session and token secrets
+  crypto::SecretBytes secret_key;  // seals TOTP secrets
+};
+
+// Settings kept in the data file's metadata (written by `vigie init`); a vault without them
+// gets the defaults.
+[[nodiscard]] Result<void> store_settings(store::DataStore& tx, const AuthSettings& settings);
+[[nodiscard]] Result<AuthSettings> load_settings(store::DataStore& store);
+
+// A login: 2 to 64 characters among a-z 0-9 . _ -, starting with a letter. kUsage otherwise.
+[[nodiscard]] Result<void> check_login_name(std::string_view login);
+
+struct NewAccount {
+  std::string login;
+  std::string display_name;  // 1 to 200 characters of valid UTF-8, no control character
+  access::Role role = access::Role::kPractitioner;
+  std::string rpps;  // empty, or 11 digits
+};
+
+// What a person needs once to sign in: shown once, never stored in clear.
+struct Enrolment {
+  std::string temporary_password;           // to be changed at the first login
+  std::string otpauth_uri;                  // the TOTP secret, for an authenticator app
+  std::vector<std::string> recovery_codes;  // 10 single-use codes
+};
+
+// An account as shown to the custodian: no hash, no secret.
+struct AccountView {
+  std::string login;
+  std::string display_name;
+  access::Role role = access::Role::kPractitioner;
+  std::string rpps;
+  AccountStatus status = AccountStatus::kActive;
+  bool password_temporary = false;
+  int64_t failed_logins = 0;
+  int64_t unused_recovery_codes = 0;
+  int64_t created_ms = 0;
+  int64_t last_used_ms = 0;
+};
+
+struct LoginRequest {
+  std::string login;
+  std::string password;
+  std::string second_factor;  // a 6-digit TOTP code, or a recovery code
+  std::string address;        // the client's address; empty for a local caller
+};
+
+// The expensive half of a login, done outside any transaction: the password and the second
+// factor checked against the stored account. Opaque to callers; pass it to record_login().
+struct LoginCheck {
+  std::string login;
+  bool account_known = false;
+  bool password_ok = false;
+  bool second_factor_ok = false;
+  std::optional<uint64_t> totp_step;             // the step of the code used
+  std::optional<size_t> recovery_index;          // the recovery code used
+  std::optional<std::string> new_password_hash;  // the password rehashed at today's cost
+  std::string refusal;  // why the check failed, for the audit log (never shown to the caller)
+};
+
+// A session opened by a login.
+struct IssuedSession {
+  std::string id;      // public: names the session in the audit log
+  std::string secret;  // the bearer token: shown to the client once, stored only hashed
+  int64_t expires_ms = 0;
+  bool password_change_required = false;
+};
+
+// The verdict of record_login(): a session, or a refusal with its reason for the audit log.
+struct LoginOutcome {
+  std::optional<IssuedSession> session;
+  std::string refusal;      // empty on success, e.g. "wrong password", "account locked"
+  bool locked_now = false;  // this failure locked the account
+};
+
+struct IssuedToken {
+  std::string id;
+  std::string secret;  // shown once
+  int64_t expires_ms = 0;
+};
+
+// Who a session or token secret belongs to, checked now.
+struct Authenticated {
+  std::string login;
+  access::Role role = access::Role::kPractitioner;
+  std::string credential_id;
+  bool is_token = false;
+  std::vector<access::Scope> scopes;  // the token's scopes; empty for a session
+  bool password_change_required = false;
+};
+
+// The only message a caller gets for a refused login (kAuthenticationFailed), whatever the
+// reason: no answer tells a known login from an unknown one, or a locked account from a typo.
+[[nodiscard]] std::string_view login_refused_message();
+
+// Thread-safe: the throttling state is shared by every gate of a process.
+class Authenticator {
+ public:
+  Authenticator(AuthKeys keys, AuthSettings settings, const Clock& clock);
+
+  [[nodiscard]] const AuthSettings& settings() const { return settings_; }
+
+  // --- Account administration (the custodian). Each mutating call runs inside `tx`'s open
+  // transaction.
+
+  // A new account. A person gets a temporary password, a TOTP secret and 10 recovery codes; a
+  // service (role kService) gets none of them and signs in only with API tokens. kUsage for a bad
+  // login, name or RPPS; kConflict for an existing login.
+  [[nodiscard]] Result<Enrolment> add_account(store::DataStore& tx, const NewAccount& account);
+  [[nodiscard]] Result<std::vector<AccountView>> list_accounts(store::DataStore& store);
+  [[nodiscard]] Result<AccountView> show_account(store::DataStore& store, std::string_view login);
+  // Locks, unlocks (clearing the failure count) or disables an account; leaving kActive revokes
+  // every session and token of the account. kNotFound for an unknown login.
+  [[nodiscard]] Result<void> set_status(store::DataStore& tx, std::string_view login,
+                                        AccountStatus status);
+  // A new temporary password (kUsage for a service); every session is revoked.
+  [[nodiscard]] Result<std::string> reset_password(store::DataStore& tx, std::string_view login);
+  // A new TOTP secret and 10 new recovery codes (the old ones stop working); every session is
+  // revoked. kUsage for a service. The enrolment's temporary password is empty.
+  [[nodiscard]] Result<Enrolment> reset_second_factor(store::DataStore& tx, std::string_view login);
+  // An API token for a service account. kUsage unless the account is an active service, the
+  // scopes are `system/` scopes, `expires_ms` lies in (now, now + 1 year] and each address is an
+  // IP address.
+  [[nodiscard]] Result<IssuedToken> create_token(store::DataStore& tx, std::string_view login,
+                                                 const std::vector<std::string>& scopes,
+                                                 int64_t expires_ms,
+                                                 const std::vector<std::string>& allowed_addresses);
+  // Revokes a session or token by id. kNotFound when unknown; false when revoked already.
+  [[nodiscard]] Result<bool> revoke(store::DataStore& tx, std::string_view credential_id);
+
+  // --- Login, in two halves so that the Argon2id work holds no write lock.
+
+  // kTooManyAttempts when the login or the address is in back-off (nothing is checked then).
+  // Otherwise checks the password and the second factor; an unknown login goes through the same
+  // verifications against a decoy account, so that it takes the same path as a known one.
+  [[nodiscard]] Result<LoginCheck> check_login(store::DataStore& store,
+                                               const LoginRequest& request);
+  // Inside `tx`: re-reads the account (a concurrent login may have used the same code), applies
+  // the status, the replay and the lock rules, updates the account and opens a session.
+  [[nodiscard]] Result<LoginOutcome> record_login(store::DataStore& tx, const LoginCheck& check,
+                                                  const LoginRequest& request);
+
+  // Changes the password of an authenticated account, inside `tx`. kAuthenticationFailed when
+  // `current` is wrong, kInvalidInput when `replacement` fails the password policy.
+  [[nodiscard]] Result<void> change_password(store::DataStore& tx, std::string_view login,
+                                             std::string_view current,
+                                             std::string_view replacement);
+
+  // Ends a session (logout), inside `tx`.
+  [[nodiscard]] Result<void> end_session(store::DataStore& tx, std::string_view credential_id);
+
+  // Resolves a bearer secret now: kAuthenticationFailed (with a message safe to show) when it is
+  // unknown, revoked, expired, idle too long, used from an address the token does not allow, or
+  // its account is not active. Records the use (at most once a minute, in a transaction of its
+  // own on `store`, which must have none open).
+  [[nodiscard]] Result<Authenticated> authenticate(store::DataStore& store, std::string_view secret,
+                                                   std::string_view address);
+
+  // The keyed hash under which a session or token secret is stored.
+  [[nodiscard]] std::array<uint8_t, 32> secret_hash(std::string_view secret) const;
+
+ private:
+  struct Backoff {
+    int64_t failures = 0;
+    int64_t retry_at_ms = 0;
+  };
+  struct AddressWindow {
+    int64_t start_ms = 0;
+    int64_t failures = 0;
+  };
+
+  [[nodiscard]] Result<void> admit(std::string_view login, std::string_view address);
+  void note_failure(std::string_view login, std::string_view address);
+  void note_success(std::string_view login);
+  [[nodiscard]] const store::AccountRow& decoy();
+  [[nodiscard]] Result<IssuedSession> open_session(store::DataStore& tx,
+                                                   const store::AccountRow& account,
+                                                   std::string_view address);
+  [[nodiscard]] Result<store::AccountRow> load(store::DataStore& store, std::string_view login);
+  [[nodiscard]] Result<Enrolment> new_second_factor(store::AccountRow& row);
+
+  AuthKeys keys_;
+  AuthSettings settings_;
+  const Clock& clock_;
+
+  std::mutex mutex_;  // guards the throttling maps and the decoy
+  std::map<std::string, Backoff, std::less<>> backoff_by_login_;
+  std::map<std::string, AddressWindow, std::less<>> failures_by_address_;
+  std::optional<store::AccountRow> decoy_;
+};
+
+}  // namespace vigie::auth
