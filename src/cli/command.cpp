@@ -6,6 +6,15 @@
 
 namespace vigie::cli {
 
+Result<std::pair<std::string, std::string>> split_reference(const std::string& reference) {
+  const size_t slash = reference.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 == reference.size() ||
+      reference.find('/', slash + 1) != std::string::npos) {
+    return fail(ErrorCode::kUsage, "expected TYPE/ID, for example Patient/1234");
+  }
+  return std::pair{reference.substr(0, slash), reference.substr(slash + 1)};
+}
+
 int report(const Error& error) {
   fmt::print(stderr, "vigie: {}\n", error.message);
   return exit_code_for(error.code);

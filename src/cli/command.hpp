@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cli/unlock.hpp"
@@ -40,7 +41,23 @@ struct Options {
   std::string since;
   std::string until;
   std::string format;
+  // accounts, tokens and care-team assignments
+  std::string login;
+  std::string display_name;
+  std::string role;
+  std::string rpps;
+  std::vector<std::string> scopes;
+  std::string expires;
+  std::vector<std::string> allowed_addresses;
+  std::string credential_id;
+  // init: how long sessions live
+  std::string session_idle = "15m";
+  std::string session_lifetime = "12h";
 };
+
+// "Patient/123" -> {"Patient", "123"}; kUsage unless the text is TYPE/ID.
+[[nodiscard]] Result<std::pair<std::string, std::string>> split_reference(
+    const std::string& reference);
 
 // Prints an error as one sentence on stderr and returns its exit code.
 [[nodiscard]] int report(const Error& error);

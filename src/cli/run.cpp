@@ -1,9 +1,11 @@
 #include "cli/run.hpp"
 
+#include <array>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -11,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <boost/json/array.hpp>
 
+#include "cli/account_commands.hpp"
 #include "cli/audit_commands.hpp"
 #include "cli/command.hpp"
 #include "cli/import_file.hpp"
@@ -27,16 +30,6 @@ namespace {
 
 namespace json = boost::json;
 
-// "Patient/123" -> {"Patient", "123"}.
-Result<std::pair<std::string, std::string>> split_reference(const std::string& reference) {
-  const size_t slash = reference.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == reference.size() ||
-      reference.find('/', slash + 1) != std::string::npos) {
-    return fail(ErrorCode::kUsage, "expected TYPE/ID, for example Patient/1234");
-  }
-  return std::pair{reference.substr(0, slash), reference.substr(slash + 1)};
-}
-
 void add_unlock_options(CLI::App& command, UnlockOptions& unlock) {
   command.add_option("--passphrase-file", unlock.passphrase_file,
                      "File whose first line is the vault passphrase (or set "
@@ -45,6 +38,10 @@ void add_unlock_options(CLI::App& command, UnlockOptions& unlock) {
 }
 
 int run_init(const Options& options) {
+  auto auth_settings = auth_settings_for_init(options);
+  if (!auth_settings) {
+    return report(auth_settings.error());
+  }
   auto secret = passphrase_for_init(options.unlock);
   if (!secret) {
     return report(secret.error());
@@ -71,8 +68,8 @@ int run_init(const Options& options) {
       return report(Error{ErrorCode::kUsage, "the checkpoint file's path cannot be resolved"});
     }
   }
-  auto gate =
-      gate::Gate::initialize(options.vault_dir, *secret, extra, policy, gate::current_custodian());
+  auto gate = gate::Gate::initialize(options.vault_dir, *secret, extra, policy,
+                                     gate::current_custodian(), *auth_settings);
   if (!gate) {
     return report(gate.error());
   }
@@ -326,6 +323,10 @@ int run(int argc, char** argv) {
   init->add_option("--checkpoint-seconds", options.checkpoint_seconds,
                    "Sign an audit checkpoint at least every T seconds of activity (default 300)")
       ->check(CLI::Range(int64_t{1}, int64_t{31'536'000}));
+  init->add_option("--session-idle", options.session_idle,
+                   "A session unused this long ends: Nm or Nh (default 15m)");
+  init->add_option("--session-lifetime", options.session_lifetime,
+                   "Every session ends this long after its login: Nm or Nh (default 12h)");
   init->callback([&] { action = run_init; });
 
   CLI::App* import = app.add_subcommand(
@@ -406,6 +407,81 @@ int run(int argc, char** argv) {
     }
     action = run_incident_report;
   });
+
+  CLI::App* user = app.add_subcommand("user", "Named accounts: people and services");
+  user->require_subcommand(1);
+  CLI::App* user_add =
+      user->add_subcommand("add", "Create an account; prints a person's enrolment (shown once)");
+  add_vault(user_add);
+  user_add->add_option("--login", options.login, "2 to 64 of a-z 0-9 . _ -")->required();
+  user_add->add_option("--name", options.display_name, "Name shown")->required();
+  user_add->add_option("--role", options.role, "practitioner, assistant, admin, dpo or service")
+      ->required();
+  user_add->add_option("--rpps", options.rpps, "RPPS number (11 digits)");
+  user_add->callback([&] { action = run_user_add; });
+
+  CLI::App* user_list = user->add_subcommand("list", "List the accounts");
+  add_vault(user_list);
+  user_list->callback([&] { action = run_user_list; });
+
+  CLI::App* user_show = user->add_subcommand("show", "Show one account");
+  add_vault(user_show);
+  user_show->add_option("login", options.login, "Login")->required();
+  user_show->callback([&] { action = run_user_show; });
+
+  const std::array<std::tuple<const char*, const char*, int (*)(const Options&)>, 5> login_commands{
+      {
+          {"lock", "Lock an account (ends its sessions and tokens)", run_user_lock},
+          {"unlock", "Unlock an account (clears its failed logins)", run_user_unlock},
+          {"disable", "Disable an account (ends its sessions and tokens)", run_user_disable},
+          {"reset-password", "Give a person a new temporary password (shown once)",
+           run_user_reset_password},
+          {"reset-otp", "Give a person a new second factor and recovery codes (shown once)",
+           run_user_reset_otp},
+      }};
+  for (const auto& [name, description, run_command] : login_commands) {
+    CLI::App* command = user->add_subcommand(name, description);
+    add_vault(command);
+    command->add_option("login", options.login, "Login")->required();
+    command->callback([&action, run_command = run_command] { action = run_command; });
+  }
+
+  CLI::App* token = app.add_subcommand("token", "API tokens of service accounts");
+  token->require_subcommand(1);
+  CLI::App* token_create =
+      token->add_subcommand("create", "Create an API token (printed once, on the last line)");
+  add_vault(token_create);
+  token_create->add_option("--login", options.login, "The service account")->required();
+  token_create->add_option("--scope", options.scopes, "A system/ SMART scope (repeatable)")
+      ->required()
+      ->allow_extra_args(false);
+  token_create
+      ->add_option("--expires", options.expires,
+                   "Nh, Nd, Nw or Ny (1y = 365 days, at most), or an RFC 3339 date or time")
+      ->required();
+  token_create
+      ->add_option("--allow-address", options.allowed_addresses,
+                   "Accept the token only from this IP address (repeatable)")
+      ->allow_extra_args(false);
+  token_create->callback([&] { action = run_token_create; });
+
+  CLI::App* token_revoke = token->add_subcommand("revoke", "Revoke a token (or a session) by id");
+  add_vault(token_revoke);
+  token_revoke->add_option("id", options.credential_id, "Token or session id")->required();
+  token_revoke->callback([&] { action = run_token_revoke; });
+
+  CLI::App* assign =
+      app.add_subcommand("assign", "Put a practitioner in charge of a patient (care team)");
+  add_vault(assign);
+  assign->add_option("--login", options.login, "The practitioner's login")->required();
+  assign->add_option("reference", options.reference, "Patient/ID")->required();
+  assign->callback([&] { action = run_assign; });
+
+  CLI::App* unassign = app.add_subcommand("unassign", "End a practitioner's assignment");
+  add_vault(unassign);
+  unassign->add_option("--login", options.login, "The practitioner's login")->required();
+  unassign->add_option("reference", options.reference, "Patient/ID")->required();
+  unassign->callback([&] { action = run_unassign; });
 
   CLI::App* demo_data = app.add_subcommand(
       "demo-data", "Write a transaction Bundle of synthetic French patients (no real person)");

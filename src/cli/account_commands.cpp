@@ -1,0 +1,470 @@
+#include "cli/account_commands.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "access/types.hpp"
+#include "audit/display.hpp"
+#include "audit/query.hpp"
+#include "auth/qr_code.hpp"
+#include "common/clock.hpp"
+
+namespace vigie::cli {
+
+namespace {
+
+constexpr int64_t kMsPerMinute = 60LL * 1000;
+constexpr int64_t kMsPerHour = 60 * kMsPerMinute;
+constexpr int64_t kMsPerDay = 24 * kMsPerHour;
+// A display name is at most 200 characters (auth/); a table cell shows it whole.
+constexpr size_t kMaxNameCharacters = 200;
+
+// Milliseconds in one unit letter of a duration; 0 for a letter that is no unit.
+int64_t unit_ms(char unit) {
+  switch (unit) {
+    case 'm':
+      return kMsPerMinute;
+    case 'h':
+      return kMsPerHour;
+    case 'd':
+      return kMsPerDay;
+    case 'w':
+      return 7 * kMsPerDay;
+    case 'y':
+      return 365 * kMsPerDay;
+    default:
+      return 0;
+  }
+}
+
+// "m ou h" / "m or h" for the units of an error message.
+std::pair<std::string, std::string> unit_list(std::string_view units) {
+  std::string french;
+  std::string english;
+  for (size_t index = 0; index < units.size(); ++index) {
+    if (index > 0) {
+      const bool last = index + 1 == units.size();
+      french += last ? " ou " : ", ";
+      english += last ? " or " : ", ";
+    }
+    french += units[index];
+    english += units[index];
+  }
+  return {french, english};
+}
+
+// True when `text` is digits followed by one of the letters in `units`.
+bool looks_like_duration(std::string_view text, std::string_view units) {
+  if (text.size() < 2 || units.find(text.back()) == std::string_view::npos) {
+    return false;
+  }
+  for (size_t index = 0; index + 1 < text.size(); ++index) {
+    if (text[index] < '0' || text[index] > '9') {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The login of a command, checked before the vault is opened.
+Result<void> check_login(const Options& options) { return auth::check_login_name(options.login); }
+
+// The Patient/ID argument of assign and unassign: the patient's id.
+Result<std::string> patient_id_of(const std::string& reference) {
+  auto split = split_reference(reference);
+  if (!split || split->first != "Patient") {
+    return fail(ErrorCode::kUsage,
+                "attendu Patient/ID, par exemple Patient/1234 / expected Patient/ID, for example "
+                "Patient/1234");
+  }
+  return std::move(split->second);
+}
+
+// Opens the vault, runs `work` on it as the current custodian, and closes it.
+template <typename Work>
+int with_gate(const Options& options, Work work) {
+  auto gate = open_gate(options);
+  if (!gate) {
+    return report(gate.error());
+  }
+  return close_gate(**gate, work(**gate, gate::current_custodian()));
+}
+
+std::string time_or_dash(int64_t ms) { return ms == 0 ? "-" : audit::format_time(ms); }
+
+std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
+
+// The second factor of an enrolment: the otpauth URI alone on its line, its QR code when standard
+// output is a terminal, then the recovery codes one per line under their heading.
+void print_second_factor(const auth::Enrolment& enrolment) {
+  fmt::print("{}\n", enrolment.otpauth_uri);
+  if (isatty(STDOUT_FILENO) == 1) {
+    auto qr = auth::render_qr_for_terminal(enrolment.otpauth_uri);
+    if (qr) {
+      fmt::print("{}", *qr);
+    } else {
+      fmt::print(stderr,
+                 "vigie: QR code impossible, saisissez l'adresse ci-dessus (no QR code: enter the "
+                 "URI above): {}\n",
+                 qr.error().message);
+    }
+  }
+  fmt::print(
+      "Codes de secours, chacun à usage unique, à conserver hors du téléphone (recovery codes, "
+      "single use each, to keep away from the phone):\n");
+  for (const std::string& code : enrolment.recovery_codes) {
+    fmt::print("{}\n", code);
+  }
+}
+
+void print_shown_once() {
+  fmt::print(
+      "Attention : ces secrets ne seront plus jamais affichés ; remettez-les à la personne "
+      "elle-même (warning: these secrets are shown once; hand them to the person in "
+      "person).\n");
+}
+
+int add_account(gate::Gate& gate, const gate::Principal& principal,
+                const auth::NewAccount& account) {
+  auto enrolment = gate.add_account(principal, account);
+  if (!enrolment) {
+    return report(enrolment.error());
+  }
+  if (account.role == access::Role::kService) {
+    fmt::print(
+        "Compte de service {} créé ; il se connecte avec des jetons d'API : vigie token create "
+        "(service account created; it signs in with API tokens: vigie token create).\n",
+        account.login);
+    return 0;
+  }
+  fmt::print("Compte {} créé, rôle {} (account created, role {}).\n", account.login,
+             access::name_of(account.role), access::name_of(account.role));
+  fmt::print(
+      "Remettez à la personne son mot de passe temporaire (à changer à la première connexion), "
+      "l'adresse otpauth ou le QR code pour son application d'authentification, et ses codes de "
+      "secours (give the person the temporary password, to be changed at the first login, the "
+      "otpauth URI or QR code for an authenticator app, and the recovery codes).\n");
+  fmt::print("Temporary password: {}\n", enrolment->temporary_password);
+  print_second_factor(*enrolment);
+  print_shown_once();
+  return 0;
+}
+
+int list_accounts(gate::Gate& gate, const gate::Principal& principal) {
+  auto accounts = gate.list_accounts(principal);
+  if (!accounts) {
+    return report(accounts.error());
+  }
+  if (accounts->empty()) {
+    fmt::print("Aucun compte (no account).\n");
+    return 0;
+  }
+  constexpr size_t kColumns = 7;
+  using Row = std::array<std::string, kColumns>;
+  std::vector<Row> rows{
+      {"LOGIN", "NAME", "ROLE", "RPPS", "STATUS", "CREATED (UTC)", "LAST USED (UTC)"}};
+  for (const auth::AccountView& account : *accounts) {
+    rows.push_back({audit::printable(account.login, kMaxNameCharacters),
+                    audit::printable(account.display_name, kMaxNameCharacters),
+                    std::string(access::name_of(account.role)), or_dash(account.rpps),
+                    std::string(auth::name_of(account.status)),
+                    audit::format_time(account.created_ms), time_or_dash(account.last_used_ms)});
+  }
+  std::array<size_t, kColumns> widths{};
+  for (const Row& row : rows) {
+    for (size_t column = 0; column < kColumns; ++column) {
+      widths[column] = std::max(widths[column], audit::display_width(row[column]));
+    }
+  }
+  std::string table;
+  for (const Row& row : rows) {
+    for (size_t column = 0; column < kColumns; ++column) {
+      table += row[column];
+      if (column + 1 < kColumns) {
+        table.append(widths[column] - audit::display_width(row[column]) + 2, ' ');
+      }
+    }
+    table += '\n';
+  }
+  fmt::print("{}", table);
+  return 0;
+}
+
+int show_account(gate::Gate& gate, const gate::Principal& principal, const std::string& login) {
+  auto account = gate.show_account(principal, login);
+  if (!account) {
+    return report(account.error());
+  }
+  const std::vector<std::pair<std::string_view, std::string>> fields{
+      {"Identifiant (login)", audit::printable(account->login, kMaxNameCharacters)},
+      {"Nom (name)", audit::printable(account->display_name, kMaxNameCharacters)},
+      {"Rôle (role)", std::string(access::name_of(account->role))},
+      {"RPPS", or_dash(account->rpps)},
+      {"Statut (status)", std::string(auth::name_of(account->status))},
+      {"Mot de passe temporaire (temporary password)",
+       account->password_temporary ? "oui (yes)" : "non (no)"},
+      {"Échecs de connexion (failed logins)", std::to_string(account->failed_logins)},
+      {"Codes de secours inutilisés (unused recovery codes)",
+       std::to_string(account->unused_recovery_codes)},
+      {"Créé (created)", audit::format_time(account->created_ms)},
+      {"Dernière utilisation (last used)", time_or_dash(account->last_used_ms)},
+  };
+  size_t width = 0;
+  for (const auto& field : fields) {
+    width = std::max(width, audit::display_width(field.first));
+  }
+  for (const auto& [label, value] : fields) {
+    fmt::print("{}:{}{}\n", label, std::string(width - audit::display_width(label) + 2, ' '),
+               value);
+  }
+  return 0;
+}
+
+int set_status(const Options& options, auth::AccountStatus status, std::string_view french,
+               std::string_view english) {
+  if (auto valid = check_login(options); !valid) {
+    return report(valid.error());
+  }
+  return with_gate(options, [&](gate::Gate& gate, const gate::Principal& principal) {
+    if (auto set = gate.set_account_status(principal, options.login, status); !set) {
+      return report(set.error());
+    }
+    fmt::print("Compte {} {} (account {}).\n", options.login, french, english);
+    return 0;
+  });
+}
+
+}  // namespace
+
+Result<int64_t> parse_duration_ms(std::string_view text, std::string_view units) {
+  const auto [french, english] = unit_list(units);
+  auto invalid = [&] {
+    return fail(ErrorCode::kUsage,
+                fmt::format("une durée s'écrit N suivi de {} (par exemple 15{}) / a duration is N "
+                            "followed by {} (for example 15{})",
+                            french, units.front(), english, units.front()));
+  };
+  if (!looks_like_duration(text, units)) {
+    return invalid();
+  }
+  int64_t count = 0;
+  const std::string_view digits = text.substr(0, text.size() - 1);
+  const auto parsed = std::from_chars(digits.data(), digits.data() + digits.size(), count);
+  if (parsed.ec != std::errc{} || parsed.ptr != digits.data() + digits.size() || count <= 0) {
+    return invalid();
+  }
+  const int64_t unit = unit_ms(text.back());
+  if (count > std::numeric_limits<int64_t>::max() / unit) {
+    return fail(ErrorCode::kUsage, "durée trop longue / duration too long");
+  }
+  return count * unit;
+}
+
+Result<int64_t> parse_expiry_ms(std::string_view text, int64_t now_ms) {
+  constexpr std::string_view kUnits = "hdwy";
+  if (looks_like_duration(text, kUnits)) {
+    auto duration = parse_duration_ms(text, kUnits);
+    if (!duration) {
+      return tl::unexpected(duration.error());
+    }
+    if (*duration > std::numeric_limits<int64_t>::max() - now_ms) {
+      return fail(ErrorCode::kUsage, "durée trop longue / duration too long");
+    }
+    return now_ms + *duration;
+  }
+  auto time = audit::parse_time(text, false);
+  if (!time) {
+    return fail(ErrorCode::kUsage,
+                "--expires prend une durée (90d, 12w, 48h, 1y) ou une date RFC 3339 "
+                "(2026-12-31, 2026-12-31T18:00:00Z) / --expires takes a duration (90d, 12w, 48h, "
+                "1y) or an RFC 3339 date or time");
+  }
+  return *time;
+}
+
+Result<auth::AuthSettings> auth_settings_for_init(const Options& options) {
+  auth::AuthSettings settings;
+  auto idle = parse_duration_ms(options.session_idle, "mh");
+  if (!idle) {
+    return fail(ErrorCode::kUsage, fmt::format("--session-idle : {}", idle.error().message));
+  }
+  auto lifetime = parse_duration_ms(options.session_lifetime, "mh");
+  if (!lifetime) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("--session-lifetime : {}", lifetime.error().message));
+  }
+  settings.session_idle_ms = *idle;
+  settings.session_lifetime_ms = *lifetime;
+  return settings;
+}
+
+int run_user_add(const Options& options) {
+  auth::NewAccount account;
+  const std::optional<access::Role> role = access::parse_role(options.role);
+  if (!role) {
+    return report(Error{ErrorCode::kUsage,
+                        "--role : practitioner, assistant, admin, dpo ou service / --role: "
+                        "practitioner, assistant, admin, dpo or service"});
+  }
+  if (auto valid = check_login(options); !valid) {
+    return report(valid.error());
+  }
+  account.login = options.login;
+  account.display_name = options.display_name;
+  account.role = *role;
+  account.rpps = options.rpps;
+  return with_gate(options, [&](gate::Gate& gate, const gate::Principal& principal) {
+    return add_account(gate, principal, account);
+  });
+}
+
+int run_user_list(const Options& options) {
+  return with_gate(options, [&](gate::Gate& gate, const gate::Principal& principal) {
+    return list_accounts(gate, principal);
+  });
+}
+
+int run_user_show(const Options& options) {
+  if (auto valid = check_login(options); !valid) {
+    return report(valid.error());
+  }
+  return with_gate(options, [&](gate::Gate& gate, const gate::Principal& principal) {
+    return show_account(gate, principal, options.login);
+  });
+}
+
+int run_user_lock(const Options& options) {
+  return set_status(options, auth::AccountStatus::kLocked, "verrouillé", "locked");
+}
+
+int run_user_unlock(const Options& options) {
+  return set_status(options, auth::AccountStatus::kActive, "déverrouillé", "unlocked");
+}
+
+int run_user_disable(const Options& options) {
+  return set_status(options, auth::AccountStatus::kDisabled, "désactivé", "disabled");
+}
+
+int run_user_reset_password(const Options& options) {
+  if (auto valid = check_login(options); !valid) {
+    return report(valid.error());
+  }
+  return with_gate(options, [&](gate::Gate& gate, const gate::Principal& principal) {
+    auto password = gate.reset_password(principal, options.login);
+    if (!password) {
+      return report(password.error());
+    }
+    fmt::print(
+        "Mot de passe de {} réinitialisé, ses sessions sont fermées ; à changer à la première "
+        "connexion (password reset, sessions ended; to be changed at the first login):\n",
+        options.login);
+    fmt::print("Temporary password: {}\n", *password);
+    print_shown_once();
+    return 0;
+  });
+}
+
+int run_user_reset_otp(const Options& options) {
+  if (auto valid = check_login(options); !valid) {
+    return report(valid.error());
+  }
+  return with_gate(options, [&](gate::Gate& gate, const gate::Principal& principal) {
+    auto enrolment = gate.reset_second_factor(principal, options.login);
+    if (!enrolment) {
+      return report(enrolment.error());
+    }
+    fmt::print(
+        "Second facteur de {} remplacé, anciens codes et sessions révoqués ; adresse otpauth ou "
+        "QR code pour l'application d'authentification, puis les nouveaux codes de secours "
+        "(second factor replaced, old codes and sessions revoked; the otpauth URI or QR code for "
+        "an authenticator app, then the new recovery codes):\n",
+        options.login);
+    print_second_factor(*enrolment);
+    print_shown_once();
+    return 0;
+  });
+}
+
+int run_token_create(const Options& options) {
+  if (auto valid = check_login(options); !valid) {
+    return report(valid.error());
+  }
+  auto expires_ms = parse_expiry_ms(options.expires, system_clock().now_ms());
+  if (!expires_ms) {
+    return report(expires_ms.error());
+  }
+  return with_gate(options, [&](gate::Gate& gate, const gate::Principal& principal) {
+    auto token = gate.create_token(principal, options.login, options.scopes, *expires_ms,
+                                   options.allowed_addresses);
+    if (!token) {
+      return report(token.error());
+    }
+    const std::string expires = audit::format_time(token->expires_ms);
+    fmt::print("Jeton {} créé pour {}, expire le {} (token created, expires {}).\n", token->id,
+               options.login, expires, expires);
+    fmt::print(
+        "Le jeton, sur la dernière ligne, ne sera plus jamais affiché (the token, on the last "
+        "line, is shown once):\n");
+    fmt::print("{}\n", token->secret);
+    return 0;
+  });
+}
+
+int run_token_revoke(const Options& options) {
+  return with_gate(options, [&](gate::Gate& gate, const gate::Principal& principal) {
+    if (auto revoked = gate.revoke_credential(principal, options.credential_id); !revoked) {
+      return report(revoked.error());
+    }
+    fmt::print("{} révoqué (revoked).\n", audit::printable(options.credential_id, 100));
+    return 0;
+  });
+}
+
+int run_assign(const Options& options) {
+  if (auto valid = check_login(options); !valid) {
+    return report(valid.error());
+  }
+  auto patient_id = patient_id_of(options.reference);
+  if (!patient_id) {
+    return report(patient_id.error());
+  }
+  return with_gate(options, [&](gate::Gate& gate, const gate::Principal& principal) {
+    if (auto assigned = gate.assign(principal, options.login, *patient_id); !assigned) {
+      return report(assigned.error());
+    }
+    fmt::print("{} affecté à Patient/{} (assigned to the patient's care).\n", options.login,
+               *patient_id);
+    return 0;
+  });
+}
+
+int run_unassign(const Options& options) {
+  if (auto valid = check_login(options); !valid) {
+    return report(valid.error());
+  }
+  auto patient_id = patient_id_of(options.reference);
+  if (!patient_id) {
+    return report(patient_id.error());
+  }
+  return with_gate(options, [&](gate::Gate& gate, const gate::Principal& principal) {
+    if (auto removed = gate.unassign(principal, options.login, *patient_id); !removed) {
+      return report(removed.error());
+    }
+    fmt::print("{} n'est plus affecté à Patient/{} (assignment ended).\n", options.login,
+               *patient_id);
+    return 0;
+  });
+}
+
+}  // namespace vigie::cli
