@@ -23,10 +23,11 @@ namespace {
 constexpr std::string_view kSessionKind = "session";
 constexpr std::string_view kTokenKind = "api-token";
 constexpr size_t kTemporaryPasswordCharacters = 20;  // about 99 bits
-constexpr size_t kMaxDisplayNameBytes = 200;
+constexpr size_t kMaxDisplayNameCodePoints = 200;
 constexpr int64_t kTouchGranularityMs = 60'000;
 constexpr int64_t kMaxBackoffMs = 15LL * 60 * 1000;
 constexpr size_t kMaxTrackedLogins = 10'000;
+constexpr size_t kMaxLoginBytes = 64;  // longer logins cannot exist; their back-off key is cut
 constexpr int64_t kForgetFailuresAfterMs = 60LL * 60 * 1000;
 
 // What a caller sees for every failed login, whatever the reason, so that no answer tells a known
@@ -79,10 +80,23 @@ Result<std::vector<StoredRecoveryCode>> decode_recovery_codes(std::string_view t
   return codes;
 }
 
-bool is_ip_address(const std::string& text) {
-  std::array<uint8_t, 16> buffer{};
-  return inet_pton(AF_INET, text.c_str(), buffer.data()) == 1 ||
-         inet_pton(AF_INET6, text.c_str(), buffer.data()) == 1;
+// The canonical text of an IP address (inet_ntop of inet_pton), an IPv4-mapped IPv6 address
+// given as IPv4, so that one address has one spelling; nullopt when `text` is no IP address.
+std::optional<std::string> canonical_address(std::string_view text) {
+  const std::string input(text);
+  std::array<uint8_t, 16> binary{};
+  std::array<char, INET6_ADDRSTRLEN> buffer{};
+  if (inet_pton(AF_INET, input.c_str(), binary.data()) == 1) {
+    return std::string(inet_ntop(AF_INET, binary.data(), buffer.data(), buffer.size()));
+  }
+  if (inet_pton(AF_INET6, input.c_str(), binary.data()) != 1) {
+    return std::nullopt;
+  }
+  constexpr std::array<uint8_t, 12> kMappedPrefix = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+  if (std::equal(kMappedPrefix.begin(), kMappedPrefix.end(), binary.begin())) {
+    return std::string(inet_ntop(AF_INET, binary.data() + 12, buffer.data(), buffer.size()));
+  }
+  return std::string(inet_ntop(AF_INET6, binary.data(), buffer.data(), buffer.size()));
 }
 
 std::vector<std::string> split_words(std::string_view text) {
@@ -108,12 +122,36 @@ int64_t backoff_after(int64_t failures) {
   return std::min<int64_t>(1000LL << shift, kMaxBackoffMs);
 }
 
+// Code points of valid UTF-8 text, and whether it holds a control character (C0, DEL or C1:
+// U+0080 to U+009F, which a terminal may obey).
+struct TextShape {
+  size_t code_points = 0;
+  bool has_control = false;
+};
+
+TextShape shape_of(std::string_view text) {
+  TextShape shape;
+  for (size_t index = 0; index < text.size(); ++index) {
+    const auto byte = static_cast<unsigned char>(text[index]);
+    if ((byte & 0xC0U) != 0x80U) {
+      ++shape.code_points;
+    }
+    const bool c1 = byte == 0xC2 && index + 1 < text.size() &&
+                    static_cast<unsigned char>(text[index + 1]) <= 0x9F;
+    if (byte < 0x20 || byte == 0x7F || c1) {
+      shape.has_control = true;
+    }
+  }
+  return shape;
+}
+
 Result<void> check_display_name(std::string_view name) {
-  if (name.empty() || name.size() > kMaxDisplayNameBytes || !is_valid_utf8(bytes_of(name)) ||
-      std::ranges::any_of(name, [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+  const TextShape shape = shape_of(name);
+  if (name.empty() || !is_valid_utf8(bytes_of(name)) ||
+      shape.code_points > kMaxDisplayNameCodePoints || shape.has_control) {
     return fail(ErrorCode::kUsage,
-                "le nom affiché doit faire 1 à 200 octets d'UTF-8 sans caractère de contrôle / "
-                "the display name must be 1 to 200 bytes of UTF-8 without control characters");
+                "le nom affiché fait 1 à 200 caractères sans caractère de contrôle / the display "
+                "name is 1 to 200 characters without control characters");
   }
   return {};
 }
@@ -134,6 +172,16 @@ AccountView view_of(const store::AccountRow& row) {
   view.created_ms = row.created_ms;
   view.last_used_ms = row.last_used_ms;
   return view;
+}
+
+std::array<uint8_t, 32> credentials_fingerprint_of(const store::AccountRow& row) {
+  std::vector<uint8_t> material;
+  for (std::string_view part : {std::string_view(row.password_hash), std::string_view("\n"),
+                                std::string_view(row.recovery_codes), std::string_view("\n")}) {
+    material.insert(material.end(), part.begin(), part.end());
+  }
+  material.insert(material.end(), row.totp_sealed.begin(), row.totp_sealed.end());
+  return crypto::blake2b_256(material);
 }
 
 bool is_person(const store::AccountRow& row) {
@@ -219,6 +267,16 @@ Result<void> store_settings(store::DataStore& tx, const AuthSettings& settings) 
     if (settings.*setting.field <= 0) {
       return fail(ErrorCode::kUsage, fmt::format("the setting {} must be positive", setting.key));
     }
+  }
+  if (settings.session_idle_ms > settings.session_lifetime_ms) {
+    return fail(ErrorCode::kUsage,
+                "l'inactivité maximale dépasse la durée de vie d'une session / the idle timeout "
+                "exceeds the session lifetime");
+  }
+  if (!crypto::valid_password_limits(settings.password_limits)) {
+    return fail(ErrorCode::kUsage, "password hashing limits outside libsodium's bounds");
+  }
+  for (const SettingField& setting : kSettingFields) {
     if (auto stored =
             tx.set_meta(std::string(setting.key), std::to_string(settings.*setting.field));
         !stored) {
@@ -253,9 +311,15 @@ Result<AuthSettings> load_settings(store::DataStore& store) {
   if (!memory) {
     return tl::unexpected(memory.error());
   }
-  if (ops->has_value() && memory->has_value()) {
+  if (ops->has_value() != memory->has_value()) {
+    return fail(ErrorCode::kIntegrity, "the vault's password hashing settings are incomplete");
+  }
+  if (ops->has_value()) {
     settings.password_limits.ops_limit = static_cast<uint64_t>(**ops);
     settings.password_limits.mem_limit_bytes = static_cast<uint64_t>(**memory);
+    if (!crypto::valid_password_limits(settings.password_limits)) {
+      return fail(ErrorCode::kIntegrity, "the vault's password hashing settings are out of bounds");
+    }
   }
   return settings;
 }
@@ -281,7 +345,7 @@ Result<store::AccountRow> Authenticator::load(store::DataStore& store, std::stri
 
 Result<Enrolment> Authenticator::new_second_factor(store::AccountRow& row) {
   const crypto::SecretBytes secret = new_totp_secret();
-  auto codes = new_recovery_codes(settings_.password_limits);
+  auto codes = new_recovery_codes(crypto::random_secret_limits());
   if (!codes) {
     return tl::unexpected(codes.error());
   }
@@ -466,10 +530,11 @@ Result<IssuedToken> Authenticator::create_token(store::DataStore& tx, std::strin
   }
   std::string address_text;
   for (const std::string& address : allowed_addresses) {
-    if (!is_ip_address(address)) {
+    const std::optional<std::string> canonical = canonical_address(address);
+    if (!canonical) {
       return fail(ErrorCode::kUsage, "adresse IP invalide / invalid IP address");
     }
-    address_text += (address_text.empty() ? "" : " ") + address;
+    address_text += (address_text.empty() ? "" : " ") + *canonical;
   }
   IssuedToken token;
   token.id = "tok-" + random_hex(8);
@@ -504,7 +569,7 @@ Result<bool> Authenticator::revoke(store::DataStore& tx, std::string_view creden
   return tx.revoke_credential(std::string(credential_id), clock_.now_ms());
 }
 
-const store::AccountRow& Authenticator::decoy() {
+Result<const store::AccountRow*> Authenticator::decoy() {
   std::lock_guard lock(mutex_);
   if (!decoy_) {
     // Same shape and cost as a real person's account; no password or code can match it.
@@ -512,22 +577,27 @@ const store::AccountRow& Authenticator::decoy() {
     row.role = std::string(access::name_of(access::Role::kPractitioner));
     row.status = std::string(name_of(AccountStatus::kActive));
     const crypto::SecretBytes unguessable = crypto::SecretBytes::random(32);
-    row.password_hash = crypto::hash_password(hex_of(unguessable.view()), settings_.password_limits)
-                            .value_or(std::string());
+    auto hash = crypto::hash_password(hex_of(unguessable.view()), settings_.password_limits);
+    if (!hash) {
+      return tl::unexpected(hash.error());
+    }
+    row.password_hash = std::move(*hash);
     const crypto::SecretBytes secret = new_totp_secret();
     row.totp_sealed = crypto::seal(keys_.secret_key, secret.view(), totp_binding(row.login));
-    if (auto codes = new_recovery_codes(settings_.password_limits)) {
-      row.recovery_codes = encode_recovery_codes(codes->stored);
+    auto codes = new_recovery_codes(crypto::random_secret_limits());
+    if (!codes) {
+      return tl::unexpected(codes.error());
     }
+    row.recovery_codes = encode_recovery_codes(codes->stored);
     decoy_ = std::move(row);
   }
-  return *decoy_;
+  return &*decoy_;
 }
 
 Result<void> Authenticator::admit(std::string_view login, std::string_view address) {
   std::lock_guard lock(mutex_);
   const int64_t now = clock_.now_ms();
-  if (auto found = backoff_by_login_.find(login);
+  if (auto found = backoff_by_login_.find(login.substr(0, kMaxLoginBytes));
       found != backoff_by_login_.end() && now < found->second.retry_at_ms) {
     return fail(ErrorCode::kTooManyAttempts,
                 fmt::format("trop de tentatives : réessayez dans {} s / too many attempts: retry "
@@ -553,7 +623,12 @@ void Authenticator::note_failure(std::string_view login, std::string_view addres
       return item.second.retry_at_ms + kForgetFailuresAfterMs < now;
     });
   }
-  Backoff& backoff = backoff_by_login_[std::string(login)];
+  if (backoff_by_login_.size() >= kMaxTrackedLogins) {
+    // Still full within the hour (a spray of logins): forget the one free soonest.
+    backoff_by_login_.erase(std::ranges::min_element(
+        backoff_by_login_, {}, [](const auto& item) { return item.second.retry_at_ms; }));
+  }
+  Backoff& backoff = backoff_by_login_[std::string(login.substr(0, kMaxLoginBytes))];
   backoff.failures += 1;
   backoff.retry_at_ms = now + backoff_after(backoff.failures);
   if (!address.empty()) {
@@ -561,6 +636,10 @@ void Authenticator::note_failure(std::string_view login, std::string_view addres
       std::erase_if(failures_by_address_, [&](const auto& item) {
         return now - item.second.start_ms >= settings_.address_window_ms;
       });
+    }
+    if (failures_by_address_.size() >= kMaxTrackedLogins) {
+      failures_by_address_.erase(std::ranges::min_element(
+          failures_by_address_, {}, [](const auto& item) { return item.second.start_ms; }));
     }
     AddressWindow& window = failures_by_address_[std::string(address)];
     if (now - window.start_ms >= settings_.address_window_ms) {
@@ -572,7 +651,8 @@ void Authenticator::note_failure(std::string_view login, std::string_view addres
 
 void Authenticator::note_success(std::string_view login) {
   std::lock_guard lock(mutex_);
-  if (auto found = backoff_by_login_.find(login); found != backoff_by_login_.end()) {
+  if (auto found = backoff_by_login_.find(login.substr(0, kMaxLoginBytes));
+      found != backoff_by_login_.end()) {
     backoff_by_login_.erase(found);
   }
 }
@@ -580,7 +660,10 @@ void Authenticator::note_success(std::string_view login) {
 Result<LoginCheck> Authenticator::check_login(store::DataStore& store,
                                               const LoginRequest& request) {
   // Built before anything else so that the first attempt costs the same for every login.
-  const store::AccountRow& decoy_row = decoy();
+  auto decoy_row = decoy();
+  if (!decoy_row) {
+    return tl::unexpected(decoy_row.error());
+  }
   if (auto admitted = admit(request.login, request.address); !admitted) {
     return tl::unexpected(admitted.error());
   }
@@ -592,7 +675,8 @@ Result<LoginCheck> Authenticator::check_login(store::DataStore& store,
   }
   // A service signs in with tokens only: its login is treated like an unknown one.
   check.account_known = found->has_value() && is_person(**found);
-  const store::AccountRow& row = check.account_known ? **found : decoy_row;
+  const store::AccountRow& row = check.account_known ? **found : **decoy_row;
+  check.credentials_fingerprint = credentials_fingerprint_of(row);
 
   check.password_ok = crypto::verify_password(row.password_hash, request.password);
   // The second factor is checked even after a wrong password: the same work either way.
@@ -623,7 +707,8 @@ Result<LoginCheck> Authenticator::check_login(store::DataStore& store,
   }
   check.second_factor_ok = check.totp_step.has_value() || check.recovery_index.has_value();
   if (!check.account_known) {
-    check.refusal = "unknown login";
+    check.refusal =
+        found->has_value() ? "service accounts sign in with API tokens only" : "unknown login";
     check.password_ok = false;
     check.second_factor_ok = false;
   } else if (!check.password_ok) {
@@ -661,6 +746,9 @@ Result<LoginOutcome> Authenticator::record_login(store::DataStore& tx, const Log
     return refuse("account locked");
   }
   std::string failure = check.refusal;
+  if (failure.empty() && credentials_fingerprint_of(*row) != check.credentials_fingerprint) {
+    failure = "credentials changed during the login";
+  }
   std::optional<std::vector<StoredRecoveryCode>> codes;
   if (failure.empty() && check.totp_step &&
       row->totp_last_step >= static_cast<int64_t>(*check.totp_step)) {
@@ -737,8 +825,8 @@ Result<IssuedSession> Authenticator::open_session(store::DataStore& tx,
 }
 
 Result<void> Authenticator::change_password(store::DataStore& tx, std::string_view login,
-                                            std::string_view current,
-                                            std::string_view replacement) {
+                                            std::string_view current, std::string_view replacement,
+                                            std::string_view current_session) {
   auto row = load(tx, login);
   if (!row) {
     return tl::unexpected(row.error());
@@ -761,6 +849,17 @@ Result<void> Authenticator::change_password(store::DataStore& tx, std::string_vi
   }
   row->password_hash = std::move(*hash);
   row->password_temporary = false;
+  auto credentials = tx.credentials_of(row->login);
+  if (!credentials) {
+    return tl::unexpected(credentials.error());
+  }
+  for (const store::CredentialRow& credential : *credentials) {
+    if (credential.id != current_session && credential.revoked_ms == 0) {
+      if (auto revoked = tx.revoke_credential(credential.id, clock_.now_ms()); !revoked) {
+        return tl::unexpected(revoked.error());
+      }
+    }
+  }
   return tx.update_account(*row);
 }
 
@@ -800,7 +899,8 @@ Result<Authenticated> Authenticator::authenticate(store::DataStore& store, std::
   }
   if (!credential.allowed_addresses.empty()) {
     const std::vector<std::string> allowed = split_words(credential.allowed_addresses);
-    if (std::ranges::find(allowed, address) == allowed.end()) {
+    const std::optional<std::string> presented = canonical_address(address);
+    if (!presented || std::ranges::find(allowed, *presented) == allowed.end()) {
       return fail(ErrorCode::kAuthenticationFailed,
                   "jeton refusé depuis cette adresse / token refused from this address");
     }
@@ -830,10 +930,16 @@ Result<Authenticated> Authenticator::authenticate(store::DataStore& store, std::
     if (auto begun = store.begin(); !begun) {
       return tl::unexpected(begun.error());
     }
-    account->last_used_ms = now;
+    // Re-read under the write lock: writing back the row read above could undo a lock or a
+    // password change committed meanwhile.
     auto touched = store.touch_credential(credential.id, now);
     if (touched) {
-      touched = store.update_account(*account);
+      auto fresh = load(store, credential.login);
+      touched = fresh ? Result<void>() : Result<void>(tl::unexpected(fresh.error()));
+      if (fresh) {
+        fresh->last_used_ms = now;
+        touched = store.update_account(*fresh);
+      }
     }
     if (!touched) {
       store.rollback();

@@ -105,6 +105,9 @@ struct LoginCheck {
   std::optional<uint64_t> totp_step;             // the step of the code used
   std::optional<size_t> recovery_index;          // the recovery code used
   std::optional<std::string> new_password_hash;  // the password rehashed at today's cost
+  // A hash of the password hash, the sealed TOTP secret and the recovery codes checked: a reset
+  // between the two halves of the login makes record_login() refuse.
+  std::array<uint8_t, 32> credentials_fingerprint{};
   std::string refusal;  // why the check failed, for the audit log (never shown to the caller)
 };
 
@@ -190,11 +193,12 @@ class Authenticator {
   [[nodiscard]] Result<LoginOutcome> record_login(store::DataStore& tx, const LoginCheck& check,
                                                   const LoginRequest& request);
 
-  // Changes the password of an authenticated account, inside `tx`. kAuthenticationFailed when
-  // `current` is wrong, kInvalidInput when `replacement` fails the password policy.
+  // Changes the password of an authenticated account, inside `tx`, and revokes every other
+  // session of the account (all but `current_session`). kAuthenticationFailed when `current`
+  // is wrong, kInvalidInput when `replacement` fails the password policy.
   [[nodiscard]] Result<void> change_password(store::DataStore& tx, std::string_view login,
-                                             std::string_view current,
-                                             std::string_view replacement);
+                                             std::string_view current, std::string_view replacement,
+                                             std::string_view current_session);
 
   // Ends a session (logout), inside `tx`.
   [[nodiscard]] Result<void> end_session(store::DataStore& tx, std::string_view credential_id);
@@ -222,7 +226,7 @@ class Authenticator {
   [[nodiscard]] Result<void> admit(std::string_view login, std::string_view address);
   void note_failure(std::string_view login, std::string_view address);
   void note_success(std::string_view login);
-  [[nodiscard]] const store::AccountRow& decoy();
+  [[nodiscard]] Result<const store::AccountRow*> decoy();
   [[nodiscard]] Result<IssuedSession> open_session(store::DataStore& tx,
                                                    const store::AccountRow& account,
                                                    std::string_view address);

@@ -45,6 +45,12 @@ PasswordHashLimits interactive_password_limits() {
   return PasswordHashLimits{crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE};
 }
 
+bool valid_password_limits(const PasswordHashLimits& limits) { return within_bounds(limits); }
+
+PasswordHashLimits random_secret_limits() {
+  return PasswordHashLimits{crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
+}
+
 Result<std::string> hash_password(std::string_view password, const PasswordHashLimits& limits) {
   if (Result<void> ready = initialize(); !ready) {
     return tl::unexpected(ready.error());

@@ -20,6 +20,14 @@ struct PasswordHashLimits {
 // login, where a person waits for the answer.
 [[nodiscard]] PasswordHashLimits interactive_password_limits();
 
+// libsodium's minimum (1 pass, 8 KiB): for random secrets of 59 bits or more (recovery codes),
+// which need no stretching; keeps a login that tries 10 of them from costing 10 full hashes.
+[[nodiscard]] PasswordHashLimits random_secret_limits();
+
+// Whether hash_password() accepts `limits`: within libsodium's bounds, at most 64 passes and
+// 4 GiB.
+[[nodiscard]] bool valid_password_limits(const PasswordHashLimits& limits);
+
 // The self-describing Argon2id hash string of `password` ("$argon2id$v=19$m=...") with a
 // random salt. kInvalidInput when `limits` lie outside libsodium's bounds or above 64 passes or
 // 4 GiB; kInternal when the memory cannot be allocated.

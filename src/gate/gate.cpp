@@ -1203,7 +1203,11 @@ Result<void> Gate::assign(const Principal& principal, std::string_view login,
     if (!account) {
       return tl::unexpected(account.error());
     }
-    if (!account->has_value() || (*account)->role != access::name_of(access::Role::kPractitioner)) {
+    if (!account->has_value()) {
+      return fail(ErrorCode::kNotFound,
+                  "aucun compte de cet identifiant / no account has this login");
+    }
+    if ((*account)->role != access::name_of(access::Role::kPractitioner)) {
       return fail(ErrorCode::kUsage,
                   "seul un compte praticien est affecté à un patient / only a "
                   "practitioner account is assigned to a patient");
@@ -1338,8 +1342,8 @@ Result<void> Gate::change_password(const Principal& principal, std::string_view 
   }
   entry.targets.push_back(account_target(caller->account.login));
   auto changed = account_change<bool>(entry, [&](store::DataStore& tx) -> Result<bool> {
-    if (auto done =
-            authenticator_->change_password(tx, caller->account.login, current, replacement);
+    if (auto done = authenticator_->change_password(tx, caller->account.login, current, replacement,
+                                                    caller->account.credential_id);
         !done) {
       return tl::unexpected(done.error());
     }

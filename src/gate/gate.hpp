@@ -150,8 +150,9 @@ class Gate {
       int64_t expires_ms, const std::vector<std::string>& allowed_addresses);
   [[nodiscard]] Result<void> revoke_credential(const Principal& principal,
                                                std::string_view credential_id);
-  // Assigns a practitioner to a patient's care (or ends that assignment). kUsage unless `login`
-  // is a practitioner; kNotFound unless the vault holds Patient/patient_id.
+  // Assigns a practitioner to a patient's care (or ends that assignment). kNotFound for an
+  // unknown login or when the vault holds no Patient/patient_id; kUsage unless `login` is a
+  // practitioner.
   [[nodiscard]] Result<void> assign(const Principal& principal, std::string_view login,
                                     std::string_view patient_id);
   [[nodiscard]] Result<void> unassign(const Principal& principal, std::string_view login,

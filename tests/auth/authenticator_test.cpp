@@ -677,8 +677,9 @@ TEST_F(AuthenticatorTest, ChangePasswordEnforcesThePolicyAndClearsTheChangeRequi
   const Person person = add_person("jmartin");
   const IssuedSession session = sign_in(person);
   auto change = [&](std::string_view current, std::string_view replacement) {
-    return committed(
-        [&] { return auth_->change_password(*store_, "jmartin", current, replacement); });
+    return committed([&] {
+      return auth_->change_password(*store_, "jmartin", current, replacement, session.id);
+    });
   };
   expect_code(change(person.password, "Kx7#pLm2"), ErrorCode::kInvalidInput);           // short
   expect_code(change(person.password, "Incomprehensible1"), ErrorCode::kInvalidInput);  // cracklib
@@ -698,6 +699,13 @@ TEST_F(AuthenticatorTest, ChangePasswordEnforcesThePolicyAndClearsTheChangeRequi
 
   const IssuedSession next = sign_in(*auth_, person, std::string(kStrongPassword));
   EXPECT_FALSE(next.password_change_required);
+  // A change from `next` ends every other session, `session` included.
+  ASSERT_TRUE(committed([&] {
+    return auth_->change_password(*store_, "jmartin", kStrongPassword, "Vx9#tRq4 plume verte",
+                                  next.id);
+  }));
+  EXPECT_EQ(authenticate(session.secret).error().code, ErrorCode::kAuthenticationFailed);
+  EXPECT_TRUE(authenticate(next.secret));
   clock_.advance_ms(kStepMs);
   EXPECT_EQ(refused(request(person.login, person.password, code_now(person.totp))),
             "wrong password");
@@ -706,10 +714,10 @@ TEST_F(AuthenticatorTest, ChangePasswordEnforcesThePolicyAndClearsTheChangeRequi
 TEST_F(AuthenticatorTest, ChangePasswordOfAServiceOrAnUnknownLoginIsRefused) {
   add_service("labo");
   expect_code(
-      committed([&] { return auth_->change_password(*store_, "labo", "", kStrongPassword); }),
+      committed([&] { return auth_->change_password(*store_, "labo", "", kStrongPassword, ""); }),
       ErrorCode::kAuthenticationFailed);
   auto unknown = committed(
-      [&] { return auth_->change_password(*store_, "nobody", "whatever", kStrongPassword); });
+      [&] { return auth_->change_password(*store_, "nobody", "whatever", kStrongPassword, ""); });
   EXPECT_FALSE(unknown.has_value());
 }
 
@@ -791,7 +799,8 @@ TEST_F(AuthenticatorTest, TwoConcurrentLoginsWithTheSameRecoveryCodeOpenOneSessi
   auto lost = committed([&] { return auth_->record_login(*store_, *second, login); });
   ASSERT_TRUE(lost) << lost.error().message;
   EXPECT_FALSE(lost->session.has_value());
-  EXPECT_EQ(lost->refusal, "recovery code already used");
+  // The first login changed the account's recovery codes under the second one's check.
+  EXPECT_EQ(lost->refusal, "credentials changed during the login");
   EXPECT_EQ(view("jmartin").unused_recovery_codes, 9);
 }
 
@@ -1112,7 +1121,7 @@ TEST_F(AuthenticatorTest, LockingOrDisablingAnAccountRevokesEverySessionForGood)
 TEST_F(AuthenticatorTest, ResetPasswordRevokesSessionsAndOnlyTheNewTemporaryPasswordWorks) {
   const Person person = add_person("jmartin");
   ASSERT_TRUE(committed([&] {
-    return auth_->change_password(*store_, "jmartin", person.password, kStrongPassword);
+    return auth_->change_password(*store_, "jmartin", person.password, kStrongPassword, "");
   }));
   const IssuedSession session = sign_in(*auth_, person, std::string(kStrongPassword));
   auto reset = committed([&] { return auth_->reset_password(*store_, "jmartin"); });
@@ -1178,7 +1187,7 @@ TEST_F(AuthenticatorTest, AuthenticateKeepsAConcurrentPasswordChange) {
   HookedStore hooked(*store_);
   hooked.before_begin = [&] {
     ASSERT_TRUE((*other)->begin());
-    ASSERT_TRUE(auth_->change_password(**other, "jmartin", person.password, kStrongPassword));
+    ASSERT_TRUE(auth_->change_password(**other, "jmartin", person.password, kStrongPassword, ""));
     ASSERT_TRUE((*other)->commit());
   };
   (void)auth_->authenticate(hooked, session.secret, kAddress);

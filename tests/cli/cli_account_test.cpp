@@ -482,7 +482,7 @@ TEST_F(CliAccountTest, AssignAndUnassignAPractitioner) {
 
   EXPECT_EQ(run({"assign"}, {"--login", "alice", "Patient/no-such-patient"}).exit_code, 4);
   EXPECT_EQ(run({"assign"}, {"--login", "lab-import", patient}).exit_code, 2);
-  EXPECT_EQ(run({"assign"}, {"--login", "nobody", patient}).exit_code, 2);
+  EXPECT_EQ(run({"assign"}, {"--login", "nobody", patient}).exit_code, 4);
   for (const char* bad : {"Observation/123", "Patient", "Patient/", "/123", "Patient/1/2"}) {
     EXPECT_EQ(run({"assign"}, {"--login", "alice", bad}).exit_code, 2) << bad;
     EXPECT_EQ(run({"unassign"}, {"--login", "alice", bad}).exit_code, 2) << bad;
