@@ -729,6 +729,7 @@ Result<StoredResource> Gate::update(const Principal& principal, std::string_view
                                     std::string_view id, json::object resource) {
   audit::Entry entry = start_entry(principal, audit::kActionUpdate);
   entry.targets.push_back(audit::Target{std::string(type), std::string(id), 0, ""});
+  bool registers_patient = false;  // update-as-create of a Patient by a practitioner
   auto admitted = [&]() -> Result<Caller> {
     auto caller = identify(principal, entry);
     if (!caller) {
@@ -758,6 +759,8 @@ Result<StoredResource> Gate::update(const Principal& principal, std::string_view
     if (auto allowed = permit(*caller, action, target_of_resource(placed), entry); !allowed) {
       return tl::unexpected(allowed.error());
     }
+    registers_patient = !where->has_value() && type == "Patient" &&
+                        caller->account.role == access::Role::kPractitioner;
     return caller;
   }();
   if (!admitted) {
@@ -780,6 +783,17 @@ Result<StoredResource> Gate::update(const Principal& principal, std::string_view
         if (auto added = tx.add_assignment(row); !added) {
           return tl::unexpected(added.error());
         }
+      }
+      return {};
+    };
+  }
+  if (registers_patient) {
+    effects = [this, login = admitted->account.login, patient = std::string(id)](
+                  store::DataStore& tx, std::span<const vault::EntryOutcome>) -> Result<void> {
+      auto added =
+          tx.add_assignment(store::AssignmentRow{login, patient, "registration", clock_.now_ms()});
+      if (!added) {
+        return tl::unexpected(added.error());
       }
       return {};
     };

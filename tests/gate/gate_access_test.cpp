@@ -150,6 +150,12 @@ TEST_F(GateAccessTest, APractitionerWhoRegistersAPatientIsAssignedToThem) {
         {"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/)" +
                           registered->id + R"("}})"));
   EXPECT_TRUE(observation) << observation.error().message;
+  // The same through an update that creates the Patient under an id the client chose.
+  auto placed = gate().update(nurse, "Patient", "choisi-par-le-client",
+                              parse_object(R"({"resourceType":"Patient","id":"choisi-par-le-client",
+                                "name":[{"family":"Roy"}]})"));
+  ASSERT_TRUE(placed) << placed.error().message;
+  EXPECT_TRUE(gate().read(nurse, "Patient", "choisi-par-le-client"));
 }
 
 TEST_F(GateAccessTest, SearchLeavesOtherPatientsOutOfThePageAndTheTotal) {
