@@ -353,13 +353,6 @@ Result<Gate::Caller> Gate::identify(const Principal& principal, audit::Entry& en
   }
   caller.context.now_ms = clock_.now_ms();
   if (caller.account.role == access::Role::kPractitioner) {
-    auto assignments = accounts_->assignments_of(caller.account.login);
-    if (!assignments) {
-      return tl::unexpected(assignments.error());
-    }
-    for (const store::AssignmentRow& row : *assignments) {
-      caller.context.assigned_patients.insert(row.patient_id);
-    }
     auto grants = accounts_->break_glass_of(caller.account.login,
                                             caller.context.now_ms - access::kBreakGlassWindowMs);
     if (!grants) {
@@ -373,10 +366,45 @@ Result<Gate::Caller> Gate::identify(const Principal& principal, audit::Entry& en
   return caller;
 }
 
-Result<void> Gate::permit(const Caller& caller, access::Action action, const access::Target& target,
-                          audit::Entry& entry) const {
+Result<void> Gate::load_assignments(Caller& caller, std::optional<std::string_view> patient_id) {
+  if (caller.custodian || caller.account.role != access::Role::kPractitioner ||
+      caller.all_assignments_loaded) {
+    return {};
+  }
+  if (patient_id) {
+    const std::string patient(*patient_id);
+    if (caller.context.assigned_patients.contains(patient)) {
+      return {};
+    }
+    auto assigned = accounts_->is_assigned(caller.account.login, patient);
+    if (!assigned) {
+      return tl::unexpected(assigned.error());
+    }
+    if (*assigned) {
+      caller.context.assigned_patients.insert(patient);
+    }
+    return {};
+  }
+  auto assignments = accounts_->assignments_of(caller.account.login);
+  if (!assignments) {
+    return tl::unexpected(assignments.error());
+  }
+  for (const store::AssignmentRow& row : *assignments) {
+    caller.context.assigned_patients.insert(row.patient_id);
+  }
+  caller.all_assignments_loaded = true;
+  return {};
+}
+
+Result<void> Gate::permit(Caller& caller, access::Action action, const access::Target& target,
+                          audit::Entry& entry) {
   if (caller.custodian) {
     return {};
+  }
+  if (target.reach == access::Reach::kPatient) {
+    if (auto loaded = load_assignments(caller, target.patient_id); !loaded) {
+      return loaded;
+    }
   }
   access::Decision decision;
   if (caller.account.password_change_required) {
@@ -400,7 +428,7 @@ Result<void> Gate::permit(const Caller& caller, access::Action action, const acc
   return {};
 }
 
-Result<void> Gate::permit_stored(const Caller& caller, access::Action action, std::string_view type,
+Result<void> Gate::permit_stored(Caller& caller, access::Action action, std::string_view type,
                                  std::string_view id, audit::Entry& entry) {
   if (caller.custodian) {
     return {};
@@ -663,6 +691,9 @@ Result<SearchPage> Gate::search(const Principal& principal, std::string_view typ
     }
     if (caller->custodian) {
       return vault_->search(*query);
+    }
+    if (auto loaded = load_assignments(*caller, std::nullopt); !loaded) {
+      return tl::unexpected(loaded.error());
     }
     // Each match must be readable on its own: hits outside the caller's reach are left out of
     // the page and of the total.

@@ -181,7 +181,10 @@ class Gate {
     bool custodian = true;
     auth::Authenticated account;
     access::Subject subject;
+    // A practitioner's assignments are looked up per patient as calls need them, or all at once
+    // for a search (see load_assignments()).
     access::Context context;
+    bool all_assignments_loaded = false;
   };
 
   Gate(std::unique_ptr<vault::Vault> vault, std::shared_ptr<audit::AuditLog> audit_log,
@@ -194,11 +197,15 @@ class Gate {
   [[nodiscard]] Result<Caller> identify(const Principal& principal, audit::Entry& entry);
   // Whether `caller` may perform `action` on `target`: kPermissionDenied with access/'s reason,
   // which also goes into `entry`; a break-glass allowance marks `entry` with the grant's reason.
-  [[nodiscard]] Result<void> permit(const Caller& caller, access::Action action,
-                                    const access::Target& target, audit::Entry& entry) const;
+  [[nodiscard]] Result<void> permit(Caller& caller, access::Action action,
+                                    const access::Target& target, audit::Entry& entry);
+  // Adds a practitioner's assignment to `patient_id` to the caller's context, if it exists; or,
+  // with no patient, every assignment (for a search, whose hits may lie anywhere).
+  [[nodiscard]] Result<void> load_assignments(Caller& caller,
+                                              std::optional<std::string_view> patient_id);
   // permit() on the resource type/id where it is stored (the custodian skips the lookup).
   // kNotFound when an account names a resource the vault does not hold.
-  [[nodiscard]] Result<void> permit_stored(const Caller& caller, access::Action action,
+  [[nodiscard]] Result<void> permit_stored(Caller& caller, access::Action action,
                                            std::string_view type, std::string_view id,
                                            audit::Entry& entry);
   // identify(), then kUsage unless type/id is a well-formed reference, then permit_stored().

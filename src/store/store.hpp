@@ -168,6 +168,11 @@ class DataStore {
   [[nodiscard]] virtual Result<std::vector<std::string>> find_ids(
       const std::string& type, std::span<const TokenGroup> groups) = 0;
 
+  // The compartment of the current version of each (type, id), in the order of `ids`; an empty
+  // string where there is none. One query, whatever the number of ids.
+  [[nodiscard]] virtual Result<std::vector<std::string>> compartments_of(
+      const std::string& type, std::span<const std::string> ids) = 0;
+
   // Number of current, non-deleted resources per type.
   [[nodiscard]] virtual Result<std::map<std::string, int64_t>> count_by_type() = 0;
 
@@ -247,6 +252,9 @@ class DataStore {
   [[nodiscard]] virtual Result<int64_t> remove_assignments_from(const std::string& source) = 0;
   // Removes every assignment to `patient_id` (the patient is erased); returns how many.
   [[nodiscard]] virtual Result<int64_t> remove_assignments_to(const std::string& patient_id) = 0;
+  // Whether `login` is assigned to `patient_id`, from any source.
+  [[nodiscard]] virtual Result<bool> is_assigned(const std::string& login,
+                                                 const std::string& patient_id) = 0;
   // Every assignment of `login`, ascending (patient_id, source).
   [[nodiscard]] virtual Result<std::vector<AssignmentRow>> assignments_of(
       const std::string& login) = 0;

@@ -798,14 +798,15 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
     return tl::unexpected(ids.error());
   }
   if (visible) {
+    auto compartments = data_->compartments_of(query.type, *ids);
+    if (!compartments) {
+      return tl::unexpected(compartments.error());
+    }
     std::vector<std::string> shown;
-    for (std::string& id : *ids) {
-      auto latest = data_->latest_version(query.type, id);
-      if (!latest) {
-        return tl::unexpected(latest.error());
-      }
-      if (latest->has_value() && visible((*latest)->compartment)) {
-        shown.push_back(std::move(id));
+    for (size_t index = 0; index < ids->size(); ++index) {
+      const std::string& compartment = (*compartments)[index];
+      if (!compartment.empty() && visible(compartment)) {
+        shown.push_back(std::move((*ids)[index]));
       }
     }
     *ids = std::move(shown);

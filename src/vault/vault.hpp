@@ -150,7 +150,7 @@ class Vault {
   // candidates. Only the requested page is returned decrypted (all candidates are decrypted
   // when there are date conditions).
   // When `visible` is given, matches whose compartment it refuses are left out before paging, so
-  // that neither the page nor the total reveals them (one metadata lookup per candidate).
+  // that neither the page nor the total reveals them (one metadata query for all candidates).
   [[nodiscard]] Result<SearchPage> search(
       const fhir::SearchQuery& query,
       const std::function<bool(const std::string& compartment)>& visible = {});

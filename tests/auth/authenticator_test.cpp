@@ -226,6 +226,13 @@ class HookedStore final : public store::DataStore {
   Result<int64_t> remove_assignments_to(const std::string& patient_id) override {
     return inner_.remove_assignments_to(patient_id);
   }
+  Result<bool> is_assigned(const std::string& login, const std::string& patient_id) override {
+    return inner_.is_assigned(login, patient_id);
+  }
+  Result<std::vector<std::string>> compartments_of(const std::string& type,
+                                                   std::span<const std::string> ids) override {
+    return inner_.compartments_of(type, ids);
+  }
   Result<std::vector<store::AssignmentRow>> assignments_of(const std::string& login) override {
     return inner_.assignments_of(login);
   }

@@ -496,6 +496,21 @@ TEST_F(SqliteAccountStoreTest, AssignmentsOfALoginAreInPatientThenSourceOrder) {
   EXPECT_THAT(assigned("carol"), IsEmpty());
 }
 
+TEST_F(SqliteAccountStoreTest, IsAssignedAnswersForAnySourceAndOnlyForThatPair) {
+  insert(AssignmentRow{.login = "alice", .patient_id = "p1", .source = "CareTeam/ct1"});
+  insert(AssignmentRow{.login = "bob", .patient_id = "p2", .source = "cli"});
+  for (const auto& [login, patient, expected] :
+       std::vector<std::tuple<std::string, std::string, bool>>{{"alice", "p1", true},
+                                                               {"alice", "p2", false},
+                                                               {"bob", "p2", true},
+                                                               {"bob", "p1", false},
+                                                               {"carol", "p1", false}}) {
+    auto assigned = store_->is_assigned(login, patient);
+    ASSERT_TRUE(assigned) << assigned.error().message;
+    EXPECT_EQ(*assigned, expected) << login << " " << patient;
+  }
+}
+
 TEST_F(SqliteAccountStoreTest, AddingAnExistingAssignmentReturnsFalseAndKeepsTheFirst) {
   const AssignmentRow first{.login = "alice", .patient_id = "p1", .source = "cli", .created_ms = 1};
   insert(first);

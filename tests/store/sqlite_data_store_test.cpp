@@ -148,6 +148,22 @@ TEST_F(SqliteDataStoreTest, LatestVersionIncludesADeletedVersion) {
   EXPECT_TRUE(latest.deleted);
 }
 
+TEST_F(SqliteDataStoreTest, CompartmentsOfFollowTheCurrentVersionInTheOrderAsked) {
+  append(make_row("Observation", "o1", 1, "p1"));
+  append(make_row("Observation", "o1", 2, "p2"));  // moved to another patient
+  append(make_row("Observation", "o2", 1, "*shared"));
+  append(make_row("Observation", "o3", 1, "p3"));
+  append(make_row("Observation", "o3", 2, "p3", /*deleted=*/true));
+  append(make_row("Patient", "o2", 1, "o2"));  // same id, another type
+  const std::vector<std::string> ids = {"o3", "missing", "o1", "o2", "a\"b\\c\nd", "o1"};
+  auto compartments = store_->compartments_of("Observation", ids);
+  ASSERT_TRUE(compartments) << compartments.error().message;
+  EXPECT_THAT(*compartments, ::testing::ElementsAre("p3", "", "p2", "*shared", "", "p2"));
+  auto none = store_->compartments_of("Observation", {});
+  ASSERT_TRUE(none);
+  EXPECT_THAT(*none, IsEmpty());
+}
+
 TEST_F(SqliteDataStoreTest, DuplicateVersionIsAConflictAndTheTransactionStaysUsable) {
   append(make_row("Patient", "p1", 1, "c1"));
 

@@ -246,6 +246,9 @@ class SqliteDataStore final : public DataStore {
   Result<int64_t> remove_assignments_from(const std::string& source) override;
   Result<int64_t> remove_assignments_to(const std::string& patient_id) override;
   Result<std::vector<AssignmentRow>> assignments_of(const std::string& login) override;
+  Result<bool> is_assigned(const std::string& login, const std::string& patient_id) override;
+  Result<std::vector<std::string>> compartments_of(const std::string& type,
+                                                   std::span<const std::string> ids) override;
   Result<void> insert_break_glass(const BreakGlassRow& row) override;
   Result<std::vector<BreakGlassRow>> break_glass_of(const std::string& login,
                                                     int64_t since_ms) override;
@@ -314,6 +317,8 @@ class SqliteDataStore final : public DataStore {
   Statement remove_assignments_from_;
   Statement remove_assignments_to_;
   Statement assignments_of_;
+  Statement is_assigned_;
+  Statement compartments_of_;
   Statement insert_break_glass_;
   Statement break_glass_of_;
   std::map<std::vector<size_t>, Statement> search_statements_;
@@ -470,6 +475,15 @@ Result<void> SqliteDataStore::prepare_statements() {
        "SELECT " + assignment_columns +
            " FROM assignments WHERE login = ?1 ORDER BY patient_id, source",
        "assignments_of"},
+      {&is_assigned_, "SELECT 1 FROM assignments WHERE login = ?1 AND patient_id = ?2 LIMIT 1",
+       "is_assigned"},
+      // ?2 is a JSON array of ids: one statement for any number of them.
+      {&compartments_of_,
+       "SELECT CAST(j.key AS INTEGER), rv.compartment FROM json_each(?2) AS j"
+       " JOIN resources_current rc ON rc.type = ?1 AND rc.id = j.value"
+       " JOIN resource_versions rv"
+       " ON rv.type = rc.type AND rv.id = rc.id AND rv.version = rc.version",
+       "compartments_of"},
       {&insert_break_glass_,
        "INSERT INTO break_glass (" + break_glass_columns + ") VALUES (?1, ?2, ?3, ?4)",
        "insert_break_glass"},
@@ -1075,6 +1089,54 @@ Result<std::vector<AssignmentRow>> SqliteDataStore::assignments_of(const std::st
   Cursor cursor(assignments_of_);
   cursor.bind_text(1, login);
   return read_all(cursor, read_assignment);
+}
+
+Result<bool> SqliteDataStore::is_assigned(const std::string& login, const std::string& patient_id) {
+  Cursor cursor(is_assigned_);
+  cursor.bind_text(1, login);
+  cursor.bind_text(2, patient_id);
+  return cursor.step();
+}
+
+Result<std::vector<std::string>> SqliteDataStore::compartments_of(
+    const std::string& type, std::span<const std::string> ids) {
+  std::string array = "[";
+  for (const std::string& id : ids) {
+    array += array.size() > 1 ? ",\"" : "\"";
+    for (char c : id) {
+      if (c == '"' || c == '\\') {
+        array += '\\';
+        array += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        constexpr std::string_view kHex = "0123456789abcdef";
+        array += "\\u00";
+        array += kHex[static_cast<unsigned char>(c) >> 4U];
+        array += kHex[static_cast<unsigned char>(c) & 0xFU];
+      } else {
+        array += c;
+      }
+    }
+    array += '"';
+  }
+  array += ']';
+  std::vector<std::string> compartments(ids.size());
+  Cursor cursor(compartments_of_);
+  cursor.bind_text(1, type);
+  cursor.bind_text(2, array);
+  while (true) {
+    auto row = cursor.step();
+    if (!row) {
+      return tl::unexpected(row.error());
+    }
+    if (!*row) {
+      return compartments;
+    }
+    const int64_t index = cursor.column_int(0);
+    if (index < 0 || static_cast<size_t>(index) >= compartments.size()) {
+      return fail(ErrorCode::kInternal, "compartments_of: index out of range");
+    }
+    compartments[static_cast<size_t>(index)] = cursor.column_text(1);
+  }
 }
 
 Result<void> SqliteDataStore::insert_break_glass(const BreakGlassRow& row) {
