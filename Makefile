@@ -53,9 +53,10 @@ tidy: build-dev
 	@echo "tidy: no finding"
 
 bench: build-release
-	@cmake --build --preset release --target vault_bench sqlcipher_bench audit_bench
+	@cmake --build --preset release --target vault_bench sqlcipher_bench audit_bench access_bench
 	@build/release/bench/vault_bench
 	@build/release/bench/audit_bench
+	@build/release/bench/access_bench
 
 clean:
 	rm -rf build

@@ -477,12 +477,14 @@ Result<void> SqliteDataStore::prepare_statements() {
        "assignments_of"},
       {&is_assigned_, "SELECT 1 FROM assignments WHERE login = ?1 AND patient_id = ?2 LIMIT 1",
        "is_assigned"},
-      // ?2 is a JSON array of ids: one statement for any number of them.
+      // ?2 is a JSON array of ids: one statement for any number of them. CROSS JOIN fixes the
+      // order (ids, then one index lookup each); left to itself the planner scans every version
+      // of the type.
       {&compartments_of_,
        "SELECT CAST(j.key AS INTEGER), rv.compartment FROM json_each(?2) AS j"
-       " JOIN resources_current rc ON rc.type = ?1 AND rc.id = j.value"
-       " JOIN resource_versions rv"
-       " ON rv.type = rc.type AND rv.id = rc.id AND rv.version = rc.version",
+       " CROSS JOIN resources_current rc CROSS JOIN resource_versions rv"
+       " WHERE rc.type = ?1 AND rc.id = j.value"
+       " AND rv.type = rc.type AND rv.id = rc.id AND rv.version = rc.version",
        "compartments_of"},
       {&insert_break_glass_,
        "INSERT INTO break_glass (" + break_glass_columns + ") VALUES (?1, ?2, ?3, ?4)",
