@@ -38,6 +38,7 @@ constexpr ResourceProfile kProfiles[] = {
      false,
      {date_time("recordedDate"), date_time("onsetDateTime"), kNoDate}},
     {"Consent", "patient", "", true, {}},
+    {"Coverage", "beneficiary", "", true, {}},
     {"CoverageEligibilityRequest", "patient", "", true, {}},
     {"CoverageEligibilityResponse", "patient", "", true, {}},
     {"DetectedIssue", "patient", "code", true, {}},

@@ -17,9 +17,10 @@ struct DateElement {
 // index_entries, parse_search and date matching, so that what is indexed is what can be searched.
 struct ResourceProfile {
   std::string_view type;
-  std::string_view patient_link;  // "subject" or "patient": the Reference to the Patient
-  std::string_view code_element;  // the CodeableConcept indexed as `code`; empty: none
-  bool has_status = false;        // `status` (a code) is indexed
+  // The Reference to the Patient: "subject", "patient", or "beneficiary" (Coverage).
+  std::string_view patient_link;
+  std::string_view code_element;               // the CodeableConcept indexed as `code`; empty: none
+  bool has_status = false;                     // `status` (a code) is indexed
   std::array<DateElement, 3> date_elements{};  // what `date` reads; all empty: no `date`
 };
 

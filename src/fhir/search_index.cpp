@@ -206,6 +206,19 @@ std::optional<std::string> patient_compartment_of(const boost::json::object& res
   if (const ResourceProfile* profile = find_profile(type)) {
     return patient_of_link(resource, profile->patient_link);
   }
+  if (type == "Appointment") {
+    // The patient is one of the participants: the first whose actor is a Patient.
+    const boost::json::value* participants = resource.if_contains("participant");
+    if (participants != nullptr && participants->is_array()) {
+      for (const boost::json::value& participant : participants->as_array()) {
+        if (const boost::json::object* fields = participant.if_object()) {
+          if (std::optional<std::string> patient = patient_of_link(*fields, "actor")) {
+            return patient;
+          }
+        }
+      }
+    }
+  }
   if (std::optional<std::string> subject = patient_of_link(resource, "subject")) {
     return subject;
   }

@@ -31,7 +31,8 @@ struct IndexEntry {
 
 // The id of the Patient whose compartment the resource belongs to: its own id for a Patient
 // (which must then have one), the id referenced as "Patient/ID" by `subject` or `patient` for
-// any other type; nullopt for resources outside any patient compartment (Practitioner,
+// any other type (`beneficiary` for a Coverage; for an Appointment, the first participant whose
+// `actor` is a Patient); nullopt for resources outside any patient compartment (Practitioner,
 // Organization, ...), which vault/ keeps in the shared compartment.
 [[nodiscard]] std::optional<std::string> patient_compartment_of(
     const boost::json::object& resource);

@@ -185,6 +185,18 @@ INSTANTIATE_TEST_SUITE_P(
         CompartmentCase{"Subject",
                         R"({"resourceType":"Observation","subject":{"reference":"Patient/p2"}})",
                         "p2"},
+        CompartmentCase{
+            "CoverageBeneficiary",
+            R"({"resourceType":"Coverage","beneficiary":{"reference":"Patient/p6"},"patient":{"reference":"Patient/other"}})",
+            "p6"},
+        CompartmentCase{
+            "AppointmentFirstPatientParticipant",
+            R"({"resourceType":"Appointment","participant":[{"actor":{"reference":"Practitioner/x"}},{"actor":{"reference":"Patient/p7"}},{"actor":{"reference":"Patient/p8"}}]})",
+            "p7"},
+        CompartmentCase{
+            "AppointmentWithoutAPatient",
+            R"({"resourceType":"Appointment","participant":[{"actor":{"reference":"Practitioner/x"}},{"status":"accepted"}]})",
+            std::nullopt},
         CompartmentCase{"PatientElement",
                         R"({"resourceType":"Claim","patient":{"reference":"Patient/p3"}})", "p3"},
         CompartmentCase{

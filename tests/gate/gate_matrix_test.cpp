@@ -6,8 +6,6 @@
 //   `system/` scope. The gate issues no token to a person and none with `user/` or `patient/`
 //   scopes, and a service has no session: those cells are access/'s alone (tests/access/).
 // - export and config-change have no gate call yet (lifecycle/ and configuration issues).
-// - Appointment and Coverage are stored in the shared compartment today (their patient link,
-//   participant.actor and beneficiary, is not followed), so their `patient` cells cannot be set up.
 // - search runs type-wide (the `all` cells); each hit then needs the `read` cell of where it lies,
 //   which this test checks through the hits returned.
 // - read, vread, history, update, delete, erase and import name one stored resource (`patient`
@@ -71,10 +69,14 @@ class MatrixWorld {
     ids_["Patient"] = p1_;
     ids_["Observation"] = world_.make_observation(p1_).id;
     ids_["CareTeam"] = make_care_team(p1_);
+    ids_["Appointment"] = world_.make(appointment_json(p1_)).id;
+    ids_["Coverage"] = world_.make(coverage_json(p1_)).id;
     ids_["Practitioner"] = make_practitioner();
     ids_["Medication"] = make_medication();
     spare_["Observation"] = world_.make_observation(p1_).id;
     spare_["CareTeam"] = make_care_team(p1_);
+    spare_["Appointment"] = world_.make(appointment_json(p1_)).id;
+    spare_["Coverage"] = world_.make(coverage_json(p1_)).id;
     spare_["Practitioner"] = make_practitioner();
     spare_["Medication"] = make_medication();
     spare_["Patient"] = p1_;  // deleting p1 itself runs after every other cell
@@ -213,12 +215,28 @@ class MatrixWorld {
         "Patient/)" + p1_ + R"("}})")
           .as_object();
     }
+    if (type == "Appointment") {
+      return boost::json::parse(appointment_json(p1_)).as_object();
+    }
+    if (type == "Coverage") {
+      return boost::json::parse(coverage_json(p1_)).as_object();
+    }
     if (type == "CareTeam") {
       return boost::json::parse(R"({"resourceType":"CareTeam","subject":{"reference":"Patient/)" +
                                 p1_ + R"("}})")
           .as_object();
     }
     return boost::json::parse(R"({"resourceType":")" + type + R"("})").as_object();
+  }
+
+  static std::string appointment_json(const std::string& patient) {
+    return R"({"resourceType":"Appointment","status":"booked","participant":[{"actor":{
+      "reference":"Patient/)" +
+           patient + R"("},"status":"accepted"}]})";
+  }
+  static std::string coverage_json(const std::string& patient) {
+    return R"({"resourceType":"Coverage","status":"active","beneficiary":{"reference":"Patient/)" +
+           patient + R"("},"payor":[{"display":"CPAM"}]})";
   }
 
   std::string make_care_team(const std::string& patient) {
