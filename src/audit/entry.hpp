@@ -76,6 +76,7 @@ inline constexpr std::string_view kActionUnlockFailed = "unlock-failed";
 inline constexpr std::string_view kActionLogin = "login";
 inline constexpr std::string_view kActionLogout = "logout";
 inline constexpr std::string_view kActionAccountChange = "account-change";
+inline constexpr std::string_view kActionAccountRead = "account-read";  // accounts listed or shown
 inline constexpr std::string_view kActionAlert = "alert";
 inline constexpr std::string_view kActionConfigChange = "config-change";
 inline constexpr std::string_view kActionValidate = "validate";     // a Bundle checked, not written

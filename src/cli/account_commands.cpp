@@ -423,10 +423,16 @@ int run_token_create(const Options& options) {
 
 int run_token_revoke(const Options& options) {
   return with_gate(options, [&](gate::Gate& gate, const gate::Principal& principal) {
-    if (auto revoked = gate.revoke_credential(principal, options.credential_id); !revoked) {
+    auto revoked = gate.revoke_credential(principal, options.credential_id);
+    if (!revoked) {
       return report(revoked.error());
     }
-    fmt::print("{} révoqué (revoked).\n", audit::printable(options.credential_id, 100));
+    const std::string id = audit::printable(options.credential_id, 100);
+    if (*revoked) {
+      fmt::print("{} révoqué (revoked).\n", id);
+    } else {
+      fmt::print("{} était déjà révoqué (already revoked).\n", id);
+    }
     return 0;
   });
 }

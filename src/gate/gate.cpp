@@ -1120,7 +1120,7 @@ Result<auth::Enrolment> Gate::add_account(const Principal& principal,
 
 Result<std::vector<auth::AccountView>> Gate::list_accounts(const Principal& principal) {
   audit::Entry entry =
-      with_account_change(start_entry(principal, audit::kActionAccountChange), "list", "");
+      with_account_change(start_entry(principal, audit::kActionAccountRead), "list", "");
   Result<std::vector<auth::AccountView>> result = [&]() -> Result<std::vector<auth::AccountView>> {
     if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
       return tl::unexpected(caller.error());
@@ -1132,7 +1132,7 @@ Result<std::vector<auth::AccountView>> Gate::list_accounts(const Principal& prin
 
 Result<auth::AccountView> Gate::show_account(const Principal& principal, std::string_view login) {
   audit::Entry entry =
-      with_account_change(start_entry(principal, audit::kActionAccountChange), "show", login);
+      with_account_change(start_entry(principal, audit::kActionAccountRead), "show", login);
   Result<auth::AccountView> result = [&]() -> Result<auth::AccountView> {
     if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
       return tl::unexpected(caller.error());
@@ -1202,19 +1202,15 @@ Result<auth::IssuedToken> Gate::create_token(const Principal& principal, std::st
   });
 }
 
-Result<void> Gate::revoke_credential(const Principal& principal, std::string_view credential_id) {
+Result<bool> Gate::revoke_credential(const Principal& principal, std::string_view credential_id) {
   audit::Entry entry =
       with_account_change(start_entry(principal, audit::kActionAccountChange), "revoke", "");
   entry.targets.push_back(audit::Target{"Credential", std::string(credential_id), 0, ""});
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
-    return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
+    return released(std::move(entry), Result<bool>(tl::unexpected(caller.error())), {}, false);
   }
-  auto revoked = account_change<bool>(
+  return account_change<bool>(
       entry, [&](store::DataStore& tx) { return authenticator_->revoke(tx, credential_id); });
-  if (!revoked) {
-    return tl::unexpected(revoked.error());
-  }
-  return {};
 }
 
 Result<void> Gate::assign(const Principal& principal, std::string_view login,

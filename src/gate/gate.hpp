@@ -131,7 +131,8 @@ class Gate {
                                                               const audit::IncidentScope& scope);
 
   // --- Accounts (auth/). The custodian, or an account whose role administers accounts (admin),
-  // runs these; each is audited as an account-change entry naming the account, never a secret.
+  // runs these; each is audited as an account-change entry (account-read for list and show)
+  // naming the account, never a secret.
 
   // A person's enrolment (temporary password, otpauth URI, recovery codes) is returned once.
   [[nodiscard]] Result<auth::Enrolment> add_account(const Principal& principal,
@@ -148,7 +149,8 @@ class Gate {
   [[nodiscard]] Result<auth::IssuedToken> create_token(
       const Principal& principal, std::string_view login, const std::vector<std::string>& scopes,
       int64_t expires_ms, const std::vector<std::string>& allowed_addresses);
-  [[nodiscard]] Result<void> revoke_credential(const Principal& principal,
+  // True when revoked now, false when it was revoked already; kNotFound for an unknown id.
+  [[nodiscard]] Result<bool> revoke_credential(const Principal& principal,
                                                std::string_view credential_id);
   // Assigns a practitioner to a patient's care (or ends that assignment). kNotFound for an
   // unknown login or when the vault holds no Patient/patient_id; kUsage unless `login` is a

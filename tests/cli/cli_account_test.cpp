@@ -532,6 +532,9 @@ TEST_F(CliAccountTest, AuditLogRecordsEveryChangeAndNoSecret) {
   const std::string token_line = lines_of(token.out).front();
   const std::string token_id = token_line.substr(6, token_line.find(' ', 6) - 6);
   ASSERT_EQ(run({"token", "revoke"}, {token_id}).exit_code, 0);
+  ProcessResult again = run({"token", "revoke"}, {token_id});
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_TRUE(contains(again.out, "already revoked")) << again.out;
   // Tokens are for services: a person's account gets none (exit 2), and the refusal is logged.
   ProcessResult person_token = run(
       {"token", "create"}, {"--login", "alice", "--scope", "system/Patient.r", "--expires", "7d"});
@@ -554,12 +557,11 @@ TEST_F(CliAccountTest, AuditLogRecordsEveryChangeAndNoSecret) {
   }
   const std::vector<std::string> expected{"add",
                                           "add",
-                                          "list",
-                                          "show",
                                           "lock",
                                           "unlock",
                                           "reset-password",
                                           "token-create",
+                                          "revoke",
                                           "revoke",
                                           "token-create:failed",
                                           "assign",
@@ -567,6 +569,9 @@ TEST_F(CliAccountTest, AuditLogRecordsEveryChangeAndNoSecret) {
                                           "disable",
                                           "add:failed"};
   EXPECT_EQ(changes, expected) << log.out;
+  ProcessResult reads = run({"audit", "log"}, {"--format", "json", "--action", "account-read"});
+  ASSERT_EQ(reads.exit_code, 0) << reads.err;
+  EXPECT_EQ(boost::json::parse(reads.out).as_array().size(), 2U) << reads.out;
 
   // No secret anywhere in the log, in any form.
   const Printed enrolment = parse_enrolment(added.out);
