@@ -61,10 +61,13 @@ audit::Entry entry_for(const Principal& principal, std::string_view auth_method,
   return entry;
 }
 
-// A denial's reason was written by Gate::permit(); any other failure records its code's name.
+// A refusal (not allowed, not authenticated, throttled) is a denial, anything else a failure. A
+// denial's reason may have been written by Gate::permit(); otherwise the code's name is recorded.
 void mark_failure(audit::Entry& entry, const Error& error) {
-  entry.outcome = error.code == ErrorCode::kPermissionDenied ? audit::Outcome::kDenied
-                                                             : audit::Outcome::kFailed;
+  const bool refused = error.code == ErrorCode::kPermissionDenied ||
+                       error.code == ErrorCode::kAuthenticationFailed ||
+                       error.code == ErrorCode::kTooManyAttempts;
+  entry.outcome = refused ? audit::Outcome::kDenied : audit::Outcome::kFailed;
   if (entry.reason.empty()) {
     entry.reason = std::string(name_of(error.code));
   }
@@ -1297,10 +1300,6 @@ Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
   entry.actor.auth_method = recovery ? "password+recovery-code" : "password+totp";
   auto checked = authenticator_->check_login(*accounts_, request);
   if (!checked) {
-    if (checked.error().code == ErrorCode::kTooManyAttempts) {
-      entry.reason = std::string(name_of(ErrorCode::kTooManyAttempts));
-      entry.outcome = audit::Outcome::kDenied;
-    }
     return released(std::move(entry), Result<auth::IssuedSession>(tl::unexpected(checked.error())),
                     {}, false);
   }

@@ -331,6 +331,44 @@ TEST_F(GateAccessTest, EveryRefusedLoginLooksTheSameAndOnlyKnownLoginsAreNamedIn
   EXPECT_THAT(raw, Not(HasSubstr("Secret-typed")));
 }
 
+TEST_F(GateAccessTest, BackOffAndTheLockAfterTenFailuresAreAudited) {
+  auto enrolment = gate().add_account(
+      custodian(), auth::NewAccount{"kine.dubois", "Paul Dubois", access::Role::kPractitioner, ""});
+  ASSERT_TRUE(enrolment);
+  auto attempt = [&](std::string_view password) {
+    return gate().login(
+        auth::LoginRequest{"kine.dubois", std::string(password),
+                           testing::totp_code_now(enrolment->otpauth_uri, world_.clock().now_ms()),
+                           "203.0.113.5"},
+        "t");
+  };
+  for (int failure = 1; failure <= 3; ++failure) {
+    EXPECT_EQ(attempt("wrong").error().code, ErrorCode::kAuthenticationFailed);
+  }
+  // The fourth attempt comes too soon, even with the right password: refused unchecked.
+  auto throttled = attempt(enrolment->temporary_password);
+  ASSERT_FALSE(throttled);
+  EXPECT_EQ(throttled.error().code, ErrorCode::kTooManyAttempts);
+  audit::Entry entry = world_.last_entry();
+  EXPECT_EQ(entry.action, audit::kActionLogin);
+  EXPECT_EQ(entry.outcome, audit::Outcome::kDenied);
+  EXPECT_EQ(entry.reason, "too-many-attempts");
+  for (int failure = 4; failure <= 10; ++failure) {
+    world_.clock().advance_ms(20 * kMinuteMs);
+    EXPECT_EQ(attempt("wrong").error().code, ErrorCode::kAuthenticationFailed);
+  }
+  entry = world_.last_entry();
+  EXPECT_EQ(entry.reason, "authentication-failed: wrong password; account locked now");
+  world_.clock().advance_ms(20 * kMinuteMs);
+  auto locked = attempt(enrolment->temporary_password);
+  ASSERT_FALSE(locked);
+  EXPECT_EQ(locked.error().message, auth::login_refused_message());
+  EXPECT_EQ(world_.last_entry().reason, "authentication-failed: account locked");
+  ASSERT_TRUE(gate().set_account_status(custodian(), "kine.dubois", auth::AccountStatus::kActive));
+  world_.clock().advance_ms(kMinuteMs);
+  EXPECT_TRUE(attempt(enrolment->temporary_password));
+}
+
 TEST_F(GateAccessTest, BreakGlassNeedsAReasonOpensOneHourAndIsFlagged) {
   const gate::Principal nurse = world_.person("infirmiere.urgences", access::Role::kPractitioner);
   const gate::Principal assistant = world_.person("secretariat", access::Role::kAssistant);
