@@ -230,7 +230,7 @@ class Gate {
   using WriteEffects =
       std::function<Result<void>(store::DataStore&, std::span<const vault::EntryOutcome>)>;
   // The hook that appends a write's entry in the write's own transaction; checkpoints it signs
-  // are collected in `signed_checkpoints` for publish_all() after the commit.
+  // are collected in `signed_checkpoints` for committed() to publish after the commit.
   [[nodiscard]] vault::BeforeCommit write_hook(const audit::Entry& entry,
                                                std::vector<audit::Checkpoint>& signed_checkpoints,
                                                WriteEffects effects = {});
