@@ -228,14 +228,11 @@ Result<std::unique_ptr<Gate>> Gate::initialize(
   audit::Entry entry = gate->start_entry(principal, audit::kActionConfigChange);
   entry.targets.push_back(audit::Target{"Config", "audit-checkpoints", 0, ""});
   entry.targets.push_back(audit::Target{"Config", "auth", 0, ""});
-  auto stored = gate->account_change<bool>(entry, [&](store::DataStore& data) -> Result<bool> {
+  auto stored = gate->account_change<void>(entry, [&](store::DataStore& data) -> Result<void> {
     if (auto saved = audit::store_policy(data, policy); !saved) {
-      return tl::unexpected(saved.error());
+      return saved;
     }
-    if (auto saved = auth::store_settings(data, auth_settings); !saved) {
-      return tl::unexpected(saved.error());
-    }
-    return true;
+    return auth::store_settings(data, auth_settings);
   });
   if (!stored) {
     return tl::unexpected(stored.error());
@@ -436,6 +433,14 @@ Result<void> Gate::permit_stored(Caller& caller, access::Action action, std::str
   if (caller.custodian) {
     return {};
   }
+  auto compartment = stored_compartment(type, id);
+  if (!compartment) {
+    return tl::unexpected(compartment.error());
+  }
+  return permit(caller, action, target_in(type, *compartment), entry);
+}
+
+Result<std::string> Gate::stored_compartment(std::string_view type, std::string_view id) {
   auto where = vault_->locate(type, id);
   if (!where) {
     return tl::unexpected(where.error());
@@ -443,7 +448,18 @@ Result<void> Gate::permit_stored(Caller& caller, access::Action action, std::str
   if (!where->has_value()) {
     return fail(ErrorCode::kNotFound, fmt::format("{}/{} introuvable / not found", type, id));
   }
-  return permit(caller, action, target_in(type, **where), entry);
+  return std::move(**where);
+}
+
+Result<void> Gate::require_patient(std::string_view patient_id) {
+  if (auto valid = check_reference("Patient", patient_id); !valid) {
+    return valid;
+  }
+  auto compartment = stored_compartment("Patient", patient_id);
+  if (!compartment) {
+    return tl::unexpected(compartment.error());
+  }
+  return {};
 }
 
 Result<Gate::Caller> Gate::admit_reference(const Principal& principal, access::Action action,
@@ -1155,16 +1171,8 @@ Result<void> Gate::set_account_status(const Principal& principal, std::string_vi
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
     return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
   }
-  auto changed = account_change<bool>(entry, [&](store::DataStore& tx) -> Result<bool> {
-    if (auto set = authenticator_->set_status(tx, login, status); !set) {
-      return tl::unexpected(set.error());
-    }
-    return true;
-  });
-  if (!changed) {
-    return tl::unexpected(changed.error());
-  }
-  return {};
+  return account_change<void>(
+      entry, [&](store::DataStore& tx) { return authenticator_->set_status(tx, login, status); });
 }
 
 Result<std::string> Gate::reset_password(const Principal& principal, std::string_view login) {
@@ -1222,27 +1230,16 @@ Result<void> Gate::assign(const Principal& principal, std::string_view login,
       with_account_change(start_entry(principal, audit::kActionAccountChange), "assign", login);
   entry.targets.push_back(
       audit::Target{"Patient", std::string(patient_id), 0, std::string(patient_id)});
-  auto changed = [&]() -> Result<bool> {
+  auto admitted = [&]() -> Result<void> {
     if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
       return tl::unexpected(caller.error());
     }
-    if (auto valid = check_reference("Patient", patient_id); !valid) {
-      return tl::unexpected(valid.error());
-    }
-    auto where = vault_->locate("Patient", patient_id);
-    if (!where) {
-      return tl::unexpected(where.error());
-    }
-    if (!where->has_value()) {
-      return fail(ErrorCode::kNotFound,
-                  fmt::format("Patient/{} introuvable / not found", patient_id));
-    }
-    return true;
+    return require_patient(patient_id);
   }();
-  if (!changed) {
-    return released(std::move(entry), Result<void>(tl::unexpected(changed.error())), {}, false);
+  if (!admitted) {
+    return released(std::move(entry), std::move(admitted), {}, false);
   }
-  auto assigned = account_change<bool>(entry, [&](store::DataStore& tx) -> Result<bool> {
+  return account_change<void>(entry, [&](store::DataStore& tx) -> Result<void> {
     auto account = tx.account(std::string(login));
     if (!account) {
       return tl::unexpected(account.error());
@@ -1256,13 +1253,13 @@ Result<void> Gate::assign(const Principal& principal, std::string_view login,
                   "seul un compte praticien est affecté à un patient / only a "
                   "practitioner account is assigned to a patient");
     }
-    return tx.add_assignment(
+    auto added = tx.add_assignment(
         store::AssignmentRow{std::string(login), std::string(patient_id), "cli", clock_.now_ms()});
+    if (!added) {
+      return tl::unexpected(added.error());
+    }
+    return {};
   });
-  if (!assigned) {
-    return tl::unexpected(assigned.error());
-  }
-  return {};
 }
 
 Result<void> Gate::unassign(const Principal& principal, std::string_view login,
@@ -1274,22 +1271,18 @@ Result<void> Gate::unassign(const Principal& principal, std::string_view login,
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
     return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
   }
-  auto removed = account_change<bool>(entry, [&](store::DataStore& tx) -> Result<bool> {
+  return account_change<void>(entry, [&](store::DataStore& tx) -> Result<void> {
     auto existed = tx.remove_assignment(std::string(login), std::string(patient_id), "cli");
     if (!existed) {
-      return existed;
+      return tl::unexpected(existed.error());
     }
     if (!*existed) {
       return fail(ErrorCode::kNotFound,
                   "aucune affectation de ce compte à ce patient / no such "
                   "assignment of this account to this patient");
     }
-    return true;
+    return {};
   });
-  if (!removed) {
-    return tl::unexpected(removed.error());
-  }
-  return {};
 }
 
 Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
@@ -1357,16 +1350,9 @@ Result<void> Gate::logout(const Principal& principal) {
                                   : Result<void>(tl::unexpected(caller.error()));
     return released(std::move(entry), std::move(refused), {}, false);
   }
-  auto ended = account_change<bool>(entry, [&](store::DataStore& tx) -> Result<bool> {
-    if (auto done = authenticator_->end_session(tx, caller->account.credential_id); !done) {
-      return tl::unexpected(done.error());
-    }
-    return true;
+  return account_change<void>(entry, [&](store::DataStore& tx) {
+    return authenticator_->end_session(tx, caller->account.credential_id);
   });
-  if (!ended) {
-    return tl::unexpected(ended.error());
-  }
-  return {};
 }
 
 Result<void> Gate::change_password(const Principal& principal, std::string_view current,
@@ -1381,18 +1367,10 @@ Result<void> Gate::change_password(const Principal& principal, std::string_view 
     return released(std::move(entry), std::move(refused), {}, false);
   }
   entry.targets.push_back(account_target(caller->account.login));
-  auto changed = account_change<bool>(entry, [&](store::DataStore& tx) -> Result<bool> {
-    if (auto done = authenticator_->change_password(tx, caller->account.login, current, replacement,
-                                                    caller->account.credential_id);
-        !done) {
-      return tl::unexpected(done.error());
-    }
-    return true;
+  return account_change<void>(entry, [&](store::DataStore& tx) {
+    return authenticator_->change_password(tx, caller->account.login, current, replacement,
+                                           caller->account.credential_id);
   });
-  if (!changed) {
-    return tl::unexpected(changed.error());
-  }
-  return {};
 }
 
 Result<void> Gate::break_glass(const Principal& principal, std::string_view patient_id,
@@ -1419,16 +1397,8 @@ Result<void> Gate::break_glass(const Principal& principal, std::string_view pati
         !is_valid_utf8(std::span(reinterpret_cast<const uint8_t*>(reason.data()), reason.size()))) {
       return fail(ErrorCode::kUsage, "le motif fait 1 à 500 octets / the reason is 1 to 500 bytes");
     }
-    if (auto valid = check_reference("Patient", patient_id); !valid) {
-      return tl::unexpected(valid.error());
-    }
-    auto where = vault_->locate("Patient", patient_id);
-    if (!where) {
-      return tl::unexpected(where.error());
-    }
-    if (!where->has_value()) {
-      return fail(ErrorCode::kNotFound,
-                  fmt::format("Patient/{} introuvable / not found", patient_id));
+    if (auto exists = require_patient(patient_id); !exists) {
+      return tl::unexpected(exists.error());
     }
     return identified;
   }();
@@ -1436,18 +1406,10 @@ Result<void> Gate::break_glass(const Principal& principal, std::string_view pati
     return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
   }
   entry.purpose = std::string(reason);
-  auto granted = account_change<bool>(entry, [&](store::DataStore& tx) -> Result<bool> {
-    if (auto inserted = tx.insert_break_glass(store::BreakGlassRow{
-            caller->account.login, std::string(patient_id), std::string(reason), clock_.now_ms()});
-        !inserted) {
-      return tl::unexpected(inserted.error());
-    }
-    return true;
+  return account_change<void>(entry, [&](store::DataStore& tx) {
+    return tx.insert_break_glass(store::BreakGlassRow{
+        caller->account.login, std::string(patient_id), std::string(reason), clock_.now_ms()});
   });
-  if (!granted) {
-    return tl::unexpected(granted.error());
-  }
-  return {};
 }
 
 }  // namespace vigie::gate

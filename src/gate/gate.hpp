@@ -210,6 +210,10 @@ class Gate {
   [[nodiscard]] Result<void> permit_stored(Caller& caller, access::Action action,
                                            std::string_view type, std::string_view id,
                                            audit::Entry& entry);
+  // The compartment of the stored type/id (clear metadata); kNotFound when the vault has none.
+  [[nodiscard]] Result<std::string> stored_compartment(std::string_view type, std::string_view id);
+  // kUsage unless Patient/patient_id is well formed, kNotFound unless the vault holds it.
+  [[nodiscard]] Result<void> require_patient(std::string_view patient_id);
   // identify(), then kUsage unless type/id is a well-formed reference, then permit_stored().
   [[nodiscard]] Result<Caller> admit_reference(const Principal& principal, access::Action action,
                                                std::string_view type, std::string_view id,
