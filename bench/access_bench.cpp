@@ -14,9 +14,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <random>
@@ -35,6 +33,7 @@
 
 #include "access/types.hpp"
 #include "auth/authenticator.hpp"
+#include "bench/gate_bench_support.hpp"
 #include "common/clock.hpp"
 #include "crypto/password_hash.hpp"
 #include "crypto/secret_bytes.hpp"
@@ -45,6 +44,13 @@
 namespace {
 
 namespace json = boost::json;
+
+using vigie::bench::key_file_secret;
+using vigie::bench::load_average;
+using vigie::bench::make_work_dir;
+using vigie::bench::median;
+using vigie::bench::process_cpu_seconds;
+using vigie::bench::seconds_since;
 
 using vigie::Error;
 using vigie::ErrorCode;
@@ -83,22 +89,6 @@ struct Sample {
   double cpu_us = 0;  // CPU time of the process (all threads) per operation, in microseconds
 };
 
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// CPU time of the whole process (every thread, the audit log's flusher included).
-double process_cpu_seconds() {
-  timespec now{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-
 double median_rate(const std::vector<Sample>& samples) {
   std::vector<double> values;
   for (const Sample& sample : samples) {
@@ -126,29 +116,6 @@ std::pair<double, double> median_ratios(const std::vector<Sample>& peer,
     cpu.push_back(baseline[round].cpu_us / peer[round].cpu_us);
   }
   return {median(std::move(wall)), median(std::move(cpu))};
-}
-
-// The 1-minute load average, to judge how much other processes disturbed the run.
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string one_minute;
-  in >> one_minute;
-  return one_minute.empty() ? std::string("unknown") : one_minute;
-}
-
-// A new private directory under the system's temporary directory.
-Result<std::filesystem::path> make_work_dir() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "vigie-access-bench-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    return vigie::fail(ErrorCode::kInternal, "cannot create a temporary directory");
-  }
-  return std::filesystem::path(pattern);
-}
-
-UnlockSecret key_file_secret(const vigie::crypto::SecretBytes& key) {
-  return UnlockSecret{vigie::gate::UnlockerKind::kKeyFile,
-                      vigie::crypto::SecretBytes::copy_of(key.view())};
 }
 
 // Runs op(0) ... op(count - 1) and times them together.
@@ -691,7 +658,7 @@ Result<void> run_in(const Settings& settings, const std::filesystem::path& work_
 
 int run(const Settings& settings) {
   const auto start = std::chrono::steady_clock::now();
-  auto work_dir = make_work_dir();
+  auto work_dir = make_work_dir("vigie-access-bench");
   if (!work_dir) {
     return fail_with(work_dir.error());
   }

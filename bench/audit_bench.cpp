@@ -10,9 +10,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <latch>
 #include <memory>
@@ -31,6 +29,7 @@
 
 #include "audit/entry.hpp"
 #include "audit/log.hpp"
+#include "bench/gate_bench_support.hpp"
 #include "bench/sync_counter.hpp"
 #include "common/clock.hpp"
 #include "crypto/secret_bytes.hpp"
@@ -41,6 +40,13 @@
 namespace {
 
 namespace json = boost::json;
+
+using vigie::bench::key_file_secret;
+using vigie::bench::load_average;
+using vigie::bench::make_work_dir;
+using vigie::bench::median;
+using vigie::bench::process_cpu_seconds;
+using vigie::bench::seconds_since;
 
 using vigie::Error;
 using vigie::ErrorCode;
@@ -74,50 +80,6 @@ struct ResourceRef {
   int64_t version = 0;
   std::string compartment;
 };
-
-const vigie::SystemClock& system_clock() {
-  static const vigie::SystemClock clock;
-  return clock;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// CPU time of the whole process (every thread), user and system.
-double process_cpu_seconds() {
-  timespec now{};
-  ::clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) / 1e9;
-}
-
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-
-// The 1-minute load average, to judge how much other processes disturbed the run.
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  std::string one_minute;
-  in >> one_minute;
-  return one_minute.empty() ? std::string("unknown") : one_minute;
-}
-
-// A new private directory under the system's temporary directory.
-Result<std::filesystem::path> make_work_dir() {
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "vigie-audit-bench-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    return vigie::fail(ErrorCode::kInternal, "cannot create a temporary directory");
-  }
-  return std::filesystem::path(pattern);
-}
-
-UnlockSecret key_file_secret(const vigie::crypto::SecretBytes& key) {
-  return UnlockSecret{vigie::gate::UnlockerKind::kKeyFile,
-                      vigie::crypto::SecretBytes::copy_of(key.view())};
-}
 
 // Runs `work(thread)` on `count` threads released together. Returns the wall time from the
 // release to the end of the last thread, or the first thread's error.
@@ -202,7 +164,7 @@ class ReadBench {
     }
     std::sort(compartments.begin(), compartments.end());
     compartments.erase(std::unique(compartments.begin(), compartments.end()), compartments.end());
-    auto vault = Vault::open(dir, secret, system_clock());
+    auto vault = Vault::open(dir, secret, vigie::system_clock());
     if (!vault) {
       return tl::unexpected(vault.error());
     }
@@ -518,7 +480,7 @@ class VerifyBench {
   // gate would have written.
   Result<void> build_log(const std::filesystem::path& dir, const UnlockSecret& secret,
                          const std::vector<ResourceRef>& refs) {
-    auto vault = Vault::open(dir, secret, system_clock());
+    auto vault = Vault::open(dir, secret, vigie::system_clock());
     if (!vault) {
       return tl::unexpected(vault.error());
     }
@@ -539,7 +501,7 @@ class VerifyBench {
       return tl::unexpected(policy.error());
     }
     vigie::audit::AuditLog log(std::move(*log_connection), std::move(*signing_key), *policy,
-                               system_clock());
+                               vigie::system_clock());
     vigie::audit::Entry entry;
     entry.actor.kind = vigie::audit::ActorKind::kCustodian;
     entry.actor.os_user = principal_.os_user;
@@ -551,7 +513,7 @@ class VerifyBench {
     entry.decrypted_data_left = true;
     // A read every 10 ms, ending now.
     const int64_t first_ms =
-        system_clock().now_ms() - static_cast<int64_t>(settings_.log_entries) * 10;
+        vigie::system_clock().now_ms() - static_cast<int64_t>(settings_.log_entries) * 10;
     size_t appended = 0;
     while (appended < settings_.log_entries) {
       if (auto begun = (*writer)->begin(); !begun) {
@@ -658,7 +620,7 @@ int run(const Settings& settings) {
   if (auto installed = vigie::bench::install_wal_sync_counter(); !installed) {
     return fail_with(installed.error());
   }
-  auto work_dir = make_work_dir();
+  auto work_dir = make_work_dir("vigie-audit-bench");
   if (!work_dir) {
     return fail_with(work_dir.error());
   }
