@@ -588,14 +588,14 @@ Result<T> Gate::account_change(audit::Entry entry,
   return committed(std::move(entry), std::move(result), signed_checkpoints);
 }
 
-Result<std::vector<store::AssignmentRow>> Gate::care_team_assignments(
-    const std::string& care_team_id, const json::object& care_team) {
-  std::vector<store::AssignmentRow> rows;
+Result<Gate::CareTeamMembers> Gate::care_team_members(const json::object& care_team) {
+  CareTeamMembers members;
   const std::optional<std::string> patient = fhir::patient_compartment_of(care_team);
   const json::value* participants = care_team.if_contains("participant");
   if (!patient || participants == nullptr || !participants->is_array()) {
-    return rows;
+    return members;
   }
+  members.patient_id = *patient;
   std::set<std::string> rpps_numbers;
   for (const json::value& participant : participants->as_array()) {
     const json::value* member =
@@ -624,7 +624,7 @@ Result<std::vector<store::AssignmentRow>> Gate::care_team_assignments(
     }
   }
   if (rpps_numbers.empty()) {
-    return rows;
+    return members;
   }
   auto accounts = accounts_->accounts();
   if (!accounts) {
@@ -633,11 +633,27 @@ Result<std::vector<store::AssignmentRow>> Gate::care_team_assignments(
   for (const store::AccountRow& account : *accounts) {
     if (!account.rpps.empty() && rpps_numbers.contains(account.rpps) &&
         account.role == access::name_of(access::Role::kPractitioner)) {
-      rows.push_back(store::AssignmentRow{account.login, *patient, "CareTeam/" + care_team_id,
-                                          clock_.now_ms()});
+      members.logins.push_back(account.login);
     }
   }
-  return rows;
+  return members;
+}
+
+Result<void> Gate::replace_care_team_assignments(store::DataStore& tx,
+                                                 const std::string& care_team_id,
+                                                 const CareTeamMembers& members) const {
+  const std::string source = "CareTeam/" + care_team_id;
+  if (auto removed = tx.remove_assignments_from(source); !removed) {
+    return tl::unexpected(removed.error());
+  }
+  for (const std::string& login : members.logins) {
+    auto added =
+        tx.add_assignment(store::AssignmentRow{login, members.patient_id, source, clock_.now_ms()});
+    if (!added) {
+      return tl::unexpected(added.error());
+    }
+  }
+  return {};
 }
 
 Result<StoredResource> Gate::read(const Principal& principal, std::string_view type,
@@ -743,7 +759,12 @@ Result<StoredResource> Gate::create(const Principal& principal, json::object res
                                  caller->account.role == access::Role::kPractitioner;
   const bool is_care_team = target.resource_type == "CareTeam";
   const std::string login = caller->custodian ? std::string() : caller->account.login;
-  const json::object written_resource = is_care_team ? resource : json::object();
+  // Read before the write: the hook runs inside the vault's transaction.
+  auto members = is_care_team ? care_team_members(resource) : Result<CareTeamMembers>();
+  if (!members) {
+    return released(std::move(entry), Result<StoredResource>(tl::unexpected(members.error())), {},
+                    false);
+  }
   // A practitioner who registers a patient is assigned to them; a CareTeam assigns its members.
   WriteEffects effects = [&](store::DataStore& tx,
                              std::span<const vault::EntryOutcome> written) -> Result<void> {
@@ -756,14 +777,8 @@ Result<StoredResource> Gate::create(const Principal& principal, json::object res
         }
       }
       if (is_care_team) {
-        auto rows = care_team_assignments(outcome.id, written_resource);
-        if (!rows) {
-          return tl::unexpected(rows.error());
-        }
-        for (const store::AssignmentRow& row : *rows) {
-          if (auto added = tx.add_assignment(row); !added) {
-            return tl::unexpected(added.error());
-          }
+        if (auto replaced = replace_care_team_assignments(tx, outcome.id, *members); !replaced) {
+          return replaced;
         }
       }
     }
@@ -819,22 +834,14 @@ Result<StoredResource> Gate::update(const Principal& principal, std::string_view
   }
   WriteEffects effects;
   if (type == "CareTeam") {
-    auto rows = care_team_assignments(std::string(id), resource);
-    if (!rows) {
-      return released(std::move(entry), Result<StoredResource>(tl::unexpected(rows.error())), {},
+    auto members = care_team_members(resource);
+    if (!members) {
+      return released(std::move(entry), Result<StoredResource>(tl::unexpected(members.error())), {},
                       false);
     }
-    effects = [rows = std::move(*rows), source = "CareTeam/" + std::string(id)](
-                  store::DataStore& tx, std::span<const vault::EntryOutcome>) -> Result<void> {
-      if (auto removed = tx.remove_assignments_from(source); !removed) {
-        return tl::unexpected(removed.error());
-      }
-      for (const store::AssignmentRow& row : rows) {
-        if (auto added = tx.add_assignment(row); !added) {
-          return tl::unexpected(added.error());
-        }
-      }
-      return {};
+    effects = [this, members = std::move(*members), care_team_id = std::string(id)](
+                  store::DataStore& tx, std::span<const vault::EntryOutcome>) {
+      return replace_care_team_assignments(tx, care_team_id, members);
     };
   }
   if (registers_patient) {
@@ -866,13 +873,9 @@ Result<StoredResource> Gate::remove(const Principal& principal, std::string_view
   }
   WriteEffects effects;
   if (type == "CareTeam") {
-    effects = [source = "CareTeam/" + std::string(id)](
-                  store::DataStore& tx, std::span<const vault::EntryOutcome>) -> Result<void> {
-      auto removed = tx.remove_assignments_from(source);
-      if (!removed) {
-        return tl::unexpected(removed.error());
-      }
-      return {};
+    effects = [this, care_team_id = std::string(id)](store::DataStore& tx,
+                                                     std::span<const vault::EntryOutcome>) {
+      return replace_care_team_assignments(tx, care_team_id, CareTeamMembers{});
     };
   }
   audit::Entry written = entry;
@@ -912,7 +915,7 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
                     false);
   }
   // Every entry must be allowed, where it lands and where it was: one refusal refuses the import.
-  std::map<std::string, std::vector<store::AssignmentRow>> care_teams;
+  std::map<std::string, CareTeamMembers> care_teams;
   for (const fhir::PlannedEntry& planned : plan->entries) {
     if (planned.error) {
       continue;
@@ -932,32 +935,28 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
       }
     }
     if (planned.type == "CareTeam") {
-      auto rows = planned.action == fhir::EntryAction::kDelete
-                      ? Result<std::vector<store::AssignmentRow>>()
-                      : care_team_assignments(planned.id, planned.resource);
-      if (!rows) {
-        return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(rows.error())), {},
-                        false);
+      auto members = planned.action == fhir::EntryAction::kDelete
+                         ? Result<CareTeamMembers>()
+                         : care_team_members(planned.resource);
+      if (!members) {
+        return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(members.error())),
+                        {}, false);
       }
-      care_teams[planned.id] = std::move(*rows);
+      care_teams[planned.id] = std::move(*members);
     }
   }
   WriteEffects effects;
   if (!care_teams.empty()) {
-    effects = [&care_teams](store::DataStore& tx,
-                            std::span<const vault::EntryOutcome> written) -> Result<void> {
+    effects = [this, &care_teams](store::DataStore& tx,
+                                  std::span<const vault::EntryOutcome> written) -> Result<void> {
       for (const vault::EntryOutcome& outcome : written) {
         auto found = care_teams.find(outcome.id);
         if (outcome.type != "CareTeam" || outcome.error || found == care_teams.end()) {
           continue;
         }
-        if (auto removed = tx.remove_assignments_from("CareTeam/" + outcome.id); !removed) {
-          return tl::unexpected(removed.error());
-        }
-        for (const store::AssignmentRow& row : found->second) {
-          if (auto added = tx.add_assignment(row); !added) {
-            return tl::unexpected(added.error());
-          }
+        if (auto replaced = replace_care_team_assignments(tx, outcome.id, found->second);
+            !replaced) {
+          return replaced;
         }
       }
       return {};

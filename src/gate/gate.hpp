@@ -245,10 +245,18 @@ class Gate {
   template <typename T>
   [[nodiscard]] Result<T> account_change(audit::Entry entry,
                                          const std::function<Result<T>(store::DataStore&)>& work);
-  // The care-team assignments a CareTeam resource implies: the accounts whose RPPS number a
-  // Practitioner participant carries, for the patient it is about.
-  [[nodiscard]] Result<std::vector<store::AssignmentRow>> care_team_assignments(
-      const std::string& care_team_id, const boost::json::object& care_team);
+  // Whom a CareTeam assigns to whom: the practitioner accounts whose RPPS number a Practitioner
+  // participant carries, and the patient the team is about (none: no assignment).
+  struct CareTeamMembers {
+    std::string patient_id;
+    std::vector<std::string> logins;
+  };
+  // Reads the participants' Practitioner resources: call it before the write, not in its hook.
+  [[nodiscard]] Result<CareTeamMembers> care_team_members(const boost::json::object& care_team);
+  // In the write's transaction: the assignments from CareTeam/care_team_id become `members`'.
+  [[nodiscard]] Result<void> replace_care_team_assignments(store::DataStore& tx,
+                                                           const std::string& care_team_id,
+                                                           const CareTeamMembers& members) const;
 
   std::unique_ptr<vault::Vault> vault_;
   std::shared_ptr<audit::AuditLog> audit_;              // shared with siblings (thread-safe)

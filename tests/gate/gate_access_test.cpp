@@ -139,6 +139,26 @@ TEST_F(GateAccessTest, ACareTeamNamingThePractitionerAssignsThemUntilItChanges) 
   EXPECT_EQ(gate().read(nurse, "Patient", patient).error().code, ErrorCode::kPermissionDenied);
 }
 
+TEST_F(GateAccessTest, ACareTeamImportedInABundleAssignsItsMembers) {
+  const gate::Principal nurse =
+      world_.person("infirmier.import", access::Role::kPractitioner, "10101010102");
+  const std::string patient = world_.make_patient("Import").id;
+  const std::string practitioner =
+      world_
+          .make(R"({"resourceType":"Practitioner","identifier":[{"system":")" +
+                std::string(fhir::kRppsSystem) + R"(","value":"10101010102"}]})")
+          .id;
+  EXPECT_EQ(gate().read(nurse, "Patient", patient).error().code, ErrorCode::kPermissionDenied);
+  auto imported = gate().import_bundle(
+      custodian(), parse_object(R"({"resourceType":"Bundle","type":"transaction","entry":[
+        {"resource":{"resourceType":"CareTeam","subject":{"reference":"Patient/)" +
+                                patient + R"("},"participant":[{"member":{"reference":
+        "Practitioner/)" + practitioner +
+                                R"("}}]},"request":{"method":"POST","url":"CareTeam"}}]})"));
+  ASSERT_TRUE(imported) << imported.error().message;
+  EXPECT_TRUE(gate().read(nurse, "Patient", patient));
+}
+
 TEST_F(GateAccessTest, APractitionerWhoRegistersAPatientIsAssignedToThem) {
   const gate::Principal nurse = world_.person("infirmier.roux", access::Role::kPractitioner);
   auto registered =
