@@ -1442,6 +1442,27 @@ TEST_F(AuthenticatorTest, StoreSettingsRefusesPasswordLimitsThatCouldNotBeLoaded
   }
 }
 
+TEST_F(AuthenticatorTest, StoreSettingsRefusesAnIdleTimeoutLongerThanTheLifetime) {
+  AuthSettings settings;
+  settings.session_lifetime_ms = 60'000;
+  settings.session_idle_ms = 60'001;
+  expect_code(committed([&] { return store_settings(*store_, settings); }), ErrorCode::kUsage);
+  settings.session_idle_ms = 60'000;
+  EXPECT_TRUE(committed([&] { return store_settings(*store_, settings); }));
+}
+
+TEST_F(AuthenticatorTest, StoredPasswordLimitsMustBeCompleteAndWithinBounds) {
+  ASSERT_TRUE(committed([&] { return store_->set_meta("auth.password_ops_limit", "2"); }));
+  expect_code(load_settings(*store_), ErrorCode::kIntegrity);  // no memory limit beside it
+  ASSERT_TRUE(committed([&] { return store_->set_meta("auth.password_mem_bytes", "100"); }));
+  expect_code(load_settings(*store_), ErrorCode::kIntegrity);  // below libsodium's minimum
+  ASSERT_TRUE(committed([&] { return store_->set_meta("auth.password_mem_bytes", "8192"); }));
+  auto loaded = load_settings(*store_);
+  ASSERT_TRUE(loaded) << loaded.error().message;
+  EXPECT_EQ(loaded->password_limits.ops_limit, 2U);
+  EXPECT_EQ(loaded->password_limits.mem_limit_bytes, 8192U);
+}
+
 TEST_F(AuthenticatorTest, StoreSettingsWithABadValueChangesNothing) {
   // "Bad input gets a clear error and changes nothing" (ARCHITECTURE.md section 6), even if the
   // caller goes on to commit its transaction.
