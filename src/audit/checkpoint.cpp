@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "audit/bytes.hpp"
+#include "common/hex.hpp"
 #include "crypto/signing.hpp"
 
 namespace vigie::audit {
@@ -20,7 +21,6 @@ namespace {
 
 constexpr std::string_view kSignatureDomain = "vigie-audit-checkpoint-v1";
 constexpr std::string_view kLinePrefix = "vigie-checkpoint v1 ";
-constexpr std::string_view kHexDigits = "0123456789abcdef";
 
 std::vector<uint8_t> signed_message(int64_t seq, const Hash& head, int64_t time_ms) {
   std::vector<uint8_t> message;
@@ -31,16 +31,6 @@ std::vector<uint8_t> signed_message(int64_t seq, const Hash& head, int64_t time_
   writer.bytes(head);
   writer.i64(time_ms);
   return message;
-}
-
-std::string to_hex(std::span<const uint8_t> bytes) {
-  std::string hex;
-  hex.reserve(bytes.size() * 2);
-  for (uint8_t byte : bytes) {
-    hex.push_back(kHexDigits[byte >> 4]);
-    hex.push_back(kHexDigits[byte & 0x0F]);
-  }
-  return hex;
 }
 
 std::optional<uint8_t> hex_value(char digit) {

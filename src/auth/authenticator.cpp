@@ -11,6 +11,7 @@
 #include "auth/password_policy.hpp"
 #include "auth/recovery_codes.hpp"
 #include "auth/totp.hpp"
+#include "common/hex.hpp"
 #include "common/utf8.hpp"
 #include "crypto/aead.hpp"
 #include "crypto/kdf.hpp"
@@ -39,14 +40,10 @@ std::span<const uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
 }
 
-std::string hex_of(std::span<const uint8_t> bytes) {
-  return fmt::format("{:02x}", fmt::join(bytes, ""));
-}
-
 std::string random_hex(size_t bytes) {
   std::vector<uint8_t> random(bytes);
   crypto::random_fill(random);
-  std::string text = hex_of(random);
+  std::string text = to_hex(random);
   crypto::wipe(random);
   return text;
 }
@@ -577,7 +574,7 @@ Result<const store::AccountRow*> Authenticator::decoy() {
     row.role = std::string(access::name_of(access::Role::kPractitioner));
     row.status = std::string(name_of(AccountStatus::kActive));
     const crypto::SecretBytes unguessable = crypto::SecretBytes::random(32);
-    auto hash = crypto::hash_password(hex_of(unguessable.view()), settings_.password_limits);
+    auto hash = crypto::hash_password(to_hex(unguessable.view()), settings_.password_limits);
     if (!hash) {
       return tl::unexpected(hash.error());
     }

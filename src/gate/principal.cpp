@@ -6,8 +6,7 @@
 #include <array>
 #include <cstdint>
 
-#include <fmt/format.h>
-
+#include "common/hex.hpp"
 #include "crypto/secret_bytes.hpp"
 
 namespace vigie::gate {
@@ -17,7 +16,7 @@ namespace {
 std::string process_session_id() {
   std::array<uint8_t, 8> bytes{};
   crypto::random_fill(bytes);
-  return fmt::format("cli-{:02x}", fmt::join(bytes, ""));
+  return "cli-" + to_hex(bytes);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <boost/json/serialize.hpp>
 
+#include "common/hex.hpp"
 #include "crypto/aead.hpp"
 #include "crypto/kdf.hpp"
 #include "crypto/signing.hpp"
@@ -94,17 +95,6 @@ json::object with_vault_metadata(json::object resource, const store::ResourceVer
     }
   }
   return ordered;
-}
-
-std::string to_hex(std::span<const uint8_t> bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string text;
-  text.reserve(bytes.size() * 2);
-  for (uint8_t byte : bytes) {
-    text.push_back(kDigits[byte >> 4]);
-    text.push_back(kDigits[byte & 0x0f]);
-  }
-  return text;
 }
 
 std::string describe(std::string_view type, std::string_view id) {
