@@ -23,6 +23,14 @@ namespace {
 
 constexpr std::string_view kSessionKind = "session";
 constexpr std::string_view kTokenKind = "api-token";
+// What a credential's id and secret start with; the rest is random hex.
+constexpr std::string_view kSessionIdPrefix = "ses-";
+constexpr std::string_view kTokenIdPrefix = "tok-";
+constexpr std::string_view kSessionSecretPrefix = "vgs_";
+constexpr std::string_view kTokenSecretPrefix = "vgt_";
+static_assert(kSessionIdPrefix.size() == kTokenIdPrefix.size());
+constexpr size_t kCredentialIdBytes = 8;
+constexpr size_t kCredentialSecretBytes = 32;
 constexpr size_t kTemporaryPasswordCharacters = 20;  // about 99 bits
 constexpr size_t kMaxDisplayNameCodePoints = 200;
 constexpr int64_t kTouchGranularityMs = 60'000;
@@ -38,6 +46,13 @@ constexpr std::string_view kLoginRefused =
 
 std::span<const uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
+}
+
+// True when `text` is `length` characters of 0-9 a-f.
+bool is_lowercase_hex(std::string_view text, size_t length) {
+  return text.size() == length && std::ranges::all_of(text, [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 std::string random_hex(size_t bytes) {
@@ -147,8 +162,8 @@ Result<void> check_display_name(std::string_view name) {
   if (name.empty() || !is_valid_utf8(bytes_of(name)) ||
       shape.code_points > kMaxDisplayNameCodePoints || shape.has_control) {
     return fail(ErrorCode::kUsage,
-                "le nom affiché fait 1 à 200 caractères sans caractère de contrôle / the display "
-                "name is 1 to 200 characters without control characters");
+                "le nom affiché fait 1 à 200 caractères sans caractère de contrôle",
+                "the display name is 1 to 200 characters without control characters");
   }
   return {};
 }
@@ -218,8 +233,8 @@ Result<void> check_login_name(std::string_view login) {
   if (!well_formed) {
     return fail(
         ErrorCode::kUsage,
-        "un identifiant fait 2 à 64 caractères parmi a-z 0-9 . _ - et commence par une "
-        "lettre / a login is 2 to 64 characters among a-z 0-9 . _ - starting with a letter");
+        "un identifiant fait 2 à 64 caractères parmi a-z 0-9 . _ - et commence par une lettre",
+        "a login is 2 to 64 characters among a-z 0-9 . _ - starting with a letter");
   }
   return {};
 }
@@ -266,9 +281,8 @@ Result<void> store_settings(store::DataStore& tx, const AuthSettings& settings) 
     }
   }
   if (settings.session_idle_ms > settings.session_lifetime_ms) {
-    return fail(ErrorCode::kUsage,
-                "l'inactivité maximale dépasse la durée de vie d'une session / the idle timeout "
-                "exceeds the session lifetime");
+    return fail(ErrorCode::kUsage, "l'inactivité maximale dépasse la durée de vie d'une session",
+                "the idle timeout exceeds the session lifetime");
   }
   if (!crypto::valid_password_limits(settings.password_limits)) {
     return fail(ErrorCode::kUsage, "password hashing limits outside libsodium's bounds");
@@ -334,8 +348,8 @@ Result<store::AccountRow> Authenticator::load(store::DataStore& store, std::stri
     return tl::unexpected(row.error());
   }
   if (!row->has_value()) {
-    return fail(ErrorCode::kNotFound,
-                "aucun compte de cet identifiant / no account has this login");
+    return fail(ErrorCode::kNotFound, "aucun compte de cet identifiant",
+                "no account has this login");
   }
   return std::move(**row);
 }
@@ -363,18 +377,19 @@ Result<Enrolment> Authenticator::add_account(store::DataStore& tx, const NewAcco
     return tl::unexpected(valid.error());
   }
   if (!account.rpps.empty() && !fhir::is_valid_rpps(account.rpps)) {
-    return fail(ErrorCode::kUsage, "un numéro RPPS fait 11 chiffres / an RPPS number is 11 digits");
+    return fail(ErrorCode::kUsage, "un numéro RPPS fait 11 chiffres",
+                "an RPPS number is 11 digits");
   }
   if (!account.rpps.empty() && account.role == access::Role::kService) {
-    return fail(ErrorCode::kUsage,
-                "un compte de service n'a pas de RPPS / a service account has no RPPS number");
+    return fail(ErrorCode::kUsage, "un compte de service n'a pas de RPPS",
+                "a service account has no RPPS number");
   }
   auto existing = tx.account(account.login);
   if (!existing) {
     return tl::unexpected(existing.error());
   }
   if (existing->has_value()) {
-    return fail(ErrorCode::kConflict, "cet identifiant existe déjà / this login exists already");
+    return fail(ErrorCode::kConflict, "cet identifiant existe déjà", "this login exists already");
   }
   store::AccountRow row;
   row.login = account.login;
@@ -429,6 +444,17 @@ Result<void> Authenticator::set_status(store::DataStore& tx, std::string_view lo
   if (!row) {
     return tl::unexpected(row.error());
   }
+  // Disabling is for good: lock and unlock end or start a lock only, so neither may bring a
+  // disabled account back (a lock followed by an unlock would).
+  if (row->status == name_of(AccountStatus::kDisabled) && status != AccountStatus::kDisabled) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("le compte {} est désactivé et le reste : unlock et lock ne valent "
+                            "que pour un compte verrouillé ou actif",
+                            row->login),
+                fmt::format("account {} is disabled and stays so: unlock and lock apply only to a "
+                            "locked or active account",
+                            row->login));
+  }
   row->status = std::string(name_of(status));
   if (status == AccountStatus::kActive) {
     row->failed_logins = 0;
@@ -445,8 +471,8 @@ Result<std::string> Authenticator::reset_password(store::DataStore& tx, std::str
     return tl::unexpected(row.error());
   }
   if (!is_person(*row)) {
-    return fail(ErrorCode::kUsage,
-                "un compte de service n'a pas de mot de passe / a service account has no password");
+    return fail(ErrorCode::kUsage, "un compte de service n'a pas de mot de passe",
+                "a service account has no password");
   }
   std::string password = random_grouped_code(kTemporaryPasswordCharacters);
   auto hash = crypto::hash_password(password, settings_.password_limits);
@@ -470,9 +496,8 @@ Result<Enrolment> Authenticator::reset_second_factor(store::DataStore& tx, std::
     return tl::unexpected(row.error());
   }
   if (!is_person(*row)) {
-    return fail(ErrorCode::kUsage,
-                "un compte de service n'a pas de second facteur / a service "
-                "account has no second factor");
+    return fail(ErrorCode::kUsage, "un compte de service n'a pas de second facteur",
+                "a service account has no second factor");
   }
   auto enrolment = new_second_factor(*row);
   if (!enrolment) {
@@ -496,15 +521,14 @@ Result<IssuedToken> Authenticator::create_token(store::DataStore& tx, std::strin
     return tl::unexpected(row.error());
   }
   if (is_person(*row)) {
-    return fail(ErrorCode::kUsage,
-                "les jetons d'API sont réservés aux comptes de service / API "
-                "tokens are for service accounts");
+    return fail(ErrorCode::kUsage, "les jetons d'API sont réservés aux comptes de service",
+                "API tokens are for service accounts");
   }
   if (row->status != name_of(AccountStatus::kActive)) {
-    return fail(ErrorCode::kUsage, "ce compte n'est pas actif / this account is not active");
+    return fail(ErrorCode::kUsage, "ce compte n'est pas actif", "this account is not active");
   }
   if (scopes.empty()) {
-    return fail(ErrorCode::kUsage, "un jeton a au moins une portée / a token needs a scope");
+    return fail(ErrorCode::kUsage, "un jeton a au moins une portée", "a token needs a scope");
   }
   std::string scope_text;
   for (const std::string& text : scopes) {
@@ -513,29 +537,27 @@ Result<IssuedToken> Authenticator::create_token(store::DataStore& tx, std::strin
       return tl::unexpected(scope.error());
     }
     if (scope->context != access::ScopeContext::kSystem) {
-      return fail(ErrorCode::kUsage,
-                  "un jeton de service porte des portées system/ / a service "
-                  "token carries system/ scopes");
+      return fail(ErrorCode::kUsage, "un jeton de service porte des portées system/",
+                  "a service token carries system/ scopes");
     }
     scope_text += (scope_text.empty() ? "" : " ") + access::to_string(*scope);
   }
   const int64_t now = clock_.now_ms();
   if (expires_ms <= now || expires_ms > now + kMaxTokenLifetimeMs) {
-    return fail(ErrorCode::kUsage,
-                "un jeton expire dans un an au plus / a token expires within "
-                "one year");
+    return fail(ErrorCode::kUsage, "un jeton expire dans un an au plus",
+                "a token expires within one year");
   }
   std::string address_text;
   for (const std::string& address : allowed_addresses) {
     const std::optional<std::string> canonical = canonical_address(address);
     if (!canonical) {
-      return fail(ErrorCode::kUsage, "adresse IP invalide / invalid IP address");
+      return fail(ErrorCode::kUsage, "adresse IP invalide", "invalid IP address");
     }
     address_text += (address_text.empty() ? "" : " ") + *canonical;
   }
   IssuedToken token;
-  token.id = "tok-" + random_hex(8);
-  token.secret = "vgt_" + random_hex(32);
+  token.id = std::string(kTokenIdPrefix) + random_hex(kCredentialIdBytes);
+  token.secret = std::string(kTokenSecretPrefix) + random_hex(kCredentialSecretBytes);
   token.expires_ms = expires_ms;
   store::CredentialRow credential;
   credential.id = token.id;
@@ -553,15 +575,41 @@ Result<IssuedToken> Authenticator::create_token(store::DataStore& tx, std::strin
   return token;
 }
 
+Result<std::string> Authenticator::credential_id_of(store::DataStore& store,
+                                                    std::string_view id_or_secret) {
+  if (id_or_secret.starts_with(kTokenSecretPrefix) ||
+      id_or_secret.starts_with(kSessionSecretPrefix)) {
+    auto found = store.credential_by_hash(secret_hash(id_or_secret));
+    if (!found) {
+      return tl::unexpected(found.error());
+    }
+    if (!found->has_value()) {
+      return fail(ErrorCode::kNotFound, "aucune session ni aucun jeton n'a ce secret",
+                  "no session or token has this secret");
+    }
+    return (*found)->id;
+  }
+  const bool is_id =
+      (id_or_secret.starts_with(kTokenIdPrefix) || id_or_secret.starts_with(kSessionIdPrefix)) &&
+      is_lowercase_hex(id_or_secret.substr(kTokenIdPrefix.size()), 2 * kCredentialIdBytes);
+  if (!is_id) {
+    return fail(ErrorCode::kUsage,
+                "attendu l'identifiant d'un jeton (tok-…) ou d'une session (ses-…), ou son "
+                "secret (vgt_…, vgs_…)",
+                "expected a token id (tok-…) or a session id (ses-…), or its secret (vgt_…, "
+                "vgs_…)");
+  }
+  return std::string(id_or_secret);
+}
+
 Result<bool> Authenticator::revoke(store::DataStore& tx, std::string_view credential_id) {
   auto credential = tx.credential(std::string(credential_id));
   if (!credential) {
     return tl::unexpected(credential.error());
   }
   if (!credential->has_value()) {
-    return fail(ErrorCode::kNotFound,
-                "aucune session ni aucun jeton de cet identifiant / no "
-                "session or token has this id");
+    return fail(ErrorCode::kNotFound, "aucune session ni aucun jeton de cet identifiant",
+                "no session or token has this id");
   }
   return tx.revoke_credential(std::string(credential_id), clock_.now_ms());
 }
@@ -596,18 +644,17 @@ Result<void> Authenticator::admit(std::string_view login, std::string_view addre
   const int64_t now = clock_.now_ms();
   if (auto found = backoff_by_login_.find(login.substr(0, kMaxLoginBytes));
       found != backoff_by_login_.end() && now < found->second.retry_at_ms) {
+    const int64_t wait_seconds = (found->second.retry_at_ms - now + 999) / 1000;
     return fail(ErrorCode::kTooManyAttempts,
-                fmt::format("trop de tentatives : réessayez dans {} s / too many attempts: retry "
-                            "in {} s",
-                            (found->second.retry_at_ms - now + 999) / 1000,
-                            (found->second.retry_at_ms - now + 999) / 1000));
+                fmt::format("trop de tentatives : réessayez dans {} s", wait_seconds),
+                fmt::format("too many attempts: retry in {} s", wait_seconds));
   }
   if (auto found = failures_by_address_.find(address);
       !address.empty() && found != failures_by_address_.end() &&
       now - found->second.start_ms < settings_.address_window_ms &&
       found->second.failures >= settings_.address_failures_per_window) {
-    return fail(ErrorCode::kTooManyAttempts,
-                "trop de tentatives depuis cette adresse / too many attempts from this address");
+    return fail(ErrorCode::kTooManyAttempts, "trop de tentatives depuis cette adresse",
+                "too many attempts from this address");
   }
   return {};
 }
@@ -801,8 +848,8 @@ Result<IssuedSession> Authenticator::open_session(store::DataStore& tx,
                                                   const store::AccountRow& account,
                                                   std::string_view address) {
   IssuedSession session;
-  session.id = "ses-" + random_hex(8);
-  session.secret = "vgs_" + random_hex(32);
+  session.id = std::string(kSessionIdPrefix) + random_hex(kCredentialIdBytes);
+  session.secret = std::string(kSessionSecretPrefix) + random_hex(kCredentialSecretBytes);
   const int64_t now = clock_.now_ms();
   session.expires_ms = now + settings_.session_lifetime_ms;
   session.password_change_required = account.password_temporary;
@@ -829,13 +876,12 @@ Result<void> Authenticator::change_password(store::DataStore& tx, std::string_vi
     return tl::unexpected(row.error());
   }
   if (!is_person(*row) || !crypto::verify_password(row->password_hash, current)) {
-    return fail(ErrorCode::kAuthenticationFailed,
-                "mot de passe actuel incorrect / wrong current password");
+    return fail(ErrorCode::kAuthenticationFailed, "mot de passe actuel incorrect",
+                "wrong current password");
   }
   if (replacement == current) {
-    return fail(ErrorCode::kInvalidInput,
-                "le nouveau mot de passe doit différer de l'actuel / the "
-                "new password must differ from the current one");
+    return fail(ErrorCode::kInvalidInput, "le nouveau mot de passe doit différer de l'actuel",
+                "the new password must differ from the current one");
   }
   if (auto allowed = check_password(replacement, row->login, row->display_name); !allowed) {
     return allowed;
@@ -876,30 +922,30 @@ Result<Authenticated> Authenticator::authenticate(store::DataStore& store, std::
     return tl::unexpected(found.error());
   }
   if (!found->has_value()) {
-    return fail(ErrorCode::kAuthenticationFailed,
-                "session ou jeton inconnu / unknown session or token");
+    return fail(ErrorCode::kAuthenticationFailed, "session ou jeton inconnu",
+                "unknown session or token");
   }
   const store::CredentialRow& credential = **found;
   const int64_t now = clock_.now_ms();
   const bool is_token = credential.kind == kTokenKind;
   if (credential.revoked_ms != 0) {
-    return fail(ErrorCode::kAuthenticationFailed,
-                "session ou jeton révoqué / session or token revoked");
+    return fail(ErrorCode::kAuthenticationFailed, "session ou jeton révoqué",
+                "session or token revoked");
   }
   if (now >= credential.expires_ms) {
-    return fail(ErrorCode::kAuthenticationFailed,
-                "session ou jeton expiré / session or token expired");
+    return fail(ErrorCode::kAuthenticationFailed, "session ou jeton expiré",
+                "session or token expired");
   }
   if (!is_token && now - credential.last_used_ms >= settings_.session_idle_ms) {
-    return fail(ErrorCode::kAuthenticationFailed,
-                "session expirée après inactivité / session expired after inactivity");
+    return fail(ErrorCode::kAuthenticationFailed, "session expirée après inactivité",
+                "session expired after inactivity");
   }
   if (!credential.allowed_addresses.empty()) {
     const std::vector<std::string> allowed = split_words(credential.allowed_addresses);
     const std::optional<std::string> presented = canonical_address(address);
     if (!presented || std::ranges::find(allowed, *presented) == allowed.end()) {
-      return fail(ErrorCode::kAuthenticationFailed,
-                  "jeton refusé depuis cette adresse / token refused from this address");
+      return fail(ErrorCode::kAuthenticationFailed, "jeton refusé depuis cette adresse",
+                  "token refused from this address");
     }
   }
   auto account = load(store, credential.login);
@@ -908,7 +954,7 @@ Result<Authenticated> Authenticator::authenticate(store::DataStore& store, std::
   }
   const std::optional<access::Role> role = access::parse_role(account->role);
   if (account->status != name_of(AccountStatus::kActive) || !role) {
-    return fail(ErrorCode::kAuthenticationFailed, "compte inactif / account not active");
+    return fail(ErrorCode::kAuthenticationFailed, "compte inactif", "account not active");
   }
   Authenticated authenticated;
   authenticated.login = account->login;

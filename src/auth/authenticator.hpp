@@ -163,7 +163,8 @@ class Authenticator {
   [[nodiscard]] Result<std::vector<AccountView>> list_accounts(store::DataStore& store);
   [[nodiscard]] Result<AccountView> show_account(store::DataStore& store, std::string_view login);
   // Locks, unlocks (clearing the failure count) or disables an account; leaving kActive revokes
-  // every session and token of the account. kNotFound for an unknown login.
+  // every session and token of the account. kNotFound for an unknown login; kUsage when a
+  // disabled account would be locked or unlocked (it stays disabled).
   [[nodiscard]] Result<void> set_status(store::DataStore& tx, std::string_view login,
                                         AccountStatus status);
   // A new temporary password (kUsage for a service); every session is revoked.
@@ -178,6 +179,12 @@ class Authenticator {
                                                  const std::vector<std::string>& scopes,
                                                  int64_t expires_ms,
                                                  const std::vector<std::string>& allowed_addresses);
+  // The id of the session or token that `id_or_secret` names: an id (tok-…, ses-…) as is, or a
+  // secret (vgt_…, vgs_…, recognised by its prefix) found by its hash, so that a secret given by
+  // mistake is never recorded. kNotFound when no credential has that secret; kUsage for text that
+  // is neither an id nor a secret.
+  [[nodiscard]] Result<std::string> credential_id_of(store::DataStore& store,
+                                                     std::string_view id_or_secret);
   // Revokes a session or token by id. kNotFound when unknown; false when revoked already.
   [[nodiscard]] Result<bool> revoke(store::DataStore& tx, std::string_view credential_id);
 

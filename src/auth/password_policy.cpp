@@ -91,9 +91,8 @@ Result<std::string> cracklib_objection(std::string_view password, std::string_vi
   static std::mutex cracklib_mutex;
   const std::string dictionary = GetDefaultCracklibDict();
   if (!cracklib_dictionary_present(dictionary)) {
-    return fail(ErrorCode::kInternal,
-                "dictionnaire cracklib absent (paquet cracklib-runtime) / cracklib dictionary "
-                "missing (package cracklib-runtime)");
+    return fail(ErrorCode::kInternal, "dictionnaire cracklib absent (paquet cracklib-runtime)",
+                "cracklib dictionary missing (package cracklib-runtime)");
   }
   std::string password_text(password);
   const std::string login_text(login);
@@ -113,18 +112,16 @@ Result<std::string> cracklib_objection(std::string_view password, std::string_vi
 Result<void> check_password(std::string_view password, std::string_view login,
                             std::string_view display_name) {
   if (!is_valid_utf8(bytes_of(password))) {
-    return fail(ErrorCode::kInvalidInput,
-                "le mot de passe n'est pas de l'UTF-8 valide / the password is not valid UTF-8");
+    return fail(ErrorCode::kInvalidInput, "le mot de passe n'est pas de l'UTF-8 valide",
+                "the password is not valid UTF-8");
   }
   if (has_control_character(password)) {
-    return fail(ErrorCode::kInvalidInput,
-                "le mot de passe contient un caractère de contrôle / the password contains a "
-                "control character");
+    return fail(ErrorCode::kInvalidInput, "le mot de passe contient un caractère de contrôle",
+                "the password contains a control character");
   }
   if (code_points(password) < kMinPasswordCodePoints) {
-    return fail(ErrorCode::kInvalidInput,
-                "le mot de passe doit comporter au moins 12 caractères / the password must be at "
-                "least 12 characters long");
+    return fail(ErrorCode::kInvalidInput, "le mot de passe doit comporter au moins 12 caractères",
+                "the password must be at least 12 characters long");
   }
   const std::string folded_password = compact_fold(password);
   std::vector<std::string> login_forms = identity_words(login);
@@ -133,24 +130,20 @@ Result<void> check_password(std::string_view password, std::string_view login,
     login_forms.push_back(whole_login);
   }
   if (contains_any(folded_password, login_forms)) {
-    return fail(ErrorCode::kInvalidInput,
-                "le mot de passe ne doit pas contenir l'identifiant / the password must not "
-                "contain the login");
+    return fail(ErrorCode::kInvalidInput, "le mot de passe ne doit pas contenir l'identifiant",
+                "the password must not contain the login");
   }
   if (contains_any(folded_password, identity_words(display_name))) {
-    return fail(ErrorCode::kInvalidInput,
-                "le mot de passe ne doit pas contenir le nom / the password must not contain the "
-                "name");
+    return fail(ErrorCode::kInvalidInput, "le mot de passe ne doit pas contenir le nom",
+                "the password must not contain the name");
   }
   Result<std::string> objection = cracklib_objection(password, login, display_name);
   if (!objection) {
     return tl::unexpected(objection.error());
   }
   if (!objection->empty()) {
-    return fail(ErrorCode::kInvalidInput,
-                "mot de passe trop faible selon cracklib / password too weak according to "
-                "cracklib: " +
-                    *objection);
+    return fail(ErrorCode::kInvalidInput, "mot de passe trop faible selon cracklib : " + *objection,
+                "password too weak according to cracklib: " + *objection);
   }
   return {};
 }

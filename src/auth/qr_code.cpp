@@ -23,9 +23,8 @@ struct QrcodeFree {
 
 Result<std::string> render_qr_for_terminal(std::string_view text) {
   if (text.find('\0') != std::string_view::npos) {
-    return fail(
-        ErrorCode::kInvalidInput,
-        "texte impossible à coder en QR (octet nul) / text cannot be QR-encoded (NUL byte)");
+    return fail(ErrorCode::kInvalidInput, "texte impossible à coder en QR (octet nul)",
+                "text cannot be QR-encoded (NUL byte)");
   }
   const std::string terminated(text);
   errno = 0;
@@ -33,10 +32,10 @@ Result<std::string> render_qr_for_terminal(std::string_view text) {
       QRcode_encodeString(terminated.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1));
   if (code == nullptr) {
     if (errno == ERANGE) {
-      return fail(ErrorCode::kInvalidInput,
-                  "texte trop long pour un code QR / text too long for a QR code");
+      return fail(ErrorCode::kInvalidInput, "texte trop long pour un code QR",
+                  "text too long for a QR code");
     }
-    return fail(ErrorCode::kInternal, "le code QR n'a pu être produit / QR encoding failed");
+    return fail(ErrorCode::kInternal, "le code QR n'a pu être produit", "QR encoding failed");
   }
   const int width = code->width;
   const int quiet = static_cast<int>(kQrQuietZoneModules);

@@ -86,8 +86,8 @@ Result<size_t> redeem_recovery_code(std::string_view entered,
                                     std::span<StoredRecoveryCode> stored) {
   const std::string characters = canonical_characters(entered);
   if (characters.empty()) {
-    return fail(ErrorCode::kInvalidInput,
-                "code de récupération mal formé / malformed recovery code");
+    return fail(ErrorCode::kInvalidInput, "code de récupération mal formé",
+                "malformed recovery code");
   }
   for (size_t index = 0; index < stored.size(); ++index) {
     if (!stored[index].used && crypto::verify_password(stored[index].hash, characters)) {
@@ -95,8 +95,8 @@ Result<size_t> redeem_recovery_code(std::string_view entered,
       return index;
     }
   }
-  return fail(ErrorCode::kAuthenticationFailed,
-              "code de récupération refusé / recovery code refused");
+  return fail(ErrorCode::kAuthenticationFailed, "code de récupération refusé",
+              "recovery code refused");
 }
 
 }  // namespace vigie::auth

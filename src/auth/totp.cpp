@@ -99,11 +99,11 @@ uint64_t totp_step_at(int64_t unix_seconds) {
 Result<uint64_t> verify_totp(std::span<const uint8_t> secret, std::string_view code,
                              int64_t now_unix_seconds, std::optional<uint64_t> last_used_step) {
   if (!is_code_text(code)) {
-    return fail(ErrorCode::kInvalidInput,
-                "le code doit comporter 6 chiffres / the code must be 6 digits");
+    return fail(ErrorCode::kInvalidInput, "le code doit comporter 6 chiffres",
+                "the code must be 6 digits");
   }
   if (now_unix_seconds < 0) {
-    return fail(ErrorCode::kInvalidInput, "heure antérieure à 1970 / time before 1970");
+    return fail(ErrorCode::kInvalidInput, "heure antérieure à 1970", "time before 1970");
   }
   const uint64_t current = totp_step_at(now_unix_seconds);
   const uint64_t first = current == 0 ? 0 : current - 1;
@@ -129,11 +129,10 @@ Result<uint64_t> verify_totp(std::span<const uint8_t> secret, std::string_view c
     return *accepted;
   }
   if (replayed) {
-    return fail(
-        ErrorCode::kAuthenticationFailed,
-        "code déjà utilisé, attendez le suivant / code already used, wait for the next one");
+    return fail(ErrorCode::kAuthenticationFailed, "code déjà utilisé, attendez le suivant",
+                "code already used, wait for the next one");
   }
-  return fail(ErrorCode::kAuthenticationFailed, "code incorrect / wrong code");
+  return fail(ErrorCode::kAuthenticationFailed, "code incorrect", "wrong code");
 }
 
 std::string otpauth_uri(std::string_view login, std::span<const uint8_t> secret) {

@@ -84,9 +84,8 @@ Result<void> check_login(const Options& options) { return auth::check_login_name
 Result<std::string> patient_id_of(const std::string& reference) {
   auto split = split_reference(reference);
   if (!split || split->first != "Patient") {
-    return fail(ErrorCode::kUsage,
-                "attendu Patient/ID, par exemple Patient/1234 / expected Patient/ID, for example "
-                "Patient/1234");
+    return fail(ErrorCode::kUsage, "attendu Patient/ID, par exemple Patient/1234",
+                "expected Patient/ID, for example Patient/1234");
   }
   return std::move(split->second);
 }
@@ -266,7 +265,7 @@ Result<int64_t> parse_duration_ms(std::string_view text, std::string_view units)
   }
   const int64_t unit = unit_ms(text.back());
   if (count > std::numeric_limits<int64_t>::max() / unit) {
-    return fail(ErrorCode::kUsage, "durée trop longue / duration too long");
+    return fail(ErrorCode::kUsage, "durée trop longue", "duration too long");
   }
   return count * unit;
 }
@@ -279,16 +278,16 @@ Result<int64_t> parse_expiry_ms(std::string_view text, int64_t now_ms) {
       return tl::unexpected(duration.error());
     }
     if (*duration > std::numeric_limits<int64_t>::max() - now_ms) {
-      return fail(ErrorCode::kUsage, "durée trop longue / duration too long");
+      return fail(ErrorCode::kUsage, "durée trop longue", "duration too long");
     }
     return now_ms + *duration;
   }
   auto time = audit::parse_time(text, false);
   if (!time) {
     return fail(ErrorCode::kUsage,
-                "--expires prend une durée (90d, 12w, 48h, 1y) ou une date RFC 3339 "
-                "(2026-12-31, 2026-12-31T18:00:00Z) / --expires takes a duration (90d, 12w, 48h, "
-                "1y) or an RFC 3339 date or time");
+                "--expires prend une durée (90d, 12w, 48h, 1y) ou une date RFC 3339 (2026-12-31, "
+                "2026-12-31T18:00:00Z)",
+                "--expires takes a duration (90d, 12w, 48h, 1y) or an RFC 3339 date or time");
   }
   return *time;
 }
@@ -427,11 +426,10 @@ int run_token_revoke(const Options& options) {
     if (!revoked) {
       return report(revoked.error());
     }
-    const std::string id = audit::printable(options.credential_id, 100);
-    if (*revoked) {
-      fmt::print("{} révoqué (revoked).\n", id);
+    if (revoked->revoked_now) {
+      fmt::print("{} révoqué (revoked).\n", revoked->credential_id);
     } else {
-      fmt::print("{} était déjà révoqué (already revoked).\n", id);
+      fmt::print("{} était déjà révoqué (already revoked).\n", revoked->credential_id);
     }
     return 0;
   });

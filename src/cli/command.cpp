@@ -16,8 +16,15 @@ Result<std::pair<std::string, std::string>> split_reference(const std::string& r
 }
 
 int report(const Error& error) {
-  fmt::print(stderr, "vigie: {}\n", error.message);
+  fmt::print(stderr, "vigie: {}\n", to_display_text(error));
   return exit_code_for(error.code);
+}
+
+Error about(std::string_view french_subject, std::string_view english_subject, const Error& error) {
+  const std::string_view french =
+      error.french.empty() ? french_summary_of(error.code) : std::string_view(error.french);
+  return Error{error.code, fmt::format("{}: {}", english_subject, error.message),
+               fmt::format("{} : {}", french_subject, french)};
 }
 
 Result<std::unique_ptr<gate::Gate>> open_gate(const Options& options) {

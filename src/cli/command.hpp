@@ -59,8 +59,13 @@ struct Options {
 [[nodiscard]] Result<std::pair<std::string, std::string>> split_reference(
     const std::string& reference);
 
-// Prints an error as one sentence on stderr and returns its exit code.
+// The one place that prints an error: one line on stderr, "vigie: <français> / <English>" (see
+// to_display_text), and returns its exit code.
 [[nodiscard]] int report(const Error& error);
+
+// `error` about a subject (a file, an entry), named in each language: "subject: message".
+[[nodiscard]] Error about(std::string_view french_subject, std::string_view english_subject,
+                          const Error& error);
 
 // Unlocks the vault of `options` as the current custodian.
 [[nodiscard]] Result<std::unique_ptr<gate::Gate>> open_gate(const Options& options);

@@ -25,9 +25,13 @@ enum class ErrorCode {
 };
 
 // A failure that is safe to show to a user: the message never holds a secret or a patient value.
+// `message` is English; `french` says the same in French, naming the wrong word and the fix.
+// Modules that face people (auth, cli) give both; where `french` is empty, a person is shown the
+// code's French summary before the English message (see to_display_text).
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  std::string french = {};
 };
 
 // What every module boundary returns. tl::expected rather than std::expected: clang (needed for
@@ -40,6 +44,16 @@ using Result = tl::expected<T, Error>;
   return tl::unexpected<Error>(Error{code, std::move(message)});
 }
 
+// The same with its French form: `fail(ErrorCode::kNotFound, "aucun compte x", "no account x")`.
+[[nodiscard]] inline tl::unexpected<Error> fail(ErrorCode code, std::string french,
+                                                std::string english) {
+  return tl::unexpected<Error>(Error{code, std::move(english), std::move(french)});
+}
+
+// One line for a person, French first: "<français> / <English>". Without a French form, the
+// French is the code's summary ("introuvable", "demande mal formée", ...).
+[[nodiscard]] std::string to_display_text(const Error& error);
+
 // Process exit code for the CLI: 0 ok, 1 internal, 2 usage, 3 unlock failed, 4 not found,
 // 5 invalid input, 6 integrity failure. kGone maps to 4, kConflict to 5, kPermissionDenied to 7,
 // kAuthenticationFailed to 3, kTooManyAttempts to 7.
@@ -50,6 +64,9 @@ using Result = tl::expected<T, Error>;
 
 // FHIR OperationOutcome.issue.code (a value of the R4 issue-type value set).
 [[nodiscard]] std::string_view fhir_issue_code_for(ErrorCode code);
+
+// The code's summary in French, for messages that have no French form of their own.
+[[nodiscard]] std::string_view french_summary_of(ErrorCode code);
 
 // Stable lowercase name of a code, for logs and JSON output.
 [[nodiscard]] std::string_view name_of(ErrorCode code);

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "audit/display.hpp"
 #include "auth/totp.hpp"
 #include "common/utf8.hpp"
 #include "crypto/secret_bytes.hpp"
@@ -909,7 +910,32 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
     return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(caller.error())), {},
                     false);
   }
-  auto plan = fhir::plan_bundle(bundle, &vault::Vault::new_id);
+  // A conditional create (ifNoneExist) sees what the caller's own search would: never a resource
+  // outside its reach.
+  const fhir::ConditionalMatcher find_matches =
+      [&](const fhir::SearchQuery& query) -> Result<std::vector<std::string>> {
+    std::function<bool(const std::string&)> visible;
+    if (!caller->custodian) {
+      if (auto loaded = load_assignments(*caller, std::nullopt); !loaded) {
+        return tl::unexpected(loaded.error());
+      }
+      visible = [&](const std::string& compartment) {
+        return access::decide(caller->subject, access::Action::kRead,
+                              target_in(query.type, compartment), caller->context)
+            .allow;
+      };
+    }
+    auto page = vault_->search(query, visible);
+    if (!page) {
+      return tl::unexpected(page.error());
+    }
+    std::vector<std::string> ids;
+    for (const StoredResource& match : page->matches) {
+      ids.push_back(match.id);
+    }
+    return ids;
+  };
+  auto plan = fhir::plan_bundle(bundle, &vault::Vault::new_id, find_matches);
   if (!plan) {
     return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(plan.error())), {},
                     false);
@@ -934,7 +960,7 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
                         {}, false);
       }
     }
-    if (planned.type == "CareTeam") {
+    if (planned.type == "CareTeam" && planned.action != fhir::EntryAction::kKeep) {
       auto members = planned.action == fhir::EntryAction::kDelete
                          ? Result<CareTeamMembers>()
                          : care_team_members(planned.resource);
@@ -1071,6 +1097,46 @@ Result<std::vector<audit::Entry>> Gate::audit_entries(const Principal& principal
   return released(std::move(entry), std::move(result), {}, false);
 }
 
+namespace {
+
+// The longest selector value repeated in a message.
+constexpr size_t kMaxShownSelector = 100;
+
+// kNotFound when the scope's actor, session or address appears nowhere in the log: an empty report
+// would read as "nothing was touched" about someone the vault never saw (a mistyped session id).
+// `window_entries` are the entries of the report's window, searched first.
+Result<void> require_in_log(audit::AuditLog& log, const audit::IncidentScope& scope,
+                            const std::vector<audit::Entry>& window_entries) {
+  audit::LogFilter selector;
+  selector.actor_login = scope.actor_login;
+  selector.session_id = scope.session_id;
+  selector.address = scope.address;
+  if (std::ranges::any_of(window_entries, [&](const audit::Entry& entry) {
+        return audit::matches(entry, selector);
+      })) {
+    return {};
+  }
+  auto ever = log.entries(selector);
+  if (!ever) {
+    return tl::unexpected(ever.error());
+  }
+  if (!ever->empty()) {
+    return {};
+  }
+  const auto [french, english] = scope.session_id    ? std::pair{"la session", "session"}
+                                 : scope.actor_login ? std::pair{"l'acteur", "actor"}
+                                                     : std::pair{"l'adresse", "address"};
+  const std::string who = audit::printable(
+      scope.session_id.value_or(scope.actor_login.value_or(scope.address.value_or(""))),
+      kMaxShownSelector);
+  return fail(ErrorCode::kNotFound,
+              fmt::format("{} {} n'apparaît nulle part dans le journal d'audit : pas de rapport",
+                          french, who),
+              fmt::format("{} {} never appears in the audit log: no report", english, who));
+}
+
+}  // namespace
+
 Result<audit::IncidentReport> Gate::incident_report(const Principal& principal,
                                                     const audit::IncidentScope& scope) {
   audit::Entry entry = start_entry(principal, audit::kActionIncidentReport);
@@ -1088,6 +1154,9 @@ Result<audit::IncidentReport> Gate::incident_report(const Principal& principal,
     auto entries = audit_->entries(window);
     if (!entries) {
       return tl::unexpected(entries.error());
+    }
+    if (auto known = require_in_log(*audit_, scope, *entries); !known) {
+      return tl::unexpected(known.error());
     }
     std::vector<audit::PatientAccess> accesses = audit::patients_touched(*entries, scope);
     std::vector<audit::PatientContact> contacts;
@@ -1212,15 +1281,28 @@ Result<auth::IssuedToken> Gate::create_token(const Principal& principal, std::st
   });
 }
 
-Result<bool> Gate::revoke_credential(const Principal& principal, std::string_view credential_id) {
+Result<Revocation> Gate::revoke_credential(const Principal& principal,
+                                           std::string_view id_or_secret) {
   audit::Entry entry =
       with_account_change(start_entry(principal, audit::kActionAccountChange), "revoke", "");
-  entry.targets.push_back(audit::Target{"Credential", std::string(credential_id), 0, ""});
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
-    return released(std::move(entry), Result<bool>(tl::unexpected(caller.error())), {}, false);
+    return released(std::move(entry), Result<Revocation>(tl::unexpected(caller.error())), {},
+                    false);
   }
-  return account_change<bool>(
-      entry, [&](store::DataStore& tx) { return authenticator_->revoke(tx, credential_id); });
+  // Only the id reaches the entry: the text may be a secret.
+  auto credential_id = authenticator_->credential_id_of(*accounts_, id_or_secret);
+  if (!credential_id) {
+    return released(std::move(entry), Result<Revocation>(tl::unexpected(credential_id.error())), {},
+                    false);
+  }
+  entry.targets.push_back(audit::Target{"Credential", *credential_id, 0, ""});
+  return account_change<Revocation>(entry, [&](store::DataStore& tx) -> Result<Revocation> {
+    auto revoked = authenticator_->revoke(tx, *credential_id);
+    if (!revoked) {
+      return tl::unexpected(revoked.error());
+    }
+    return Revocation{*credential_id, *revoked};
+  });
 }
 
 Result<void> Gate::assign(const Principal& principal, std::string_view login,

@@ -34,10 +34,18 @@
 namespace vigie::gate {
 
 using vault::BundleOutcome;
+using vault::EntryOutcome;
 using vault::SearchPage;
 using vault::StoredResource;
 using vault::UnlockSecret;
 using UnlockerKind = store::UnlockerKind;
+
+// What `revoke_credential` did: the credential's id, and whether it was revoked now (false when
+// it was revoked already).
+struct Revocation {
+  std::string credential_id;
+  bool revoked_now = false;
+};
 
 // Hardens the process before any secret is handled: no core dumps.
 void harden_process();
@@ -149,9 +157,11 @@ class Gate {
   [[nodiscard]] Result<auth::IssuedToken> create_token(
       const Principal& principal, std::string_view login, const std::vector<std::string>& scopes,
       int64_t expires_ms, const std::vector<std::string>& allowed_addresses);
-  // True when revoked now, false when it was revoked already; kNotFound for an unknown id.
-  [[nodiscard]] Result<bool> revoke_credential(const Principal& principal,
-                                               std::string_view credential_id);
+  // Revokes the session or token named by its id or by its secret (see
+  // auth::Authenticator::credential_id_of); the audit entry records only the id. kNotFound for an
+  // unknown id or secret, kUsage for text that is neither.
+  [[nodiscard]] Result<Revocation> revoke_credential(const Principal& principal,
+                                                     std::string_view id_or_secret);
   // Assigns a practitioner to a patient's care (or ends that assignment). kNotFound for an
   // unknown login or when the vault holds no Patient/patient_id; kUsage unless `login` is a
   // practitioner.
