@@ -5,6 +5,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "fhir/date_time.hpp"
 #include "fhir/name_prefixes.hpp"
@@ -20,6 +21,7 @@ namespace {
 constexpr size_t kMaxCount = 1000;
 constexpr size_t kMaxOffsetDigits = 9;
 constexpr size_t kMaxShownNameLength = 40;
+constexpr size_t kMinPrefixCodePoints = 3;
 
 // How the values of one search parameter are read.
 enum class ParamKind {
@@ -29,6 +31,7 @@ enum class ParamKind {
   kString,      // folded, matched as a prefix
   kReference,   // a Patient, as "ID", "Patient/ID" or an absolute URL
   kBirthDate,   // YYYY, YYYY-MM or YYYY-MM-DD, eq only
+  kGender,      // a code of AdministrativeGender
 };
 
 // The parameter name when it is safe and short enough to repeat in a message.
@@ -53,7 +56,7 @@ std::optional<ParamKind> kind_of(std::string_view type, const ResourceProfile* p
     return ParamKind::kBirthDate;
   }
   if (type == "Patient" && name == "gender") {
-    return ParamKind::kPlainCode;
+    return ParamKind::kGender;
   }
   if (profile == nullptr) {
     return std::nullopt;
@@ -68,6 +71,33 @@ std::optional<ParamKind> kind_of(std::string_view type, const ResourceProfile* p
     return ParamKind::kPlainCode;
   }
   return std::nullopt;
+}
+
+// The parameters parse_search accepts for `type`, in the order of kind_of, for messages.
+std::string accepted_parameters(std::string_view type, const ResourceProfile* profile) {
+  std::vector<std::string_view> names{"_id", "_count", "_offset", "identifier"};
+  if (has_person_name(type)) {
+    names.insert(names.end(), {"family", "given", "name"});
+  }
+  if (type == "Patient") {
+    names.insert(names.end(), {"birthdate", "gender"});
+  }
+  if (profile != nullptr) {
+    names.push_back("patient");
+    if (profile->patient_link == "subject") {
+      names.push_back("subject");
+    }
+    if (!profile->code_element.empty()) {
+      names.push_back("code");
+    }
+    if (profile->has_status) {
+      names.push_back("status");
+    }
+    if (has_date(*profile)) {
+      names.push_back("date");
+    }
+  }
+  return fmt::format("{}", fmt::join(names, ", "));
 }
 
 // Position of the first `separator` not escaped by a backslash, or npos.
@@ -139,13 +169,58 @@ Result<std::string> parse_plain_code(std::string_view param, std::string_view pi
   return unescape(piece);
 }
 
-Result<std::string> parse_string(std::string_view param, std::string_view piece) {
+size_t code_points(std::string_view utf8) {
+  return static_cast<size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+// A name is found by a prefix of at least kMinPrefixCodePoints, or whole with :exact when it is
+// shorter (the index holds such short names and words whole, see name_prefixes).
+Result<std::string> parse_string(std::string_view param, std::string_view piece, bool exact) {
   std::string folded = fold_for_search(unescape(piece));
   if (folded.empty()) {
     return fail(ErrorCode::kUsage,
                 fmt::format("{} search needs at least one letter or digit", param));
   }
+  const bool short_value = code_points(folded) < kMinPrefixCodePoints;
+  if (short_value && !exact) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("{0} : un début de nom compte au moins 3 lettres ou chiffres ; pour un "
+                            "nom entier d'une ou deux lettres, cherchez {0}:exact=NOM",
+                            param),
+                fmt::format("{0}: a name prefix needs at least 3 letters or digits; for a whole "
+                            "name of 1 or 2 letters, search {0}:exact=NAME",
+                            param));
+  }
+  if (!short_value && exact) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("{0}:exact ne sert qu'aux noms d'une ou deux lettres ; {0}=NOM trouve "
+                            "les noms qui commencent par NOM",
+                            param),
+                fmt::format("{0}:exact is only for names of 1 or 2 letters; {0}=NAME finds the "
+                            "names that start with NAME",
+                            param));
+  }
   return cut_to_prefix_limit(folded);
+}
+
+// The codes of the AdministrativeGender value set, the only values a gender search can match.
+constexpr std::string_view kGenderCodes[] = {"male", "female", "other", "unknown"};
+
+Result<std::string> parse_gender(std::string_view piece) {
+  Result<std::string> code = parse_plain_code("gender", piece);
+  if (!code) {
+    return code;
+  }
+  if (std::find(std::begin(kGenderCodes), std::end(kGenderCodes), *code) ==
+      std::end(kGenderCodes)) {
+    return fail(ErrorCode::kUsage,
+                "gender : ce n'est pas un code du jeu de valeurs ; utilisez male, female, other ou "
+                "unknown",
+                "gender: not a code of the value set; use male, female, other or unknown");
+  }
+  return code;
 }
 
 Result<std::string> parse_reference(std::string_view param, std::string_view piece) {
@@ -180,7 +255,7 @@ Result<std::string> parse_birth_date(std::string_view piece) {
 }
 
 Result<std::string> parse_token_value(ParamKind kind, std::string_view param,
-                                      std::string_view piece) {
+                                      std::string_view piece, bool exact) {
   switch (kind) {
     case ParamKind::kIdentifier:
       return parse_token(param, piece, true);
@@ -189,11 +264,13 @@ Result<std::string> parse_token_value(ParamKind kind, std::string_view param,
     case ParamKind::kPlainCode:
       return parse_plain_code(param, piece);
     case ParamKind::kString:
-      return parse_string(param, piece);
+      return parse_string(param, piece, exact);
     case ParamKind::kReference:
       return parse_reference(param, piece);
     case ParamKind::kBirthDate:
       return parse_birth_date(piece);
+    case ParamKind::kGender:
+      return parse_gender(piece);
   }
   return fail(ErrorCode::kInternal, "unhandled search parameter kind");
 }
@@ -343,9 +420,16 @@ Result<SearchQuery> parse_search(std::string_view type,
   SearchQuery query;
   query.type = std::string(type);
   std::vector<std::string_view> seen_controls;
-  for (const auto& [name, value] : params) {
-    if (name.find(':') != std::string::npos) {
-      return fail(ErrorCode::kUsage, "modifiers are not supported yet");
+  for (const auto& [written_name, value] : params) {
+    // `:exact` is the one modifier: a whole name of 1 or 2 letters (see parse_string).
+    const size_t colon = written_name.find(':');
+    const bool exact = colon != std::string::npos && written_name.substr(colon) == ":exact";
+    const std::string name = exact ? written_name.substr(0, colon) : written_name;
+    if (colon != std::string::npos &&
+        !(exact && kind_of(type, profile, name) == ParamKind::kString)) {
+      return fail(ErrorCode::kUsage,
+                  "les modificateurs ne sont pas pris en charge, sauf :exact sur un nom",
+                  "modifiers are not supported, except :exact on a name");
     }
     if (value.empty()) {
       return fail(ErrorCode::kUsage,
@@ -367,8 +451,12 @@ Result<SearchQuery> parse_search(std::string_view type,
     }
     std::optional<ParamKind> kind = kind_of(type, profile, name);
     if (!kind) {
-      return fail(ErrorCode::kUsage, fmt::format("search parameter {} is not supported for {}",
-                                                 shown_name(name), type));
+      const std::string accepted = accepted_parameters(type, profile);
+      return fail(ErrorCode::kUsage,
+                  fmt::format("le paramètre de recherche {} n'existe pas pour {} ; acceptés : {}",
+                              shown_name(name), type, accepted),
+                  fmt::format("search parameter {} is not supported for {}; accepted: {}",
+                              shown_name(name), type, accepted));
     }
     TokenCondition condition{name, {}};
     for (std::string_view piece : split_list(value)) {
@@ -376,7 +464,7 @@ Result<SearchQuery> parse_search(std::string_view type,
         return fail(ErrorCode::kUsage,
                     fmt::format("search parameter {} has an empty value in its list", name));
       }
-      Result<std::string> token = parse_token_value(*kind, name, piece);
+      Result<std::string> token = parse_token_value(*kind, name, piece, exact);
       if (!token) {
         return tl::unexpected(std::move(token.error()));
       }

@@ -43,12 +43,47 @@ TEST(ParseSearch, ControlParameters) {
 
 TEST(ParseSearch, StringParametersAreFoldedPrefixes) {
   SearchQuery query =
-      parsed("Patient", {{"family", "LEFÈ"}, {"given", "Marie-Cl"}, {"name", "Jo"}});
+      parsed("Patient", {{"family", "LEFÈ"}, {"given", "Marie-Cl"}, {"name:exact", "Jo"}});
   ASSERT_EQ(query.token_conditions.size(), 3u);
   EXPECT_EQ(query.token_conditions[0].param, "family");
   EXPECT_THAT(query.token_conditions[0].any_of, ElementsAre("lefe"));
   EXPECT_THAT(query.token_conditions[1].any_of, ElementsAre("marie cl"));
+  EXPECT_EQ(query.token_conditions[2].param, "name");
   EXPECT_THAT(query.token_conditions[2].any_of, ElementsAre("jo"));
+}
+
+// What a new user typed and got 0 matches for, exit 0: each is now an error that names the
+// parameter and what it accepts.
+TEST(ParseSearch, ValuesThatCannotMatchAreRefusedWithWhatIsAccepted) {
+  Result<SearchQuery> short_prefix = parse_search("Patient", {{"family", "le"}});
+  ASSERT_FALSE(short_prefix.has_value());
+  EXPECT_EQ(short_prefix.error().code, ErrorCode::kUsage);
+  EXPECT_EQ(short_prefix.error().message,
+            "family: a name prefix needs at least 3 letters or digits; for a whole name of 1 or 2 "
+            "letters, search family:exact=NAME");
+  EXPECT_EQ(short_prefix.error().french,
+            "family : un début de nom compte au moins 3 lettres ou chiffres ; pour un nom entier "
+            "d'une ou deux lettres, cherchez family:exact=NOM");
+  EXPECT_FALSE(parse_search("Patient", {{"given", "É"}}).has_value());
+  EXPECT_FALSE(parse_search("Patient", {{"family", "lef,le"}}).has_value());
+  EXPECT_THAT(parsed("Patient", {{"family:exact", "Lê"}}).token_conditions[0].any_of,
+              ElementsAre("le"));
+
+  for (const char* code : {"F", "M", "femme", "Female"}) {
+    Result<SearchQuery> gender = parse_search("Patient", {{"gender", code}});
+    ASSERT_FALSE(gender.has_value()) << code;
+    EXPECT_EQ(gender.error().message,
+              "gender: not a code of the value set; use male, female, other or unknown");
+    EXPECT_FALSE(gender.error().french.empty());
+  }
+  EXPECT_THAT(parsed("Patient", {{"gender", "female,other"}}).token_conditions[0].any_of,
+              ElementsAre("female", "other"));
+
+  Result<SearchQuery> unknown = parse_search("Observation", {{"nom", "x"}});
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_EQ(unknown.error().message,
+            "search parameter nom is not supported for Observation; accepted: _id, _count, "
+            "_offset, identifier, patient, subject, code, status, date");
 }
 
 TEST(ParseSearch, LongStringQueriesAreCutToTheLongestIndexedPrefix) {
@@ -186,21 +221,35 @@ INSTANTIATE_TEST_SUITE_P(
         SearchErrorCase{"UnknownParameter",
                         "Patient",
                         {{"address", "Secret"}},
-                        "search parameter address is not supported for Patient"},
+                        "search parameter address is not supported for Patient; accepted: _id, "
+                        "_count, _offset, identifier, family, given, name, birthdate, gender"},
         SearchErrorCase{"UnprintableParameter",
                         "Patient",
                         {{"a b", "x"}},
-                        "search parameter (unnamed) is not supported for Patient"},
+                        "search parameter (unnamed) is not supported for Patient; accepted: _id, "
+                        "_count, _offset, identifier, family, given, name, birthdate, gender"},
         SearchErrorCase{"UnsupportedControl",
                         "Patient",
                         {{"_sort", "family"}},
-                        "search parameter _sort is not supported for Patient"},
-        SearchErrorCase{
-            "Modifier", "Patient", {{"family:exact", "Secret"}}, "modifiers are not supported yet"},
+                        "search parameter _sort is not supported for Patient; accepted: _id, "
+                        "_count, _offset, identifier, family, given, name, birthdate, gender"},
+        SearchErrorCase{"ExactPrefix",
+                        "Patient",
+                        {{"family:exact", "Secret"}},
+                        "family:exact is only for names of 1 or 2 letters; family=NAME finds the "
+                        "names that start with NAME"},
+        SearchErrorCase{"Modifier",
+                        "Patient",
+                        {{"family:contains", "Secret"}},
+                        "modifiers are not supported, except :exact on a name"},
+        SearchErrorCase{"ExactOnACode",
+                        "Patient",
+                        {{"gender:exact", "male"}},
+                        "modifiers are not supported, except :exact on a name"},
         SearchErrorCase{"MissingModifier",
                         "Patient",
                         {{"gender:missing", "true"}},
-                        "modifiers are not supported yet"},
+                        "modifiers are not supported, except :exact on a name"},
         SearchErrorCase{"EmptyValue",
                         "Patient",
                         {{"family", ""}},
@@ -271,7 +320,8 @@ INSTANTIATE_TEST_SUITE_P(
         SearchErrorCase{"DateOnPatient",
                         "Patient",
                         {{"date", "2024"}},
-                        "search parameter date is not supported for Patient"},
+                        "search parameter date is not supported for Patient; accepted: _id, "
+                        "_count, _offset, identifier, family, given, name, birthdate, gender"},
         SearchErrorCase{"TokenWithoutSystem",
                         "Patient",
                         {{"identifier", "|Secret"}},
