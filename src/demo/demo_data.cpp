@@ -26,6 +26,8 @@ constexpr std::string_view kLoincSystem = "http://loinc.org";
 constexpr std::string_view kSnomedSystem = "http://snomed.info/sct";
 constexpr std::string_view kIcd10System = "http://hl7.org/fhir/sid/icd-10";
 constexpr std::string_view kUcumSystem = "http://unitsofmeasure.org";
+// The system of an identifier that is a URI (here the urn:uuid the demo data gives a resource).
+constexpr std::string_view kUriIdentifierSystem = "urn:ietf:rfc:3986";
 constexpr std::string_view kObservationCategorySystem =
     "http://terminology.hl7.org/CodeSystem/observation-category";
 constexpr std::string_view kConditionClinicalSystem =
@@ -179,12 +181,24 @@ struct PlannedObservation {
   return json::array{json::object{{"text", std::move(text)}}};
 }
 
+// Every resource carries its fullUrl as an identifier, and its entry creates it only if no
+// resource has that identifier yet (ifNoneExist): importing the same demo data twice adds
+// nothing.
 void add_entry(json::array& entries, std::string_view type, std::string_view full_url,
                json::object resource) {
+  json::value& identifiers = resource["identifier"];
+  if (!identifiers.is_array()) {
+    identifiers = json::array();
+  }
+  identifiers.as_array().emplace_back(
+      json::object{{"system", kUriIdentifierSystem}, {"value", full_url}});
   json::object entry;
   entry["fullUrl"] = full_url;
   entry["resource"] = std::move(resource);
-  entry["request"] = json::object{{"method", "POST"}, {"url", type}};
+  entry["request"] = json::object{
+      {"method", "POST"},
+      {"url", type},
+      {"ifNoneExist", fmt::format("identifier={}|{}", kUriIdentifierSystem, full_url)}};
   entries.emplace_back(std::move(entry));
 }
 

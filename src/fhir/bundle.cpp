@@ -1,9 +1,12 @@
 #include "fhir/bundle.hpp"
 
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -20,6 +23,7 @@ constexpr std::string_view kUrnUuidPrefix = "urn:uuid:";
 struct PlanState {
   BundleKind kind = BundleKind::kTransaction;
   const std::function<std::string()>* new_id = nullptr;
+  const ConditionalMatcher* find_matches = nullptr;
   std::set<std::string, std::less<>> full_urls;
   std::set<std::string, std::less<>> targets;                   // "Type/id" of updates and deletes
   std::map<std::string, std::string, std::less<>> urn_targets;  // urn:uuid fullUrl -> "Type/id"
@@ -71,6 +75,108 @@ Result<void> claim_target(PlanState& state, const PlannedEntry& planned) {
   return {};
 }
 
+// The value of one %XX escape digit, or -1.
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+// `text` with its %XX escapes decoded; nullopt for a malformed escape.
+std::optional<std::string> percent_decoded(std::string_view text) {
+  std::string decoded;
+  for (size_t position = 0; position < text.size(); ++position) {
+    if (text[position] != '%') {
+      decoded.push_back(text[position]);
+      continue;
+    }
+    if (position + 2 >= text.size()) {
+      return std::nullopt;
+    }
+    const int high = hex_digit(text[position + 1]);
+    const int low = hex_digit(text[position + 2]);
+    if (high < 0 || low < 0) {
+      return std::nullopt;
+    }
+    decoded.push_back(static_cast<char>(high * 16 + low));
+    position += 2;
+  }
+  return decoded;
+}
+
+// request.ifNoneExist ("identifier=system%7Cvalue&...") as a search on the entry's type.
+Result<SearchQuery> conditional_query(const PlannedEntry& planned, std::string_view query_text) {
+  if (query_text.starts_with('?')) {
+    query_text.remove_prefix(1);
+  }
+  std::vector<std::pair<std::string, std::string>> params;
+  while (!query_text.empty()) {
+    const size_t ampersand = query_text.find('&');
+    const std::string_view pair = query_text.substr(0, ampersand);
+    const size_t equals = pair.find('=');
+    std::optional<std::string> name = percent_decoded(pair.substr(0, equals));
+    std::optional<std::string> value =
+        equals == std::string_view::npos ? std::nullopt : percent_decoded(pair.substr(equals + 1));
+    if (!name || !value || name->empty()) {
+      return entry_error(planned, "request.ifNoneExist must be NAME=VALUE pairs joined by &");
+    }
+    params.emplace_back(std::move(*name), std::move(*value));
+    query_text =
+        ampersand == std::string_view::npos ? std::string_view{} : query_text.substr(ampersand + 1);
+  }
+  if (params.empty()) {
+    return entry_error(planned, "request.ifNoneExist must hold at least one search parameter");
+  }
+  Result<SearchQuery> query = parse_search(planned.type, params);
+  if (!query) {
+    return entry_error(planned, fmt::format("request.ifNoneExist: {}", query.error().message));
+  }
+  return query;
+}
+
+// A POST with request.ifNoneExist: kKeep with the one match's id, or unchanged (a create).
+Result<void> plan_conditional_create(const boost::json::object& request, const PlanState& state,
+                                     PlannedEntry& planned) {
+  const boost::json::value* condition = request.if_contains("ifNoneExist");
+  if (condition == nullptr) {
+    return {};
+  }
+  if (!condition->is_string()) {
+    return entry_error(planned, "request.ifNoneExist must be a string");
+  }
+  Result<SearchQuery> query = conditional_query(planned, condition->get_string());
+  if (!query) {
+    return tl::unexpected(std::move(query.error()));
+  }
+  if (state.find_matches == nullptr || !*state.find_matches) {
+    return {};
+  }
+  query->count = 2;
+  query->offset = 0;
+  Result<std::vector<std::string>> matches = (*state.find_matches)(*query);
+  if (!matches) {
+    return tl::unexpected(std::move(matches.error()));
+  }
+  if (matches->size() > 1) {
+    return fail(ErrorCode::kConflict,
+                fmt::format("{}: request.ifNoneExist matches more than one resource; make the "
+                            "query select one",
+                            entry_label(planned)));
+  }
+  if (matches->size() == 1) {
+    planned.action = EntryAction::kKeep;
+    planned.id = std::move(matches->front());
+  }
+  return {};
+}
+
 // Fills action, type, id and resource from a transaction or batch entry's request.
 Result<void> plan_request(const boost::json::object& entry, PlanState& state,
                           PlannedEntry& planned) {
@@ -112,7 +218,10 @@ Result<void> plan_request(const boost::json::object& entry, PlanState& state,
       return entry_error(planned, "request.url of a POST must be the resource type");
     }
     planned.action = EntryAction::kCreate;
-    return {};
+    return plan_conditional_create(*request, state, planned);
+  }
+  if (request->contains("ifNoneExist")) {
+    return entry_error(planned, "request.ifNoneExist is for POST entries only");
   }
   std::optional<std::pair<std::string, std::string>> target = split_type_and_id(url);
   if (!target || target->first != planned.type) {
@@ -256,7 +365,8 @@ Result<BundleKind> bundle_kind(const boost::json::object& bundle) {
 }  // namespace
 
 Result<BundlePlan> plan_bundle(const boost::json::object& bundle,
-                               const std::function<std::string()>& new_id) {
+                               const std::function<std::string()>& new_id,
+                               const ConditionalMatcher& find_matches) {
   Result<BundleKind> kind = bundle_kind(bundle);
   if (!kind) {
     return tl::unexpected(std::move(kind.error()));
@@ -273,6 +383,7 @@ Result<BundlePlan> plan_bundle(const boost::json::object& bundle,
   PlanState state;
   state.kind = *kind;
   state.new_id = &new_id;
+  state.find_matches = &find_matches;
   bool batch = *kind == BundleKind::kBatch;
   const boost::json::array& entry_list = entries->get_array();
   plan.entries.reserve(entry_list.size());

@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 
 #include "common/error.hpp"
+#include "fhir/search.hpp"
 
 namespace vigie::fhir {
 
@@ -18,6 +19,7 @@ enum class EntryAction {
   kCreate,  // POST (or a collection entry without id): the vault assigns `id`
   kUpdate,  // PUT Type/id (or a collection entry with an id): update, or create with that id
   kDelete,  // DELETE Type/id
+  kKeep,    // POST with ifNoneExist that matched one resource: nothing is written, `id` is its id
 };
 
 struct PlannedEntry {
@@ -34,6 +36,11 @@ struct BundlePlan {
   std::vector<PlannedEntry> entries;
 };
 
+// The ids of the current resources that a conditional create's query matches. Two ids are
+// enough to tell 0, 1 and "more than one" apart.
+using ConditionalMatcher =
+    std::function<Result<std::vector<std::string>>(const SearchQuery& query)>;
+
 // Checks and prepares a Bundle for import, without touching storage:
 // - type is transaction, batch or collection (anything else: kInvalidInput);
 // - every entry has a resource (except DELETE) that passes validate_resource, and a request whose
@@ -41,10 +48,16 @@ struct BundlePlan {
 // - fullUrls are unique; each `urn:uuid:` fullUrl of a created entry maps to "Type/NEWID" where
 //   NEWID comes from `new_id()`; every `reference` string anywhere in any entry that names such a
 //   urn:uuid is rewritten, and one that names a urn:uuid that no entry defines is an error.
+// - a POST's request.ifNoneExist (a search query such as "identifier=system|value", see
+//   parse_search) makes it a conditional create (FHIR R4 3.1.0.8): `find_matches` runs the query;
+//   no match creates, one match writes nothing (kKeep: the entry's id, and every urn:uuid naming
+//   it, become the match's), more than one is kConflict. Without `find_matches` the query is only
+//   checked and the entry stays a create.
 // For transaction and collection the first error fails the whole plan (kInvalidInput, message
 // naming the entry index and type). For batch, entry-level errors are stored in
 // PlannedEntry::error and the plan succeeds.
 [[nodiscard]] Result<BundlePlan> plan_bundle(const boost::json::object& bundle,
-                                             const std::function<std::string()>& new_id);
+                                             const std::function<std::string()>& new_id,
+                                             const ConditionalMatcher& find_matches = {});
 
 }  // namespace vigie::fhir

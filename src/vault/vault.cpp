@@ -97,6 +97,19 @@ json::object with_vault_metadata(json::object resource, const store::ResourceVer
   return ordered;
 }
 
+// `resource` without what the vault sets on every version (meta.versionId, meta.lastUpdated),
+// so that two versions compare by what a writer gave.
+json::object without_vault_metadata(json::object resource) {
+  if (json::value* meta = resource.if_contains("meta"); meta != nullptr && meta->is_object()) {
+    meta->as_object().erase("versionId");
+    meta->as_object().erase("lastUpdated");
+    if (meta->as_object().empty()) {
+      resource.erase("meta");
+    }
+  }
+  return resource;
+}
+
 std::string describe(std::string_view type, std::string_view id) {
   return fmt::format("{}/{}", type, id);
 }
@@ -607,6 +620,30 @@ Result<EntryOutcome> Vault::write_entry(const fhir::PlannedEntry& entry) {
     }
     previous = std::move(*latest);
   }
+  if (entry.action == fhir::EntryAction::kKeep) {
+    if (!previous || previous->deleted) {
+      return fail(ErrorCode::kConflict,
+                  fmt::format("{}, matched by ifNoneExist, was deleted meanwhile",
+                              describe(entry.type, entry.id)));
+    }
+    outcome.version = previous->version;
+    outcome.compartment = previous->compartment;
+    outcome.unchanged = true;
+    return outcome;
+  }
+  if (entry.action == fhir::EntryAction::kUpdate && previous && !previous->deleted) {
+    auto current = decrypt(*previous);
+    if (!current) {
+      return tl::unexpected(current.error());
+    }
+    if (without_vault_metadata(std::move(current->resource)) ==
+        without_vault_metadata(entry.resource)) {
+      outcome.version = previous->version;
+      outcome.compartment = previous->compartment;
+      outcome.unchanged = true;
+      return outcome;
+    }
+  }
   if (entry.action == fhir::EntryAction::kDelete) {
     if (!previous) {
       return fail(ErrorCode::kNotFound,
@@ -637,7 +674,8 @@ Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan,
   // Data keys for every compartment the plan writes to, committed before the data transaction.
   std::vector<std::string> compartments;
   for (const fhir::PlannedEntry& entry : plan.entries) {
-    if (!entry.error && entry.action != fhir::EntryAction::kDelete) {
+    if (!entry.error && entry.action != fhir::EntryAction::kDelete &&
+        entry.action != fhir::EntryAction::kKeep) {
       compartments.push_back(compartment_of(entry.resource));
     }
   }

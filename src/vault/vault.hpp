@@ -61,6 +61,10 @@ struct EntryOutcome {
   fhir::EntryAction action = fhir::EntryAction::kCreate;
   bool created = false;        // a create, or an update that created the resource
   std::optional<Error> error;  // batch entries only
+  // Nothing written: an update identical to the current version (meta.versionId and
+  // meta.lastUpdated aside), or a conditional create that matched (kKeep). `version` is the
+  // current one.
+  bool unchanged = false;
 };
 
 struct BundleOutcome {
@@ -128,7 +132,8 @@ class Vault {
   [[nodiscard]] Result<StoredResource> create(boost::json::object resource,
                                               const BeforeCommit& before_commit = {});
   // Stores a new version of type/id, or creates it with that id (update-as-create). The body's
-  // id, when present, must equal `id`.
+  // id, when present, must equal `id`. A body identical to the current version (its
+  // meta.versionId and meta.lastUpdated aside) writes nothing and returns the current version.
   [[nodiscard]] Result<StoredResource> update(std::string_view type, std::string_view id,
                                               boost::json::object resource,
                                               const BeforeCommit& before_commit = {});
@@ -155,9 +160,11 @@ class Vault {
       const fhir::SearchQuery& query,
       const std::function<bool(const std::string& compartment)>& visible = {});
 
-  // Applies a planned Bundle. transaction and collection: all entries in one transaction, all or
-  // nothing. batch: each entry on its own; failures are reported in EntryOutcome::error.
-  // `before_commit` runs once per transaction (once per successful entry for a batch).
+  // Applies a planned Bundle. An update identical to the current version and a kKeep entry write
+  // nothing (EntryOutcome::unchanged). transaction and collection: all entries in one
+  // transaction, all or nothing. batch: each entry on its own; failures are reported in
+  // EntryOutcome::error. `before_commit` runs once per transaction (once per successful entry for a
+  // batch).
   [[nodiscard]] Result<BundleOutcome> apply_bundle(const fhir::BundlePlan& plan,
                                                    const BeforeCommit& before_commit = {});
 
