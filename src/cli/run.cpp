@@ -19,6 +19,7 @@
 #include "cli/import_file.hpp"
 #include "cli/terminal.hpp"
 #include "cli/unlock.hpp"
+#include "cli/usage_errors.hpp"
 #include "demo/demo_data.hpp"
 #include "fhir/json.hpp"
 #include "fhir/outcome.hpp"
@@ -31,10 +32,12 @@ namespace {
 namespace json = boost::json;
 
 void add_unlock_options(CLI::App& command, UnlockOptions& unlock) {
-  command.add_option("--passphrase-file", unlock.passphrase_file,
-                     "File whose first line is the vault passphrase (or set "
-                     "VIGIE_PASSPHRASE_FILE)");
-  command.add_option("--key-file", unlock.key_file, "Key file that unlocks the vault");
+  command.add_option(
+      "--passphrase-file", unlock.passphrase_file,
+      "Fichier dont la première ligne est la phrase de passe (ou VIGIE_PASSPHRASE_FILE) / File "
+      "whose first line is the vault passphrase (or set VIGIE_PASSPHRASE_FILE)");
+  command.add_option("--key-file", unlock.key_file,
+                     "Fichier de clé qui déverrouille le coffre / Key file that unlocks the vault");
 }
 
 int run_init(const Options& options) {
@@ -77,6 +80,26 @@ int run_init(const Options& options) {
   return close_gate(**gate, 0);
 }
 
+// What an import did, per type and in all.
+struct ImportCounts {
+  int64_t created = 0;
+  int64_t updated = 0;
+  int64_t unchanged = 0;  // identical to the current version, or matched by ifNoneExist
+  int64_t deleted = 0;
+
+  void add(const gate::EntryOutcome& entry) {
+    if (entry.unchanged) {
+      ++unchanged;
+    } else if (entry.action == fhir::EntryAction::kDelete) {
+      ++deleted;
+    } else if (entry.created) {
+      ++created;
+    } else {
+      ++updated;
+    }
+  }
+};
+
 int import_files(gate::Gate& gate, const Options& options) {
   const gate::Principal principal = gate::current_custodian();
   // Every file is checked before the first is written, so one bad file changes nothing.
@@ -88,14 +111,14 @@ int import_files(gate::Gate& gate, const Options& options) {
         return report(bundle.error());
       }
       if (auto checked = gate.check_bundle(principal, *bundle); !checked) {
-        return report(Error{checked.error().code, fmt::format("{}: {}", options.files[file_index],
-                                                              checked.error().message)});
+        const std::string& file = options.files[file_index];
+        return report(about(file, file, checked.error()));
       }
       checking.update(file_index + 1);
     }
   }
-  std::map<std::string, int64_t> imported;
-  int64_t total = 0;
+  std::map<std::string, ImportCounts> by_type;
+  ImportCounts total;
   size_t rejected = 0;
   {
     ProgressBar importing("Import", options.files.size());
@@ -107,32 +130,40 @@ int import_files(gate::Gate& gate, const Options& options) {
       }
       auto outcome = gate.import_bundle(principal, *bundle);
       if (!outcome) {
-        return report(
-            Error{outcome.error().code, fmt::format("{}: {} (nothing from this file was written)",
-                                                    file, outcome.error().message)});
+        return report(about(fmt::format("{} (rien de ce fichier n'est écrit)", file),
+                            fmt::format("{} (nothing from this file was written)", file),
+                            outcome.error()));
       }
       for (const auto& entry : outcome->entries) {
         if (entry.error) {
           ++rejected;
-          fmt::print(stderr, "vigie: {}: entry {} ({}): {}\n", file, entry.index, entry.type,
-                     entry.error->message);
+          static_cast<void>(report(about(
+              fmt::format("{} : entrée {} ({})", file, entry.index, entry.type),
+              fmt::format("{}: entry {} ({})", file, entry.index, entry.type), *entry.error)));
           continue;
         }
-        ++imported[entry.type];
-        ++total;
+        total.add(entry);
+        by_type[entry.type].add(entry);
       }
       importing.update(file_index + 1);
     }
   }
-  fmt::print("{} ressources importées (resources imported) depuis {} fichier(s):\n", total,
-             options.files.size());
-  for (const auto& [type, count] : imported) {
-    fmt::print("  {:<28} {:>8}\n", type, count);
+  fmt::print(
+      "{} créée(s), {} mise(s) à jour, {} inchangée(s), {} supprimée(s) depuis {} fichier(s) "
+      "({} created, {} updated, {} unchanged, {} deleted):\n",
+      total.created, total.updated, total.unchanged, total.deleted, options.files.size(),
+      total.created, total.updated, total.unchanged, total.deleted);
+  fmt::print("  {:<28} {:>10} {:>10} {:>10} {:>10}\n", "type", "created", "updated", "unchanged",
+             "deleted");
+  for (const auto& [type, counts] : by_type) {
+    fmt::print("  {:<28} {:>10} {:>10} {:>10} {:>10}\n", type, counts.created, counts.updated,
+               counts.unchanged, counts.deleted);
   }
   if (rejected > 0) {
     return report(
         Error{ErrorCode::kInvalidInput,
-              fmt::format("{} batch entries were rejected; the others were imported", rejected)});
+              fmt::format("{} batch entries were rejected; the others were imported", rejected),
+              fmt::format("{} entrées du lot refusées ; les autres sont importées", rejected)});
   }
   return 0;
 }
@@ -301,105 +332,166 @@ int run_demo_data(const Options& options) {
 
 int run(int argc, char** argv) {
   gate::harden_process();
-  CLI::App app{"vigie — coffre-fort de données de santé, API FHIR R4 (a vault for patient data)",
-               "vigie"};
+  CLI::App app{
+      "vigie — coffre-fort de données de santé, API FHIR R4 / a vault for patient data, FHIR R4 "
+      "API",
+      "vigie"};
+  use_french_first_help(app);
   app.require_subcommand(1);
-  app.set_help_all_flag("--help-all", "Show help for every command");
   Options options;
+  OptionRules rules;
   int (*action)(const Options&) = nullptr;
 
   auto add_vault = [&](CLI::App* command) {
-    command->add_option("--vault", options.vault_dir, "Vault directory")->required();
+    command->add_option("--vault", options.vault_dir, "Répertoire du coffre / Vault directory")
+        ->required();
     add_unlock_options(*command, options.unlock);
   };
 
-  CLI::App* init = app.add_subcommand("init", "Create a vault (asks for a new passphrase)");
+  CLI::App* init = app.add_subcommand("init",
+                                      "Crée un coffre (demande une nouvelle phrase de passe) / "
+                                      "Create a vault (asks for a new passphrase)");
   add_vault(init);
   init->add_option("--checkpoint-file", options.checkpoint_file,
+                   "Fichier hors du coffre où les points de contrôle signés sont aussi ajoutés / "
                    "File outside the vault where signed audit checkpoints are also appended");
-  init->add_option("--checkpoint-entries", options.checkpoint_entries,
-                   "Sign an audit checkpoint every N entries (default 1000)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000'000}));
-  init->add_option("--checkpoint-seconds", options.checkpoint_seconds,
-                   "Sign an audit checkpoint at least every T seconds of activity (default 300)")
-      ->check(CLI::Range(int64_t{1}, int64_t{31'536'000}));
+  rules.whole_number(
+      init->add_option(
+          "--checkpoint-entries", options.checkpoint_entries,
+          "Signe un point de contrôle d'audit toutes les N entrées (1000 par défaut) / "
+          "Sign an audit checkpoint every N entries (default 1000)"),
+      1, 1'000'000'000);
+  rules.whole_number(init->add_option("--checkpoint-seconds", options.checkpoint_seconds,
+                                      "Signe un point de contrôle au moins toutes les T secondes "
+                                      "d'activité (300 par défaut) / Sign an audit checkpoint at "
+                                      "least every T seconds of activity (default 300)"),
+                     1, 31'536'000);
   init->add_option("--session-idle", options.session_idle,
+                   "Une session inutilisée aussi longtemps prend fin : Nm ou Nh (15m par défaut) / "
                    "A session unused this long ends: Nm or Nh (default 15m)");
-  init->add_option("--session-lifetime", options.session_lifetime,
-                   "Every session ends this long after its login: Nm or Nh (default 12h)");
+  init->add_option(
+      "--session-lifetime", options.session_lifetime,
+      "Toute session prend fin ce temps après sa connexion : Nm ou Nh (12h par défaut) / Every "
+      "session ends this long after its login: Nm or Nh (default 12h)");
   init->callback([&] { action = run_init; });
 
   CLI::App* import = app.add_subcommand(
-      "import", "Import FHIR Bundles, single resources or NDJSON files (all checked first)");
+      "import",
+      "Importe des Bundles FHIR, des ressources seules ou du NDJSON (tout est vérifié d'abord) / "
+      "Import FHIR Bundles, single resources or NDJSON files (all checked first)");
   add_vault(import);
-  import->add_option("files", options.files, "Files to import")->required();
+  import->add_option("files", options.files, "Fichiers à importer / Files to import")->required();
   import->callback([&] { action = run_import; });
 
-  CLI::App* get = app.add_subcommand("get", "Print one resource as JSON");
+  CLI::App* get =
+      app.add_subcommand("get", "Affiche une ressource en JSON / Print one resource as JSON");
   add_vault(get);
   get->add_option("reference", options.reference, "TYPE/ID")->required();
-  get->add_option("--version", options.version, "A past version number")
-      ->check(CLI::PositiveNumber);
+  rules.whole_number(get->add_option("--version", options.version,
+                                     "Numéro d'une version passée / A past version number"),
+                     1);
   get->callback([&] { action = run_get; });
 
-  CLI::App* history = app.add_subcommand("history", "Print every version of one resource");
+  CLI::App* history = app.add_subcommand(
+      "history",
+      "Affiche toutes les versions d'une ressource / Print every version of one resource");
   add_vault(history);
   history->add_option("reference", options.reference, "TYPE/ID")->required();
   history->callback([&] { action = run_history; });
 
-  CLI::App* search = app.add_subcommand("search", "FHIR search; prints a searchset Bundle");
+  CLI::App* search = app.add_subcommand(
+      "search",
+      "Recherche FHIR ; affiche un Bundle searchset / FHIR search; prints a searchset Bundle");
   add_vault(search);
-  search->add_option("type", options.type, "Resource type")->required();
-  search->add_option("params", options.params, "NAME=VALUE search parameters");
-  search->add_flag("--count-only", options.count_only, "Print only the number of matches");
+  search->add_option("type", options.type, "Type de ressource / Resource type")->required();
+  search->add_option("params", options.params,
+                     "Paramètres de recherche NOM=VALEUR / NAME=VALUE search parameters");
+  search->add_flag("--count-only", options.count_only,
+                   "N'affiche que le nombre de résultats / Print only the number of matches");
   search->callback([&] { action = run_search; });
 
-  CLI::App* erase =
-      app.add_subcommand("erase", "Erase a patient for good (crypto-shredding of their key)");
+  CLI::App* erase = app.add_subcommand("erase",
+                                       "Efface un patient pour de bon (destruction de sa clé) / "
+                                       "Erase a patient for good (crypto-shredding of their key)");
   add_vault(erase);
   erase->add_option("reference", options.reference, "Patient/ID")->required();
-  erase->add_flag("--yes", options.yes, "Do not ask for confirmation");
+  erase->add_flag("--yes", options.yes,
+                  "Ne demande pas de confirmation / Do not ask for confirmation");
   erase->callback([&] { action = run_erase; });
 
-  CLI::App* audit = app.add_subcommand("audit", "The tamper-evident audit log");
+  CLI::App* audit = app.add_subcommand(
+      "audit", "Le journal d'audit infalsifiable / The tamper-evident audit log");
   audit->require_subcommand(1);
   CLI::App* audit_verify = audit->add_subcommand(
-      "verify", "Check the hash chain and its signed checkpoints (exit 6 where it breaks)");
+      "verify",
+      "Vérifie la chaîne et ses points de contrôle signés (sortie 6 là où elle rompt) / Check the "
+      "hash chain and its signed checkpoints (exit 6 where it breaks)");
   add_vault(audit_verify);
   audit_verify->add_option("--checkpoint-file", options.checkpoint_file,
-                           "External checkpoint file (default: the one set at init)");
+                           "Fichier externe de points de contrôle (par défaut : celui fixé à init) "
+                           "/ External checkpoint file (default: the one set at init)");
   audit_verify->callback([&] { action = run_audit_verify; });
 
-  CLI::App* audit_log = audit->add_subcommand("log", "Print audit entries");
+  CLI::App* audit_log =
+      audit->add_subcommand("log", "Affiche les entrées d'audit / Print audit entries");
   add_vault(audit_log);
-  audit_log->add_option("--actor", options.actor, "Account login, or the custodian's OS user");
-  audit_log->add_option("--patient", options.patient, "Entries about this patient's data (ID)");
-  audit_log->add_option("--action", options.action, "read, search, create, import, unlock...");
-  audit_log->add_option("--since", options.since, "From this time (RFC 3339 or YYYY-MM-DD)");
-  audit_log->add_option("--until", options.until, "Before this time (a date includes the day)");
+  audit_log->add_option("--actor", options.actor,
+                        "Identifiant du compte, ou utilisateur système du dépositaire / Account "
+                        "login, or the custodian's OS user");
+  audit_log->add_option(
+      "--patient", options.patient,
+      "Entrées sur les données de ce patient (ID) / Entries about this patient's data (ID)");
+  audit_log->add_option(
+      "--action", options.action,
+      "read, search, create, import, unlock... / read, search, create, import, unlock...");
+  audit_log->add_option(
+      "--since", options.since,
+      "À partir de ce moment (RFC 3339 ou AAAA-MM-JJ) / From this time (RFC 3339 or YYYY-MM-DD)");
+  audit_log->add_option(
+      "--until", options.until,
+      "Avant ce moment (une date inclut le jour) / Before this time (a date includes the day)");
   options.format = "table";
-  audit_log->add_option("--format", options.format, "table, json or ndjson")
-      ->check(CLI::IsMember({"table", "json", "ndjson"}));
+  rules.accept(
+      audit_log
+          ->add_option("--format", options.format, "table, json ou ndjson / table, json or ndjson")
+          ->check(CLI::IsMember({"table", "json", "ndjson"})),
+      {"table, json ou ndjson", "table, json or ndjson"});
   audit_log->callback([&] { action = run_audit_log; });
 
-  CLI::App* incident = app.add_subcommand("incident", "Breach impact (GDPR art. 33 and 34)");
+  CLI::App* incident = app.add_subcommand(
+      "incident",
+      "Impact d'une violation (RGPD art. 33 et 34) / Breach impact (GDPR art. 33 and 34)");
   incident->require_subcommand(1);
   CLI::App* incident_report = incident->add_subcommand(
-      "report", "Whose data an actor, session or address read, with draft notifications");
+      "report",
+      "Les données lues par un acteur, une session ou une adresse, avec les projets de "
+      "notification / Whose data an actor, session or address read, with draft notifications");
   add_vault(incident_report);
-  auto* by_actor =
-      incident_report->add_option("--actor", options.actor, "Account login or OS user");
-  auto* by_session = incident_report->add_option("--session", options.session, "Session id");
-  auto* by_address = incident_report->add_option("--address", options.address, "Client address");
+  auto* by_actor = incident_report->add_option(
+      "--actor", options.actor,
+      "Identifiant du compte ou utilisateur système / Account login or OS user");
+  auto* by_session = incident_report->add_option("--session", options.session,
+                                                 "Identifiant de session / Session id");
+  auto* by_address = incident_report->add_option("--address", options.address,
+                                                 "Adresse du client / Client address");
   by_actor->excludes(by_session, by_address);
   by_session->excludes(by_address);
-  incident_report->add_option("--since", options.since, "From this time (RFC 3339 or YYYY-MM-DD)")
-      ->required();
-  incident_report->add_option("--until", options.until, "Before this time (default: now)");
   incident_report
-      ->add_option("--format", options.format, "md (French Markdown, the default) or json")
-      ->check(CLI::IsMember({"md", "json"}));
+      ->add_option("--since", options.since,
+                   "À partir de ce moment (RFC 3339 ou AAAA-MM-JJ) / From this time (RFC 3339 or "
+                   "YYYY-MM-DD)")
+      ->required();
+  incident_report->add_option(
+      "--until", options.until,
+      "Avant ce moment (par défaut : maintenant) / Before this time (default: now)");
+  rules.accept(incident_report
+                   ->add_option("--format", options.format,
+                                "md (Markdown en français, par défaut) ou json / md (French "
+                                "Markdown, the default) or json")
+                   ->check(CLI::IsMember({"md", "json"})),
+               {"md ou json", "md or json"});
   incident_report->add_option("--out", options.out,
+                              "Répertoire du rapport, du projet pour la CNIL et des lettres / "
                               "Directory for the report, the CNIL draft and the letters");
   incident_report->callback([&] {
     if (options.format == "table") {
@@ -408,96 +500,148 @@ int run(int argc, char** argv) {
     action = run_incident_report;
   });
 
-  CLI::App* user = app.add_subcommand("user", "Named accounts: people and services");
+  CLI::App* user = app.add_subcommand(
+      "user", "Comptes nominatifs : personnes et services / Named accounts: people and services");
   user->require_subcommand(1);
   CLI::App* user_add =
-      user->add_subcommand("add", "Create an account; prints a person's enrolment (shown once)");
+      user->add_subcommand("add",
+                           "Crée un compte ; affiche l'enrôlement d'une personne (une seule fois) "
+                           "/ Create an account; prints a person's enrolment (shown once)");
   add_vault(user_add);
-  user_add->add_option("--login", options.login, "2 to 64 of a-z 0-9 . _ -")->required();
-  user_add->add_option("--name", options.display_name, "Name shown")->required();
-  user_add->add_option("--role", options.role, "practitioner, assistant, admin, dpo or service")
+  user_add
+      ->add_option("--login", options.login,
+                   "2 à 64 caractères parmi a-z 0-9 . _ - / 2 to 64 of a-z 0-9 . _ -")
       ->required();
-  user_add->add_option("--rpps", options.rpps, "RPPS number (11 digits)");
+  user_add->add_option("--name", options.display_name, "Nom affiché / Name shown")->required();
+  user_add
+      ->add_option("--role", options.role,
+                   "practitioner, assistant, admin, dpo ou service / practitioner, assistant, "
+                   "admin, dpo or service")
+      ->required();
+  user_add->add_option("--rpps", options.rpps,
+                       "Numéro RPPS (11 chiffres) / RPPS number (11 digits)");
   user_add->callback([&] { action = run_user_add; });
 
-  CLI::App* user_list = user->add_subcommand("list", "List the accounts");
+  CLI::App* user_list = user->add_subcommand("list", "Liste les comptes / List the accounts");
   add_vault(user_list);
   user_list->callback([&] { action = run_user_list; });
 
-  CLI::App* user_show = user->add_subcommand("show", "Show one account");
+  CLI::App* user_show = user->add_subcommand("show", "Affiche un compte / Show one account");
   add_vault(user_show);
-  user_show->add_option("login", options.login, "Login")->required();
+  user_show->add_option("login", options.login, "Identifiant / Login")->required();
   user_show->callback([&] { action = run_user_show; });
 
   const std::array<std::tuple<const char*, const char*, int (*)(const Options&)>, 5> login_commands{
       {
-          {"lock", "Lock an account (ends its sessions and tokens)", run_user_lock},
-          {"unlock", "Unlock an account (clears its failed logins)", run_user_unlock},
-          {"disable", "Disable an account (ends its sessions and tokens)", run_user_disable},
-          {"reset-password", "Give a person a new temporary password (shown once)",
+          {"lock",
+           "Verrouille un compte (ferme ses sessions et jetons) / Lock an account (ends its "
+           "sessions and tokens)",
+           run_user_lock},
+          {"unlock",
+           "Déverrouille un compte verrouillé (efface ses échecs de connexion) / Unlock an account "
+           "(clears its failed logins)",
+           run_user_unlock},
+          {"disable",
+           "Désactive un compte pour de bon (ferme ses sessions et jetons) / Disable an account "
+           "(ends its sessions and tokens)",
+           run_user_disable},
+          {"reset-password",
+           "Donne à une personne un nouveau mot de passe temporaire (affiché une fois) / Give a "
+           "person a new temporary password (shown once)",
            run_user_reset_password},
-          {"reset-otp", "Give a person a new second factor and recovery codes (shown once)",
+          {"reset-otp",
+           "Donne à une personne un nouveau second facteur et des codes de secours (affichés une "
+           "fois) / Give a person a new second factor and recovery codes (shown once)",
            run_user_reset_otp},
       }};
   for (const auto& [name, description, run_command] : login_commands) {
     CLI::App* command = user->add_subcommand(name, description);
     add_vault(command);
-    command->add_option("login", options.login, "Login")->required();
+    command->add_option("login", options.login, "Identifiant / Login")->required();
     command->callback([&action, run_command = run_command] { action = run_command; });
   }
 
-  CLI::App* token = app.add_subcommand("token", "API tokens of service accounts");
+  CLI::App* token = app.add_subcommand(
+      "token", "Jetons d'API des comptes de service / API tokens of service accounts");
   token->require_subcommand(1);
   CLI::App* token_create =
-      token->add_subcommand("create", "Create an API token (printed once, on the last line)");
+      token->add_subcommand("create",
+                            "Crée un jeton d'API (affiché une fois, en dernière ligne) / Create an "
+                            "API token (printed once, on the last line)");
   add_vault(token_create);
-  token_create->add_option("--login", options.login, "The service account")->required();
-  token_create->add_option("--scope", options.scopes, "A system/ SMART scope (repeatable)")
+  token_create->add_option("--login", options.login, "Le compte de service / The service account")
+      ->required();
+  token_create
+      ->add_option("--scope", options.scopes,
+                   "Une portée SMART system/ (répétable) / A system/ SMART scope (repeatable)")
       ->required()
       ->allow_extra_args(false);
   token_create
       ->add_option("--expires", options.expires,
-                   "Nh, Nd, Nw or Ny (1y = 365 days, at most), or an RFC 3339 date or time")
+                   "Nh, Nd, Nw ou Ny (1y = 365 jours, au plus), ou une date RFC 3339 / Nh, Nd, Nw "
+                   "or Ny (1y = 365 days, at most), or an RFC 3339 date or time")
       ->required();
   token_create
       ->add_option("--allow-address", options.allowed_addresses,
-                   "Accept the token only from this IP address (repeatable)")
+                   "N'accepte le jeton que depuis cette adresse IP (répétable) / Accept the token "
+                   "only from this IP address (repeatable)")
       ->allow_extra_args(false);
   token_create->callback([&] { action = run_token_create; });
 
-  CLI::App* token_revoke = token->add_subcommand("revoke", "Revoke a token (or a session) by id");
+  CLI::App* token_revoke =
+      token->add_subcommand("revoke",
+                            "Révoque un jeton (ou une session) par son identifiant ou son secret / "
+                            "Revoke a token (or a session) by id or by its secret");
   add_vault(token_revoke);
-  token_revoke->add_option("id", options.credential_id, "Token or session id")->required();
+  token_revoke
+      ->add_option("id", options.credential_id,
+                   "Identifiant de jeton ou de session (tok-…, ses-…), ou son secret (vgt_…, "
+                   "vgs_…) / Token or session id (tok-…, ses-…), or its secret (vgt_…, vgs_…)")
+      ->required();
   token_revoke->callback([&] { action = run_token_revoke; });
 
-  CLI::App* assign =
-      app.add_subcommand("assign", "Put a practitioner in charge of a patient (care team)");
+  CLI::App* assign = app.add_subcommand("assign",
+                                        "Confie un patient à un praticien (équipe de soins) / Put "
+                                        "a practitioner in charge of a patient (care team)");
   add_vault(assign);
-  assign->add_option("--login", options.login, "The practitioner's login")->required();
+  assign
+      ->add_option("--login", options.login, "Identifiant du praticien / The practitioner's login")
+      ->required();
   assign->add_option("reference", options.reference, "Patient/ID")->required();
   assign->callback([&] { action = run_assign; });
 
-  CLI::App* unassign = app.add_subcommand("unassign", "End a practitioner's assignment");
+  CLI::App* unassign = app.add_subcommand(
+      "unassign", "Met fin à l'affectation d'un praticien / End a practitioner's assignment");
   add_vault(unassign);
-  unassign->add_option("--login", options.login, "The practitioner's login")->required();
+  unassign
+      ->add_option("--login", options.login, "Identifiant du praticien / The practitioner's login")
+      ->required();
   unassign->add_option("reference", options.reference, "Patient/ID")->required();
   unassign->callback([&] { action = run_unassign; });
 
   CLI::App* demo_data = app.add_subcommand(
-      "demo-data", "Write a transaction Bundle of synthetic French patients (no real person)");
-  demo_data->add_option("--patients", options.patients, "Number of patients")
-      ->check(CLI::Range(size_t{1}, size_t{1000000}));
-  demo_data->add_option("--seed", options.seed, "Random seed (same seed, same data)");
-  demo_data->add_option("--out", options.out, "Output file (default: standard output)");
+      "demo-data",
+      "Écrit un Bundle transaction de patients français fictifs (aucune personne réelle) / Write a "
+      "transaction Bundle of synthetic French patients (no real person)");
+  rules.whole_number(demo_data->add_option("--patients", options.patients,
+                                           "Nombre de patients / Number of patients"),
+                     1, 1'000'000);
+  demo_data->add_option(
+      "--seed", options.seed,
+      "Graine aléatoire (même graine, mêmes données) / Random seed (same seed, same data)");
+  demo_data->add_option("--out", options.out,
+                        "Fichier de sortie (par défaut : la sortie standard) / Output file "
+                        "(default: standard output)");
   demo_data->callback([&] { action = run_demo_data; });
+
+  group_commands(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& success) {
     return app.exit(success);
   } catch (const CLI::ParseError& error) {
-    app.exit(error);
-    return exit_code_for(ErrorCode::kUsage);
+    return report(usage_error(app, error, rules));
   }
   return action(options);
 }
