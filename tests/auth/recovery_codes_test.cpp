@@ -64,7 +64,8 @@ TEST(RecoveryCodesTest, EachCodeRedeemsOnceAndMarksItsOwnEntry) {
     Result<size_t> again = redeem_recovery_code(set.codes[index], set.stored);
     ASSERT_FALSE(again.has_value());
     EXPECT_EQ(again.error().code, ErrorCode::kAuthenticationFailed);
-    EXPECT_EQ(to_display_text(again.error()), "code de récupération refusé / recovery code refused");
+    EXPECT_EQ(to_display_text(again.error()),
+              "code de récupération refusé / recovery code refused");
   }
   EXPECT_TRUE(std::ranges::all_of(set.stored, [](const auto& stored) { return stored.used; }));
 }
@@ -110,7 +111,8 @@ TEST(RecoveryCodesTest, TextThatCannotBeACodeIsMalformed) {
     Result<size_t> redeemed = redeem_recovery_code(text, set.stored);
     ASSERT_FALSE(redeemed.has_value()) << text;
     EXPECT_EQ(redeemed.error().code, ErrorCode::kInvalidInput) << text;
-    EXPECT_EQ(to_display_text(redeemed.error()), "code de récupération mal formé / malformed recovery code");
+    EXPECT_EQ(to_display_text(redeemed.error()),
+              "code de récupération mal formé / malformed recovery code");
   }
 }
 
