@@ -31,6 +31,9 @@ Result<std::optional<int64_t>> time_bound(const std::string& text, std::string_v
   auto parsed = audit::parse_time(text, end_of_day);
   if (!parsed) {
     return fail(ErrorCode::kUsage,
+                fmt::format("{} prend une heure RFC 3339 (2026-03-05T10:15:30Z) ou une date "
+                            "(2026-03-05)",
+                            flag),
                 fmt::format("{} takes an RFC 3339 time (2026-03-05T10:15:30Z) or a date "
                             "(2026-03-05)",
                             flag));
@@ -64,7 +67,8 @@ Result<void> write_private_file(const std::filesystem::path& path, const std::st
   out.close();
   umask(previous);
   if (!out) {
-    return fail(ErrorCode::kInternal, fmt::format("cannot write {}", path.string()));
+    return fail(ErrorCode::kInternal, fmt::format("impossible d'écrire {}", path.string()),
+                fmt::format("cannot write {}", path.string()));
   }
   return {};
 }
@@ -125,7 +129,8 @@ int write_report(gate::Gate& gate, const Options& options, const audit::Incident
   std::error_code error;
   std::filesystem::create_directories(dir, error);
   if (error) {
-    return report(Error{ErrorCode::kInternal, fmt::format("cannot create {}", options.out)});
+    return report(Error{ErrorCode::kInternal, fmt::format("cannot create {}", options.out),
+                        fmt::format("impossible de créer {}", options.out)});
   }
   std::vector<std::pair<std::filesystem::path, const std::string*>> files{
       {dir / (markdown ? "rapport.md" : "rapport.json"), &text}};

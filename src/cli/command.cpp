@@ -10,7 +10,8 @@ Result<std::pair<std::string, std::string>> split_reference(const std::string& r
   const size_t slash = reference.find('/');
   if (slash == std::string::npos || slash == 0 || slash + 1 == reference.size() ||
       reference.find('/', slash + 1) != std::string::npos) {
-    return fail(ErrorCode::kUsage, "expected TYPE/ID, for example Patient/1234");
+    return fail(ErrorCode::kUsage, "attendu TYPE/ID, par exemple Patient/1234",
+                "expected TYPE/ID, for example Patient/1234");
   }
   return std::pair{reference.substr(0, slash), reference.substr(slash + 1)};
 }

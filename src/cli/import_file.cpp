@@ -51,7 +51,8 @@ Result<json::object> read_ndjson(const std::filesystem::path& path, std::ifstrea
     entries.push_back(entry_of(std::move(*resource)));
   }
   if (input.bad()) {
-    return fail(ErrorCode::kInvalidInput, fmt::format("{}: cannot be read", path.string()));
+    return fail(ErrorCode::kInvalidInput, fmt::format("{} : illisible", path.string()),
+                fmt::format("{}: cannot be read", path.string()));
   }
   return collection_of(std::move(entries));
 }
@@ -61,7 +62,8 @@ Result<json::object> read_ndjson(const std::filesystem::path& path, std::ifstrea
 Result<json::object> read_import_file(const std::filesystem::path& path) {
   std::ifstream input(path, std::ios::binary);
   if (!input) {
-    return fail(ErrorCode::kInvalidInput, fmt::format("{}: cannot be opened", path.string()));
+    return fail(ErrorCode::kInvalidInput, fmt::format("{} : impossible à ouvrir", path.string()),
+                fmt::format("{}: cannot be opened", path.string()));
   }
   if (is_ndjson(path)) {
     return read_ndjson(path, input);
@@ -70,16 +72,20 @@ Result<json::object> read_import_file(const std::filesystem::path& path) {
   std::error_code error;
   const uintmax_t size = std::filesystem::file_size(path, error);
   if (error) {
-    return fail(ErrorCode::kInvalidInput, fmt::format("{}: cannot be read", path.string()));
+    return fail(ErrorCode::kInvalidInput, fmt::format("{} : illisible", path.string()),
+                fmt::format("{}: cannot be read", path.string()));
   }
   if (size > limits.max_bytes) {
     return fail(ErrorCode::kInvalidInput,
+                fmt::format("{} : {} octets dépassent la limite de {} octets d'un document JSON",
+                            path.string(), size, limits.max_bytes),
                 fmt::format("{}: {} bytes is over the limit of {} bytes for one JSON document",
                             path.string(), size, limits.max_bytes));
   }
   std::string text(static_cast<size_t>(size), '\0');
   if (!input.read(text.data(), static_cast<std::streamsize>(text.size()))) {
-    return fail(ErrorCode::kInvalidInput, fmt::format("{}: cannot be read", path.string()));
+    return fail(ErrorCode::kInvalidInput, fmt::format("{} : illisible", path.string()),
+                fmt::format("{}: cannot be read", path.string()));
   }
   auto document = fhir::parse_json_object(text, limits);
   if (!document) {

@@ -68,7 +68,8 @@ int run_init(const Options& options) {
     std::error_code error;
     policy.external_file = std::filesystem::absolute(options.checkpoint_file, error);
     if (error) {
-      return report(Error{ErrorCode::kUsage, "the checkpoint file's path cannot be resolved"});
+      return report(Error{ErrorCode::kUsage, "the checkpoint file's path cannot be resolved",
+                          "le chemin du fichier de points de contrôle est introuvable"});
     }
   }
   auto gate = gate::Gate::initialize(options.vault_dir, *secret, extra, policy,
@@ -205,8 +206,10 @@ int print_resource(ReferenceCommand& command, const Options& options) {
     return report(stored.error());
   }
   if (stored->deleted) {
-    return report(Error{ErrorCode::kGone, fmt::format("{} was deleted in version {}",
-                                                      options.reference, stored->version)});
+    return report(Error{
+        ErrorCode::kGone,
+        fmt::format("{} was deleted in version {}", options.reference, stored->version),
+        fmt::format("{} a été supprimé à la version {}", options.reference, stored->version)});
   }
   fmt::print("{}\n", fhir::to_pretty_json_text(stored->resource));
   return 0;
@@ -267,7 +270,8 @@ int run_search(const Options& options) {
   for (const std::string& param : options.params) {
     const size_t equals = param.find('=');
     if (equals == std::string::npos || equals == 0) {
-      return report(Error{ErrorCode::kUsage, "search parameters are written NAME=VALUE"});
+      return report(Error{ErrorCode::kUsage, "search parameters are written NAME=VALUE",
+                          "un paramètre de recherche s'écrit NOM=VALEUR"});
     }
     params.emplace_back(param.substr(0, equals), param.substr(equals + 1));
   }
@@ -284,17 +288,20 @@ int run_erase(const Options& options) {
     return report(reference.error());
   }
   if (reference->first != "Patient") {
-    return report(Error{ErrorCode::kUsage, "only a patient can be erased: Patient/ID"});
+    return report(Error{ErrorCode::kUsage, "only a patient can be erased: Patient/ID",
+                        "seul un patient peut être effacé : Patient/ID"});
   }
   if (!options.yes) {
     if (!interactive()) {
       return report(Error{ErrorCode::kUsage,
-                          "erasure cannot be undone: confirm on a terminal or pass --yes"});
+                          "erasure cannot be undone: confirm on a terminal or pass --yes",
+                          "l'effacement est irréversible : confirmez sur un terminal ou passez "
+                          "--yes"});
     }
     if (!confirm_on_terminal(
             fmt::format("Effacer définitivement {} et tout son dossier ? (erase for good?)",
                         options.reference))) {
-      return report(Error{ErrorCode::kUsage, "erasure cancelled"});
+      return report(Error{ErrorCode::kUsage, "erasure cancelled", "effacement annulé"});
     }
   }
   auto gate = open_gate(options);
@@ -323,7 +330,8 @@ int run_demo_data(const Options& options) {
   out << text << '\n';
   out.close();
   if (!out) {
-    return report(Error{ErrorCode::kInternal, fmt::format("cannot write {}", options.out)});
+    return report(Error{ErrorCode::kInternal, fmt::format("cannot write {}", options.out),
+                        fmt::format("impossible d'écrire {}", options.out)});
   }
   return 0;
 }

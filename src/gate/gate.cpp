@@ -415,8 +415,8 @@ Result<void> Gate::permit(Caller& caller, access::Action action, const access::T
   }
   if (!decision.allow) {
     entry.reason = fmt::format("{}: {}", name_of(ErrorCode::kPermissionDenied), decision.reason);
-    return fail(ErrorCode::kPermissionDenied,
-                fmt::format("accès refusé / access denied: {}", decision.reason));
+    return fail(ErrorCode::kPermissionDenied, "accès refusé",
+                fmt::format("access denied: {}", decision.reason));
   }
   if (decision.break_glass) {
     entry.break_glass = true;
@@ -447,7 +447,8 @@ Result<std::string> Gate::stored_compartment(std::string_view type, std::string_
     return tl::unexpected(where.error());
   }
   if (!where->has_value()) {
-    return fail(ErrorCode::kNotFound, fmt::format("{}/{} introuvable / not found", type, id));
+    return fail(ErrorCode::kNotFound, fmt::format("{}/{} introuvable", type, id),
+                fmt::format("{}/{} not found", type, id));
   }
   return std::move(**where);
 }
@@ -1052,8 +1053,8 @@ Result<std::map<std::string, int64_t>> Gate::count_by_type(const Principal& prin
     if (!caller->custodian) {
       constexpr std::string_view kReason = "counting every resource is for the custodian";
       entry.reason = fmt::format("{}: {}", name_of(ErrorCode::kPermissionDenied), kReason);
-      return fail(ErrorCode::kPermissionDenied,
-                  fmt::format("accès refusé / access denied: {}", kReason));
+      return fail(ErrorCode::kPermissionDenied, "accès refusé",
+                  fmt::format("access denied: {}", kReason));
     }
     return vault_->count_by_type();
   }();
@@ -1326,13 +1327,12 @@ Result<void> Gate::assign(const Principal& principal, std::string_view login,
       return tl::unexpected(account.error());
     }
     if (!account->has_value()) {
-      return fail(ErrorCode::kNotFound,
-                  "aucun compte de cet identifiant / no account has this login");
+      return fail(ErrorCode::kNotFound, "aucun compte de cet identifiant",
+                  "no account has this login");
     }
     if ((*account)->role != access::name_of(access::Role::kPractitioner)) {
-      return fail(ErrorCode::kUsage,
-                  "seul un compte praticien est affecté à un patient / only a "
-                  "practitioner account is assigned to a patient");
+      return fail(ErrorCode::kUsage, "seul un compte praticien est affecté à un patient",
+                  "only a practitioner account is assigned to a patient");
     }
     auto added = tx.add_assignment(
         store::AssignmentRow{std::string(login), std::string(patient_id), "cli", clock_.now_ms()});
@@ -1358,9 +1358,8 @@ Result<void> Gate::unassign(const Principal& principal, std::string_view login,
       return tl::unexpected(existed.error());
     }
     if (!*existed) {
-      return fail(ErrorCode::kNotFound,
-                  "aucune affectation de ce compte à ce patient / no such "
-                  "assignment of this account to this patient");
+      return fail(ErrorCode::kNotFound, "aucune affectation de ce compte à ce patient",
+                  "no such assignment of this account to this patient");
     }
     return {};
   });
@@ -1469,14 +1468,15 @@ Result<void> Gate::break_glass(const Principal& principal, std::string_view pati
         identified->account.role != access::Role::kPractitioner) {
       entry.reason = fmt::format("{}: break-glass is for practitioners' sessions",
                                  name_of(ErrorCode::kPermissionDenied));
-      return fail(ErrorCode::kPermissionDenied,
-                  "accès refusé / access denied: break-glass is for practitioners' sessions");
+      return fail(ErrorCode::kPermissionDenied, "accès refusé",
+                  "access denied: break-glass is for practitioners' sessions");
     }
     const bool blank =
         std::ranges::all_of(reason, [](char c) { return c == ' ' || c == '\t' || c == '\n'; });
     if (blank || reason.size() > 500 ||
         !is_valid_utf8(std::span(reinterpret_cast<const uint8_t*>(reason.data()), reason.size()))) {
-      return fail(ErrorCode::kUsage, "le motif fait 1 à 500 octets / the reason is 1 to 500 bytes");
+      return fail(ErrorCode::kUsage, "le motif fait 1 à 500 octets",
+                  "the reason is 1 to 500 bytes");
     }
     if (auto exists = require_patient(patient_id); !exists) {
       return tl::unexpected(exists.error());

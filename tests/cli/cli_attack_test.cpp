@@ -172,7 +172,8 @@ TEST_F(CliAttackTest, SyntheaBundlesImportWhole) {
   ASSERT_EQ(files.size(), 134u);
   ProcessResult imported = vigie_on_vault("import", files);
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  EXPECT_NE(imported.out.find("16876 ressources"), std::string::npos) << imported.out;
+  EXPECT_NE(imported.out.find("(16876 created, 0 updated, 0 unchanged"), std::string::npos)
+      << imported.out;
   // 132 Synthea patients beside the 3 demo patients of the fixture.
   EXPECT_EQ(vigie_on_vault("search", {"Patient", "--count-only"}).out, "135\n");
 }

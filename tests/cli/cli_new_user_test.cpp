@@ -253,7 +253,7 @@ TEST_F(CliNewUserTest, EveryErrorHasOneBilingualStyleAndHelpIsFrenchFirst) {
                          "a whole number from 1 to 1000000");
   // Errors of the core: French first too.
   expect_bilingual_error(run({"get"}, {"Patient/nobody"}), 4, "introuvable", "not found");
-  expect_bilingual_error(run({"get"}, {"Patient"}), 2, "demande mal formée", "TYPE/ID");
+  expect_bilingual_error(run({"get"}, {"Patient"}), 2, "attendu TYPE/ID", "expected TYPE/ID");
   expect_bilingual_error(run({"user", "show"}, {"nobody"}), 4, "aucun compte", "no account");
 
   ProcessResult help = vigie({"--help"});

@@ -115,9 +115,9 @@ TEST_F(CliTest, NdjsonAndSingleResourceFiles) {
   for (const char* id : {"Patient/p1", "Patient/p2", "Patient/p3"}) {
     EXPECT_EQ(vigie_on_vault("get", {id}).exit_code, 0) << id;
   }
-  // Importing the same file again makes new versions of the same resources.
+  // Importing the same file again changes nothing: no second version.
   ASSERT_EQ(vigie_on_vault("import", {single}).exit_code, 0);
-  EXPECT_EQ(vigie_on_vault("get", {"Patient/p1", "--version", "2"}).exit_code, 0);
+  EXPECT_EQ(vigie_on_vault("get", {"Patient/p1", "--version", "2"}).exit_code, 4);
 }
 
 TEST_F(CliTest, EraseNeedsConfirmationThenShredsThePatient) {

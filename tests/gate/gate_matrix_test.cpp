@@ -180,7 +180,7 @@ class MatrixWorld {
       case access::Action::kIncidentReport:
         return target.compartment == "none" ? call_of([this, &gate] {
           audit::IncidentScope scope;
-          scope.actor_login = "someone";
+          scope.actor_login = "subject";  // the caller itself: an actor the log knows
           return as_void(gate.incident_report(subject_, scope));
         })
                                             : std::nullopt;

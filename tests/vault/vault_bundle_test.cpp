@@ -74,10 +74,18 @@ TEST_F(VaultBundleTest, PutCreatesWithTheGivenIdThenUpdates) {
   ASSERT_TRUE(first) << first.error().message;
   EXPECT_TRUE(first->entries[0].created);
   EXPECT_EQ(first->entries[0].version, 1);
+  // The same content again writes no version; other content writes version 2.
   auto second = apply(kPut);
   ASSERT_TRUE(second);
   EXPECT_FALSE(second->entries[0].created);
-  EXPECT_EQ(second->entries[0].version, 2);
+  EXPECT_TRUE(second->entries[0].unchanged);
+  EXPECT_EQ(second->entries[0].version, 1);
+  constexpr std::string_view kChanged = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"resource":{"resourceType":"Patient","id":"p-1","gender":"female"},"request":{"method":"PUT","url":"Patient/p-1"}}]})";
+  auto third = apply(kChanged);
+  ASSERT_TRUE(third);
+  EXPECT_FALSE(third->entries[0].unchanged);
+  EXPECT_EQ(third->entries[0].version, 2);
 }
 
 }  // namespace
