@@ -1115,7 +1115,19 @@ TEST_F(AuthenticatorTest, LockingOrDisablingAnAccountRevokesEverySessionForGood)
     EXPECT_EQ(view(login).status, status);
     expect_authentication_fails(one.secret);
     expect_authentication_fails(two.secret);
-    // Reactivated, the account signs in again, but the old sessions stay dead.
+    if (status == AccountStatus::kDisabled) {
+      // Disabled is for good: neither unlock nor lock brings the account back.
+      expect_code(
+          committed([&] { return auth_->set_status(*store_, login, AccountStatus::kActive); }),
+          ErrorCode::kUsage);
+      expect_code(
+          committed([&] { return auth_->set_status(*store_, login, AccountStatus::kLocked); }),
+          ErrorCode::kUsage);
+      EXPECT_EQ(view(login).status, AccountStatus::kDisabled);
+      expect_authentication_fails(one.secret);
+      continue;
+    }
+    // Unlocked, the account signs in again, but the old sessions stay dead.
     ASSERT_TRUE(
         committed([&] { return auth_->set_status(*store_, login, AccountStatus::kActive); }));
     expect_authentication_fails(one.secret);

@@ -71,5 +71,19 @@ TEST(ErrorTest, FailBuildsTheErrorSide) {
   EXPECT_EQ(result.error().message, "a vault already exists in that directory");
 }
 
+// A person reads every error French first: its own French form, else the code's summary.
+TEST(ErrorTest, DisplayTextIsFrenchThenEnglish) {
+  Result<int> both = fail(ErrorCode::kNotFound, "aucun compte x", "no account x");
+  ASSERT_FALSE(both.has_value());
+  EXPECT_EQ(both.error().message, "no account x");
+  EXPECT_EQ(to_display_text(both.error()), "aucun compte x / no account x");
+  Result<int> english_only = fail(ErrorCode::kNotFound, "Patient/p1 not found");
+  ASSERT_FALSE(english_only.has_value());
+  EXPECT_EQ(to_display_text(english_only.error()), "introuvable / Patient/p1 not found");
+  for (const Expected& row : kExpected) {
+    EXPECT_FALSE(french_summary_of(row.code).empty()) << row.name;
+  }
+}
+
 }  // namespace
 }  // namespace vigie

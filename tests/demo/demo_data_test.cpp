@@ -119,7 +119,7 @@ TEST_F(DemoDataTest, DifferentSeedOrNowGivesADifferentBundle) {
 // Pins the output for one seed, so that a platform or library whose arithmetic or iteration
 // order differs is caught. Change the constant only with an intended change of the content.
 TEST_F(DemoDataTest, OutputIsPinnedForOneSeed) {
-  EXPECT_EQ(fingerprint(generate_bundle({.patients = 20, .seed = 1})), 2041651867021956038ULL);
+  EXPECT_EQ(fingerprint(generate_bundle({.patients = 20, .seed = 1})), 7697860365372935608ULL);
 }
 
 TEST_F(DemoDataTest, SmallerBundlesArePrefixesOfLargerOnes) {
