@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -186,18 +187,20 @@ class AccessBench {
     const auto key = vigie::crypto::SecretBytes::random(32);
     vigie::auth::AuthSettings auth_settings;
     auth_settings.password_limits = vigie::crypto::PasswordHashLimits{1, 8192};
-    auto gate = Gate::initialize(dir, key_file_secret(key), {}, {}, custodian_, auth_settings,
-                                 vigie::system_clock());
+    auto gate =
+        Gate::initialize(dir, key_file_secret(key), {}, {}, vigie::gate::current_local_user(),
+                         auth_settings, vigie::system_clock());
     if (!gate) {
       return tl::unexpected(gate.error());
     }
-    gate_ = std::move(*gate);
+    gate_ = std::move(gate->gate);
+    custodian_ = std::move(gate->custodian);
     vigie::demo::DemoOptions options;
     options.seed = kSeed;
     options.patients = settings_.patients;
     const json::object bundle = vigie::demo::generate_bundle(options);
     const auto import_start = std::chrono::steady_clock::now();
-    auto imported = gate_->import_bundle(custodian_, bundle);
+    auto imported = gate_->import_bundle(*custodian_, bundle);
     if (!imported) {
       return tl::unexpected(imported.error());
     }
@@ -226,7 +229,7 @@ class AccessBench {
       return tl::unexpected(few.error());
     }
     for (const std::string& patient : patients) {
-      if (auto assigned = gate_->assign(custodian_, "dr.partout", patient); !assigned) {
+      if (auto assigned = gate_->assign(*custodian_, "dr.partout", patient); !assigned) {
         return assigned;
       }
     }
@@ -235,7 +238,7 @@ class AccessBench {
     std::shuffle(shuffled.begin(), shuffled.end(), random);
     const std::set<std::string> few_patients(shuffled.begin(), shuffled.begin() + kFewPatients);
     for (const std::string& patient : few_patients) {
-      if (auto assigned = gate_->assign(custodian_, "dr.dix", patient); !assigned) {
+      if (auto assigned = gate_->assign(*custodian_, "dr.dix", patient); !assigned) {
         return assigned;
       }
     }
@@ -267,7 +270,7 @@ class AccessBench {
       few_reads_.push_back(
           few_targets[std::uniform_int_distribution<size_t>(0, few_targets.size() - 1)(random)]);
     }
-    callers_.push_back(Caller{"custodian", custodian_, true, &all_reads_, {}});
+    callers_.push_back(Caller{"custodian", *custodian_, true, &all_reads_, {}});
     callers_.push_back(Caller{fmt::format("practitioner, {} patients", patients.size()),
                               *everyone,
                               true,
@@ -404,8 +407,8 @@ class AccessBench {
   // A practitioner's account, signed in, its temporary password changed.
   Result<Principal> practitioner(std::string_view login) {
     auto enrolment = gate_->add_account(
-        custodian_, vigie::auth::NewAccount{std::string(login), "Camille Banc",
-                                            vigie::access::Role::kPractitioner, ""});
+        *custodian_, vigie::auth::NewAccount{std::string(login), "Camille Banc",
+                                             vigie::access::Role::kPractitioner, ""});
     if (!enrolment) {
       return tl::unexpected(enrolment.error());
     }
@@ -430,13 +433,13 @@ class AccessBench {
 
   // A service account with one API token holding `scope`.
   Result<Principal> service_token(std::string_view login, std::string_view scope) {
-    auto added =
-        gate_->add_account(custodian_, vigie::auth::NewAccount{std::string(login), "Interface labo",
-                                                               vigie::access::Role::kService, ""});
+    auto added = gate_->add_account(*custodian_,
+                                    vigie::auth::NewAccount{std::string(login), "Interface labo",
+                                                            vigie::access::Role::kService, ""});
     if (!added) {
       return tl::unexpected(added.error());
     }
-    auto token = gate_->create_token(custodian_, login, {std::string(scope)},
+    auto token = gate_->create_token(*custodian_, login, {std::string(scope)},
                                      vigie::system_clock().now_ms() + kTokenLifetimeMs, {});
     if (!token) {
       return tl::unexpected(token.error());
@@ -462,7 +465,7 @@ class AccessBench {
     std::set<std::string> seen;
     for (const ResourceRef& ref : refs_) {
       if (!ref.compartment.empty() && seen.insert(ref.compartment).second) {
-        if (auto read = gate_->read(custodian_, ref.type, ref.id); !read) {
+        if (auto read = gate_->read(*custodian_, ref.type, ref.id); !read) {
           return tl::unexpected(read.error());
         }
       }
@@ -482,7 +485,7 @@ class AccessBench {
   }
 
   const Settings& settings_;
-  const Principal custodian_ = vigie::gate::current_custodian();
+  std::optional<vigie::gate::Custodian> custodian_;  // once the vault is created
   std::unique_ptr<Gate> gate_;
   std::vector<ResourceRef> refs_;
   std::vector<size_t> all_reads_;  // indexes into refs_
@@ -499,14 +502,16 @@ class LoginBench {
 
   Result<void> prepare(const std::filesystem::path& dir) {
     const auto key = vigie::crypto::SecretBytes::random(32);
-    auto gate = Gate::initialize(dir, key_file_secret(key), {}, {}, custodian_, {}, clock_);
+    auto gate = Gate::initialize(dir, key_file_secret(key), {}, {},
+                                 vigie::gate::current_local_user(), {}, clock_);
     if (!gate) {
       return tl::unexpected(gate.error());
     }
-    gate_ = std::move(*gate);
+    gate_ = std::move(gate->gate);
+    custodian_ = std::move(gate->custodian);
     auto enrolment = gate_->add_account(
-        custodian_, vigie::auth::NewAccount{std::string(kLogin), "Camille Banc",
-                                            vigie::access::Role::kPractitioner, ""});
+        *custodian_, vigie::auth::NewAccount{std::string(kLogin), "Camille Banc",
+                                             vigie::access::Role::kPractitioner, ""});
     if (!enrolment) {
       return tl::unexpected(enrolment.error());
     }
@@ -613,7 +618,7 @@ class LoginBench {
   }
 
   const Settings& settings_;
-  const Principal custodian_ = vigie::gate::current_custodian();
+  std::optional<vigie::gate::Custodian> custodian_;  // once the vault is created
   vigie::ManualClock clock_{vigie::system_clock().now_ms()};
   std::unique_ptr<Gate> gate_;
   std::string password_;

@@ -94,11 +94,11 @@ Result<std::string> patient_id_of(const std::string& reference) {
 // Opens the vault, runs `work` on it as the current custodian, and closes it.
 template <typename Work>
 int with_gate(const Options& options, Work work) {
-  auto gate = open_gate(options);
-  if (!gate) {
-    return report(gate.error());
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
   }
-  return close_gate(**gate, work(**gate, gate::current_custodian()));
+  return close_gate(*unlocked->gate, work(*unlocked->gate, unlocked->custodian));
 }
 
 std::string time_or_dash(int64_t ms) { return ms == 0 ? "-" : audit::format_time(ms); }

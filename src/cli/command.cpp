@@ -20,12 +20,12 @@ int report(const Error& error) {
   return exit_code_for(error.code);
 }
 
-Result<std::unique_ptr<gate::Gate>> open_gate(const Options& options) {
+Result<gate::Unlocked> open_gate(const Options& options) {
   auto secret = secret_for_open(options.unlock);
   if (!secret) {
     return tl::unexpected(secret.error());
   }
-  return gate::Gate::open(options.vault_dir, *secret, gate::current_custodian());
+  return gate::Gate::open(options.vault_dir, *secret, gate::current_local_user());
 }
 
 int close_gate(gate::Gate& gate, int exit_code) {

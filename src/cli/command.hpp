@@ -62,8 +62,8 @@ struct Options {
 // Prints an error as one sentence on stderr and returns its exit code.
 [[nodiscard]] int report(const Error& error);
 
-// Unlocks the vault of `options` as the current custodian.
-[[nodiscard]] Result<std::unique_ptr<gate::Gate>> open_gate(const Options& options);
+// Unlocks the vault of `options`: its gate, and the custodian's capability for this process.
+[[nodiscard]] Result<gate::Unlocked> open_gate(const Options& options);
 
 // Closes `gate` (its shutdown checkpoint) and returns `exit_code`, or the close's error when the
 // command had succeeded.

@@ -68,17 +68,16 @@ int run_init(const Options& options) {
       return report(Error{ErrorCode::kUsage, "the checkpoint file's path cannot be resolved"});
     }
   }
-  auto gate = gate::Gate::initialize(options.vault_dir, *secret, extra, policy,
-                                     gate::current_custodian(), *auth_settings);
-  if (!gate) {
-    return report(gate.error());
+  auto created = gate::Gate::initialize(options.vault_dir, *secret, extra, policy,
+                                        gate::current_local_user(), *auth_settings);
+  if (!created) {
+    return report(created.error());
   }
   fmt::print("Coffre créé dans {} (vault created).\n", options.vault_dir);
-  return close_gate(**gate, 0);
+  return close_gate(*created->gate, 0);
 }
 
-int import_files(gate::Gate& gate, const Options& options) {
-  const gate::Principal principal = gate::current_custodian();
+int import_files(gate::Gate& gate, const gate::Principal& principal, const Options& options) {
   // Every file is checked before the first is written, so one bad file changes nothing.
   {
     ProgressBar checking("Vérification", options.files.size());
@@ -138,16 +137,16 @@ int import_files(gate::Gate& gate, const Options& options) {
 }
 
 int run_import(const Options& options) {
-  auto gate = open_gate(options);
-  if (!gate) {
-    return report(gate.error());
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
   }
-  return close_gate(**gate, import_files(**gate, options));
+  return close_gate(*unlocked->gate, import_files(*unlocked->gate, unlocked->custodian, options));
 }
 
 // A command about one TYPE/ID: the reference checked, then the vault opened.
 struct ReferenceCommand {
-  std::unique_ptr<gate::Gate> gate;
+  gate::Unlocked unlocked;
   std::string type;
   std::string id;
 };
@@ -157,19 +156,20 @@ Result<ReferenceCommand> open_for_reference(const Options& options) {
   if (!reference) {
     return tl::unexpected(reference.error());
   }
-  auto gate = open_gate(options);
-  if (!gate) {
-    return tl::unexpected(gate.error());
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return tl::unexpected(unlocked.error());
   }
-  return ReferenceCommand{std::move(*gate), std::move(reference->first),
+  return ReferenceCommand{std::move(*unlocked), std::move(reference->first),
                           std::move(reference->second)};
 }
 
 int print_resource(ReferenceCommand& command, const Options& options) {
-  const gate::Principal principal = gate::current_custodian();
-  auto stored = options.version > 0 ? command.gate->read_version(principal, command.type,
-                                                                 command.id, options.version)
-                                    : command.gate->read(principal, command.type, command.id);
+  gate::Gate& gate = *command.unlocked.gate;
+  const gate::Principal principal = command.unlocked.custodian;
+  auto stored = options.version > 0
+                    ? gate.read_version(principal, command.type, command.id, options.version)
+                    : gate.read(principal, command.type, command.id);
   if (!stored) {
     return report(stored.error());
   }
@@ -186,11 +186,12 @@ int run_get(const Options& options) {
   if (!command) {
     return report(command.error());
   }
-  return close_gate(*command->gate, print_resource(*command, options));
+  return close_gate(*command->unlocked.gate, print_resource(*command, options));
 }
 
 int print_history(ReferenceCommand& command) {
-  auto versions = command.gate->history(gate::current_custodian(), command.type, command.id);
+  auto versions =
+      command.unlocked.gate->history(command.unlocked.custodian, command.type, command.id);
   if (!versions) {
     return report(versions.error());
   }
@@ -207,15 +208,15 @@ int run_history(const Options& options) {
   if (!command) {
     return report(command.error());
   }
-  return close_gate(*command->gate, print_history(*command));
+  return close_gate(*command->unlocked.gate, print_history(*command));
 }
 
-int print_search(gate::Gate& gate, const Options& options,
+int print_search(gate::Gate& gate, const gate::Custodian& custodian, const Options& options,
                  std::vector<std::pair<std::string, std::string>> params) {
   if (options.count_only) {
     params.emplace_back("_count", "0");
   }
-  auto page = gate.search(gate::current_custodian(), options.type, params);
+  auto page = gate.search(custodian, options.type, params);
   if (!page) {
     return report(page.error());
   }
@@ -240,11 +241,12 @@ int run_search(const Options& options) {
     }
     params.emplace_back(param.substr(0, equals), param.substr(equals + 1));
   }
-  auto gate = open_gate(options);
-  if (!gate) {
-    return report(gate.error());
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
   }
-  return close_gate(**gate, print_search(**gate, options, std::move(params)));
+  return close_gate(*unlocked->gate,
+                    print_search(*unlocked->gate, unlocked->custodian, options, std::move(params)));
 }
 
 int run_erase(const Options& options) {
@@ -266,17 +268,18 @@ int run_erase(const Options& options) {
       return report(Error{ErrorCode::kUsage, "erasure cancelled"});
     }
   }
-  auto gate = open_gate(options);
-  if (!gate) {
-    return report(gate.error());
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
   }
-  auto erased = (*gate)->erase_patient(gate::current_custodian(), reference->second);
+  gate::Gate& gate = *unlocked->gate;
+  auto erased = gate.erase_patient(unlocked->custodian, reference->second);
   if (!erased) {
-    return close_gate(**gate, report(erased.error()));
+    return close_gate(gate, report(erased.error()));
   }
   fmt::print("{} effacé (erased): clé détruite, {} version(s) supprimée(s).\n", options.reference,
              erased->versions_removed);
-  return close_gate(**gate, 0);
+  return close_gate(gate, 0);
 }
 
 int run_demo_data(const Options& options) {

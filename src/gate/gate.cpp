@@ -39,24 +39,31 @@ std::string_view auth_method_of(const UnlockSecret& secret) {
   return secret.kind == UnlockerKind::kPassphrase ? "passphrase" : "key-file";
 }
 
-audit::Actor actor_of(const Principal& principal, std::string_view auth_method) {
+audit::Actor actor_of(const LocalUser& user, std::string_view auth_method) {
   audit::Actor actor;
-  actor.kind = principal.kind == Principal::Kind::kCustodian ? audit::ActorKind::kCustodian
-                                                             : audit::ActorKind::kAccount;
-  actor.os_user = principal.os_user;
-  actor.session_id = principal.session_id;
-  actor.address = principal.address;
-  actor.user_agent = principal.user_agent;
-  actor.auth_method =
-      principal.kind == Principal::Kind::kCustodian ? std::string(auth_method) : std::string();
+  actor.kind = audit::ActorKind::kCustodian;
+  actor.os_user = user.os_user;
+  actor.session_id = user.session_id;
+  actor.user_agent = user.user_agent;
+  actor.auth_method = std::string(auth_method);
   return actor;
 }
 
-audit::Entry entry_for(const Principal& principal, std::string_view auth_method,
-                       std::string_view action, const Clock& clock) {
+audit::Actor actor_of(const Principal& principal, std::string_view auth_method) {
+  if (principal.custodian() != nullptr) {
+    return actor_of(principal.custodian()->user(), auth_method);
+  }
+  audit::Actor actor;
+  actor.kind = audit::ActorKind::kAccount;
+  actor.address = principal.address();
+  actor.user_agent = principal.user_agent();
+  return actor;
+}
+
+audit::Entry entry_for(audit::Actor actor, std::string_view action, const Clock& clock) {
   audit::Entry entry;
   entry.time_ms = clock.now_ms();
-  entry.actor = actor_of(principal, auth_method);
+  entry.actor = std::move(actor);
   entry.action = std::string(action);
   return entry;
 }
@@ -190,10 +197,10 @@ Result<std::shared_ptr<auth::Authenticator>> authenticator_for(vault::Vault& vau
 
 }  // namespace
 
-Result<std::unique_ptr<Gate>> Gate::initialize(
-    const std::filesystem::path& dir, const UnlockSecret& secret,
-    const std::vector<const UnlockSecret*>& extra, const audit::CheckpointPolicy& policy,
-    const Principal& principal, const auth::AuthSettings& auth_settings, const Clock& clock) {
+Result<Unlocked> Gate::initialize(const std::filesystem::path& dir, const UnlockSecret& secret,
+                                  const std::vector<const UnlockSecret*>& extra,
+                                  const audit::CheckpointPolicy& policy, const LocalUser& user,
+                                  const auth::AuthSettings& auth_settings, const Clock& clock) {
   if (policy.external_file) {
     std::error_code error;
     if (!std::filesystem::is_directory(policy.external_file->parent_path(), error)) {
@@ -224,8 +231,9 @@ Result<std::unique_ptr<Gate>> Gate::initialize(
   std::unique_ptr<Gate> gate(new Gate(std::move(*created), std::move(log), std::move(authenticator),
                                       std::move(*accounts), dir,
                                       std::string(auth_method_of(secret)), clock));
+  Custodian custodian(user);
   // The settings and the entry that records them commit together.
-  audit::Entry entry = gate->start_entry(principal, audit::kActionConfigChange);
+  audit::Entry entry = gate->start_entry(custodian, audit::kActionConfigChange);
   entry.targets.push_back(audit::Target{"Config", "audit-checkpoints", 0, ""});
   entry.targets.push_back(audit::Target{"Config", "auth", 0, ""});
   auto stored = gate->account_change<void>(entry, [&](store::DataStore& data) -> Result<void> {
@@ -242,12 +250,11 @@ Result<std::unique_ptr<Gate>> Gate::initialize(
   if (auto signed_first = gate->audit_->checkpoint_now(); !signed_first) {
     return tl::unexpected(signed_first.error());
   }
-  return gate;
+  return Unlocked{std::move(gate), std::move(custodian)};
 }
 
-Result<std::unique_ptr<Gate>> Gate::open(const std::filesystem::path& dir,
-                                         const UnlockSecret& secret, const Principal& principal,
-                                         const Clock& clock) {
+Result<Unlocked> Gate::open(const std::filesystem::path& dir, const UnlockSecret& secret,
+                            const LocalUser& user, const Clock& clock) {
   auto opened = vault::Vault::open(dir, secret, clock);
   if (!opened) {
     if (opened.error().code == ErrorCode::kUnlockFailed) {
@@ -256,7 +263,7 @@ Result<std::unique_ptr<Gate>> Gate::open(const std::filesystem::path& dir,
       if (auto connection = vault::open_data_connection(dir)) {
         audit::AuditLog log(std::move(*connection), std::nullopt, audit::CheckpointPolicy{}, clock);
         audit::Entry entry =
-            entry_for(principal, auth_method_of(secret), audit::kActionUnlockFailed, clock);
+            entry_for(actor_of(user, auth_method_of(secret)), audit::kActionUnlockFailed, clock);
         mark_failure(entry, opened.error());
         static_cast<void>(log.record({std::move(entry)}));
       }
@@ -288,11 +295,12 @@ Result<std::unique_ptr<Gate>> Gate::open(const std::filesystem::path& dir,
   std::unique_ptr<Gate> gate(new Gate(std::move(*opened), std::move(log), std::move(*authenticator),
                                       std::move(*accounts), dir,
                                       std::string(auth_method_of(secret)), clock));
-  if (auto recorded = gate->audit_->record({gate->start_entry(principal, audit::kActionUnlock)});
+  Custodian custodian(user);
+  if (auto recorded = gate->audit_->record({gate->start_entry(custodian, audit::kActionUnlock)});
       !recorded) {
     return tl::unexpected(recorded.error());
   }
-  return gate;
+  return Unlocked{std::move(gate), std::move(custodian)};
 }
 
 Gate::Gate(std::unique_ptr<vault::Vault> vault, std::shared_ptr<audit::AuditLog> audit_log,
@@ -334,16 +342,14 @@ Result<void> Gate::close() {
 }
 
 Result<Gate::Caller> Gate::identify(const Principal& principal, audit::Entry& entry) {
-  Caller caller;
-  if (principal.kind == Principal::Kind::kCustodian) {
-    return caller;
+  if (principal.custodian() != nullptr) {
+    return Caller(*principal.custodian());
   }
-  auto account = authenticator_->authenticate(*accounts_, principal.bearer, principal.address);
+  auto account = authenticator_->authenticate(*accounts_, principal.bearer(), principal.address());
   if (!account) {
     return tl::unexpected(account.error());
   }
-  caller.custodian = false;
-  caller.account = std::move(*account);
+  Caller caller(std::move(*account));
   entry.actor.login = caller.account.login;
   entry.actor.session_id = caller.account.credential_id;
   entry.actor.auth_method = std::string(credential_method(caller.account));
@@ -491,7 +497,7 @@ Result<Gate::Caller> Gate::admit(const Principal& principal, access::Action acti
 }
 
 audit::Entry Gate::start_entry(const Principal& principal, std::string_view action) const {
-  return entry_for(principal, auth_method_, action, clock_);
+  return entry_for(actor_of(principal, auth_method_), action, clock_);
 }
 
 template <typename T>

@@ -42,6 +42,8 @@ using UnlockerKind = store::UnlockerKind;
 // Hardens the process before any secret is handled: no core dumps.
 void harden_process();
 
+struct Unlocked;
+
 // The door. Not thread-safe (one per thread, or callers serialise).
 class Gate {
  public:
@@ -50,23 +52,26 @@ class Gate {
   // to the external file at once), and returns it unlocked. `extra`
   // unlockers wrap the same master key. kUsage if the checkpoint file's directory does not exist.
   // `auth_settings` (session timeouts, password hashing cost, address throttling) are stored in
-  // the vault too.
-  [[nodiscard]] static Result<std::unique_ptr<Gate>> initialize(
-      const std::filesystem::path& dir, const UnlockSecret& secret,
-      const std::vector<const UnlockSecret*>& extra, const audit::CheckpointPolicy& policy,
-      const Principal& principal, const auth::AuthSettings& auth_settings = {},
-      const Clock& clock = system_clock());
+  // the vault too. `user` becomes the custodian: the capability comes back with the gate.
+  [[nodiscard]] static Result<Unlocked> initialize(const std::filesystem::path& dir,
+                                                   const UnlockSecret& secret,
+                                                   const std::vector<const UnlockSecret*>& extra,
+                                                   const audit::CheckpointPolicy& policy,
+                                                   const LocalUser& user,
+                                                   const auth::AuthSettings& auth_settings = {},
+                                                   const Clock& clock = system_clock());
 
   // Unlocks the vault in `dir` with `secret` (kNotFound, kUnlockFailed, kIntegrity) and records
-  // the unlock, or the failed attempt (the audit log needs no key to append), in the audit log.
-  [[nodiscard]] static Result<std::unique_ptr<Gate>> open(const std::filesystem::path& dir,
-                                                          const UnlockSecret& secret,
-                                                          const Principal& principal,
-                                                          const Clock& clock = system_clock());
+  // the unlock, or the failed attempt by `user` (the audit log needs no key to append), in the
+  // audit log. On success `user` becomes the custodian: the capability comes back with the gate.
+  [[nodiscard]] static Result<Unlocked> open(const std::filesystem::path& dir,
+                                             const UnlockSecret& secret, const LocalUser& user,
+                                             const Clock& clock = system_clock());
 
   // Another gate on the same unlocked vault for another thread: connections of its own, and the
   // same audit log, so that reads from every thread share its group commits. Its destruction
-  // signs no checkpoint; the first gate's close() does.
+  // signs no checkpoint; the first gate's close() does. It mints no custodian: the first one,
+  // immutable, serves every thread.
   [[nodiscard]] Result<std::unique_ptr<Gate>> open_sibling();
 
   // Signs a checkpoint at the head of the audit log (clean shutdown) unless close() ran already.
@@ -179,8 +184,12 @@ class Gate {
 
  private:
   // Who is calling, once authenticated, with the facts access/ decides on.
+  // It is built from the custodian's capability or from an authenticated account, never by default.
   struct Caller {
-    bool custodian = true;
+    explicit Caller(const Custodian& rights) : custodian(&rights) {}
+    explicit Caller(auth::Authenticated authenticated) : account(std::move(authenticated)) {}
+
+    const Custodian* custodian = nullptr;  // the capability when the custodian calls
     auth::Authenticated account;
     access::Subject subject;
     // A practitioner's assignments are looked up per patient as calls need them, or all at once
@@ -266,6 +275,12 @@ class Gate {
   std::string auth_method_;  // how the custodian unlocked: "passphrase" or "key-file"
   const Clock& clock_;
   bool closed_ = false;  // siblings start closed: the first gate owns the shutdown checkpoint
+};
+
+// A vault just unlocked: its gate and the custodian's capability, handed out together once.
+struct Unlocked {
+  std::unique_ptr<Gate> gate;
+  Custodian custodian;
 };
 
 }  // namespace vigie::gate

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,21 +38,22 @@ class AccessWorld {
     auto created = gate::Gate::initialize(
         vault_dir_,
         gate::UnlockSecret{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::copy_of(key_.view())},
-        {}, audit::CheckpointPolicy{}, custodian_, settings, clock_);
+        {}, audit::CheckpointPolicy{}, gate::current_local_user(), settings, clock_);
     EXPECT_TRUE(created) << created.error().message;
     if (created) {
-      gate_ = std::move(*created);
+      gate_ = std::move(created->gate);
+      custodian_ = std::move(created->custodian);
     }
   }
 
   [[nodiscard]] gate::Gate& gate() { return *gate_; }
   [[nodiscard]] ManualClock& clock() { return clock_; }
-  [[nodiscard]] const gate::Principal& custodian() const { return custodian_; }
+  [[nodiscard]] const gate::Custodian& custodian() const { return *custodian_; }
   [[nodiscard]] const std::filesystem::path& vault_dir() const { return vault_dir_; }
 
   // Created by the custodian.
   gate::StoredResource make(std::string_view json) {
-    auto created = gate_->create(custodian_, boost::json::parse(json).as_object());
+    auto created = gate_->create(*custodian_, boost::json::parse(json).as_object());
     EXPECT_TRUE(created) << created.error().message << " for " << json;
     return created ? std::move(*created) : gate::StoredResource{};
   }
@@ -71,10 +73,10 @@ class AccessWorld {
   // A person's account, signed in, with the temporary password already changed.
   gate::Principal person(std::string_view login, access::Role role, std::string_view rpps = "") {
     auto enrolment = gate_->add_account(
-        custodian_, auth::NewAccount{std::string(login), "Camille Test", role, std::string(rpps)});
+        *custodian_, auth::NewAccount{std::string(login), "Camille Test", role, std::string(rpps)});
     EXPECT_TRUE(enrolment) << enrolment.error().message;
     if (!enrolment) {
-      return {};
+      return gate::account_principal({}, {}, {});
     }
     auto session = sign_in(login, enrolment->temporary_password, enrolment->otpauth_uri);
     gate::Principal principal =
@@ -98,10 +100,10 @@ class AccessWorld {
   // A service account with one API token holding `scope`.
   gate::Principal service(std::string_view login, std::string_view scope) {
     auto added = gate_->add_account(
-        custodian_,
+        *custodian_,
         auth::NewAccount{std::string(login), "Interface labo", access::Role::kService, ""});
     EXPECT_TRUE(added) << added.error().message;
-    auto token = gate_->create_token(custodian_, login, {std::string(scope)},
+    auto token = gate_->create_token(*custodian_, login, {std::string(scope)},
                                      clock_.now_ms() + 30LL * 24 * 60 * 60 * 1000, {});
     EXPECT_TRUE(token) << token.error().message;
     return gate::account_principal(token ? token->secret : std::string(),
@@ -120,7 +122,7 @@ class AccessWorld {
   std::filesystem::path vault_dir_ = dir_ / "vault";
   crypto::SecretBytes key_ = crypto::SecretBytes::random(32);
   ManualClock clock_{1'790'000'000'000};  // 2026-09-21
-  gate::Principal custodian_ = gate::current_custodian();
+  std::optional<gate::Custodian> custodian_;
   std::unique_ptr<gate::Gate> gate_;
 };
 

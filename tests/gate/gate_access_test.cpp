@@ -29,7 +29,7 @@ boost::json::object parse_object(std::string_view text) {
 class GateAccessTest : public ::testing::Test {
  protected:
   gate::Gate& gate() { return world_.gate(); }
-  const gate::Principal& custodian() { return world_.custodian(); }
+  const gate::Custodian& custodian() { return world_.custodian(); }
 
   AccessWorld world_;
 };

@@ -255,7 +255,7 @@ class MatrixWorld {
   std::string p3_;
   std::map<std::string, std::string> ids_;
   std::map<std::string, std::string> spare_;
-  gate::Principal subject_;
+  gate::Principal subject_ = gate::account_principal({}, {}, {});  // replaced per variant
   std::vector<std::string> last_hits_;
 };
 
