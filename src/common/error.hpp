@@ -12,7 +12,8 @@ namespace vigie {
 enum class ErrorCode {
   kInternal,              // a bug or an environment failure (disk full, I/O error)
   kUsage,                 // the caller asked for something malformed (bad flag, bad search syntax)
-  kUnlockFailed,          // wrong passphrase or key file
+  kUnlockFailed,          // wrong passphrase or key file; a secret file missing, unreadable or
+                          // readable by others
   kNotFound,              // no such vault, resource, version or patient
   kGone,                  // the resource exists but its current version is deleted
   kInvalidInput,          // input rejected by validation; nothing was written

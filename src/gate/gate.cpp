@@ -257,9 +257,11 @@ Result<Unlocked> Gate::open(const std::filesystem::path& dir, const UnlockSecret
                             const LocalUser& user, const Clock& clock) {
   auto opened = vault::Vault::open(dir, secret, clock);
   if (!opened) {
-    if (opened.error().code == ErrorCode::kUnlockFailed) {
-      // Recorded without the key: the entry is hashed into the chain, and the next unlocked
-      // command signs a checkpoint over it. The unlock error is what the caller needs to see.
+    if (opened.error().code != ErrorCode::kNotFound) {
+      // Any failed attempt on a vault that exists (a wrong secret, a malformed key file, a
+      // damaged keyring) is recorded without the key: the entry is hashed into the chain, and the
+      // next unlocked command signs a checkpoint over it. The unlock error is what the caller needs
+      // to see.
       if (auto connection = vault::open_data_connection(dir)) {
         audit::AuditLog log(std::move(*connection), std::nullopt, audit::CheckpointPolicy{}, clock);
         audit::Entry entry =
