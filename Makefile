@@ -7,7 +7,7 @@ DEMO_PASSPHRASE ?= demo-vault.passphrase
 DEMO_PATIENTS ?= 200
 VIGIE := build/release/vigie
 
-.PHONY: deps run test build-release build-dev test-dev test-asan test-fuzz format-check tidy bench clean
+.PHONY: deps run test build-release build-dev test-dev test-hardening test-asan test-fuzz format-check tidy bench clean
 
 deps:
 	@bash scripts/install-deps
@@ -24,9 +24,9 @@ build-dev: deps
 run: build-release
 	@bash scripts/demo $(VIGIE) $(DEMO_VAULT) $(DEMO_PASSPHRASE) $(DEMO_PATIENTS)
 
-# The whole suite: formatting, the warnings-as-errors build and every test, the unit tests
-# under ASan+UBSan, and a short run of every fuzzer on its corpus.
-test: format-check test-dev test-asan test-fuzz
+# The whole suite: formatting, the warnings-as-errors build and every test, the release binary's
+# hardening, the unit tests under ASan+UBSan, and a short run of every fuzzer on its corpus.
+test: format-check test-dev test-hardening test-asan test-fuzz
 	@echo "make test: all suites passed"
 
 format-check: deps
@@ -34,6 +34,10 @@ format-check: deps
 
 test-dev: build-dev
 	@ctest --preset dev -j2
+
+# Full RELRO, PIE, stack canary and fortified calls in the release binary, read with readelf.
+test-hardening: build-release
+	@bash scripts/check-hardening $(VIGIE)
 
 test-asan: deps
 	@cmake --preset asan >/dev/null
