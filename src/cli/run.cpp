@@ -303,7 +303,9 @@ int run_demo_data(const Options& options) {
 }  // namespace
 
 int run(int argc, char** argv) {
-  gate::harden_process();
+  if (auto hardened = gate::harden_process(); !hardened) {
+    return report(hardened.error());
+  }
   CLI::App app{"vigie — coffre-fort de données de santé, API FHIR R4 (a vault for patient data)",
                "vigie"};
   app.require_subcommand(1);

@@ -179,7 +179,12 @@ audit::PatientContact contact_of(const StoredResource& patient) {
 
 }  // namespace
 
-void harden_process() { static_cast<void>(crypto::disable_core_dumps()); }
+Result<void> harden_process() {
+  if (auto no_dumps = crypto::disable_core_dumps(); !no_dumps) {
+    return no_dumps;
+  }
+  return crypto::check_memory_locking();
+}
 
 namespace {
 

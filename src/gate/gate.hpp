@@ -39,8 +39,10 @@ using vault::StoredResource;
 using vault::UnlockSecret;
 using UnlockerKind = store::UnlockerKind;
 
-// Hardens the process before any secret is handled: no core dumps.
-void harden_process();
+// Hardens the process before any secret is handled: no core dumps, not dumpable, and enough
+// lockable memory for secrets (crypto::kLockedMemoryBytes). kInternal saying which setting the OS
+// refused and how to change it; the process must not go on to handle a secret.
+[[nodiscard]] Result<void> harden_process();
 
 struct Unlocked;
 

@@ -172,6 +172,23 @@ TEST_F(CliAttackTest, InitNeverAdoptsAnExistingFileAsItsKeyFile) {
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
+TEST_F(CliAttackTest, CommandStopsWhenSecretsCannotBeLockedInMemory) {
+  // 4 KiB of lockable memory, and (for root) without CAP_IPC_LOCK, which ignores the limit.
+  std::vector<std::string> args{"--memlock=4096:4096"};
+  if (::geteuid() == 0) {
+    args.insert(args.end(), {"/usr/bin/setpriv", "--bounding-set=-ipc_lock"});
+  }
+  args.insert(args.end(), {VIGIE_BINARY, "get", "--vault", vault(), "--key-file", key_file(),
+                           "Patient/" + patient_id_});
+  const size_t entries_before = testing::audit_entries(vault()).size();
+  ProcessResult result = testing::run_process("/usr/bin/prlimit", args);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_NE(result.err.find("RLIMIT_MEMLOCK is 4 KiB"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("ulimit -l"), std::string::npos) << result.err;
+  EXPECT_EQ(testing::audit_entries(vault()).size(), entries_before);
+}
+
 // The sealed bytes of one version, read as an attacker would with the sqlite3 shell.
 std::string sealed_bytes(const std::filesystem::path& data_file, const std::string& id) {
   sqlite3* db = nullptr;
