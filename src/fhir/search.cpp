@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "fhir/date_time.hpp"
+#include "fhir/json.hpp"
 #include "fhir/name_prefixes.hpp"
 #include "fhir/normalize.hpp"
 #include "fhir/patient_reference.hpp"
@@ -295,10 +296,11 @@ bool interval_matches(int64_t target_begin, int64_t target_end, const DateCondit
 }
 
 std::optional<DateInterval> read_string_date(const boost::json::value* value) {
-  if (value == nullptr || !value->is_string()) {
+  const boost::json::string* text = value != nullptr ? json_string(*value) : nullptr;
+  if (text == nullptr) {
     return std::nullopt;
   }
-  return read_date_interval(value->get_string());
+  return read_date_interval(*text);
 }
 
 // The interval a date element of a resource covers; a Period open at one end extends to
@@ -394,7 +396,7 @@ bool matches_date_conditions(const boost::json::object& resource,
   }
   const boost::json::value* type = resource.if_contains("resourceType");
   const ResourceProfile* profile =
-      type != nullptr && type->is_string() ? find_profile(type->get_string()) : nullptr;
+      type != nullptr && json_string(*type) ? find_profile(*json_string(*type)) : nullptr;
   if (profile == nullptr) {
     return false;
   }

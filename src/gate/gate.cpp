@@ -10,6 +10,7 @@
 #include "crypto/secret_bytes.hpp"
 #include "fhir/bundle.hpp"
 #include "fhir/identifiers.hpp"
+#include "fhir/json.hpp"
 #include "fhir/resource_types.hpp"
 #include "fhir/search.hpp"
 #include "fhir/search_index.hpp"
@@ -22,7 +23,8 @@ namespace json = boost::json;
 
 std::string text_field(const json::object& object, std::string_view key) {
   const json::value* value = object.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->as_string()) : std::string();
+  const json::string* text = value != nullptr ? fhir::json_string(*value) : nullptr;
+  return text != nullptr ? std::string(*text) : std::string();
 }
 
 Result<void> check_reference(std::string_view type, std::string_view id) {
@@ -153,8 +155,8 @@ audit::PatientContact contact_of(const StoredResource& patient) {
       contact.family = text_field(*chosen, "family");
       if (const json::value* given = chosen->if_contains("given"); given && given->is_array()) {
         for (const json::value& part : given->as_array()) {
-          if (part.is_string()) {
-            contact.given += (contact.given.empty() ? "" : " ") + std::string(part.as_string());
+          if (const json::string* text = fhir::json_string(part)) {
+            contact.given += (contact.given.empty() ? "" : " ") + std::string(*text);
           }
         }
       }
@@ -166,8 +168,8 @@ audit::PatientContact contact_of(const StoredResource& patient) {
     const json::object& address = addresses->as_array().front().as_object();
     if (const json::value* lines = address.if_contains("line"); lines && lines->is_array()) {
       for (const json::value& line : lines->as_array()) {
-        if (line.is_string()) {
-          contact.address_lines.emplace_back(line.as_string());
+        if (const json::string* text = fhir::json_string(line)) {
+          contact.address_lines.emplace_back(*text);
         }
       }
     }

@@ -8,7 +8,6 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <boost/json/serialize.hpp>
 
 #include "common/hex.hpp"
 #include "crypto/aead.hpp"
@@ -495,12 +494,18 @@ Result<StoredResource> Vault::write_version(std::string_view type, std::string_v
           blind_indexer_.token(fmt::format("{}.{}", row.type, entry.param), entry.value)});
     }
   }
+  // Proven to read back before it is sealed: no input may store a record that cannot be read.
+  Result<std::string> plaintext = fhir::to_verified_json_text(resource);
+  if (!plaintext) {
+    return fail(plaintext.error().code,
+                fmt::format("{} cannot be stored: {}", describe(row.type, row.id),
+                            plaintext.error().message));
+  }
   auto key = data_key(row.compartment);
   if (!key) {
     return tl::unexpected(key.error());
   }
-  const std::string plaintext = json::serialize(resource);
-  std::vector<uint8_t> sealed = crypto::seal(*key, as_bytes(plaintext), associated_data(row));
+  std::vector<uint8_t> sealed = crypto::seal(*key, as_bytes(*plaintext), associated_data(row));
   row.sealed.reserve(sealed.size() + 1);
   row.sealed.push_back(kRecordFormatVersion);
   row.sealed.insert(row.sealed.end(), sealed.begin(), sealed.end());
@@ -559,11 +564,13 @@ Result<StoredResource> Vault::create(json::object resource, const BeforeCommit& 
 Result<StoredResource> Vault::update(std::string_view type, std::string_view id,
                                      json::object resource, const BeforeCommit& before_commit) {
   if (auto id_field = resource.if_contains("id");
-      id_field != nullptr && (!id_field->is_string() || id_field->as_string() != id)) {
+      id_field != nullptr &&
+      (fhir::json_string(*id_field) == nullptr || *fhir::json_string(*id_field) != id)) {
     return fail(ErrorCode::kInvalidInput, "the resource's id does not match the id to update");
   }
   if (auto type_field = resource.if_contains("resourceType");
-      type_field == nullptr || !type_field->is_string() || type_field->as_string() != type) {
+      type_field == nullptr || fhir::json_string(*type_field) == nullptr ||
+      *fhir::json_string(*type_field) != type) {
     return fail(ErrorCode::kInvalidInput, "the resource's type does not match the type to update");
   }
   resource["id"] = std::string(id);
