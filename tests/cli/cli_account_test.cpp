@@ -491,7 +491,7 @@ TEST_F(CliAccountTest, AuditLogRecordsEveryChangeAndNoSecret) {
                                           "revoke",
                                           "token-create:failed",
                                           "assign",
-                                          "unassign",
+                                          "unassign (cli)",
                                           "disable",
                                           "add:failed"};
   EXPECT_EQ(changes, expected) << log.out;
