@@ -348,8 +348,7 @@ Result<std::unique_ptr<PlainSqlEngine>> PlainSqlEngine::create(const PlainSqlOpt
        {std::pair{"configure", store::sqlite::kDataPragmas}, std::pair{"schema", kSchemaVersion},
         std::pair{"schema", store::sqlite::kDataSchemaV1},
         std::pair{"schema", store::sqlite::kDataSchemaV2},
-        std::pair{"schema", store::sqlite::kDataSchemaV3},
-        std::pair{"schema", store::sqlite::kDataSchemaV4}}) {
+        std::pair{"schema", store::sqlite::kDataSchemaV3}}) {
     if (auto done = impl->exec(operation, std::string(sql)); !done) {
       return tl::unexpected(done.error());
     }
