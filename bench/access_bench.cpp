@@ -404,7 +404,8 @@ class AccessBench {
   Result<void> close() { return gate_->close(); }
 
  private:
-  // A practitioner's account, signed in, its temporary password changed.
+  // A practitioner's account, signed in with the password they chose and the second factor they
+  // enrolled at their first login (the one-time password alone).
   Result<Principal> practitioner(std::string_view login) {
     auto enrolment = gate_->add_account(
         *custodian_, vigie::auth::NewAccount{std::string(login), "Camille Banc",
@@ -412,23 +413,35 @@ class AccessBench {
     if (!enrolment) {
       return tl::unexpected(enrolment.error());
     }
+    auto first =
+        gate_->login(vigie::auth::LoginRequest{std::string(login), enrolment->temporary_password,
+                                               "", std::string(kClientAddress)},
+                     kUserAgent);
+    if (!first) {
+      return tl::unexpected(first.error());
+    }
+    const Principal first_principal = vigie::gate::account_principal(
+        first->secret, std::string(kClientAddress), std::string(kUserAgent));
+    if (auto changed =
+            gate_->change_password(first_principal, enrolment->temporary_password, kNewPassword);
+        !changed) {
+      return tl::unexpected(changed.error());
+    }
+    auto factor = gate_->enrol_second_factor(first_principal);
+    if (!factor) {
+      return tl::unexpected(factor.error());
+    }
     auto session = gate_->login(
         vigie::auth::LoginRequest{
-            std::string(login), enrolment->temporary_password,
-            vigie::testing::totp_code_now(enrolment->otpauth_uri, vigie::system_clock().now_ms()),
+            std::string(login), std::string(kNewPassword),
+            vigie::testing::totp_code_now(factor->otpauth_uri, vigie::system_clock().now_ms()),
             std::string(kClientAddress)},
         kUserAgent);
     if (!session) {
       return tl::unexpected(session.error());
     }
-    Principal principal = vigie::gate::account_principal(
-        session->secret, std::string(kClientAddress), std::string(kUserAgent));
-    if (auto changed =
-            gate_->change_password(principal, enrolment->temporary_password, kNewPassword);
-        !changed) {
-      return tl::unexpected(changed.error());
-    }
-    return principal;
+    return vigie::gate::account_principal(session->secret, std::string(kClientAddress),
+                                          std::string(kUserAgent));
   }
 
   // A service account with one API token holding `scope`.

@@ -416,7 +416,7 @@ int run(int argc, char** argv) {
   CLI::App* user = app.add_subcommand("user", "Named accounts: people and services");
   user->require_subcommand(1);
   CLI::App* user_add =
-      user->add_subcommand("add", "Create an account; prints a person's enrolment (shown once)");
+      user->add_subcommand("add", "Create an account; prints a person's one-time password");
   add_vault(user_add);
   user_add->add_option("--login", options.login, "2 to 64 of a-z 0-9 . _ -")->required();
   user_add->add_option("--name", options.display_name, "Name shown")->required();
@@ -434,15 +434,16 @@ int run(int argc, char** argv) {
   user_show->add_option("login", options.login, "Login")->required();
   user_show->callback([&] { action = run_user_show; });
 
-  const std::array<std::tuple<const char*, const char*, int (*)(const Options&)>, 5> login_commands{
+  const std::array<std::tuple<const char*, const char*, int (*)(const Options&)>, 6> login_commands{
       {
           {"lock", "Lock an account (ends its sessions and tokens)", run_user_lock},
           {"unlock", "Unlock an account (clears its failed logins)", run_user_unlock},
           {"disable", "Disable an account (ends its sessions and tokens)", run_user_disable},
           {"reset-password", "Give a person a new temporary password (shown once)",
            run_user_reset_password},
-          {"reset-otp", "Give a person a new second factor and recovery codes (shown once)",
+          {"reset-otp", "Remove a person's second factor; they enrol a new one themselves",
            run_user_reset_otp},
+          {"enrol", "A person, at the terminal, enrols their own second factor", run_user_enrol},
       }};
   for (const auto& [name, description, run_command] : login_commands) {
     CLI::App* command = user->add_subcommand(name, description);

@@ -25,6 +25,7 @@ constexpr ErrorMapping kErrorTable[] = {
     {ErrorCode::kPermissionDenied, 7, 403, "forbidden", "permission-denied"},
     {ErrorCode::kAuthenticationFailed, 3, 401, "login", "authentication-failed"},
     {ErrorCode::kTooManyAttempts, 7, 429, "throttled", "too-many-attempts"},
+    {ErrorCode::kUnprocessable, 5, 422, "processing", "unprocessable"},
 };
 
 const ErrorMapping& mapping_for(ErrorCode code) {

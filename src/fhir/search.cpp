@@ -102,10 +102,16 @@ std::string unescape(std::string_view text) {
   return out;
 }
 
-// Splits a value list at unescaped commas; the pieces keep their escapes.
-std::vector<std::string_view> split_list(std::string_view value) {
+// Splits the value list of parameter `name` at unescaped commas; the pieces keep their escapes.
+// kUsage beyond kMaxSearchValues pieces.
+Result<std::vector<std::string_view>> split_list(std::string_view name, std::string_view value) {
   std::vector<std::string_view> pieces;
   while (true) {
+    if (pieces.size() == kMaxSearchValues) {
+      return fail(ErrorCode::kUsage,
+                  fmt::format("search parameter {} has more than {} values in its list",
+                              shown_name(name), kMaxSearchValues));
+    }
     size_t comma = find_unescaped(value, ',');
     pieces.push_back(value.substr(0, comma));
     if (comma == std::string_view::npos) {
@@ -251,7 +257,11 @@ Result<void> parse_control(std::string_view name, std::string_view value, Search
   }
   seen.push_back(name);
   if (name == "_id") {
-    for (std::string_view piece : split_list(value)) {
+    auto pieces = split_list(name, value);
+    if (!pieces) {
+      return tl::unexpected(std::move(pieces.error()));
+    }
+    for (std::string_view piece : *pieces) {
       std::string id = unescape(piece);
       if (!is_valid_id(id)) {
         return fail(ErrorCode::kUsage, "_id values must be resource ids");
@@ -344,6 +354,10 @@ Result<SearchQuery> parse_search(std::string_view type,
   const ResourceProfile* profile = find_profile(type);
   SearchQuery query;
   query.type = std::string(type);
+  if (params.size() > kMaxSearchParameters) {
+    return fail(ErrorCode::kUsage, fmt::format("a search takes at most {} parameters, not {}",
+                                               kMaxSearchParameters, params.size()));
+  }
   std::vector<std::string_view> seen_controls;
   for (const auto& [name, value] : params) {
     if (name.find(':') != std::string::npos) {
@@ -373,7 +387,11 @@ Result<SearchQuery> parse_search(std::string_view type,
                                                  shown_name(name), type));
     }
     TokenCondition condition{name, {}};
-    for (std::string_view piece : split_list(value)) {
+    auto pieces = split_list(name, value);
+    if (!pieces) {
+      return tl::unexpected(std::move(pieces.error()));
+    }
+    for (std::string_view piece : *pieces) {
       if (piece.empty()) {
         return fail(ErrorCode::kUsage,
                     fmt::format("search parameter {} has an empty value in its list", name));

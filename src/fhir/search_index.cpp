@@ -226,4 +226,8 @@ std::optional<std::string> patient_compartment_of(const boost::json::object& res
   return patient_of_link(resource, "patient");
 }
 
+bool belongs_to_a_patient(std::string_view type) {
+  return find_profile(type) != nullptr || type == "Appointment";
+}
+
 }  // namespace vigie::fhir

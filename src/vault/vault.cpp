@@ -704,6 +704,14 @@ Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan,
 }
 
 Result<StoredResource> Vault::read(std::string_view type, std::string_view id) {
+  auto stored = read_current(type, id);
+  if (stored && stored->deleted) {
+    return fail(ErrorCode::kGone, fmt::format("{} was deleted", describe(type, id)));
+  }
+  return stored;
+}
+
+Result<StoredResource> Vault::read_current(std::string_view type, std::string_view id) {
   auto latest = data_->latest_version(std::string(type), std::string(id));
   if (!latest) {
     return tl::unexpected(latest.error());
@@ -712,11 +720,7 @@ Result<StoredResource> Vault::read(std::string_view type, std::string_view id) {
   if (!current.has_value()) {
     return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe(type, id)));
   }
-  auto stored = decrypt(*current);
-  if (stored && stored->deleted) {
-    return fail(ErrorCode::kGone, fmt::format("{} was deleted", describe(type, id)));
-  }
-  return stored;
+  return decrypt(*current);
 }
 
 Result<StoredResource> Vault::read_version(std::string_view type, std::string_view id,
@@ -808,6 +812,17 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
     }
     *ids = std::move(shown);
   }
+  // The decision above read the compartments once; the versions decrypted below are read again,
+  // so they are checked again on what was read.
+  auto still_visible = [&](std::vector<StoredResource>& resources) {
+    if (visible) {
+      const size_t before = resources.size();
+      std::erase_if(resources,
+                    [&](const StoredResource& stored) { return !visible(stored.compartment); });
+      return before - resources.size();
+    }
+    return size_t{0};
+  };
   SearchPage page;
   if (query.date_conditions.empty()) {
     page.total = ids->size();
@@ -817,6 +832,7 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
     if (!matches) {
       return tl::unexpected(matches.error());
     }
+    page.total -= still_visible(*matches);
     page.matches = std::move(*matches);
     return page;
   }
@@ -824,6 +840,7 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
   if (!candidates) {
     return tl::unexpected(candidates.error());
   }
+  still_visible(*candidates);
   std::erase_if(*candidates, [&](const StoredResource& candidate) {
     return !fhir::matches_date_conditions(candidate.resource, query.date_conditions);
   });
@@ -890,6 +907,62 @@ Result<crypto::SecretBytes> Vault::audit_signing_key() {
     return fail(ErrorCode::kIntegrity, "the audit signing key failed authentication");
   }
   return std::move(*key);
+}
+
+namespace {
+
+std::vector<uint8_t> note_associated_data(std::string_view patient_id, std::string_view label) {
+  std::vector<uint8_t> ad;
+  append_length_prefixed(ad, "vigie-patient-note");
+  append_length_prefixed(ad, patient_id);
+  append_length_prefixed(ad, label);
+  return ad;
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> Vault::seal_patient_note(std::string_view patient_id,
+                                                      std::string_view label,
+                                                      std::string_view note) {
+  if (patient_id == kSharedCompartment) {
+    return fail(ErrorCode::kUsage, "a patient note needs a patient");
+  }
+  auto key = data_key(std::string(patient_id));
+  if (!key) {
+    return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe("Patient", patient_id)));
+  }
+  return crypto::seal(*key, as_bytes(note), note_associated_data(patient_id, label));
+}
+
+Result<std::string> Vault::open_patient_note(std::string_view patient_id, std::string_view label,
+                                             std::span<const uint8_t> sealed) {
+  if (patient_id == kSharedCompartment) {
+    return fail(ErrorCode::kUsage, "a patient note needs a patient");
+  }
+  auto key = data_key(std::string(patient_id));
+  if (!key) {
+    return tl::unexpected(key.error());
+  }
+  auto opened = crypto::open(*key, sealed, note_associated_data(patient_id, label));
+  if (!opened) {
+    return fail(ErrorCode::kIntegrity, "a sealed note failed authentication");
+  }
+  std::string note(opened->begin(), opened->end());
+  crypto::wipe(*opened);
+  return note;
+}
+
+Result<bool> Vault::compartment_ever_used(std::string_view patient_id) {
+  const std::string compartment(patient_id);
+  if (data_keys_.find(compartment).has_value() ||
+      erased_hashes_.contains(to_hex(erasure_hash(compartment)))) {
+    return true;
+  }
+  auto wrapped = keyring_->data_key(compartment);
+  if (!wrapped) {
+    return tl::unexpected(wrapped.error());
+  }
+  return wrapped->has_value();
 }
 
 Result<std::map<std::string, int64_t>> Vault::count_by_type() { return data_->count_by_type(); }

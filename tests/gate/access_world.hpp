@@ -70,7 +70,8 @@ class AccessWorld {
                 std::string(patient_id) + R"("}})");
   }
 
-  // A person's account, signed in, with the temporary password already changed.
+  // A person's account, signed in with the password they chose and the second factor they
+  // enrolled at their first login (the one-time password alone).
   gate::Principal person(std::string_view login, access::Role role, std::string_view rpps = "") {
     auto enrolment = gate_->add_account(
         *custodian_, auth::NewAccount{std::string(login), "Camille Test", role, std::string(rpps)});
@@ -78,20 +79,27 @@ class AccessWorld {
     if (!enrolment) {
       return gate::account_principal({}, {}, {});
     }
-    auto session = sign_in(login, enrolment->temporary_password, enrolment->otpauth_uri);
-    gate::Principal principal =
-        gate::account_principal(session, std::string(kClientAddress), "test");
-    auto changed = gate_->change_password(principal, enrolment->temporary_password, kNewPassword);
+    const gate::Principal first = gate::account_principal(
+        sign_in(login, enrolment->temporary_password, ""), std::string(kClientAddress), "test");
+    auto changed = gate_->change_password(first, enrolment->temporary_password, kNewPassword);
     EXPECT_TRUE(changed) << changed.error().message;
-    return principal;
+    auto factor = gate_->enrol_second_factor(first);
+    EXPECT_TRUE(factor) << factor.error().message;
+    if (!factor) {
+      return {};
+    }
+    return gate::account_principal(sign_in(login, kNewPassword, factor->otpauth_uri),
+                                   std::string(kClientAddress), "test");
   }
 
-  // A session secret (the bearer), or "" when the login is refused. Moves the clock to the next
-  // TOTP step afterwards, so that the account can sign in again.
+  // A session secret (the bearer), or "" when the login is refused. `uri` is the enrolment's
+  // otpauth URI, or empty for an account without a second factor yet (the password alone).
+  // Moves the clock to the next TOTP step afterwards, so that the account can sign in again.
   std::string sign_in(std::string_view login, std::string_view password, std::string_view uri) {
     auto session = gate_->login(
         auth::LoginRequest{std::string(login), std::string(password),
-                           totp_code_now(uri, clock_.now_ms()), std::string(kClientAddress)},
+                           uri.empty() ? std::string() : totp_code_now(uri, clock_.now_ms()),
+                           std::string(kClientAddress)},
         "test");
     clock_.advance_ms(31'000);
     return session ? session->secret : std::string();
@@ -108,6 +116,17 @@ class AccessWorld {
     EXPECT_TRUE(token) << token.error().message;
     return gate::account_principal(token ? token->secret : std::string(),
                                    std::string(kClientAddress), "test");
+  }
+
+  // The world's vault opened directly, below the gate, as data written by an older vigie (or by
+  // any tool holding the key) would be found.
+  [[nodiscard]] std::unique_ptr<vault::Vault> open_vault() {
+    auto opened = vault::Vault::open(vault_dir_,
+                                     vault::UnlockSecret{store::UnlockerKind::kKeyFile,
+                                                         crypto::SecretBytes::copy_of(key_.view())},
+                                     clock_);
+    EXPECT_TRUE(opened) << opened.error().message;
+    return opened ? std::move(*opened) : nullptr;
   }
 
   [[nodiscard]] std::vector<audit::Entry> entries() const { return audit_entries(vault_dir_); }
