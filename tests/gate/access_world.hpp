@@ -86,7 +86,7 @@ class AccessWorld {
     auto factor = gate_->enrol_second_factor(first);
     EXPECT_TRUE(factor) << factor.error().message;
     if (!factor) {
-      return {};
+      return gate::account_principal({}, {}, {});
     }
     return gate::account_principal(sign_in(login, kNewPassword, factor->otpauth_uri),
                                    std::string(kClientAddress), "test");

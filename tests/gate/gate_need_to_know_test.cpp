@@ -44,7 +44,7 @@ std::string hex_of(std::string_view text) {
 class GateNeedToKnowTest : public ::testing::Test {
  protected:
   gate::Gate& gate() { return world_.gate(); }
-  const gate::Principal& custodian() { return world_.custodian(); }
+  const gate::Custodian& custodian() { return world_.custodian(); }
 
   std::vector<audit::Entry> entries_of(std::string_view login, std::string_view action) {
     std::vector<audit::Entry> found;
