@@ -173,6 +173,13 @@ TEST_F(CliAttackTest, InitNeverAdoptsAnExistingFileAsItsKeyFile) {
 }
 
 TEST_F(CliAttackTest, CommandStopsWhenSecretsCannotBeLockedInMemory) {
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  // ASan intercepts mlock() and makes it a no-op that succeeds (it cannot lock shadow memory),
+  // so the limit cannot be observed in that build.
+  GTEST_SKIP() << "mlock is a no-op under AddressSanitizer";
+#endif
+#endif
   // 4 KiB of lockable memory, and (for root) without CAP_IPC_LOCK, which ignores the limit.
   std::vector<std::string> args{"--memlock=4096:4096"};
   if (::geteuid() == 0) {
