@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -186,18 +187,20 @@ class AccessBench {
     const auto key = vigie::crypto::SecretBytes::random(32);
     vigie::auth::AuthSettings auth_settings;
     auth_settings.password_limits = vigie::crypto::PasswordHashLimits{1, 8192};
-    auto gate = Gate::initialize(dir, key_file_secret(key), {}, {}, custodian_, auth_settings,
-                                 vigie::system_clock());
+    auto gate =
+        Gate::initialize(dir, key_file_secret(key), {}, {}, vigie::gate::current_local_user(),
+                         auth_settings, vigie::system_clock());
     if (!gate) {
       return tl::unexpected(gate.error());
     }
-    gate_ = std::move(*gate);
+    gate_ = std::move(gate->gate);
+    custodian_ = std::move(gate->custodian);
     vigie::demo::DemoOptions options;
     options.seed = kSeed;
     options.patients = settings_.patients;
     const json::object bundle = vigie::demo::generate_bundle(options);
     const auto import_start = std::chrono::steady_clock::now();
-    auto imported = gate_->import_bundle(custodian_, bundle);
+    auto imported = gate_->import_bundle(*custodian_, bundle);
     if (!imported) {
       return tl::unexpected(imported.error());
     }
@@ -226,7 +229,7 @@ class AccessBench {
       return tl::unexpected(few.error());
     }
     for (const std::string& patient : patients) {
-      if (auto assigned = gate_->assign(custodian_, "dr.partout", patient); !assigned) {
+      if (auto assigned = gate_->assign(*custodian_, "dr.partout", patient); !assigned) {
         return assigned;
       }
     }
@@ -235,7 +238,7 @@ class AccessBench {
     std::shuffle(shuffled.begin(), shuffled.end(), random);
     const std::set<std::string> few_patients(shuffled.begin(), shuffled.begin() + kFewPatients);
     for (const std::string& patient : few_patients) {
-      if (auto assigned = gate_->assign(custodian_, "dr.dix", patient); !assigned) {
+      if (auto assigned = gate_->assign(*custodian_, "dr.dix", patient); !assigned) {
         return assigned;
       }
     }
@@ -267,7 +270,7 @@ class AccessBench {
       few_reads_.push_back(
           few_targets[std::uniform_int_distribution<size_t>(0, few_targets.size() - 1)(random)]);
     }
-    callers_.push_back(Caller{"custodian", custodian_, true, &all_reads_, {}});
+    callers_.push_back(Caller{"custodian", *custodian_, true, &all_reads_, {}});
     callers_.push_back(Caller{fmt::format("practitioner, {} patients", patients.size()),
                               *everyone,
                               true,
@@ -401,42 +404,55 @@ class AccessBench {
   Result<void> close() { return gate_->close(); }
 
  private:
-  // A practitioner's account, signed in, its temporary password changed.
+  // A practitioner's account, signed in with the password they chose and the second factor they
+  // enrolled at their first login (the one-time password alone).
   Result<Principal> practitioner(std::string_view login) {
     auto enrolment = gate_->add_account(
-        custodian_, vigie::auth::NewAccount{std::string(login), "Camille Banc",
-                                            vigie::access::Role::kPractitioner, ""});
+        *custodian_, vigie::auth::NewAccount{std::string(login), "Camille Banc",
+                                             vigie::access::Role::kPractitioner, ""});
     if (!enrolment) {
       return tl::unexpected(enrolment.error());
     }
+    auto first =
+        gate_->login(vigie::auth::LoginRequest{std::string(login), enrolment->temporary_password,
+                                               "", std::string(kClientAddress)},
+                     kUserAgent);
+    if (!first) {
+      return tl::unexpected(first.error());
+    }
+    const Principal first_principal = vigie::gate::account_principal(
+        first->secret, std::string(kClientAddress), std::string(kUserAgent));
+    if (auto changed =
+            gate_->change_password(first_principal, enrolment->temporary_password, kNewPassword);
+        !changed) {
+      return tl::unexpected(changed.error());
+    }
+    auto factor = gate_->enrol_second_factor(first_principal);
+    if (!factor) {
+      return tl::unexpected(factor.error());
+    }
     auto session = gate_->login(
         vigie::auth::LoginRequest{
-            std::string(login), enrolment->temporary_password,
-            vigie::testing::totp_code_now(enrolment->otpauth_uri, vigie::system_clock().now_ms()),
+            std::string(login), std::string(kNewPassword),
+            vigie::testing::totp_code_now(factor->otpauth_uri, vigie::system_clock().now_ms()),
             std::string(kClientAddress)},
         kUserAgent);
     if (!session) {
       return tl::unexpected(session.error());
     }
-    Principal principal = vigie::gate::account_principal(
-        session->secret, std::string(kClientAddress), std::string(kUserAgent));
-    if (auto changed =
-            gate_->change_password(principal, enrolment->temporary_password, kNewPassword);
-        !changed) {
-      return tl::unexpected(changed.error());
-    }
-    return principal;
+    return vigie::gate::account_principal(session->secret, std::string(kClientAddress),
+                                          std::string(kUserAgent));
   }
 
   // A service account with one API token holding `scope`.
   Result<Principal> service_token(std::string_view login, std::string_view scope) {
-    auto added =
-        gate_->add_account(custodian_, vigie::auth::NewAccount{std::string(login), "Interface labo",
-                                                               vigie::access::Role::kService, ""});
+    auto added = gate_->add_account(*custodian_,
+                                    vigie::auth::NewAccount{std::string(login), "Interface labo",
+                                                            vigie::access::Role::kService, ""});
     if (!added) {
       return tl::unexpected(added.error());
     }
-    auto token = gate_->create_token(custodian_, login, {std::string(scope)},
+    auto token = gate_->create_token(*custodian_, login, {std::string(scope)},
                                      vigie::system_clock().now_ms() + kTokenLifetimeMs, {});
     if (!token) {
       return tl::unexpected(token.error());
@@ -462,7 +478,7 @@ class AccessBench {
     std::set<std::string> seen;
     for (const ResourceRef& ref : refs_) {
       if (!ref.compartment.empty() && seen.insert(ref.compartment).second) {
-        if (auto read = gate_->read(custodian_, ref.type, ref.id); !read) {
+        if (auto read = gate_->read(*custodian_, ref.type, ref.id); !read) {
           return tl::unexpected(read.error());
         }
       }
@@ -482,7 +498,7 @@ class AccessBench {
   }
 
   const Settings& settings_;
-  const Principal custodian_ = vigie::gate::current_custodian();
+  std::optional<vigie::gate::Custodian> custodian_;  // once the vault is created
   std::unique_ptr<Gate> gate_;
   std::vector<ResourceRef> refs_;
   std::vector<size_t> all_reads_;  // indexes into refs_
@@ -499,14 +515,16 @@ class LoginBench {
 
   Result<void> prepare(const std::filesystem::path& dir) {
     const auto key = vigie::crypto::SecretBytes::random(32);
-    auto gate = Gate::initialize(dir, key_file_secret(key), {}, {}, custodian_, {}, clock_);
+    auto gate = Gate::initialize(dir, key_file_secret(key), {}, {},
+                                 vigie::gate::current_local_user(), {}, clock_);
     if (!gate) {
       return tl::unexpected(gate.error());
     }
-    gate_ = std::move(*gate);
+    gate_ = std::move(gate->gate);
+    custodian_ = std::move(gate->custodian);
     auto enrolment = gate_->add_account(
-        custodian_, vigie::auth::NewAccount{std::string(kLogin), "Camille Banc",
-                                            vigie::access::Role::kPractitioner, ""});
+        *custodian_, vigie::auth::NewAccount{std::string(kLogin), "Camille Banc",
+                                             vigie::access::Role::kPractitioner, ""});
     if (!enrolment) {
       return tl::unexpected(enrolment.error());
     }
@@ -613,7 +631,7 @@ class LoginBench {
   }
 
   const Settings& settings_;
-  const Principal custodian_ = vigie::gate::current_custodian();
+  std::optional<vigie::gate::Custodian> custodian_;  // once the vault is created
   vigie::ManualClock clock_{vigie::system_clock().now_ms()};
   std::unique_ptr<Gate> gate_;
   std::string password_;

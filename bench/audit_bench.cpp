@@ -52,7 +52,7 @@ using vigie::Error;
 using vigie::ErrorCode;
 using vigie::Result;
 using vigie::gate::Gate;
-using vigie::gate::Principal;
+using vigie::gate::LocalUser;
 using vigie::vault::UnlockSecret;
 using vigie::vault::Vault;
 
@@ -134,10 +134,8 @@ enum class Path { kWithoutAudit, kWithAudit };
 // Part 1: one vault, read through vault::Vault siblings and through gate::Gate siblings.
 class ReadBench {
  public:
-  ReadBench(const Settings& settings, Principal principal)
-      : settings_(settings),
-        principal_(std::move(principal)),
-        cells_(settings.thread_counts.size()) {}
+  ReadBench(const Settings& settings, LocalUser user)
+      : settings_(settings), user_(std::move(user)), cells_(settings.thread_counts.size()) {}
 
   // What the import stored, in Bundle order.
   [[nodiscard]] const std::vector<ResourceRef>& refs() const { return refs_; }
@@ -145,14 +143,15 @@ class ReadBench {
   Result<void> prepare(const std::filesystem::path& dir) {
     const auto key = vigie::crypto::SecretBytes::random(32);
     const UnlockSecret secret = key_file_secret(key);
-    auto gate = Gate::initialize(dir, secret, {}, {}, principal_);
+    auto gate = Gate::initialize(dir, secret, {}, {}, user_);
     if (!gate) {
       return tl::unexpected(gate.error());
     }
-    gate_ = std::move(*gate);
+    gate_ = std::move(gate->gate);
+    custodian_ = std::move(gate->custodian);
     const json::object bundle = demo_bundle(settings_.resources);
     const auto import_start = std::chrono::steady_clock::now();
-    auto imported = gate_->import_bundle(principal_, bundle);
+    auto imported = gate_->import_bundle(*custodian_, bundle);
     if (!imported) {
       return tl::unexpected(imported.error());
     }
@@ -313,7 +312,7 @@ class ReadBench {
 
   Result<void> read_one(size_t thread, Path path, const ResourceRef& ref) {
     auto read = path == Path::kWithAudit
-                    ? gate_siblings_[thread]->read(principal_, ref.type, ref.id)
+                    ? gate_siblings_[thread]->read(*custodian_, ref.type, ref.id)
                     : vault_siblings_[thread]->read(ref.type, ref.id);
     if (!read) {
       return tl::unexpected(read.error());
@@ -361,7 +360,8 @@ class ReadBench {
   }
 
   const Settings& settings_;
-  const Principal principal_;
+  const LocalUser user_;
+  std::optional<vigie::gate::Custodian> custodian_;  // once the vault is created
   std::unique_ptr<Gate> gate_;
   std::unique_ptr<Vault> vault_;
   std::vector<std::unique_ptr<Vault>> vault_siblings_;
@@ -388,17 +388,18 @@ class VerifyBench {
   }
 
  public:
-  VerifyBench(const Settings& settings, Principal principal)
-      : settings_(settings), principal_(std::move(principal)) {}
+  VerifyBench(const Settings& settings, LocalUser user)
+      : settings_(settings), user_(std::move(user)) {}
 
   Result<void> prepare(const std::filesystem::path& dir, const std::vector<ResourceRef>& refs) {
     const auto key = vigie::crypto::SecretBytes::random(32);
     const UnlockSecret secret = key_file_secret(key);
-    auto gate = Gate::initialize(dir, secret, {}, {}, principal_);
+    auto gate = Gate::initialize(dir, secret, {}, {}, user_);
     if (!gate) {
       return tl::unexpected(gate.error());
     }
-    gate_ = std::move(*gate);
+    gate_ = std::move(gate->gate);
+    custodian_ = std::move(gate->custodian);
     const auto start = std::chrono::steady_clock::now();
     if (auto built = build_log(dir, secret, refs); !built) {
       return built;
@@ -436,7 +437,7 @@ class VerifyBench {
                      static_cast<double>(*scanned) / (process_cpu_seconds() - scan_cpu_start)};
     const auto verify_start = std::chrono::steady_clock::now();
     const double verify_cpu_start = process_cpu_seconds();
-    auto report = gate_->verify_audit(principal_, std::nullopt);
+    auto report = gate_->verify_audit(*custodian_, std::nullopt);
     if (!report) {
       return tl::unexpected(report.error());
     }
@@ -504,9 +505,9 @@ class VerifyBench {
                                vigie::system_clock());
     vigie::audit::Entry entry;
     entry.actor.kind = vigie::audit::ActorKind::kCustodian;
-    entry.actor.os_user = principal_.os_user;
-    entry.actor.session_id = principal_.session_id;
-    entry.actor.user_agent = principal_.user_agent;
+    entry.actor.os_user = user_.os_user;
+    entry.actor.session_id = user_.session_id;
+    entry.actor.user_agent = user_.user_agent;
     entry.actor.auth_method = "key-file";
     entry.action = std::string(vigie::audit::kActionRead);
     entry.resources_returned = 1;
@@ -570,7 +571,8 @@ class VerifyBench {
   }
 
   const Settings& settings_;
-  const Principal principal_;
+  const LocalUser user_;
+  std::optional<vigie::gate::Custodian> custodian_;  // once the vault is created
   std::unique_ptr<Gate> gate_;
   std::unique_ptr<vigie::store::DataStore> scanner_;
   std::vector<Rates> scan_;  // one per round
@@ -583,8 +585,8 @@ int fail_with(const Error& error) {
 }
 
 Result<void> run_in(const Settings& settings, const std::filesystem::path& work_dir) {
-  const Principal principal = vigie::gate::current_custodian();
-  ReadBench reads(settings, principal);
+  const LocalUser user = vigie::gate::current_local_user();
+  ReadBench reads(settings, user);
   if (auto prepared = reads.prepare(work_dir / "reads"); !prepared) {
     return prepared;
   }
@@ -599,7 +601,7 @@ Result<void> run_in(const Settings& settings, const std::filesystem::path& work_
   }
   reads.print_summary();
   fmt::print("\n");
-  VerifyBench verify(settings, principal);
+  VerifyBench verify(settings, user);
   if (auto prepared = verify.prepare(work_dir / "verify", reads.refs()); !prepared) {
     return prepared;
   }

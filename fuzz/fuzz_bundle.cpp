@@ -37,6 +37,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     vigie::fuzz::require(validate_resource(entry.resource).has_value(),
                          "planned resources pass validation");
+    vigie::fuzz::require(to_verified_json_text(entry.resource).has_value(),
+                         "planned resources read back exactly from the text the vault seals");
     (void)index_entries(entry.resource);
     (void)patient_compartment_of(entry.resource);
   }

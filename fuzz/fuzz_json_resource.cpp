@@ -1,6 +1,8 @@
-// Untrusted resource JSON: parsing, validation, indexing, compartment and serialisation.
+// Untrusted resource JSON: parsing, validation, indexing, compartment and serialisation; numbers
+// keep their text, and a validated resource reads back exactly from the text the vault seals.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -9,6 +11,31 @@
 #include "fhir/search_index.hpp"
 #include "fhir/validate.hpp"
 #include "fuzz_invariant.hpp"
+
+namespace {
+
+// Every number keeps one representation: the value json_number() makes of its text, and never a
+// string to json_string().
+void require_exact_numbers(const boost::json::value& value) {
+  if (std::optional<std::string> number = vigie::fhir::json_number_text(value)) {
+    std::optional<boost::json::value> rebuilt = vigie::fhir::json_number(*number);
+    vigie::fuzz::require(rebuilt.has_value() && *rebuilt == value,
+                         "a number is the value its text makes");
+    vigie::fuzz::require(vigie::fhir::json_string(value) == nullptr, "a number is not a string");
+    return;
+  }
+  if (const boost::json::array* elements = value.if_array()) {
+    for (const boost::json::value& element : *elements) {
+      require_exact_numbers(element);
+    }
+  } else if (const boost::json::object* members = value.if_object()) {
+    for (const boost::json::key_value_pair& member : *members) {
+      require_exact_numbers(member.value());
+    }
+  }
+}
+
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace vigie::fhir;
@@ -31,9 +58,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)patient_compartment_of(*resource);
 
   boost::json::value value(*resource);
-  vigie::Result<boost::json::value> compact = parse_json(to_json_text(value));
+  const std::string compact_text = to_json_text(value);
+  vigie::Result<boost::json::value> compact = parse_json(compact_text);
   vigie::fuzz::require(compact.has_value() && *compact == value, "compact text reads back equal");
+  vigie::fuzz::require(to_json_text(*compact) == compact_text,
+                       "compact text read back serialises to the same text");
   vigie::Result<boost::json::value> pretty = parse_json(to_pretty_json_text(value));
   vigie::fuzz::require(pretty.has_value() && *pretty == value, "indented text reads back equal");
+  require_exact_numbers(value);
+  if (valid) {
+    // What the vault seals: a validated resource must give a text that reads back exactly.
+    vigie::Result<std::string> sealed_text = to_verified_json_text(*resource);
+    vigie::fuzz::require(sealed_text.has_value() && *sealed_text == compact_text,
+                         "a validated resource reads back exactly from its stored text");
+  }
   return 0;
 }

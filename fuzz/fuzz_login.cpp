@@ -56,7 +56,10 @@ Fixture& fixture() {
         *fixture->store, vigie::auth::NewAccount{"jmartin", "Jeanne Martin",
                                                  vigie::access::Role::kPractitioner, ""});
     require(added.has_value(), "the account is created");
-    fixture->otpauth_uri = added->otpauth_uri;
+    // The person's own enrolment, as at their first login.
+    auto factor = fixture->authenticator->enrol_second_factor(*fixture->store, "jmartin");
+    require(factor.has_value(), "the second factor is enrolled");
+    fixture->otpauth_uri = factor->otpauth_uri;
     require(
         fixture->authenticator
             ->change_password(*fixture->store, "jmartin", added->temporary_password, kPassword, "")

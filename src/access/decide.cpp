@@ -141,12 +141,13 @@ Decision on_resources(Role role, Action action, const Target& target, const Cont
 
 }  // namespace
 
+bool is_stated_reason(std::string_view reason) {
+  return reason.find_first_not_of(" \t\r\n\v\f") != std::string_view::npos;
+}
+
 bool is_active(const BreakGlassGrant& grant, std::string_view patient_id, int64_t now_ms) {
-  const bool stated =
-      grant.reason.find_first_not_of(" \t\r\n") != std::string::npos;  // blank is no reason
   // Unsigned so that extreme times cannot overflow; start_ms <= now_ms makes it exact.
-  return stated && grant.patient_id == patient_id && !patient_id.empty() &&
-         grant.start_ms <= now_ms &&
+  return grant.patient_id == patient_id && !patient_id.empty() && grant.start_ms <= now_ms &&
          static_cast<uint64_t>(now_ms) - static_cast<uint64_t>(grant.start_ms) <
              static_cast<uint64_t>(kBreakGlassWindowMs);
 }

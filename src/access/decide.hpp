@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -52,12 +53,21 @@
 // request, then the role (with assignment and break-glass), then the scopes.
 namespace vigie::access {
 
-// A practitioner's emergency access to one patient outside their care teams.
+// A practitioner's emergency access to one patient outside their care teams. Its reason is not
+// here: it is sealed under the patient's key (see gate::Gate::break_glass), and a grant is only
+// made with a stated reason (is_stated_reason()).
 struct BreakGlassGrant {
+  std::string id;  // names the grant in the audit log
   std::string patient_id;
-  std::string reason;  // stated by the practitioner; a blank reason makes no grant
   int64_t start_ms = 0;
 };
+
+// The longest reason a grant takes, in bytes of UTF-8.
+inline constexpr size_t kMaxBreakGlassReasonBytes = 500;
+
+// True when `reason` says something: at least one character that is not white space (space, tab,
+// CR, LF, vertical tab, form feed). The one test of a blank reason, wherever a reason is taken.
+[[nodiscard]] bool is_stated_reason(std::string_view reason);
 
 // How long a grant lasts: [start_ms, start_ms + kBreakGlassWindowMs). The window is fixed here
 // rather than carried by the grant, so that no caller can widen it.

@@ -16,6 +16,7 @@ namespace {
 // Entry flags.
 constexpr uint8_t kBreakGlass = 0x01;
 constexpr uint8_t kDecryptedDataLeft = 0x02;
+constexpr uint8_t kSupervise = 0x04;
 // Target flags: the field is the previous target's and is not stored again.
 constexpr uint8_t kSameType = 0x01;
 constexpr uint8_t kSameCompartment = 0x02;
@@ -98,7 +99,7 @@ class EntryParser {
     if (!cursor_.u8(flags) || !cursor_.u8(outcome)) {
       return "it is truncated";
     }
-    if ((flags & ~(kBreakGlass | kDecryptedDataLeft)) != 0) {
+    if ((flags & ~(kBreakGlass | kDecryptedDataLeft | kSupervise)) != 0) {
       return "it sets reserved flags";
     }
     if (outcome > static_cast<uint8_t>(Outcome::kFailed)) {
@@ -114,6 +115,7 @@ class EntryParser {
     if (out != nullptr) {
       out->break_glass = (flags & kBreakGlass) != 0;
       out->decrypted_data_left = (flags & kDecryptedDataLeft) != 0;
+      out->supervise = (flags & kSupervise) != 0;
       out->outcome = static_cast<Outcome>(outcome);
       out->reason = as_text(text);
       out->resources_returned = resources_returned;
@@ -254,7 +256,8 @@ std::vector<uint8_t> encode(const Entry& entry) {
     write_string(writer, *text);
   }
   writer.u8(static_cast<uint8_t>((entry.break_glass ? kBreakGlass : 0) |
-                                 (entry.decrypted_data_left ? kDecryptedDataLeft : 0)));
+                                 (entry.decrypted_data_left ? kDecryptedDataLeft : 0) |
+                                 (entry.supervise ? kSupervise : 0)));
   writer.u8(static_cast<uint8_t>(entry.outcome));
   write_string(writer, entry.reason);
   writer.i64(entry.resources_returned);

@@ -57,6 +57,9 @@ struct Entry {
   std::string reason;  // for denials and failures: the error code's name, never a message
   int64_t resources_returned = 0;
   bool decrypted_data_left = false;  // decrypted patient data was sent out of the vault
+  // For a human's review: an account's password or second factor was reset by someone else, who
+  // could have used the account until its owner noticed.
+  bool supervise = false;
 
   bool operator==(const Entry&) const = default;
 };

@@ -163,6 +163,9 @@ std::string purpose_cell(const Entry& entry) {
   if (entry.break_glass) {
     cell = "[break-glass] " + cell;
   }
+  if (entry.supervise) {
+    cell = "[supervise] " + cell;
+  }
   return cell.empty() ? "-" : cell;
 }
 
@@ -288,6 +291,7 @@ boost::json::object to_json(const Entry& entry) {
   out["reason"] = json_text(entry.reason);
   out["resources_returned"] = entry.resources_returned;
   out["decrypted_data_left"] = entry.decrypted_data_left;
+  out["supervise"] = entry.supervise;
   return out;
 }
 

@@ -41,8 +41,8 @@ constexpr int64_t kForgetFailuresAfterMs = 60LL * 60 * 1000;
 
 // What a caller sees for every failed login, whatever the reason, so that no answer tells a known
 // login from an unknown one, or a locked account from a wrong password.
-constexpr std::string_view kLoginRefused =
-    "identifiant, mot de passe ou code incorrect / wrong login, password or code";
+constexpr std::string_view kLoginRefused = "wrong login, password or code";
+constexpr std::string_view kLoginRefusedFrench = "identifiant, mot de passe ou code incorrect";
 
 std::span<const uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
@@ -400,11 +400,8 @@ Result<Enrolment> Authenticator::add_account(store::DataStore& tx, const NewAcco
   row.created_ms = clock_.now_ms();
   Enrolment enrolment;
   if (account.role != access::Role::kService) {
-    auto factor = new_second_factor(row);
-    if (!factor) {
-      return tl::unexpected(factor.error());
-    }
-    enrolment = std::move(*factor);
+    // No second factor yet: the person enrols their own at the first login, so that whoever
+    // creates the account never holds it.
     enrolment.temporary_password = random_grouped_code(kTemporaryPasswordCharacters);
     auto hash = crypto::hash_password(enrolment.temporary_password, settings_.password_limits);
     if (!hash) {
@@ -490,7 +487,7 @@ Result<std::string> Authenticator::reset_password(store::DataStore& tx, std::str
   return password;
 }
 
-Result<Enrolment> Authenticator::reset_second_factor(store::DataStore& tx, std::string_view login) {
+Result<void> Authenticator::reset_second_factor(store::DataStore& tx, std::string_view login) {
   auto row = load(tx, login);
   if (!row) {
     return tl::unexpected(row.error());
@@ -499,10 +496,34 @@ Result<Enrolment> Authenticator::reset_second_factor(store::DataStore& tx, std::
     return fail(ErrorCode::kUsage, "un compte de service n'a pas de second facteur",
                 "a service account has no second factor");
   }
+  row->totp_sealed.clear();
+  row->totp_last_step = -1;
+  row->recovery_codes.clear();
+  if (auto revoked = tx.revoke_credentials_of(row->login, clock_.now_ms()); !revoked) {
+    return tl::unexpected(revoked.error());
+  }
+  return tx.update_account(*row);
+}
+
+Result<Enrolment> Authenticator::enrol_second_factor(store::DataStore& tx, std::string_view login) {
+  auto row = load(tx, login);
+  if (!row) {
+    return tl::unexpected(row.error());
+  }
+  if (!is_person(*row)) {
+    return fail(ErrorCode::kUsage, "un compte de service n'a pas de second facteur",
+                "a service account has no second factor");
+  }
+  if (!row->totp_sealed.empty()) {
+    return fail(ErrorCode::kConflict, "un second facteur est déjà enrôlé",
+                "a second factor is enrolled already");
+  }
   auto enrolment = new_second_factor(*row);
   if (!enrolment) {
     return tl::unexpected(enrolment.error());
   }
+  // The session that enrolled was opened with the password alone: every session ends, and the
+  // next login needs the new second factor.
   if (auto revoked = tx.revoke_credentials_of(row->login, clock_.now_ms()); !revoked) {
     return tl::unexpected(revoked.error());
   }
@@ -723,11 +744,16 @@ Result<LoginCheck> Authenticator::check_login(store::DataStore& store,
   check.credentials_fingerprint = credentials_fingerprint_of(row);
 
   check.password_ok = crypto::verify_password(row.password_hash, request.password);
+  // A person who has not enrolled a second factor yet signs in with the password alone; the
+  // session can then only change the password and enrol (Authenticated::second_factor_missing).
+  const bool enrolled = !row.totp_sealed.empty();
   // The second factor is checked even after a wrong password: the same work either way.
   const bool looks_like_totp =
       request.second_factor.size() == kTotpDigits &&
       std::ranges::all_of(request.second_factor, [](char c) { return c >= '0' && c <= '9'; });
-  if (looks_like_totp) {
+  if (!enrolled) {
+    check.second_factor_ok = true;
+  } else if (looks_like_totp) {
     auto secret = crypto::open_secret(keys_.secret_key, row.totp_sealed, totp_binding(row.login));
     if (!secret) {
       return tl::unexpected(secret.error());
@@ -749,7 +775,8 @@ Result<LoginCheck> Authenticator::check_login(store::DataStore& store,
       check.recovery_index = *index;
     }
   }
-  check.second_factor_ok = check.totp_step.has_value() || check.recovery_index.has_value();
+  check.second_factor_ok =
+      !enrolled || check.totp_step.has_value() || check.recovery_index.has_value();
   if (!check.account_known) {
     check.refusal =
         found->has_value() ? "service accounts sign in with API tokens only" : "unknown login";
@@ -853,6 +880,7 @@ Result<IssuedSession> Authenticator::open_session(store::DataStore& tx,
   const int64_t now = clock_.now_ms();
   session.expires_ms = now + settings_.session_lifetime_ms;
   session.password_change_required = account.password_temporary;
+  session.second_factor_missing = account.totp_sealed.empty();
   store::CredentialRow credential;
   credential.id = session.id;
   credential.kind = std::string(kSessionKind);
@@ -962,6 +990,7 @@ Result<Authenticated> Authenticator::authenticate(store::DataStore& store, std::
   authenticated.credential_id = credential.id;
   authenticated.is_token = is_token;
   authenticated.password_change_required = !is_token && account->password_temporary;
+  authenticated.second_factor_missing = !is_token && account->totp_sealed.empty();
   for (const std::string& text : split_words(credential.scopes)) {
     auto scope = access::parse_scope(text);
     if (!scope) {
@@ -996,5 +1025,7 @@ Result<Authenticated> Authenticator::authenticate(store::DataStore& store, std::
 }
 
 std::string_view login_refused_message() { return kLoginRefused; }
+
+std::string_view login_refused_french() { return kLoginRefusedFrench; }
 
 }  // namespace vigie::auth

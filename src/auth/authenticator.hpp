@@ -67,7 +67,9 @@ struct NewAccount {
   std::string rpps;  // empty, or 11 digits
 };
 
-// What a person needs once to sign in: shown once, never stored in clear.
+// Secrets shown once, never stored in clear. add_account gives a person only a one-time
+// temporary password (for whoever creates the account to hand over); enrol_second_factor gives
+// the person, signed in, their TOTP secret and recovery codes: no one else ever sees them.
 struct Enrolment {
   std::string temporary_password;           // to be changed at the first login
   std::string otpauth_uri;                  // the TOTP secret, for an authenticator app
@@ -117,6 +119,7 @@ struct IssuedSession {
   std::string secret;  // the bearer token: shown to the client once, stored only hashed
   int64_t expires_ms = 0;
   bool password_change_required = false;
+  bool second_factor_missing = false;  // opened with the password alone: enrol one first
 };
 
 // The verdict of record_login(): a session, or a refusal with its reason for the audit log.
@@ -140,11 +143,17 @@ struct Authenticated {
   bool is_token = false;
   std::vector<access::Scope> scopes;  // the token's scopes; empty for a session
   bool password_change_required = false;
+  // A person's account without a second factor yet: the session may only change its password
+  // and enrol one.
+  bool second_factor_missing = false;
 };
 
 // The only message a caller gets for a refused login (kAuthenticationFailed), whatever the
 // reason: no answer tells a known login from an unknown one, or a locked account from a typo.
 [[nodiscard]] std::string_view login_refused_message();
+
+// Its French form.
+[[nodiscard]] std::string_view login_refused_french();
 
 // Thread-safe: the throttling state is shared by every gate of a process.
 class Authenticator {
@@ -156,9 +165,10 @@ class Authenticator {
   // --- Account administration (the custodian). Each mutating call runs inside `tx`'s open
   // transaction.
 
-  // A new account. A person gets a temporary password, a TOTP secret and 10 recovery codes; a
-  // service (role kService) gets none of them and signs in only with API tokens. kUsage for a bad
-  // login, name or RPPS; kConflict for an existing login.
+  // A new account. A person gets a one-time temporary password and no second factor: their first
+  // login takes the password alone, and they enrol their own second factor then
+  // (enrol_second_factor). A service (role kService) gets nothing and signs in only with API
+  // tokens. kUsage for a bad login, name or RPPS; kConflict for an existing login.
   [[nodiscard]] Result<Enrolment> add_account(store::DataStore& tx, const NewAccount& account);
   [[nodiscard]] Result<std::vector<AccountView>> list_accounts(store::DataStore& store);
   [[nodiscard]] Result<AccountView> show_account(store::DataStore& store, std::string_view login);
@@ -169,9 +179,13 @@ class Authenticator {
                                         AccountStatus status);
   // A new temporary password (kUsage for a service); every session is revoked.
   [[nodiscard]] Result<std::string> reset_password(store::DataStore& tx, std::string_view login);
-  // A new TOTP secret and 10 new recovery codes (the old ones stop working); every session is
-  // revoked. kUsage for a service. The enrolment's temporary password is empty.
-  [[nodiscard]] Result<Enrolment> reset_second_factor(store::DataStore& tx, std::string_view login);
+  // Removes the TOTP secret and the recovery codes; every session is revoked. The person signs in
+  // next with the password alone and enrols a new second factor. kUsage for a service.
+  [[nodiscard]] Result<void> reset_second_factor(store::DataStore& tx, std::string_view login);
+  // The person's own enrolment, from their session: a new TOTP secret and 10 recovery codes (the
+  // temporary password is empty); every session of the account is revoked, so that the next
+  // login uses the new factor. kConflict when one is enrolled already, kUsage for a service.
+  [[nodiscard]] Result<Enrolment> enrol_second_factor(store::DataStore& tx, std::string_view login);
   // An API token for a service account. kUsage unless the account is an active service, the
   // scopes are `system/` scopes, `expires_ms` lies in (now, now + 1 year] and each address is an
   // IP address.

@@ -18,6 +18,7 @@
 #include "audit/display.hpp"
 #include "audit/query.hpp"
 #include "auth/qr_code.hpp"
+#include "cli/terminal.hpp"
 #include "common/clock.hpp"
 
 namespace vigie::cli {
@@ -93,11 +94,11 @@ Result<std::string> patient_id_of(const std::string& reference) {
 // Opens the vault, runs `work` on it as the current custodian, and closes it.
 template <typename Work>
 int with_gate(const Options& options, Work work) {
-  auto gate = open_gate(options);
-  if (!gate) {
-    return report(gate.error());
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
   }
-  return close_gate(**gate, work(**gate, gate::current_custodian()));
+  return close_gate(*unlocked->gate, work(*unlocked->gate, unlocked->custodian));
 }
 
 std::string time_or_dash(int64_t ms) { return ms == 0 ? "-" : audit::format_time(ms); }
@@ -134,6 +135,17 @@ void print_shown_once() {
       "person).\n");
 }
 
+// What the person does with a one-time password: sign in with it alone, choose their own, and
+// enrol their own second factor, which no one else sees.
+void print_first_login(std::string_view login) {
+  fmt::print(
+      "À la première connexion, la personne se connecte avec ce mot de passe seul, en choisit un "
+      "et enrôle elle-même son second facteur (vigie user enrol {}, ou l'interface web) (at the "
+      "first login the person signs in with this password alone, chooses their own and enrols "
+      "their own second factor).\n",
+      login);
+}
+
 int add_account(gate::Gate& gate, const gate::Principal& principal,
                 const auth::NewAccount& account) {
   auto enrolment = gate.add_account(principal, account);
@@ -150,12 +162,10 @@ int add_account(gate::Gate& gate, const gate::Principal& principal,
   fmt::print("Compte {} créé, rôle {} (account created, role {}).\n", account.login,
              access::name_of(account.role), access::name_of(account.role));
   fmt::print(
-      "Remettez à la personne son mot de passe temporaire (à changer à la première connexion), "
-      "l'adresse otpauth ou le QR code pour son application d'authentification, et ses codes de "
-      "secours (give the person the temporary password, to be changed at the first login, the "
-      "otpauth URI or QR code for an authenticator app, and the recovery codes).\n");
+      "Remettez à la personne son mot de passe à usage unique (give the person their one-time "
+      "password):\n");
   fmt::print("Temporary password: {}\n", enrolment->temporary_password);
-  print_second_factor(*enrolment);
+  print_first_login(account.login);
   print_shown_once();
   return 0;
 }
@@ -366,7 +376,8 @@ int run_user_reset_password(const Options& options) {
     }
     fmt::print(
         "Mot de passe de {} réinitialisé, ses sessions sont fermées ; à changer à la première "
-        "connexion (password reset, sessions ended; to be changed at the first login):\n",
+        "connexion, et signalé pour supervision dans le journal (password reset, sessions "
+        "ended; to be changed at the first login, and flagged for supervision in the log):\n",
         options.login);
     fmt::print("Temporary password: {}\n", *password);
     print_shown_once();
@@ -379,18 +390,69 @@ int run_user_reset_otp(const Options& options) {
     return report(valid.error());
   }
   return with_gate(options, [&](gate::Gate& gate, const gate::Principal& principal) {
-    auto enrolment = gate.reset_second_factor(principal, options.login);
+    if (auto reset = gate.reset_second_factor(principal, options.login); !reset) {
+      return report(reset.error());
+    }
+    fmt::print(
+        "Second facteur de {} supprimé, codes de secours et sessions révoqués, signalé pour "
+        "supervision dans le journal ; la personne se connecte avec son mot de passe seul et "
+        "enrôle elle-même un nouveau second facteur (vigie user enrol {}) (second factor "
+        "removed, recovery codes and sessions revoked, flagged for supervision in the log; the "
+        "person signs in with their password alone and enrols a new second factor "
+        "themselves).\n",
+        options.login, options.login);
+    return 0;
+  });
+}
+
+int run_user_enrol(const Options& options) {
+  if (auto valid = check_login(options); !valid) {
+    return report(valid.error());
+  }
+  if (!interactive()) {
+    return report(Error{ErrorCode::kUsage,
+                        "vigie user enrol runs at a terminal, by the person themselves",
+                        "vigie user enrol se fait au terminal, par la personne elle-même"});
+  }
+  auto password = read_secret_from_terminal(
+      fmt::format("Mot de passe de {} (password of {}): ", options.login, options.login));
+  if (!password) {
+    return report(Error{ErrorCode::kUsage, "no password read", "aucun mot de passe lu"});
+  }
+  const std::string current(reinterpret_cast<const char*>(password->data()), password->size());
+  return with_gate(options, [&](gate::Gate& gate, const gate::Principal&) {
+    auto session = gate.login(auth::LoginRequest{options.login, current, "", ""}, "vigie-cli");
+    if (!session) {
+      return report(session.error());
+    }
+    const gate::Principal person = gate::account_principal(session->secret, "", "vigie-cli");
+    if (session->password_change_required) {
+      auto chosen = read_secret_from_terminal("Nouveau mot de passe (new password): ");
+      auto again = read_secret_from_terminal("Confirmez-le (confirm it): ");
+      if (!chosen || !again || chosen->size() != again->size() ||
+          !std::equal(chosen->data(), chosen->data() + chosen->size(), again->data())) {
+        return report(Error{ErrorCode::kUsage, "the two passwords differ",
+                            "les deux mots de passe diffèrent"});
+      }
+      const std::string replacement(reinterpret_cast<const char*>(chosen->data()), chosen->size());
+      if (auto changed = gate.change_password(person, current, replacement); !changed) {
+        return report(changed.error());
+      }
+    }
+    auto enrolment = gate.enrol_second_factor(person);
     if (!enrolment) {
       return report(enrolment.error());
     }
     fmt::print(
-        "Second facteur de {} remplacé, anciens codes et sessions révoqués ; adresse otpauth ou "
-        "QR code pour l'application d'authentification, puis les nouveaux codes de secours "
-        "(second factor replaced, old codes and sessions revoked; the otpauth URI or QR code for "
-        "an authenticator app, then the new recovery codes):\n",
+        "Second facteur de {} enrôlé : adresse otpauth ou QR code pour votre application "
+        "d'authentification, puis vos codes de secours ; reconnectez-vous avec lui (second "
+        "factor enrolled: the otpauth URI or QR code for your authenticator app, then your "
+        "recovery codes; sign in again with it):\n",
         options.login);
     print_second_factor(*enrolment);
-    print_shown_once();
+    fmt::print(
+        "Attention : ces secrets ne seront plus jamais affichés (warning: these secrets are "
+        "shown once).\n");
     return 0;
   });
 }

@@ -25,7 +25,7 @@ namespace vigie::cli {
 // The session settings of `vigie init` (--session-idle, --session-lifetime: Nm or Nh).
 [[nodiscard]] Result<auth::AuthSettings> auth_settings_for_init(const Options& options);
 
-// `vigie user add`: creates the account and prints, once, what the person needs to sign in.
+// `vigie user add`: creates the account and prints, once, a person's one-time password.
 [[nodiscard]] int run_user_add(const Options& options);
 // `vigie user list`: one line per account.
 [[nodiscard]] int run_user_list(const Options& options);
@@ -35,10 +35,14 @@ namespace vigie::cli {
 [[nodiscard]] int run_user_lock(const Options& options);
 [[nodiscard]] int run_user_unlock(const Options& options);
 [[nodiscard]] int run_user_disable(const Options& options);
-// `vigie user reset-password LOGIN`: prints the new temporary password.
+// `vigie user reset-password LOGIN`: prints the new one-time password.
 [[nodiscard]] int run_user_reset_password(const Options& options);
-// `vigie user reset-otp LOGIN`: prints the new second factor and recovery codes.
+// `vigie user reset-otp LOGIN`: removes the second factor; the person enrols a new one.
 [[nodiscard]] int run_user_reset_otp(const Options& options);
+// `vigie user enrol LOGIN`: the person, at the terminal, signs in with their password (the
+// one-time one at first, then chooses their own) and enrols their own second factor; the otpauth
+// URI, QR code and recovery codes are printed for them alone.
+[[nodiscard]] int run_user_enrol(const Options& options);
 
 // `vigie token create`: prints the token alone on the last line of standard output.
 [[nodiscard]] int run_token_create(const Options& options);

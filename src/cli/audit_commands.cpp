@@ -73,12 +73,12 @@ Result<void> write_private_file(const std::filesystem::path& path, const std::st
   return {};
 }
 
-int verify(gate::Gate& gate, const Options& options) {
+int verify(gate::Gate& gate, const gate::Custodian& custodian, const Options& options) {
   std::optional<std::filesystem::path> checkpoint_file;
   if (!options.checkpoint_file.empty()) {
     checkpoint_file = options.checkpoint_file;
   }
-  auto verified = gate.verify_audit(gate::current_custodian(), checkpoint_file);
+  auto verified = gate.verify_audit(custodian, checkpoint_file);
   if (!verified) {
     return report(verified.error());
   }
@@ -92,8 +92,9 @@ int verify(gate::Gate& gate, const Options& options) {
   return 0;
 }
 
-int print_log(gate::Gate& gate, const Options& options, const audit::LogFilter& filter) {
-  auto entries = gate.audit_entries(gate::current_custodian(), filter);
+int print_log(gate::Gate& gate, const gate::Custodian& custodian, const Options& options,
+              const audit::LogFilter& filter) {
+  auto entries = gate.audit_entries(custodian, filter);
   if (!entries) {
     return report(entries.error());
   }
@@ -113,8 +114,9 @@ int print_log(gate::Gate& gate, const Options& options, const audit::LogFilter& 
   return 0;
 }
 
-int write_report(gate::Gate& gate, const Options& options, const audit::IncidentScope& scope) {
-  auto built = gate.incident_report(gate::current_custodian(), scope);
+int write_report(gate::Gate& gate, const gate::Custodian& custodian, const Options& options,
+                 const audit::IncidentScope& scope) {
+  auto built = gate.incident_report(custodian, scope);
   if (!built) {
     return report(built.error());
   }
@@ -153,11 +155,11 @@ int write_report(gate::Gate& gate, const Options& options, const audit::Incident
 }  // namespace
 
 int run_audit_verify(const Options& options) {
-  auto gate = open_gate(options);
-  if (!gate) {
-    return report(gate.error());
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
   }
-  return close_gate(**gate, verify(**gate, options));
+  return close_gate(*unlocked->gate, verify(*unlocked->gate, unlocked->custodian, options));
 }
 
 int run_audit_log(const Options& options) {
@@ -171,11 +173,12 @@ int run_audit_log(const Options& options) {
   }
   filter.since_ms = window->first;
   filter.until_ms = window->second;
-  auto gate = open_gate(options);
-  if (!gate) {
-    return report(gate.error());
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
   }
-  return close_gate(**gate, print_log(**gate, options, filter));
+  return close_gate(*unlocked->gate,
+                    print_log(*unlocked->gate, unlocked->custodian, options, filter));
 }
 
 int run_incident_report(const Options& options) {
@@ -192,11 +195,12 @@ int run_incident_report(const Options& options) {
   if (auto valid = audit::check_scope(scope); !valid) {
     return report(valid.error());
   }
-  auto gate = open_gate(options);
-  if (!gate) {
-    return report(gate.error());
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
   }
-  return close_gate(**gate, write_report(**gate, options, scope));
+  return close_gate(*unlocked->gate,
+                    write_report(*unlocked->gate, unlocked->custodian, options, scope));
 }
 
 }  // namespace vigie::cli

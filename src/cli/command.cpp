@@ -28,12 +28,12 @@ Error about(std::string_view french_subject, std::string_view english_subject, c
                fmt::format("{} : {}", french_subject, french)};
 }
 
-Result<std::unique_ptr<gate::Gate>> open_gate(const Options& options) {
+Result<gate::Unlocked> open_gate(const Options& options) {
   auto secret = secret_for_open(options.unlock);
   if (!secret) {
     return tl::unexpected(secret.error());
   }
-  return gate::Gate::open(options.vault_dir, *secret, gate::current_custodian());
+  return gate::Gate::open(options.vault_dir, *secret, gate::current_local_user());
 }
 
 int close_gate(gate::Gate& gate, int exit_code) {

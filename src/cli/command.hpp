@@ -67,8 +67,8 @@ struct Options {
 [[nodiscard]] Error about(std::string_view french_subject, std::string_view english_subject,
                           const Error& error);
 
-// Unlocks the vault of `options` as the current custodian.
-[[nodiscard]] Result<std::unique_ptr<gate::Gate>> open_gate(const Options& options);
+// Unlocks the vault of `options`: its gate, and the custodian's capability for this process.
+[[nodiscard]] Result<gate::Unlocked> open_gate(const Options& options);
 
 // Closes `gate` (its shutdown checkpoint) and returns `exit_code`, or the close's error when the
 // command had succeeded.

@@ -93,7 +93,8 @@ Result<json::object> read_import_file(const std::filesystem::path& path) {
                 fmt::format("{}: {}", path.string(), document.error().message));
   }
   const json::value* type = document->if_contains("resourceType");
-  if (type != nullptr && type->is_string() && type->as_string() == "Bundle") {
+  if (const json::string* type_text = type != nullptr ? fhir::json_string(*type) : nullptr;
+      type_text != nullptr && *type_text == "Bundle") {
     return std::move(*document);
   }
   json::array entries;

@@ -72,13 +72,13 @@ int run_init(const Options& options) {
                           "le chemin du fichier de points de contrôle est introuvable"});
     }
   }
-  auto gate = gate::Gate::initialize(options.vault_dir, *secret, extra, policy,
-                                     gate::current_custodian(), *auth_settings);
-  if (!gate) {
-    return report(gate.error());
+  auto created = gate::Gate::initialize(options.vault_dir, *secret, extra, policy,
+                                        gate::current_local_user(), *auth_settings);
+  if (!created) {
+    return report(created.error());
   }
   fmt::print("Coffre créé dans {} (vault created).\n", options.vault_dir);
-  return close_gate(**gate, 0);
+  return close_gate(*created->gate, 0);
 }
 
 // What an import did, per type and in all.
@@ -101,8 +101,7 @@ struct ImportCounts {
   }
 };
 
-int import_files(gate::Gate& gate, const Options& options) {
-  const gate::Principal principal = gate::current_custodian();
+int import_files(gate::Gate& gate, const gate::Principal& principal, const Options& options) {
   // Every file is checked before the first is written, so one bad file changes nothing.
   {
     ProgressBar checking("Vérification", options.files.size());
@@ -170,16 +169,16 @@ int import_files(gate::Gate& gate, const Options& options) {
 }
 
 int run_import(const Options& options) {
-  auto gate = open_gate(options);
-  if (!gate) {
-    return report(gate.error());
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
   }
-  return close_gate(**gate, import_files(**gate, options));
+  return close_gate(*unlocked->gate, import_files(*unlocked->gate, unlocked->custodian, options));
 }
 
 // A command about one TYPE/ID: the reference checked, then the vault opened.
 struct ReferenceCommand {
-  std::unique_ptr<gate::Gate> gate;
+  gate::Unlocked unlocked;
   std::string type;
   std::string id;
 };
@@ -189,19 +188,20 @@ Result<ReferenceCommand> open_for_reference(const Options& options) {
   if (!reference) {
     return tl::unexpected(reference.error());
   }
-  auto gate = open_gate(options);
-  if (!gate) {
-    return tl::unexpected(gate.error());
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return tl::unexpected(unlocked.error());
   }
-  return ReferenceCommand{std::move(*gate), std::move(reference->first),
+  return ReferenceCommand{std::move(*unlocked), std::move(reference->first),
                           std::move(reference->second)};
 }
 
 int print_resource(ReferenceCommand& command, const Options& options) {
-  const gate::Principal principal = gate::current_custodian();
-  auto stored = options.version > 0 ? command.gate->read_version(principal, command.type,
-                                                                 command.id, options.version)
-                                    : command.gate->read(principal, command.type, command.id);
+  gate::Gate& gate = *command.unlocked.gate;
+  const gate::Principal principal = command.unlocked.custodian;
+  auto stored = options.version > 0
+                    ? gate.read_version(principal, command.type, command.id, options.version)
+                    : gate.read(principal, command.type, command.id);
   if (!stored) {
     return report(stored.error());
   }
@@ -220,11 +220,12 @@ int run_get(const Options& options) {
   if (!command) {
     return report(command.error());
   }
-  return close_gate(*command->gate, print_resource(*command, options));
+  return close_gate(*command->unlocked.gate, print_resource(*command, options));
 }
 
 int print_history(ReferenceCommand& command) {
-  auto versions = command.gate->history(gate::current_custodian(), command.type, command.id);
+  auto versions =
+      command.unlocked.gate->history(command.unlocked.custodian, command.type, command.id);
   if (!versions) {
     return report(versions.error());
   }
@@ -241,15 +242,15 @@ int run_history(const Options& options) {
   if (!command) {
     return report(command.error());
   }
-  return close_gate(*command->gate, print_history(*command));
+  return close_gate(*command->unlocked.gate, print_history(*command));
 }
 
-int print_search(gate::Gate& gate, const Options& options,
+int print_search(gate::Gate& gate, const gate::Custodian& custodian, const Options& options,
                  std::vector<std::pair<std::string, std::string>> params) {
   if (options.count_only) {
     params.emplace_back("_count", "0");
   }
-  auto page = gate.search(gate::current_custodian(), options.type, params);
+  auto page = gate.search(custodian, options.type, params);
   if (!page) {
     return report(page.error());
   }
@@ -275,11 +276,12 @@ int run_search(const Options& options) {
     }
     params.emplace_back(param.substr(0, equals), param.substr(equals + 1));
   }
-  auto gate = open_gate(options);
-  if (!gate) {
-    return report(gate.error());
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
   }
-  return close_gate(**gate, print_search(**gate, options, std::move(params)));
+  return close_gate(*unlocked->gate,
+                    print_search(*unlocked->gate, unlocked->custodian, options, std::move(params)));
 }
 
 int run_erase(const Options& options) {
@@ -304,17 +306,18 @@ int run_erase(const Options& options) {
       return report(Error{ErrorCode::kUsage, "erasure cancelled", "effacement annulé"});
     }
   }
-  auto gate = open_gate(options);
-  if (!gate) {
-    return report(gate.error());
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
   }
-  auto erased = (*gate)->erase_patient(gate::current_custodian(), reference->second);
+  gate::Gate& gate = *unlocked->gate;
+  auto erased = gate.erase_patient(unlocked->custodian, reference->second);
   if (!erased) {
-    return close_gate(**gate, report(erased.error()));
+    return close_gate(gate, report(erased.error()));
   }
   fmt::print("{} effacé (erased): clé détruite, {} version(s) supprimée(s).\n", options.reference,
              erased->versions_removed);
-  return close_gate(**gate, 0);
+  return close_gate(gate, 0);
 }
 
 int run_demo_data(const Options& options) {
@@ -339,7 +342,9 @@ int run_demo_data(const Options& options) {
 }  // namespace
 
 int run(int argc, char** argv) {
-  gate::harden_process();
+  if (auto hardened = gate::harden_process(); !hardened) {
+    return report(hardened.error());
+  }
   CLI::App app{
       "vigie — coffre-fort de données de santé, API FHIR R4 / a vault for patient data, FHIR R4 "
       "API",
@@ -513,8 +518,8 @@ int run(int argc, char** argv) {
   user->require_subcommand(1);
   CLI::App* user_add =
       user->add_subcommand("add",
-                           "Crée un compte ; affiche l'enrôlement d'une personne (une seule fois) "
-                           "/ Create an account; prints a person's enrolment (shown once)");
+                           "Crée un compte ; affiche son mot de passe à usage unique / Create an "
+                           "account; prints a person's one-time password");
   add_vault(user_add);
   user_add
       ->add_option("--login", options.login,
@@ -539,7 +544,7 @@ int run(int argc, char** argv) {
   user_show->add_option("login", options.login, "Identifiant / Login")->required();
   user_show->callback([&] { action = run_user_show; });
 
-  const std::array<std::tuple<const char*, const char*, int (*)(const Options&)>, 5> login_commands{
+  const std::array<std::tuple<const char*, const char*, int (*)(const Options&)>, 6> login_commands{
       {
           {"lock",
            "Verrouille un compte (ferme ses sessions et jetons) / Lock an account (ends its "
@@ -558,9 +563,13 @@ int run(int argc, char** argv) {
            "person a new temporary password (shown once)",
            run_user_reset_password},
           {"reset-otp",
-           "Donne à une personne un nouveau second facteur et des codes de secours (affichés une "
-           "fois) / Give a person a new second factor and recovery codes (shown once)",
+           "Retire le second facteur d'une personne ; elle en enrôle un nouveau elle-même / Remove "
+           "a person's second factor; they enrol a new one themselves",
            run_user_reset_otp},
+          {"enrol",
+           "Une personne, au terminal, enrôle elle-même son second facteur / A person, at the "
+           "terminal, enrols their own second factor",
+           run_user_enrol},
       }};
   for (const auto& [name, description, run_command] : login_commands) {
     CLI::App* command = user->add_subcommand(name, description);

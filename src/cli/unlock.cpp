@@ -19,11 +19,42 @@ namespace {
 
 constexpr size_t kMaxSecretFileBytes = size_t{64} * 1024;
 
-// Reads a whole secret file into locked memory.
+// kUnlockFailed unless the open file `fd` is a regular file of the running user's that nobody
+// else may read or write: another user who can read it has the secret, one who can write it or
+// owns it can swap it. Root is held to the same rule, a file owned by another account included.
+Result<void> check_private(int fd, const std::string& path, std::string_view what) {
+  struct stat status {};
+  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    return fail(ErrorCode::kUnlockFailed,
+                fmt::format("le fichier {} n'est pas un fichier ordinaire", path),
+                fmt::format("the {} {} is not a regular file", what, path));
+  }
+  if (status.st_uid != ::geteuid()) {
+    return fail(ErrorCode::kUnlockFailed,
+                fmt::format("le fichier {} appartient à un autre utilisateur", path),
+                fmt::format("the {} {} is not owned by the user running vigie: chown it to this "
+                            "user, then chmod 600 {}",
+                            what, path, path));
+  }
+  if ((status.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return fail(ErrorCode::kUnlockFailed,
+                fmt::format("le fichier {} est lisible ou modifiable par d'autres", path),
+                fmt::format("the {} {} is readable or writable by group or others: chmod 600 {}",
+                            what, path, path));
+  }
+  return {};
+}
+
+// Reads a whole secret file into locked memory, once check_private() accepts it.
 Result<crypto::SecretBytes> read_secret_file(const std::string& path, std::string_view what) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
-    return fail(ErrorCode::kInvalidInput, fmt::format("cannot read the {} {}", what, path));
+    return fail(ErrorCode::kUnlockFailed, fmt::format("impossible de lire {}", path),
+                fmt::format("cannot read the {} {}", what, path));
+  }
+  if (auto safe = check_private(fd, path, what); !safe) {
+    ::close(fd);
+    return tl::unexpected(safe.error());
   }
   crypto::SecretBytes buffer(kMaxSecretFileBytes + 1);
   size_t length = 0;
@@ -31,7 +62,8 @@ Result<crypto::SecretBytes> read_secret_file(const std::string& path, std::strin
     const ssize_t got = ::read(fd, buffer.data() + length, buffer.size() - length);
     if (got < 0) {
       ::close(fd);
-      return fail(ErrorCode::kInvalidInput, fmt::format("cannot read the {} {}", what, path));
+      return fail(ErrorCode::kUnlockFailed, fmt::format("impossible de lire {}", path),
+                  fmt::format("cannot read the {} {}", what, path));
     }
     if (got == 0) {
       break;
@@ -141,16 +173,17 @@ Result<gate::UnlockSecret> passphrase_for_init(const UnlockOptions& options) {
 }
 
 Result<gate::UnlockSecret> key_file_for_init(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, S_IRUSR | S_IWUSR);
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, S_IRUSR | S_IWUSR);
   if (fd < 0) {
-    if (errno != EEXIST) {
-      return fail(ErrorCode::kInvalidInput, fmt::format("cannot create the key file {}", path));
+    if (errno == EEXIST) {
+      return fail(ErrorCode::kConflict, fmt::format("le fichier {} existe déjà", path),
+                  fmt::format("{} already exists: a new vault's key file is always created, "
+                              "never adopted; give a path that does not exist",
+                              path));
     }
-    auto contents = read_secret_file(path, "key file");
-    if (!contents) {
-      return tl::unexpected(contents.error());
-    }
-    return gate::UnlockSecret{gate::UnlockerKind::kKeyFile, std::move(*contents)};
+    return fail(ErrorCode::kInvalidInput, fmt::format("impossible de créer {}", path),
+                fmt::format("cannot create the key file {}", path));
   }
   crypto::SecretBytes key = crypto::SecretBytes::random(32);
   const bool written = ::write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size());

@@ -29,6 +29,7 @@ constexpr ErrorMapping kErrorTable[] = {
     {ErrorCode::kAuthenticationFailed, 3, 401, "login", "authentication-failed",
      "authentification refusée"},
     {ErrorCode::kTooManyAttempts, 7, 429, "throttled", "too-many-attempts", "trop de tentatives"},
+    {ErrorCode::kUnprocessable, 5, 422, "processing", "unprocessable", "données non traitables"},
 };
 
 const ErrorMapping& mapping_for(ErrorCode code) {

@@ -12,7 +12,8 @@ namespace vigie {
 enum class ErrorCode {
   kInternal,              // a bug or an environment failure (disk full, I/O error)
   kUsage,                 // the caller asked for something malformed (bad flag, bad search syntax)
-  kUnlockFailed,          // wrong passphrase or key file
+  kUnlockFailed,          // wrong passphrase or key file; a secret file missing, unreadable or
+                          // readable by others
   kNotFound,              // no such vault, resource, version or patient
   kGone,                  // the resource exists but its current version is deleted
   kInvalidInput,          // input rejected by validation; nothing was written
@@ -22,6 +23,8 @@ enum class ErrorCode {
   kAuthenticationFailed,  // wrong login, password or second factor; unknown, expired or revoked
                           // session or token
   kTooManyAttempts,       // login attempts throttled (back-off, per-address limit)
+  kUnprocessable,  // well formed, but the vault cannot file it (a clinical resource whose patient
+                   // does not resolve); nothing was written
 };
 
 // A failure that is safe to show to a user: the message never holds a secret or a patient value.
@@ -56,10 +59,10 @@ using Result = tl::expected<T, Error>;
 
 // Process exit code for the CLI: 0 ok, 1 internal, 2 usage, 3 unlock failed, 4 not found,
 // 5 invalid input, 6 integrity failure. kGone maps to 4, kConflict to 5, kPermissionDenied to 7,
-// kAuthenticationFailed to 3, kTooManyAttempts to 7.
+// kAuthenticationFailed to 3, kTooManyAttempts to 7, kUnprocessable to 5.
 [[nodiscard]] int exit_code_for(ErrorCode code);
 
-// HTTP status for the FHIR API (404, 410, 400, 409, 403, 401, 429, 500).
+// HTTP status for the FHIR API (404, 410, 400, 409, 403, 401, 422, 429, 500).
 [[nodiscard]] int http_status_for(ErrorCode code);
 
 // FHIR OperationOutcome.issue.code (a value of the R4 issue-type value set).

@@ -1,10 +1,14 @@
 #include "crypto/secret_bytes.hpp"
 
 #include <sodium.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <cstring>
+#include <string>
+
+#include <fmt/format.h>
 
 #include "crypto/preconditions.hpp"
 
@@ -99,11 +103,43 @@ void random_fill(std::span<uint8_t> out) {
   randombytes_buf(out.data(), out.size());
 }
 
-bool disable_core_dumps() {
+Result<void> disable_core_dumps() {
   const rlimit no_core{.rlim_cur = 0, .rlim_max = 0};
-  const bool limit_set = setrlimit(RLIMIT_CORE, &no_core) == 0;
-  const bool undumpable = prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0;
-  return limit_set && undumpable;
+  if (setrlimit(RLIMIT_CORE, &no_core) != 0) {
+    return fail(ErrorCode::kInternal, "impossible de désactiver les core dumps",
+                "cannot turn core dumps off (setrlimit RLIMIT_CORE 0 refused)");
+  }
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) {
+    return fail(ErrorCode::kInternal, "impossible de rendre le processus non copiable",
+                "cannot make the process undumpable (prctl PR_SET_DUMPABLE 0 refused)");
+  }
+  return {};
+}
+
+Result<void> check_memory_locking(size_t bytes) {
+  void* scratch = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (scratch != MAP_FAILED) {
+    const bool locked = mlock(scratch, bytes) == 0;
+    if (locked) {
+      munlock(scratch, bytes);
+    }
+    munmap(scratch, bytes);
+    if (locked) {
+      return {};
+    }
+  }
+  rlimit limit{};
+  getrlimit(RLIMIT_MEMLOCK, &limit);
+  const std::string current = limit.rlim_cur == RLIM_INFINITY
+                                  ? std::string("unlimited")
+                                  : fmt::format("{} KiB", limit.rlim_cur / 1024);
+  return fail(
+      ErrorCode::kInternal, "impossible de verrouiller la mémoire des secrets",
+      fmt::format(
+          "cannot lock {} KiB of memory for secrets (RLIMIT_MEMLOCK is {}): raise it, e.g. `ulimit "
+          "-l {}` or LimitMEMLOCK={}K in the systemd unit",
+          bytes / 1024, current, bytes / 1024, bytes / 1024));
 }
 
 }  // namespace vigie::crypto

@@ -58,8 +58,17 @@ void wipe(std::span<uint8_t> bytes);
 // Fills `out` from the OS CSPRNG (for nonces, ids and salts, not for keys: use SecretBytes).
 void random_fill(std::span<uint8_t> out);
 
-// Disables core dumps for this process (RLIMIT_CORE = 0, PR_SET_DUMPABLE = 0). Returns false if
-// the OS refused.
-[[nodiscard]] bool disable_core_dumps();
+// Disables core dumps for this process (RLIMIT_CORE = 0, PR_SET_DUMPABLE = 0). kInternal naming
+// the setting the OS refused.
+[[nodiscard]] Result<void> disable_core_dumps();
+
+// Locked memory the process needs for its secrets: the data key cache (2 MiB for 65,536 keys) and
+// every other key and secret, each at least one page.
+inline constexpr size_t kLockedMemoryBytes = size_t{4} * 1024 * 1024;
+
+// Checks that `bytes` of memory can be locked now (mlock of a scratch mapping, released at once).
+// libsodium's sodium_malloc() ignores a failed mlock, so without this check secrets would land in
+// memory that can be swapped to disk. kInternal naming RLIMIT_MEMLOCK and how to raise it.
+[[nodiscard]] Result<void> check_memory_locking(size_t bytes = kLockedMemoryBytes);
 
 }  // namespace vigie::crypto

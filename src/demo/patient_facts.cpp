@@ -6,6 +6,7 @@
 
 #include "demo/demo_data.hpp"
 #include "fhir/identifiers.hpp"
+#include "fhir/json.hpp"
 
 namespace vigie::demo {
 
@@ -16,10 +17,8 @@ namespace json = boost::json;
 // The string at `key`, or "" when it is missing or not a string.
 [[nodiscard]] std::string_view string_at(const json::object& object, std::string_view key) {
   const json::value* value = object.if_contains(key);
-  if (value == nullptr || !value->is_string()) {
-    return {};
-  }
-  return value->get_string();
+  const json::string* text = value != nullptr ? fhir::json_string(*value) : nullptr;
+  return text != nullptr ? std::string_view(*text) : std::string_view();
 }
 
 [[nodiscard]] const json::object* object_at(const json::object& object, std::string_view key) {
@@ -39,8 +38,8 @@ namespace json = boost::json;
     if (const json::object* name = names->front().if_object(); name != nullptr) {
       facts.family = string_at(*name, "family");
       if (const json::array* given = array_at(*name, "given");
-          given != nullptr && !given->empty() && given->front().is_string()) {
-        facts.given = given->front().get_string();
+          given != nullptr && !given->empty() && fhir::json_string(given->front()) != nullptr) {
+        facts.given = *fhir::json_string(given->front());
       }
     }
   }

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "fhir/json.hpp"
 #include "fhir/resource_types.hpp"
 #include "fhir/validate.hpp"
 
@@ -60,11 +61,12 @@ Result<boost::json::object> entry_resource(const boost::json::object& entry,
     return entry_error(planned, "resource is missing or not an object");
   }
   const boost::json::object& object = resource->get_object();
-  const boost::json::value* type = object.if_contains("resourceType");
-  if (type == nullptr || !type->is_string() || !is_known_resource_type(type->get_string())) {
+  const boost::json::value* type_value = object.if_contains("resourceType");
+  const boost::json::string* type = type_value != nullptr ? json_string(*type_value) : nullptr;
+  if (type == nullptr || !is_known_resource_type(*type)) {
     return entry_error(planned, "resourceType must be a FHIR R4 resource type");
   }
-  planned.type = std::string(type->get_string());
+  planned.type = std::string(*type);
   return object;
 }
 
@@ -186,12 +188,14 @@ Result<void> plan_request(const boost::json::object& entry, PlanState& state,
   const boost::json::value* method_value =
       request != nullptr ? request->if_contains("method") : nullptr;
   const boost::json::value* url_value = request != nullptr ? request->if_contains("url") : nullptr;
-  if (method_value == nullptr || !method_value->is_string() || url_value == nullptr ||
-      !url_value->is_string()) {
+  const boost::json::string* method_text =
+      method_value != nullptr ? json_string(*method_value) : nullptr;
+  const boost::json::string* url_text = url_value != nullptr ? json_string(*url_value) : nullptr;
+  if (method_text == nullptr || url_text == nullptr) {
     return entry_error(planned, "request.method and request.url are required strings");
   }
-  std::string_view method = method_value->get_string();
-  std::string_view url = url_value->get_string();
+  std::string_view method = *method_text;
+  std::string_view url = *url_text;
   if (method == "GET" || method == "HEAD") {
     return entry_error(planned, "GET entries are not supported in an import");
   }
@@ -228,7 +232,7 @@ Result<void> plan_request(const boost::json::object& entry, PlanState& state,
     return entry_error(planned, "request.url of a PUT must be Type/id of the resource");
   }
   const boost::json::value* id = planned.resource.if_contains("id");
-  if (id != nullptr && (!id->is_string() || id->get_string() != target->second)) {
+  if (id != nullptr && (json_string(*id) == nullptr || *json_string(*id) != target->second)) {
     return entry_error(planned, "resource id does not match request.url");
   }
   planned.action = EntryAction::kUpdate;
@@ -249,12 +253,13 @@ Result<void> plan_collection_entry(const boost::json::object& entry, PlanState& 
     planned.action = EntryAction::kCreate;
     return {};
   }
-  if (!id->is_string() || !is_valid_id(id->get_string())) {
+  const boost::json::string* id_text = json_string(*id);
+  if (id_text == nullptr || !is_valid_id(*id_text)) {
     return entry_error(planned,
                        fmt::format("{}.id: must match [A-Za-z0-9-.]{{1,64}}", planned.type));
   }
   planned.action = EntryAction::kUpdate;
-  planned.id = std::string(id->get_string());
+  planned.id = std::string(*id_text);
   return claim_target(state, planned);
 }
 
@@ -267,7 +272,7 @@ Result<void> plan_entry(const boost::json::value& entry_value, PlanState& state,
   }
   const boost::json::value* full_url = entry->if_contains("fullUrl");
   if (full_url != nullptr) {
-    if (!full_url->is_string()) {
+    if (json_string(*full_url) == nullptr) {
       return entry_error(planned, "fullUrl must be a string");
     }
     if (!state.full_urls.emplace(full_url->get_string()).second) {
@@ -311,8 +316,9 @@ bool rewrite_references(boost::json::value& value, const PlanState& state) {
     return true;
   }
   for (auto& member : *object) {
-    boost::json::string* reference =
-        member.key() == "reference" ? member.value().if_string() : nullptr;
+    boost::json::string* reference = member.key() == "reference" && json_string(member.value())
+                                         ? &member.value().get_string()
+                                         : nullptr;
     if (reference == nullptr) {
       if (!rewrite_references(member.value(), state)) {
         return false;
@@ -344,12 +350,12 @@ Result<void> resolve_references(PlanState& state, PlannedEntry& planned) {
 
 Result<BundleKind> bundle_kind(const boost::json::object& bundle) {
   const boost::json::value* resource_type = bundle.if_contains("resourceType");
-  if (resource_type == nullptr || !resource_type->is_string() ||
-      resource_type->get_string() != "Bundle") {
+  if (resource_type == nullptr || json_string(*resource_type) == nullptr ||
+      *json_string(*resource_type) != "Bundle") {
     return fail(ErrorCode::kInvalidInput, "resourceType must be Bundle");
   }
   const boost::json::value* type = bundle.if_contains("type");
-  const boost::json::string* type_text = type != nullptr ? type->if_string() : nullptr;
+  const boost::json::string* type_text = type != nullptr ? json_string(*type) : nullptr;
   if (type_text != nullptr && *type_text == "transaction") {
     return BundleKind::kTransaction;
   }

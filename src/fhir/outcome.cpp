@@ -5,14 +5,16 @@
 
 #include <fmt/format.h>
 
+#include "fhir/json.hpp"
+
 namespace vigie::fhir {
 
 namespace {
 
 std::string_view string_or_empty(const boost::json::object& object, std::string_view key) {
   const boost::json::value* value = object.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string_view(value->get_string())
-                                                : std::string_view();
+  const boost::json::string* text = value != nullptr ? json_string(*value) : nullptr;
+  return text != nullptr ? std::string_view(*text) : std::string_view();
 }
 
 std::string full_url_of(const boost::json::object& resource) {

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "fhir/date_time.hpp"
+#include "fhir/json.hpp"
 #include "fhir/name_prefixes.hpp"
 #include "fhir/normalize.hpp"
 #include "fhir/patient_reference.hpp"
@@ -131,10 +132,16 @@ std::string unescape(std::string_view text) {
   return out;
 }
 
-// Splits a value list at unescaped commas; the pieces keep their escapes.
-std::vector<std::string_view> split_list(std::string_view value) {
+// Splits the value list of parameter `name` at unescaped commas; the pieces keep their escapes.
+// kUsage beyond kMaxSearchValues pieces.
+Result<std::vector<std::string_view>> split_list(std::string_view name, std::string_view value) {
   std::vector<std::string_view> pieces;
   while (true) {
+    if (pieces.size() == kMaxSearchValues) {
+      return fail(ErrorCode::kUsage,
+                  fmt::format("search parameter {} has more than {} values in its list",
+                              shown_name(name), kMaxSearchValues));
+    }
     size_t comma = find_unescaped(value, ',');
     pieces.push_back(value.substr(0, comma));
     if (comma == std::string_view::npos) {
@@ -327,7 +334,11 @@ Result<void> parse_control(std::string_view name, std::string_view value, Search
   }
   seen.push_back(name);
   if (name == "_id") {
-    for (std::string_view piece : split_list(value)) {
+    auto pieces = split_list(name, value);
+    if (!pieces) {
+      return tl::unexpected(std::move(pieces.error()));
+    }
+    for (std::string_view piece : *pieces) {
       std::string id = unescape(piece);
       if (!is_valid_id(id)) {
         return fail(ErrorCode::kUsage, "_id values must be resource ids");
@@ -372,10 +383,11 @@ bool interval_matches(int64_t target_begin, int64_t target_end, const DateCondit
 }
 
 std::optional<DateInterval> read_string_date(const boost::json::value* value) {
-  if (value == nullptr || !value->is_string()) {
+  const boost::json::string* text = value != nullptr ? json_string(*value) : nullptr;
+  if (text == nullptr) {
     return std::nullopt;
   }
-  return read_date_interval(value->get_string());
+  return read_date_interval(*text);
 }
 
 // The interval a date element of a resource covers; a Period open at one end extends to
@@ -419,6 +431,10 @@ Result<SearchQuery> parse_search(std::string_view type,
   const ResourceProfile* profile = find_profile(type);
   SearchQuery query;
   query.type = std::string(type);
+  if (params.size() > kMaxSearchParameters) {
+    return fail(ErrorCode::kUsage, fmt::format("a search takes at most {} parameters, not {}",
+                                               kMaxSearchParameters, params.size()));
+  }
   std::vector<std::string_view> seen_controls;
   for (const auto& [written_name, value] : params) {
     // `:exact` is the one modifier: a whole name of 1 or 2 letters (see parse_string).
@@ -459,7 +475,11 @@ Result<SearchQuery> parse_search(std::string_view type,
                               shown_name(name), type, accepted));
     }
     TokenCondition condition{name, {}};
-    for (std::string_view piece : split_list(value)) {
+    auto pieces = split_list(name, value);
+    if (!pieces) {
+      return tl::unexpected(std::move(pieces.error()));
+    }
+    for (std::string_view piece : *pieces) {
       if (piece.empty()) {
         return fail(ErrorCode::kUsage,
                     fmt::format("search parameter {} has an empty value in its list", name));
@@ -482,7 +502,7 @@ bool matches_date_conditions(const boost::json::object& resource,
   }
   const boost::json::value* type = resource.if_contains("resourceType");
   const ResourceProfile* profile =
-      type != nullptr && type->is_string() ? find_profile(type->get_string()) : nullptr;
+      type != nullptr && json_string(*type) ? find_profile(*json_string(*type)) : nullptr;
   if (profile == nullptr) {
     return false;
   }

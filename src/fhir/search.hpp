@@ -39,13 +39,20 @@ struct SearchQuery {
   size_t offset = 0;                             // _offset
 };
 
+// Bounds on one search, so that its cost stays bounded whatever the request: the values of one
+// parameter (a comma-separated list, _id included) and the parameters of one search.
+inline constexpr size_t kMaxSearchValues = 100;
+inline constexpr size_t kMaxSearchParameters = 32;
+
 // Parses FHIR search parameters for `type` (already URL-decoded name/value pairs).
 // Supported: _id, _count, _offset, and the parameters index_entries() produces for that type,
 // plus `date` for the types that have one (Observation, Encounter, Procedure, Immunization,
 // DiagnosticReport, MedicationRequest, Condition, CarePlan, Claim, ExplanationOfBenefit).
 // String values are folded (and must then be at least 3 characters unless they match a whole
 // value); patient=ID becomes "Patient/ID". kUsage with a clear message for an unknown type or
-// parameter, a modifier, an unsupported date prefix, a malformed date, or a bad _count.
+// parameter, a modifier, an unsupported date prefix, a malformed date, a bad _count, more than
+// kMaxSearchValues values in one parameter or more than kMaxSearchParameters parameters (each
+// message names the parameter and the bound).
 [[nodiscard]] Result<SearchQuery> parse_search(
     std::string_view type, const std::vector<std::pair<std::string, std::string>>& params);
 

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "fhir/date_time.hpp"
+#include "fhir/json.hpp"
 #include "fhir/name_prefixes.hpp"
 #include "fhir/normalize.hpp"
 #include "fhir/patient_reference.hpp"
@@ -20,13 +21,13 @@ using EntrySet = std::set<std::pair<std::string, std::string>>;
 
 std::string_view type_of(const boost::json::object& resource) {
   const boost::json::value* type = resource.if_contains("resourceType");
-  return type != nullptr && type->is_string() ? std::string_view(type->get_string())
-                                              : std::string_view();
+  const boost::json::string* text = type != nullptr ? json_string(*type) : nullptr;
+  return text != nullptr ? std::string_view(*text) : std::string_view();
 }
 
 const boost::json::string* string_member(const boost::json::object& object, std::string_view key) {
   const boost::json::value* value = object.if_contains(key);
-  return value != nullptr ? value->if_string() : nullptr;
+  return value != nullptr ? json_string(*value) : nullptr;
 }
 
 void add_identifier(const boost::json::value& value, EntrySet& entries) {
@@ -93,8 +94,8 @@ void add_person_names(const boost::json::object& resource, EntrySet& entries) {
       continue;
     }
     for (const boost::json::value& given_name : given->get_array()) {
-      if (given_name.is_string()) {
-        add_name_part("given", given_name.get_string(), entries);
+      if (const boost::json::string* text = json_string(given_name)) {
+        add_name_part("given", *text, entries);
       }
     }
   }
@@ -223,6 +224,10 @@ std::optional<std::string> patient_compartment_of(const boost::json::object& res
     return subject;
   }
   return patient_of_link(resource, "patient");
+}
+
+bool belongs_to_a_patient(std::string_view type) {
+  return find_profile(type) != nullptr || type == "Appointment";
 }
 
 }  // namespace vigie::fhir

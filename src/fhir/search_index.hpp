@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -36,5 +37,10 @@ struct IndexEntry {
 // Organization, ...), which vault/ keeps in the shared compartment.
 [[nodiscard]] std::optional<std::string> patient_compartment_of(
     const boost::json::object& resource);
+
+// True for the types that always belong to a patient (those of the compartment table of
+// resource_profile.cpp, and Appointment): patient_compartment_of must find their Patient. Every
+// other type is declared non-patient (Organization, Practitioner, Medication, Group, ...).
+[[nodiscard]] bool belongs_to_a_patient(std::string_view type);
 
 }  // namespace vigie::fhir

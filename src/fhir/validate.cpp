@@ -1,13 +1,20 @@
 #include "fhir/validate.hpp"
 
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "fhir/date_time.hpp"
 #include "fhir/identifiers.hpp"
+#include "fhir/json.hpp"
 #include "fhir/nir_rules.hpp"
 #include "fhir/resource_profile.hpp"
 #include "fhir/resource_types.hpp"
@@ -26,7 +33,7 @@ Violation violation(std::string_view path, std::string_view rule) {
 Violation check_optional_string(const boost::json::object& object, std::string_view key,
                                 const std::string& path) {
   const boost::json::value* value = object.if_contains(key);
-  if (value != nullptr && !value->is_string()) {
+  if (value != nullptr && json_string(*value) == nullptr) {
     return violation(fmt::format("{}.{}", path, key), "must be a string");
   }
   return std::nullopt;
@@ -46,7 +53,7 @@ Violation check_identifier(const boost::json::value& value, const std::string& p
   if (system == nullptr) {
     return std::nullopt;
   }
-  std::string_view system_text = system->get_string();
+  std::string_view system_text = *json_string(*system);
   if (system_text != kInsNirSystem && system_text != kInsNiaSystem) {
     return std::nullopt;
   }
@@ -55,7 +62,7 @@ Violation check_identifier(const boost::json::value& value, const std::string& p
   if (number == nullptr) {
     return violation(path, fmt::format("{} has no value", label));
   }
-  if (std::optional<std::string_view> rule = nir_rule_violation(number->get_string())) {
+  if (std::optional<std::string_view> rule = nir_rule_violation(*json_string(*number))) {
     return violation(path, fmt::format("{} {}", label, *rule));
   }
   return std::nullopt;
@@ -102,7 +109,7 @@ Violation check_human_name(const boost::json::value& value, const std::string& p
     return violation(path + ".given", "must be a list of strings");
   }
   for (size_t index = 0; index < given_names->size(); ++index) {
-    if (!(*given_names)[index].is_string()) {
+    if (json_string((*given_names)[index]) == nullptr) {
       return violation(fmt::format("{}.given[{}]", path, index), "must be a string");
     }
   }
@@ -123,7 +130,7 @@ Violation check_person(const boost::json::object& resource, const std::string& t
     }
   }
   if (const boost::json::value* gender = resource.if_contains("gender")) {
-    const boost::json::string* code = gender->if_string();
+    const boost::json::string* code = json_string(*gender);
     if (code == nullptr ||
         (*code != "male" && *code != "female" && *code != "other" && *code != "unknown")) {
       return violation(type + ".gender", "must be one of male, female, other, unknown");
@@ -137,7 +144,7 @@ Violation check_birth_date(const boost::json::object& resource, const std::strin
   if (birth_date == nullptr) {
     return std::nullopt;
   }
-  const boost::json::string* text = birth_date->if_string();
+  const boost::json::string* text = json_string(*birth_date);
   std::optional<DateInterval> interval;
   if (text != nullptr) {
     interval = read_date_interval(*text);
@@ -166,7 +173,7 @@ Violation check_patient_link(const boost::json::object& resource, const std::str
   if (target == nullptr && !reference_required) {
     return std::nullopt;
   }
-  if (target == nullptr || !target->is_string()) {
+  if (target == nullptr || json_string(*target) == nullptr) {
     return violation(path + ".reference", "must be a string");
   }
   return std::nullopt;
@@ -209,18 +216,158 @@ Violation check_codeable_concept(const boost::json::object& resource, const std:
   return std::nullopt;
 }
 
+// FHIR's whole-number types, named by the suffix of a choice element (valueInteger,
+// multipleBirthInteger, doseNumberPositiveInt, ...).
+struct WholeNumberType {
+  std::string_view suffix;
+  int64_t minimum;
+  std::string_view rule;
+};
+
+constexpr int64_t kIntegerMaximum = std::numeric_limits<int32_t>::max();
+constexpr std::array kWholeNumberTypes{
+    WholeNumberType{"Integer", std::numeric_limits<int32_t>::min(),
+                    "must be a FHIR integer: a whole number from -2147483648 to 2147483647"},
+    WholeNumberType{"PositiveInt", 1,
+                    "must be a FHIR positiveInt: a whole number from 1 to 2147483647"},
+    WholeNumberType{"UnsignedInt", 0,
+                    "must be a FHIR unsignedInt: a whole number from 0 to 2147483647"},
+};
+
+bool is_decimal_in_range(std::string_view text) {
+  double value = 0;
+  const std::from_chars_result read =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  return read.ec == std::errc() && read.ptr == text.data() + text.size();
+}
+
+// FHIR's integer grammar, [0]|-?[1-9][0-9]*, within [minimum, 2^31 - 1].
+bool is_whole_number_in_range(std::string_view text, int64_t minimum) {
+  if (text.find_first_of(".eE") != std::string_view::npos || text == "-0") {
+    return false;
+  }
+  int64_t value = 0;
+  const std::from_chars_result read =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  return read.ec == std::errc() && read.ptr == text.data() + text.size() && value >= minimum &&
+         value <= kIntegerMaximum;
+}
+
+const WholeNumberType* whole_number_type_of(std::string_view key) {
+  for (const WholeNumberType& type : kWholeNumberTypes) {
+    if (key.size() > type.suffix.size() && key.ends_with(type.suffix)) {
+      return &type;
+    }
+  }
+  return nullptr;
+}
+
+bool is_numeric_choice(std::string_view key) {
+  return whole_number_type_of(key) != nullptr ||
+         (key.size() > std::string_view("Decimal").size() && key.ends_with("Decimal"));
+}
+
+// Every number of a resource, wherever it is: a decimal that a double can hold, a whole number of
+// the right range under a whole-number choice element, a number (not a string) under a numeric
+// choice element and as a Quantity's value. Keys starting with '_' hold a primitive's extensions.
+class NumberCheck {
+ public:
+  explicit NumberCheck(std::string_view type) : type_(type) {}
+
+  Violation check_members(const boost::json::object& object) {
+    for (const boost::json::key_value_pair& member : object) {
+      steps_.push_back(Step{member.key(), std::nullopt});
+      Violation found = check(member.value(), member.key());
+      steps_.pop_back();
+      if (found) {
+        return found;
+      }
+    }
+    return std::nullopt;
+  }
+
+ private:
+  // Where the check is; only written out when a rule is broken.
+  struct Step {
+    std::string_view key;
+    std::optional<size_t> index;
+  };
+
+  // `value` is held by the member `key`, directly or as an element of a list.
+  Violation check(const boost::json::value& value, std::string_view key) {
+    const bool extensions = key.starts_with('_');
+    if (std::optional<std::string> number = json_number_text(value)) {
+      if (!is_decimal_in_range(*number)) {
+        return broken(
+            "must be a decimal of magnitude 0 or from about 4.9e-324 to 1.8e308 (a 64-bit "
+            "floating-point number)");
+      }
+      const WholeNumberType* whole = extensions ? nullptr : whole_number_type_of(key);
+      if (whole != nullptr && !is_whole_number_in_range(*number, whole->minimum)) {
+        return broken(whole->rule);
+      }
+      return std::nullopt;
+    }
+    if (const boost::json::array* elements = value.if_array()) {
+      for (size_t index = 0; index < elements->size(); ++index) {
+        steps_.push_back(Step{{}, index});
+        Violation found = check((*elements)[index], key);
+        steps_.pop_back();
+        if (found) {
+          return found;
+        }
+      }
+      return std::nullopt;
+    }
+    if (!extensions && is_numeric_choice(key)) {
+      return broken("must be a number (a JSON number, not a string)");
+    }
+    const boost::json::object* object = value.if_object();
+    if (object == nullptr) {
+      return std::nullopt;
+    }
+    if (!extensions && (key == "quantity" || key.ends_with("Quantity"))) {
+      const boost::json::value* quantity_value = object->if_contains("value");
+      if (quantity_value != nullptr && !is_json_number(*quantity_value)) {
+        steps_.push_back(Step{"value", std::nullopt});
+        Violation found = broken("must be a decimal (a JSON number, not a string)");
+        steps_.pop_back();
+        return found;
+      }
+    }
+    return check_members(*object);
+  }
+
+  Violation broken(std::string_view rule) const {
+    std::string path(type_);
+    for (const Step& step : steps_) {
+      if (step.index) {
+        path += fmt::format("[{}]", *step.index);
+      } else {
+        path += '.';
+        path += step.key;
+      }
+    }
+    return violation(path, rule);
+  }
+
+  std::string_view type_;
+  std::vector<Step> steps_;
+};
+
 Violation check_resource(const boost::json::object& resource) {
   const boost::json::value* resource_type = resource.if_contains("resourceType");
   if (resource_type == nullptr) {
     return std::string("resourceType is missing");
   }
-  const boost::json::string* type_text = resource_type->if_string();
+  const boost::json::string* type_text = json_string(*resource_type);
   if (type_text == nullptr || !is_known_resource_type(*type_text)) {
     return std::string("resourceType must be a FHIR R4 resource type");
   }
   std::string type(*type_text);
   if (const boost::json::value* id = resource.if_contains("id")) {
-    if (!id->is_string() || !is_valid_id(id->get_string())) {
+    if (const boost::json::string* id_text = json_string(*id);
+        id_text == nullptr || !is_valid_id(*id_text)) {
       return violation(type + ".id", "must match [A-Za-z0-9-.]{1,64}");
     }
   }
@@ -241,6 +388,9 @@ Violation check_resource(const boost::json::object& resource) {
     }
   }
   if (Violation found = check_birth_date(resource, type)) {
+    return found;
+  }
+  if (Violation found = NumberCheck(type).check_members(resource)) {
     return found;
   }
   const ResourceProfile* profile = find_profile(type);

@@ -4,6 +4,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "audit/display.hpp"
 #include "auth/totp.hpp"
@@ -11,6 +12,7 @@
 #include "crypto/secret_bytes.hpp"
 #include "fhir/bundle.hpp"
 #include "fhir/identifiers.hpp"
+#include "fhir/json.hpp"
 #include "fhir/resource_types.hpp"
 #include "fhir/search.hpp"
 #include "fhir/search_index.hpp"
@@ -23,7 +25,8 @@ namespace json = boost::json;
 
 std::string text_field(const json::object& object, std::string_view key) {
   const json::value* value = object.if_contains(key);
-  return value != nullptr && value->is_string() ? std::string(value->as_string()) : std::string();
+  const json::string* text = value != nullptr ? fhir::json_string(*value) : nullptr;
+  return text != nullptr ? std::string(*text) : std::string();
 }
 
 Result<void> check_reference(std::string_view type, std::string_view id) {
@@ -40,24 +43,31 @@ std::string_view auth_method_of(const UnlockSecret& secret) {
   return secret.kind == UnlockerKind::kPassphrase ? "passphrase" : "key-file";
 }
 
-audit::Actor actor_of(const Principal& principal, std::string_view auth_method) {
+audit::Actor actor_of(const LocalUser& user, std::string_view auth_method) {
   audit::Actor actor;
-  actor.kind = principal.kind == Principal::Kind::kCustodian ? audit::ActorKind::kCustodian
-                                                             : audit::ActorKind::kAccount;
-  actor.os_user = principal.os_user;
-  actor.session_id = principal.session_id;
-  actor.address = principal.address;
-  actor.user_agent = principal.user_agent;
-  actor.auth_method =
-      principal.kind == Principal::Kind::kCustodian ? std::string(auth_method) : std::string();
+  actor.kind = audit::ActorKind::kCustodian;
+  actor.os_user = user.os_user;
+  actor.session_id = user.session_id;
+  actor.user_agent = user.user_agent;
+  actor.auth_method = std::string(auth_method);
   return actor;
 }
 
-audit::Entry entry_for(const Principal& principal, std::string_view auth_method,
-                       std::string_view action, const Clock& clock) {
+audit::Actor actor_of(const Principal& principal, std::string_view auth_method) {
+  if (principal.custodian() != nullptr) {
+    return actor_of(principal.custodian()->user(), auth_method);
+  }
+  audit::Actor actor;
+  actor.kind = audit::ActorKind::kAccount;
+  actor.address = principal.address();
+  actor.user_agent = principal.user_agent();
+  return actor;
+}
+
+audit::Entry entry_for(audit::Actor actor, std::string_view action, const Clock& clock) {
   audit::Entry entry;
   entry.time_ms = clock.now_ms();
-  entry.actor = actor_of(principal, auth_method);
+  entry.actor = std::move(actor);
   entry.action = std::string(action);
   return entry;
 }
@@ -147,8 +157,8 @@ audit::PatientContact contact_of(const StoredResource& patient) {
       contact.family = text_field(*chosen, "family");
       if (const json::value* given = chosen->if_contains("given"); given && given->is_array()) {
         for (const json::value& part : given->as_array()) {
-          if (part.is_string()) {
-            contact.given += (contact.given.empty() ? "" : " ") + std::string(part.as_string());
+          if (const json::string* text = fhir::json_string(part)) {
+            contact.given += (contact.given.empty() ? "" : " ") + std::string(*text);
           }
         }
       }
@@ -160,8 +170,8 @@ audit::PatientContact contact_of(const StoredResource& patient) {
     const json::object& address = addresses->as_array().front().as_object();
     if (const json::value* lines = address.if_contains("line"); lines && lines->is_array()) {
       for (const json::value& line : lines->as_array()) {
-        if (line.is_string()) {
-          contact.address_lines.emplace_back(line.as_string());
+        if (const json::string* text = fhir::json_string(line)) {
+          contact.address_lines.emplace_back(*text);
         }
       }
     }
@@ -173,7 +183,12 @@ audit::PatientContact contact_of(const StoredResource& patient) {
 
 }  // namespace
 
-void harden_process() { static_cast<void>(crypto::disable_core_dumps()); }
+Result<void> harden_process() {
+  if (auto no_dumps = crypto::disable_core_dumps(); !no_dumps) {
+    return no_dumps;
+  }
+  return crypto::check_memory_locking();
+}
 
 namespace {
 
@@ -191,10 +206,10 @@ Result<std::shared_ptr<auth::Authenticator>> authenticator_for(vault::Vault& vau
 
 }  // namespace
 
-Result<std::unique_ptr<Gate>> Gate::initialize(
-    const std::filesystem::path& dir, const UnlockSecret& secret,
-    const std::vector<const UnlockSecret*>& extra, const audit::CheckpointPolicy& policy,
-    const Principal& principal, const auth::AuthSettings& auth_settings, const Clock& clock) {
+Result<Unlocked> Gate::initialize(const std::filesystem::path& dir, const UnlockSecret& secret,
+                                  const std::vector<const UnlockSecret*>& extra,
+                                  const audit::CheckpointPolicy& policy, const LocalUser& user,
+                                  const auth::AuthSettings& auth_settings, const Clock& clock) {
   if (policy.external_file) {
     std::error_code error;
     if (!std::filesystem::is_directory(policy.external_file->parent_path(), error)) {
@@ -225,8 +240,9 @@ Result<std::unique_ptr<Gate>> Gate::initialize(
   std::unique_ptr<Gate> gate(new Gate(std::move(*created), std::move(log), std::move(authenticator),
                                       std::move(*accounts), dir,
                                       std::string(auth_method_of(secret)), clock));
+  Custodian custodian(user);
   // The settings and the entry that records them commit together.
-  audit::Entry entry = gate->start_entry(principal, audit::kActionConfigChange);
+  audit::Entry entry = gate->start_entry(custodian, audit::kActionConfigChange);
   entry.targets.push_back(audit::Target{"Config", "audit-checkpoints", 0, ""});
   entry.targets.push_back(audit::Target{"Config", "auth", 0, ""});
   auto stored = gate->account_change<void>(entry, [&](store::DataStore& data) -> Result<void> {
@@ -243,21 +259,22 @@ Result<std::unique_ptr<Gate>> Gate::initialize(
   if (auto signed_first = gate->audit_->checkpoint_now(); !signed_first) {
     return tl::unexpected(signed_first.error());
   }
-  return gate;
+  return Unlocked{std::move(gate), std::move(custodian)};
 }
 
-Result<std::unique_ptr<Gate>> Gate::open(const std::filesystem::path& dir,
-                                         const UnlockSecret& secret, const Principal& principal,
-                                         const Clock& clock) {
+Result<Unlocked> Gate::open(const std::filesystem::path& dir, const UnlockSecret& secret,
+                            const LocalUser& user, const Clock& clock) {
   auto opened = vault::Vault::open(dir, secret, clock);
   if (!opened) {
-    if (opened.error().code == ErrorCode::kUnlockFailed) {
-      // Recorded without the key: the entry is hashed into the chain, and the next unlocked
-      // command signs a checkpoint over it. The unlock error is what the caller needs to see.
+    if (opened.error().code != ErrorCode::kNotFound) {
+      // Any failed attempt on a vault that exists (a wrong secret, a malformed key file, a
+      // damaged keyring) is recorded without the key: the entry is hashed into the chain, and the
+      // next unlocked command signs a checkpoint over it. The unlock error is what the caller needs
+      // to see.
       if (auto connection = vault::open_data_connection(dir)) {
         audit::AuditLog log(std::move(*connection), std::nullopt, audit::CheckpointPolicy{}, clock);
         audit::Entry entry =
-            entry_for(principal, auth_method_of(secret), audit::kActionUnlockFailed, clock);
+            entry_for(actor_of(user, auth_method_of(secret)), audit::kActionUnlockFailed, clock);
         mark_failure(entry, opened.error());
         static_cast<void>(log.record({std::move(entry)}));
       }
@@ -289,11 +306,12 @@ Result<std::unique_ptr<Gate>> Gate::open(const std::filesystem::path& dir,
   std::unique_ptr<Gate> gate(new Gate(std::move(*opened), std::move(log), std::move(*authenticator),
                                       std::move(*accounts), dir,
                                       std::string(auth_method_of(secret)), clock));
-  if (auto recorded = gate->audit_->record({gate->start_entry(principal, audit::kActionUnlock)});
+  Custodian custodian(user);
+  if (auto recorded = gate->audit_->record({gate->start_entry(custodian, audit::kActionUnlock)});
       !recorded) {
     return tl::unexpected(recorded.error());
   }
-  return gate;
+  return Unlocked{std::move(gate), std::move(custodian)};
 }
 
 Gate::Gate(std::unique_ptr<vault::Vault> vault, std::shared_ptr<audit::AuditLog> audit_log,
@@ -335,16 +353,14 @@ Result<void> Gate::close() {
 }
 
 Result<Gate::Caller> Gate::identify(const Principal& principal, audit::Entry& entry) {
-  Caller caller;
-  if (principal.kind == Principal::Kind::kCustodian) {
-    return caller;
+  if (principal.custodian() != nullptr) {
+    return Caller(*principal.custodian());
   }
-  auto account = authenticator_->authenticate(*accounts_, principal.bearer, principal.address);
+  auto account = authenticator_->authenticate(*accounts_, principal.bearer(), principal.address());
   if (!account) {
     return tl::unexpected(account.error());
   }
-  caller.custodian = false;
-  caller.account = std::move(*account);
+  Caller caller(std::move(*account));
   entry.actor.login = caller.account.login;
   entry.actor.session_id = caller.account.credential_id;
   entry.actor.auth_method = std::string(credential_method(caller.account));
@@ -361,7 +377,7 @@ Result<Gate::Caller> Gate::identify(const Principal& principal, audit::Entry& en
     }
     for (const store::BreakGlassRow& row : *grants) {
       caller.context.break_glass.push_back(
-          access::BreakGlassGrant{row.patient_id, row.reason, row.start_ms});
+          access::BreakGlassGrant{row.id, row.patient_id, row.start_ms});
     }
   }
   return caller;
@@ -410,6 +426,8 @@ Result<void> Gate::permit(Caller& caller, access::Action action, const access::T
   access::Decision decision;
   if (caller.account.password_change_required) {
     decision.reason = "temporary password must be changed first";
+  } else if (caller.account.second_factor_missing) {
+    decision.reason = "a second factor must be enrolled first";
   } else {
     decision = access::decide(caller.subject, action, target, caller.context);
   }
@@ -419,14 +437,22 @@ Result<void> Gate::permit(Caller& caller, access::Action action, const access::T
                 fmt::format("access denied: {}", decision.reason));
   }
   if (decision.break_glass) {
-    entry.break_glass = true;
-    for (const access::BreakGlassGrant& grant : caller.context.break_glass) {
-      if (access::is_active(grant, target.patient_id, caller.context.now_ms)) {
-        entry.purpose = grant.reason;
+    mark_break_glass(caller, target.patient_id, entry);
+  }
+  return {};
+}
+
+void Gate::mark_break_glass(const Caller& caller, std::string_view patient_id,
+                            audit::Entry& entry) {
+  entry.break_glass = true;
+  for (const access::BreakGlassGrant& grant : caller.context.break_glass) {
+    if (access::is_active(grant, patient_id, caller.context.now_ms)) {
+      const std::string named = fmt::format("break-glass grant {}", grant.id);
+      if (entry.purpose.find(named) == std::string::npos) {
+        entry.purpose += (entry.purpose.empty() ? "" : "; ") + named;
       }
     }
   }
-  return {};
 }
 
 Result<void> Gate::permit_stored(Caller& caller, access::Action action, std::string_view type,
@@ -464,6 +490,36 @@ Result<void> Gate::require_patient(std::string_view patient_id) {
   return {};
 }
 
+Result<void> Gate::require_resolved_patient(
+    const json::object& resource, const std::set<std::string, std::less<>>& bundle_patients) {
+  const std::string type = text_field(resource, "resourceType");
+  if (type == "Patient") {
+    return {};
+  }
+  const std::optional<std::string> patient = fhir::patient_compartment_of(resource);
+  if (!patient) {
+    if (fhir::belongs_to_a_patient(type)) {
+      return fail(ErrorCode::kUnprocessable,
+                  fmt::format("un(e) {} doit nommer son patient (Patient/ID)", type),
+                  fmt::format("a {} must name its patient (a Patient/ID reference)", type));
+    }
+    return {};
+  }
+  if (bundle_patients.contains(*patient)) {
+    return {};
+  }
+  auto where = vault_->locate("Patient", *patient);
+  if (!where) {
+    return tl::unexpected(where.error());
+  }
+  if (!where->has_value()) {
+    return fail(ErrorCode::kUnprocessable,
+                fmt::format("le patient auquel renvoie ce/cette {} n'existe pas", type),
+                fmt::format("the Patient this {} refers to does not exist", type));
+  }
+  return {};
+}
+
 Result<Gate::Caller> Gate::admit_reference(const Principal& principal, access::Action action,
                                            std::string_view type, std::string_view id,
                                            audit::Entry& entry) {
@@ -493,7 +549,7 @@ Result<Gate::Caller> Gate::admit(const Principal& principal, access::Action acti
 }
 
 audit::Entry Gate::start_entry(const Principal& principal, std::string_view action) const {
-  return entry_for(principal, auth_method_, action, clock_);
+  return entry_for(actor_of(principal, auth_method_), action, clock_);
 }
 
 template <typename T>
@@ -605,24 +661,13 @@ Result<Gate::CareTeamMembers> Gate::care_team_members(const json::object& care_t
     if (member == nullptr || !member->is_object()) {
       continue;
     }
-    const std::string reference = text_field(member->as_object(), "reference");
-    constexpr std::string_view kPrefix = "Practitioner/";
-    if (!reference.starts_with(kPrefix)) {
-      continue;
-    }
-    auto practitioner = vault_->read("Practitioner", reference.substr(kPrefix.size()));
-    if (!practitioner) {
-      continue;  // a dangling or deleted reference names nobody
-    }
-    const json::value* identifiers = practitioner->resource.if_contains("identifier");
-    if (identifiers == nullptr || !identifiers->is_array()) {
-      continue;
-    }
-    for (const json::value& identifier : identifiers->as_array()) {
-      if (identifier.is_object() &&
-          text_field(identifier.as_object(), "system") == fhir::kRppsSystem) {
-        rpps_numbers.insert(text_field(identifier.as_object(), "value"));
-      }
+    // The member's own identifier, never the Practitioner resource it may also reference: any
+    // practitioner or assistant may edit that resource, and adding one's RPPS number to a
+    // colleague's would gain their patients.
+    const json::value* identifier = member->as_object().if_contains("identifier");
+    if (identifier != nullptr && identifier->is_object() &&
+        text_field(identifier->as_object(), "system") == fhir::kRppsSystem) {
+      rpps_numbers.insert(text_field(identifier->as_object(), "value"));
     }
   }
   if (rpps_numbers.empty()) {
@@ -663,10 +708,29 @@ Result<StoredResource> Gate::read(const Principal& principal, std::string_view t
   audit::Entry entry = start_entry(principal, audit::kActionRead);
   std::vector<audit::Target> requested{audit::Target{std::string(type), std::string(id), 0, ""}};
   Result<StoredResource> result = [&]() -> Result<StoredResource> {
-    if (auto caller = admit_reference(principal, access::Action::kRead, type, id, entry); !caller) {
+    auto caller = identify(principal, entry);
+    if (!caller) {
       return tl::unexpected(caller.error());
     }
-    return vault_->read(type, id);
+    if (auto valid = check_reference(type, id); !valid) {
+      return tl::unexpected(valid.error());
+    }
+    // Read once, then decide on the compartment of the version read: a concurrent update that
+    // moves the resource cannot slip between the decision and the data.
+    auto current = vault_->read_current(type, id);
+    if (!current) {
+      return current;
+    }
+    if (auto allowed =
+            permit(*caller, access::Action::kRead, target_in(type, current->compartment), entry);
+        !allowed) {
+      return tl::unexpected(allowed.error());
+    }
+    if (current->deleted) {
+      return fail(ErrorCode::kGone, fmt::format("{}/{} supprimé", type, id),
+                  fmt::format("{}/{} was deleted", type, id));
+    }
+    return current;
   }();
   auto targets = result ? std::vector{target_of(*result)} : requested;
   return released(std::move(entry), std::move(result), std::move(targets), true);
@@ -678,14 +742,35 @@ Result<StoredResource> Gate::read_version(const Principal& principal, std::strin
   std::vector<audit::Target> requested{
       audit::Target{std::string(type), std::string(id), version, ""}};
   Result<StoredResource> result = [&]() -> Result<StoredResource> {
-    if (auto caller = admit_reference(principal, access::Action::kVread, type, id, entry);
-        !caller) {
+    auto caller = identify(principal, entry);
+    if (!caller) {
       return tl::unexpected(caller.error());
+    }
+    if (auto valid = check_reference(type, id); !valid) {
+      return tl::unexpected(valid.error());
     }
     if (version < 1) {
       return fail(ErrorCode::kUsage, "a version number starts at 1");
     }
-    return vault_->read_version(type, id, version);
+    // Decided on the version asked for, which may lie in another compartment than the current
+    // one (a resource moved from one patient to another).
+    auto stored = vault_->read_version(type, id, version);
+    if (!stored) {
+      // Whether a version exists is told only to whoever may read the resource where it is now.
+      if (stored.error().code == ErrorCode::kNotFound) {
+        if (auto allowed = permit_stored(*caller, access::Action::kVread, type, id, entry);
+            !allowed) {
+          return tl::unexpected(allowed.error());
+        }
+      }
+      return stored;
+    }
+    if (auto allowed =
+            permit(*caller, access::Action::kVread, target_in(type, stored->compartment), entry);
+        !allowed) {
+      return tl::unexpected(allowed.error());
+    }
+    return stored;
   }();
   auto targets = result ? std::vector{target_of(*result)} : requested;
   return released(std::move(entry), std::move(result), std::move(targets), true);
@@ -694,13 +779,62 @@ Result<StoredResource> Gate::read_version(const Principal& principal, std::strin
 Result<std::vector<StoredResource>> Gate::history(const Principal& principal, std::string_view type,
                                                   std::string_view id) {
   audit::Entry entry = start_entry(principal, audit::kActionHistory);
+  // Versions left out because the caller may not read the compartment they lie in.
+  std::vector<audit::Target> withheld;
+  audit::Entry withheld_entry = entry;
   Result<std::vector<StoredResource>> result = [&]() -> Result<std::vector<StoredResource>> {
-    if (auto caller = admit_reference(principal, access::Action::kHistory, type, id, entry);
-        !caller) {
+    auto caller = identify(principal, entry);
+    if (!caller) {
       return tl::unexpected(caller.error());
     }
-    return vault_->history(type, id);
+    if (auto valid = check_reference(type, id); !valid) {
+      return tl::unexpected(valid.error());
+    }
+    auto versions = vault_->history(type, id);
+    if (!versions) {
+      return versions;
+    }
+    // Decided per version: a resource moved from patient A to patient B keeps A's versions
+    // from B's care team, and B's from A's.
+    std::vector<StoredResource> allowed_versions;
+    std::optional<Error> denial;
+    for (StoredResource& version : *versions) {
+      audit::Entry decision = entry;
+      auto allowed =
+          permit(*caller, access::Action::kHistory, target_in(type, version.compartment), decision);
+      if (allowed) {
+        if (decision.break_glass) {
+          entry.break_glass = true;
+          entry.purpose = decision.purpose;
+        }
+        allowed_versions.push_back(std::move(version));
+      } else if (allowed.error().code == ErrorCode::kPermissionDenied) {
+        withheld.push_back(target_of(version));
+        withheld_entry.actor = decision.actor;
+        withheld_entry.reason = decision.reason;
+        denial = allowed.error();
+      } else {
+        return tl::unexpected(allowed.error());
+      }
+    }
+    if (allowed_versions.empty() && denial) {
+      entry.reason = withheld_entry.reason;
+      withheld.clear();
+      return tl::unexpected(*denial);
+    }
+    return allowed_versions;
   }();
+  if (result && !withheld.empty()) {
+    // The versions left out are a denial of their own, next to the entry of what was returned.
+    withheld_entry.outcome = audit::Outcome::kDenied;
+    if (auto recorded = audit_->record(with_targets(withheld_entry, std::move(withheld), false));
+        !recorded) {
+      return fail(
+          ErrorCode::kInternal,
+          fmt::format("the audit log could not record this call, so nothing is returned: {}",
+                      recorded.error().message));
+    }
+  }
   auto targets = result ? targets_of(*result)
                         : std::vector{audit::Target{std::string(type), std::string(id), 0, ""}};
   return released(std::move(entry), std::move(result), std::move(targets), true);
@@ -733,12 +867,25 @@ Result<SearchPage> Gate::search(const Principal& principal, std::string_view typ
       return tl::unexpected(loaded.error());
     }
     // Each match must be readable on its own: hits outside the caller's reach are left out of
-    // the page and of the total.
-    return vault_->search(*query, [&](const std::string& compartment) {
-      return access::decide(caller->subject, access::Action::kRead, target_in(type, compartment),
-                            caller->context)
-          .allow;
+    // the page and of the total. The vault decides again on each version it decrypts.
+    std::set<std::string> through_break_glass;
+    auto page = vault_->search(*query, [&](const std::string& compartment) {
+      const access::Decision decision = access::decide(
+          caller->subject, access::Action::kRead, target_in(type, compartment), caller->context);
+      if (decision.allow && decision.break_glass) {
+        through_break_glass.insert(compartment);
+      }
+      return decision.allow;
     });
+    if (page) {
+      // Hits returned through a grant flag the entry, like a read through it.
+      for (const StoredResource& match : page->matches) {
+        if (through_break_glass.contains(match.compartment)) {
+          mark_break_glass(*caller, match.compartment, entry);
+        }
+      }
+    }
+    return page;
   }();
   auto targets = result ? targets_of(result->matches)
                         : std::vector{audit::Target{std::string(type), "", 0, ""}};
@@ -755,6 +902,10 @@ Result<StoredResource> Gate::create(const Principal& principal, json::object res
   const access::Target target = target_of_resource(resource);
   if (auto allowed = permit(*caller, access::Action::kCreate, target, entry); !allowed) {
     return released(std::move(entry), Result<StoredResource>(tl::unexpected(allowed.error())), {},
+                    false);
+  }
+  if (auto resolved = require_resolved_patient(resource, {}); !resolved) {
+    return released(std::move(entry), Result<StoredResource>(tl::unexpected(resolved.error())), {},
                     false);
   }
   const bool registers_patient = !caller->custodian && target.resource_type == "Patient" &&
@@ -821,17 +972,34 @@ Result<StoredResource> Gate::update(const Principal& principal, std::string_view
     }
     json::object placed = resource;
     placed["id"] = id;
+    // A Patient is registered (a create, which needs no assignment and assigns its registrant)
+    // only into a compartment that never held anything: otherwise an update-as-create would hand
+    // its author the records already filed under that id, or those of a deleted Patient.
+    bool registers_into_empty_compartment = false;
+    if (!where->has_value() && type == "Patient") {
+      auto used = vault_->compartment_ever_used(id);
+      if (!used) {
+        return tl::unexpected(used.error());
+      }
+      registers_into_empty_compartment = !*used;
+    }
     const access::Action action =
-        where->has_value() ? access::Action::kUpdate : access::Action::kCreate;
+        where->has_value() || (type == "Patient" && !registers_into_empty_compartment)
+            ? access::Action::kUpdate
+            : access::Action::kCreate;
     if (auto allowed = permit(*caller, action, target_of_resource(placed), entry); !allowed) {
       return tl::unexpected(allowed.error());
     }
-    registers_patient = !where->has_value() && type == "Patient" &&
-                        caller->account.role == access::Role::kPractitioner;
+    registers_patient =
+        registers_into_empty_compartment && caller->account.role == access::Role::kPractitioner;
     return caller;
   }();
   if (!admitted) {
     return released(std::move(entry), Result<StoredResource>(tl::unexpected(admitted.error())), {},
+                    false);
+  }
+  if (auto resolved = require_resolved_patient(resource, {}); !resolved) {
+    return released(std::move(entry), Result<StoredResource>(tl::unexpected(resolved.error())), {},
                     false);
   }
   WriteEffects effects;
@@ -942,6 +1110,14 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
                     false);
   }
   // Every entry must be allowed, where it lands and where it was: one refusal refuses the import.
+  // Its Patient must resolve, in the vault or among the Bundle's own Patients.
+  std::set<std::string, std::less<>> bundle_patients;
+  for (const fhir::PlannedEntry& planned : plan->entries) {
+    if (!planned.error && planned.type == "Patient" &&
+        planned.action != fhir::EntryAction::kDelete) {
+      bundle_patients.insert(planned.id);
+    }
+  }
   std::map<std::string, CareTeamMembers> care_teams;
   for (const fhir::PlannedEntry& planned : plan->entries) {
     if (planned.error) {
@@ -959,6 +1135,14 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
           !allowed) {
         return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(allowed.error())),
                         {}, false);
+      }
+      if (auto resolved = require_resolved_patient(planned.resource, bundle_patients); !resolved) {
+        return released(
+            std::move(entry),
+            Result<BundleOutcome>(
+                fail(resolved.error().code, fmt::format("entry {} ({}): {}", planned.index,
+                                                        planned.type, resolved.error().message))),
+            {}, false);
       }
     }
     if (planned.type == "CareTeam" && planned.action != fhir::EntryAction::kKeep) {
@@ -1247,6 +1431,7 @@ Result<void> Gate::set_account_status(const Principal& principal, std::string_vi
 Result<std::string> Gate::reset_password(const Principal& principal, std::string_view login) {
   audit::Entry entry = with_account_change(start_entry(principal, audit::kActionAccountChange),
                                            "reset-password", login);
+  entry.supervise = true;  // whoever reset it knows the password until its owner changes it
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
     return released(std::move(entry), Result<std::string>(tl::unexpected(caller.error())), {},
                     false);
@@ -1255,16 +1440,40 @@ Result<std::string> Gate::reset_password(const Principal& principal, std::string
       entry, [&](store::DataStore& tx) { return authenticator_->reset_password(tx, login); });
 }
 
-Result<auth::Enrolment> Gate::reset_second_factor(const Principal& principal,
-                                                  std::string_view login) {
+Result<void> Gate::reset_second_factor(const Principal& principal, std::string_view login) {
   audit::Entry entry =
       with_account_change(start_entry(principal, audit::kActionAccountChange), "reset-otp", login);
+  entry.supervise = true;  // the next login takes the password alone, until a new enrolment
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
-    return released(std::move(entry), Result<auth::Enrolment>(tl::unexpected(caller.error())), {},
-                    false);
+    return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
   }
-  return account_change<auth::Enrolment>(
+  return account_change<void>(
       entry, [&](store::DataStore& tx) { return authenticator_->reset_second_factor(tx, login); });
+}
+
+Result<auth::Enrolment> Gate::enrol_second_factor(const Principal& principal) {
+  audit::Entry entry = with_account_change(start_entry(principal, audit::kActionAccountChange),
+                                           "enrol-second-factor", "");
+  auto caller = identify(principal, entry);
+  if (!caller || caller->custodian || caller->account.is_token) {
+    Result<auth::Enrolment> refused =
+        caller ? fail(ErrorCode::kUsage, "only a person's session enrols a second factor")
+               : Result<auth::Enrolment>(tl::unexpected(caller.error()));
+    return released(std::move(entry), std::move(refused), {}, false);
+  }
+  entry.targets.push_back(account_target(caller->account.login));
+  if (caller->account.password_change_required) {
+    entry.reason = fmt::format("{}: temporary password must be changed first",
+                               name_of(ErrorCode::kPermissionDenied));
+    return released(
+        std::move(entry),
+        Result<auth::Enrolment>(fail(ErrorCode::kPermissionDenied, "accès refusé",
+                                     "access denied: temporary password must be changed first")),
+        {}, false);
+  }
+  return account_change<auth::Enrolment>(entry, [&](store::DataStore& tx) {
+    return authenticator_->enrol_second_factor(tx, caller->account.login);
+  });
 }
 
 Result<auth::IssuedToken> Gate::create_token(const Principal& principal, std::string_view login,
@@ -1352,14 +1561,33 @@ Result<void> Gate::unassign(const Principal& principal, std::string_view login,
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
     return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
   }
-  return account_change<void>(entry, [&](store::DataStore& tx) -> Result<void> {
-    auto existed = tx.remove_assignment(std::string(login), std::string(patient_id), "cli");
-    if (!existed) {
-      return tl::unexpected(existed.error());
+  // Every source of the assignment ends: the command line, registration, CareTeams (a CareTeam
+  // that still names the practitioner assigns them again when it is next written). The entry's
+  // purpose says which sources ended.
+  auto assignments = accounts_->assignments_of(std::string(login));
+  if (!assignments) {
+    return released(std::move(entry), Result<void>(tl::unexpected(assignments.error())), {}, false);
+  }
+  std::vector<std::string> sources;
+  for (const store::AssignmentRow& row : *assignments) {
+    if (row.patient_id == patient_id) {
+      sources.push_back(row.source);
     }
-    if (!*existed) {
-      return fail(ErrorCode::kNotFound, "aucune affectation de ce compte à ce patient",
-                  "no such assignment of this account to this patient");
+  }
+  if (sources.empty()) {
+    return released(
+        std::move(entry),
+        Result<void>(fail(ErrorCode::kNotFound, "aucune affectation de ce compte à ce patient",
+                          "no such assignment of this account to this patient")),
+        {}, false);
+  }
+  entry.purpose = fmt::format("unassign ({})", fmt::join(sources, ", "));
+  return account_change<void>(entry, [&](store::DataStore& tx) -> Result<void> {
+    for (const std::string& source : sources) {
+      auto removed = tx.remove_assignment(std::string(login), std::string(patient_id), source);
+      if (!removed) {
+        return tl::unexpected(removed.error());
+      }
     }
     return {};
   });
@@ -1369,8 +1597,10 @@ Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
                                         std::string_view user_agent) {
   Principal principal = account_principal("", request.address, std::string(user_agent));
   audit::Entry entry = start_entry(principal, audit::kActionLogin);
-  const bool recovery = request.second_factor.size() != auth::kTotpDigits;
-  entry.actor.auth_method = recovery ? "password+recovery-code" : "password+totp";
+  entry.actor.auth_method = request.second_factor.empty() ? "password"
+                            : request.second_factor.size() == auth::kTotpDigits
+                                ? "password+totp"
+                                : "password+recovery-code";
   auto checked = authenticator_->check_login(*accounts_, request);
   if (!checked) {
     return released(std::move(entry), Result<auth::IssuedSession>(tl::unexpected(checked.error())),
@@ -1417,7 +1647,8 @@ Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
     return tl::unexpected(published.error());
   }
   if (!published->session) {
-    return fail(ErrorCode::kAuthenticationFailed, std::string(auth::login_refused_message()));
+    return fail(ErrorCode::kAuthenticationFailed, std::string(auth::login_refused_french()),
+                std::string(auth::login_refused_message()));
   }
   return std::move(*published->session);
 }
@@ -1471,12 +1702,21 @@ Result<void> Gate::break_glass(const Principal& principal, std::string_view pati
       return fail(ErrorCode::kPermissionDenied, "accès refusé",
                   "access denied: break-glass is for practitioners' sessions");
     }
-    const bool blank =
-        std::ranges::all_of(reason, [](char c) { return c == ' ' || c == '\t' || c == '\n'; });
-    if (blank || reason.size() > 500 ||
+    if (identified->account.password_change_required || identified->account.second_factor_missing) {
+      const std::string_view first = identified->account.password_change_required
+                                         ? "temporary password must be changed first"
+                                         : "a second factor must be enrolled first";
+      entry.reason = fmt::format("{}: {}", name_of(ErrorCode::kPermissionDenied), first);
+      return fail(ErrorCode::kPermissionDenied, "accès refusé",
+                  fmt::format("access denied: {}", first));
+    }
+    if (!access::is_stated_reason(reason) || reason.size() > access::kMaxBreakGlassReasonBytes ||
         !is_valid_utf8(std::span(reinterpret_cast<const uint8_t*>(reason.data()), reason.size()))) {
-      return fail(ErrorCode::kUsage, "le motif fait 1 à 500 octets",
-                  "the reason is 1 to 500 bytes");
+      return fail(ErrorCode::kUsage,
+                  fmt::format("le motif fait 1 à {} octets, pas seulement des blancs",
+                              access::kMaxBreakGlassReasonBytes),
+                  fmt::format("the reason is 1 to {} bytes, not only white space",
+                              access::kMaxBreakGlassReasonBytes));
     }
     if (auto exists = require_patient(patient_id); !exists) {
       return tl::unexpected(exists.error());
@@ -1486,11 +1726,57 @@ Result<void> Gate::break_glass(const Principal& principal, std::string_view pati
   if (!caller) {
     return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
   }
-  entry.purpose = std::string(reason);
+  // The reason is often clinical: sealed under the patient's key, so that erasure shreds it. The
+  // audit log keeps that the grant exists, by its id.
+  const std::string grant_id = "bg-" + vault::Vault::new_id();
+  auto sealed = vault_->seal_patient_note(patient_id, grant_id, reason);
+  if (!sealed) {
+    return released(std::move(entry), Result<void>(tl::unexpected(sealed.error())), {}, false);
+  }
+  entry.purpose = fmt::format("break-glass grant {}", grant_id);
   return account_change<void>(entry, [&](store::DataStore& tx) {
-    return tx.insert_break_glass(store::BreakGlassRow{
-        caller->account.login, std::string(patient_id), std::string(reason), clock_.now_ms()});
+    return tx.insert_break_glass(store::BreakGlassRow{grant_id, caller->account.login,
+                                                      std::string(patient_id), std::move(*sealed),
+                                                      clock_.now_ms()});
   });
+}
+
+Result<std::vector<Gate::BreakGlassView>> Gate::break_glass_grants(const Principal& principal,
+                                                                   std::string_view login) {
+  audit::Entry entry = start_entry(principal, audit::kActionAuditRead);
+  entry.targets.push_back(account_target(login));
+  std::vector<audit::Target> patients;
+  Result<std::vector<BreakGlassView>> result = [&]() -> Result<std::vector<BreakGlassView>> {
+    if (auto caller = admit(principal, access::Action::kAuditRead, entry); !caller) {
+      return tl::unexpected(caller.error());
+    }
+    auto rows = accounts_->break_glass_of(std::string(login), 0);
+    if (!rows) {
+      return tl::unexpected(rows.error());
+    }
+    std::vector<BreakGlassView> grants;
+    for (const store::BreakGlassRow& row : *rows) {
+      BreakGlassView& grant = grants.emplace_back();
+      grant.id = row.id;
+      grant.login = row.login;
+      grant.patient_id = row.patient_id;
+      grant.start_ms = row.start_ms;
+      if (row.reason_sealed.empty()) {
+        continue;  // a grant from before reasons were sealed: its clear reason was dropped
+      }
+      auto reason = vault_->open_patient_note(row.patient_id, row.id, row.reason_sealed);
+      if (reason) {
+        grant.reason = std::move(*reason);
+        patients.push_back(audit::Target{"Patient", row.patient_id, 0, row.patient_id});
+      } else if (reason.error().code == ErrorCode::kNotFound) {
+        grant.reason_erased = true;
+      } else {
+        return tl::unexpected(reason.error());
+      }
+    }
+    return grants;
+  }();
+  return released(std::move(entry), std::move(result), std::move(patients), true);
 }
 
 }  // namespace vigie::gate

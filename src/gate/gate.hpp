@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -47,8 +48,12 @@ struct Revocation {
   bool revoked_now = false;
 };
 
-// Hardens the process before any secret is handled: no core dumps.
-void harden_process();
+// Hardens the process before any secret is handled: no core dumps, not dumpable, and enough
+// lockable memory for secrets (crypto::kLockedMemoryBytes). kInternal saying which setting the OS
+// refused and how to change it; the process must not go on to handle a secret.
+[[nodiscard]] Result<void> harden_process();
+
+struct Unlocked;
 
 // The door. Not thread-safe (one per thread, or callers serialise).
 class Gate {
@@ -58,23 +63,26 @@ class Gate {
   // to the external file at once), and returns it unlocked. `extra`
   // unlockers wrap the same master key. kUsage if the checkpoint file's directory does not exist.
   // `auth_settings` (session timeouts, password hashing cost, address throttling) are stored in
-  // the vault too.
-  [[nodiscard]] static Result<std::unique_ptr<Gate>> initialize(
-      const std::filesystem::path& dir, const UnlockSecret& secret,
-      const std::vector<const UnlockSecret*>& extra, const audit::CheckpointPolicy& policy,
-      const Principal& principal, const auth::AuthSettings& auth_settings = {},
-      const Clock& clock = system_clock());
+  // the vault too. `user` becomes the custodian: the capability comes back with the gate.
+  [[nodiscard]] static Result<Unlocked> initialize(const std::filesystem::path& dir,
+                                                   const UnlockSecret& secret,
+                                                   const std::vector<const UnlockSecret*>& extra,
+                                                   const audit::CheckpointPolicy& policy,
+                                                   const LocalUser& user,
+                                                   const auth::AuthSettings& auth_settings = {},
+                                                   const Clock& clock = system_clock());
 
   // Unlocks the vault in `dir` with `secret` (kNotFound, kUnlockFailed, kIntegrity) and records
-  // the unlock, or the failed attempt (the audit log needs no key to append), in the audit log.
-  [[nodiscard]] static Result<std::unique_ptr<Gate>> open(const std::filesystem::path& dir,
-                                                          const UnlockSecret& secret,
-                                                          const Principal& principal,
-                                                          const Clock& clock = system_clock());
+  // the unlock, or the failed attempt by `user` (the audit log needs no key to append), in the
+  // audit log. On success `user` becomes the custodian: the capability comes back with the gate.
+  [[nodiscard]] static Result<Unlocked> open(const std::filesystem::path& dir,
+                                             const UnlockSecret& secret, const LocalUser& user,
+                                             const Clock& clock = system_clock());
 
   // Another gate on the same unlocked vault for another thread: connections of its own, and the
   // same audit log, so that reads from every thread share its group commits. Its destruction
-  // signs no checkpoint; the first gate's close() does.
+  // signs no checkpoint; the first gate's close() does. It mints no custodian: the first one,
+  // immutable, serves every thread.
   [[nodiscard]] Result<std::unique_ptr<Gate>> open_sibling();
 
   // Signs a checkpoint at the head of the audit log (clean shutdown) unless close() ran already.
@@ -142,7 +150,9 @@ class Gate {
   // runs these; each is audited as an account-change entry (account-read for list and show)
   // naming the account, never a secret.
 
-  // A person's enrolment (temporary password, otpauth URI, recovery codes) is returned once.
+  // A person's account comes with a one-time temporary password only (returned once): the person
+  // signs in with it alone, changes it and enrols their own second factor
+  // (enrol_second_factor), so that whoever created the account never holds its second factor.
   [[nodiscard]] Result<auth::Enrolment> add_account(const Principal& principal,
                                                     const auth::NewAccount& account);
   [[nodiscard]] Result<std::vector<auth::AccountView>> list_accounts(const Principal& principal);
@@ -150,10 +160,14 @@ class Gate {
                                                        std::string_view login);
   [[nodiscard]] Result<void> set_account_status(const Principal& principal, std::string_view login,
                                                 auth::AccountStatus status);
+  // Both resets revoke every session of the account, and their entries are flagged for
+  // supervision (audit::Entry::supervise): whoever reset an account could use it until its owner
+  // notices. reset_password returns a new one-time temporary password; reset_second_factor
+  // removes the TOTP secret and recovery codes, and the owner enrols new ones at their next login.
   [[nodiscard]] Result<std::string> reset_password(const Principal& principal,
                                                    std::string_view login);
-  [[nodiscard]] Result<auth::Enrolment> reset_second_factor(const Principal& principal,
-                                                            std::string_view login);
+  [[nodiscard]] Result<void> reset_second_factor(const Principal& principal,
+                                                 std::string_view login);
   [[nodiscard]] Result<auth::IssuedToken> create_token(
       const Principal& principal, std::string_view login, const std::vector<std::string>& scopes,
       int64_t expires_ms, const std::vector<std::string>& allowed_addresses);
@@ -182,15 +196,43 @@ class Gate {
   // Allowed to a session whose password is temporary (that is what it is for).
   [[nodiscard]] Result<void> change_password(const Principal& principal, std::string_view current,
                                              std::string_view replacement);
-  // A practitioner's emergency access to a patient outside their care teams: for one hour, with
-  // the stated reason (1 to 500 bytes) in the entry, which is flagged for alerting.
+  // The person's own second factor, from a session opened with the password alone (an account
+  // without one: new, or reset), once the temporary password is changed: returns the otpauth URI
+  // and 10 recovery codes, to be shown to that person only, and ends every session of the
+  // account (the next login takes the new factor). Until then, such a session may only change
+  // its password and enrol. kConflict when a second factor is enrolled already; kPermissionDenied
+  // while the password is temporary; kUsage for the custodian or a token.
+  [[nodiscard]] Result<auth::Enrolment> enrol_second_factor(const Principal& principal);
+  // A practitioner's emergency access to a patient outside their care teams, for one hour: from
+  // a session whose password is not temporary, with a stated reason (1 to 500 bytes of UTF-8, not
+  // only white space: access::is_stated_reason; kUsage otherwise). The reason is sealed under the
+  // patient's key (erasing the patient shreds it); the entry, flagged for alerting, names the
+  // grant by its id, and so does every entry of a call allowed through it.
   [[nodiscard]] Result<void> break_glass(const Principal& principal, std::string_view patient_id,
                                          std::string_view reason);
 
+  // One break-glass grant, for the dpo's review.
+  struct BreakGlassView {
+    std::string id;
+    std::string login;
+    std::string patient_id;
+    int64_t start_ms = 0;
+    std::string reason;  // empty when erased, or for a grant made before reasons were sealed
+    bool reason_erased = false;  // the patient was erased, and the reason with them
+  };
+  // Every grant `login` opened, oldest first, with its reason unsealed: the dpo's (audit-read).
+  // Each patient whose reason was read is a target of the entry.
+  [[nodiscard]] Result<std::vector<BreakGlassView>> break_glass_grants(const Principal& principal,
+                                                                       std::string_view login);
+
  private:
   // Who is calling, once authenticated, with the facts access/ decides on.
+  // It is built from the custodian's capability or from an authenticated account, never by default.
   struct Caller {
-    bool custodian = true;
+    explicit Caller(const Custodian& rights) : custodian(&rights) {}
+    explicit Caller(auth::Authenticated authenticated) : account(std::move(authenticated)) {}
+
+    const Custodian* custodian = nullptr;  // the capability when the custodian calls
     auth::Authenticated account;
     access::Subject subject;
     // A practitioner's assignments are looked up per patient as calls need them, or all at once
@@ -208,9 +250,13 @@ class Gate {
   // writes the account into `entry`'s actor.
   [[nodiscard]] Result<Caller> identify(const Principal& principal, audit::Entry& entry);
   // Whether `caller` may perform `action` on `target`: kPermissionDenied with access/'s reason,
-  // which also goes into `entry`; a break-glass allowance marks `entry` with the grant's reason.
+  // which also goes into `entry`; a break-glass allowance marks `entry` (mark_break_glass()).
   [[nodiscard]] Result<void> permit(Caller& caller, access::Action action,
                                     const access::Target& target, audit::Entry& entry);
+  // Flags `entry` as allowed through the caller's active break-glass grant for `patient_id`, and
+  // names the grant (its id, never its reason) in the entry's purpose.
+  static void mark_break_glass(const Caller& caller, std::string_view patient_id,
+                               audit::Entry& entry);
   // Adds a practitioner's assignment to `patient_id` to the caller's context, if it exists; or,
   // with no patient, every assignment (for a search, whose hits may lie anywhere).
   [[nodiscard]] Result<void> load_assignments(Caller& caller,
@@ -224,6 +270,13 @@ class Gate {
   [[nodiscard]] Result<std::string> stored_compartment(std::string_view type, std::string_view id);
   // kUsage unless Patient/patient_id is well formed, kNotFound unless the vault holds it.
   [[nodiscard]] Result<void> require_patient(std::string_view patient_id);
+  // kUnprocessable unless the patient of `resource` resolves: a type that belongs to a patient
+  // must name one (fhir::belongs_to_a_patient), and a named Patient must be stored in the vault or
+  // be among `bundle_patients` (created by the same Bundle). Call it after permit(), so that a
+  // refused caller does not learn whether a patient exists.
+  [[nodiscard]] Result<void> require_resolved_patient(
+      const boost::json::object& resource,
+      const std::set<std::string, std::less<>>& bundle_patients);
   // identify(), then kUsage unless type/id is a well-formed reference, then permit_stored().
   [[nodiscard]] Result<Caller> admit_reference(const Principal& principal, access::Action action,
                                                std::string_view type, std::string_view id,
@@ -255,13 +308,15 @@ class Gate {
   template <typename T>
   [[nodiscard]] Result<T> account_change(audit::Entry entry,
                                          const std::function<Result<T>(store::DataStore&)>& work);
-  // Whom a CareTeam assigns to whom: the practitioner accounts whose RPPS number a Practitioner
-  // participant carries, and the patient the team is about (none: no assignment).
+  // Whom a CareTeam assigns to whom: the practitioner accounts whose RPPS number (bound to the
+  // account by the custodian, at `user add`) a participant's `member.identifier` carries, and
+  // the patient the team is about (none: no assignment). The Practitioner resources are not
+  // read: editing one never changes who is assigned.
   struct CareTeamMembers {
     std::string patient_id;
     std::vector<std::string> logins;
   };
-  // Reads the participants' Practitioner resources: call it before the write, not in its hook.
+  // Reads the accounts: call it before the write, not in its hook.
   [[nodiscard]] Result<CareTeamMembers> care_team_members(const boost::json::object& care_team);
   // In the write's transaction: the assignments from CareTeam/care_team_id become `members`'.
   [[nodiscard]] Result<void> replace_care_team_assignments(store::DataStore& tx,
@@ -276,6 +331,12 @@ class Gate {
   std::string auth_method_;  // how the custodian unlocked: "passphrase" or "key-file"
   const Clock& clock_;
   bool closed_ = false;  // siblings start closed: the first gate owns the shutdown checkpoint
+};
+
+// A vault just unlocked: its gate and the custodian's capability, handed out together once.
+struct Unlocked {
+  std::unique_ptr<Gate> gate;
+  Custodian custodian;
 };
 
 }  // namespace vigie::gate

@@ -21,28 +21,30 @@ std::string process_session_id() {
 
 }  // namespace
 
-Principal current_custodian() {
+LocalUser current_local_user() {
   static const std::string session_id = process_session_id();
-  Principal principal;
-  principal.kind = Principal::Kind::kCustodian;
+  LocalUser user;
   const uid_t uid = getuid();
   if (const passwd* entry = getpwuid(uid); entry != nullptr && entry->pw_name != nullptr) {
-    principal.os_user = entry->pw_name;
+    user.os_user = entry->pw_name;
   } else {
-    principal.os_user = "uid:" + std::to_string(uid);
+    user.os_user = "uid:" + std::to_string(uid);
   }
-  principal.session_id = session_id;
-  principal.user_agent = "vigie-cli";
-  return principal;
+  user.session_id = session_id;
+  user.user_agent = "vigie-cli";
+  return user;
 }
 
+Principal::Principal(const Custodian& custodian)
+    : custodian_(&custodian), user_agent_(custodian.user().user_agent) {}
+
+Principal::Principal(std::string bearer, std::string address, std::string user_agent)
+    : address_(std::move(address)),
+      user_agent_(std::move(user_agent)),
+      bearer_(std::move(bearer)) {}
+
 Principal account_principal(std::string bearer, std::string address, std::string user_agent) {
-  Principal principal;
-  principal.kind = Principal::Kind::kAccount;
-  principal.bearer = std::move(bearer);
-  principal.address = std::move(address);
-  principal.user_agent = std::move(user_agent);
-  return principal;
+  return Principal(std::move(bearer), std::move(address), std::move(user_agent));
 }
 
 }  // namespace vigie::gate

@@ -113,11 +113,14 @@ struct AssignmentRow {
   int64_t created_ms = 0;
 };
 
-// An emergency access to one patient outside the practitioner's care teams.
+// An emergency access to one patient outside the practitioner's care teams. The reason is free
+// text, often clinical: vault/ seals it under the patient's data key, so that erasing the patient
+// shreds it; store/ keeps the bytes.
 struct BreakGlassRow {
+  std::string id;  // unique, "bg-..."; names the grant in the audit log
   std::string login;
   std::string patient_id;
-  std::string reason;
+  std::vector<uint8_t> reason_sealed;
   int64_t start_ms = 0;
 };
 

@@ -8,7 +8,6 @@
 #include <utility>
 
 #include <fmt/format.h>
-#include <boost/json/serialize.hpp>
 
 #include "common/hex.hpp"
 #include "crypto/aead.hpp"
@@ -508,12 +507,18 @@ Result<StoredResource> Vault::write_version(std::string_view type, std::string_v
           blind_indexer_.token(fmt::format("{}.{}", row.type, entry.param), entry.value)});
     }
   }
+  // Proven to read back before it is sealed: no input may store a record that cannot be read.
+  Result<std::string> plaintext = fhir::to_verified_json_text(resource);
+  if (!plaintext) {
+    return fail(plaintext.error().code,
+                fmt::format("{} cannot be stored: {}", describe(row.type, row.id),
+                            plaintext.error().message));
+  }
   auto key = data_key(row.compartment);
   if (!key) {
     return tl::unexpected(key.error());
   }
-  const std::string plaintext = json::serialize(resource);
-  std::vector<uint8_t> sealed = crypto::seal(*key, as_bytes(plaintext), associated_data(row));
+  std::vector<uint8_t> sealed = crypto::seal(*key, as_bytes(*plaintext), associated_data(row));
   row.sealed.reserve(sealed.size() + 1);
   row.sealed.push_back(kRecordFormatVersion);
   row.sealed.insert(row.sealed.end(), sealed.begin(), sealed.end());
@@ -572,11 +577,13 @@ Result<StoredResource> Vault::create(json::object resource, const BeforeCommit& 
 Result<StoredResource> Vault::update(std::string_view type, std::string_view id,
                                      json::object resource, const BeforeCommit& before_commit) {
   if (auto id_field = resource.if_contains("id");
-      id_field != nullptr && (!id_field->is_string() || id_field->as_string() != id)) {
+      id_field != nullptr &&
+      (fhir::json_string(*id_field) == nullptr || *fhir::json_string(*id_field) != id)) {
     return fail(ErrorCode::kInvalidInput, "the resource's id does not match the id to update");
   }
   if (auto type_field = resource.if_contains("resourceType");
-      type_field == nullptr || !type_field->is_string() || type_field->as_string() != type) {
+      type_field == nullptr || fhir::json_string(*type_field) == nullptr ||
+      *fhir::json_string(*type_field) != type) {
     return fail(ErrorCode::kInvalidInput, "the resource's type does not match the type to update");
   }
   resource["id"] = std::string(id);
@@ -735,6 +742,14 @@ Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan,
 }
 
 Result<StoredResource> Vault::read(std::string_view type, std::string_view id) {
+  auto stored = read_current(type, id);
+  if (stored && stored->deleted) {
+    return fail(ErrorCode::kGone, fmt::format("{} was deleted", describe(type, id)));
+  }
+  return stored;
+}
+
+Result<StoredResource> Vault::read_current(std::string_view type, std::string_view id) {
   auto latest = data_->latest_version(std::string(type), std::string(id));
   if (!latest) {
     return tl::unexpected(latest.error());
@@ -743,11 +758,7 @@ Result<StoredResource> Vault::read(std::string_view type, std::string_view id) {
   if (!current.has_value()) {
     return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe(type, id)));
   }
-  auto stored = decrypt(*current);
-  if (stored && stored->deleted) {
-    return fail(ErrorCode::kGone, fmt::format("{} was deleted", describe(type, id)));
-  }
-  return stored;
+  return decrypt(*current);
 }
 
 Result<StoredResource> Vault::read_version(std::string_view type, std::string_view id,
@@ -839,6 +850,17 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
     }
     *ids = std::move(shown);
   }
+  // The decision above read the compartments once; the versions decrypted below are read again,
+  // so they are checked again on what was read.
+  auto still_visible = [&](std::vector<StoredResource>& resources) {
+    if (visible) {
+      const size_t before = resources.size();
+      std::erase_if(resources,
+                    [&](const StoredResource& stored) { return !visible(stored.compartment); });
+      return before - resources.size();
+    }
+    return size_t{0};
+  };
   SearchPage page;
   if (query.date_conditions.empty()) {
     page.total = ids->size();
@@ -848,6 +870,7 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
     if (!matches) {
       return tl::unexpected(matches.error());
     }
+    page.total -= still_visible(*matches);
     page.matches = std::move(*matches);
     return page;
   }
@@ -855,6 +878,7 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
   if (!candidates) {
     return tl::unexpected(candidates.error());
   }
+  still_visible(*candidates);
   std::erase_if(*candidates, [&](const StoredResource& candidate) {
     return !fhir::matches_date_conditions(candidate.resource, query.date_conditions);
   });
@@ -921,6 +945,62 @@ Result<crypto::SecretBytes> Vault::audit_signing_key() {
     return fail(ErrorCode::kIntegrity, "the audit signing key failed authentication");
   }
   return std::move(*key);
+}
+
+namespace {
+
+std::vector<uint8_t> note_associated_data(std::string_view patient_id, std::string_view label) {
+  std::vector<uint8_t> ad;
+  append_length_prefixed(ad, "vigie-patient-note");
+  append_length_prefixed(ad, patient_id);
+  append_length_prefixed(ad, label);
+  return ad;
+}
+
+}  // namespace
+
+Result<std::vector<uint8_t>> Vault::seal_patient_note(std::string_view patient_id,
+                                                      std::string_view label,
+                                                      std::string_view note) {
+  if (patient_id == kSharedCompartment) {
+    return fail(ErrorCode::kUsage, "a patient note needs a patient");
+  }
+  auto key = data_key(std::string(patient_id));
+  if (!key) {
+    return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe("Patient", patient_id)));
+  }
+  return crypto::seal(*key, as_bytes(note), note_associated_data(patient_id, label));
+}
+
+Result<std::string> Vault::open_patient_note(std::string_view patient_id, std::string_view label,
+                                             std::span<const uint8_t> sealed) {
+  if (patient_id == kSharedCompartment) {
+    return fail(ErrorCode::kUsage, "a patient note needs a patient");
+  }
+  auto key = data_key(std::string(patient_id));
+  if (!key) {
+    return tl::unexpected(key.error());
+  }
+  auto opened = crypto::open(*key, sealed, note_associated_data(patient_id, label));
+  if (!opened) {
+    return fail(ErrorCode::kIntegrity, "a sealed note failed authentication");
+  }
+  std::string note(opened->begin(), opened->end());
+  crypto::wipe(*opened);
+  return note;
+}
+
+Result<bool> Vault::compartment_ever_used(std::string_view patient_id) {
+  const std::string compartment(patient_id);
+  if (data_keys_.find(compartment).has_value() ||
+      erased_hashes_.contains(to_hex(erasure_hash(compartment)))) {
+    return true;
+  }
+  auto wrapped = keyring_->data_key(compartment);
+  if (!wrapped) {
+    return tl::unexpected(wrapped.error());
+  }
+  return wrapped->has_value();
 }
 
 Result<std::map<std::string, int64_t>> Vault::count_by_type() { return data_->count_by_type(); }

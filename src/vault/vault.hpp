@@ -145,6 +145,10 @@ class Vault {
   // Current version. kNotFound if absent, kGone if deleted, kIntegrity if the stored record
   // fails authentication (modified, moved or swapped bytes): never wrong data.
   [[nodiscard]] Result<StoredResource> read(std::string_view type, std::string_view id);
+  // The current version, deleted or not (a deleted one has `deleted` set and an empty resource),
+  // from one read of the store: gate/ decides on the compartment of what it returns. kNotFound
+  // if absent, kIntegrity as read().
+  [[nodiscard]] Result<StoredResource> read_current(std::string_view type, std::string_view id);
   [[nodiscard]] Result<StoredResource> read_version(std::string_view type, std::string_view id,
                                                     int64_t version);
   // Every version, newest first. kNotFound if the resource never existed.
@@ -155,7 +159,9 @@ class Vault {
   // candidates. Only the requested page is returned decrypted (all candidates are decrypted
   // when there are date conditions).
   // When `visible` is given, matches whose compartment it refuses are left out before paging, so
-  // that neither the page nor the total reveals them (one metadata query for all candidates).
+  // that neither the page nor the total reveals them (one metadata query for all candidates);
+  // each decrypted match is checked again on the compartment of the version actually read, so
+  // that a resource moved by a concurrent update is left out rather than returned.
   [[nodiscard]] Result<SearchPage> search(
       const fhir::SearchQuery& query,
       const std::function<bool(const std::string& compartment)>& visible = {});
@@ -186,6 +192,22 @@ class Vault {
   // decrypting anything; nullopt when the vault has no such resource (deleted ones included).
   [[nodiscard]] Result<std::optional<std::string>> locate(std::string_view type,
                                                           std::string_view id);
+
+  // Seals a note about a patient that is not a resource (a break-glass reason) under the data key
+  // of `patient_id`'s compartment, bound to `label` (what the note is, e.g. a grant's id), so that
+  // erasing the patient shreds it. kNotFound when the vault holds no key for that compartment.
+  [[nodiscard]] Result<std::vector<uint8_t>> seal_patient_note(std::string_view patient_id,
+                                                               std::string_view label,
+                                                               std::string_view note);
+  // Opens what seal_patient_note sealed with the same patient and label. kNotFound once the
+  // patient is erased; kIntegrity when the bytes, the patient or the label differ.
+  [[nodiscard]] Result<std::string> open_patient_note(std::string_view patient_id,
+                                                      std::string_view label,
+                                                      std::span<const uint8_t> sealed);
+
+  // Whether the vault has ever filed anything in `patient_id`'s compartment: it has a data key,
+  // or the patient was erased. False only for a compartment that never held a record.
+  [[nodiscard]] Result<bool> compartment_ever_used(std::string_view patient_id);
 
   // Current, non-deleted resources per type.
   [[nodiscard]] Result<std::map<std::string, int64_t>> count_by_type();

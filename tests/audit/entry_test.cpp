@@ -32,6 +32,7 @@ Entry full_entry() {
   entry.reason = "permission_denied";
   entry.resources_returned = -1;
   entry.decrypted_data_left = false;
+  entry.supervise = true;
   entry.targets = {
       Target{.type = "Patient", .id = "a", .version = 3, .compartment = "a"},
       Target{.type = "Observation", .id = "b", .version = 1, .compartment = "a"},
@@ -156,7 +157,7 @@ TEST(EntryTest, UnknownEnumValuesAndReservedFlagsAreRejected) {
   ASSERT_EQ(bytes.size(), kCountOffset + 4);
   ASSERT_TRUE(decode(bytes).has_value());
   for (auto [offset, value] : std::vector<std::pair<size_t, uint8_t>>{
-           {kActorKindOffset, 3}, {kFlagsOffset, 4}, {kFlagsOffset, 0x80}, {kOutcomeOffset, 3}}) {
+           {kActorKindOffset, 3}, {kFlagsOffset, 8}, {kFlagsOffset, 0x80}, {kOutcomeOffset, 3}}) {
     std::vector<uint8_t> tampered = bytes;
     tampered[offset] = value;
     Result<Entry> decoded = decode(tampered);

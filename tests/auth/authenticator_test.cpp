@@ -292,8 +292,14 @@ class AuthenticatorTest : public ::testing::Test {
       ADD_FAILURE() << "add_account: " << enrolment.error().message;
       return Person{login, "", {}, {}};
     }
-    return Person{login, enrolment->temporary_password, totp_secret_of(enrolment->otpauth_uri),
-                  enrolment->recovery_codes};
+    // The person's own enrolment, as at their first login.
+    auto factor = committed([&] { return auth.enrol_second_factor(*store_, login); });
+    if (!factor) {
+      ADD_FAILURE() << "enrol_second_factor: " << factor.error().message;
+      return Person{login, enrolment->temporary_password, {}, {}};
+    }
+    return Person{login, enrolment->temporary_password, totp_secret_of(factor->otpauth_uri),
+                  factor->recovery_codes};
   }
   Person add_person(const std::string& login, access::Role role = access::Role::kPractitioner) {
     return add_person(*auth_, login, role);
@@ -453,20 +459,42 @@ TEST(AuthenticatorNamesTest, StatusNamesRoundTrip) {
 
 // --- Accounts.
 
-TEST_F(AuthenticatorTest, AddAccountGivesAPersonATemporaryPasswordAnOtpauthUriAndTenCodes) {
+TEST_F(AuthenticatorTest, AddAccountGivesAPersonAOneTimePasswordAndTheirEnrolmentTheRest) {
   auto enrolment = committed([&] {
     return auth_->add_account(*store_, NewAccount{"jmartin", "Jeanne Martin",
                                                   access::Role::kPractitioner, "10101010101"});
   });
   ASSERT_TRUE(enrolment) << enrolment.error().message;
   EXPECT_GE(without_hyphens(enrolment->temporary_password).size(), 20U);
-  EXPECT_TRUE(enrolment->otpauth_uri.starts_with("otpauth://totp/vigie:jmartin?secret="))
-      << enrolment->otpauth_uri;
-  EXPECT_EQ(totp_secret_of(enrolment->otpauth_uri).size(), kTotpSecretBytes);
-  ASSERT_EQ(enrolment->recovery_codes.size(), 10U);
-  std::vector<std::string> distinct = enrolment->recovery_codes;
+  EXPECT_EQ(enrolment->otpauth_uri, "") << "whoever creates the account gets no second factor";
+  EXPECT_TRUE(enrolment->recovery_codes.empty());
+  EXPECT_TRUE(row("jmartin").totp_sealed.empty());
+  EXPECT_EQ(view("jmartin").unused_recovery_codes, 0);
+
+  // The first login takes the one-time password alone; the session must enrol a second factor.
+  auto first = attempt(request("jmartin", enrolment->temporary_password, ""));
+  ASSERT_TRUE(first && first->session) << (first ? first->refusal : first.error().message);
+  EXPECT_TRUE(first->session->password_change_required);
+  EXPECT_TRUE(first->session->second_factor_missing);
+  auto authenticated = authenticate(first->session->secret);
+  ASSERT_TRUE(authenticated) << authenticated.error().message;
+  EXPECT_TRUE(authenticated->second_factor_missing);
+
+  auto factor = committed([&] { return auth_->enrol_second_factor(*store_, "jmartin"); });
+  ASSERT_TRUE(factor) << factor.error().message;
+  EXPECT_TRUE(factor->temporary_password.empty());
+  EXPECT_TRUE(factor->otpauth_uri.starts_with("otpauth://totp/vigie:jmartin?secret="))
+      << factor->otpauth_uri;
+  EXPECT_EQ(totp_secret_of(factor->otpauth_uri).size(), kTotpSecretBytes);
+  ASSERT_EQ(factor->recovery_codes.size(), 10U);
+  std::vector<std::string> distinct = factor->recovery_codes;
   std::ranges::sort(distinct);
   EXPECT_EQ(std::ranges::unique(distinct).begin(), distinct.end());
+  // Enrolling ends the session opened without it; the password alone no longer signs in.
+  expect_authentication_fails(first->session->secret);
+  EXPECT_EQ(refused(request("jmartin", enrolment->temporary_password, "")), "wrong second factor");
+  expect_code(committed([&] { return auth_->enrol_second_factor(*store_, "jmartin"); }),
+              ErrorCode::kConflict);
 
   const AccountView shown = view("jmartin");
   EXPECT_EQ(shown.login, "jmartin");
@@ -475,10 +503,8 @@ TEST_F(AuthenticatorTest, AddAccountGivesAPersonATemporaryPasswordAnOtpauthUriAn
   EXPECT_EQ(shown.rpps, "10101010101");
   EXPECT_EQ(shown.status, AccountStatus::kActive);
   EXPECT_TRUE(shown.password_temporary);
-  EXPECT_EQ(shown.failed_logins, 0);
   EXPECT_EQ(shown.unused_recovery_codes, 10);
   EXPECT_EQ(shown.created_ms, kStartMs);
-  EXPECT_EQ(shown.last_used_ms, 0);
 }
 
 TEST_F(AuthenticatorTest, AddAccountGivesAServiceNoPasswordNoSecondFactorNoCodes) {
@@ -591,8 +617,10 @@ TEST_F(AuthenticatorTest, TheDataFileNeverHoldsAnEnrolmentOrABearerSecretInClear
         *store_, NewAccount{"jmartin", "Jeanne Martin", access::Role::kPractitioner, ""});
   });
   ASSERT_TRUE(enrolment) << enrolment.error().message;
-  const Person person{"jmartin", enrolment->temporary_password,
-                      totp_secret_of(enrolment->otpauth_uri), enrolment->recovery_codes};
+  auto factor = committed([&] { return auth_->enrol_second_factor(*store_, "jmartin"); });
+  ASSERT_TRUE(factor) << factor.error().message;
+  const Person person{"jmartin", enrolment->temporary_password, totp_secret_of(factor->otpauth_uri),
+                      factor->recovery_codes};
   const IssuedSession session = sign_in(person);
   add_service("labo");
   auto token = create_token("labo", {"system/Observation.cr"}, clock_.now_ms() + kDayMs);
@@ -1023,7 +1051,7 @@ TEST_F(AuthenticatorTest, ASecondFactorResetBetweenCheckAndRecordRefusesTheOldFa
   auto code_outcome = committed([&] { return auth_->record_login(*store_, *code_check, by_code); });
   ASSERT_TRUE(code_outcome) << code_outcome.error().message;
   EXPECT_FALSE(code_outcome->session.has_value()) << "a replaced recovery code";
-  EXPECT_EQ(view("jmartin").unused_recovery_codes, 10);
+  EXPECT_EQ(view("jmartin").unused_recovery_codes, 0);
 }
 
 TEST_F(AuthenticatorTest, ALockRecordedBetweenCheckAndRecordRefusesTheLogin) {
@@ -1158,16 +1186,22 @@ TEST_F(AuthenticatorTest, ResetPasswordRevokesSessionsAndOnlyTheNewTemporaryPass
 TEST_F(AuthenticatorTest, ResetSecondFactorRevokesSessionsAndRetiresTheOldSecretAndCodes) {
   const Person person = add_person("jmartin");
   const IssuedSession session = sign_in(person);
-  auto enrolment = committed([&] { return auth_->reset_second_factor(*store_, "jmartin"); });
+  ASSERT_TRUE(committed([&] { return auth_->reset_second_factor(*store_, "jmartin"); }));
+  expect_authentication_fails(session.secret);
+  EXPECT_EQ(view("jmartin").unused_recovery_codes, 0);
+  EXPECT_TRUE(row("jmartin").totp_sealed.empty());
+
+  // The old factors are gone; the person signs in with the password alone, into a session that
+  // can only enrol, and enrols a new factor themselves.
+  clock_.advance_ms(kStepMs);
+  auto alone = attempt(request("jmartin", person.password, ""));
+  ASSERT_TRUE(alone && alone->session) << (alone ? alone->refusal : alone.error().message);
+  EXPECT_TRUE(alone->session->second_factor_missing);
+  auto enrolment = committed([&] { return auth_->enrol_second_factor(*store_, "jmartin"); });
   ASSERT_TRUE(enrolment) << enrolment.error().message;
-  EXPECT_TRUE(enrolment->temporary_password.empty());
   ASSERT_EQ(enrolment->recovery_codes.size(), 10U);
   const std::vector<uint8_t> fresh_totp = totp_secret_of(enrolment->otpauth_uri);
   EXPECT_NE(fresh_totp, person.totp);
-  expect_authentication_fails(session.secret);
-  EXPECT_EQ(view("jmartin").unused_recovery_codes, 10);
-
-  clock_.advance_ms(kStepMs);
   EXPECT_EQ(refused(request("jmartin", person.password, code_now(person.totp))),
             "wrong second factor");
   EXPECT_EQ(refused(request("jmartin", person.password, person.recovery_codes[0])),

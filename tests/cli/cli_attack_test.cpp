@@ -2,6 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
 
 #include <boost/json.hpp>
 
@@ -84,6 +87,113 @@ TEST_F(CliAttackTest, WrongPassphraseExits3ChangesNoDataAndIsAudited) {
                    "Patient/" + patient_id_})
                 .exit_code,
             0);
+}
+
+TEST_F(CliAttackTest, MalformedKeyFileExitsNonZeroChangesNoDataAndIsAudited) {
+  const std::string malformed = write_input("short.key", "court");
+  const std::string before = testing::vault_contents(vault());
+  const size_t entries_before = testing::audit_entries(vault()).size();
+  ProcessResult result =
+      vigie({"get", "--vault", vault(), "--key-file", malformed, "Patient/" + patient_id_});
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_EQ(result.out, "");
+  EXPECT_TRUE(testing::vault_contents(vault()) == before);
+  const std::vector<audit::Entry> entries = testing::audit_entries(vault());
+  ASSERT_EQ(entries.size(), entries_before + 1);
+  EXPECT_EQ(entries.back().action, audit::kActionUnlockFailed);
+  EXPECT_EQ(entries.back().outcome, audit::Outcome::kFailed);
+  EXPECT_EQ(entries.back().actor.auth_method, "key-file");
+}
+
+TEST_F(CliAttackTest, SecretFilesOthersCanReadOrWriteAreRefusedNamingTheFix) {
+  const std::string before = testing::vault_contents(vault());
+  const size_t entries_before = testing::audit_entries(vault()).size();
+  for (const std::filesystem::perms extra :
+       {std::filesystem::perms::group_read, std::filesystem::perms::others_read,
+        std::filesystem::perms::group_write, std::filesystem::perms::others_write}) {
+    std::filesystem::permissions(passphrase_file(), extra, std::filesystem::perm_options::add);
+    for (const ProcessResult& result : {vigie({"get", "--vault", vault(), "--passphrase-file",
+                                               passphrase_file(), "Patient/" + patient_id_}),
+                                        vigie({"get", "--vault", vault(), "Patient/" + patient_id_},
+                                              {{"VIGIE_PASSPHRASE_FILE", passphrase_file()}})}) {
+      EXPECT_EQ(result.exit_code, 3) << result.err;
+      EXPECT_EQ(result.out, "");
+      EXPECT_NE(result.err.find("chmod 600 " + passphrase_file()), std::string::npos) << result.err;
+    }
+    std::filesystem::permissions(passphrase_file(), extra, std::filesystem::perm_options::remove);
+    std::filesystem::permissions(key_file(), extra, std::filesystem::perm_options::add);
+    ProcessResult by_key = vigie_on_vault("get", {"Patient/" + patient_id_});
+    EXPECT_EQ(by_key.exit_code, 3) << by_key.err;
+    EXPECT_NE(by_key.err.find("chmod 600 " + key_file()), std::string::npos) << by_key.err;
+    std::filesystem::permissions(key_file(), extra, std::filesystem::perm_options::remove);
+  }
+  // Refused before the vault is touched: nothing changed, nothing to record.
+  EXPECT_TRUE(testing::vault_contents(vault()) == before);
+  EXPECT_EQ(testing::audit_entries(vault()).size(), entries_before);
+  EXPECT_EQ(vigie_on_vault("get", {"Patient/" + patient_id_}).exit_code, 0);
+}
+
+TEST_F(CliAttackTest, SecretFileOwnedByAnotherUserIsRefusedEvenForRoot) {
+  constexpr uid_t kOtherUser = 1;  // "daemon" on Debian
+  if (::chown(key_file().c_str(), kOtherUser, static_cast<gid_t>(-1)) != 0) {
+    GTEST_SKIP() << "giving a file away needs root";
+  }
+  ProcessResult result = vigie_on_vault("get", {"Patient/" + patient_id_});
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_NE(result.err.find(key_file()), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("not owned by the user running vigie"), std::string::npos)
+      << result.err;
+}
+
+TEST_F(CliAttackTest, MissingPassphraseFileExits3AsDocumented) {
+  const std::string missing = (dir_ / "absent.passphrase").string();
+  ProcessResult result =
+      vigie({"get", "--vault", vault(), "--passphrase-file", missing, "Patient/" + patient_id_});
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_NE(result.err.find(missing), std::string::npos) << result.err;
+}
+
+TEST_F(CliAttackTest, InitNeverAdoptsAnExistingFileAsItsKeyFile) {
+  const std::string existing = write_input("existing", std::string(64, 'x'));
+  const std::string other_vault = (dir_ / "other-vault").string();
+  ProcessResult result = vigie({"init", "--vault", other_vault, "--passphrase-file",
+                                passphrase_file(), "--key-file", existing});
+  EXPECT_EQ(result.exit_code, 5) << result.err;
+  EXPECT_NE(result.err.find(existing + " already exists"), std::string::npos) << result.err;
+  EXPECT_EQ(testing::read_file(existing), std::string(64, 'x'));
+  EXPECT_FALSE(std::filesystem::exists(other_vault));
+  // A new path is created private.
+  const std::string fresh = (dir_ / "fresh.key").string();
+  ASSERT_EQ(vigie({"init", "--vault", other_vault, "--passphrase-file", passphrase_file(),
+                   "--key-file", fresh})
+                .exit_code,
+            0);
+  EXPECT_EQ(std::filesystem::status(fresh).permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
+TEST_F(CliAttackTest, CommandStopsWhenSecretsCannotBeLockedInMemory) {
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  // ASan intercepts mlock() and makes it a no-op that succeeds (it cannot lock shadow memory),
+  // so the limit cannot be observed in that build.
+  GTEST_SKIP() << "mlock is a no-op under AddressSanitizer";
+#endif
+#endif
+  // 4 KiB of lockable memory, and (for root) without CAP_IPC_LOCK, which ignores the limit.
+  std::vector<std::string> args{"--memlock=4096:4096"};
+  if (::geteuid() == 0) {
+    args.insert(args.end(), {"/usr/bin/setpriv", "--bounding-set=-ipc_lock"});
+  }
+  args.insert(args.end(), {VIGIE_BINARY, "get", "--vault", vault(), "--key-file", key_file(),
+                           "Patient/" + patient_id_});
+  const size_t entries_before = testing::audit_entries(vault()).size();
+  ProcessResult result = testing::run_process("/usr/bin/prlimit", args);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_NE(result.err.find("RLIMIT_MEMLOCK is 4 KiB"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("ulimit -l"), std::string::npos) << result.err;
+  EXPECT_EQ(testing::audit_entries(vault()).size(), entries_before);
 }
 
 // The sealed bytes of one version, read as an attacker would with the sqlite3 shell.

@@ -29,6 +29,7 @@ constexpr Expected kExpected[] = {
     {ErrorCode::kPermissionDenied, 7, 403, "permission-denied"},
     {ErrorCode::kAuthenticationFailed, 3, 401, "authentication-failed"},
     {ErrorCode::kTooManyAttempts, 7, 429, "too-many-attempts"},
+    {ErrorCode::kUnprocessable, 5, 422, "unprocessable"},
 };
 
 TEST(ErrorTest, ExitCodesMatchTheDocumentedTable) {

@@ -134,12 +134,17 @@ TEST(RandomFillTest, FillsWithDifferentBytesEachCall) {
 }
 
 TEST(DisableCoreDumpsTest, SetsCoreLimitToZeroAndProcessUndumpable) {
-  ASSERT_TRUE(disable_core_dumps());
+  ASSERT_TRUE(disable_core_dumps()) << disable_core_dumps().error().message;
   rlimit limit{};
   ASSERT_EQ(getrlimit(RLIMIT_CORE, &limit), 0);
   EXPECT_EQ(limit.rlim_cur, 0u);
   EXPECT_EQ(limit.rlim_max, 0u);
   EXPECT_EQ(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0), 0);
+}
+
+TEST(CheckMemoryLockingTest, LocksTheBudgetHere) {
+  // The refusal is tested through the binary under a lowered RLIMIT_MEMLOCK (tests/cli).
+  ASSERT_TRUE(check_memory_locking()) << check_memory_locking().error().message;
 }
 
 }  // namespace

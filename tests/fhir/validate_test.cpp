@@ -52,6 +52,24 @@ TEST(ValidateResource, IsLenientOnWhatIsNotIndexed) {
   }
 }
 
+TEST(ValidateResource, AcceptsNumbersWithinTheirFhirTypes) {
+  for (
+      std::string_view json : {
+          R"({"resourceType":"Observation","valueQuantity":{"value":1.50,"unit":"mmol/L"}})",
+          R"({"resourceType":"Observation","component":[{"valueInteger":-2147483648},{"valueInteger":2147483647}]})",
+          R"({"resourceType":"Observation","valueDecimal":1.7976931348623157e308})",
+          R"({"resourceType":"Observation","valueDecimal":-4.9e-324,"referenceRange":[{"low":{"value":0e99999}}]})",
+          R"({"resourceType":"Immunization","protocolApplied":[{"doseNumberPositiveInt":1}]})",
+          R"({"resourceType":"Patient","multipleBirthInteger":2,"_multipleBirthInteger":{"id":"x"}})",
+          R"({"resourceType":"Patient","extension":[{"url":"u","valueUnsignedInt":0}]})",
+          R"({"resourceType":"Group","quantity":3,"type":"person","actual":true})",
+          R"({"resourceType":"Observation","valueQuantity":{"unit":"no value"}})",
+      }) {
+    Result<void> checked = validate_resource(object_from(json));
+    EXPECT_TRUE(checked.has_value()) << json << ": " << checked.error().message;
+  }
+}
+
 struct InvalidResourceCase {
   std::string name;
   std::string json;
@@ -184,7 +202,77 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidResourceCase{
             "MedicationCodeText",
             R"({"resourceType":"MedicationRequest","medicationCodeableConcept":{"text":1}})",
-            "MedicationRequest.medicationCodeableConcept.text: must be a string"}),
+            "MedicationRequest.medicationCodeableConcept.text: must be a string"},
+        InvalidResourceCase{
+            "DecimalOverflowing",
+            R"({"resourceType":"Observation","valueQuantity":{"value":999906e00001595}})",
+            "Observation.valueQuantity.value: must be a decimal of magnitude 0 or from about "
+            "4.9e-324 to 1.8e308 (a 64-bit floating-point number)"},
+        InvalidResourceCase{
+            "DecimalOverflowingInAList",
+            R"({"resourceType":"Observation","component":[{"valueQuantity":{"value":1}},{"valueQuantity":{"value":-1e309}}]})",
+            "Observation.component[1].valueQuantity.value: must be a decimal of magnitude 0 or "
+            "from "
+            "about 4.9e-324 to 1.8e308 (a 64-bit floating-point number)"},
+        InvalidResourceCase{
+            "DecimalUnderflowing",
+            R"({"resourceType":"Patient","extension":[{"url":"u","valueDecimal":1e-400}]})",
+            "Patient.extension[0].valueDecimal: must be a decimal of magnitude 0 or from about "
+            "4.9e-324 to 1.8e308 (a 64-bit floating-point number)"},
+        InvalidResourceCase{
+            "DecimalOverflowingAnywhere",
+            R"({"resourceType":"Basic","unknownThing":[[1,2],[3,1e400]]})",
+            "Basic.unknownThing[1][1]: must be a decimal of magnitude 0 or from about 4.9e-324 "
+            "to 1.8e308 (a 64-bit floating-point number)"},
+        InvalidResourceCase{"IntegerTooLarge",
+                            R"({"resourceType":"Patient","multipleBirthInteger":2147483648})",
+                            "Patient.multipleBirthInteger: must be a FHIR integer: a whole number "
+                            "from -2147483648 to 2147483647"},
+        InvalidResourceCase{"IntegerTooSmall",
+                            R"({"resourceType":"Observation","valueInteger":-2147483649})",
+                            "Observation.valueInteger: must be a FHIR integer: a whole number "
+                            "from -2147483648 to 2147483647"},
+        InvalidResourceCase{"IntegerWithFraction",
+                            R"({"resourceType":"Observation","valueInteger":2.0})",
+                            "Observation.valueInteger: must be a FHIR integer: a whole number "
+                            "from -2147483648 to 2147483647"},
+        InvalidResourceCase{"IntegerWithExponent",
+                            R"({"resourceType":"Observation","valueInteger":1e2})",
+                            "Observation.valueInteger: must be a FHIR integer: a whole number "
+                            "from -2147483648 to 2147483647"},
+        InvalidResourceCase{"IntegerNegativeZero",
+                            R"({"resourceType":"Observation","valueInteger":-0})",
+                            "Observation.valueInteger: must be a FHIR integer: a whole number "
+                            "from -2147483648 to 2147483647"},
+        InvalidResourceCase{
+            "PositiveIntZero",
+            R"({"resourceType":"Immunization","protocolApplied":[{"doseNumberPositiveInt":0}]})",
+            "Immunization.protocolApplied[0].doseNumberPositiveInt: must be a FHIR positiveInt: a "
+            "whole number from 1 to 2147483647"},
+        InvalidResourceCase{
+            "UnsignedIntNegative",
+            R"({"resourceType":"Patient","extension":[{"url":"u","valueUnsignedInt":-1}]})",
+            "Patient.extension[0].valueUnsignedInt: must be a FHIR unsignedInt: a whole number "
+            "from 0 to 2147483647"},
+        InvalidResourceCase{"DecimalAsString",
+                            R"({"resourceType":"Observation","valueDecimal":"1.50"})",
+                            "Observation.valueDecimal: must be a number (a JSON number, not a "
+                            "string)"},
+        InvalidResourceCase{"IntegerAsString",
+                            R"({"resourceType":"Observation","valueInteger":"1985"})",
+                            "Observation.valueInteger: must be a number (a JSON number, not a "
+                            "string)"},
+        InvalidResourceCase{"QuantityValueAsString",
+                            R"({"resourceType":"Observation","valueQuantity":{"value":"1.50"}})",
+                            "Observation.valueQuantity.value: must be a decimal (a JSON number, "
+                            "not a string)"},
+        InvalidResourceCase{"StatusDecimal", R"({"resourceType":"Observation","status":1.50})",
+                            "Observation.status: must be a string"},
+        InvalidResourceCase{"FamilyDecimal",
+                            R"({"resourceType":"Patient","name":[{"family":19.850}]})",
+                            "Patient.name[0].family: must be a string"},
+        InvalidResourceCase{"IdDecimal", R"({"resourceType":"Patient","id":1e2})",
+                            "Patient.id: must match [A-Za-z0-9-.]{1,64}"}),
     [](const ::testing::TestParamInfo<InvalidResourceCase>& info) { return info.param.name; });
 
 }  // namespace

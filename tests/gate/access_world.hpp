@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,21 +38,22 @@ class AccessWorld {
     auto created = gate::Gate::initialize(
         vault_dir_,
         gate::UnlockSecret{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::copy_of(key_.view())},
-        {}, audit::CheckpointPolicy{}, custodian_, settings, clock_);
+        {}, audit::CheckpointPolicy{}, gate::current_local_user(), settings, clock_);
     EXPECT_TRUE(created) << created.error().message;
     if (created) {
-      gate_ = std::move(*created);
+      gate_ = std::move(created->gate);
+      custodian_ = std::move(created->custodian);
     }
   }
 
   [[nodiscard]] gate::Gate& gate() { return *gate_; }
   [[nodiscard]] ManualClock& clock() { return clock_; }
-  [[nodiscard]] const gate::Principal& custodian() const { return custodian_; }
+  [[nodiscard]] const gate::Custodian& custodian() const { return *custodian_; }
   [[nodiscard]] const std::filesystem::path& vault_dir() const { return vault_dir_; }
 
   // Created by the custodian.
   gate::StoredResource make(std::string_view json) {
-    auto created = gate_->create(custodian_, boost::json::parse(json).as_object());
+    auto created = gate_->create(*custodian_, boost::json::parse(json).as_object());
     EXPECT_TRUE(created) << created.error().message << " for " << json;
     return created ? std::move(*created) : gate::StoredResource{};
   }
@@ -68,28 +70,36 @@ class AccessWorld {
                 std::string(patient_id) + R"("}})");
   }
 
-  // A person's account, signed in, with the temporary password already changed.
+  // A person's account, signed in with the password they chose and the second factor they
+  // enrolled at their first login (the one-time password alone).
   gate::Principal person(std::string_view login, access::Role role, std::string_view rpps = "") {
     auto enrolment = gate_->add_account(
-        custodian_, auth::NewAccount{std::string(login), "Camille Test", role, std::string(rpps)});
+        *custodian_, auth::NewAccount{std::string(login), "Camille Test", role, std::string(rpps)});
     EXPECT_TRUE(enrolment) << enrolment.error().message;
     if (!enrolment) {
-      return {};
+      return gate::account_principal({}, {}, {});
     }
-    auto session = sign_in(login, enrolment->temporary_password, enrolment->otpauth_uri);
-    gate::Principal principal =
-        gate::account_principal(session, std::string(kClientAddress), "test");
-    auto changed = gate_->change_password(principal, enrolment->temporary_password, kNewPassword);
+    const gate::Principal first = gate::account_principal(
+        sign_in(login, enrolment->temporary_password, ""), std::string(kClientAddress), "test");
+    auto changed = gate_->change_password(first, enrolment->temporary_password, kNewPassword);
     EXPECT_TRUE(changed) << changed.error().message;
-    return principal;
+    auto factor = gate_->enrol_second_factor(first);
+    EXPECT_TRUE(factor) << factor.error().message;
+    if (!factor) {
+      return gate::account_principal({}, {}, {});
+    }
+    return gate::account_principal(sign_in(login, kNewPassword, factor->otpauth_uri),
+                                   std::string(kClientAddress), "test");
   }
 
-  // A session secret (the bearer), or "" when the login is refused. Moves the clock to the next
-  // TOTP step afterwards, so that the account can sign in again.
+  // A session secret (the bearer), or "" when the login is refused. `uri` is the enrolment's
+  // otpauth URI, or empty for an account without a second factor yet (the password alone).
+  // Moves the clock to the next TOTP step afterwards, so that the account can sign in again.
   std::string sign_in(std::string_view login, std::string_view password, std::string_view uri) {
     auto session = gate_->login(
         auth::LoginRequest{std::string(login), std::string(password),
-                           totp_code_now(uri, clock_.now_ms()), std::string(kClientAddress)},
+                           uri.empty() ? std::string() : totp_code_now(uri, clock_.now_ms()),
+                           std::string(kClientAddress)},
         "test");
     clock_.advance_ms(31'000);
     return session ? session->secret : std::string();
@@ -98,14 +108,25 @@ class AccessWorld {
   // A service account with one API token holding `scope`.
   gate::Principal service(std::string_view login, std::string_view scope) {
     auto added = gate_->add_account(
-        custodian_,
+        *custodian_,
         auth::NewAccount{std::string(login), "Interface labo", access::Role::kService, ""});
     EXPECT_TRUE(added) << added.error().message;
-    auto token = gate_->create_token(custodian_, login, {std::string(scope)},
+    auto token = gate_->create_token(*custodian_, login, {std::string(scope)},
                                      clock_.now_ms() + 30LL * 24 * 60 * 60 * 1000, {});
     EXPECT_TRUE(token) << token.error().message;
     return gate::account_principal(token ? token->secret : std::string(),
                                    std::string(kClientAddress), "test");
+  }
+
+  // The world's vault opened directly, below the gate, as data written by an older vigie (or by
+  // any tool holding the key) would be found.
+  [[nodiscard]] std::unique_ptr<vault::Vault> open_vault() {
+    auto opened = vault::Vault::open(vault_dir_,
+                                     vault::UnlockSecret{store::UnlockerKind::kKeyFile,
+                                                         crypto::SecretBytes::copy_of(key_.view())},
+                                     clock_);
+    EXPECT_TRUE(opened) << opened.error().message;
+    return opened ? std::move(*opened) : nullptr;
   }
 
   [[nodiscard]] std::vector<audit::Entry> entries() const { return audit_entries(vault_dir_); }
@@ -120,7 +141,7 @@ class AccessWorld {
   std::filesystem::path vault_dir_ = dir_ / "vault";
   crypto::SecretBytes key_ = crypto::SecretBytes::random(32);
   ManualClock clock_{1'790'000'000'000};  // 2026-09-21
-  gate::Principal custodian_ = gate::current_custodian();
+  std::optional<gate::Custodian> custodian_;
   std::unique_ptr<gate::Gate> gate_;
 };
 

@@ -70,10 +70,10 @@ class GateAuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
     policy_.external_file = checkpoint_file_;
-    auto created =
-        gate::Gate::initialize(vault_dir_, key_file_secret(key_), {}, policy_, custodian_);
+    auto created = gate::Gate::initialize(vault_dir_, key_file_secret(key_), {}, policy_, user_);
     ASSERT_TRUE(created) << created.error().message;
-    gate_ = std::move(*created);
+    gate_ = std::move(created->gate);
+    custodian_ = std::move(created->custodian);
   }
 
   std::vector<Entry> entries() const { return testing::audit_entries(vault_dir_); }
@@ -94,11 +94,16 @@ class GateAuditTest : public ::testing::Test {
 
   Result<std::unique_ptr<gate::Gate>> reopen() {
     gate_.reset();
-    return gate::Gate::open(vault_dir_, key_file_secret(key_), custodian_);
+    auto opened = gate::Gate::open(vault_dir_, key_file_secret(key_), user_);
+    if (!opened) {
+      return tl::unexpected(opened.error());
+    }
+    custodian_ = std::move(opened->custodian);
+    return std::move(opened->gate);
   }
 
   gate::StoredResource create(std::string_view json) {
-    auto created = gate_->create(custodian_, parse_object(json));
+    auto created = gate_->create(*custodian_, parse_object(json));
     EXPECT_TRUE(created) << created.error().message;
     return created ? std::move(*created) : gate::StoredResource{};
   }
@@ -115,8 +120,8 @@ class GateAuditTest : public ::testing::Test {
 
   void expect_custodian(const Entry& entry) const {
     EXPECT_EQ(entry.actor.kind, audit::ActorKind::kCustodian);
-    EXPECT_EQ(entry.actor.os_user, custodian_.os_user);
-    EXPECT_EQ(entry.actor.session_id, custodian_.session_id);
+    EXPECT_EQ(entry.actor.os_user, user_.os_user);
+    EXPECT_EQ(entry.actor.session_id, user_.session_id);
     EXPECT_EQ(entry.actor.user_agent, "vigie-cli");
     EXPECT_EQ(entry.actor.auth_method, "key-file");
   }
@@ -141,7 +146,8 @@ class GateAuditTest : public ::testing::Test {
     }
   }
 
-  const gate::Principal custodian_ = gate::current_custodian();
+  const gate::LocalUser user_ = gate::current_local_user();
+  std::optional<gate::Custodian> custodian_;
   testing::TempDir dir_;
   const std::filesystem::path vault_dir_ = dir_ / "vault";
   const std::filesystem::path checkpoint_file_ = dir_ / "checkpoints";
@@ -166,7 +172,7 @@ TEST_F(GateAuditTest, ReadRecordsTheResourceReturned) {
   ASSERT_EQ(observation.compartment, patient.id);
 
   size_t before = entries().size();
-  ASSERT_TRUE(gate_->read(custodian_, "Observation", observation.id));
+  ASSERT_TRUE(gate_->read(*custodian_, "Observation", observation.id));
   Entry entry = only_entry_after(before);
   expect_success(entry, audit::kActionRead);
   expect_custodian(entry);
@@ -175,18 +181,18 @@ TEST_F(GateAuditTest, ReadRecordsTheResourceReturned) {
   EXPECT_TRUE(entry.decrypted_data_left);
 
   before = entries().size();
-  ASSERT_TRUE(gate_->read_version(custodian_, "Patient", patient.id, 1));
+  ASSERT_TRUE(gate_->read_version(*custodian_, "Patient", patient.id, 1));
   entry = only_entry_after(before);
   expect_success(entry, audit::kActionVread);
   EXPECT_THAT(entry.targets, ElementsAre(Target{"Patient", patient.id, 1, patient.id}));
   EXPECT_EQ(entry.resources_returned, 1);
   EXPECT_TRUE(entry.decrypted_data_left);
 
-  ASSERT_TRUE(gate_->update(custodian_, "Patient", patient.id,
+  ASSERT_TRUE(gate_->update(*custodian_, "Patient", patient.id,
                             parse_object(R"({"resourceType":"Patient","id":")" + patient.id +
                                          R"(","name":[{"family":"Girardin"}]})")));
   before = entries().size();
-  ASSERT_TRUE(gate_->history(custodian_, "Patient", patient.id));
+  ASSERT_TRUE(gate_->history(*custodian_, "Patient", patient.id));
   entry = only_entry_after(before);
   expect_success(entry, audit::kActionHistory);
   EXPECT_THAT(entry.targets, ElementsAre(Target{"Patient", patient.id, 2, patient.id},
@@ -196,7 +202,7 @@ TEST_F(GateAuditTest, ReadRecordsTheResourceReturned) {
 
 TEST_F(GateAuditTest, FailedReadsAreRecordedWithTheirReason) {
   size_t before = entries().size();
-  EXPECT_EQ(gate_->read(custodian_, "Patient", "no-such-patient").error().code,
+  EXPECT_EQ(gate_->read(*custodian_, "Patient", "no-such-patient").error().code,
             ErrorCode::kNotFound);
   Entry entry = only_entry_after(before);
   expect_failure(entry, audit::kActionRead, ErrorCode::kNotFound);
@@ -204,19 +210,19 @@ TEST_F(GateAuditTest, FailedReadsAreRecordedWithTheirReason) {
   EXPECT_THAT(entry.targets, ElementsAre(Target{"Patient", "no-such-patient", 0, ""}));
 
   before = entries().size();
-  EXPECT_EQ(gate_->read(custodian_, "Patientt", "x").error().code, ErrorCode::kUsage);
+  EXPECT_EQ(gate_->read(*custodian_, "Patientt", "x").error().code, ErrorCode::kUsage);
   expect_failure(only_entry_after(before), audit::kActionRead, ErrorCode::kUsage);
 
   const gate::StoredResource patient = create_patient("Girard");
-  ASSERT_TRUE(gate_->remove(custodian_, "Patient", patient.id));
+  ASSERT_TRUE(gate_->remove(*custodian_, "Patient", patient.id));
   before = entries().size();
-  EXPECT_EQ(gate_->read(custodian_, "Patient", patient.id).error().code, ErrorCode::kGone);
+  EXPECT_EQ(gate_->read(*custodian_, "Patient", patient.id).error().code, ErrorCode::kGone);
   entry = only_entry_after(before);
   expect_failure(entry, audit::kActionRead, ErrorCode::kGone);
   EXPECT_THAT(entry.targets, ElementsAre(Target{"Patient", patient.id, 0, ""}));
 
   before = entries().size();
-  EXPECT_FALSE(gate_->read_version(custodian_, "Patient", patient.id, 9));
+  EXPECT_FALSE(gate_->read_version(*custodian_, "Patient", patient.id, 9));
   entry = only_entry_after(before);
   EXPECT_EQ(entry.action, audit::kActionVread);
   EXPECT_EQ(entry.outcome, Outcome::kFailed);
@@ -231,7 +237,7 @@ TEST_F(GateAuditTest, SearchRecordsTheResourcesOfThePageReturned) {
   create_patient("Martin");
 
   size_t before = entries().size();
-  auto page = gate_->search(custodian_, "Patient", {{"family", "gir"}});
+  auto page = gate_->search(*custodian_, "Patient", {{"family", "gir"}});
   ASSERT_TRUE(page) << page.error().message;
   ASSERT_EQ(page->matches.size(), 3u);
   Entry entry = only_entry_after(before);
@@ -241,7 +247,7 @@ TEST_F(GateAuditTest, SearchRecordsTheResourcesOfThePageReturned) {
   EXPECT_TRUE(entry.decrypted_data_left);
 
   before = entries().size();
-  page = gate_->search(custodian_, "Patient", {{"family", "gir"}, {"_count", "2"}});
+  page = gate_->search(*custodian_, "Patient", {{"family", "gir"}, {"_count", "2"}});
   ASSERT_TRUE(page);
   ASSERT_EQ(page->matches.size(), 2u);
   entry = only_entry_after(before);
@@ -250,7 +256,7 @@ TEST_F(GateAuditTest, SearchRecordsTheResourcesOfThePageReturned) {
 
   // Only a count leaves: no resource was decrypted out of the vault.
   before = entries().size();
-  page = gate_->search(custodian_, "Patient", {{"family", "gir"}, {"_count", "0"}});
+  page = gate_->search(*custodian_, "Patient", {{"family", "gir"}, {"_count", "0"}});
   ASSERT_TRUE(page);
   EXPECT_EQ(page->total, 3u);
   EXPECT_TRUE(page->matches.empty());
@@ -261,7 +267,7 @@ TEST_F(GateAuditTest, SearchRecordsTheResourcesOfThePageReturned) {
   EXPECT_FALSE(entry.decrypted_data_left);
 
   before = entries().size();
-  EXPECT_EQ(gate_->search(custodian_, "Patient", {{"unknown", "x"}}).error().code,
+  EXPECT_EQ(gate_->search(*custodian_, "Patient", {{"unknown", "x"}}).error().code,
             ErrorCode::kUsage);
   entry = only_entry_after(before);
   expect_failure(entry, audit::kActionSearch, ErrorCode::kUsage);
@@ -279,7 +285,7 @@ TEST_F(GateAuditTest, WritesRecordTheVersionWritten) {
   EXPECT_FALSE(entry.decrypted_data_left);
 
   before = entries().size();
-  auto updated = gate_->update(custodian_, "Patient", created.id,
+  auto updated = gate_->update(*custodian_, "Patient", created.id,
                                parse_object(R"({"resourceType":"Patient","id":")" + created.id +
                                             R"(","name":[{"family":"Girardin"}]})"));
   ASSERT_TRUE(updated) << updated.error().message;
@@ -288,13 +294,13 @@ TEST_F(GateAuditTest, WritesRecordTheVersionWritten) {
   EXPECT_THAT(entry.targets, ElementsAre(Target{"Patient", created.id, 2, created.id}));
 
   before = entries().size();
-  ASSERT_TRUE(gate_->remove(custodian_, "Patient", created.id));
+  ASSERT_TRUE(gate_->remove(*custodian_, "Patient", created.id));
   entry = only_entry_after(before);
   expect_success(entry, audit::kActionDelete);
   EXPECT_THAT(entry.targets, ElementsAre(Target{"Patient", created.id, 3, created.id}));
 
   before = entries().size();
-  EXPECT_EQ(gate_->remove(custodian_, "Patient", "no-such-patient").error().code,
+  EXPECT_EQ(gate_->remove(*custodian_, "Patient", "no-such-patient").error().code,
             ErrorCode::kNotFound);
   entry = only_entry_after(before);
   expect_failure(entry, audit::kActionDelete, ErrorCode::kNotFound);
@@ -306,7 +312,7 @@ TEST_F(GateAuditTest, InvalidCreateWritesNothingAndRecordsAFailure) {
   const std::string contents = testing::vault_contents(vault_dir_);
   const size_t before = entries().size();
   auto created = gate_->create(
-      custodian_, parse_object(R"({"resourceType":"Patient","birthDate":"12/03/1984"})"));
+      *custodian_, parse_object(R"({"resourceType":"Patient","birthDate":"12/03/1984"})"));
   ASSERT_FALSE(created);
   EXPECT_EQ(created.error().code, ErrorCode::kInvalidInput);
   EXPECT_TRUE(testing::vault_contents(vault_dir_) == contents);
@@ -324,33 +330,33 @@ TEST_F(GateAuditTest, NoWriteAndNoReadWithoutItsEntry) {
            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
            "BEGIN SELECT RAISE(ABORT, 'refused'); END;");
 
-  auto created = gate_->create(custodian_, parse_object(R"({"resourceType":"Patient"})"));
+  auto created = gate_->create(*custodian_, parse_object(R"({"resourceType":"Patient"})"));
   ASSERT_FALSE(created);
   EXPECT_EQ(created.error().code, ErrorCode::kInternal);
-  auto read = gate_->read(custodian_, "Patient", patient.id);
+  auto read = gate_->read(*custodian_, "Patient", patient.id);
   ASSERT_FALSE(read);
   EXPECT_EQ(read.error().code, ErrorCode::kInternal);
-  auto page = gate_->search(custodian_, "Patient", {{"family", "gir"}});
+  auto page = gate_->search(*custodian_, "Patient", {{"family", "gir"}});
   ASSERT_FALSE(page);
   EXPECT_EQ(page.error().code, ErrorCode::kInternal);
   EXPECT_TRUE(data_rows(vault_dir_) == rows);
   EXPECT_EQ(entries().size(), before);
 
   exec_raw(vault_dir_ / "vault.db", "DROP TRIGGER refuse_audit;");
-  ASSERT_TRUE(gate_->read(custodian_, "Patient", patient.id));
+  ASSERT_TRUE(gate_->read(*custodian_, "Patient", patient.id));
   expect_success(only_entry_after(before), audit::kActionRead);
 }
 
 TEST_F(GateAuditTest, ImportRecordsEveryWrittenResource) {
   const boost::json::object bundle = demo::generate_bundle({.patients = 5, .seed = 3});
   size_t before = entries().size();
-  ASSERT_TRUE(gate_->check_bundle(custodian_, bundle));
+  ASSERT_TRUE(gate_->check_bundle(*custodian_, bundle));
   Entry entry = only_entry_after(before);
   expect_success(entry, audit::kActionValidate);
   EXPECT_THAT(entry.targets, IsEmpty());
 
   before = entries().size();
-  auto imported = gate_->import_bundle(custodian_, bundle);
+  auto imported = gate_->import_bundle(*custodian_, bundle);
   ASSERT_TRUE(imported) << imported.error().message;
   entry = only_entry_after(before);
   expect_success(entry, audit::kActionImport);
@@ -373,7 +379,7 @@ TEST_F(GateAuditTest, ImportRecordsEveryWrittenResource) {
     "entry":[{"resource":{"resourceType":"Patient","birthDate":"12/03/1984"},
               "request":{"method":"POST","url":"Patient"}}]})");
   before = entries().size();
-  EXPECT_EQ(gate_->import_bundle(custodian_, bad).error().code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(gate_->import_bundle(*custodian_, bad).error().code, ErrorCode::kInvalidInput);
   entry = only_entry_after(before);
   expect_failure(entry, audit::kActionImport, ErrorCode::kInvalidInput);
   EXPECT_THAT(entry.targets, IsEmpty());
@@ -384,7 +390,7 @@ TEST_F(GateAuditTest, EraseAndCountAreRecorded) {
   create_observation(patient.id);
 
   size_t before = entries().size();
-  auto counted = gate_->count_by_type(custodian_);
+  auto counted = gate_->count_by_type(*custodian_);
   ASSERT_TRUE(counted);
   EXPECT_EQ(counted->at("Observation"), 1);
   Entry entry = only_entry_after(before);
@@ -393,13 +399,13 @@ TEST_F(GateAuditTest, EraseAndCountAreRecorded) {
   EXPECT_FALSE(entry.decrypted_data_left);
 
   before = entries().size();
-  ASSERT_TRUE(gate_->erase_patient(custodian_, patient.id));
+  ASSERT_TRUE(gate_->erase_patient(*custodian_, patient.id));
   entry = only_entry_after(before);
   expect_success(entry, audit::kActionErase);
   EXPECT_THAT(entry.targets, ElementsAre(Target{"Patient", patient.id, 0, patient.id}));
 
   before = entries().size();
-  EXPECT_EQ(gate_->erase_patient(custodian_, patient.id).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(gate_->erase_patient(*custodian_, patient.id).error().code, ErrorCode::kNotFound);
   entry = only_entry_after(before);
   expect_failure(entry, audit::kActionErase, ErrorCode::kNotFound);
   EXPECT_THAT(entry.targets, ElementsAre(Target{"Patient", patient.id, 0, patient.id}));
@@ -410,7 +416,7 @@ TEST_F(GateAuditTest, UnlocksAreRecordedFailedOrNot) {
   size_t before = entries().size();
   auto refused = gate::Gate::open(
       vault_dir_, gate::UnlockSecret{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::random(32)},
-      custodian_);
+      user_);
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kUnlockFailed);
   Entry entry = only_entry_after(before);
@@ -426,16 +432,16 @@ TEST_F(GateAuditTest, UnlocksAreRecordedFailedOrNot) {
   EXPECT_THAT(entry.targets, IsEmpty());
 
   // The entry written without the key is part of the chain the key's holder verifies.
-  auto report = (*opened)->verify_audit(custodian_, std::nullopt);
+  auto report = (*opened)->verify_audit(*custodian_, std::nullopt);
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_EQ(report->failure, std::nullopt);
 }
 
 TEST_F(GateAuditTest, AuditQueriesAreRecordedAfterTheEntriesTheyRead) {
   const gate::StoredResource patient = create_patient("Girard");
-  ASSERT_TRUE(gate_->read(custodian_, "Patient", patient.id));
+  ASSERT_TRUE(gate_->read(*custodian_, "Patient", patient.id));
   const size_t before = entries().size();
-  auto found = gate_->audit_entries(custodian_, {.patient_id = patient.id});
+  auto found = gate_->audit_entries(*custodian_, {.patient_id = patient.id});
   ASSERT_TRUE(found) << found.error().message;
   ASSERT_EQ(found->size(), 2u);
   EXPECT_EQ(found->at(0).action, audit::kActionCreate);
@@ -449,7 +455,7 @@ TEST_F(GateAuditTest, AuditQueriesAreRecordedAfterTheEntriesTheyRead) {
 TEST_F(GateAuditTest, CloseCheckpointsTheHeadAndVerifyCatchesATruncation) {
   const gate::StoredResource patient = create_patient("Girard");
   for (int index = 0; index < 12; ++index) {
-    ASSERT_TRUE(gate_->read(custodian_, "Patient", patient.id));
+    ASSERT_TRUE(gate_->read(*custodian_, "Patient", patient.id));
   }
   ASSERT_TRUE(gate_->close());
   const std::vector<Entry> closed = entries();
@@ -460,11 +466,11 @@ TEST_F(GateAuditTest, CloseCheckpointsTheHeadAndVerifyCatchesATruncation) {
 
   auto opened = reopen();
   ASSERT_TRUE(opened) << opened.error().message;
-  auto report = (*opened)->verify_audit(custodian_, std::nullopt);
+  auto report = (*opened)->verify_audit(*custodian_, std::nullopt);
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_EQ(report->failure, std::nullopt);
   EXPECT_EQ(report->verified, closed.back().seq + 1);  // and the unlock
-  EXPECT_EQ((*opened)->verify_audit(custodian_, dir_ / "missing-checkpoints").error().code,
+  EXPECT_EQ((*opened)->verify_audit(*custodian_, dir_ / "missing-checkpoints").error().code,
             ErrorCode::kNotFound);
   opened->reset();
 
@@ -479,7 +485,7 @@ TEST_F(GateAuditTest, CloseCheckpointsTheHeadAndVerifyCatchesATruncation) {
 
   opened = reopen();
   ASSERT_TRUE(opened) << opened.error().message;
-  report = (*opened)->verify_audit(custodian_, std::nullopt);
+  report = (*opened)->verify_audit(*custodian_, std::nullopt);
   ASSERT_TRUE(report) << report.error().message;
   ASSERT_TRUE(report->failure.has_value());
   // The unlock just recorded follows the kept entries; the external file still shows more.
@@ -507,7 +513,7 @@ TEST_F(GateAuditTest, SiblingsOnFourThreadsShareOneChain) {
   for (int thread = 0; thread < kThreads; ++thread) {
     threads.emplace_back([&, thread] {
       for (int index = 0; index < kReadsPerThread; ++index) {
-        if (!siblings[thread]->read(custodian_, "Patient", ids[(thread + index) % ids.size()])) {
+        if (!siblings[thread]->read(*custodian_, "Patient", ids[(thread + index) % ids.size()])) {
           ++failures[thread];
         }
       }
@@ -530,7 +536,7 @@ TEST_F(GateAuditTest, SiblingsOnFourThreadsShareOneChain) {
     ASSERT_EQ(entry.targets.size(), 1u);
     EXPECT_NE(std::find(ids.begin(), ids.end(), entry.targets[0].id), ids.end());
   }
-  auto report = gate_->verify_audit(custodian_, std::nullopt);
+  auto report = gate_->verify_audit(*custodian_, std::nullopt);
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_EQ(report->failure, std::nullopt);
   EXPECT_EQ(report->verified, static_cast<int64_t>(all.size()));

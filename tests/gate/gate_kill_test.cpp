@@ -78,14 +78,13 @@ TEST(ReadBurstChild, Run) {
     targets.emplace_back(line.substr(0, slash), line.substr(slash + 1));
   }
   ASSERT_FALSE(targets.empty());
-  const gate::Principal custodian = gate::current_custodian();
-  auto opened =
-      gate::Gate::open(vault_dir, key_file_secret(testing::read_file(key_file)), custodian);
+  auto opened = gate::Gate::open(vault_dir, key_file_secret(testing::read_file(key_file)),
+                                 gate::current_local_user());
   ASSERT_TRUE(opened) << opened.error().message;
-  gate::Gate& gate = **opened;
+  gate::Gate& gate = *opened->gate;
   for (;;) {
     for (const auto& [type, id] : targets) {
-      auto read = gate.read(custodian, type, id);
+      auto read = gate.read(opened->custodian, type, id);
       ASSERT_TRUE(read) << read.error().message;
       ASSERT_TRUE(write_all(kReportFd, type + "/" + id + "\n"));
     }
@@ -169,23 +168,23 @@ TEST(GateKillTest, EveryReadReturnedBeforeAKillHasItsEntry) {
     return std::string(reinterpret_cast<const char*>(random.data()), random.size());
   }();
   testing::write_file(key_file, key);
-  const gate::Principal custodian = gate::current_custodian();
+  const gate::LocalUser user = gate::current_local_user();
   // Frequent checkpoints, so that kills also fall between a checkpoint's commit and its
   // publication in the external file.
   const audit::CheckpointPolicy policy{
       .every_entries = 25, .every_seconds = 300, .external_file = dir / "checkpoints"};
   {
-    auto created = gate::Gate::initialize(vault_dir, key_file_secret(key), {}, policy, custodian);
+    auto created = gate::Gate::initialize(vault_dir, key_file_secret(key), {}, policy, user);
     ASSERT_TRUE(created) << created.error().message;
-    auto imported =
-        (*created)->import_bundle(custodian, demo::generate_bundle({.patients = 50, .seed = 5}));
+    auto imported = created->gate->import_bundle(
+        created->custodian, demo::generate_bundle({.patients = 50, .seed = 5}));
     ASSERT_TRUE(imported) << imported.error().message;
     std::string targets;
     for (const vault::EntryOutcome& outcome : imported->entries) {
       targets += outcome.type + "/" + outcome.id + "\n";
     }
     testing::write_file(targets_file, targets);
-    ASSERT_TRUE((*created)->close());
+    ASSERT_TRUE(created->gate->close());
   }
   const std::map<std::string, std::string> variables{{kVaultVariable, vault_dir.string()},
                                                      {kKeyVariable, key_file.string()},
@@ -230,14 +229,14 @@ TEST(GateKillTest, EveryReadReturnedBeforeAKillHasItsEntry) {
       EXPECT_GE(recorded[target], count) << target;
     }
 
-    auto opened = gate::Gate::open(vault_dir, key_file_secret(key), custodian);
+    auto opened = gate::Gate::open(vault_dir, key_file_secret(key), user);
     ASSERT_TRUE(opened) << opened.error().message;
-    auto report_of_log = (*opened)->verify_audit(custodian, std::nullopt);
+    auto report_of_log = opened->gate->verify_audit(opened->custodian, std::nullopt);
     ASSERT_TRUE(report_of_log) << report_of_log.error().message;
     EXPECT_FALSE(report_of_log->failure.has_value())
         << report_of_log->failure.value_or(audit::VerifyFailure{}).reason;
     EXPECT_EQ(report_of_log->verified, static_cast<int64_t>(entries.size()) + 1);  // + unlock
-    ASSERT_TRUE((*opened)->close());
+    ASSERT_TRUE(opened->gate->close());
   }
 }
 

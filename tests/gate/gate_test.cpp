@@ -1,6 +1,7 @@
 #include "gate/gate.hpp"
 
 #include <gtest/gtest.h>
+#include <optional>
 
 #include <boost/json.hpp>
 
@@ -22,28 +23,33 @@ class GateTest : public ::testing::Test {
         crypto::SecretBytes::copy_of(std::span<const uint8_t>(
             reinterpret_cast<const uint8_t*>("a long enough passphrase"), 24))};
     gate::UnlockSecret key_file = key_file_secret(key_);
-    ASSERT_TRUE(gate::Gate::initialize(dir_.path(), passphrase, {&key_file}, {}, custodian_));
-    auto opened = gate::Gate::open(dir_.path(), key_file_secret(key_), custodian_);
+    ASSERT_TRUE(gate::Gate::initialize(dir_.path(), passphrase, {&key_file}, {}, user_));
+    auto opened = gate::Gate::open(dir_.path(), key_file_secret(key_), user_);
     ASSERT_TRUE(opened) << opened.error().message;
-    gate_ = std::move(*opened);
+    gate_ = std::move(opened->gate);
+    custodian_ = std::move(opened->custodian);
   }
 
-  const gate::Principal custodian_ = gate::current_custodian();
+  const gate::LocalUser user_ = gate::current_local_user();
+  std::optional<gate::Custodian> custodian_;
   testing::TempDir dir_;
   crypto::SecretBytes key_ = crypto::SecretBytes::random(32);
   std::unique_ptr<gate::Gate> gate_;
 };
 
-TEST_F(GateTest, CustodianIsTheCurrentOsUser) { EXPECT_FALSE(custodian_.os_user.empty()); }
+TEST_F(GateTest, CustodianIsTheCurrentOsUser) {
+  EXPECT_FALSE(custodian_->user().os_user.empty());
+  EXPECT_EQ(custodian_->user().os_user, user_.os_user);
+}
 
 TEST_F(GateTest, MalformedReferencesAreUsageErrors) {
-  EXPECT_EQ(gate_->read(custodian_, "Patientt", "abc").error().code, ErrorCode::kUsage);
-  EXPECT_EQ(gate_->read(custodian_, "Patient", "a/b").error().code, ErrorCode::kUsage);
-  EXPECT_EQ(gate_->read(custodian_, "Patient", std::string(65, 'a')).error().code,
+  EXPECT_EQ(gate_->read(*custodian_, "Patientt", "abc").error().code, ErrorCode::kUsage);
+  EXPECT_EQ(gate_->read(*custodian_, "Patient", "a/b").error().code, ErrorCode::kUsage);
+  EXPECT_EQ(gate_->read(*custodian_, "Patient", std::string(65, 'a')).error().code,
             ErrorCode::kUsage);
-  EXPECT_EQ(gate_->read_version(custodian_, "Patient", "abc", 0).error().code, ErrorCode::kUsage);
-  EXPECT_EQ(gate_->erase_patient(custodian_, "").error().code, ErrorCode::kUsage);
-  EXPECT_EQ(gate_->search(custodian_, "Patient", {{"unknown", "x"}}).error().code,
+  EXPECT_EQ(gate_->read_version(*custodian_, "Patient", "abc", 0).error().code, ErrorCode::kUsage);
+  EXPECT_EQ(gate_->erase_patient(*custodian_, "").error().code, ErrorCode::kUsage);
+  EXPECT_EQ(gate_->search(*custodian_, "Patient", {{"unknown", "x"}}).error().code,
             ErrorCode::kUsage);
 }
 
@@ -54,31 +60,31 @@ TEST_F(GateTest, ImportChecksTheWholeBundleFirst) {
              {"resource":{"resourceType":"Patient","birthDate":"12/03/1984"},
               "request":{"method":"POST","url":"Patient"}}]})")
           .as_object();
-  EXPECT_EQ(gate_->check_bundle(custodian_, bad).error().code, ErrorCode::kInvalidInput);
-  EXPECT_EQ(gate_->import_bundle(custodian_, bad).error().code, ErrorCode::kInvalidInput);
-  EXPECT_TRUE(gate_->count_by_type(custodian_)->empty());
+  EXPECT_EQ(gate_->check_bundle(*custodian_, bad).error().code, ErrorCode::kInvalidInput);
+  EXPECT_EQ(gate_->import_bundle(*custodian_, bad).error().code, ErrorCode::kInvalidInput);
+  EXPECT_TRUE(gate_->count_by_type(*custodian_)->empty());
 }
 
 TEST_F(GateTest, CreateReadSearchAndErase) {
   auto created = gate_->create(
-      custodian_,
+      *custodian_,
       boost::json::parse(R"({"resourceType":"Patient","name":[{"family":"Girard"}]})").as_object());
   ASSERT_TRUE(created) << created.error().message;
-  EXPECT_TRUE(gate_->read(custodian_, "Patient", created->id));
-  auto page = gate_->search(custodian_, "Patient", {{"family", "gir"}});
+  EXPECT_TRUE(gate_->read(*custodian_, "Patient", created->id));
+  auto page = gate_->search(*custodian_, "Patient", {{"family", "gir"}});
   ASSERT_TRUE(page);
   EXPECT_EQ(page->total, 1u);
-  ASSERT_TRUE(gate_->erase_patient(custodian_, created->id));
-  EXPECT_EQ(gate_->read(custodian_, "Patient", created->id).error().code, ErrorCode::kNotFound);
+  ASSERT_TRUE(gate_->erase_patient(*custodian_, created->id));
+  EXPECT_EQ(gate_->read(*custodian_, "Patient", created->id).error().code, ErrorCode::kNotFound);
 }
 
 TEST(GateOpen, WrongKeyFileIsUnlockFailed) {
   testing::TempDir dir;
   gate::UnlockSecret key{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::random(32)};
-  const gate::Principal custodian = gate::current_custodian();
-  ASSERT_TRUE(gate::Gate::initialize(dir.path(), key, {}, {}, custodian));
+  const gate::LocalUser user = gate::current_local_user();
+  ASSERT_TRUE(gate::Gate::initialize(dir.path(), key, {}, {}, user));
   gate::UnlockSecret other{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::random(32)};
-  EXPECT_EQ(gate::Gate::open(dir.path(), other, custodian).error().code, ErrorCode::kUnlockFailed);
+  EXPECT_EQ(gate::Gate::open(dir.path(), other, user).error().code, ErrorCode::kUnlockFailed);
 }
 
 }  // namespace

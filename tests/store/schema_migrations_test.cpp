@@ -1,3 +1,5 @@
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -201,6 +203,7 @@ TEST_F(SchemaMigrationTest, AVersionTwoDataFileKeepsItsAuditLogAndGainsTheAccoun
   assignment.login = "alice";
   assignment.patient_id = "p1";
   BreakGlassRow grant;
+  grant.id = "bg-1";
   grant.login = "alice";
   grant.patient_id = "p1";
   ASSERT_TRUE(store.insert_account(account));
@@ -217,6 +220,40 @@ TEST_F(SchemaMigrationTest, AVersionTwoDataFileKeepsItsAuditLogAndGainsTheAccoun
   }
   EXPECT_THAT(test_support::exec_raw(data_path(), "DELETE FROM audit_log"),
               HasSubstr("append-only"));
+}
+
+TEST_F(SchemaMigrationTest, VersionFourDropsTheClearBreakGlassReasonsAndNamesEachGrant) {
+  {
+    auto db = sqlite::Database::open(data_path(), OpenMode::kCreate, sqlite::kDataFile);
+    ASSERT_TRUE(db) << db.error().message;
+    auto created = sqlite::migrate(*db, sqlite::data_migrations().first(3), OpenMode::kCreate);
+    ASSERT_TRUE(created) << created.error().message;
+    ASSERT_TRUE(db->exec("insert a grant",
+                         "INSERT INTO break_glass (login, patient_id, reason, start_ms)"
+                         " VALUES ('alice', 'p1', 'malaise au domicile', 100),"
+                         " ('alice', 'p2', 'chute dans l''escalier', 200);"));
+  }
+  ASSERT_EQ(schema_version(data_path()), 3);
+
+  auto migrated = sqlite::open_data_store(data_path(), OpenMode::kOpenExisting);
+  ASSERT_TRUE(migrated) << migrated.error().message;
+  auto grants = (*migrated)->break_glass_of("alice", 0);
+  ASSERT_TRUE(grants) << grants.error().message;
+  ASSERT_EQ(grants->size(), 2U);
+  EXPECT_EQ((*grants)[0].patient_id, "p1");
+  EXPECT_EQ((*grants)[0].start_ms, 100);
+  EXPECT_NE((*grants)[0].id, (*grants)[1].id);
+  EXPECT_TRUE((*grants)[0].reason_sealed.empty());
+  migrated->reset();
+
+  EXPECT_EQ(schema_version(data_path()), 4);
+  EXPECT_EQ(query_int(data_path(),
+                      "SELECT count(*) FROM pragma_table_info('break_glass')"
+                      " WHERE name = 'reason'"),
+            0);
+  std::ifstream file(data_path(), std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(bytes.find("malaise au domicile"), std::string::npos);
 }
 
 TEST_F(SchemaMigrationTest, AVersionOneKeyringIsMigratedToVersionTwo) {

@@ -40,7 +40,7 @@ auto fields(const AssignmentRow& row) {
 }
 
 auto fields(const BreakGlassRow& row) {
-  return std::tie(row.login, row.patient_id, row.reason, row.start_ms);
+  return std::tie(row.id, row.login, row.patient_id, row.reason_sealed, row.start_ms);
 }
 
 // A practitioner account with every field set to a value other than its default.
@@ -590,9 +590,10 @@ TEST_F(SqliteAccountStoreTest, RemovingAssignmentsToAPatientCountsOnlyThatPatien
 // --- break-glass grants ---
 
 TEST_F(SqliteAccountStoreTest, ABreakGlassGrantReadsBackFieldByField) {
-  const BreakGlassRow row{.login = "alice",
+  const BreakGlassRow row{.id = "bg-1",
+                          .login = "alice",
                           .patient_id = "p1",
-                          .reason = "urgence vitale, patient inconscient",
+                          .reason_sealed = {0x01, 0x02, 0x03},
                           .start_ms = 1'700'000'000'000};
   insert(row);
 
@@ -603,12 +604,17 @@ TEST_F(SqliteAccountStoreTest, ABreakGlassGrantReadsBackFieldByField) {
 }
 
 TEST_F(SqliteAccountStoreTest, BreakGlassGrantsAreFilteredByLoginAndStartAndInStartOrder) {
-  insert(BreakGlassRow{.login = "alice", .patient_id = "p3", .reason = "r", .start_ms = 300});
-  insert(BreakGlassRow{.login = "alice", .patient_id = "p1", .reason = "r", .start_ms = 100});
-  insert(BreakGlassRow{.login = "bob", .patient_id = "p9", .reason = "r", .start_ms = 200});
-  insert(BreakGlassRow{.login = "alice", .patient_id = "p2", .reason = "r", .start_ms = 200});
+  insert(BreakGlassRow{
+      .id = "bg-11", .login = "alice", .patient_id = "p3", .reason_sealed = {}, .start_ms = 300});
+  insert(BreakGlassRow{
+      .id = "bg-12", .login = "alice", .patient_id = "p1", .reason_sealed = {}, .start_ms = 100});
+  insert(BreakGlassRow{
+      .id = "bg-13", .login = "bob", .patient_id = "p9", .reason_sealed = {}, .start_ms = 200});
+  insert(BreakGlassRow{
+      .id = "bg-14", .login = "alice", .patient_id = "p2", .reason_sealed = {}, .start_ms = 200});
   // Same millisecond: insertion order.
-  insert(BreakGlassRow{.login = "alice", .patient_id = "p4", .reason = "r", .start_ms = 300});
+  insert(BreakGlassRow{
+      .id = "bg-15", .login = "alice", .patient_id = "p4", .reason_sealed = {}, .start_ms = 300});
 
   const auto patients = [&](const std::string& login, int64_t since_ms) {
     auto rows = store_->break_glass_of(login, since_ms);
@@ -666,8 +672,11 @@ std::vector<std::pair<std::string, std::function<bool(DataStore&)>>> mutations()
       {"insert_break_glass",
        [](DataStore& store) {
          return store
-             .insert_break_glass(
-                 BreakGlassRow{.login = "alice", .patient_id = "p9", .reason = "r", .start_ms = 9})
+             .insert_break_glass(BreakGlassRow{.id = "bg-16",
+                                               .login = "alice",
+                                               .patient_id = "p9",
+                                               .reason_sealed = {},
+                                               .start_ms = 9})
              .has_value();
        }},
   };
@@ -682,7 +691,8 @@ class SqliteAccountStoreMutationTest : public SqliteAccountStoreTest {
     insert(AssignmentRow{.login = "alice", .patient_id = "p1", .source = "cli"});
     insert(AssignmentRow{.login = "bob", .patient_id = "p2", .source = "CareTeam/ct1"});
     insert(AssignmentRow{.login = "carol", .patient_id = "p3", .source = "registration"});
-    insert(BreakGlassRow{.login = "alice", .patient_id = "p1", .reason = "r", .start_ms = 1});
+    insert(BreakGlassRow{
+        .id = "bg-17", .login = "alice", .patient_id = "p1", .reason_sealed = {}, .start_ms = 1});
   }
 
   // The whole content of the four tables, to compare before and after.
@@ -747,7 +757,8 @@ TEST_F(SqliteAccountStoreTest, CommittedRowsSurviveReopening) {
   insert(practitioner("alice"));
   insert(session("ses-1", "alice", 0x11));
   insert(AssignmentRow{.login = "alice", .patient_id = "p1", .source = "cli", .created_ms = 3});
-  insert(BreakGlassRow{.login = "alice", .patient_id = "p1", .reason = "r", .start_ms = 4});
+  insert(BreakGlassRow{
+      .id = "bg-18", .login = "alice", .patient_id = "p1", .reason_sealed = {}, .start_ms = 4});
   store_.reset();
 
   auto reopened = sqlite::open_data_store(path(), OpenMode::kOpenExisting);

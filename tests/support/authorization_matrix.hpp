@@ -138,7 +138,10 @@ inline std::vector<Row> load_matrix() {
     EXPECT_FALSE(row.reason.empty()) << "line " << number;
     for (size_t column = 0; column < 6; ++column) {
       if (fields[column] == "*") {
-        row.columns[column].any = true;
+        // A role or action added to access/ must match no row until its cells are decided.
+        EXPECT_GE(column, 2U) << "line " << number << ": the role and action columns list their "
+                              << "values, never *";
+        row.columns[column].any = column >= 2;
         continue;
       }
       row.columns[column].values = split(fields[column], ',');

@@ -38,9 +38,14 @@ inline std::string read_file(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
 }
 
+// Written private (0600), as vigie requires of a secret file.
 inline void write_file(const std::filesystem::path& path, const std::string& contents) {
-  std::ofstream output(path, std::ios::binary | std::ios::trunc);
-  output << contents;
+  {
+    std::ofstream output(path, std::ios::binary | std::ios::trunc);
+    output << contents;
+  }
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 // Every regular file below `dir` with its bytes, for "nothing changed" and "no clear value"

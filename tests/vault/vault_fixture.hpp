@@ -9,6 +9,7 @@
 
 #include "common/clock.hpp"
 #include "crypto/secret_bytes.hpp"
+#include "fhir/json.hpp"
 #include "support/temp_dir.hpp"
 #include "vault/vault.hpp"
 
@@ -20,8 +21,9 @@ inline vault::UnlockSecret passphrase(std::string_view text) {
       crypto::SecretBytes::copy_of({reinterpret_cast<const uint8_t*>(text.data()), text.size()})};
 }
 
+// Parses a test's JSON as vigie parses any input (numbers keep their text).
 inline boost::json::object parse_object(std::string_view text) {
-  return boost::json::parse(text).as_object();
+  return fhir::parse_json_object(text).value();
 }
 
 // A vault in a temporary directory, created once per test and opened.

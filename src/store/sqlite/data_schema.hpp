@@ -148,6 +148,17 @@ CREATE TABLE break_glass (
 CREATE INDEX break_glass_by_login ON break_glass (login, start_ms);
 )sql";
 
+// Version 4: a break-glass grant has an id (the audit log names it) and its reason is sealed by
+// vault/ under the patient's data key; the clear reasons of version 3 are dropped (the column's
+// pages are overwritten: secure_delete), and the grants made before keep no reason.
+inline constexpr std::string_view kDataSchemaV4 = R"sql(
+ALTER TABLE break_glass DROP COLUMN reason;
+ALTER TABLE break_glass ADD COLUMN id TEXT NOT NULL DEFAULT '';
+ALTER TABLE break_glass ADD COLUMN reason_sealed BLOB NOT NULL DEFAULT x'';
+UPDATE break_glass SET id = 'bg-v3-' || rowid;
+CREATE UNIQUE INDEX break_glass_by_id ON break_glass (id);
+)sql";
+
 // Connection settings. cache_size is 32 MiB (the default is 2 MiB): large write transactions
 // spill to the WAL less often, which measured about a third faster on 100k inserts.
 inline constexpr std::string_view kDataPragmas = R"sql(

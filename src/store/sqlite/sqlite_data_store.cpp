@@ -21,7 +21,7 @@ namespace vigie::store::sqlite {
 namespace {
 
 constexpr std::array kDataMigrations = {Migration{1, kDataSchemaV1}, Migration{2, kDataSchemaV2},
-                                        Migration{3, kDataSchemaV3}};
+                                        Migration{3, kDataSchemaV3}, Migration{4, kDataSchemaV4}};
 
 constexpr FileSettings kSettings = {
     .file_kind = kDataFile, .journal_mode = "wal", .pragmas = kDataPragmas};
@@ -41,7 +41,7 @@ constexpr std::string_view kCredentialColumns =
     "id, kind, secret_hash, login, scopes, allowed_addresses, address, created_ms, last_used_ms,"
     " expires_ms, revoked_ms";
 constexpr std::string_view kAssignmentColumns = "login, patient_id, source, created_ms";
-constexpr std::string_view kBreakGlassColumns = "login, patient_id, reason, start_ms";
+constexpr std::string_view kBreakGlassColumns = "id, login, patient_id, reason_sealed, start_ms";
 
 // Copies a stored blob into a fixed-size array; kIntegrity when its size differs.
 template <size_t N>
@@ -123,10 +123,11 @@ AssignmentRow read_assignment(const Cursor& cursor) {
 
 BreakGlassRow read_break_glass(const Cursor& cursor) {
   return BreakGlassRow{
-      .login = cursor.column_text(0),
-      .patient_id = cursor.column_text(1),
-      .reason = cursor.column_text(2),
-      .start_ms = cursor.column_int(3),
+      .id = cursor.column_text(0),
+      .login = cursor.column_text(1),
+      .patient_id = cursor.column_text(2),
+      .reason_sealed = cursor.column_blob(3),
+      .start_ms = cursor.column_int(4),
   };
 }
 
@@ -487,7 +488,7 @@ Result<void> SqliteDataStore::prepare_statements() {
        " AND rv.type = rc.type AND rv.id = rc.id AND rv.version = rc.version",
        "compartments_of"},
       {&insert_break_glass_,
-       "INSERT INTO break_glass (" + break_glass_columns + ") VALUES (?1, ?2, ?3, ?4)",
+       "INSERT INTO break_glass (" + break_glass_columns + ") VALUES (?1, ?2, ?3, ?4, ?5)",
        "insert_break_glass"},
       // rowid orders grants that started in the same millisecond by insertion.
       {&break_glass_of_,
@@ -1146,10 +1147,11 @@ Result<void> SqliteDataStore::insert_break_glass(const BreakGlassRow& row) {
     return open;
   }
   Cursor insert(insert_break_glass_);
-  insert.bind_text(1, row.login);
-  insert.bind_text(2, row.patient_id);
-  insert.bind_text(3, row.reason);
-  insert.bind_int(4, row.start_ms);
+  insert.bind_text(1, row.id);
+  insert.bind_text(2, row.login);
+  insert.bind_text(3, row.patient_id);
+  insert.bind_blob(4, row.reason_sealed);
+  insert.bind_int(5, row.start_ms);
   return insert.run();
 }
 
