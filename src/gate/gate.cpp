@@ -501,7 +501,7 @@ Result<void> Gate::require_resolved_patient(
     if (fhir::belongs_to_a_patient(type)) {
       return fail(ErrorCode::kUnprocessable,
                   fmt::format("un(e) {} doit nommer son patient (Patient/ID)", type),
-                  fmt::format("a {} must name its patient (a Patient/ID reference)", type));
+                  fmt::format("this {} must name its patient (a Patient/ID reference)", type));
     }
     return {};
   }
@@ -1139,9 +1139,11 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
       if (auto resolved = require_resolved_patient(planned.resource, bundle_patients); !resolved) {
         return released(
             std::move(entry),
-            Result<BundleOutcome>(
-                fail(resolved.error().code, fmt::format("entry {} ({}): {}", planned.index,
-                                                        planned.type, resolved.error().message))),
+            Result<BundleOutcome>(fail(resolved.error().code,
+                                       fmt::format("entrée {} ({}) : {}", planned.index,
+                                                   planned.type, resolved.error().french),
+                                       fmt::format("entry {} ({}): {}", planned.index, planned.type,
+                                                   resolved.error().message))),
             {}, false);
       }
     }
