@@ -17,6 +17,7 @@
 
 #include "auth/authenticator.hpp"
 #include "common/clock.hpp"
+#include "common/error.hpp"
 #include "fuzz_invariant.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/sign_in.hpp"
@@ -88,8 +89,9 @@ std::vector<std::string> fields_of(std::string_view text) {
 }
 
 // Refusals carry fixed messages only (the throttling one with a number of seconds), so none can
-// repeat what was sent.
-bool is_fixed_refusal(const std::string& message) {
+// repeat what was sent. Compared as a person reads them, French and English.
+bool is_fixed_refusal(const vigie::Error& error) {
+  const std::string message = vigie::to_display_text(error);
   static const std::vector<std::string_view> kFixed = {
       "session ou jeton inconnu / unknown session or token",
       "session ou jeton révoqué / session or token revoked",
@@ -119,7 +121,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!checked) {
     require(checked.error().code == vigie::ErrorCode::kTooManyAttempts,
             "a login check fails only by throttling");
-    require(is_fixed_refusal(checked.error().message), "a throttling message is fixed");
+    require(is_fixed_refusal(checked.error()), "a throttling message is fixed");
     return 0;
   }
   require(!checked->account_known || fields[0] == "jmartin", "only the real account is known");
@@ -136,7 +138,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (!who) {
     require(who.error().code == vigie::ErrorCode::kAuthenticationFailed,
             "an unknown secret is an authentication failure");
-    require(is_fixed_refusal(who.error().message), "an authentication message is fixed");
+    require(is_fixed_refusal(who.error()), "an authentication message is fixed");
   }
   // Ten refusals lock the account; unlock it so that the success path stays reachable.
   auto account = f.authenticator->show_account(*f.store, "jmartin");
