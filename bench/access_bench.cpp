@@ -413,10 +413,11 @@ class AccessBench {
     if (!enrolment) {
       return tl::unexpected(enrolment.error());
     }
-    auto first =
-        gate_->login(vigie::auth::LoginRequest{std::string(login), enrolment->temporary_password,
-                                               "", std::string(kClientAddress)},
-                     kUserAgent);
+    auto first = gate_->login(
+        vigie::auth::LoginRequest{std::string(login),
+                                  vigie::crypto::SecretString(enrolment->temporary_password.view()),
+                                  "", std::string(kClientAddress)},
+        kUserAgent);
     if (!first) {
       return tl::unexpected(first.error());
     }
@@ -432,10 +433,10 @@ class AccessBench {
       return tl::unexpected(factor.error());
     }
     auto session = gate_->login(
-        vigie::auth::LoginRequest{
-            std::string(login), std::string(kNewPassword),
-            vigie::testing::totp_code_now(factor->otpauth_uri, vigie::system_clock().now_ms()),
-            std::string(kClientAddress)},
+        vigie::auth::LoginRequest{std::string(login), vigie::crypto::SecretString(kNewPassword),
+                                  vigie::crypto::SecretString(vigie::testing::totp_code_now(
+                                      factor->otpauth_uri, vigie::system_clock().now_ms())),
+                                  std::string(kClientAddress)},
         kUserAgent);
     if (!session) {
       return tl::unexpected(session.error());
@@ -528,8 +529,8 @@ class LoginBench {
     if (!enrolment) {
       return tl::unexpected(enrolment.error());
     }
-    password_ = enrolment->temporary_password;
-    otpauth_uri_ = enrolment->otpauth_uri;
+    password_ = std::string(enrolment->temporary_password.view());
+    otpauth_uri_ = std::string(enrolment->otpauth_uri.view());
     // The first login of the process builds the decoy account (one hash): untimed.
     for (bool known : {true, false}) {
       if (auto warmed = login_once(known); !warmed) {
@@ -601,15 +602,15 @@ class LoginBench {
   Result<std::pair<double, double>> login_once(bool known) {
     vigie::auth::LoginRequest request;
     if (known) {
-      request =
-          vigie::auth::LoginRequest{std::string(kLogin), password_,
-                                    vigie::testing::totp_code_now(otpauth_uri_, clock_.now_ms()),
-                                    std::string(kClientAddress)};
+      request = vigie::auth::LoginRequest{
+          std::string(kLogin), vigie::crypto::SecretString(password_),
+          vigie::crypto::SecretString(vigie::testing::totp_code_now(otpauth_uri_, clock_.now_ms())),
+          std::string(kClientAddress)};
     } else {
       ++unknown_count_;
       request = vigie::auth::LoginRequest{
-          fmt::format("inconnu.{}", unknown_count_), password_,
-          vigie::testing::totp_code_now(otpauth_uri_, clock_.now_ms()),
+          fmt::format("inconnu.{}", unknown_count_), vigie::crypto::SecretString(password_),
+          vigie::crypto::SecretString(vigie::testing::totp_code_now(otpauth_uri_, clock_.now_ms())),
           fmt::format("10.{}.{}.{}", (unknown_count_ >> 16U) & 0xFFU,
                       (unknown_count_ >> 8U) & 0xFFU, unknown_count_ & 0xFFU)};
     }

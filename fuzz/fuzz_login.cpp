@@ -60,7 +60,7 @@ Fixture& fixture() {
     // The person's own enrolment, as at their first login.
     auto factor = fixture->authenticator->enrol_second_factor(*fixture->store, "jmartin");
     require(factor.has_value(), "the second factor is enrolled");
-    fixture->otpauth_uri = factor->otpauth_uri;
+    fixture->otpauth_uri = std::string(factor->otpauth_uri.view());
     require(
         fixture->authenticator
             ->change_password(*fixture->store, "jmartin", added->temporary_password, kPassword, "")
@@ -116,7 +116,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string second_factor =
       fields[2] == "@totp" ? vigie::testing::totp_code_now(f.otpauth_uri, f.clock.now_ms())
                            : fields[2];
-  const vigie::auth::LoginRequest request{fields[0], fields[1], second_factor, fields[3]};
+  const vigie::auth::LoginRequest request{fields[0], vigie::crypto::SecretString(fields[1]),
+                                          vigie::crypto::SecretString(second_factor), fields[3]};
   auto checked = f.authenticator->check_login(*f.store, request);
   if (!checked) {
     require(checked.error().code == vigie::ErrorCode::kTooManyAttempts,

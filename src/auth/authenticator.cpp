@@ -403,7 +403,8 @@ Result<Enrolment> Authenticator::add_account(store::DataStore& tx, const NewAcco
     // No second factor yet: the person enrols their own at the first login, so that whoever
     // creates the account never holds it.
     enrolment.temporary_password = random_grouped_code(kTemporaryPasswordCharacters);
-    auto hash = crypto::hash_password(enrolment.temporary_password, settings_.password_limits);
+    auto hash =
+        crypto::hash_password(enrolment.temporary_password.view(), settings_.password_limits);
     if (!hash) {
       return tl::unexpected(hash.error());
     }
@@ -462,7 +463,8 @@ Result<void> Authenticator::set_status(store::DataStore& tx, std::string_view lo
   return tx.update_account(*row);
 }
 
-Result<std::string> Authenticator::reset_password(store::DataStore& tx, std::string_view login) {
+Result<crypto::SecretString> Authenticator::reset_password(store::DataStore& tx,
+                                                           std::string_view login) {
   auto row = load(tx, login);
   if (!row) {
     return tl::unexpected(row.error());
@@ -471,8 +473,8 @@ Result<std::string> Authenticator::reset_password(store::DataStore& tx, std::str
     return fail(ErrorCode::kUsage, "un compte de service n'a pas de mot de passe",
                 "a service account has no password");
   }
-  std::string password = random_grouped_code(kTemporaryPasswordCharacters);
-  auto hash = crypto::hash_password(password, settings_.password_limits);
+  crypto::SecretString password = random_grouped_code(kTemporaryPasswordCharacters);
+  auto hash = crypto::hash_password(password.view(), settings_.password_limits);
   if (!hash) {
     return tl::unexpected(hash.error());
   }
@@ -743,14 +745,15 @@ Result<LoginCheck> Authenticator::check_login(store::DataStore& store,
   const store::AccountRow& row = check.account_known ? **found : **decoy_row;
   check.credentials_fingerprint = credentials_fingerprint_of(row);
 
-  check.password_ok = crypto::verify_password(row.password_hash, request.password);
+  check.password_ok = crypto::verify_password(row.password_hash, request.password.view());
   // A person who has not enrolled a second factor yet signs in with the password alone; the
   // session can then only change the password and enrol (Authenticated::second_factor_missing).
   const bool enrolled = !row.totp_sealed.empty();
   // The second factor is checked even after a wrong password: the same work either way.
+  const std::string_view second_factor = request.second_factor.view();
   const bool looks_like_totp =
-      request.second_factor.size() == kTotpDigits &&
-      std::ranges::all_of(request.second_factor, [](char c) { return c >= '0' && c <= '9'; });
+      second_factor.size() == kTotpDigits &&
+      std::ranges::all_of(second_factor, [](char c) { return c >= '0' && c <= '9'; });
   if (!enrolled) {
     check.second_factor_ok = true;
   } else if (looks_like_totp) {
@@ -761,8 +764,7 @@ Result<LoginCheck> Authenticator::check_login(store::DataStore& store,
     const std::optional<uint64_t> last_step =
         row.totp_last_step < 0 ? std::nullopt
                                : std::optional<uint64_t>(static_cast<uint64_t>(row.totp_last_step));
-    auto step =
-        verify_totp(secret->view(), request.second_factor, clock_.now_ms() / 1000, last_step);
+    auto step = verify_totp(secret->view(), second_factor, clock_.now_ms() / 1000, last_step);
     if (step) {
       check.totp_step = *step;
     }
@@ -771,7 +773,7 @@ Result<LoginCheck> Authenticator::check_login(store::DataStore& store,
     if (!codes) {
       return tl::unexpected(codes.error());
     }
-    if (auto index = redeem_recovery_code(request.second_factor, *codes)) {
+    if (auto index = redeem_recovery_code(second_factor, *codes)) {
       check.recovery_index = *index;
     }
   }
@@ -787,7 +789,7 @@ Result<LoginCheck> Authenticator::check_login(store::DataStore& store,
   } else if (!check.second_factor_ok) {
     check.refusal = "wrong second factor";
   } else if (crypto::password_needs_rehash(row.password_hash, settings_.password_limits)) {
-    auto rehashed = crypto::hash_password(request.password, settings_.password_limits);
+    auto rehashed = crypto::hash_password(request.password.view(), settings_.password_limits);
     if (rehashed) {
       check.new_password_hash = std::move(*rehashed);
     }

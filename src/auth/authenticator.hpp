@@ -15,6 +15,7 @@
 #include "common/error.hpp"
 #include "crypto/password_hash.hpp"
 #include "crypto/secret_bytes.hpp"
+#include "crypto/secret_string.hpp"
 #include "store/store.hpp"
 
 // auth/: who is calling. Named accounts (people and services, never shared), passwords with a
@@ -70,10 +71,11 @@ struct NewAccount {
 // Secrets shown once, never stored in clear. add_account gives a person only a one-time
 // temporary password (for whoever creates the account to hand over); enrol_second_factor gives
 // the person, signed in, their TOTP secret and recovery codes: no one else ever sees them.
+// All three live in locked memory (crypto::SecretString).
 struct Enrolment {
-  std::string temporary_password;           // to be changed at the first login
-  std::string otpauth_uri;                  // the TOTP secret, for an authenticator app
-  std::vector<std::string> recovery_codes;  // 10 single-use codes
+  crypto::SecretString temporary_password;           // to be changed at the first login
+  crypto::SecretString otpauth_uri;                  // the TOTP secret, for an authenticator app
+  std::vector<crypto::SecretString> recovery_codes;  // 10 single-use codes
 };
 
 // An account as shown to the custodian: no hash, no secret.
@@ -92,9 +94,9 @@ struct AccountView {
 
 struct LoginRequest {
   std::string login;
-  std::string password;
-  std::string second_factor;  // a 6-digit TOTP code, or a recovery code
-  std::string address;        // the client's address; empty for a local caller
+  crypto::SecretString password;       // in locked memory from the moment it is read
+  crypto::SecretString second_factor;  // a 6-digit TOTP code, or a recovery code
+  std::string address;                 // the client's address; empty for a local caller
 };
 
 // The expensive half of a login, done outside any transaction: the password and the second
@@ -178,7 +180,8 @@ class Authenticator {
   [[nodiscard]] Result<void> set_status(store::DataStore& tx, std::string_view login,
                                         AccountStatus status);
   // A new temporary password (kUsage for a service); every session is revoked.
-  [[nodiscard]] Result<std::string> reset_password(store::DataStore& tx, std::string_view login);
+  [[nodiscard]] Result<crypto::SecretString> reset_password(store::DataStore& tx,
+                                                            std::string_view login);
   // Removes the TOTP secret and the recovery codes; every session is revoked. The person signs in
   // next with the password alone and enrols a new second factor. kUsage for a service.
   [[nodiscard]] Result<void> reset_second_factor(store::DataStore& tx, std::string_view login);

@@ -2,10 +2,8 @@
 
 namespace vigie::auth {
 
-std::string base32_encode(std::span<const uint8_t> data) {
+void base32_append(std::span<const uint8_t> data, std::string& out) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string out;
-  out.reserve((data.size() * 8 + 4) / 5);
   uint32_t buffer = 0;
   int bits = 0;
   for (uint8_t byte : data) {
@@ -19,6 +17,12 @@ std::string base32_encode(std::span<const uint8_t> data) {
   if (bits > 0) {
     out.push_back(kAlphabet[(buffer << (5 - bits)) & 0x1F]);
   }
+}
+
+std::string base32_encode(std::span<const uint8_t> data) {
+  std::string out;
+  out.reserve(base32_length(data.size()));
+  base32_append(data, out);
   return out;
 }
 

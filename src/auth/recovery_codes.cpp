@@ -2,6 +2,8 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <utility>
 
 #include "crypto/secret_bytes.hpp"
 
@@ -18,65 +20,86 @@ constexpr unsigned kUnbiasedLimit = 256 - 256 % kAlphabet.size();
 
 static_assert(kAlphabet.size() == 31);
 
-// `count` characters drawn uniformly from kAlphabet.
-std::string random_code_characters(size_t count) {
-  std::string characters;
+// `count` characters drawn uniformly from kAlphabet, written straight into locked memory.
+crypto::SecretString random_code_characters(size_t count) {
+  crypto::SecretBytes characters(count);
+  size_t written = 0;
   std::array<uint8_t, 32> random{};
-  while (characters.size() < count) {
+  while (written < count) {
     crypto::random_fill(random);
     for (uint8_t byte : random) {
-      if (byte < kUnbiasedLimit && characters.size() < count) {
-        characters.push_back(kAlphabet[byte % kAlphabet.size()]);
+      if (byte < kUnbiasedLimit && written < count) {
+        characters.data()[written++] = static_cast<uint8_t>(kAlphabet[byte % kAlphabet.size()]);
       }
     }
   }
   crypto::wipe(random);
-  return characters;
+  return crypto::SecretString::adopt(std::move(characters));
 }
 
-std::string with_hyphens(std::string_view characters) {
-  std::string out;
+crypto::SecretString with_hyphens(std::string_view characters) {
+  const size_t hyphens = characters.empty() ? 0 : (characters.size() - 1) / kGroupCharacters;
+  crypto::SecretBytes out(characters.size() + hyphens);
+  size_t written = 0;
   for (size_t index = 0; index < characters.size(); ++index) {
     if (index > 0 && index % kGroupCharacters == 0) {
-      out.push_back('-');
+      out.data()[written++] = '-';
     }
-    out.push_back(characters[index]);
+    out.data()[written++] = static_cast<uint8_t>(characters[index]);
   }
-  return out;
+  return crypto::SecretString::adopt(std::move(out));
+}
+
+// `c` lower-cased when it belongs to a recovery code; nullopt otherwise.
+std::optional<char> code_character(char c) {
+  const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  if (kAlphabet.find(lower) == std::string_view::npos) {
+    return std::nullopt;
+  }
+  return lower;
 }
 
 // The 12 characters of `entered`, lower-cased, without spaces and hyphens; empty when it holds
 // anything else or the wrong number of characters.
-std::string canonical_characters(std::string_view entered) {
-  std::string characters;
+crypto::SecretString canonical_characters(std::string_view entered) {
+  size_t count = 0;
   for (char c : entered) {
     if (c == ' ' || c == '-') {
       continue;
     }
-    const char lower = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    if (kAlphabet.find(lower) == std::string_view::npos) {
+    if (!code_character(c)) {
       return {};
     }
-    characters.push_back(lower);
+    ++count;
   }
-  return characters.size() == kCodeCharacters ? characters : std::string{};
+  if (count != kCodeCharacters) {
+    return {};
+  }
+  crypto::SecretBytes characters(count);
+  size_t written = 0;
+  for (char c : entered) {
+    if (c != ' ' && c != '-') {
+      characters.data()[written++] = static_cast<uint8_t>(*code_character(c));
+    }
+  }
+  return crypto::SecretString::adopt(std::move(characters));
 }
 
 }  // namespace
 
-std::string random_grouped_code(size_t characters) {
-  return with_hyphens(random_code_characters(characters));
+crypto::SecretString random_grouped_code(size_t characters) {
+  return with_hyphens(random_code_characters(characters).view());
 }
 
 Result<RecoveryCodeSet> new_recovery_codes(const crypto::PasswordHashLimits& limits) {
   RecoveryCodeSet set;
   for (size_t count = 0; count < kRecoveryCodeCount; ++count) {
-    const std::string characters = random_code_characters(kCodeCharacters);
-    Result<std::string> hash = crypto::hash_password(characters, limits);
+    const crypto::SecretString characters = random_code_characters(kCodeCharacters);
+    Result<std::string> hash = crypto::hash_password(characters.view(), limits);
     if (!hash) {
       return tl::unexpected(hash.error());
     }
-    set.codes.push_back(with_hyphens(characters));
+    set.codes.push_back(with_hyphens(characters.view()));
     set.stored.push_back(StoredRecoveryCode{std::move(*hash), false});
   }
   return set;
@@ -84,13 +107,13 @@ Result<RecoveryCodeSet> new_recovery_codes(const crypto::PasswordHashLimits& lim
 
 Result<size_t> redeem_recovery_code(std::string_view entered,
                                     std::span<StoredRecoveryCode> stored) {
-  const std::string characters = canonical_characters(entered);
+  const crypto::SecretString characters = canonical_characters(entered);
   if (characters.empty()) {
     return fail(ErrorCode::kInvalidInput, "code de récupération mal formé",
                 "malformed recovery code");
   }
   for (size_t index = 0; index < stored.size(); ++index) {
-    if (!stored[index].used && crypto::verify_password(stored[index].hash, characters)) {
+    if (!stored[index].used && crypto::verify_password(stored[index].hash, characters.view())) {
       stored[index].used = true;
       return index;
     }

@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "crypto/password_hash.hpp"
+#include "crypto/secret_string.hpp"
 
 namespace vigie::auth {
 
@@ -24,14 +25,14 @@ struct StoredRecoveryCode {
 struct RecoveryCodeSet {
   // "abcd-efgh-jkmn": 12 characters from an alphabet without 0/o, 1/l/i (about 59 bits each),
   // to show the user once.
-  std::vector<std::string> codes;
+  std::vector<crypto::SecretString> codes;
   // The same codes hashed, in the same order, to store.
   std::vector<StoredRecoveryCode> stored;
 };
 
 // `characters` random characters from the recovery codes' alphabet (log2(31) = 4.95 bits each),
 // grouped by 4 with hyphens: "abcd-efgh-...". Also makes temporary passwords.
-[[nodiscard]] std::string random_grouped_code(size_t characters);
+[[nodiscard]] crypto::SecretString random_grouped_code(size_t characters);
 
 // 10 new random codes and their hashes at `limits`. Fails only as crypto::hash_password() does.
 [[nodiscard]] Result<RecoveryCodeSet> new_recovery_codes(const crypto::PasswordHashLimits& limits);

@@ -135,9 +135,19 @@ Result<uint64_t> verify_totp(std::span<const uint8_t> secret, std::string_view c
   return fail(ErrorCode::kAuthenticationFailed, "code incorrect", "wrong code");
 }
 
-std::string otpauth_uri(std::string_view login, std::span<const uint8_t> secret) {
-  return "otpauth://totp/vigie:" + percent_encode(login) + "?secret=" + base32_encode(secret) +
-         "&issuer=vigie&algorithm=SHA1&digits=6&period=30";
+crypto::SecretString otpauth_uri(std::string_view login, std::span<const uint8_t> secret) {
+  static constexpr std::string_view kPrefix = "otpauth://totp/vigie:";
+  static constexpr std::string_view kSecret = "?secret=";
+  static constexpr std::string_view kParameters = "&issuer=vigie&algorithm=SHA1&digits=6&period=30";
+  const std::string account = percent_encode(login);
+  // Reserved whole, so the secret is written once and take() wipes the only copy.
+  std::string uri;
+  uri.reserve(kPrefix.size() + account.size() + kSecret.size() + base32_length(secret.size()) +
+              kParameters.size());
+  uri.append(kPrefix).append(account).append(kSecret);
+  base32_append(secret, uri);
+  uri.append(kParameters);
+  return crypto::SecretString::take(std::move(uri));
 }
 
 }  // namespace vigie::auth

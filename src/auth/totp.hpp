@@ -9,6 +9,7 @@
 
 #include "common/error.hpp"
 #include "crypto/secret_bytes.hpp"
+#include "crypto/secret_string.hpp"
 
 namespace vigie::auth {
 
@@ -45,6 +46,7 @@ inline constexpr size_t kTotpDigits = 6;
 // The otpauth:// URI that authenticator apps read (from a QR code, or pasted):
 // otpauth://totp/vigie:LOGIN?secret=BASE32&issuer=vigie&algorithm=SHA1&digits=6&period=30,
 // LOGIN percent-encoded. It holds the secret: show it once, never log or store it.
-[[nodiscard]] std::string otpauth_uri(std::string_view login, std::span<const uint8_t> secret);
+[[nodiscard]] crypto::SecretString otpauth_uri(std::string_view login,
+                                               std::span<const uint8_t> secret);
 
 }  // namespace vigie::auth

@@ -20,6 +20,7 @@
 #include "auth/qr_code.hpp"
 #include "cli/terminal.hpp"
 #include "common/clock.hpp"
+#include "crypto/secret_string.hpp"
 
 namespace vigie::cli {
 
@@ -108,9 +109,9 @@ std::string or_dash(const std::string& text) { return text.empty() ? "-" : text;
 // The second factor of an enrolment: the otpauth URI alone on its line, its QR code when standard
 // output is a terminal, then the recovery codes one per line under their heading.
 void print_second_factor(const auth::Enrolment& enrolment) {
-  fmt::print("{}\n", enrolment.otpauth_uri);
+  fmt::print("{}\n", enrolment.otpauth_uri.view());
   if (isatty(STDOUT_FILENO) == 1) {
-    auto qr = auth::render_qr_for_terminal(enrolment.otpauth_uri);
+    auto qr = auth::render_qr_for_terminal(enrolment.otpauth_uri.view());
     if (qr) {
       fmt::print("{}", *qr);
     } else {
@@ -123,8 +124,8 @@ void print_second_factor(const auth::Enrolment& enrolment) {
   fmt::print(
       "Codes de secours, chacun à usage unique, à conserver hors du téléphone (recovery codes, "
       "single use each, to keep away from the phone):\n");
-  for (const std::string& code : enrolment.recovery_codes) {
-    fmt::print("{}\n", code);
+  for (const crypto::SecretString& code : enrolment.recovery_codes) {
+    fmt::print("{}\n", code.view());
   }
 }
 
@@ -164,7 +165,7 @@ int add_account(gate::Gate& gate, const gate::Principal& principal,
   fmt::print(
       "Remettez à la personne son mot de passe à usage unique (give the person their one-time "
       "password):\n");
-  fmt::print("Temporary password: {}\n", enrolment->temporary_password);
+  fmt::print("Temporary password: {}\n", enrolment->temporary_password.view());
   print_first_login(account.login);
   print_shown_once();
   return 0;
@@ -379,7 +380,7 @@ int run_user_reset_password(const Options& options) {
         "connexion, et signalé pour supervision dans le journal (password reset, sessions "
         "ended; to be changed at the first login, and flagged for supervision in the log):\n",
         options.login);
-    fmt::print("Temporary password: {}\n", *password);
+    fmt::print("Temporary password: {}\n", password->view());
     print_shown_once();
     return 0;
   });
@@ -419,9 +420,11 @@ int run_user_enrol(const Options& options) {
   if (!password) {
     return report(Error{ErrorCode::kUsage, "no password read", "aucun mot de passe lu"});
   }
-  const std::string current(reinterpret_cast<const char*>(password->data()), password->size());
+  const crypto::SecretString current = crypto::SecretString::adopt(std::move(*password));
   return with_gate(options, [&](gate::Gate& gate, const gate::Principal&) {
-    auto session = gate.login(auth::LoginRequest{options.login, current, "", ""}, "vigie-cli");
+    auto session =
+        gate.login(auth::LoginRequest{options.login, crypto::SecretString(current.view()), "", ""},
+                   "vigie-cli");
     if (!session) {
       return report(session.error());
     }
@@ -434,8 +437,9 @@ int run_user_enrol(const Options& options) {
         return report(Error{ErrorCode::kUsage, "the two passwords differ",
                             "les deux mots de passe diffèrent"});
       }
-      const std::string replacement(reinterpret_cast<const char*>(chosen->data()), chosen->size());
-      if (auto changed = gate.change_password(person, current, replacement); !changed) {
+      const crypto::SecretString replacement = crypto::SecretString::adopt(std::move(*chosen));
+      if (auto changed = gate.change_password(person, current.view(), replacement.view());
+          !changed) {
         return report(changed.error());
       }
     }

@@ -1430,15 +1430,16 @@ Result<void> Gate::set_account_status(const Principal& principal, std::string_vi
       entry, [&](store::DataStore& tx) { return authenticator_->set_status(tx, login, status); });
 }
 
-Result<std::string> Gate::reset_password(const Principal& principal, std::string_view login) {
+Result<crypto::SecretString> Gate::reset_password(const Principal& principal,
+                                                  std::string_view login) {
   audit::Entry entry = with_account_change(start_entry(principal, audit::kActionAccountChange),
                                            "reset-password", login);
   entry.supervise = true;  // whoever reset it knows the password until its owner changes it
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
-    return released(std::move(entry), Result<std::string>(tl::unexpected(caller.error())), {},
-                    false);
+    return released(std::move(entry), Result<crypto::SecretString>(tl::unexpected(caller.error())),
+                    {}, false);
   }
-  return account_change<std::string>(
+  return account_change<crypto::SecretString>(
       entry, [&](store::DataStore& tx) { return authenticator_->reset_password(tx, login); });
 }
 

@@ -164,8 +164,8 @@ class Gate {
   // supervision (audit::Entry::supervise): whoever reset an account could use it until its owner
   // notices. reset_password returns a new one-time temporary password; reset_second_factor
   // removes the TOTP secret and recovery codes, and the owner enrols new ones at their next login.
-  [[nodiscard]] Result<std::string> reset_password(const Principal& principal,
-                                                   std::string_view login);
+  [[nodiscard]] Result<crypto::SecretString> reset_password(const Principal& principal,
+                                                            std::string_view login);
   [[nodiscard]] Result<void> reset_second_factor(const Principal& principal,
                                                  std::string_view login);
   [[nodiscard]] Result<auth::IssuedToken> create_token(

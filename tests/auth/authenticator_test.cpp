@@ -76,14 +76,25 @@ std::vector<uint8_t> base32_decode(std::string_view text) {
 }
 
 // The TOTP secret of an otpauth:// URI.
-std::vector<uint8_t> totp_secret_of(const std::string& uri) {
+std::vector<uint8_t> totp_secret_of(std::string_view uri) {
   const size_t begin = uri.find("secret=");
   if (begin == std::string::npos) {
     ADD_FAILURE() << "no secret in the URI";
     return {};
   }
   const size_t end = uri.find('&', begin);
-  return base32_decode(std::string_view(uri).substr(begin + 7, end - begin - 7));
+  return base32_decode(uri.substr(begin + 7, end - begin - 7));
+}
+
+// A test keeps the secrets it was shown in plain strings, to replay them.
+std::string text_of(const crypto::SecretString& secret) { return std::string(secret.view()); }
+
+std::vector<std::string> texts_of(const std::vector<crypto::SecretString>& secrets) {
+  std::vector<std::string> texts;
+  for (const crypto::SecretString& secret : secrets) {
+    texts.push_back(text_of(secret));
+  }
+  return texts;
 }
 
 std::vector<uint8_t> bytes_of(std::string_view text) { return {text.begin(), text.end()}; }
@@ -296,10 +307,10 @@ class AuthenticatorTest : public ::testing::Test {
     auto factor = committed([&] { return auth.enrol_second_factor(*store_, login); });
     if (!factor) {
       ADD_FAILURE() << "enrol_second_factor: " << factor.error().message;
-      return Person{login, enrolment->temporary_password, {}, {}};
+      return Person{login, text_of(enrolment->temporary_password), {}, {}};
     }
-    return Person{login, enrolment->temporary_password, totp_secret_of(factor->otpauth_uri),
-                  factor->recovery_codes};
+    return Person{login, text_of(enrolment->temporary_password),
+                  totp_secret_of(factor->otpauth_uri), texts_of(factor->recovery_codes)};
   }
   Person add_person(const std::string& login, access::Role role = access::Role::kPractitioner) {
     return add_person(*auth_, login, role);
@@ -317,10 +328,10 @@ class AuthenticatorTest : public ::testing::Test {
     return totp_code(totp, totp_step_at(clock_.now_ms() / 1000));
   }
 
-  static LoginRequest request(const std::string& login, const std::string& password,
-                              const std::string& second_factor,
-                              std::string_view address = kAddress) {
-    return LoginRequest{login, password, second_factor, std::string(address)};
+  static LoginRequest request(const std::string& login, std::string_view password,
+                              std::string_view second_factor, std::string_view address = kAddress) {
+    return LoginRequest{login, crypto::SecretString(password), crypto::SecretString(second_factor),
+                        std::string(address)};
   }
 
   // Both halves of a login, as the gate runs them.
@@ -349,7 +360,7 @@ class AuthenticatorTest : public ::testing::Test {
 
   // A login with the password and the code of the next TOTP step (the clock moves 30 s on, so
   // that the code was never used); it must succeed.
-  IssuedSession sign_in(Authenticator& auth, const Person& person, const std::string& password,
+  IssuedSession sign_in(Authenticator& auth, const Person& person, std::string_view password,
                         std::string_view address = kAddress) {
     clock_.advance_ms(kStepMs);
     auto outcome = attempt(auth, request(person.login, password, code_now(person.totp), address));
@@ -465,8 +476,9 @@ TEST_F(AuthenticatorTest, AddAccountGivesAPersonAOneTimePasswordAndTheirEnrolmen
                                                   access::Role::kPractitioner, "10101010101"});
   });
   ASSERT_TRUE(enrolment) << enrolment.error().message;
-  EXPECT_GE(without_hyphens(enrolment->temporary_password).size(), 20U);
-  EXPECT_EQ(enrolment->otpauth_uri, "") << "whoever creates the account gets no second factor";
+  EXPECT_GE(without_hyphens(text_of(enrolment->temporary_password)).size(), 20U);
+  EXPECT_EQ(enrolment->otpauth_uri.view(), "")
+      << "whoever creates the account gets no second factor";
   EXPECT_TRUE(enrolment->recovery_codes.empty());
   EXPECT_TRUE(row("jmartin").totp_sealed.empty());
   EXPECT_EQ(view("jmartin").unused_recovery_codes, 0);
@@ -483,11 +495,11 @@ TEST_F(AuthenticatorTest, AddAccountGivesAPersonAOneTimePasswordAndTheirEnrolmen
   auto factor = committed([&] { return auth_->enrol_second_factor(*store_, "jmartin"); });
   ASSERT_TRUE(factor) << factor.error().message;
   EXPECT_TRUE(factor->temporary_password.empty());
-  EXPECT_TRUE(factor->otpauth_uri.starts_with("otpauth://totp/vigie:jmartin?secret="))
-      << factor->otpauth_uri;
+  EXPECT_TRUE(factor->otpauth_uri.view().starts_with("otpauth://totp/vigie:jmartin?secret="))
+      << factor->otpauth_uri.view();
   EXPECT_EQ(totp_secret_of(factor->otpauth_uri).size(), kTotpSecretBytes);
   ASSERT_EQ(factor->recovery_codes.size(), 10U);
-  std::vector<std::string> distinct = factor->recovery_codes;
+  std::vector<std::string> distinct = texts_of(factor->recovery_codes);
   std::ranges::sort(distinct);
   EXPECT_EQ(std::ranges::unique(distinct).begin(), distinct.end());
   // Enrolling ends the session opened without it; the password alone no longer signs in.
@@ -619,8 +631,8 @@ TEST_F(AuthenticatorTest, TheDataFileNeverHoldsAnEnrolmentOrABearerSecretInClear
   ASSERT_TRUE(enrolment) << enrolment.error().message;
   auto factor = committed([&] { return auth_->enrol_second_factor(*store_, "jmartin"); });
   ASSERT_TRUE(factor) << factor.error().message;
-  const Person person{"jmartin", enrolment->temporary_password, totp_secret_of(factor->otpauth_uri),
-                      factor->recovery_codes};
+  const Person person{"jmartin", text_of(enrolment->temporary_password),
+                      totp_secret_of(factor->otpauth_uri), texts_of(factor->recovery_codes)};
   const IssuedSession session = sign_in(person);
   add_service("labo");
   auto token = create_token("labo", {"system/Observation.cr"}, clock_.now_ms() + kDayMs);
@@ -1173,7 +1185,7 @@ TEST_F(AuthenticatorTest, ResetPasswordRevokesSessionsAndOnlyTheNewTemporaryPass
   const IssuedSession session = sign_in(*auth_, person, std::string(kStrongPassword));
   auto reset = committed([&] { return auth_->reset_password(*store_, "jmartin"); });
   ASSERT_TRUE(reset) << reset.error().message;
-  EXPECT_NE(*reset, person.password);
+  EXPECT_NE(reset->view(), person.password);
   expect_authentication_fails(session.secret);
   EXPECT_TRUE(view("jmartin").password_temporary);
   clock_.advance_ms(kStepMs);
@@ -1206,7 +1218,7 @@ TEST_F(AuthenticatorTest, ResetSecondFactorRevokesSessionsAndRetiresTheOldSecret
             "wrong second factor");
   EXPECT_EQ(refused(request("jmartin", person.password, person.recovery_codes[0])),
             "wrong second factor");
-  const Person renewed{"jmartin", person.password, fresh_totp, enrolment->recovery_codes};
+  const Person renewed{"jmartin", person.password, fresh_totp, texts_of(enrolment->recovery_codes)};
   sign_in(renewed);
   auto by_code = attempt(request("jmartin", person.password, enrolment->recovery_codes[0]));
   ASSERT_TRUE(by_code) << by_code.error().message;

@@ -21,7 +21,7 @@ constexpr std::string_view kLineEnd = "\x1b[0m";
 const std::string kUri = [] {
   const std::string_view seed = "12345678901234567890";
   const std::vector<uint8_t> secret(seed.begin(), seed.end());
-  return otpauth_uri("jdupont", secret);
+  return std::string(otpauth_uri("jdupont", secret).view());
 }();
 
 std::vector<std::string> lines_of(const std::string& text) {

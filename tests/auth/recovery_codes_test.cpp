@@ -18,10 +18,10 @@ constexpr crypto::PasswordHashLimits kFast{1, 8192};
 RecoveryCodeSet new_set() {
   Result<RecoveryCodeSet> set = new_recovery_codes(kFast);
   EXPECT_TRUE(set.has_value()) << set.error().message;
-  return set.value_or(RecoveryCodeSet{});
+  return set ? std::move(*set) : RecoveryCodeSet{};
 }
 
-std::string upper_with_spaces(const std::string& code) {
+std::string upper_with_spaces(std::string_view code) {
   std::string out;
   for (char c : code) {
     out.push_back(c == '-' ? ' ' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
@@ -34,10 +34,13 @@ TEST(RecoveryCodesTest, TenDistinctCodesOfThreeGroupsFromTheUnambiguousAlphabet)
   ASSERT_EQ(set.codes.size(), 10u);
   ASSERT_EQ(set.stored.size(), 10u);
   const std::regex shape("[2-9a-hjkmnp-z]{4}-[2-9a-hjkmnp-z]{4}-[2-9a-hjkmnp-z]{4}");
-  for (const std::string& code : set.codes) {
-    EXPECT_TRUE(std::regex_match(code, shape)) << code;
+  std::set<std::string> distinct;
+  for (const crypto::SecretString& code : set.codes) {
+    const std::string text(code.view());
+    EXPECT_TRUE(std::regex_match(text, shape)) << text;
+    distinct.insert(text);
   }
-  EXPECT_EQ(std::set<std::string>(set.codes.begin(), set.codes.end()).size(), 10u);
+  EXPECT_EQ(distinct.size(), 10u);
 }
 
 TEST(RecoveryCodesTest, StoredFormIsAnUnusedArgon2idHashNotTheCode) {
@@ -46,7 +49,7 @@ TEST(RecoveryCodesTest, StoredFormIsAnUnusedArgon2idHashNotTheCode) {
     const StoredRecoveryCode& stored = set.stored[index];
     EXPECT_FALSE(stored.used);
     EXPECT_TRUE(stored.hash.starts_with("$argon2id$v=19$m=8,t=1,p=1$")) << stored.hash;
-    std::string characters = set.codes[index];
+    std::string characters(set.codes[index].view());
     std::erase(characters, '-');
     EXPECT_EQ(stored.hash.find(characters), std::string::npos);
     EXPECT_TRUE(crypto::verify_password(stored.hash, characters));
@@ -76,7 +79,7 @@ TEST(RecoveryCodesTest, CaseSpacesAndHyphensAreIgnored) {
   ASSERT_TRUE(upper.has_value()) << upper.error().message;
   EXPECT_EQ(*upper, 3u);
 
-  std::string bare = set.codes[7];
+  std::string bare(set.codes[7].view());
   std::erase(bare, '-');
   Result<size_t> without_hyphens = redeem_recovery_code(" " + bare + " ", set.stored);
   ASSERT_TRUE(without_hyphens.has_value());
@@ -86,7 +89,7 @@ TEST(RecoveryCodesTest, CaseSpacesAndHyphensAreIgnored) {
 TEST(RecoveryCodesTest, AWellFormedUnknownCodeMarksNothing) {
   RecoveryCodeSet set = new_set();
   std::string unknown = "2222-3333-4444";
-  ASSERT_EQ(std::ranges::count(set.codes, unknown), 0);
+  ASSERT_EQ(std::ranges::count(set.codes, unknown, &crypto::SecretString::view), 0);
   Result<size_t> redeemed = redeem_recovery_code(unknown, set.stored);
   ASSERT_FALSE(redeemed.has_value());
   EXPECT_EQ(redeemed.error().code, ErrorCode::kAuthenticationFailed);
@@ -95,7 +98,7 @@ TEST(RecoveryCodesTest, AWellFormedUnknownCodeMarksNothing) {
 
 TEST(RecoveryCodesTest, TextThatCannotBeACodeIsMalformed) {
   RecoveryCodeSet set = new_set();
-  const std::string code = set.codes[0];
+  const std::string code(set.codes[0].view());
   const std::string malformed[] = {
       "",
       code.substr(0, code.size() - 1),

@@ -169,7 +169,7 @@ TEST(TotpTest, FirstStepsOfTheEpochHaveNoPreviousStep) {
 }
 
 TEST(TotpTest, OtpauthUriNamesIssuerLoginSecretAndParameters) {
-  EXPECT_EQ(otpauth_uri("jdupont", kRfcSecret),
+  EXPECT_EQ(otpauth_uri("jdupont", kRfcSecret).view(),
             "otpauth://totp/vigie:jdupont?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
             "&issuer=vigie&algorithm=SHA1&digits=6&period=30");
 }
@@ -178,11 +178,12 @@ TEST(TotpTest, OtpauthUriPercentEncodesTheLogin) {
   const std::string prefix = "otpauth://totp/vigie:";
   const std::string suffix =
       "?secret=" + base32_encode(kRfcSecret) + "&issuer=vigie&algorithm=SHA1&digits=6&period=30";
-  EXPECT_EQ(otpauth_uri("m.curie_2~x-y", kRfcSecret), prefix + "m.curie_2~x-y" + suffix);
-  EXPECT_EQ(otpauth_uri("marie curie@labo", kRfcSecret), prefix + "marie%20curie%40labo" + suffix);
-  EXPECT_EQ(otpauth_uri("a:b?c&d=e/f#g%", kRfcSecret),
+  EXPECT_EQ(otpauth_uri("m.curie_2~x-y", kRfcSecret).view(), prefix + "m.curie_2~x-y" + suffix);
+  EXPECT_EQ(otpauth_uri("marie curie@labo", kRfcSecret).view(),
+            prefix + "marie%20curie%40labo" + suffix);
+  EXPECT_EQ(otpauth_uri("a:b?c&d=e/f#g%", kRfcSecret).view(),
             prefix + "a%3Ab%3Fc%26d%3De%2Ff%23g%25" + suffix);
-  EXPECT_EQ(otpauth_uri("\xc3\x89lodie", kRfcSecret), prefix + "%C3%89lodie" + suffix);
+  EXPECT_EQ(otpauth_uri("\xc3\x89lodie", kRfcSecret).view(), prefix + "%C3%89lodie" + suffix);
 }
 
 }  // namespace

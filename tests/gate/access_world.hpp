@@ -97,9 +97,10 @@ class AccessWorld {
   // Moves the clock to the next TOTP step afterwards, so that the account can sign in again.
   std::string sign_in(std::string_view login, std::string_view password, std::string_view uri) {
     auto session = gate_->login(
-        auth::LoginRequest{std::string(login), std::string(password),
-                           uri.empty() ? std::string() : totp_code_now(uri, clock_.now_ms()),
-                           std::string(kClientAddress)},
+        auth::LoginRequest{
+            std::string(login), crypto::SecretString(password),
+            crypto::SecretString(uri.empty() ? std::string() : totp_code_now(uri, clock_.now_ms())),
+            std::string(kClientAddress)},
         "test");
     clock_.advance_ms(31'000);
     return session ? session->secret : std::string();

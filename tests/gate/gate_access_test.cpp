@@ -324,10 +324,12 @@ TEST_F(GateAccessTest, EveryRefusedLoginLooksTheSameAndOnlyKnownLoginsAreNamedIn
       custodian(), auth::NewAccount{"sage.femme", "Agnès Sage", access::Role::kPractitioner, ""});
   ASSERT_TRUE(enrolment);
   const std::string code = testing::totp_code_now(enrolment->otpauth_uri, world_.clock().now_ms());
-  auto unknown = gate().login(
-      auth::LoginRequest{"Secret-typed-in-the-login-field", "x", code, "198.51.100.7"}, "t");
-  auto wrong =
-      gate().login(auth::LoginRequest{"sage.femme", "not the password", code, "198.51.100.8"}, "t");
+  auto unknown = gate().login(auth::LoginRequest{"Secret-typed-in-the-login-field", "x",
+                                                 crypto::SecretString(code), "198.51.100.7"},
+                              "t");
+  auto wrong = gate().login(auth::LoginRequest{"sage.femme", "not the password",
+                                               crypto::SecretString(code), "198.51.100.8"},
+                            "t");
   ASSERT_FALSE(unknown);
   ASSERT_FALSE(wrong);
   EXPECT_EQ(unknown.error().code, ErrorCode::kAuthenticationFailed);
@@ -357,11 +359,11 @@ TEST_F(GateAccessTest, BackOffAndTheLockAfterTenFailuresAreAudited) {
       custodian(), auth::NewAccount{"kine.dubois", "Paul Dubois", access::Role::kPractitioner, ""});
   ASSERT_TRUE(enrolment);
   auto attempt = [&](std::string_view password) {
-    return gate().login(
-        auth::LoginRequest{"kine.dubois", std::string(password),
-                           testing::totp_code_now(enrolment->otpauth_uri, world_.clock().now_ms()),
-                           "203.0.113.5"},
-        "t");
+    return gate().login(auth::LoginRequest{"kine.dubois", crypto::SecretString(password),
+                                           crypto::SecretString(testing::totp_code_now(
+                                               enrolment->otpauth_uri, world_.clock().now_ms())),
+                                           "203.0.113.5"},
+                        "t");
   };
   for (int failure = 1; failure <= 3; ++failure) {
     EXPECT_EQ(attempt("wrong").error().code, ErrorCode::kAuthenticationFailed);

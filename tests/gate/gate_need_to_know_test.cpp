@@ -300,7 +300,7 @@ TEST_F(GateNeedToKnowTest, WhoeverCreatesOrResetsAnAccountNeverHoldsItsSecondFac
       admin, auth::NewAccount{"dr.neuf", "Dr Neuf", access::Role::kPractitioner, ""});
   ASSERT_TRUE(enrolment) << enrolment.error().message;
   EXPECT_FALSE(enrolment->temporary_password.empty());
-  EXPECT_EQ(enrolment->otpauth_uri, "") << "the admin received the person's TOTP secret";
+  EXPECT_EQ(enrolment->otpauth_uri.view(), "") << "the admin received the person's TOTP secret";
   EXPECT_TRUE(enrolment->recovery_codes.empty());
   ASSERT_TRUE(gate().assign(admin, "dr.neuf", patient));
 
