@@ -577,9 +577,15 @@ Result<void> Vault::ensure_data_keys(const std::vector<std::string>& compartment
   if (new_keys.empty()) {
     return {};
   }
+  std::vector<std::vector<uint8_t>> hashes;
+  for (const auto& new_key : new_keys) {
+    if (new_key.first != kSharedCompartment) {
+      hashes.push_back(erasure_hash(new_key.first));
+    }
+  }
   // The keyring commits first: a crash before the data commit leaves an unused key, never data
-  // without its key.
-  auto stored = keyring_->put_data_keys(new_keys);
+  // without its key. Its transaction refuses a patient erased since is_erased() was read.
+  auto stored = keyring_->put_data_keys(new_keys, hashes);
   if (!stored) {
     for (const auto& new_key : new_keys) {
       data_keys_.erase(new_key.first);
