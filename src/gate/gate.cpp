@@ -307,8 +307,14 @@ Result<Unlocked> Gate::open(const std::filesystem::path& dir, const UnlockSecret
                                       std::move(*accounts), dir,
                                       std::string(auth_method_of(secret)), clock));
   Custodian custodian(user);
-  if (auto recorded = gate->audit_->record({gate->start_entry(custodian, audit::kActionUnlock)});
-      !recorded) {
+  std::vector<audit::Entry> entries{gate->start_entry(custodian, audit::kActionUnlock)};
+  for (const std::string& patient_id : gate->vault_->erasures_finished_at_open()) {
+    audit::Entry finished = gate->start_entry(custodian, audit::kActionErase);
+    finished.targets.push_back(audit::Target{"Patient", patient_id, 0, patient_id});
+    finished.purpose = std::string(kErasureFinishedAtUnlock);
+    entries.push_back(std::move(finished));
+  }
+  if (auto recorded = gate->audit_->record(entries); !recorded) {
     return tl::unexpected(recorded.error());
   }
   return Unlocked{std::move(gate), std::move(custodian)};
@@ -1201,7 +1207,8 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
 }
 
 Result<vault::ErasureOutcome> Gate::erase_patient(const Principal& principal,
-                                                  std::string_view patient_id) {
+                                                  std::string_view patient_id,
+                                                  const vault::ErasureOptions& options) {
   audit::Entry entry = start_entry(principal, audit::kActionErase);
   entry.targets.push_back(
       audit::Target{"Patient", std::string(patient_id), 0, std::string(patient_id)});
@@ -1213,7 +1220,8 @@ Result<vault::ErasureOutcome> Gate::erase_patient(const Principal& principal,
   }
   std::vector<audit::Checkpoint> signed_checkpoints;
   auto result = vault_->erase_patient(
-      patient_id, [&](store::DataStore& transaction, const vault::ErasureOutcome&) -> Result<void> {
+      patient_id,
+      [&](store::DataStore& transaction, const vault::ErasureOutcome&) -> Result<void> {
         if (auto removed = transaction.remove_assignments_to(std::string(patient_id)); !removed) {
           return tl::unexpected(removed.error());
         }
@@ -1225,7 +1233,8 @@ Result<vault::ErasureOutcome> Gate::erase_patient(const Principal& principal,
           signed_checkpoints.push_back(*checkpoint);
         }
         return {};
-      });
+      },
+      options);
   return committed(std::move(entry), std::move(result), signed_checkpoints);
 }
 

@@ -53,6 +53,11 @@ struct Revocation {
 // refused and how to change it; the process must not go on to handle a secret.
 [[nodiscard]] Result<void> harden_process();
 
+// The purpose of the erase entry that an unlock records for an erasure it finished (one that a
+// crash interrupted after its intent and audit entry committed).
+inline constexpr std::string_view kErasureFinishedAtUnlock =
+    "erasure interrupted, finished at unlock";
+
 struct Unlocked;
 
 // The door. Not thread-safe (one per thread, or callers serialise).
@@ -74,7 +79,9 @@ class Gate {
 
   // Unlocks the vault in `dir` with `secret` (kNotFound, kUnlockFailed, kIntegrity) and records
   // the unlock, or the failed attempt by `user` (the audit log needs no key to append), in the
-  // audit log. On success `user` becomes the custodian: the capability comes back with the gate.
+  // audit log. An erasure that a crash interrupted after its intent committed is finished by the
+  // unlock and recorded after it (an erase entry whose purpose says so). On success `user` becomes
+  // the custodian: the capability comes back with the gate.
   [[nodiscard]] static Result<Unlocked> open(const std::filesystem::path& dir,
                                              const UnlockSecret& secret, const LocalUser& user,
                                              const Clock& clock = system_clock());
@@ -125,9 +132,11 @@ class Gate {
   [[nodiscard]] Result<BundleOutcome> import_bundle(const Principal& principal,
                                                     const boost::json::object& bundle);
 
-  // Crypto-shredding of one patient (see vault::Vault::erase_patient).
-  [[nodiscard]] Result<vault::ErasureOutcome> erase_patient(const Principal& principal,
-                                                            std::string_view patient_id);
+  // Crypto-shredding of one patient (see vault::Vault::erase_patient): its audit entry commits
+  // with the erasure's intent, before the key is shredded. `options` serve crash tests.
+  [[nodiscard]] Result<vault::ErasureOutcome> erase_patient(
+      const Principal& principal, std::string_view patient_id,
+      const vault::ErasureOptions& options = {});
 
   [[nodiscard]] Result<std::map<std::string, int64_t>> count_by_type(const Principal& principal);
 

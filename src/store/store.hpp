@@ -306,9 +306,12 @@ class KeyringStore {
   // Wrapped data key of a compartment; nullopt when it has none (never created, or shredded).
   [[nodiscard]] virtual Result<std::optional<std::vector<uint8_t>>> data_key(
       const std::string& compartment) = 0;
-  // Stores several new wrapped data keys in one transaction. kConflict if one exists already.
+  // Stores several new wrapped data keys in one transaction. kConflict, with nothing stored, if
+  // one exists already or if the erasure ledger holds one of `erased_hashes` (checked in the same
+  // transaction, so that no key is made for a patient erased meanwhile by another connection).
   [[nodiscard]] virtual Result<void> put_data_keys(
-      std::span<const std::pair<std::string, std::vector<uint8_t>>> wrapped_keys) = 0;
+      std::span<const std::pair<std::string, std::vector<uint8_t>>> wrapped_keys,
+      std::span<const std::vector<uint8_t>> erased_hashes) = 0;
 
   // Crypto-shredding: in one transaction, deletes the compartment's data key (its bytes
   // overwritten on disk: secure_delete) and appends `entry` to the erasure ledger.

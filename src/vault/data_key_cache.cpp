@@ -1,5 +1,7 @@
 #include "vault/data_key_cache.hpp"
 
+#include <algorithm>
+
 namespace vigie::vault {
 
 DataKeyCache::DataKeyCache(size_t capacity)
@@ -57,6 +59,15 @@ void DataKeyCache::erase(const std::string& compartment) {
   owners_[found->second].clear();
   recently_used_[found->second] = false;
   index_.erase(found);
+}
+
+void DataKeyCache::clear() {
+  crypto::wipe(std::span<uint8_t>(slots_.data(), slots_.size()));
+  for (std::string& owner : owners_) {
+    owner.clear();
+  }
+  std::fill(recently_used_.begin(), recently_used_.end(), false);
+  index_.clear();
 }
 
 }  // namespace vigie::vault

@@ -32,6 +32,8 @@ class DataKeyCache {
 
   // Forgets `compartment`'s key and wipes its slot.
   void erase(const std::string& compartment);
+  // Forgets every key and wipes every slot.
+  void clear();
 
  private:
   [[nodiscard]] size_t take_slot();

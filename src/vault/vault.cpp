@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <set>
 #include <system_error>
+#include <unordered_set>
 #include <utility>
 
 #include <fmt/format.h>
@@ -29,7 +31,17 @@ constexpr uint8_t kRecordFormatVersion = 1;
 constexpr std::string_view kMasterKeyPurpose = "vigie/master-key/v1";
 constexpr std::string_view kDataKeyPurposePrefix = "vigie/data-key/v1/";
 constexpr std::string_view kSystemKeyPurposePrefix = "vigie/system-key/v1/";
-constexpr std::string_view kLedgerReplayedMeta = "erasure_ledger_replayed";
+// How many entries of the keyring's erasure ledger the data file has marked erased. A new name
+// for the count that "erasure_ledger_replayed" kept before the data file held erasure marks, so
+// that a data file of an older vault gets its marks at its first open.
+constexpr std::string_view kLedgerReplayedMeta = "erasure_ledger_marked";
+// Data file metadata of erasures: a mark per erased patient (the key ends with the hex of the
+// keyed hash of its id; the value is when), the ids of erasures whose key may not be shredded yet
+// (separated by spaces: FHIR ids have none), and a counter bumped with every new mark, which every
+// Vault compares before an operation.
+constexpr std::string_view kErasedMetaPrefix = "erased/";
+constexpr std::string_view kPendingErasuresMeta = "erasures_pending";
+constexpr std::string_view kErasureGenerationMeta = "erasure_generation";
 constexpr std::string_view kAuditSigningKeyName = "audit-signing";
 // Unwrapped data keys kept in locked memory: 65,536 keys are 2 MiB, within the default
 // RLIMIT_MEMLOCK of 8 MiB.
@@ -115,6 +127,77 @@ std::string describe(std::string_view type, std::string_view id) {
 
 Error prefixed(const Error& error, std::string_view prefix) {
   return Error{error.code, fmt::format("{}: {}", prefix, error.message)};
+}
+
+std::vector<std::string> split_ids(const std::optional<std::string>& text) {
+  std::vector<std::string> ids;
+  if (!text.has_value()) {
+    return ids;
+  }
+  size_t start = 0;
+  while (start < text->size()) {
+    size_t end = text->find(' ', start);
+    if (end == std::string::npos) {
+      end = text->size();
+    }
+    if (end > start) {
+      ids.push_back(text->substr(start, end - start));
+    }
+    start = end + 1;
+  }
+  return ids;
+}
+
+std::string join_ids(const std::vector<std::string>& ids) {
+  std::string text;
+  for (const std::string& id : ids) {
+    if (!text.empty()) {
+      text += ' ';
+    }
+    text += id;
+  }
+  return text;
+}
+
+Result<int64_t> erasure_generation(store::DataStore& data) {
+  auto stored = data.get_meta(std::string(kErasureGenerationMeta));
+  if (!stored) {
+    return tl::unexpected(stored.error());
+  }
+  if (!stored->has_value()) {
+    return 0;
+  }
+  int64_t generation = 0;
+  const std::string& text = **stored;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), generation);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return fail(ErrorCode::kIntegrity, "the data file's erasure generation is malformed");
+  }
+  return generation;
+}
+
+// In the open transaction: the next erasure generation, so that every Vault forgets its keys.
+Result<void> bump_erasure_generation(store::DataStore& data) {
+  auto generation = erasure_generation(data);
+  if (!generation) {
+    return tl::unexpected(generation.error());
+  }
+  return data.set_meta(std::string(kErasureGenerationMeta), std::to_string(*generation + 1));
+}
+
+// In the open transaction: adds or removes `patient_id` in the pending erasures.
+Result<void> set_erasure_pending(store::DataStore& data, const std::string& patient_id,
+                                 bool pending) {
+  auto stored = data.get_meta(std::string(kPendingErasuresMeta));
+  if (!stored) {
+    return tl::unexpected(stored.error());
+  }
+  std::vector<std::string> ids = split_ids(*stored);
+  std::erase(ids, patient_id);
+  if (pending) {
+    ids.push_back(patient_id);
+  }
+  return data.set_meta(std::string(kPendingErasuresMeta), join_ids(ids));
 }
 
 Result<crypto::SecretBytes> derive_kek(const UnlockSecret& secret,
@@ -298,11 +381,11 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
   }
   std::unique_ptr<Vault> vault(
       new Vault(dir, std::move(*keyring), std::move(*data), std::move(*master_key), clock));
-  if (auto loaded = vault->load_erasure_ledger(); !loaded) {
-    return tl::unexpected(loaded.error());
-  }
   if (auto replayed = vault->replay_erasure_ledger(); !replayed) {
     return tl::unexpected(replayed.error());
+  }
+  if (auto finished = vault->finish_pending_erasures(); !finished) {
+    return tl::unexpected(finished.error());
   }
   return vault;
 }
@@ -331,13 +414,9 @@ Result<std::unique_ptr<Vault>> Vault::open_sibling() {
   if (!data) {
     return tl::unexpected(data.error());
   }
-  std::unique_ptr<Vault> sibling(new Vault(dir_, std::move(*keyring), std::move(*data),
-                                           crypto::SecretBytes::copy_of(master_key_.view()),
-                                           clock_));
-  if (auto loaded = sibling->load_erasure_ledger(); !loaded) {
-    return tl::unexpected(loaded.error());
-  }
-  return sibling;
+  return std::unique_ptr<Vault>(new Vault(dir_, std::move(*keyring), std::move(*data),
+                                          crypto::SecretBytes::copy_of(master_key_.view()),
+                                          clock_));
 }
 
 std::string Vault::new_id() {
@@ -356,43 +435,93 @@ std::vector<uint8_t> Vault::erasure_hash(std::string_view patient_id) const {
   return {hash.begin(), hash.end()};
 }
 
-Result<void> Vault::load_erasure_ledger() {
+Result<void> Vault::replay_erasure_ledger() {
   auto ledger = keyring_->erasure_ledger();
   if (!ledger) {
     return tl::unexpected(ledger.error());
   }
-  erased_hashes_.clear();
-  for (const store::ErasureLedgerEntry& entry : *ledger) {
-    erased_hashes_.insert(to_hex(entry.compartment_hash));
-  }
-  return {};
-}
-
-Result<void> Vault::replay_erasure_ledger() {
   auto replayed = data_->get_meta(std::string(kLedgerReplayedMeta));
   if (!replayed) {
     return tl::unexpected(replayed.error());
   }
-  const std::string ledger_size = std::to_string(erased_hashes_.size());
+  const std::string ledger_size = std::to_string(ledger->size());
   if (const std::optional<std::string>& recorded = *replayed;
       recorded.has_value() && *recorded == ledger_size) {
     return {};
   }
-  auto compartments = data_->compartments();
-  if (!compartments) {
-    return tl::unexpected(compartments.error());
-  }
   return in_transaction<void>([&]() -> Result<void> {
+    std::unordered_set<std::string> erased;
+    bool marked = false;
+    for (const store::ErasureLedgerEntry& entry : *ledger) {
+      std::string mark = fmt::format("{}{}", kErasedMetaPrefix, to_hex(entry.compartment_hash));
+      auto existing = data_->get_meta(mark);
+      if (!existing) {
+        return tl::unexpected(existing.error());
+      }
+      if (!existing->has_value()) {
+        if (auto set = data_->set_meta(mark, std::to_string(entry.erased_ms)); !set) {
+          return set;
+        }
+        marked = true;
+      }
+      erased.insert(to_hex(entry.compartment_hash));
+    }
+    auto compartments = data_->compartments();
+    if (!compartments) {
+      return tl::unexpected(compartments.error());
+    }
     for (const std::string& compartment : *compartments) {
-      if (compartment != kSharedCompartment &&
-          erased_hashes_.contains(to_hex(erasure_hash(compartment)))) {
+      if (compartment != kSharedCompartment && erased.contains(to_hex(erasure_hash(compartment)))) {
         if (auto removed = data_->remove_compartment(compartment); !removed) {
           return tl::unexpected(removed.error());
         }
       }
     }
+    if (marked) {
+      if (auto bumped = bump_erasure_generation(*data_); !bumped) {
+        return bumped;
+      }
+    }
     return data_->set_meta(std::string(kLedgerReplayedMeta), ledger_size);
   });
+}
+
+Result<void> Vault::finish_pending_erasures() {
+  auto pending = data_->get_meta(std::string(kPendingErasuresMeta));
+  if (!pending) {
+    return tl::unexpected(pending.error());
+  }
+  for (const std::string& patient_id : split_ids(*pending)) {
+    if (auto finished = finish_erasure(patient_id, {}); !finished) {
+      return finished;
+    }
+    erasures_finished_at_open_.push_back(patient_id);
+  }
+  return {};
+}
+
+Result<void> Vault::refresh_erasures() {
+  auto generation = erasure_generation(*data_);
+  if (!generation) {
+    return tl::unexpected(generation.error());
+  }
+  if (*generation != erasure_generation_seen_) {
+    data_keys_.clear();
+    erasure_generation_seen_ = *generation;
+  }
+  return {};
+}
+
+Result<bool> Vault::is_erased(std::string_view compartment) {
+  if (compartment == kSharedCompartment) {
+    return false;
+  }
+  auto mark =
+      data_->get_meta(fmt::format("{}{}", kErasedMetaPrefix, to_hex(erasure_hash(compartment))));
+  if (!mark) {
+    return tl::unexpected(mark.error());
+  }
+  return mark->has_value();
 }
 
 template <typename T, typename Action>
@@ -431,8 +560,11 @@ Result<void> Vault::ensure_data_keys(const std::vector<std::string>& compartment
     if (wrapped->has_value()) {
       continue;
     }
-    if (compartment != kSharedCompartment &&
-        erased_hashes_.contains(to_hex(erasure_hash(compartment)))) {
+    auto erased = is_erased(compartment);
+    if (!erased) {
+      return tl::unexpected(erased.error());
+    }
+    if (*erased) {
       return fail(ErrorCode::kConflict,
                   "a resource refers to an erased patient; an erased patient cannot come back");
     }
@@ -445,9 +577,15 @@ Result<void> Vault::ensure_data_keys(const std::vector<std::string>& compartment
   if (new_keys.empty()) {
     return {};
   }
+  std::vector<std::vector<uint8_t>> hashes;
+  for (const auto& new_key : new_keys) {
+    if (new_key.first != kSharedCompartment) {
+      hashes.push_back(erasure_hash(new_key.first));
+    }
+  }
   // The keyring commits first: a crash before the data commit leaves an unused key, never data
-  // without its key.
-  auto stored = keyring_->put_data_keys(new_keys);
+  // without its key. Its transaction refuses a patient erased since is_erased() was read.
+  auto stored = keyring_->put_data_keys(new_keys, hashes);
   if (!stored) {
     for (const auto& new_key : new_keys) {
       data_keys_.erase(new_key.first);
@@ -466,8 +604,11 @@ Result<std::span<const uint8_t>> Vault::data_key(const std::string& compartment)
   }
   const std::optional<std::vector<uint8_t>>& wrapped_key = *wrapped;
   if (!wrapped_key.has_value()) {
-    if (compartment != kSharedCompartment &&
-        erased_hashes_.contains(to_hex(erasure_hash(compartment)))) {
+    auto erased = is_erased(compartment);
+    if (!erased) {
+      return tl::unexpected(erased.error());
+    }
+    if (*erased) {
       return fail(ErrorCode::kNotFound, "this patient's data was erased");
     }
     return fail(ErrorCode::kIntegrity, "a stored record has no data key in the keyring");
@@ -506,6 +647,16 @@ Result<StoredResource> Vault::write_version(std::string_view type, std::string_v
           entry.param,
           blind_indexer_.token(fmt::format("{}.{}", row.type, entry.param), entry.value)});
     }
+  }
+  // Checked in the write's own transaction: an erasure committed by any connection before it
+  // began refuses it, whatever keys this Vault has cached.
+  auto erased = is_erased(row.compartment);
+  if (!erased) {
+    return tl::unexpected(erased.error());
+  }
+  if (*erased) {
+    return fail(ErrorCode::kConflict,
+                "this patient was erased; an erased patient cannot come back");
   }
   // Proven to read back before it is sealed: no input may store a record that cannot be read.
   Result<std::string> plaintext = fhir::to_verified_json_text(resource);
@@ -678,6 +829,9 @@ Result<EntryOutcome> Vault::write_entry(const fhir::PlannedEntry& entry) {
 
 Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan,
                                           const BeforeCommit& before_commit) {
+  if (auto fresh = refresh_erasures(); !fresh) {
+    return tl::unexpected(fresh.error());
+  }
   // Data keys for every compartment the plan writes to, committed before the data transaction.
   std::vector<std::string> compartments;
   for (const fhir::PlannedEntry& entry : plan.entries) {
@@ -750,6 +904,9 @@ Result<StoredResource> Vault::read(std::string_view type, std::string_view id) {
 }
 
 Result<StoredResource> Vault::read_current(std::string_view type, std::string_view id) {
+  if (auto fresh = refresh_erasures(); !fresh) {
+    return tl::unexpected(fresh.error());
+  }
   auto latest = data_->latest_version(std::string(type), std::string(id));
   if (!latest) {
     return tl::unexpected(latest.error());
@@ -763,6 +920,9 @@ Result<StoredResource> Vault::read_current(std::string_view type, std::string_vi
 
 Result<StoredResource> Vault::read_version(std::string_view type, std::string_view id,
                                            int64_t version) {
+  if (auto fresh = refresh_erasures(); !fresh) {
+    return tl::unexpected(fresh.error());
+  }
   auto row = data_->read_version(std::string(type), std::string(id), version);
   if (!row) {
     return tl::unexpected(row.error());
@@ -776,6 +936,9 @@ Result<StoredResource> Vault::read_version(std::string_view type, std::string_vi
 }
 
 Result<std::vector<StoredResource>> Vault::history(std::string_view type, std::string_view id) {
+  if (auto fresh = refresh_erasures(); !fresh) {
+    return tl::unexpected(fresh.error());
+  }
   auto rows = data_->history(std::string(type), std::string(id));
   if (!rows) {
     return tl::unexpected(rows.error());
@@ -832,6 +995,9 @@ Result<std::vector<StoredResource>> Vault::decrypt_each(const std::string& type,
 
 Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
                                  const std::function<bool(const std::string&)>& visible) {
+  if (auto fresh = refresh_erasures(); !fresh) {
+    return tl::unexpected(fresh.error());
+  }
   auto ids = candidate_ids(query);
   if (!ids) {
     return tl::unexpected(ids.error());
@@ -892,41 +1058,96 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
 }
 
 Result<ErasureOutcome> Vault::erase_patient(std::string_view patient_id,
-                                            const BeforeErasureCommit& before_commit) {
+                                            const BeforeErasureCommit& before_commit,
+                                            const ErasureOptions& options) {
   if (patient_id == kSharedCompartment) {
     return fail(ErrorCode::kUsage, "only a patient can be erased");
   }
+  if (auto fresh = refresh_erasures(); !fresh) {
+    return tl::unexpected(fresh.error());
+  }
   const std::string compartment(patient_id);
-  std::vector<uint8_t> hash = erasure_hash(patient_id);
-  auto shredded =
-      keyring_->shred_data_key(compartment, store::ErasureLedgerEntry{hash, clock_.now_ms()});
-  if (!shredded) {
-    return tl::unexpected(shredded.error());
+  auto wrapped = keyring_->data_key(compartment);
+  if (!wrapped) {
+    return tl::unexpected(wrapped.error());
   }
-  if (!*shredded) {
+  auto not_found = [&] {
     return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe("Patient", patient_id)));
+  };
+  if (!wrapped->has_value()) {
+    return not_found();
   }
-  data_keys_.erase(compartment);
-  erased_hashes_.insert(to_hex(hash));
-  // The key is gone, so the rows are unreadable already; removing them frees the space and keeps
-  // search from finding tokens that lead nowhere.
-  return in_transaction<ErasureOutcome>([&]() -> Result<ErasureOutcome> {
+  auto erased = in_transaction<ErasureOutcome>([&]() -> Result<ErasureOutcome> {
+    // Another connection may have erased the patient since the key was read.
+    auto already = is_erased(compartment);
+    if (!already) {
+      return tl::unexpected(already.error());
+    }
+    if (*already) {
+      return not_found();
+    }
     auto removed = data_->remove_compartment(compartment);
     if (!removed) {
       return tl::unexpected(removed.error());
     }
-    if (auto marked = data_->set_meta(std::string(kLedgerReplayedMeta),
-                                      std::to_string(erased_hashes_.size()));
+    if (auto marked = data_->set_meta(
+            fmt::format("{}{}", kErasedMetaPrefix, to_hex(erasure_hash(compartment))),
+            std::to_string(clock_.now_ms()));
         !marked) {
       return tl::unexpected(marked.error());
     }
-    const ErasureOutcome erased{*removed};
+    if (auto pending = set_erasure_pending(*data_, compartment, true); !pending) {
+      return tl::unexpected(pending.error());
+    }
+    if (auto bumped = bump_erasure_generation(*data_); !bumped) {
+      return tl::unexpected(bumped.error());
+    }
+    const ErasureOutcome outcome{*removed};
     if (before_commit) {
-      if (auto hooked = before_commit(*data_, erased); !hooked) {
+      if (auto hooked = before_commit(*data_, outcome); !hooked) {
         return tl::unexpected(hooked.error());
       }
     }
+    if (options.at_step) {
+      options.at_step(ErasureStep::kBeforeIntentCommit);
+    }
+    return outcome;
+  });
+  if (!erased) {
     return erased;
+  }
+  if (options.at_step) {
+    options.at_step(ErasureStep::kIntentCommitted);
+  }
+  if (auto finished = finish_erasure(compartment, options); !finished) {
+    return fail(ErrorCode::kInternal,
+                fmt::format("the patient is erased, but shredding its key failed ({}); the next "
+                            "opening of the vault finishes it",
+                            finished.error().message));
+  }
+  return erased;
+}
+
+Result<void> Vault::finish_erasure(const std::string& patient_id, const ErasureOptions& options) {
+  data_keys_.erase(patient_id);
+  // shred_data_key finds no key when a crash came after it: the ledger has the entry already.
+  auto shredded = keyring_->shred_data_key(
+      patient_id, store::ErasureLedgerEntry{erasure_hash(patient_id), clock_.now_ms()});
+  if (!shredded) {
+    return tl::unexpected(shredded.error());
+  }
+  if (options.at_step) {
+    options.at_step(ErasureStep::kKeyShredded);
+  }
+  auto ledger = keyring_->erasure_ledger();
+  if (!ledger) {
+    return tl::unexpected(ledger.error());
+  }
+  return in_transaction<void>([&]() -> Result<void> {
+    if (auto cleared = set_erasure_pending(*data_, patient_id, false); !cleared) {
+      return cleared;
+    }
+    return data_->set_meta(std::string(kLedgerReplayedMeta), std::to_string(ledger->size()));
   });
 }
 
@@ -965,6 +1186,9 @@ Result<std::vector<uint8_t>> Vault::seal_patient_note(std::string_view patient_i
   if (patient_id == kSharedCompartment) {
     return fail(ErrorCode::kUsage, "a patient note needs a patient");
   }
+  if (auto fresh = refresh_erasures(); !fresh) {
+    return tl::unexpected(fresh.error());
+  }
   auto key = data_key(std::string(patient_id));
   if (!key) {
     return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe("Patient", patient_id)));
@@ -976,6 +1200,9 @@ Result<std::string> Vault::open_patient_note(std::string_view patient_id, std::s
                                              std::span<const uint8_t> sealed) {
   if (patient_id == kSharedCompartment) {
     return fail(ErrorCode::kUsage, "a patient note needs a patient");
+  }
+  if (auto fresh = refresh_erasures(); !fresh) {
+    return tl::unexpected(fresh.error());
   }
   auto key = data_key(std::string(patient_id));
   if (!key) {
@@ -991,10 +1218,16 @@ Result<std::string> Vault::open_patient_note(std::string_view patient_id, std::s
 }
 
 Result<bool> Vault::compartment_ever_used(std::string_view patient_id) {
+  if (auto fresh = refresh_erasures(); !fresh) {
+    return tl::unexpected(fresh.error());
+  }
   const std::string compartment(patient_id);
-  if (data_keys_.find(compartment).has_value() ||
-      erased_hashes_.contains(to_hex(erasure_hash(compartment)))) {
+  if (data_keys_.find(compartment).has_value()) {
     return true;
+  }
+  auto erased = is_erased(compartment);
+  if (!erased || *erased) {
+    return erased;
   }
   auto wrapped = keyring_->data_key(compartment);
   if (!wrapped) {

@@ -10,7 +10,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -76,6 +75,24 @@ struct ErasureOutcome {
   int64_t versions_removed = 0;
 };
 
+// The steps of an erasure, in order, at which ErasureOptions::at_step is called.
+enum class ErasureStep {
+  // Inside the data file's transaction, after the rows are removed, the patient is marked erased
+  // and the intent recorded, and after `before_commit` ran; before the commit.
+  kBeforeIntentCommit,
+  // The data file's transaction is durable: the patient is erased for every connection; the data
+  // key is still in the keyring.
+  kIntentCommitted,
+  // The data key is shredded and the keyring's ledger has the erasure; the intent is still pending.
+  kKeyShredded,
+};
+
+struct ErasureOptions {
+  // Called at each step, for crash tests (a test kills its process there). Empty by default; the
+  // erasure never depends on what it does.
+  std::function<void(ErasureStep)> at_step;
+};
+
 // Runs inside a write transaction after its writes and before its commit, with the connection
 // that holds the transaction and what it wrote. An error rolls the whole transaction back. gate/
 // appends the call's audit entries here, so that a write and its entry commit together.
@@ -112,13 +129,14 @@ class Vault {
   // Unlocks the vault in `dir`. kNotFound when `dir` holds no vault, kUnlockFailed when no
   // unlocker of the secret's kind opens with it; in both cases no file is written. On success,
   // replays the erasure ledger against the data file (a restored backup never resurrects an
-  // erased patient). `clock` must outlive the vault.
+  // erased patient) and finishes any erasure left pending by a crash
+  // (erasures_finished_at_open()). `clock` must outlive the vault.
   [[nodiscard]] static Result<std::unique_ptr<Vault>> open(const std::filesystem::path& dir,
                                                            const UnlockSecret& secret,
                                                            const Clock& clock);
 
   // Another unlocked handle on the same vault, with connections of its own and no second
-  // unlock: one per thread of a server. The erasure ledger is read again.
+  // unlock: one per thread of a server.
   [[nodiscard]] Result<std::unique_ptr<Vault>> open_sibling();
 
   ~Vault();
@@ -174,12 +192,26 @@ class Vault {
   [[nodiscard]] Result<BundleOutcome> apply_bundle(const fhir::BundlePlan& plan,
                                                    const BeforeCommit& before_commit = {});
 
-  // Crypto-shredding of a patient: destroys the compartment's data key, records a keyed one-way
-  // hash of the patient id in the erasure ledger (kept in the keyring file), then removes the
-  // compartment's rows. kNotFound if the vault holds nothing for that patient. `before_commit`
-  // runs in the transaction that removes the rows.
+  // Crypto-shredding of a patient, in three steps that a crash may separate:
+  // 1. one durable transaction of the data file removes the compartment's rows, marks a keyed
+  //    one-way hash of the patient id erased, records the erasure as pending (the intent) and
+  //    bumps the erasure generation; `before_commit` runs in it (gate/ appends the audit entry
+  //    there). From its commit on, every Vault on the directory refuses the patient.
+  // 2. the keyring's transaction destroys the data key and appends the hash to the ledger.
+  // 3. the pending intent is cleared.
+  // A crash after step 1 leaves an intent that the next open() finishes; before it, nothing
+  // changed. kNotFound if the vault holds nothing for that patient (or it is erased already).
+  // kInternal when step 2 or 3 fails after step 1: the patient is erased, and the next open()
+  // finishes the shredding.
   [[nodiscard]] Result<ErasureOutcome> erase_patient(std::string_view patient_id,
-                                                     const BeforeErasureCommit& before_commit = {});
+                                                     const BeforeErasureCommit& before_commit = {},
+                                                     const ErasureOptions& options = {});
+
+  // Patients whose erasure was pending when this vault was opened (a crash after step 1 of
+  // erase_patient) and that open() finished: their data key is shredded now.
+  [[nodiscard]] const std::vector<std::string>& erasures_finished_at_open() const {
+    return erasures_finished_at_open_;
+  }
 
   // The vault's Ed25519 audit signing key (64 bytes), unwrapped from the keyring.
   [[nodiscard]] Result<crypto::SecretBytes> audit_signing_key();
@@ -220,7 +252,18 @@ class Vault {
         std::unique_ptr<store::DataStore> data, crypto::SecretBytes master_key, const Clock& clock);
 
   [[nodiscard]] Result<void> replay_erasure_ledger();
-  [[nodiscard]] Result<void> load_erasure_ledger();
+  // Steps 2 and 3 of erase_patient for every pending erasure; appends what it finished to
+  // erasures_finished_at_open_.
+  [[nodiscard]] Result<void> finish_pending_erasures();
+  [[nodiscard]] Result<void> finish_erasure(const std::string& patient_id,
+                                            const ErasureOptions& options);
+  // Reads the erasure generation of the data file (one small read) and, when another connection
+  // erased a patient since the last call, forgets every cached data key. Called at the start of
+  // every operation that uses data keys.
+  [[nodiscard]] Result<void> refresh_erasures();
+  // Whether the data file marks `compartment` erased; inside a transaction, as of that
+  // transaction.
+  [[nodiscard]] Result<bool> is_erased(std::string_view compartment);
   [[nodiscard]] std::vector<uint8_t> erasure_hash(std::string_view patient_id) const;
   [[nodiscard]] std::string compartment_of(const boost::json::object& resource) const;
   [[nodiscard]] Result<void> ensure_data_keys(const std::vector<std::string>& compartments);
@@ -245,7 +288,9 @@ class Vault {
   crypto::SecretBytes ledger_key_;
   const Clock& clock_;
   DataKeyCache data_keys_;
-  std::unordered_set<std::string> erased_hashes_;
+  // The data file's erasure generation when data_keys_ was last checked against it; -1 before.
+  int64_t erasure_generation_seen_ = -1;
+  std::vector<std::string> erasures_finished_at_open_;
 };
 
 }  // namespace vigie::vault

@@ -117,7 +117,7 @@ TEST_F(SqliteKeyringStoreTest, SystemKeysRoundTripAndAreReplaced) {
 
 TEST_F(SqliteKeyringStoreTest, DataKeysRoundTrip) {
   const WrappedKeys keys = {{"c1", random_bytes(72)}, {"c2", random_bytes(72)}};
-  auto put = keyring_->put_data_keys(keys);
+  auto put = keyring_->put_data_keys(keys, {});
   ASSERT_TRUE(put) << put.error().message;
 
   reopen();
@@ -130,16 +130,17 @@ TEST_F(SqliteKeyringStoreTest, DataKeysRoundTrip) {
 }
 
 TEST_F(SqliteKeyringStoreTest, PutDataKeysIsAllOrNothing) {
-  ASSERT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c1", random_bytes(72)}}));
+  ASSERT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c1", random_bytes(72)}}, {}));
 
   // A key that exists already: the whole batch is refused.
   auto existing =
-      keyring_->put_data_keys(WrappedKeys{{"c2", random_bytes(72)}, {"c1", random_bytes(72)}});
+      keyring_->put_data_keys(WrappedKeys{{"c2", random_bytes(72)}, {"c1", random_bytes(72)}}, {});
   ASSERT_FALSE(existing);
   EXPECT_EQ(existing.error().code, ErrorCode::kConflict);
   // A duplicate inside the batch: nothing is stored.
   auto duplicate = keyring_->put_data_keys(
-      WrappedKeys{{"c3", random_bytes(72)}, {"c4", random_bytes(72)}, {"c3", random_bytes(72)}});
+      WrappedKeys{{"c3", random_bytes(72)}, {"c4", random_bytes(72)}, {"c3", random_bytes(72)}},
+      {});
   ASSERT_FALSE(duplicate);
   EXPECT_EQ(duplicate.error().code, ErrorCode::kConflict);
 
@@ -149,12 +150,33 @@ TEST_F(SqliteKeyringStoreTest, PutDataKeysIsAllOrNothing) {
     EXPECT_FALSE(read->has_value()) << compartment;
   }
   // The keyring still accepts writes after the failed batches.
-  EXPECT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c3", random_bytes(72)}}));
+  EXPECT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c3", random_bytes(72)}}, {}));
+}
+
+TEST_F(SqliteKeyringStoreTest, PutDataKeysRefusesAnErasedCompartment) {
+  ASSERT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c1", random_bytes(72)}}, {}));
+  const std::vector<uint8_t> erased_hash = random_bytes(32);
+  ASSERT_TRUE(keyring_->shred_data_key("c1", ErasureLedgerEntry{erased_hash, 10}));
+
+  // Another connection, whose caches missed the erasure, asks for a new key.
+  const std::vector<std::vector<uint8_t>> hashes = {random_bytes(32), erased_hash};
+  auto refused = keyring_->put_data_keys(
+      WrappedKeys{{"c2", random_bytes(72)}, {"c1", random_bytes(72)}}, hashes);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+  for (const char* compartment : {"c1", "c2"}) {
+    auto read = keyring_->data_key(compartment);
+    ASSERT_TRUE(read);
+    EXPECT_FALSE(read->has_value()) << compartment;
+  }
+  const std::vector<std::vector<uint8_t>> fresh = {random_bytes(32)};
+  EXPECT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c2", random_bytes(72)}}, fresh));
 }
 
 TEST_F(SqliteKeyringStoreTest, ShredRemovesTheKeyAndAppendsToTheLedger) {
   ASSERT_TRUE(keyring_->put_data_keys(
-      WrappedKeys{{"c1", random_bytes(72)}, {"c2", random_bytes(72)}, {"c3", random_bytes(72)}}));
+      WrappedKeys{{"c1", random_bytes(72)}, {"c2", random_bytes(72)}, {"c3", random_bytes(72)}},
+      {}));
   const ErasureLedgerEntry first{.compartment_hash = random_bytes(32), .erased_ms = 10};
   const ErasureLedgerEntry second{.compartment_hash = random_bytes(32), .erased_ms = 20};
 
@@ -182,7 +204,7 @@ TEST_F(SqliteKeyringStoreTest, ShredRemovesTheKeyAndAppendsToTheLedger) {
 }
 
 TEST_F(SqliteKeyringStoreTest, ShreddingAnUnknownCompartmentAppendsNothing) {
-  ASSERT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c1", random_bytes(72)}}));
+  ASSERT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c1", random_bytes(72)}}, {}));
   ASSERT_TRUE(keyring_->shred_data_key("c1", {.compartment_hash = random_bytes(32)}));
 
   auto unknown = keyring_->shred_data_key("c9", {.compartment_hash = random_bytes(32)});
@@ -200,7 +222,7 @@ TEST_F(SqliteKeyringStoreTest, ShreddingAnUnknownCompartmentAppendsNothing) {
 TEST_F(SqliteKeyringStoreTest, ShreddedKeyBytesAreGoneFromTheFile) {
   const std::vector<uint8_t> doomed = random_bytes(72);
   const std::vector<uint8_t> kept = random_bytes(72);
-  ASSERT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c1", doomed}, {"c2", kept}}));
+  ASSERT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c1", doomed}, {"c2", kept}}, {}));
   // The search below can find a key: both are in the file before the shred.
   ASSERT_TRUE(contains(read_bytes(path()), doomed));
   ASSERT_TRUE(contains(read_bytes(path()), kept));
@@ -218,7 +240,7 @@ TEST_F(SqliteKeyringStoreTest, OpeningAndReadingWritesNothing) {
                                                     .salt = random_bytes(16),
                                                     .wrapped_master_key = random_bytes(72)}));
   ASSERT_TRUE(keyring_->put_system_key("audit-signing", random_bytes(88)));
-  ASSERT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c1", random_bytes(72)}}));
+  ASSERT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c1", random_bytes(72)}}, {}));
   ASSERT_TRUE(keyring_->shred_data_key("c1", {.compartment_hash = random_bytes(32)}));
   keyring_.reset();
   EXPECT_EQ(test_support::query_text(path(), "PRAGMA journal_mode"), "delete");

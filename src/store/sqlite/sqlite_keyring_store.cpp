@@ -76,7 +76,8 @@ class SqliteKeyringStore final : public KeyringStore {
   Result<void> put_system_key(const std::string& name, std::span<const uint8_t> wrapped) override;
   Result<std::optional<std::vector<uint8_t>>> data_key(const std::string& compartment) override;
   Result<void> put_data_keys(
-      std::span<const std::pair<std::string, std::vector<uint8_t>>> wrapped_keys) override;
+      std::span<const std::pair<std::string, std::vector<uint8_t>>> wrapped_keys,
+      std::span<const std::vector<uint8_t>> erased_hashes) override;
   Result<bool> shred_data_key(const std::string& compartment,
                               const ErasureLedgerEntry& entry) override;
   Result<std::vector<ErasureLedgerEntry>> erasure_ledger() override;
@@ -105,6 +106,7 @@ class SqliteKeyringStore final : public KeyringStore {
   Statement delete_data_key_;
   Statement insert_ledger_entry_;
   Statement select_ledger_;
+  Statement select_ledger_hash_;
 };
 
 Result<void> SqliteKeyringStore::prepare_statements() {
@@ -138,6 +140,9 @@ Result<void> SqliteKeyringStore::prepare_statements() {
        "shred_data_key"},
       {&select_ledger_, "SELECT compartment_hash, erased_ms FROM erasure_ledger ORDER BY seq",
        "erasure_ledger"},
+      // A scan of the ledger (one row per erasure), run only when a new patient gets a key.
+      {&select_ledger_hash_, "SELECT count(*) FROM erasure_ledger WHERE compartment_hash = ?1",
+       "put_data_keys"},
   };
   return prepare_all(db_, statements);
 }
@@ -232,8 +237,20 @@ Result<std::optional<std::vector<uint8_t>>> SqliteKeyringStore::data_key(
 }
 
 Result<void> SqliteKeyringStore::put_data_keys(
-    std::span<const std::pair<std::string, std::vector<uint8_t>>> wrapped_keys) {
+    std::span<const std::pair<std::string, std::vector<uint8_t>>> wrapped_keys,
+    std::span<const std::vector<uint8_t>> erased_hashes) {
   return in_transaction<void>([&]() -> Result<void> {
+    for (const std::vector<uint8_t>& hash : erased_hashes) {
+      Cursor cursor(select_ledger_hash_);
+      cursor.bind_blob(1, hash);
+      auto found = first_row(cursor, [](const Cursor& row) { return row.column_int(0); });
+      if (!found) {
+        return tl::unexpected(found.error());
+      }
+      if (found->value_or(0) > 0) {
+        return fail(ErrorCode::kConflict, "put_data_keys: the compartment was erased");
+      }
+    }
     for (const auto& [compartment, wrapped] : wrapped_keys) {
       Cursor cursor(insert_data_key_);
       cursor.bind_text(1, compartment);

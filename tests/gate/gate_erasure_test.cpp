@@ -1,0 +1,262 @@
+// Issue 12, item 2: an erasure holds in another process that reads and writes the same patient,
+// and a kill at any step of an erasure leaves the patient whole or fully gone, with an audit log
+// that says which.
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <optional>
+#include <string>
+
+#include <boost/json.hpp>
+
+#include "audit/entry.hpp"
+#include "crypto/secret_bytes.hpp"
+#include "fhir/json.hpp"
+#include "gate/gate.hpp"
+#include "support/temp_dir.hpp"
+#include "vault/vault.hpp"
+
+namespace vigie {
+namespace {
+
+boost::json::object parse_object(std::string_view text) {
+  return fhir::parse_json_object(text).value();
+}
+
+std::string observation_of(const std::string& patient) {
+  return R"({"resourceType":"Observation","status":"final","code":{"text":"tension"},)"
+         R"("subject":{"reference":"Patient/)" +
+         patient + R"("}})";
+}
+
+// Rows of `sql` (a count) in the keyring file, read with SQLite directly.
+int64_t keyring_count(const std::filesystem::path& dir, const std::string& sql) {
+  sqlite3* db = nullptr;
+  int64_t count = -1;
+  if (sqlite3_open_v2(vault::keyring_file_path(dir).c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+      SQLITE_OK) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+      count = sqlite3_column_int64(statement, 0);
+    }
+    sqlite3_finalize(statement);
+  }
+  sqlite3_close(db);
+  return count;
+}
+
+class GateErasureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gate::UnlockSecret key_file = secret();
+    ASSERT_TRUE(gate::Gate::initialize(dir_.path(), key_file, {}, {}, user_));
+    open();
+    auto patient = gate_->create(*custodian_, parse_object(R"({"resourceType":"Patient"})"));
+    ASSERT_TRUE(patient) << patient.error().message;
+    patient_ = patient->id;
+    ASSERT_TRUE(gate_->create(*custodian_, parse_object(observation_of(patient_))));
+  }
+
+  gate::UnlockSecret secret() const {
+    return gate::UnlockSecret{gate::UnlockerKind::kKeyFile,
+                              crypto::SecretBytes::copy_of(key_.view())};
+  }
+
+  void open() {
+    auto opened = gate::Gate::open(dir_.path(), secret(), user_);
+    ASSERT_TRUE(opened) << opened.error().message;
+    gate_ = std::move(opened->gate);
+    custodian_.emplace(std::move(opened->custodian));
+  }
+
+  // No SQLite connection may cross a fork: the parent closes its gate first.
+  void close() {
+    ASSERT_TRUE(gate_->close());
+    gate_.reset();
+    custodian_.reset();
+  }
+
+  size_t observations_of_patient() {
+    auto page = gate_->search(*custodian_, "Observation", {{"patient", patient_}});
+    EXPECT_TRUE(page) << page.error().message;
+    return page ? page->total : 0;
+  }
+
+  // Erase entries about the patient, and how many of them an unlock recorded.
+  std::pair<size_t, size_t> erase_entries() {
+    audit::LogFilter filter;
+    filter.patient_id = patient_;
+    filter.action = std::string(audit::kActionErase);
+    auto entries = gate_->audit_entries(*custodian_, filter);
+    EXPECT_TRUE(entries) << entries.error().message;
+    size_t succeeded = 0;
+    size_t finished_at_unlock = 0;
+    for (const audit::Entry& entry : entries ? *entries : std::vector<audit::Entry>{}) {
+      if (entry.outcome == audit::Outcome::kSuccess) {
+        ++succeeded;
+        finished_at_unlock += entry.purpose == gate::kErasureFinishedAtUnlock ? 1 : 0;
+      }
+    }
+    return {succeeded, finished_at_unlock};
+  }
+
+  int64_t data_keys_of_patient() {
+    return keyring_count(dir_.path(),
+                         "SELECT count(*) FROM data_keys WHERE compartment = '" + patient_ + "'");
+  }
+
+  const gate::LocalUser user_ = gate::current_local_user();
+  testing::TempDir dir_;
+  crypto::SecretBytes key_ = crypto::SecretBytes::random(32);
+  std::unique_ptr<gate::Gate> gate_;
+  std::optional<gate::Custodian> custodian_;
+  std::string patient_;
+};
+
+// A child process writes the patient's observations in a loop, with the data key in its cache,
+// while this process erases the patient. Once the erasure returns, the child's next write is
+// refused and its reads find nothing; no write of the child survives the erasure.
+TEST_F(GateErasureTest, AnotherProcessWritingThePatientIsStoppedByTheErasure) {
+  close();
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(ready[0]);
+    auto opened = gate::Gate::open(dir_.path(), secret(), user_);
+    if (!opened) {
+      _exit(10);
+    }
+    bool signalled = false;
+    for (int attempt = 0; attempt < 100000; ++attempt) {
+      auto written =
+          opened->gate->create(opened->custodian, parse_object(observation_of(patient_)));
+      if (!written) {
+        // kConflict when the vault's write transaction refused it; kNotFound or kUnprocessable
+        // when the gate found the patient gone before writing.
+        const ErrorCode code = written.error().code;
+        if (code != ErrorCode::kConflict && code != ErrorCode::kNotFound &&
+            code != ErrorCode::kUnprocessable) {
+          _exit(20 + static_cast<int>(written.error().code));
+        }
+        auto read = opened->gate->read(opened->custodian, "Patient", patient_);
+        auto updated = opened->gate->update(opened->custodian, "Patient", patient_,
+                                            parse_object(R"({"resourceType":"Patient"})"));
+        _exit(!read && read.error().code == ErrorCode::kNotFound && !updated ? 0 : 12);
+      }
+      if (!signalled) {
+        signalled = write(ready[1], "r", 1) == 1;
+      }
+    }
+    _exit(13);
+  }
+  ::close(ready[1]);
+  char byte = 0;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1);
+  ::close(ready[0]);
+  open();
+  auto erased = gate_->erase_patient(*custodian_, patient_);
+  ASSERT_TRUE(erased) << erased.error().message;
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  EXPECT_EQ(observations_of_patient(), 0u);
+  EXPECT_EQ(gate_->read(*custodian_, "Patient", patient_).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(data_keys_of_patient(), 0);
+}
+
+// The child erases the patient and kills itself at one step; this process then unlocks the vault.
+class GateErasureKillTest
+    : public GateErasureTest,
+      public ::testing::WithParamInterface<std::optional<vault::ErasureStep>> {};
+
+TEST_P(GateErasureKillTest, ThePatientIsWholeOrFullyGoneAndTheAuditLogSaysWhich) {
+  const std::optional<vault::ErasureStep> kill_at = GetParam();
+  close();
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto opened = gate::Gate::open(dir_.path(), secret(), user_);
+    if (!opened) {
+      _exit(10);
+    }
+    vault::ErasureOptions options;
+    options.at_step = [&](vault::ErasureStep step) {
+      if (step == kill_at) {
+        raise(SIGKILL);
+      }
+    };
+    auto erased = opened->gate->erase_patient(opened->custodian, patient_, options);
+    _exit(erased ? 0 : 11);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  if (kill_at) {
+    ASSERT_TRUE(WIFSIGNALED(status));
+    EXPECT_EQ(WTERMSIG(status), SIGKILL);
+  } else {
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+
+  open();
+  const auto [erase_entries_count, finished_at_unlock] = erase_entries();
+  if (kill_at == vault::ErasureStep::kBeforeIntentCommit) {
+    // Whole: readable, writable, its key kept, and no erasure in the log.
+    EXPECT_TRUE(gate_->read(*custodian_, "Patient", patient_));
+    EXPECT_EQ(observations_of_patient(), 1u);
+    EXPECT_TRUE(gate_->create(*custodian_, parse_object(observation_of(patient_))));
+    EXPECT_EQ(data_keys_of_patient(), 1);
+    EXPECT_EQ(erase_entries_count, 0u);
+  } else {
+    // Fully gone: no row, no key, a ledger entry, and an erase entry (plus the unlock's own when
+    // the unlock finished the shredding).
+    EXPECT_EQ(gate_->read(*custodian_, "Patient", patient_).error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(observations_of_patient(), 0u);
+    EXPECT_FALSE(gate_->create(*custodian_, parse_object(observation_of(patient_))));
+    auto revived = gate_->update(*custodian_, "Patient", patient_,
+                                 parse_object(R"({"resourceType":"Patient"})"));
+    ASSERT_FALSE(revived);
+    EXPECT_EQ(revived.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(data_keys_of_patient(), 0);
+    EXPECT_EQ(keyring_count(dir_.path(), "SELECT count(*) FROM erasure_ledger"), 1);
+    const bool interrupted = kill_at.has_value();
+    EXPECT_EQ(erase_entries_count, interrupted ? 2u : 1u);
+    EXPECT_EQ(finished_at_unlock, interrupted ? 1u : 0u);
+  }
+  auto verified = gate_->verify_audit(*custodian_, std::nullopt);
+  ASSERT_TRUE(verified) << verified.error().message;
+  EXPECT_FALSE(verified->failure.has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EachStep, GateErasureKillTest,
+    ::testing::Values(std::optional(vault::ErasureStep::kBeforeIntentCommit),
+                      std::optional(vault::ErasureStep::kIntentCommitted),
+                      std::optional(vault::ErasureStep::kKeyShredded),
+                      std::optional<vault::ErasureStep>()),
+    [](const ::testing::TestParamInfo<std::optional<vault::ErasureStep>>& info) {
+      if (!info.param) {
+        return std::string("Completed");
+      }
+      switch (*info.param) {
+        case vault::ErasureStep::kBeforeIntentCommit:
+          return std::string("BeforeIntentCommit");
+        case vault::ErasureStep::kIntentCommitted:
+          return std::string("IntentCommitted");
+        case vault::ErasureStep::kKeyShredded:
+          return std::string("KeyShredded");
+      }
+      return std::string("Unknown");
+    });
+
+}  // namespace
+}  // namespace vigie
