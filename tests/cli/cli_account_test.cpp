@@ -96,14 +96,6 @@ class CliAccountTest : public CliTest {
     init_vault();
   }
 
-  // `vigie COMMAND... --vault DIR --key-file KEY ARGS...`
-  ProcessResult run(const std::vector<std::string>& command, const std::vector<std::string>& args) {
-    std::vector<std::string> full = command;
-    full.insert(full.end(), {"--vault", vault(), "--key-file", key_file()});
-    full.insert(full.end(), args.begin(), args.end());
-    return vigie(full);
-  }
-
   ProcessResult add_user(const std::string& login, const std::string& role,
                          const std::string& rpps = "") {
     std::vector<std::string> args{"--login", login, "--name", "Dr " + login, "--role", role};

@@ -34,6 +34,14 @@ class CliTest : public ::testing::Test {
     return vigie(full);
   }
 
+  // `vigie COMMAND... --vault DIR --key-file KEY ARGS...`, for commands of several words.
+  ProcessResult run(const std::vector<std::string>& command, const std::vector<std::string>& args) {
+    std::vector<std::string> full = command;
+    full.insert(full.end(), {"--vault", vault(), "--key-file", key_file()});
+    full.insert(full.end(), args.begin(), args.end());
+    return vigie(full);
+  }
+
   void init_vault() {
     ProcessResult result = vigie({"init", "--vault", vault(), "--passphrase-file",
                                   passphrase_file(), "--key-file", key_file()});

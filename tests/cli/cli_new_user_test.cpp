@@ -53,14 +53,6 @@ class CliNewUserTest : public CliTest {
     init_vault();
   }
 
-  // `vigie COMMAND... --vault DIR --key-file KEY ARGS...`
-  ProcessResult run(const std::vector<std::string>& command, const std::vector<std::string>& args) {
-    std::vector<std::string> full = command;
-    full.insert(full.end(), {"--vault", vault(), "--key-file", key_file()});
-    full.insert(full.end(), args.begin(), args.end());
-    return vigie(full);
-  }
-
   std::string demo_file(size_t patients) {
     demo::DemoOptions options;
     options.patients = patients;
