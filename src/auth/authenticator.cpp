@@ -13,6 +13,7 @@
 #include "auth/totp.hpp"
 #include "common/hex.hpp"
 #include "common/utf8.hpp"
+#include "common/words.hpp"
 #include "crypto/aead.hpp"
 #include "crypto/kdf.hpp"
 #include "fhir/identifiers.hpp"
@@ -109,19 +110,6 @@ std::optional<std::string> canonical_address(std::string_view text) {
     return std::string(inet_ntop(AF_INET, binary.data() + 12, buffer.data(), buffer.size()));
   }
   return std::string(inet_ntop(AF_INET6, binary.data(), buffer.data(), buffer.size()));
-}
-
-std::vector<std::string> split_words(std::string_view text) {
-  std::vector<std::string> words;
-  size_t begin = 0;
-  while (begin < text.size()) {
-    const size_t end = std::min(text.find(' ', begin), text.size());
-    if (end > begin) {
-      words.emplace_back(text.substr(begin, end - begin));
-    }
-    begin = end + 1;
-  }
-  return words;
 }
 
 // Waiting time imposed after `failures` failed logins in a row: none for the first two typing

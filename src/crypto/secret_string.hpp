@@ -37,8 +37,6 @@ class SecretString {
   operator std::string_view() const { return view(); }  // NOLINT(google-explicit-constructor)
   [[nodiscard]] size_t size() const { return bytes_.size(); }
   [[nodiscard]] bool empty() const { return bytes_.empty(); }
-  // Where the locked bytes are (tests check that a move keeps them in place).
-  [[nodiscard]] const void* address() const { return bytes_.data(); }
 
  private:
   SecretBytes bytes_;

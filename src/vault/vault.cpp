@@ -10,8 +10,10 @@
 #include <utility>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/hex.hpp"
+#include "common/words.hpp"
 #include "crypto/aead.hpp"
 #include "crypto/kdf.hpp"
 #include "crypto/signing.hpp"
@@ -129,36 +131,6 @@ Error prefixed(const Error& error, std::string_view prefix) {
   return Error{error.code, fmt::format("{}: {}", prefix, error.message)};
 }
 
-std::vector<std::string> split_ids(const std::optional<std::string>& text) {
-  std::vector<std::string> ids;
-  if (!text.has_value()) {
-    return ids;
-  }
-  size_t start = 0;
-  while (start < text->size()) {
-    size_t end = text->find(' ', start);
-    if (end == std::string::npos) {
-      end = text->size();
-    }
-    if (end > start) {
-      ids.push_back(text->substr(start, end - start));
-    }
-    start = end + 1;
-  }
-  return ids;
-}
-
-std::string join_ids(const std::vector<std::string>& ids) {
-  std::string text;
-  for (const std::string& id : ids) {
-    if (!text.empty()) {
-      text += ' ';
-    }
-    text += id;
-  }
-  return text;
-}
-
 Result<int64_t> erasure_generation(store::DataStore& data) {
   auto stored = data.get_meta(std::string(kErasureGenerationMeta));
   if (!stored) {
@@ -192,12 +164,12 @@ Result<void> set_erasure_pending(store::DataStore& data, const std::string& pati
   if (!stored) {
     return tl::unexpected(stored.error());
   }
-  std::vector<std::string> ids = split_ids(*stored);
+  std::vector<std::string> ids = split_words(stored->value_or(""));
   std::erase(ids, patient_id);
   if (pending) {
     ids.push_back(patient_id);
   }
-  return data.set_meta(std::string(kPendingErasuresMeta), join_ids(ids));
+  return data.set_meta(std::string(kPendingErasuresMeta), fmt::format("{}", fmt::join(ids, " ")));
 }
 
 Result<crypto::SecretBytes> derive_kek(const UnlockSecret& secret,
@@ -491,7 +463,7 @@ Result<void> Vault::finish_pending_erasures() {
   if (!pending) {
     return tl::unexpected(pending.error());
   }
-  for (const std::string& patient_id : split_ids(*pending)) {
+  for (const std::string& patient_id : split_words(pending->value_or(""))) {
     if (auto finished = finish_erasure(patient_id, {}); !finished) {
       return finished;
     }
