@@ -1,0 +1,109 @@
+#pragma once
+
+// Private to gate/: included only by the gate's own .cpp files, never by an interface. The pieces
+// every gate call is made of: the audit entry it starts, and the templates that record it.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+#include <boost/json/object.hpp>
+
+#include "gate/gate.hpp"
+
+namespace vigie::gate {
+
+// The text of `object[key]`, or "" when it is absent or not a string.
+[[nodiscard]] std::string text_field(const boost::json::object& object, std::string_view key);
+// kUsage unless type/id names a known resource type and a well-formed id.
+[[nodiscard]] Result<void> check_reference(std::string_view type, std::string_view id);
+// The custodian as an audit actor, unlocked by `auth_method`.
+[[nodiscard]] audit::Actor actor_of(const LocalUser& user, std::string_view auth_method);
+// An entry for `action` by `actor`, stamped now.
+[[nodiscard]] audit::Entry entry_for(audit::Actor actor, std::string_view action,
+                                     const Clock& clock);
+// A refusal (not allowed, not authenticated, throttled) is a denial, anything else a failure. A
+// denial's reason may have been written by Gate::permit(); otherwise the code's name is recorded.
+void mark_failure(audit::Entry& entry, const Error& error);
+// Where a stored resource lies, for access/.
+[[nodiscard]] access::Target target_in(std::string_view type, const std::string& compartment);
+[[nodiscard]] audit::Target target_of(const StoredResource& resource);
+[[nodiscard]] std::vector<audit::Target> targets_of(const std::vector<StoredResource>& resources);
+// `entry` with `targets` added to its own, split over as many entries as the canonical form's
+// target limit needs.
+[[nodiscard]] std::vector<audit::Entry> with_targets(const audit::Entry& entry,
+                                                     std::vector<audit::Target> targets,
+                                                     bool count_as_returned);
+[[nodiscard]] audit::Target account_target(std::string_view login);
+// The entry of an account administration call: what changed goes in `purpose`.
+[[nodiscard]] audit::Entry with_account_change(audit::Entry entry, std::string_view change,
+                                               std::string_view login);
+
+template <typename T>
+Result<T> Gate::released(audit::Entry entry, Result<T> result, std::vector<audit::Target> targets,
+                         bool decrypted) {
+  std::vector<audit::Entry> entries;
+  if (result) {
+    entry.decrypted_data_left = decrypted && !targets.empty();
+    entries = with_targets(entry, std::move(targets), decrypted);
+  } else {
+    mark_failure(entry, result.error());
+    entries = with_targets(entry, std::move(targets), false);
+  }
+  if (auto recorded = audit_->record(std::move(entries)); !recorded) {
+    return fail(ErrorCode::kInternal,
+                fmt::format("the audit log could not record this call, so nothing is returned: {}",
+                            recorded.error().message));
+  }
+  return result;
+}
+
+template <typename T>
+Result<T> Gate::committed(audit::Entry entry, Result<T> result,
+                          const std::vector<audit::Checkpoint>& signed_checkpoints) {
+  if (!result) {
+    // The transaction rolled back with its entry: the failure gets an entry of its own.
+    return released(std::move(entry), std::move(result), {}, false);
+  }
+  for (const audit::Checkpoint& checkpoint : signed_checkpoints) {
+    if (auto published = audit_->publish(checkpoint); !published) {
+      return fail(ErrorCode::kInternal,
+                  fmt::format("the change is saved, but its checkpoint could not be appended to "
+                              "the checkpoint file: {}",
+                              published.error().message));
+    }
+  }
+  return result;
+}
+
+template <typename T>
+Result<T> Gate::account_change(audit::Entry entry,
+                               const std::function<Result<T>(store::DataStore&)>& work) {
+  std::vector<audit::Checkpoint> signed_checkpoints;
+  Result<T> result = [&]() -> Result<T> {
+    if (auto begun = accounts_->begin(); !begun) {
+      return tl::unexpected(begun.error());
+    }
+    Result<T> done = work(*accounts_);
+    if (!done) {
+      accounts_->rollback();
+      return done;
+    }
+    auto appended = audit_->append_in(*accounts_, {entry});
+    if (!appended) {
+      accounts_->rollback();
+      return tl::unexpected(appended.error());
+    }
+    if (const std::optional<audit::Checkpoint>& checkpoint = *appended; checkpoint.has_value()) {
+      signed_checkpoints.push_back(*checkpoint);
+    }
+    if (auto saved = accounts_->commit_durable(); !saved) {
+      return tl::unexpected(saved.error());
+    }
+    return done;
+  }();
+  return committed(std::move(entry), std::move(result), signed_checkpoints);
+}
+
+}  // namespace vigie::gate

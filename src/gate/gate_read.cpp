@@ -1,0 +1,164 @@
+#include "gate/gate.hpp"
+
+#include <fmt/format.h>
+
+#include "gate/audited_call.hpp"
+
+namespace vigie::gate {
+
+Result<StoredResource> Gate::read(const Principal& principal, std::string_view type,
+                                  std::string_view id) {
+  audit::Entry entry = start_entry(principal, audit::kActionRead);
+  std::vector<audit::Target> requested{audit::Target{std::string(type), std::string(id), 0, ""}};
+  Result<StoredResource> result = [&]() -> Result<StoredResource> {
+    auto caller = identify(principal, entry);
+    if (!caller) {
+      return tl::unexpected(caller.error());
+    }
+    if (auto valid = check_reference(type, id); !valid) {
+      return tl::unexpected(valid.error());
+    }
+    // Read once, then decide on the compartment of the version read: a concurrent update that
+    // moves the resource cannot slip between the decision and the data.
+    auto current = vault_->read_current(type, id);
+    if (!current) {
+      return current;
+    }
+    if (auto allowed =
+            permit(*caller, access::Action::kRead, target_in(type, current->compartment), entry);
+        !allowed) {
+      return tl::unexpected(allowed.error());
+    }
+    if (current->deleted) {
+      return fail(ErrorCode::kGone, fmt::format("{}/{} supprimé", type, id),
+                  fmt::format("{}/{} was deleted", type, id));
+    }
+    return current;
+  }();
+  auto targets = result ? std::vector{target_of(*result)} : requested;
+  return released(std::move(entry), std::move(result), std::move(targets), true);
+}
+
+Result<StoredResource> Gate::read_version(const Principal& principal, std::string_view type,
+                                          std::string_view id, int64_t version) {
+  audit::Entry entry = start_entry(principal, audit::kActionVread);
+  std::vector<audit::Target> requested{
+      audit::Target{std::string(type), std::string(id), version, ""}};
+  Result<StoredResource> result = [&]() -> Result<StoredResource> {
+    auto caller = identify(principal, entry);
+    if (!caller) {
+      return tl::unexpected(caller.error());
+    }
+    if (auto valid = check_reference(type, id); !valid) {
+      return tl::unexpected(valid.error());
+    }
+    if (version < 1) {
+      return fail(ErrorCode::kUsage, "a version number starts at 1");
+    }
+    // Decided on the version asked for, which may lie in another compartment than the current
+    // one (a resource moved from one patient to another).
+    auto stored = vault_->read_version(type, id, version);
+    if (!stored) {
+      // Whether a version exists is told only to whoever may read the resource where it is now.
+      if (stored.error().code == ErrorCode::kNotFound) {
+        if (auto allowed = permit_stored(*caller, access::Action::kVread, type, id, entry);
+            !allowed) {
+          return tl::unexpected(allowed.error());
+        }
+      }
+      return stored;
+    }
+    if (auto allowed =
+            permit(*caller, access::Action::kVread, target_in(type, stored->compartment), entry);
+        !allowed) {
+      return tl::unexpected(allowed.error());
+    }
+    return stored;
+  }();
+  auto targets = result ? std::vector{target_of(*result)} : requested;
+  return released(std::move(entry), std::move(result), std::move(targets), true);
+}
+
+Result<std::vector<StoredResource>> Gate::history(const Principal& principal, std::string_view type,
+                                                  std::string_view id) {
+  audit::Entry entry = start_entry(principal, audit::kActionHistory);
+  // Versions left out because the caller may not read the compartment they lie in.
+  std::vector<audit::Target> withheld;
+  audit::Entry withheld_entry = entry;
+  Result<std::vector<StoredResource>> result = [&]() -> Result<std::vector<StoredResource>> {
+    auto caller = identify(principal, entry);
+    if (!caller) {
+      return tl::unexpected(caller.error());
+    }
+    if (auto valid = check_reference(type, id); !valid) {
+      return tl::unexpected(valid.error());
+    }
+    auto versions = vault_->history(type, id);
+    if (!versions) {
+      return versions;
+    }
+    // Decided per version: a resource moved from patient A to patient B keeps A's versions
+    // from B's care team, and B's from A's.
+    std::vector<StoredResource> allowed_versions;
+    std::optional<Error> denial;
+    for (StoredResource& version : *versions) {
+      audit::Entry decision = entry;
+      auto allowed =
+          permit(*caller, access::Action::kHistory, target_in(type, version.compartment), decision);
+      if (allowed) {
+        if (decision.break_glass) {
+          entry.break_glass = true;
+          entry.purpose = decision.purpose;
+        }
+        allowed_versions.push_back(std::move(version));
+      } else if (allowed.error().code == ErrorCode::kPermissionDenied) {
+        withheld.push_back(target_of(version));
+        withheld_entry.actor = decision.actor;
+        withheld_entry.reason = decision.reason;
+        denial = allowed.error();
+      } else {
+        return tl::unexpected(allowed.error());
+      }
+    }
+    if (allowed_versions.empty() && denial) {
+      entry.reason = withheld_entry.reason;
+      withheld.clear();
+      return tl::unexpected(*denial);
+    }
+    return allowed_versions;
+  }();
+  if (result && !withheld.empty()) {
+    // The versions left out are a denial of their own, next to the entry of what was returned.
+    withheld_entry.outcome = audit::Outcome::kDenied;
+    if (auto recorded = audit_->record(with_targets(withheld_entry, std::move(withheld), false));
+        !recorded) {
+      return fail(
+          ErrorCode::kInternal,
+          fmt::format("the audit log could not record this call, so nothing is returned: {}",
+                      recorded.error().message));
+    }
+  }
+  auto targets = result ? targets_of(*result)
+                        : std::vector{audit::Target{std::string(type), std::string(id), 0, ""}};
+  return released(std::move(entry), std::move(result), std::move(targets), true);
+}
+
+Result<std::map<std::string, int64_t>> Gate::count_by_type(const Principal& principal) {
+  audit::Entry entry = start_entry(principal, audit::kActionCount);
+  Result<std::map<std::string, int64_t>> result = [&]() -> Result<std::map<std::string, int64_t>> {
+    auto caller = identify(principal, entry);
+    if (!caller) {
+      return tl::unexpected(caller.error());
+    }
+    if (!caller->custodian) {
+      constexpr std::string_view kReason = "counting every resource is for the custodian";
+      entry.reason = fmt::format("{}: {}", name_of(ErrorCode::kPermissionDenied), kReason);
+      return fail(ErrorCode::kPermissionDenied, "accès refusé",
+                  fmt::format("access denied: {}", kReason));
+    }
+    return vault_->count_by_type();
+  }();
+  return released(std::move(entry), std::move(result), {}, false);
+}
+
+}  // namespace vigie::gate

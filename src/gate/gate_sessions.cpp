@@ -1,0 +1,126 @@
+#include "gate/gate.hpp"
+
+#include <fmt/format.h>
+
+#include "auth/totp.hpp"
+#include "gate/audited_call.hpp"
+
+namespace vigie::gate {
+
+Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
+                                        std::string_view user_agent) {
+  Principal principal = account_principal("", request.address, std::string(user_agent));
+  audit::Entry entry = start_entry(principal, audit::kActionLogin);
+  entry.actor.auth_method = request.second_factor.empty() ? "password"
+                            : request.second_factor.size() == auth::kTotpDigits
+                                ? "password+totp"
+                                : "password+recovery-code";
+  auto checked = authenticator_->check_login(*accounts_, request);
+  if (!checked) {
+    return released(std::move(entry), Result<auth::IssuedSession>(tl::unexpected(checked.error())),
+                    {}, false);
+  }
+  if (checked->account_known) {
+    entry.actor.login = request.login;
+    entry.targets.push_back(account_target(request.login));
+  }
+  std::vector<audit::Checkpoint> signed_checkpoints;
+  Result<auth::LoginOutcome> outcome = [&]() -> Result<auth::LoginOutcome> {
+    if (auto begun = accounts_->begin(); !begun) {
+      return tl::unexpected(begun.error());
+    }
+    auto recorded = authenticator_->record_login(*accounts_, *checked, request);
+    if (!recorded) {
+      accounts_->rollback();
+      return recorded;
+    }
+    audit::Entry final_entry = entry;
+    if (recorded->session) {
+      final_entry.actor.session_id = recorded->session->id;
+    } else {
+      final_entry.outcome = audit::Outcome::kDenied;
+      final_entry.reason =
+          fmt::format("{}: {}{}", name_of(ErrorCode::kAuthenticationFailed), recorded->refusal,
+                      recorded->locked_now ? "; account locked now" : "");
+    }
+    auto appended = audit_->append_in(*accounts_, {final_entry});
+    if (!appended) {
+      accounts_->rollback();
+      return tl::unexpected(appended.error());
+    }
+    if (const std::optional<audit::Checkpoint>& checkpoint = *appended; checkpoint.has_value()) {
+      signed_checkpoints.push_back(*checkpoint);
+    }
+    if (auto saved = accounts_->commit_durable(); !saved) {
+      return tl::unexpected(saved.error());
+    }
+    return recorded;
+  }();
+  auto published = committed(std::move(entry), std::move(outcome), signed_checkpoints);
+  if (!published) {
+    return tl::unexpected(published.error());
+  }
+  if (!published->session) {
+    return fail(ErrorCode::kAuthenticationFailed, std::string(auth::login_refused_french()),
+                std::string(auth::login_refused_message()));
+  }
+  return std::move(*published->session);
+}
+
+Result<void> Gate::logout(const Principal& principal) {
+  audit::Entry entry = start_entry(principal, audit::kActionLogout);
+  auto caller = identify(principal, entry);
+  if (!caller || caller->custodian) {
+    Result<void> refused = caller ? fail(ErrorCode::kUsage, "the custodian has no session to end")
+                                  : Result<void>(tl::unexpected(caller.error()));
+    return released(std::move(entry), std::move(refused), {}, false);
+  }
+  return account_change<void>(entry, [&](store::DataStore& tx) {
+    return authenticator_->end_session(tx, caller->account.credential_id);
+  });
+}
+
+Result<void> Gate::change_password(const Principal& principal, std::string_view current,
+                                   std::string_view replacement) {
+  audit::Entry entry = with_account_change(start_entry(principal, audit::kActionAccountChange),
+                                           "password-change", "");
+  auto caller = identify(principal, entry);
+  if (!caller || caller->custodian || caller->account.is_token) {
+    Result<void> refused =
+        caller ? fail(ErrorCode::kUsage, "only a person's session changes its password")
+               : Result<void>(tl::unexpected(caller.error()));
+    return released(std::move(entry), std::move(refused), {}, false);
+  }
+  entry.targets.push_back(account_target(caller->account.login));
+  return account_change<void>(entry, [&](store::DataStore& tx) {
+    return authenticator_->change_password(tx, caller->account.login, current, replacement,
+                                           caller->account.credential_id);
+  });
+}
+
+Result<auth::Enrolment> Gate::enrol_second_factor(const Principal& principal) {
+  audit::Entry entry = with_account_change(start_entry(principal, audit::kActionAccountChange),
+                                           "enrol-second-factor", "");
+  auto caller = identify(principal, entry);
+  if (!caller || caller->custodian || caller->account.is_token) {
+    Result<auth::Enrolment> refused =
+        caller ? fail(ErrorCode::kUsage, "only a person's session enrols a second factor")
+               : Result<auth::Enrolment>(tl::unexpected(caller.error()));
+    return released(std::move(entry), std::move(refused), {}, false);
+  }
+  entry.targets.push_back(account_target(caller->account.login));
+  if (caller->account.password_change_required) {
+    entry.reason = fmt::format("{}: temporary password must be changed first",
+                               name_of(ErrorCode::kPermissionDenied));
+    return released(
+        std::move(entry),
+        Result<auth::Enrolment>(fail(ErrorCode::kPermissionDenied, "accès refusé",
+                                     "access denied: temporary password must be changed first")),
+        {}, false);
+  }
+  return account_change<auth::Enrolment>(entry, [&](store::DataStore& tx) {
+    return authenticator_->enrol_second_factor(tx, caller->account.login);
+  });
+}
+
+}  // namespace vigie::gate
