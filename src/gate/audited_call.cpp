@@ -137,15 +137,30 @@ vault::BeforeCommit Gate::write_hook(const audit::Entry& entry,
       targets.push_back(
           audit::Target{outcome.type, outcome.id, outcome.version, outcome.compartment});
     }
-    auto appended = audit_->append_in(transaction, with_targets(entry, std::move(targets), false));
-    if (!appended) {
-      return tl::unexpected(appended.error());
-    }
-    if (const std::optional<audit::Checkpoint>& checkpoint = *appended; checkpoint.has_value()) {
-      signed_checkpoints.push_back(*checkpoint);
-    }
-    return {};
+    return record_in(transaction, with_targets(entry, std::move(targets), false),
+                     signed_checkpoints);
   };
+}
+
+Result<void> Gate::record_durably(std::vector<audit::Entry> entries) {
+  if (auto recorded = audit_->record(std::move(entries)); !recorded) {
+    return fail(ErrorCode::kInternal,
+                fmt::format("the audit log could not record this call, so nothing is returned: {}",
+                            recorded.error().message));
+  }
+  return {};
+}
+
+Result<void> Gate::record_in(store::DataStore& transaction, std::vector<audit::Entry> entries,
+                             std::vector<audit::Checkpoint>& signed_checkpoints) {
+  auto appended = audit_->append_in(transaction, std::move(entries));
+  if (!appended) {
+    return tl::unexpected(appended.error());
+  }
+  if (const std::optional<audit::Checkpoint>& checkpoint = *appended; checkpoint.has_value()) {
+    signed_checkpoints.push_back(*checkpoint);
+  }
+  return {};
 }
 
 }  // namespace vigie::gate

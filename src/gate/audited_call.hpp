@@ -1,7 +1,23 @@
 #pragma once
 
-// Private to gate/: included only by the gate's own .cpp files, never by an interface. The pieces
-// every gate call is made of: the audit entry it starts, and the templates that record it.
+// Private to gate/: included only by the gate's own .cpp files, never by an interface.
+//
+// The one shape of every public Gate call: decide, record, then act.
+//   1. start_entry(): the call's audit entry exists before anything is looked at.
+//   2. decide: identify() (auth/) and permit()/admit()/admit_reference() (access/) write the
+//      actor and any denial's reason into the entry.
+//   3. record and act, through exactly one of:
+//      - refused(): the call ended before acting; its entry is recorded, the error returned.
+//      - released(): a read acts in memory, then its entry is made durable; only then does the
+//        data leave (kInternal and no data when the entry cannot be recorded).
+//      - committed() after write_hook(): a write's entry is appended in the write's own
+//        transaction (record_in()), so both commit or neither does; checkpoints are published
+//        after the commit. erase_patient() and login() use record_in() in their own hooks.
+//      - account_change(): account rows and the entry in one transaction on the accounts
+//        connection.
+// Handlers cannot bypass it from outside: the vault, the audit log, the authenticator and the
+// accounts connection are private members of Gate, created in gate_open.cpp and never handed
+// out; interfaces (cli/, http/) include gate/gate.hpp only and see the public calls.
 
 #include <string>
 #include <string_view>
@@ -51,12 +67,15 @@ Result<T> Gate::released(audit::Entry entry, Result<T> result, std::vector<audit
     mark_failure(entry, result.error());
     entries = with_targets(entry, std::move(targets), false);
   }
-  if (auto recorded = audit_->record(std::move(entries)); !recorded) {
-    return fail(ErrorCode::kInternal,
-                fmt::format("the audit log could not record this call, so nothing is returned: {}",
-                            recorded.error().message));
+  if (auto recorded = record_durably(std::move(entries)); !recorded) {
+    return tl::unexpected(recorded.error());
   }
   return result;
+}
+
+template <typename T>
+Result<T> Gate::refused(audit::Entry entry, Error error) {
+  return released(std::move(entry), Result<T>(tl::unexpected(std::move(error))), {}, false);
 }
 
 template <typename T>
@@ -90,13 +109,9 @@ Result<T> Gate::account_change(audit::Entry entry,
       accounts_->rollback();
       return done;
     }
-    auto appended = audit_->append_in(*accounts_, {entry});
-    if (!appended) {
+    if (auto recorded = record_in(*accounts_, {entry}, signed_checkpoints); !recorded) {
       accounts_->rollback();
-      return tl::unexpected(appended.error());
-    }
-    if (const std::optional<audit::Checkpoint>& checkpoint = *appended; checkpoint.has_value()) {
-      signed_checkpoints.push_back(*checkpoint);
+      return tl::unexpected(recorded.error());
     }
     if (auto saved = accounts_->commit_durable(); !saved) {
       return tl::unexpected(saved.error());

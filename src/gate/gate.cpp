@@ -218,15 +218,24 @@ Result<void> Gate::require_resolved_patient(
   return {};
 }
 
-Result<Gate::Caller> Gate::admit_reference(const Principal& principal, access::Action action,
-                                           std::string_view type, std::string_view id,
-                                           audit::Entry& entry) {
+Result<Gate::Caller> Gate::identify_reference(const Principal& principal, std::string_view type,
+                                              std::string_view id, audit::Entry& entry) {
   auto caller = identify(principal, entry);
   if (!caller) {
     return caller;
   }
   if (auto valid = check_reference(type, id); !valid) {
     return tl::unexpected(valid.error());
+  }
+  return caller;
+}
+
+Result<Gate::Caller> Gate::admit_reference(const Principal& principal, access::Action action,
+                                           std::string_view type, std::string_view id,
+                                           audit::Entry& entry) {
+  auto caller = identify_reference(principal, type, id, entry);
+  if (!caller) {
+    return caller;
   }
   if (auto allowed = permit_stored(*caller, action, type, id, entry); !allowed) {
     return tl::unexpected(allowed.error());

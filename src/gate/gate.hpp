@@ -286,7 +286,10 @@ class Gate {
   [[nodiscard]] Result<void> require_resolved_patient(
       const boost::json::object& resource,
       const std::set<std::string, std::less<>>& bundle_patients);
-  // identify(), then kUsage unless type/id is a well-formed reference, then permit_stored().
+  // identify(), then kUsage unless type/id is a well-formed reference.
+  [[nodiscard]] Result<Caller> identify_reference(const Principal& principal, std::string_view type,
+                                                  std::string_view id, audit::Entry& entry);
+  // identify_reference(), then permit_stored().
   [[nodiscard]] Result<Caller> admit_reference(const Principal& principal, access::Action action,
                                                std::string_view type, std::string_view id,
                                                audit::Entry& entry);
@@ -294,14 +297,31 @@ class Gate {
   [[nodiscard]] Result<Caller> admit(const Principal& principal, access::Action action,
                                      audit::Entry& entry);
 
+  // Every public call is audited through these (see src/gate/README.md and audited_call.hpp):
+  // start_entry() first; identify() and permit() decide into the entry; then exactly one of
+  // refused(), released(), committed() (after write_hook()) or account_change() records it.
+
   // An entry for `action` by `principal`, stamped now.
   [[nodiscard]] audit::Entry start_entry(const Principal& principal, std::string_view action) const;
+  // Records `entries` and waits until they are durable. kInternal when they cannot be recorded:
+  // the caller returns that error, never data.
+  [[nodiscard]] Result<void> record_durably(std::vector<audit::Entry> entries);
+  // Appends `entries` in `transaction` (a write's own), so that they commit or roll back with it;
+  // a checkpoint this signs joins `signed_checkpoints`, for committed() to publish after the
+  // commit.
+  [[nodiscard]] Result<void> record_in(store::DataStore& transaction,
+                                       std::vector<audit::Entry> entries,
+                                       std::vector<audit::Checkpoint>& signed_checkpoints);
   // Records `entry` with `result`'s outcome (and `targets`, which a success returned) and waits
   // until it is durable. A result whose entry cannot be recorded becomes kInternal: no data
   // leaves without its entry.
   template <typename T>
   [[nodiscard]] Result<T> released(audit::Entry entry, Result<T> result,
                                    std::vector<audit::Target> targets, bool decrypted);
+  // Records a call that ends before it acts (refused, invalid, or failed while deciding) with
+  // `error`, and returns that error (kInternal if the entry cannot be recorded).
+  template <typename T>
+  [[nodiscard]] Result<T> refused(audit::Entry entry, Error error);
   // Extra rows a write adds in its own transaction (care-team assignments).
   using WriteEffects =
       std::function<Result<void>(store::DataStore&, std::span<const vault::EntryOutcome>)>;
@@ -332,6 +352,7 @@ class Gate {
                                                            const std::string& care_team_id,
                                                            const CareTeamMembers& members) const;
 
+  // Private and never handed out: every access to them is one of the calls above.
   std::unique_ptr<vault::Vault> vault_;
   std::shared_ptr<audit::AuditLog> audit_;              // shared with siblings (thread-safe)
   std::shared_ptr<auth::Authenticator> authenticator_;  // shared with siblings (thread-safe)

@@ -12,8 +12,7 @@ Result<auth::Enrolment> Gate::add_account(const Principal& principal,
   audit::Entry entry = with_account_change(start_entry(principal, audit::kActionAccountChange),
                                            "add", account.login);
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
-    return released(std::move(entry), Result<auth::Enrolment>(tl::unexpected(caller.error())), {},
-                    false);
+    return refused<auth::Enrolment>(std::move(entry), caller.error());
   }
   return account_change<auth::Enrolment>(
       entry, [&](store::DataStore& tx) { return authenticator_->add_account(tx, account); });
@@ -51,7 +50,7 @@ Result<void> Gate::set_account_status(const Principal& principal, std::string_vi
   audit::Entry entry =
       with_account_change(start_entry(principal, audit::kActionAccountChange), change, login);
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
-    return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
+    return refused<void>(std::move(entry), caller.error());
   }
   return account_change<void>(
       entry, [&](store::DataStore& tx) { return authenticator_->set_status(tx, login, status); });
@@ -63,8 +62,7 @@ Result<crypto::SecretString> Gate::reset_password(const Principal& principal,
                                            "reset-password", login);
   entry.supervise = true;  // whoever reset it knows the password until its owner changes it
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
-    return released(std::move(entry), Result<crypto::SecretString>(tl::unexpected(caller.error())),
-                    {}, false);
+    return refused<crypto::SecretString>(std::move(entry), caller.error());
   }
   return account_change<crypto::SecretString>(
       entry, [&](store::DataStore& tx) { return authenticator_->reset_password(tx, login); });
@@ -75,7 +73,7 @@ Result<void> Gate::reset_second_factor(const Principal& principal, std::string_v
       with_account_change(start_entry(principal, audit::kActionAccountChange), "reset-otp", login);
   entry.supervise = true;  // the next login takes the password alone, until a new enrolment
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
-    return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
+    return refused<void>(std::move(entry), caller.error());
   }
   return account_change<void>(
       entry, [&](store::DataStore& tx) { return authenticator_->reset_second_factor(tx, login); });
@@ -88,8 +86,7 @@ Result<auth::IssuedToken> Gate::create_token(const Principal& principal, std::st
   audit::Entry entry = with_account_change(start_entry(principal, audit::kActionAccountChange),
                                            "token-create", login);
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
-    return released(std::move(entry), Result<auth::IssuedToken>(tl::unexpected(caller.error())), {},
-                    false);
+    return refused<auth::IssuedToken>(std::move(entry), caller.error());
   }
   return account_change<auth::IssuedToken>(entry, [&](store::DataStore& tx) {
     return authenticator_->create_token(tx, login, scopes, expires_ms, allowed_addresses);
@@ -101,14 +98,12 @@ Result<Revocation> Gate::revoke_credential(const Principal& principal,
   audit::Entry entry =
       with_account_change(start_entry(principal, audit::kActionAccountChange), "revoke", "");
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
-    return released(std::move(entry), Result<Revocation>(tl::unexpected(caller.error())), {},
-                    false);
+    return refused<Revocation>(std::move(entry), caller.error());
   }
   // Only the id reaches the entry: the text may be a secret.
   auto credential_id = authenticator_->credential_id_of(*accounts_, id_or_secret);
   if (!credential_id) {
-    return released(std::move(entry), Result<Revocation>(tl::unexpected(credential_id.error())), {},
-                    false);
+    return refused<Revocation>(std::move(entry), credential_id.error());
   }
   entry.targets.push_back(audit::Target{"Credential", *credential_id, 0, ""});
   return account_change<Revocation>(entry, [&](store::DataStore& tx) -> Result<Revocation> {
@@ -133,7 +128,7 @@ Result<void> Gate::assign(const Principal& principal, std::string_view login,
     return require_patient(patient_id);
   }();
   if (!admitted) {
-    return released(std::move(entry), std::move(admitted), {}, false);
+    return refused<void>(std::move(entry), admitted.error());
   }
   return account_change<void>(entry, [&](store::DataStore& tx) -> Result<void> {
     auto account = tx.account(std::string(login));
@@ -164,14 +159,14 @@ Result<void> Gate::unassign(const Principal& principal, std::string_view login,
   entry.targets.push_back(
       audit::Target{"Patient", std::string(patient_id), 0, std::string(patient_id)});
   if (auto caller = admit(principal, access::Action::kAccountAdmin, entry); !caller) {
-    return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
+    return refused<void>(std::move(entry), caller.error());
   }
   // Every source of the assignment ends: the command line, registration, CareTeams (a CareTeam
   // that still names the practitioner assigns them again when it is next written). The entry's
   // purpose says which sources ended.
   auto assignments = accounts_->assignments_of(std::string(login));
   if (!assignments) {
-    return released(std::move(entry), Result<void>(tl::unexpected(assignments.error())), {}, false);
+    return refused<void>(std::move(entry), assignments.error());
   }
   std::vector<std::string> sources;
   for (const store::AssignmentRow& row : *assignments) {
@@ -180,11 +175,10 @@ Result<void> Gate::unassign(const Principal& principal, std::string_view login,
     }
   }
   if (sources.empty()) {
-    return released(
-        std::move(entry),
-        Result<void>(fail(ErrorCode::kNotFound, "aucune affectation de ce compte à ce patient",
-                          "no such assignment of this account to this patient")),
-        {}, false);
+    return refused<void>(std::move(entry),
+                         fail(ErrorCode::kNotFound, "aucune affectation de ce compte à ce patient",
+                              "no such assignment of this account to this patient")
+                             .value());
   }
   entry.purpose = fmt::format("unassign ({})", fmt::join(sources, ", "));
   return account_change<void>(entry, [&](store::DataStore& tx) -> Result<void> {

@@ -60,14 +60,14 @@ Result<void> Gate::break_glass(const Principal& principal, std::string_view pati
     return identified;
   }();
   if (!caller) {
-    return released(std::move(entry), Result<void>(tl::unexpected(caller.error())), {}, false);
+    return refused<void>(std::move(entry), caller.error());
   }
   // The reason is often clinical: sealed under the patient's key, so that erasure shreds it. The
   // audit log keeps that the grant exists, by its id.
   const std::string grant_id = "bg-" + vault::Vault::new_id();
   auto sealed = vault_->seal_patient_note(patient_id, grant_id, reason);
   if (!sealed) {
-    return released(std::move(entry), Result<void>(tl::unexpected(sealed.error())), {}, false);
+    return refused<void>(std::move(entry), sealed.error());
   }
   entry.purpose = fmt::format("break-glass grant {}", grant_id);
   return account_change<void>(entry, [&](store::DataStore& tx) {

@@ -13,8 +13,7 @@ Result<vault::ErasureOutcome> Gate::erase_patient(const Principal& principal,
   if (auto caller =
           admit_reference(principal, access::Action::kErase, "Patient", patient_id, entry);
       !caller) {
-    return released(std::move(entry), Result<vault::ErasureOutcome>(tl::unexpected(caller.error())),
-                    {}, false);
+    return refused<vault::ErasureOutcome>(std::move(entry), caller.error());
   }
   std::vector<audit::Checkpoint> signed_checkpoints;
   auto result = vault_->erase_patient(
@@ -23,14 +22,7 @@ Result<vault::ErasureOutcome> Gate::erase_patient(const Principal& principal,
         if (auto removed = transaction.remove_assignments_to(std::string(patient_id)); !removed) {
           return tl::unexpected(removed.error());
         }
-        auto appended = audit_->append_in(transaction, {entry});
-        if (!appended) {
-          return tl::unexpected(appended.error());
-        }
-        if (const std::optional<audit::Checkpoint>& checkpoint = *appended; checkpoint) {
-          signed_checkpoints.push_back(*checkpoint);
-        }
-        return {};
+        return record_in(transaction, {entry}, signed_checkpoints);
       },
       options);
   return committed(std::move(entry), std::move(result), signed_checkpoints);

@@ -11,12 +11,9 @@ Result<StoredResource> Gate::read(const Principal& principal, std::string_view t
   audit::Entry entry = start_entry(principal, audit::kActionRead);
   std::vector<audit::Target> requested{audit::Target{std::string(type), std::string(id), 0, ""}};
   Result<StoredResource> result = [&]() -> Result<StoredResource> {
-    auto caller = identify(principal, entry);
+    auto caller = identify_reference(principal, type, id, entry);
     if (!caller) {
       return tl::unexpected(caller.error());
-    }
-    if (auto valid = check_reference(type, id); !valid) {
-      return tl::unexpected(valid.error());
     }
     // Read once, then decide on the compartment of the version read: a concurrent update that
     // moves the resource cannot slip between the decision and the data.
@@ -45,12 +42,9 @@ Result<StoredResource> Gate::read_version(const Principal& principal, std::strin
   std::vector<audit::Target> requested{
       audit::Target{std::string(type), std::string(id), version, ""}};
   Result<StoredResource> result = [&]() -> Result<StoredResource> {
-    auto caller = identify(principal, entry);
+    auto caller = identify_reference(principal, type, id, entry);
     if (!caller) {
       return tl::unexpected(caller.error());
-    }
-    if (auto valid = check_reference(type, id); !valid) {
-      return tl::unexpected(valid.error());
     }
     if (version < 1) {
       return fail(ErrorCode::kUsage, "a version number starts at 1");
@@ -86,12 +80,9 @@ Result<std::vector<StoredResource>> Gate::history(const Principal& principal, st
   std::vector<audit::Target> withheld;
   audit::Entry withheld_entry = entry;
   Result<std::vector<StoredResource>> result = [&]() -> Result<std::vector<StoredResource>> {
-    auto caller = identify(principal, entry);
+    auto caller = identify_reference(principal, type, id, entry);
     if (!caller) {
       return tl::unexpected(caller.error());
-    }
-    if (auto valid = check_reference(type, id); !valid) {
-      return tl::unexpected(valid.error());
     }
     auto versions = vault_->history(type, id);
     if (!versions) {
@@ -130,12 +121,9 @@ Result<std::vector<StoredResource>> Gate::history(const Principal& principal, st
   if (result && !withheld.empty()) {
     // The versions left out are a denial of their own, next to the entry of what was returned.
     withheld_entry.outcome = audit::Outcome::kDenied;
-    if (auto recorded = audit_->record(with_targets(withheld_entry, std::move(withheld), false));
+    if (auto recorded = record_durably(with_targets(withheld_entry, std::move(withheld), false));
         !recorded) {
-      return fail(
-          ErrorCode::kInternal,
-          fmt::format("the audit log could not record this call, so nothing is returned: {}",
-                      recorded.error().message));
+      return tl::unexpected(recorded.error());
     }
   }
   auto targets = result ? targets_of(*result)

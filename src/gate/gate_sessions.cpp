@@ -17,8 +17,7 @@ Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
                                 : "password+recovery-code";
   auto checked = authenticator_->check_login(*accounts_, request);
   if (!checked) {
-    return released(std::move(entry), Result<auth::IssuedSession>(tl::unexpected(checked.error())),
-                    {}, false);
+    return refused<auth::IssuedSession>(std::move(entry), checked.error());
   }
   if (checked->account_known) {
     entry.actor.login = request.login;
@@ -43,13 +42,9 @@ Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
           fmt::format("{}: {}{}", name_of(ErrorCode::kAuthenticationFailed), recorded->refusal,
                       recorded->locked_now ? "; account locked now" : "");
     }
-    auto appended = audit_->append_in(*accounts_, {final_entry});
-    if (!appended) {
+    if (auto appended = record_in(*accounts_, {final_entry}, signed_checkpoints); !appended) {
       accounts_->rollback();
       return tl::unexpected(appended.error());
-    }
-    if (const std::optional<audit::Checkpoint>& checkpoint = *appended; checkpoint.has_value()) {
-      signed_checkpoints.push_back(*checkpoint);
     }
     if (auto saved = accounts_->commit_durable(); !saved) {
       return tl::unexpected(saved.error());
@@ -71,9 +66,10 @@ Result<void> Gate::logout(const Principal& principal) {
   audit::Entry entry = start_entry(principal, audit::kActionLogout);
   auto caller = identify(principal, entry);
   if (!caller || caller->custodian) {
-    Result<void> refused = caller ? fail(ErrorCode::kUsage, "the custodian has no session to end")
-                                  : Result<void>(tl::unexpected(caller.error()));
-    return released(std::move(entry), std::move(refused), {}, false);
+    return refused<void>(
+        std::move(entry),
+        caller ? fail(ErrorCode::kUsage, "the custodian has no session to end").value()
+               : caller.error());
   }
   return account_change<void>(entry, [&](store::DataStore& tx) {
     return authenticator_->end_session(tx, caller->account.credential_id);
@@ -86,10 +82,10 @@ Result<void> Gate::change_password(const Principal& principal, std::string_view 
                                            "password-change", "");
   auto caller = identify(principal, entry);
   if (!caller || caller->custodian || caller->account.is_token) {
-    Result<void> refused =
-        caller ? fail(ErrorCode::kUsage, "only a person's session changes its password")
-               : Result<void>(tl::unexpected(caller.error()));
-    return released(std::move(entry), std::move(refused), {}, false);
+    return refused<void>(
+        std::move(entry),
+        caller ? fail(ErrorCode::kUsage, "only a person's session changes its password").value()
+               : caller.error());
   }
   entry.targets.push_back(account_target(caller->account.login));
   return account_change<void>(entry, [&](store::DataStore& tx) {
@@ -103,20 +99,19 @@ Result<auth::Enrolment> Gate::enrol_second_factor(const Principal& principal) {
                                            "enrol-second-factor", "");
   auto caller = identify(principal, entry);
   if (!caller || caller->custodian || caller->account.is_token) {
-    Result<auth::Enrolment> refused =
-        caller ? fail(ErrorCode::kUsage, "only a person's session enrols a second factor")
-               : Result<auth::Enrolment>(tl::unexpected(caller.error()));
-    return released(std::move(entry), std::move(refused), {}, false);
+    return refused<auth::Enrolment>(
+        std::move(entry),
+        caller ? fail(ErrorCode::kUsage, "only a person's session enrols a second factor").value()
+               : caller.error());
   }
   entry.targets.push_back(account_target(caller->account.login));
   if (caller->account.password_change_required) {
     entry.reason = fmt::format("{}: temporary password must be changed first",
                                name_of(ErrorCode::kPermissionDenied));
-    return released(
-        std::move(entry),
-        Result<auth::Enrolment>(fail(ErrorCode::kPermissionDenied, "accès refusé",
-                                     "access denied: temporary password must be changed first")),
-        {}, false);
+    return refused<auth::Enrolment>(std::move(entry),
+                                    fail(ErrorCode::kPermissionDenied, "accès refusé",
+                                         "access denied: temporary password must be changed first")
+                                        .value());
   }
   return account_change<auth::Enrolment>(entry, [&](store::DataStore& tx) {
     return authenticator_->enrol_second_factor(tx, caller->account.login);

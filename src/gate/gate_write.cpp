@@ -32,17 +32,14 @@ Result<StoredResource> Gate::create(const Principal& principal, json::object res
   audit::Entry entry = start_entry(principal, audit::kActionCreate);
   auto caller = identify(principal, entry);
   if (!caller) {
-    return released(std::move(entry), Result<StoredResource>(tl::unexpected(caller.error())), {},
-                    false);
+    return refused<StoredResource>(std::move(entry), caller.error());
   }
   const access::Target target = target_of_resource(resource);
   if (auto allowed = permit(*caller, access::Action::kCreate, target, entry); !allowed) {
-    return released(std::move(entry), Result<StoredResource>(tl::unexpected(allowed.error())), {},
-                    false);
+    return refused<StoredResource>(std::move(entry), allowed.error());
   }
   if (auto resolved = require_resolved_patient(resource, {}); !resolved) {
-    return released(std::move(entry), Result<StoredResource>(tl::unexpected(resolved.error())), {},
-                    false);
+    return refused<StoredResource>(std::move(entry), resolved.error());
   }
   const bool registers_patient = !caller->custodian && target.resource_type == "Patient" &&
                                  caller->account.role == access::Role::kPractitioner;
@@ -51,8 +48,7 @@ Result<StoredResource> Gate::create(const Principal& principal, json::object res
   // Read before the write: the hook runs inside the vault's transaction.
   auto members = is_care_team ? care_team_members(resource) : Result<CareTeamMembers>();
   if (!members) {
-    return released(std::move(entry), Result<StoredResource>(tl::unexpected(members.error())), {},
-                    false);
+    return refused<StoredResource>(std::move(entry), members.error());
   }
   // A practitioner who registers a patient is assigned to them; a CareTeam assigns its members.
   WriteEffects effects = [&](store::DataStore& tx,
@@ -85,12 +81,9 @@ Result<StoredResource> Gate::update(const Principal& principal, std::string_view
   entry.targets.push_back(audit::Target{std::string(type), std::string(id), 0, ""});
   bool registers_patient = false;  // update-as-create of a Patient by a practitioner
   auto admitted = [&]() -> Result<Caller> {
-    auto caller = identify(principal, entry);
+    auto caller = identify_reference(principal, type, id, entry);
     if (!caller) {
       return caller;
-    }
-    if (auto valid = check_reference(type, id); !valid) {
-      return tl::unexpected(valid.error());
     }
     if (caller->custodian) {
       return caller;
@@ -131,19 +124,16 @@ Result<StoredResource> Gate::update(const Principal& principal, std::string_view
     return caller;
   }();
   if (!admitted) {
-    return released(std::move(entry), Result<StoredResource>(tl::unexpected(admitted.error())), {},
-                    false);
+    return refused<StoredResource>(std::move(entry), admitted.error());
   }
   if (auto resolved = require_resolved_patient(resource, {}); !resolved) {
-    return released(std::move(entry), Result<StoredResource>(tl::unexpected(resolved.error())), {},
-                    false);
+    return refused<StoredResource>(std::move(entry), resolved.error());
   }
   WriteEffects effects;
   if (type == "CareTeam") {
     auto members = care_team_members(resource);
     if (!members) {
-      return released(std::move(entry), Result<StoredResource>(tl::unexpected(members.error())), {},
-                      false);
+      return refused<StoredResource>(std::move(entry), members.error());
     }
     effects = [this, members = std::move(*members), care_team_id = std::string(id)](
                   store::DataStore& tx, std::span<const vault::EntryOutcome>) {
@@ -174,8 +164,7 @@ Result<StoredResource> Gate::remove(const Principal& principal, std::string_view
   audit::Entry entry = start_entry(principal, audit::kActionDelete);
   entry.targets.push_back(audit::Target{std::string(type), std::string(id), 0, ""});
   if (auto caller = admit_reference(principal, access::Action::kDelete, type, id, entry); !caller) {
-    return released(std::move(entry), Result<StoredResource>(tl::unexpected(caller.error())), {},
-                    false);
+    return refused<StoredResource>(std::move(entry), caller.error());
   }
   WriteEffects effects;
   if (type == "CareTeam") {
@@ -212,8 +201,7 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
   audit::Entry entry = start_entry(principal, audit::kActionImport);
   auto caller = identify(principal, entry);
   if (!caller) {
-    return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(caller.error())), {},
-                    false);
+    return refused<BundleOutcome>(std::move(entry), caller.error());
   }
   // A conditional create (ifNoneExist) sees what the caller's own search would: never a resource
   // outside its reach.
@@ -242,8 +230,7 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
   };
   auto plan = fhir::plan_bundle(bundle, &vault::Vault::new_id, find_matches);
   if (!plan) {
-    return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(plan.error())), {},
-                    false);
+    return refused<BundleOutcome>(std::move(entry), plan.error());
   }
   // Every entry must be allowed, where it lands and where it was: one refusal refuses the import.
   // Its Patient must resolve, in the vault or among the Bundle's own Patients.
@@ -262,25 +249,22 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
     if (auto allowed =
             permit_stored(*caller, access::Action::kImport, planned.type, planned.id, entry);
         !allowed && allowed.error().code != ErrorCode::kNotFound) {
-      return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(allowed.error())), {},
-                      false);
+      return refused<BundleOutcome>(std::move(entry), allowed.error());
     }
     if (planned.action != fhir::EntryAction::kDelete) {
       if (auto allowed =
               permit(*caller, access::Action::kImport, target_of_resource(planned.resource), entry);
           !allowed) {
-        return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(allowed.error())),
-                        {}, false);
+        return refused<BundleOutcome>(std::move(entry), allowed.error());
       }
       if (auto resolved = require_resolved_patient(planned.resource, bundle_patients); !resolved) {
-        return released(
-            std::move(entry),
-            Result<BundleOutcome>(fail(resolved.error().code,
-                                       fmt::format("entrée {} ({}) : {}", planned.index,
-                                                   planned.type, resolved.error().french),
-                                       fmt::format("entry {} ({}): {}", planned.index, planned.type,
-                                                   resolved.error().message))),
-            {}, false);
+        return refused<BundleOutcome>(
+            std::move(entry), fail(resolved.error().code,
+                                   fmt::format("entrée {} ({}) : {}", planned.index, planned.type,
+                                               resolved.error().french),
+                                   fmt::format("entry {} ({}): {}", planned.index, planned.type,
+                                               resolved.error().message))
+                                  .value());
       }
     }
     if (planned.type == "CareTeam" && planned.action != fhir::EntryAction::kKeep) {
@@ -288,8 +272,7 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
                          ? Result<CareTeamMembers>()
                          : care_team_members(planned.resource);
       if (!members) {
-        return released(std::move(entry), Result<BundleOutcome>(tl::unexpected(members.error())),
-                        {}, false);
+        return refused<BundleOutcome>(std::move(entry), members.error());
       }
       care_teams[planned.id] = std::move(*members);
     }
