@@ -255,6 +255,17 @@ class Gate {
        std::unique_ptr<store::DataStore> accounts, std::filesystem::path dir,
        std::string auth_method, const Clock& clock);
 
+  // The one composition of an unlocked vault's services, built once and in dependency order, and
+  // the gate they are handed to: the vault first (created or opened by the caller), then a
+  // connection for the audit log and one for the accounts, then the audit log (the vault's
+  // signing key, and `policy` or the policy stored in the vault), then the authenticator (the
+  // vault's keys, and `auth_settings` or the settings stored in the vault). The caller records
+  // the creation or the unlock through the gate.
+  [[nodiscard]] static Result<std::unique_ptr<Gate>> compose(
+      std::unique_ptr<vault::Vault> vault, const std::filesystem::path& dir,
+      const UnlockSecret& secret, std::optional<audit::CheckpointPolicy> policy,
+      std::optional<auth::AuthSettings> auth_settings, const Clock& clock);
+
   // Authenticates `principal` (the custodian as is; an account by its bearer secret, now) and
   // writes the account into `entry`'s actor.
   [[nodiscard]] Result<Caller> identify(const Principal& principal, audit::Entry& entry);

@@ -10,19 +10,48 @@ std::string_view auth_method_of(const UnlockSecret& secret) {
   return secret.kind == UnlockerKind::kPassphrase ? "passphrase" : "key-file";
 }
 
-// The authenticator of an unlocked vault, with the settings stored in it.
-Result<std::shared_ptr<auth::Authenticator>> authenticator_for(vault::Vault& vault,
-                                                               store::DataStore& data,
-                                                               const Clock& clock) {
-  auto settings = auth::load_settings(data);
-  if (!settings) {
-    return tl::unexpected(settings.error());
-  }
-  return std::make_shared<auth::Authenticator>(
-      auth::AuthKeys{vault.session_pepper(), vault.account_secret_key()}, *settings, clock);
-}
-
 }  // namespace
+
+Result<std::unique_ptr<Gate>> Gate::compose(std::unique_ptr<vault::Vault> vault,
+                                            const std::filesystem::path& dir,
+                                            const UnlockSecret& secret,
+                                            std::optional<audit::CheckpointPolicy> policy,
+                                            std::optional<auth::AuthSettings> auth_settings,
+                                            const Clock& clock) {
+  auto log_connection = vault::open_data_connection(dir);
+  if (!log_connection) {
+    return tl::unexpected(log_connection.error());
+  }
+  auto accounts = vault::open_data_connection(dir);
+  if (!accounts) {
+    return tl::unexpected(accounts.error());
+  }
+  if (!policy) {
+    auto stored = audit::load_policy(**log_connection);
+    if (!stored) {
+      return tl::unexpected(stored.error());
+    }
+    policy = std::move(*stored);
+  }
+  if (!auth_settings) {
+    auto stored = auth::load_settings(**accounts);
+    if (!stored) {
+      return tl::unexpected(stored.error());
+    }
+    auth_settings = *stored;
+  }
+  auto signing_key = vault->audit_signing_key();
+  if (!signing_key) {
+    return tl::unexpected(signing_key.error());
+  }
+  auto log = std::make_unique<audit::AuditLog>(std::move(*log_connection), std::move(*signing_key),
+                                               std::move(*policy), clock);
+  auto authenticator = std::make_shared<auth::Authenticator>(
+      auth::AuthKeys{vault->session_pepper(), vault->account_secret_key()}, *auth_settings, clock);
+  return std::unique_ptr<Gate>(new Gate(std::move(vault), std::move(log), std::move(authenticator),
+                                        std::move(*accounts), dir,
+                                        std::string(auth_method_of(secret)), clock));
+}
 
 Result<Unlocked> Gate::initialize(const std::filesystem::path& dir, const UnlockSecret& secret,
                                   const std::vector<const UnlockSecret*>& extra,
@@ -38,26 +67,11 @@ Result<Unlocked> Gate::initialize(const std::filesystem::path& dir, const Unlock
   if (!created) {
     return tl::unexpected(created.error());
   }
-  auto log_connection = vault::open_data_connection(dir);
-  if (!log_connection) {
-    return tl::unexpected(log_connection.error());
+  auto composed = compose(std::move(*created), dir, secret, policy, auth_settings, clock);
+  if (!composed) {
+    return tl::unexpected(composed.error());
   }
-  auto accounts = vault::open_data_connection(dir);
-  if (!accounts) {
-    return tl::unexpected(accounts.error());
-  }
-  auto signing_key = (*created)->audit_signing_key();
-  if (!signing_key) {
-    return tl::unexpected(signing_key.error());
-  }
-  auto log = std::make_unique<audit::AuditLog>(std::move(*log_connection), std::move(*signing_key),
-                                               policy, clock);
-  auto authenticator = std::make_shared<auth::Authenticator>(
-      auth::AuthKeys{(*created)->session_pepper(), (*created)->account_secret_key()}, auth_settings,
-      clock);
-  std::unique_ptr<Gate> gate(new Gate(std::move(*created), std::move(log), std::move(authenticator),
-                                      std::move(*accounts), dir,
-                                      std::string(auth_method_of(secret)), clock));
+  std::unique_ptr<Gate> gate = std::move(*composed);
   Custodian custodian(user);
   // The settings and the entry that records them commit together.
   audit::Entry entry = gate->start_entry(custodian, audit::kActionConfigChange);
@@ -99,31 +113,11 @@ Result<Unlocked> Gate::open(const std::filesystem::path& dir, const UnlockSecret
     }
     return tl::unexpected(opened.error());
   }
-  auto connection = vault::open_data_connection(dir);
-  if (!connection) {
-    return tl::unexpected(connection.error());
+  auto composed = compose(std::move(*opened), dir, secret, std::nullopt, std::nullopt, clock);
+  if (!composed) {
+    return tl::unexpected(composed.error());
   }
-  auto accounts = vault::open_data_connection(dir);
-  if (!accounts) {
-    return tl::unexpected(accounts.error());
-  }
-  auto policy = audit::load_policy(**connection);
-  if (!policy) {
-    return tl::unexpected(policy.error());
-  }
-  auto authenticator = authenticator_for(**opened, **accounts, clock);
-  if (!authenticator) {
-    return tl::unexpected(authenticator.error());
-  }
-  auto signing_key = (*opened)->audit_signing_key();
-  if (!signing_key) {
-    return tl::unexpected(signing_key.error());
-  }
-  auto log = std::make_unique<audit::AuditLog>(std::move(*connection), std::move(*signing_key),
-                                               std::move(*policy), clock);
-  std::unique_ptr<Gate> gate(new Gate(std::move(*opened), std::move(log), std::move(*authenticator),
-                                      std::move(*accounts), dir,
-                                      std::string(auth_method_of(secret)), clock));
+  std::unique_ptr<Gate> gate = std::move(*composed);
   Custodian custodian(user);
   std::vector<audit::Entry> entries{gate->start_entry(custodian, audit::kActionUnlock)};
   for (const std::string& patient_id : gate->vault_->erasures_finished_at_open()) {
