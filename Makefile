@@ -45,7 +45,8 @@ test-asan: deps
 	@cmake --build --preset asan
 	@ctest --preset asan -j2
 
-# The concurrency test (16 threads on one vault) under ThreadSanitizer.
+# The concurrency test (16 threads on one vault) under ThreadSanitizer; the test preset points
+# TSan at /usr/bin/llvm-symbolizer, which it does not find alone, so that reports name functions.
 test-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan

@@ -34,16 +34,18 @@ namespace vigie {
 namespace {
 
 constexpr int kThreads = 16;
-constexpr int kOperationsPerThread = 40;
+constexpr int kOperationsPerThread = 120;
 constexpr int kLivePatients = 16;
 // Patient i of these is erased by thread kFirstEraser + i, at operation kEraseAt.
 constexpr int kErasedPatients = 6;
 constexpr int kFirstEraser = 4;
 constexpr int kEraseAt = 15;
 // Threads 0 to kLoginThreads - 1 each sign in once, at operation kLoginAt, to an account of their
-// own: Argon2 is slow, under ThreadSanitizer even at libsodium's minimum cost.
+// own (Argon2 is slow, under ThreadSanitizer even at libsodium's minimum cost), then search with
+// that session kSessionSearches times: each call authenticates it and records its use.
 constexpr int kLoginThreads = 4;
 constexpr int kLoginAt = 5;
+constexpr int kSessionSearches = 3;
 constexpr std::string_view kPassword = "Tournesol bleu sur la colline 42!";
 constexpr std::string_view kAddress = "192.0.2.10";
 
@@ -151,6 +153,8 @@ TEST_F(ConcurrencyTest, SixteenThreadsOfMixedCallsKeepTheAuditAndTheDataExact) {
   std::vector<Account> accounts;
   for (int thread = 0; thread < kLoginThreads; ++thread) {
     accounts.push_back(add_account("soignant" + std::to_string(thread)));
+    ASSERT_TRUE(gate_->assign(*custodian_, accounts.back().login,
+                              live_patients[static_cast<size_t>(thread)]));
   }
   // The next TOTP step: each account's code of the setup is spent.
   clock_.advance_ms(31'000);
@@ -186,10 +190,23 @@ TEST_F(ConcurrencyTest, SixteenThreadsOfMixedCallsKeepTheAuditAndTheDataExact) {
                                                   account.otpauth_uri, clock_.now_ms())),
                                               std::string(kAddress)},
                            "test");
-            if (session) {
-              ++report.logins;
-            } else {
+            if (!session) {
               report.errors.push_back(failure("login", session.error()));
+              continue;
+            }
+            ++report.logins;
+            const gate::Principal practitioner =
+                gate::account_principal(session->secret, std::string(kAddress), "test");
+            for (int search = 0; search < kSessionSearches; ++search) {
+              auto page = gate.search(practitioner, "Observation",
+                                      {{"patient", live_patients[static_cast<size_t>(thread)]}});
+              if (!page) {
+                report.errors.push_back(failure("search in a session", page.error()));
+              } else if (page->total < 1) {
+                report.errors.push_back("search in a session: the assigned patient's is missing");
+              } else {
+                ++report.successful_searches;
+              }
             }
             continue;
           }
