@@ -516,6 +516,17 @@ std::string Vault::compartment_of(const json::object& resource) const {
 }
 
 Result<void> Vault::ensure_data_keys(const std::vector<std::string>& compartments) {
+  auto made = make_missing_data_keys(compartments);
+  if (!made && made.error().code == ErrorCode::kConflict) {
+    // Another sibling or process may have stored a key for one of these compartments after this
+    // one looked: the stored key is the compartment's, and this one's new key was never used. One
+    // more pass finds it (an erased patient is refused again, with the same error).
+    return make_missing_data_keys(compartments);
+  }
+  return made;
+}
+
+Result<void> Vault::make_missing_data_keys(const std::vector<std::string>& compartments) {
   std::vector<std::string> missing;
   std::set<std::string> seen;
   for (const std::string& compartment : compartments) {

@@ -269,7 +269,13 @@ class Vault {
   [[nodiscard]] Result<bool> is_erased(std::string_view compartment);
   [[nodiscard]] std::vector<uint8_t> erasure_hash(std::string_view patient_id) const;
   [[nodiscard]] std::string compartment_of(const boost::json::object& resource) const;
+  // Makes and stores a data key for each of `compartments` that has none yet (kConflict for an
+  // erased patient's). Siblings may race to make the same compartment's key: the one stored first
+  // wins, and the others use it.
   [[nodiscard]] Result<void> ensure_data_keys(const std::vector<std::string>& compartments);
+  // One pass of ensure_data_keys: kConflict too when another connection stored one of the keys
+  // after this one looked, and then nothing is stored.
+  [[nodiscard]] Result<void> make_missing_data_keys(const std::vector<std::string>& compartments);
   // The compartment's data key, copied into data_key_; the span is valid until the next call.
   [[nodiscard]] Result<std::span<const uint8_t>> data_key(const std::string& compartment);
   [[nodiscard]] Result<EntryOutcome> write_entry(const fhir::PlannedEntry& entry);

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <latch>
 #include <memory>
 #include <string>
 #include <thread>
@@ -106,6 +107,45 @@ TEST_F(VaultSiblingsTest, ReadsOnSiblingsNeverFailWhileOneThreadWritesNewPatient
   ASSERT_TRUE(counts) << counts.error().message;
   EXPECT_EQ((*counts)["Patient"], kExistingPatients + kNewPatients);
   EXPECT_EQ((*counts)["Observation"], kExistingPatients + kNewPatients);
+}
+
+TEST_F(VaultSiblingsTest, SiblingsFilingTheFirstRecordsOfOnePatientAtOnceAllSucceed) {
+  constexpr int kWriters = 8;
+  constexpr int kRounds = 6;
+  std::vector<std::unique_ptr<vault::Vault>> writers;
+  for (int writer = 0; writer < kWriters; ++writer) {
+    writers.push_back(sibling());
+    ASSERT_TRUE(writers.back());
+  }
+  std::atomic<int> failed = 0;
+  std::vector<std::vector<std::string>> written(kWriters);
+  for (int round = 0; round < kRounds; ++round) {
+    // A patient the vault has no key for yet: every writer wants to make one.
+    const std::string patient = "new-patient-" + std::to_string(round);
+    std::latch start(kWriters);
+    std::vector<std::jthread> threads;
+    for (int writer = 0; writer < kWriters; ++writer) {
+      threads.emplace_back([&, writer] {
+        start.arrive_and_wait();
+        auto created =
+            writers[static_cast<size_t>(writer)]->create(parse_object(observation_json(patient)));
+        if (created) {
+          written[static_cast<size_t>(writer)].push_back(created->id);
+        } else {
+          ++failed;
+        }
+      });
+    }
+  }
+  EXPECT_EQ(failed, 0);
+  // Every record was sealed under the one key that the keyring kept.
+  reopen();
+  for (const std::vector<std::string>& ids : written) {
+    for (const std::string& id : ids) {
+      auto read = vault_->read("Observation", id);
+      EXPECT_TRUE(read) << read.error().message;
+    }
+  }
 }
 
 TEST_F(VaultSiblingsTest, AKeyUnwrappedByOneSiblingServesAnother) {
