@@ -16,7 +16,6 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
-#include "crypto/blind_index.hpp"
 #include "crypto/secret_bytes.hpp"
 #include "fhir/bundle.hpp"
 #include "fhir/search.hpp"
