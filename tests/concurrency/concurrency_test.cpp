@@ -331,10 +331,12 @@ TEST_F(ConcurrencyTest, SixteenThreadsOfMixedCallsKeepTheAuditAndTheDataExact) {
   EXPECT_EQ(audited_logins, total.logins);
   EXPECT_EQ(audited_erasures, total.erasures);
 
-  // No erased patient is readable or found.
+  // No erased patient is readable or found, through any gate.
   for (size_t index = 0; index < erased_patients.size(); ++index) {
-    EXPECT_FALSE(gate_->read(*custodian_, "Patient", erased_patients[index]));
-    EXPECT_FALSE(gate_->read(*custodian_, "Observation", erased_observations[index]));
+    for (const std::unique_ptr<gate::Gate>& gate : gates) {
+      EXPECT_FALSE(gate->read(*custodian_, "Patient", erased_patients[index]));
+      EXPECT_FALSE(gate->read(*custodian_, "Observation", erased_observations[index]));
+    }
     auto patients = gate_->search(*custodian_, "Patient", {{"_id", erased_patients[index]}});
     ASSERT_TRUE(patients) << patients.error().message;
     EXPECT_EQ(patients->total, 0U);
