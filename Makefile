@@ -7,7 +7,7 @@ DEMO_PASSPHRASE ?= demo-vault.passphrase
 DEMO_PATIENTS ?= 200
 VIGIE := build/release/vigie
 
-.PHONY: deps run test build-release build-dev test-dev test-hardening test-asan test-fuzz fuzz-long \
+.PHONY: deps run test build-release build-dev test-dev test-hardening test-asan test-tsan test-fuzz fuzz-long \
   format-check tidy bench clean
 
 deps:
@@ -44,6 +44,13 @@ test-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan
 	@ctest --preset asan -j2
+
+# The concurrency test (16 threads on one vault) under ThreadSanitizer; the test preset points
+# TSan at /usr/bin/llvm-symbolizer, which it does not find alone, so that reports name functions.
+test-tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan
+	@ctest --preset tsan
 
 test-fuzz: deps
 	@cmake --preset fuzz >/dev/null

@@ -15,7 +15,8 @@ namespace vigie::vault {
 // Unwrapped per-patient data keys, kept in ONE locked allocation of fixed-size slots: one
 // sodium_malloc per key would cost four memory mappings and a system call each, which made every
 // cache miss cost more than the read itself. When full, one slot is recycled (CLOCK: a key used
-// since the hand last passed gets a second chance) and wiped before reuse. Not thread-safe.
+// since the hand last passed gets a second chance) and wiped before reuse. Not thread-safe: the
+// one cache of a process lives in SharedKeys, behind its mutex.
 class DataKeyCache {
  public:
   static constexpr size_t kKeyBytes = 32;

@@ -293,7 +293,8 @@ Result<std::unique_ptr<Vault>> Vault::create(
       return tl::unexpected(committed.error());
     }
     return std::unique_ptr<Vault>(
-        new Vault(dir, std::move(*keyring), std::move(*data), std::move(master_key), clock));
+        new Vault(dir, std::move(*keyring), std::move(*data),
+                  std::make_shared<SharedKeys>(std::move(master_key), kCachedDataKeys), clock));
   }();
   if (!built) {
     // Leave no half-made vault behind.
@@ -352,7 +353,8 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
     return tl::unexpected(data.error());
   }
   std::unique_ptr<Vault> vault(
-      new Vault(dir, std::move(*keyring), std::move(*data), std::move(*master_key), clock));
+      new Vault(dir, std::move(*keyring), std::move(*data),
+                std::make_shared<SharedKeys>(std::move(*master_key), kCachedDataKeys), clock));
   if (auto replayed = vault->replay_erasure_ledger(); !replayed) {
     return tl::unexpected(replayed.error());
   }
@@ -363,16 +365,14 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
 }
 
 Vault::Vault(std::filesystem::path dir, std::unique_ptr<store::KeyringStore> keyring,
-             std::unique_ptr<store::DataStore> data, crypto::SecretBytes master_key,
+             std::unique_ptr<store::DataStore> data, std::shared_ptr<SharedKeys> keys,
              const Clock& clock)
     : dir_(std::move(dir)),
       keyring_(std::move(keyring)),
       data_(std::move(data)),
-      master_key_(std::move(master_key)),
-      blind_indexer_(crypto::derive_subkey(master_key_, 1, "blindidx")),
-      ledger_key_(crypto::derive_subkey(master_key_, 1, "ledger__")),
+      keys_(std::move(keys)),
       clock_(clock),
-      data_keys_(kCachedDataKeys) {}
+      data_key_(DataKeyCache::kKeyBytes) {}
 
 Vault::~Vault() = default;
 
@@ -386,9 +386,8 @@ Result<std::unique_ptr<Vault>> Vault::open_sibling() {
   if (!data) {
     return tl::unexpected(data.error());
   }
-  return std::unique_ptr<Vault>(new Vault(dir_, std::move(*keyring), std::move(*data),
-                                          crypto::SecretBytes::copy_of(master_key_.view()),
-                                          clock_));
+  return std::unique_ptr<Vault>(
+      new Vault(dir_, std::move(*keyring), std::move(*data), keys_, clock_));
 }
 
 std::string Vault::new_id() {
@@ -403,7 +402,7 @@ std::string Vault::new_id() {
 
 std::vector<uint8_t> Vault::erasure_hash(std::string_view patient_id) const {
   std::string subject = fmt::format("Patient/{}", patient_id);
-  auto hash = crypto::blake2b_256_keyed(ledger_key_, as_bytes(subject));
+  auto hash = crypto::blake2b_256_keyed(keys_->ledger_key(), as_bytes(subject));
   return {hash.begin(), hash.end()};
 }
 
@@ -477,10 +476,8 @@ Result<void> Vault::refresh_erasures() {
   if (!generation) {
     return tl::unexpected(generation.error());
   }
-  if (*generation != erasure_generation_seen_) {
-    data_keys_.clear();
-    erasure_generation_seen_ = *generation;
-  }
+  erasure_generation_seen_ = *generation;
+  keys_->observe_erasure_generation(*generation);
   return {};
 }
 
@@ -519,10 +516,21 @@ std::string Vault::compartment_of(const json::object& resource) const {
 }
 
 Result<void> Vault::ensure_data_keys(const std::vector<std::string>& compartments) {
-  std::vector<std::pair<std::string, std::vector<uint8_t>>> new_keys;
+  auto made = make_missing_data_keys(compartments);
+  if (!made && made.error().code == ErrorCode::kConflict) {
+    // Another sibling or process may have stored a key for one of these compartments after this
+    // one looked: the stored key is the compartment's, and this one's new key was never used. One
+    // more pass finds it (an erased patient is refused again, with the same error).
+    return make_missing_data_keys(compartments);
+  }
+  return made;
+}
+
+Result<void> Vault::make_missing_data_keys(const std::vector<std::string>& compartments) {
+  std::vector<std::string> missing;
   std::set<std::string> seen;
   for (const std::string& compartment : compartments) {
-    if (!seen.insert(compartment).second || data_keys_.find(compartment).has_value()) {
+    if (!seen.insert(compartment).second || keys_->has_key(compartment)) {
       continue;
     }
     auto wrapped = keyring_->data_key(compartment);
@@ -540,35 +548,43 @@ Result<void> Vault::ensure_data_keys(const std::vector<std::string>& compartment
       return fail(ErrorCode::kConflict,
                   "a resource refers to an erased patient; an erased patient cannot come back");
     }
-    std::span<uint8_t> key = data_keys_.insert(compartment);
-    crypto::random_fill(key);
-    new_keys.emplace_back(
-        compartment,
-        crypto::wrap_key(master_key_, key, purpose_bytes(kDataKeyPurposePrefix, compartment)));
+    missing.push_back(compartment);
   }
-  if (new_keys.empty()) {
+  if (missing.empty()) {
     return {};
   }
+  // One locked allocation for all the new keys, which other siblings see only once stored.
+  crypto::SecretBytes fresh_keys(missing.size() * DataKeyCache::kKeyBytes);
+  crypto::random_fill(std::span<uint8_t>(fresh_keys.data(), fresh_keys.size()));
+  auto fresh_key = [&](size_t index) {
+    return fresh_keys.view().subspan(index * DataKeyCache::kKeyBytes, DataKeyCache::kKeyBytes);
+  };
+  std::vector<std::pair<std::string, std::vector<uint8_t>>> new_keys;
   std::vector<std::vector<uint8_t>> hashes;
-  for (const auto& new_key : new_keys) {
-    if (new_key.first != kSharedCompartment) {
-      hashes.push_back(erasure_hash(new_key.first));
+  for (size_t index = 0; index < missing.size(); ++index) {
+    const std::string& compartment = missing[index];
+    new_keys.emplace_back(compartment,
+                          crypto::wrap_key(keys_->master_key(), fresh_key(index),
+                                           purpose_bytes(kDataKeyPurposePrefix, compartment)));
+    if (compartment != kSharedCompartment) {
+      hashes.push_back(erasure_hash(compartment));
     }
   }
   // The keyring commits first: a crash before the data commit leaves an unused key, never data
   // without its key. Its transaction refuses a patient erased since is_erased() was read.
-  auto stored = keyring_->put_data_keys(new_keys, hashes);
-  if (!stored) {
-    for (const auto& new_key : new_keys) {
-      data_keys_.erase(new_key.first);
-    }
+  if (auto stored = keyring_->put_data_keys(new_keys, hashes); !stored) {
+    return stored;
   }
-  return stored;
+  for (size_t index = 0; index < missing.size(); ++index) {
+    keys_->cache_key(missing[index], fresh_key(index), erasure_generation_seen_);
+  }
+  return {};
 }
 
 Result<std::span<const uint8_t>> Vault::data_key(const std::string& compartment) {
-  if (auto cached = data_keys_.find(compartment)) {
-    return *cached;
+  std::span<uint8_t> key(data_key_.data(), data_key_.size());
+  if (keys_->find_key(compartment, key)) {
+    return std::span<const uint8_t>(key);
   }
   auto wrapped = keyring_->data_key(compartment);
   if (!wrapped) {
@@ -585,13 +601,14 @@ Result<std::span<const uint8_t>> Vault::data_key(const std::string& compartment)
     }
     return fail(ErrorCode::kIntegrity, "a stored record has no data key in the keyring");
   }
-  std::span<uint8_t> key = data_keys_.insert(compartment);
-  if (auto unwrapped = crypto::unwrap_key_into(
-          master_key_, *wrapped_key, purpose_bytes(kDataKeyPurposePrefix, compartment), key);
+  if (auto unwrapped =
+          crypto::unwrap_key_into(keys_->master_key(), *wrapped_key,
+                                  purpose_bytes(kDataKeyPurposePrefix, compartment), key);
       !unwrapped) {
-    data_keys_.erase(compartment);
+    crypto::wipe(key);
     return fail(ErrorCode::kIntegrity, "a data key in the keyring failed authentication");
   }
+  keys_->cache_key(compartment, key, erasure_generation_seen_);
   return std::span<const uint8_t>(key);
 }
 
@@ -617,7 +634,7 @@ Result<StoredResource> Vault::write_version(std::string_view type, std::string_v
     for (const fhir::IndexEntry& entry : fhir::index_entries(resource)) {
       tokens.push_back(store::SearchToken{
           entry.param,
-          blind_indexer_.token(fmt::format("{}.{}", row.type, entry.param), entry.value)});
+          keys_->blind_indexer().token(fmt::format("{}.{}", row.type, entry.param), entry.value)});
     }
   }
   // Checked in the write's own transaction: an erasure committed by any connection before it
@@ -938,7 +955,7 @@ Result<std::vector<std::string>> Vault::candidate_ids(const fhir::SearchQuery& q
     group.param = condition.param;
     const std::string domain = fmt::format("{}.{}", query.type, condition.param);
     for (const std::string& value : condition.any_of) {
-      group.any_of.push_back(blind_indexer_.token(domain, value));
+      group.any_of.push_back(keys_->blind_indexer().token(domain, value));
     }
   }
   auto ids = data_->find_ids(query.type, groups);
@@ -1101,7 +1118,7 @@ Result<ErasureOutcome> Vault::erase_patient(std::string_view patient_id,
 }
 
 Result<void> Vault::finish_erasure(const std::string& patient_id, const ErasureOptions& options) {
-  data_keys_.erase(patient_id);
+  keys_->forget_key(patient_id);
   // shred_data_key finds no key when a crash came after it: the ledger has the entry already.
   auto shredded = keyring_->shred_data_key(
       patient_id, store::ErasureLedgerEntry{erasure_hash(patient_id), clock_.now_ms()});
@@ -1132,7 +1149,7 @@ Result<crypto::SecretBytes> Vault::audit_signing_key() {
   if (!wrapped_key.has_value()) {
     return fail(ErrorCode::kIntegrity, "the keyring has no audit signing key");
   }
-  auto key = crypto::unwrap_key(master_key_, *wrapped_key,
+  auto key = crypto::unwrap_key(keys_->master_key(), *wrapped_key,
                                 purpose_bytes(kSystemKeyPurposePrefix, kAuditSigningKeyName));
   if (!key) {
     return fail(ErrorCode::kIntegrity, "the audit signing key failed authentication");
@@ -1194,7 +1211,7 @@ Result<bool> Vault::compartment_ever_used(std::string_view patient_id) {
     return tl::unexpected(fresh.error());
   }
   const std::string compartment(patient_id);
-  if (data_keys_.find(compartment).has_value()) {
+  if (keys_->has_key(compartment)) {
     return true;
   }
   auto erased = is_erased(compartment);
@@ -1211,11 +1228,11 @@ Result<bool> Vault::compartment_ever_used(std::string_view patient_id) {
 Result<std::map<std::string, int64_t>> Vault::count_by_type() { return data_->count_by_type(); }
 
 crypto::SecretBytes Vault::session_pepper() const {
-  return crypto::derive_subkey(master_key_, 1, "pepper__");
+  return crypto::derive_subkey(keys_->master_key(), 1, "pepper__");
 }
 
 crypto::SecretBytes Vault::account_secret_key() const {
-  return crypto::derive_subkey(master_key_, 1, "accounts");
+  return crypto::derive_subkey(keys_->master_key(), 1, "accounts");
 }
 
 Result<std::optional<std::string>> Vault::locate(std::string_view type, std::string_view id) {

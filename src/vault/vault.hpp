@@ -16,12 +16,11 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
-#include "crypto/blind_index.hpp"
 #include "crypto/secret_bytes.hpp"
 #include "fhir/bundle.hpp"
 #include "fhir/search.hpp"
 #include "store/store.hpp"
-#include "vault/data_key_cache.hpp"
+#include "vault/shared_keys.hpp"
 
 // vault/: resources in, resources out, always encrypted at rest. Knows nothing of users: every
 // caller goes through gate/.
@@ -115,7 +114,8 @@ using BeforeErasureCommit =
 // valid FHIR id, so it never collides with a patient's.
 inline constexpr std::string_view kSharedCompartment = "*shared";
 
-// An unlocked vault. Not thread-safe: one Vault per thread, or callers serialise.
+// An unlocked vault. Not thread-safe: one Vault per thread (see open_sibling), or callers
+// serialise.
 class Vault {
  public:
   // Creates a vault in `dir` (created if absent; kConflict if it already holds a vault): a
@@ -136,7 +136,8 @@ class Vault {
                                                            const Clock& clock);
 
   // Another unlocked handle on the same vault, with connections of its own and no second
-  // unlock: one per thread of a server.
+  // unlock: one per thread of a server. It shares this vault's SharedKeys (one copy of the master
+  // key, one cache of data keys for all siblings); each sibling may be used by another thread.
   [[nodiscard]] Result<std::unique_ptr<Vault>> open_sibling();
 
   ~Vault();
@@ -249,7 +250,8 @@ class Vault {
 
  private:
   Vault(std::filesystem::path dir, std::unique_ptr<store::KeyringStore> keyring,
-        std::unique_ptr<store::DataStore> data, crypto::SecretBytes master_key, const Clock& clock);
+        std::unique_ptr<store::DataStore> data, std::shared_ptr<SharedKeys> keys,
+        const Clock& clock);
 
   [[nodiscard]] Result<void> replay_erasure_ledger();
   // Steps 2 and 3 of erase_patient for every pending erasure; appends what it finished to
@@ -257,17 +259,23 @@ class Vault {
   [[nodiscard]] Result<void> finish_pending_erasures();
   [[nodiscard]] Result<void> finish_erasure(const std::string& patient_id,
                                             const ErasureOptions& options);
-  // Reads the erasure generation of the data file (one small read) and, when another connection
-  // erased a patient since the last call, forgets every cached data key. Called at the start of
-  // every operation that uses data keys.
+  // Reads the erasure generation of the data file (one small read) into erasure_generation_seen_
+  // and, when another connection erased a patient since, forgets every cached data key (of every
+  // sibling). Called at the start of every operation that uses data keys.
   [[nodiscard]] Result<void> refresh_erasures();
   // Whether the data file marks `compartment` erased; inside a transaction, as of that
   // transaction.
   [[nodiscard]] Result<bool> is_erased(std::string_view compartment);
   [[nodiscard]] std::vector<uint8_t> erasure_hash(std::string_view patient_id) const;
   [[nodiscard]] std::string compartment_of(const boost::json::object& resource) const;
+  // Makes and stores a data key for each of `compartments` that has none yet (kConflict for an
+  // erased patient's). Siblings may race to make the same compartment's key: the one stored first
+  // wins, and the others use it.
   [[nodiscard]] Result<void> ensure_data_keys(const std::vector<std::string>& compartments);
-  // The compartment's data key; the span is valid until the next data_key or ensure_data_keys.
+  // One pass of ensure_data_keys: kConflict too when another connection stored one of the keys
+  // after this one looked, and then nothing is stored.
+  [[nodiscard]] Result<void> make_missing_data_keys(const std::vector<std::string>& compartments);
+  // The compartment's data key, copied into data_key_; the span is valid until the next call.
   [[nodiscard]] Result<std::span<const uint8_t>> data_key(const std::string& compartment);
   [[nodiscard]] Result<EntryOutcome> write_entry(const fhir::PlannedEntry& entry);
   [[nodiscard]] Result<StoredResource> write_version(
@@ -280,15 +288,16 @@ class Vault {
   template <typename T, typename Action>
   [[nodiscard]] Result<T> in_transaction(Action&& action);
 
+  // Owned by this Vault and used by one thread at a time: its connections, data_key_,
+  // erasure_generation_seen_. Shared with the siblings, and safe to share: keys_ (see SharedKeys).
   std::filesystem::path dir_;
   std::unique_ptr<store::KeyringStore> keyring_;
   std::unique_ptr<store::DataStore> data_;
-  crypto::SecretBytes master_key_;
-  crypto::BlindIndexer blind_indexer_;
-  crypto::SecretBytes ledger_key_;
+  std::shared_ptr<SharedKeys> keys_;
   const Clock& clock_;
-  DataKeyCache data_keys_;
-  // The data file's erasure generation when data_keys_ was last checked against it; -1 before.
+  // Locked memory that data_key() copies one data key into, allocated once per Vault.
+  crypto::SecretBytes data_key_;
+  // The data file's erasure generation as this Vault last read it; -1 before.
   int64_t erasure_generation_seen_ = -1;
   std::vector<std::string> erasures_finished_at_open_;
 };

@@ -5,6 +5,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "store/sqlite/sqlite_store.hpp"
 #include "store/store.hpp"
@@ -30,6 +31,17 @@ class SqliteKeyringStoreTest : public ::testing::Test {
   }
 
   [[nodiscard]] std::filesystem::path path() const { return dir_.path() / "keyring.db"; }
+
+  // The bytes of the keyring file followed by those of its WAL, as someone copying them has them.
+  [[nodiscard]] std::vector<uint8_t> file_and_wal_bytes() const {
+    std::vector<uint8_t> bytes = read_bytes(path());
+    const std::filesystem::path wal = path().string() + "-wal";
+    if (std::filesystem::exists(wal)) {
+      const std::vector<uint8_t> wal_bytes = read_bytes(wal);
+      bytes.insert(bytes.end(), wal_bytes.begin(), wal_bytes.end());
+    }
+    return bytes;
+  }
 
   void reopen() {
     keyring_.reset();
@@ -223,9 +235,9 @@ TEST_F(SqliteKeyringStoreTest, ShreddedKeyBytesAreGoneFromTheFile) {
   const std::vector<uint8_t> doomed = random_bytes(72);
   const std::vector<uint8_t> kept = random_bytes(72);
   ASSERT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c1", doomed}, {"c2", kept}}, {}));
-  // The search below can find a key: both are in the file before the shred.
-  ASSERT_TRUE(contains(read_bytes(path()), doomed));
-  ASSERT_TRUE(contains(read_bytes(path()), kept));
+  // The search below can find a key: both are in the file or its WAL before the shred.
+  ASSERT_TRUE(contains(file_and_wal_bytes(), doomed));
+  ASSERT_TRUE(contains(file_and_wal_bytes(), kept));
 
   ASSERT_TRUE(keyring_->shred_data_key("c1", {.compartment_hash = random_bytes(32)}));
   keyring_.reset();
@@ -235,7 +247,7 @@ TEST_F(SqliteKeyringStoreTest, ShreddedKeyBytesAreGoneFromTheFile) {
   EXPECT_TRUE(contains(file, kept));
 }
 
-TEST_F(SqliteKeyringStoreTest, OpeningAndReadingWritesNothing) {
+TEST_F(SqliteKeyringStoreTest, IsInWalModeAndReadingLeavesTheFileUnchanged) {
   ASSERT_TRUE(keyring_->add_unlocker(UnlockerRecord{.kind = UnlockerKind::kPassphrase,
                                                     .salt = random_bytes(16),
                                                     .wrapped_master_key = random_bytes(72)}));
@@ -243,7 +255,8 @@ TEST_F(SqliteKeyringStoreTest, OpeningAndReadingWritesNothing) {
   ASSERT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c1", random_bytes(72)}}, {}));
   ASSERT_TRUE(keyring_->shred_data_key("c1", {.compartment_hash = random_bytes(32)}));
   keyring_.reset();
-  EXPECT_EQ(test_support::query_text(path(), "PRAGMA journal_mode"), "delete");
+  // WAL, like the data file: a writer never makes a concurrent reader fail.
+  EXPECT_EQ(test_support::query_text(path(), "PRAGMA journal_mode"), "wal");
   const auto before = test_support::snapshot(dir_.path());
   ASSERT_EQ(before.size(), 1U);
 
@@ -255,11 +268,60 @@ TEST_F(SqliteKeyringStoreTest, OpeningAndReadingWritesNothing) {
     EXPECT_TRUE(keyring.system_key("audit-signing"));
     EXPECT_TRUE(keyring.data_key("c1"));
     EXPECT_TRUE(keyring.erasure_ledger());
-    // While open, nothing beside the file either.
-    EXPECT_EQ(test_support::snapshot(dir_.path()), before);
   }
-
+  // The last connection removes its WAL and shared-memory files; the file's bytes are unchanged.
   EXPECT_EQ(test_support::snapshot(dir_.path()), before);
+}
+
+TEST_F(SqliteKeyringStoreTest, AKeyringInRollbackJournalModeIsConvertedToWalAtOpen) {
+  keyring_.reset();
+  ASSERT_EQ(test_support::exec_raw(path(), "PRAGMA journal_mode = delete;"), "");
+  ASSERT_EQ(test_support::query_text(path(), "PRAGMA journal_mode"), "delete");
+
+  reopen();
+  EXPECT_EQ(test_support::query_text(path(), "PRAGMA journal_mode"), "wal");
+  EXPECT_TRUE(keyring_->unlockers());
+}
+
+TEST_F(SqliteKeyringStoreTest, AReadIsServedWhileAnotherConnectionHoldsAnExclusiveWrite) {
+  const std::vector<uint8_t> wrapped = random_bytes(72);
+  ASSERT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c1", wrapped}}, {}));
+  // A writer in the middle of its transaction. With a rollback journal this lock would shut
+  // readers out until it commits (and a reader would fail once its busy timeout ran out).
+  sqlite3* writer = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path().c_str(), &writer, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(writer,
+                         "BEGIN EXCLUSIVE; INSERT INTO data_keys (compartment, wrapped)"
+                         " VALUES ('c2', x'00');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+
+  auto found = keyring_->data_key("c1");
+  auto not_yet = keyring_->data_key("c2");
+
+  sqlite3_exec(writer, "ROLLBACK;", nullptr, nullptr, nullptr);
+  sqlite3_close(writer);
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ(*found, wrapped);
+  ASSERT_TRUE(not_yet) << not_yet.error().message;
+  EXPECT_FALSE(not_yet->has_value());
+}
+
+TEST_F(SqliteKeyringStoreTest, ShreddedKeyBytesAreGoneFromTheWalWhileAnotherConnectionIsOpen) {
+  auto other = sqlite::open_keyring_store(path(), OpenMode::kOpenExisting);
+  ASSERT_TRUE(other) << other.error().message;
+  const std::vector<uint8_t> doomed = random_bytes(72);
+  ASSERT_TRUE(keyring_->put_data_keys(WrappedKeys{{"c1", doomed}}, {}));
+  ASSERT_TRUE((*other)->data_key("c1"));
+  ASSERT_TRUE(contains(file_and_wal_bytes(), doomed));
+
+  ASSERT_TRUE(keyring_->shred_data_key("c1", {.compartment_hash = random_bytes(32)}));
+
+  // Both connections are still open, and neither the file nor its WAL has the key.
+  EXPECT_FALSE(contains(file_and_wal_bytes(), doomed));
+  auto found = (*other)->data_key("c1");
+  ASSERT_TRUE(found);
+  EXPECT_FALSE(found->has_value());
 }
 
 class SqliteKeyringStoreOpenTest : public ::testing::Test {

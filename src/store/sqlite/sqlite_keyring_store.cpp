@@ -41,7 +41,10 @@ CREATE TABLE erasure_ledger (
 
 constexpr std::array kKeyringMigrations = {Migration{1, kSchemaV1}};
 
-// A rollback journal, not WAL: reading the keyring creates no file and writes no byte.
+// WAL, like the data file: a key write never makes a concurrent read fail (with a rollback
+// journal, a reader that missed the key cache could meet the writer's exclusive lock). WAL mode is
+// stored in the file, so a keyring made in rollback-journal mode is converted at its first open.
+// synchronous = FULL syncs the WAL at every commit: a key is durable before data sealed with it.
 constexpr std::string_view kPragmas = R"sql(
 PRAGMA synchronous = FULL;
 PRAGMA secure_delete = ON;
@@ -50,7 +53,7 @@ PRAGMA foreign_keys = ON;
 )sql";
 
 constexpr FileSettings kSettings = {
-    .file_kind = kKeyringFile, .journal_mode = "delete", .pragmas = kPragmas};
+    .file_kind = kKeyringFile, .journal_mode = "wal", .pragmas = kPragmas};
 
 constexpr std::string_view kPassphrase = "passphrase";
 constexpr std::string_view kKeyFile = "key-file";
@@ -263,9 +266,13 @@ Result<void> SqliteKeyringStore::put_data_keys(
   });
 }
 
+// secure_delete zeroes the key in the page that the commit writes, but earlier WAL frames still
+// hold the page with the key: a checkpoint copies the zeroed page into the file and truncates the
+// WAL. The checkpoint waits (busy timeout) for readers of older frames; if some remain, the WAL is
+// reset by a later checkpoint, at the latest when the last connection closes.
 Result<bool> SqliteKeyringStore::shred_data_key(const std::string& compartment,
                                                 const ErasureLedgerEntry& entry) {
-  return in_transaction<bool>([&]() -> Result<bool> {
+  auto shredded = in_transaction<bool>([&]() -> Result<bool> {
     {
       Cursor cursor(delete_data_key_);
       cursor.bind_text(1, compartment);
@@ -284,6 +291,13 @@ Result<bool> SqliteKeyringStore::shred_data_key(const std::string& compartment,
     }
     return true;
   });
+  if (shredded && *shredded) {
+    if (auto checkpointed = db_.exec("checkpoint keyring", "PRAGMA wal_checkpoint(TRUNCATE);");
+        !checkpointed) {
+      return tl::unexpected(checkpointed.error());
+    }
+  }
+  return shredded;
 }
 
 Result<std::vector<ErasureLedgerEntry>> SqliteKeyringStore::erasure_ledger() {
