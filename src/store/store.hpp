@@ -137,8 +137,10 @@ class DataStore {
  public:
   virtual ~DataStore() = default;
 
-  // Write transactions. begin() fails if one is already open. Every mutating call below must run
-  // inside one; reads may run inside or outside.
+  // Write transactions. Every mutating call below must run inside one; reads may run inside or
+  // outside. These are the primitives of store::Transaction (store/transaction.hpp): code above
+  // store/ opens a transaction with begin_transaction(), which rolls back on every early return
+  // and every exception, and does not call them itself. begin() fails if one is already open.
   [[nodiscard]] virtual Result<void> begin() = 0;
   [[nodiscard]] virtual Result<void> commit() = 0;
   // Rolls back the open transaction, if any. Never fails from the caller's point of view.
