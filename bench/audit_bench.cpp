@@ -35,6 +35,7 @@
 #include "crypto/secret_bytes.hpp"
 #include "demo/demo_data.hpp"
 #include "gate/gate.hpp"
+#include "store/transaction.hpp"
 #include "vault/vault.hpp"
 
 namespace {
@@ -517,8 +518,9 @@ class VerifyBench {
         vigie::system_clock().now_ms() - static_cast<int64_t>(settings_.log_entries) * 10;
     size_t appended = 0;
     while (appended < settings_.log_entries) {
-      if (auto begun = (*writer)->begin(); !begun) {
-        return begun;
+      auto transaction = vigie::store::begin_transaction(**writer);
+      if (!transaction) {
+        return tl::unexpected(transaction.error());
       }
       for (size_t append = 0; append < kAppendsPerTransaction && appended < settings_.log_entries;
            ++append) {
@@ -532,12 +534,10 @@ class VerifyBench {
           entries.push_back(entry);
         }
         if (auto added = log.append_in(**writer, std::move(entries)); !added) {
-          (*writer)->rollback();
           return tl::unexpected(added.error());
         }
       }
-      if (auto committed = (*writer)->commit(); !committed) {
-        (*writer)->rollback();
+      if (auto committed = transaction->commit(); !committed) {
         return committed;
       }
     }

@@ -11,6 +11,7 @@
 
 #include "audit/chain.hpp"
 #include "crypto/signing.hpp"
+#include "store/transaction.hpp"
 
 namespace vigie::audit {
 
@@ -181,16 +182,17 @@ Result<void> AuditLog::flush(std::vector<Entry> entries) {
   std::optional<Checkpoint> checkpoint;
   {
     std::lock_guard lock(connection_mutex_);
-    if (auto begun = connection_->begin(); !begun) {
-      return begun;
+    // Declared after the lock: the transaction ends (rolled back at the latest) while
+    // connection_mutex_ is still held.
+    auto transaction = store::begin_transaction(*connection_);
+    if (!transaction) {
+      return tl::unexpected(transaction.error());
     }
     auto appended = append_in(*connection_, std::move(entries));
     if (!appended) {
-      connection_->rollback();
       return tl::unexpected(appended.error());
     }
-    if (auto committed = connection_->commit_durable(); !committed) {
-      connection_->rollback();
+    if (auto committed = transaction->commit_durable(); !committed) {
       return committed;
     }
     checkpoint = std::move(*appended);
@@ -244,8 +246,9 @@ Result<void> AuditLog::checkpoint_now() {
   std::optional<Checkpoint> checkpoint;
   {
     std::lock_guard lock(connection_mutex_);
-    if (auto begun = connection_->begin(); !begun) {
-      return begun;
+    auto transaction = store::begin_transaction(*connection_);
+    if (!transaction) {
+      return tl::unexpected(transaction.error());
     }
     auto signed_checkpoint = [&]() -> Result<std::optional<Checkpoint>> {
       auto last = connection_->last_audit_row();
@@ -267,11 +270,9 @@ Result<void> AuditLog::checkpoint_now() {
       return std::optional<Checkpoint>{*made};
     }();
     if (!signed_checkpoint) {
-      connection_->rollback();
       return tl::unexpected(signed_checkpoint.error());
     }
-    if (auto committed = connection_->commit_durable(); !committed) {
-      connection_->rollback();
+    if (auto committed = transaction->commit_durable(); !committed) {
       return committed;
     }
     checkpoint = std::move(*signed_checkpoint);

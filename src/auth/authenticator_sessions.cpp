@@ -5,6 +5,7 @@
 
 #include "auth/authenticator_internal.hpp"
 #include "common/words.hpp"
+#include "store/transaction.hpp"
 
 namespace vigie::auth {
 
@@ -105,8 +106,9 @@ Result<Authenticated> Authenticator::authenticate(store::DataStore& store, std::
     authenticated.scopes.push_back(*scope);
   }
   if (now - credential.last_used_ms >= kTouchGranularityMs) {
-    if (auto begun = store.begin(); !begun) {
-      return tl::unexpected(begun.error());
+    auto transaction = store::begin_transaction(store);
+    if (!transaction) {
+      return tl::unexpected(transaction.error());
     }
     // Re-read under the write lock: writing back the row read above could undo a lock or a
     // password change committed meanwhile.
@@ -120,10 +122,9 @@ Result<Authenticated> Authenticator::authenticate(store::DataStore& store, std::
       }
     }
     if (!touched) {
-      store.rollback();
       return tl::unexpected(touched.error());
     }
-    if (auto committed = store.commit(); !committed) {
+    if (auto committed = transaction->commit(); !committed) {
       return tl::unexpected(committed.error());
     }
   }

@@ -27,6 +27,7 @@
 #include <boost/json/object.hpp>
 
 #include "gate/gate.hpp"
+#include "store/transaction.hpp"
 
 namespace vigie::gate {
 
@@ -101,19 +102,18 @@ Result<T> Gate::account_change(audit::Entry entry,
                                const std::function<Result<T>(store::DataStore&)>& work) {
   std::vector<audit::Checkpoint> signed_checkpoints;
   Result<T> result = [&]() -> Result<T> {
-    if (auto begun = accounts_->begin(); !begun) {
-      return tl::unexpected(begun.error());
+    auto transaction = store::begin_transaction(*accounts_);
+    if (!transaction) {
+      return tl::unexpected(transaction.error());
     }
     Result<T> done = work(*accounts_);
     if (!done) {
-      accounts_->rollback();
       return done;
     }
     if (auto recorded = record_in(*accounts_, {entry}, signed_checkpoints); !recorded) {
-      accounts_->rollback();
       return tl::unexpected(recorded.error());
     }
-    if (auto saved = accounts_->commit_durable(); !saved) {
+    if (auto saved = transaction->commit_durable(); !saved) {
       return tl::unexpected(saved.error());
     }
     return done;

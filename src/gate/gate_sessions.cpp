@@ -4,6 +4,7 @@
 
 #include "auth/totp.hpp"
 #include "gate/audited_call.hpp"
+#include "store/transaction.hpp"
 
 namespace vigie::gate {
 
@@ -25,12 +26,12 @@ Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
   }
   std::vector<audit::Checkpoint> signed_checkpoints;
   Result<auth::LoginOutcome> outcome = [&]() -> Result<auth::LoginOutcome> {
-    if (auto begun = accounts_->begin(); !begun) {
-      return tl::unexpected(begun.error());
+    auto transaction = store::begin_transaction(*accounts_);
+    if (!transaction) {
+      return tl::unexpected(transaction.error());
     }
     auto recorded = authenticator_->record_login(*accounts_, *checked, request);
     if (!recorded) {
-      accounts_->rollback();
       return recorded;
     }
     audit::Entry final_entry = entry;
@@ -43,10 +44,9 @@ Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
                       recorded->locked_now ? "; account locked now" : "");
     }
     if (auto appended = record_in(*accounts_, {final_entry}, signed_checkpoints); !appended) {
-      accounts_->rollback();
       return tl::unexpected(appended.error());
     }
-    if (auto saved = accounts_->commit_durable(); !saved) {
+    if (auto saved = transaction->commit_durable(); !saved) {
       return tl::unexpected(saved.error());
     }
     return recorded;

@@ -21,6 +21,7 @@
 #include "fhir/search_index.hpp"
 #include "fhir/validate.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "store/transaction.hpp"
 
 namespace vigie::vault {
 
@@ -282,14 +283,14 @@ Result<std::unique_ptr<Vault>> Vault::create(
     if (!data) {
       return tl::unexpected(data.error());
     }
-    if (auto begun = (*data)->begin(); !begun) {
-      return tl::unexpected(begun.error());
+    auto transaction = store::begin_transaction(**data);
+    if (!transaction) {
+      return tl::unexpected(transaction.error());
     }
     if (auto marked = (*data)->set_meta(std::string(kLedgerReplayedMeta), "0"); !marked) {
-      (*data)->rollback();
       return tl::unexpected(marked.error());
     }
-    if (auto committed = (*data)->commit_durable(); !committed) {
+    if (auto committed = transaction->commit_durable(); !committed) {
       return tl::unexpected(committed.error());
     }
     return std::unique_ptr<Vault>(
@@ -495,16 +496,15 @@ Result<bool> Vault::is_erased(std::string_view compartment) {
 
 template <typename T, typename Action>
 Result<T> Vault::in_transaction(Action&& action) {
-  if (auto begun = data_->begin(); !begun) {
-    return tl::unexpected(begun.error());
+  auto transaction = store::begin_transaction(*data_);
+  if (!transaction) {
+    return tl::unexpected(transaction.error());
   }
   Result<T> result = action();
   if (!result) {
-    data_->rollback();
     return result;
   }
-  if (auto committed = data_->commit_durable(); !committed) {
-    data_->rollback();
+  if (auto committed = transaction->commit_durable(); !committed) {
     return tl::unexpected(committed.error());
   }
   return result;

@@ -285,6 +285,8 @@ class Vault {
   [[nodiscard]] Result<std::vector<StoredResource>> decrypt_each(const std::string& type,
                                                                  std::span<const std::string> ids);
   [[nodiscard]] Result<std::vector<std::string>> candidate_ids(const fhir::SearchQuery& query);
+  // Runs `action` in a write transaction of the data file and commits it durably when `action`
+  // succeeds. An error result, a failed commit or an exception thrown by `action` rolls it back.
   template <typename T, typename Action>
   [[nodiscard]] Result<T> in_transaction(Action&& action);
 
