@@ -35,6 +35,7 @@
 #include "crypto/secret_bytes.hpp"
 #include "demo/demo_data.hpp"
 #include "gate/gate.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "store/transaction.hpp"
 #include "vault/vault.hpp"
 
@@ -406,13 +407,13 @@ class VerifyBench {
       return built;
     }
     const double build_seconds = seconds_since(start);
-    auto scanner = vigie::vault::open_data_connection(dir);
+    auto scanner = vigie::store::sqlite::open_data_connection(dir);
     if (!scanner) {
       return tl::unexpected(scanner.error());
     }
     scanner_ = std::move(*scanner);
     std::error_code error;
-    const auto bytes = std::filesystem::file_size(vigie::vault::data_file_path(dir), error);
+    const auto bytes = std::filesystem::file_size(vigie::store::sqlite::data_file_path(dir), error);
     fmt::print(
         "verify: log of {} entries appended in {:.1f} s ({:.0f} entries/s); data file {:.0f} MB\n",
         settings_.log_entries, build_seconds,
@@ -490,11 +491,11 @@ class VerifyBench {
     if (!signing_key) {
       return tl::unexpected(signing_key.error());
     }
-    auto log_connection = vigie::vault::open_data_connection(dir);
+    auto log_connection = vigie::store::sqlite::open_data_connection(dir);
     if (!log_connection) {
       return tl::unexpected(log_connection.error());
     }
-    auto writer = vigie::vault::open_data_connection(dir);
+    auto writer = vigie::store::sqlite::open_data_connection(dir);
     if (!writer) {
       return tl::unexpected(writer.error());
     }

@@ -5,6 +5,7 @@
 #include "crypto/secret_bytes.hpp"
 #include "fhir/search_index.hpp"
 #include "gate/audited_call.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace vigie::gate {
 
@@ -42,7 +43,7 @@ Result<std::unique_ptr<Gate>> Gate::open_sibling() {
   if (!vault) {
     return tl::unexpected(vault.error());
   }
-  auto accounts = vault::open_data_connection(dir_);
+  auto accounts = store::sqlite::open_data_connection(dir_);
   if (!accounts) {
     return tl::unexpected(accounts.error());
   }

@@ -1,6 +1,7 @@
 #include "gate/gate.hpp"
 
 #include "gate/audited_call.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 
 namespace vigie::gate {
 
@@ -18,11 +19,11 @@ Result<std::unique_ptr<Gate>> Gate::compose(std::unique_ptr<vault::Vault> vault,
                                             std::optional<audit::CheckpointPolicy> policy,
                                             std::optional<auth::AuthSettings> auth_settings,
                                             const Clock& clock) {
-  auto log_connection = vault::open_data_connection(dir);
+  auto log_connection = store::sqlite::open_data_connection(dir);
   if (!log_connection) {
     return tl::unexpected(log_connection.error());
   }
-  auto accounts = vault::open_data_connection(dir);
+  auto accounts = store::sqlite::open_data_connection(dir);
   if (!accounts) {
     return tl::unexpected(accounts.error());
   }
@@ -103,7 +104,7 @@ Result<Unlocked> Gate::open(const std::filesystem::path& dir, const UnlockSecret
       // damaged keyring) is recorded without the key: the entry is hashed into the chain, and the
       // next unlocked command signs a checkpoint over it. The unlock error is what the caller needs
       // to see.
-      if (auto connection = vault::open_data_connection(dir)) {
+      if (auto connection = store::sqlite::open_data_connection(dir)) {
         audit::AuditLog log(std::move(*connection), std::nullopt, audit::CheckpointPolicy{}, clock);
         audit::Entry entry =
             entry_for(actor_of(user, auth_method_of(secret)), audit::kActionUnlockFailed, clock);

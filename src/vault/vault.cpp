@@ -28,6 +28,8 @@ namespace vigie::vault {
 namespace {
 
 namespace json = boost::json;
+using store::sqlite::data_file_path;
+using store::sqlite::keyring_file_path;
 
 // Bumped when the sealed record layout or its associated data change.
 constexpr uint8_t kRecordFormatVersion = 1;
@@ -211,24 +213,6 @@ Result<store::UnlockerRecord> make_unlocker(const UnlockSecret& secret,
 }
 
 }  // namespace
-
-std::filesystem::path data_file_path(const std::filesystem::path& vault_dir) {
-  return vault_dir / "vault.db";
-}
-
-std::filesystem::path keyring_file_path(const std::filesystem::path& vault_dir) {
-  return vault_dir / "keyring.db";
-}
-
-Result<std::unique_ptr<store::DataStore>> open_data_connection(
-    const std::filesystem::path& vault_dir) {
-  std::error_code error;
-  if (!std::filesystem::exists(keyring_file_path(vault_dir), error) ||
-      !std::filesystem::exists(data_file_path(vault_dir), error)) {
-    return fail(ErrorCode::kNotFound, "no vault in this directory (run `vigie init` first)");
-  }
-  return store::sqlite::open_data_store(data_file_path(vault_dir), store::OpenMode::kOpenExisting);
-}
 
 Result<std::unique_ptr<Vault>> Vault::create(
     const std::filesystem::path& dir, const UnlockSecret& secret,

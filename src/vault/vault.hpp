@@ -100,16 +100,6 @@ using BeforeCommit = std::function<Result<void>(store::DataStore& transaction,
 using BeforeErasureCommit =
     std::function<Result<void>(store::DataStore& transaction, const ErasureOutcome& erased)>;
 
-// Files of a vault directory.
-[[nodiscard]] std::filesystem::path data_file_path(const std::filesystem::path& vault_dir);
-[[nodiscard]] std::filesystem::path keyring_file_path(const std::filesystem::path& vault_dir);
-
-// A connection of its own to the data file of the vault in `vault_dir`, without unlocking it:
-// for the audit log, whose entries are hashed, not encrypted (a failed unlock is recorded there).
-// kNotFound when `vault_dir` holds no vault.
-[[nodiscard]] Result<std::unique_ptr<store::DataStore>> open_data_connection(
-    const std::filesystem::path& vault_dir);
-
 // The compartment of resources outside any patient's (Practitioner, Organization, ...). Not a
 // valid FHIR id, so it never collides with a patient's.
 inline constexpr std::string_view kSharedCompartment = "*shared";

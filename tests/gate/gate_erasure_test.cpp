@@ -18,6 +18,7 @@
 #include "crypto/secret_bytes.hpp"
 #include "fhir/json.hpp"
 #include "gate/gate.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "support/temp_dir.hpp"
 #include "vault/vault.hpp"
 
@@ -38,8 +39,8 @@ std::string observation_of(const std::string& patient) {
 int64_t keyring_count(const std::filesystem::path& dir, const std::string& sql) {
   sqlite3* db = nullptr;
   int64_t count = -1;
-  if (sqlite3_open_v2(vault::keyring_file_path(dir).c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
-      SQLITE_OK) {
+  if (sqlite3_open_v2(store::sqlite::keyring_file_path(dir).c_str(), &db, SQLITE_OPEN_READONLY,
+                      nullptr) == SQLITE_OK) {
     sqlite3_stmt* statement = nullptr;
     if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
         sqlite3_step(statement) == SQLITE_ROW) {

@@ -8,6 +8,7 @@
 #include "demo/demo_data.hpp"
 #include "fhir/bundle.hpp"
 #include "fhir/search.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "vault/vault.hpp"
 #include "vault_fixture.hpp"
 
@@ -119,7 +120,8 @@ TEST_F(VaultAttackTest, NoPatientValueInAnyByteOfTheVaultFiles) {
   const std::vector<std::string> values = clear_values(demo_bundle_);
   ASSERT_GT(values.size(), 150u);
   // While the vault is open the WAL and shared-memory files exist: they are read too.
-  ASSERT_TRUE(std::filesystem::exists(vault::data_file_path(dir_.path()).string() + "-wal"));
+  ASSERT_TRUE(
+      std::filesystem::exists(store::sqlite::data_file_path(dir_.path()).string() + "-wal"));
   expect_no_clear_value(dir_.path(), values);
   vault_.reset();
   expect_no_clear_value(dir_.path(), values);
@@ -128,7 +130,7 @@ TEST_F(VaultAttackTest, NoPatientValueInAnyByteOfTheVaultFiles) {
 TEST_F(VaultAttackTest, EveryFlippedByteOfARecordIsDetected) {
   auto outcome = import_demo(1);
   const std::string patient = ids_of(outcome, "Patient").front();
-  RawDatabase raw(vault::data_file_path(dir_.path()));
+  RawDatabase raw(store::sqlite::data_file_path(dir_.path()));
   const std::string original = raw.sealed("Patient", patient);
   ASSERT_GT(original.size(), 100u);
   for (size_t position = 0; position < original.size(); ++position) {
@@ -149,7 +151,7 @@ TEST_F(VaultAttackTest, SwappedCiphertextsAreDetected) {
   ASSERT_GE(observations.size(), 2u);
   const std::string& first = observations[0];
   const std::string& second = observations[1];
-  RawDatabase raw(vault::data_file_path(dir_.path()));
+  RawDatabase raw(store::sqlite::data_file_path(dir_.path()));
   const std::string first_bytes = raw.sealed("Observation", first);
   const std::string second_bytes = raw.sealed("Observation", second);
   raw.set_sealed("Observation", first, second_bytes);
@@ -162,7 +164,7 @@ TEST_F(VaultAttackTest, RelabelledMetadataIsDetected) {
   auto outcome = import_demo(2);
   const std::vector<std::string> patients = ids_of(outcome, "Patient");
   const std::string observation = ids_of(outcome, "Observation").front();
-  RawDatabase raw(vault::data_file_path(dir_.path()));
+  RawDatabase raw(store::sqlite::data_file_path(dir_.path()));
   // A record marked deleted by hand, or moved to another patient's compartment.
   raw.exec("UPDATE resource_versions SET deleted=1 WHERE type='Patient' AND id='" + patients[0] +
            "'");
@@ -188,7 +190,7 @@ TEST_F(VaultAttackTest, ErasedPatientDoesNotComeBackFromAnOldDataFile) {
 
   // The thief's copy: the data file as it was before the erasure.
   vault_.reset();
-  const std::filesystem::path data_file = vault::data_file_path(dir_.path());
+  const std::filesystem::path data_file = store::sqlite::data_file_path(dir_.path());
   const std::filesystem::path old_copy = dir_ / "old-vault.db";
   std::filesystem::copy_file(data_file, old_copy);
   reopen();

@@ -12,6 +12,7 @@
 
 #include "common/error.hpp"
 #include "fhir/search.hpp"
+#include "store/sqlite/sqlite_store.hpp"
 #include "vault/vault.hpp"
 #include "vault_fixture.hpp"
 
@@ -39,7 +40,7 @@ class VaultSiblingsTest : public VaultTest {
   // second process could: from then on only a cached copy of the key can open their records.
   void remove_wrapped_key(const std::string& patient) {
     sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(vault::keyring_file_path(dir_.path()).c_str(), &db,
+    ASSERT_EQ(sqlite3_open_v2(store::sqlite::keyring_file_path(dir_.path()).c_str(), &db,
                               SQLITE_OPEN_READWRITE, nullptr),
               SQLITE_OK);
     const std::string sql = "DELETE FROM data_keys WHERE compartment = '" + patient + "'";

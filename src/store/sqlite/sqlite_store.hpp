@@ -18,4 +18,14 @@ namespace vigie::store::sqlite {
 [[nodiscard]] Result<std::unique_ptr<KeyringStore>> open_keyring_store(
     const std::filesystem::path& path, OpenMode mode);
 
+// The two files of a vault directory: the data file and, apart from it, the keyring file.
+[[nodiscard]] std::filesystem::path data_file_path(const std::filesystem::path& vault_dir);
+[[nodiscard]] std::filesystem::path keyring_file_path(const std::filesystem::path& vault_dir);
+
+// A connection of its own to the data file of the vault in `vault_dir`, opened without unlocking
+// the vault: for the audit log, whose entries are hashed, not encrypted (a failed unlock is
+// recorded there), and for the accounts. kNotFound when `vault_dir` holds no vault.
+[[nodiscard]] Result<std::unique_ptr<DataStore>> open_data_connection(
+    const std::filesystem::path& vault_dir);
+
 }  // namespace vigie::store::sqlite
