@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <future>
 #include <iterator>
 #include <string>
 #include <string_view>
@@ -93,8 +94,11 @@ AuditLog::AuditLog(std::unique_ptr<store::DataStore> connection,
     : connection_(std::move(connection)),
       signing_key_(std::move(signing_key)),
       policy_(std::move(policy)),
-      clock_(clock) {}
+      clock_(clock),
+      committer_([this](std::stop_token stop) { commit_batches(std::move(stop)); }) {}
 
+// committer_'s own destructor requests the stop and joins it: commit_batches() flushes what is
+// queued first.
 AuditLog::~AuditLog() = default;
 
 std::array<uint8_t, 32> AuditLog::public_key() const {
@@ -200,40 +204,42 @@ Result<void> AuditLog::flush(std::vector<Entry> entries) {
   return publish(checkpoint);
 }
 
+void AuditLog::record_then(std::vector<Entry> entries, OnDurable on_durable) {
+  {
+    std::lock_guard lock(batch_mutex_);
+    std::move(entries.begin(), entries.end(), std::back_inserter(open_batch_.entries));
+    open_batch_.on_durable.push_back(std::move(on_durable));
+  }
+  batch_waiting_.notify_one();
+}
+
 Result<void> AuditLog::record(std::vector<Entry> entries) {
-  std::unique_lock lock(batch_mutex_);
-  if (!open_batch_) {
-    open_batch_ = std::make_shared<Batch>();
-  }
-  std::shared_ptr<Batch> mine = open_batch_;
-  std::move(entries.begin(), entries.end(), std::back_inserter(mine->entries));
-  while (!mine->done) {
-    if (flushing_) {
-      mine->wake.wait(lock);
-      continue;
+  // Shared with the callback, so that the promise outlives set_value() even when this caller
+  // wakes and returns before the committer has left it.
+  auto durable = std::make_shared<std::promise<Result<void>>>();
+  std::future<Result<void>> outcome = durable->get_future();
+  record_then(std::move(entries),
+              [durable](Result<void> result) { durable->set_value(std::move(result)); });
+  return outcome.get();
+}
+
+void AuditLog::commit_batches(std::stop_token stop) {
+  for (;;) {
+    Batch batch;
+    {
+      std::unique_lock lock(batch_mutex_);
+      batch_waiting_.wait(lock, stop, [this] { return !open_batch_.on_durable.empty(); });
+      if (open_batch_.on_durable.empty()) {
+        return;  // stop requested and nothing queued
+      }
+      batch = std::exchange(open_batch_, Batch{});
     }
-    // No flush is running, so `mine` is still the open batch: this caller flushes it, with
-    // every entry added while the previous flush ran.
-    flushing_ = true;
-    std::shared_ptr<Batch> taken = std::move(open_batch_);
-    std::vector<Entry> batch_entries = std::move(taken->entries);
-    lock.unlock();
-    Result<void> flushed = flush(std::move(batch_entries));
-    lock.lock();
-    taken->done = true;
-    if (!flushed) {
-      taken->error = flushed.error();
-    }
-    flushing_ = false;
-    taken->wake.notify_all();
-    if (open_batch_) {
-      open_batch_->wake.notify_one();  // its first waiter flushes it
+    // Without batch_mutex_: callers fill the next batch meanwhile, and a callback may queue more.
+    const Result<void> flushed = flush(std::move(batch.entries));
+    for (OnDurable& on_durable : batch.on_durable) {
+      on_durable(flushed);
     }
   }
-  if (mine->error) {
-    return tl::unexpected(*mine->error);
-  }
-  return {};
 }
 
 Result<void> AuditLog::checkpoint_now() {

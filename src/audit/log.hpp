@@ -4,9 +4,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stop_token>
+#include <thread>
 #include <vector>
 
 #include "audit/checkpoint.hpp"
@@ -20,6 +23,13 @@
 
 // The audit log of one vault: appends entries to the chain stored in the vault's data file,
 // signs checkpoints, and reads the log back for queries and verification.
+//
+// Group commit: record_then() queues entries into the open batch and returns at once. The log's
+// own committer thread takes the open batch whole, appends it in one transaction with one sync
+// (flush()), then runs the batch's callbacks in the order they were queued, with the batch's
+// result, while the next batch fills. record() is record_then() plus a wait: there is one
+// flushing path. A caller that must not hold a thread while the sync runs (a server's worker)
+// uses record_then() and hands out its data from the callback.
 
 namespace vigie::audit {
 
@@ -50,6 +60,13 @@ struct VerifyReport {
 // inside each write transaction, so several processes may append to one log.
 class AuditLog {
  public:
+  // Called once with the outcome of the batch that carried the entries: success once they are on
+  // stable storage, the error otherwise (the entries may not have been stored, and the data they
+  // concern must not be released). It runs on the log's committer thread, which flushes nothing
+  // while it runs: it must be short (post the work to an executor, such as an io_context) and
+  // must not call record(), which would wait for the committer it is blocking, nor own the log.
+  using OnDurable = std::function<void(Result<void>)>;
+
   // `connection`: a connection of the log's own, used for record(), queries and checkpoints.
   // `signing_key`: the vault's Ed25519 audit key (64 bytes). Without it (a failed unlock) the
   // log appends entries but signs no checkpoint; the next unlocked command's checkpoint covers
@@ -57,6 +74,7 @@ class AuditLog {
   AuditLog(std::unique_ptr<store::DataStore> connection,
            std::optional<crypto::SecretBytes> signing_key, CheckpointPolicy policy,
            const Clock& clock);
+  // Flushes the entries queued so far and runs their callbacks, then stops the committer.
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
@@ -69,9 +87,15 @@ class AuditLog {
   // Appends a checkpoint made by append_in() to the external file, when one is configured.
   [[nodiscard]] Result<void> publish(const std::optional<Checkpoint>& checkpoint) const;
 
-  // Appends `entries` on the log's own connection and returns once they are on stable storage.
-  // Concurrent callers share one transaction and one fsync (group commit). On failure the
-  // entries may not have been stored, and the caller must not release the data they concern.
+  // Queues `entries` (possibly none) into the open batch and returns at once; `on_durable`
+  // (required) runs on the committer thread once the batch is flushed, after the callbacks of
+  // the entries queued before these. The entries of one call stay together, in order.
+  void record_then(std::vector<Entry> entries, OnDurable on_durable);
+
+  // record_then(), then waits for the outcome: returns once `entries` are on stable storage.
+  // Concurrent callers share one transaction and one sync. On failure the entries may not have
+  // been stored, and the caller must not release the data they concern. Never call it from an
+  // OnDurable callback.
   [[nodiscard]] Result<void> record(std::vector<Entry> entries);
 
   // Signs a checkpoint at the head unless one is there already (clean shutdown). kInternal
@@ -89,15 +113,15 @@ class AuditLog {
   [[nodiscard]] const CheckpointPolicy& policy() const { return policy_; }
 
  private:
+  // The entries queued since the committer last took a batch, and their callbacks in order.
   struct Batch {
     std::vector<Entry> entries;
-    bool done = false;
-    std::optional<Error> error;
-    // Woken when this batch is durable, or (one waiter) when it is this batch's turn to flush:
-    // a flush wakes only the callers it concerns, not every caller waiting for the next one.
-    std::condition_variable wake;
+    std::vector<OnDurable> on_durable;
   };
 
+  // The committer thread's loop: takes the open batch, flushes it, runs its callbacks; once
+  // `stop` is requested, returns when nothing is queued.
+  void commit_batches(std::stop_token stop);
   [[nodiscard]] Result<void> flush(std::vector<Entry> entries);
   [[nodiscard]] bool checkpoint_due(int64_t first_seq, int64_t last_seq, int64_t now_ms);
   [[nodiscard]] Result<Checkpoint> sign_and_store(store::DataStore& transaction, int64_t seq,
@@ -109,15 +133,20 @@ class AuditLog {
   const CheckpointPolicy policy_;
   const Clock& clock_;
 
+  // Lock order: batch_mutex_ is never held while another lock is taken or a callback runs;
+  // connection_mutex_ may be held while checkpoint_mutex_ is taken, never the reverse.
   std::mutex connection_mutex_;  // held while connection_ is in use
   std::mutex checkpoint_mutex_;  // guards last_checkpoint_ms_ and chain_broken_
   std::optional<int64_t> last_checkpoint_ms_;
   bool chain_broken_ = false;
 
-  // Group commit: the first waiter flushes the open batch while later callers fill the next.
-  std::mutex batch_mutex_;
-  std::shared_ptr<Batch> open_batch_;
-  bool flushing_ = false;
+  std::mutex batch_mutex_;                     // guards open_batch_
+  Batch open_batch_;                           // filled by record_then(), taken by the committer
+  std::condition_variable_any batch_waiting_;  // notified when open_batch_ gets a callback
+
+  // Owned by the log and declared last: constructed once every member it uses exists, and
+  // destroyed first, when its destructor requests the stop and joins it after the last flush.
+  std::jthread committer_;
 };
 
 }  // namespace vigie::audit

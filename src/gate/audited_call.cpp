@@ -101,6 +101,12 @@ audit::Entry with_account_change(audit::Entry entry, std::string_view change,
   return entry;
 }
 
+Error unrecorded(const Error& audit_error) {
+  return Error{ErrorCode::kInternal,
+               fmt::format("the audit log could not record this call, so nothing is returned: {}",
+                           audit_error.message)};
+}
+
 namespace {
 
 audit::Actor actor_of(const Principal& principal, std::string_view auth_method) {
@@ -144,9 +150,7 @@ vault::BeforeCommit Gate::write_hook(const audit::Entry& entry,
 
 Result<void> Gate::record_durably(std::vector<audit::Entry> entries) {
   if (auto recorded = audit_->record(std::move(entries)); !recorded) {
-    return fail(ErrorCode::kInternal,
-                fmt::format("the audit log could not record this call, so nothing is returned: {}",
-                            recorded.error().message));
+    return tl::unexpected(unrecorded(recorded.error()));
   }
   return {};
 }

@@ -10,6 +10,11 @@
 //      - refused(): the call ended before acting; its entry is recorded, the error returned.
 //      - released(): a read acts in memory, then its entry is made durable; only then does the
 //        data leave (kInternal and no data when the entry cannot be recorded).
+//      - released_then(): released() for the asynchronous reads. The call decides and acts on the
+//        calling thread exactly as the synchronous form (both share act_read() or act_search()),
+//        queues the entry in the audit log and returns at once; the data leaves only through the
+//        `done` callback, which the log's committer thread runs once the entry is durable
+//        (kInternal and no data when it cannot be recorded). No thread waits for the sync.
 //      - committed() after write_hook(): a write's entry is appended in the write's own
 //        transaction (record_in()), so both commit or neither does; checkpoints are published
 //        after the commit. erase_patient() and login() use record_in() in their own hooks.
@@ -21,6 +26,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -56,22 +62,48 @@ void mark_failure(audit::Entry& entry, const Error& error);
 // The entry of an account administration call: what changed goes in `purpose`.
 [[nodiscard]] audit::Entry with_account_change(audit::Entry entry, std::string_view change,
                                                std::string_view login);
+// The error a call returns instead of its data when its entry could not be recorded.
+[[nodiscard]] Error unrecorded(const Error& audit_error);
+
+// The entries that record `entry` with `result`'s outcome: `targets` (which a success returned,
+// decrypted or not) split as with_targets() does.
+template <typename T>
+[[nodiscard]] std::vector<audit::Entry> outcome_entries(audit::Entry entry, const Result<T>& result,
+                                                        std::vector<audit::Target> targets,
+                                                        bool decrypted) {
+  if (result) {
+    entry.decrypted_data_left = decrypted && !targets.empty();
+    return with_targets(entry, std::move(targets), decrypted);
+  }
+  mark_failure(entry, result.error());
+  return with_targets(entry, std::move(targets), false);
+}
 
 template <typename T>
 Result<T> Gate::released(audit::Entry entry, Result<T> result, std::vector<audit::Target> targets,
                          bool decrypted) {
-  std::vector<audit::Entry> entries;
-  if (result) {
-    entry.decrypted_data_left = decrypted && !targets.empty();
-    entries = with_targets(entry, std::move(targets), decrypted);
-  } else {
-    mark_failure(entry, result.error());
-    entries = with_targets(entry, std::move(targets), false);
-  }
-  if (auto recorded = record_durably(std::move(entries)); !recorded) {
+  if (auto recorded =
+          record_durably(outcome_entries(std::move(entry), result, std::move(targets), decrypted));
+      !recorded) {
     return tl::unexpected(recorded.error());
   }
   return result;
+}
+
+template <typename T>
+void Gate::released_then(audit::Entry entry, Result<T> result, std::vector<audit::Target> targets,
+                         bool decrypted, Done<T> done) {
+  std::vector<audit::Entry> entries =
+      outcome_entries(std::move(entry), result, std::move(targets), decrypted);
+  // The callback holds the result, and nothing of this gate: the gate's thread goes on meanwhile.
+  audit_->record_then(std::move(entries), [result = std::move(result),
+                                           done = std::move(done)](Result<void> recorded) mutable {
+    if (!recorded) {
+      done(tl::unexpected(unrecorded(recorded.error())));
+      return;
+    }
+    done(std::move(result));
+  });
 }
 
 template <typename T>

@@ -101,8 +101,20 @@ class Gate {
   // destructor would have to swallow. Call once, last.
   [[nodiscard]] Result<void> close();
 
+  // What an asynchronous call hands out, once its entry is durable.
+  template <typename T>
+  using Done = std::function<void(Result<T>)>;
+
   [[nodiscard]] Result<StoredResource> read(const Principal& principal, std::string_view type,
                                             std::string_view id);
+  // The asynchronous read, for a server's workers: decides and reads on the calling thread as
+  // read() does, queues the entry and returns at once, without waiting for the audit sync.
+  // `done` receives what read() would have returned once the entry is durable: the resource, or
+  // the refusal; kInternal and no data when the entry cannot be recorded. It runs on the audit
+  // log's committer thread (see audit::AuditLog::OnDurable): it must be short, post the response
+  // to the server's executor, and call no gate.
+  void read(const Principal& principal, std::string_view type, std::string_view id,
+            Done<StoredResource> done);
   [[nodiscard]] Result<StoredResource> read_version(const Principal& principal,
                                                     std::string_view type, std::string_view id,
                                                     int64_t version);
@@ -115,6 +127,11 @@ class Gate {
   [[nodiscard]] Result<SearchPage> search(
       const Principal& principal, std::string_view type,
       const std::vector<std::pair<std::string, std::string>>& params);
+  // The asynchronous search: search() decided and run on the calling thread, its page handed to
+  // `done` once the entry is durable (as the asynchronous read()).
+  void search(const Principal& principal, std::string_view type,
+              const std::vector<std::pair<std::string, std::string>>& params,
+              Done<SearchPage> done);
 
   [[nodiscard]] Result<StoredResource> create(const Principal& principal,
                                               boost::json::object resource);
@@ -310,7 +327,23 @@ class Gate {
 
   // Every public call is audited through these (see src/gate/README.md and audited_call.hpp):
   // start_entry() first; identify() and permit() decide into the entry; then exactly one of
-  // refused(), released(), committed() (after write_hook()) or account_change() records it.
+  // refused(), released(), released_then(), committed() (after write_hook()) or
+  // account_change() records it.
+
+  // A read call decided and acted upon, its entry not yet recorded: what released() or
+  // released_then() records (the entry and the targets it names) and hands out (the result).
+  template <typename T>
+  struct Acted {
+    audit::Entry entry;
+    Result<T> result;
+    std::vector<audit::Target> targets;
+  };
+  // read() and search() up to their last step, shared by their synchronous and asynchronous forms.
+  [[nodiscard]] Acted<StoredResource> act_read(const Principal& principal, std::string_view type,
+                                               std::string_view id);
+  [[nodiscard]] Acted<SearchPage> act_search(
+      const Principal& principal, std::string_view type,
+      const std::vector<std::pair<std::string, std::string>>& params);
 
   // An entry for `action` by `principal`, stamped now.
   [[nodiscard]] audit::Entry start_entry(const Principal& principal, std::string_view action) const;
@@ -329,6 +362,12 @@ class Gate {
   template <typename T>
   [[nodiscard]] Result<T> released(audit::Entry entry, Result<T> result,
                                    std::vector<audit::Target> targets, bool decrypted);
+  // released() without the wait: queues the entry and returns at once; `done` receives `result`
+  // on the audit log's committer thread once the entry is durable, or kInternal and no data when
+  // it cannot be recorded.
+  template <typename T>
+  void released_then(audit::Entry entry, Result<T> result, std::vector<audit::Target> targets,
+                     bool decrypted, Done<T> done);
   // Records a call that ends before it acts (refused, invalid, or failed while deciding) with
   // `error`, and returns that error (kInternal if the entry cannot be recorded).
   template <typename T>

@@ -8,6 +8,19 @@ namespace vigie::gate {
 
 Result<StoredResource> Gate::read(const Principal& principal, std::string_view type,
                                   std::string_view id) {
+  Acted<StoredResource> acted = act_read(principal, type, id);
+  return released(std::move(acted.entry), std::move(acted.result), std::move(acted.targets), true);
+}
+
+void Gate::read(const Principal& principal, std::string_view type, std::string_view id,
+                Done<StoredResource> done) {
+  Acted<StoredResource> acted = act_read(principal, type, id);
+  released_then(std::move(acted.entry), std::move(acted.result), std::move(acted.targets), true,
+                std::move(done));
+}
+
+Gate::Acted<StoredResource> Gate::act_read(const Principal& principal, std::string_view type,
+                                           std::string_view id) {
   audit::Entry entry = start_entry(principal, audit::kActionRead);
   std::vector<audit::Target> requested{audit::Target{std::string(type), std::string(id), 0, ""}};
   Result<StoredResource> result = [&]() -> Result<StoredResource> {
@@ -33,7 +46,7 @@ Result<StoredResource> Gate::read(const Principal& principal, std::string_view t
     return current;
   }();
   auto targets = result ? std::vector{target_of(*result)} : requested;
-  return released(std::move(entry), std::move(result), std::move(targets), true);
+  return Acted<StoredResource>{std::move(entry), std::move(result), std::move(targets)};
 }
 
 Result<StoredResource> Gate::read_version(const Principal& principal, std::string_view type,

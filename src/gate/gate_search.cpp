@@ -10,6 +10,21 @@ namespace vigie::gate {
 
 Result<SearchPage> Gate::search(const Principal& principal, std::string_view type,
                                 const std::vector<std::pair<std::string, std::string>>& params) {
+  Acted<SearchPage> acted = act_search(principal, type, params);
+  return released(std::move(acted.entry), std::move(acted.result), std::move(acted.targets), true);
+}
+
+void Gate::search(const Principal& principal, std::string_view type,
+                  const std::vector<std::pair<std::string, std::string>>& params,
+                  Done<SearchPage> done) {
+  Acted<SearchPage> acted = act_search(principal, type, params);
+  released_then(std::move(acted.entry), std::move(acted.result), std::move(acted.targets), true,
+                std::move(done));
+}
+
+Gate::Acted<SearchPage> Gate::act_search(
+    const Principal& principal, std::string_view type,
+    const std::vector<std::pair<std::string, std::string>>& params) {
   audit::Entry entry = start_entry(principal, audit::kActionSearch);
   Result<SearchPage> result = [&]() -> Result<SearchPage> {
     auto caller = identify(principal, entry);
@@ -57,7 +72,7 @@ Result<SearchPage> Gate::search(const Principal& principal, std::string_view typ
   }();
   auto targets = result ? targets_of(result->matches)
                         : std::vector{audit::Target{std::string(type), "", 0, ""}};
-  return released(std::move(entry), std::move(result), std::move(targets), true);
+  return Acted<SearchPage>{std::move(entry), std::move(result), std::move(targets)};
 }
 
 }  // namespace vigie::gate

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <optional>
 #include <set>
@@ -74,6 +75,39 @@ void overwrite_canonical(const std::filesystem::path& path, int64_t seq,
   sqlite3_close(db);
 }
 
+// Runs `sql` through a raw connection, as an attacker with the sqlite3 shell.
+void execute(const std::filesystem::path& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  char* message = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK)
+      << (message != nullptr ? message : "");
+  sqlite3_free(message);
+  sqlite3_close(db);
+}
+
+// Holds a log's committer thread in the callback of a first record_then() until release(), so
+// that the entries queued meanwhile make one batch.
+class CommitterHold {
+ public:
+  explicit CommitterHold(AuditLog& log, std::vector<Entry> entries) {
+    std::shared_future<void> released = release_.get_future().share();
+    log.record_then(std::move(entries), [this, released](Result<void> result) {
+      held_.set_value(result.has_value());
+      released.wait();
+    });
+    first_stored_ = held_.get_future().get();
+  }
+  // Whether the entries of the first record_then() were stored.
+  [[nodiscard]] bool first_stored() const { return first_stored_; }
+  void release() { release_.set_value(); }
+
+ private:
+  std::promise<bool> held_;
+  std::promise<void> release_;
+  bool first_stored_ = false;
+};
+
 class AuditLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -123,6 +157,23 @@ class AuditLogTest : public ::testing::Test {
         });
     EXPECT_TRUE(scanned);
     return found;
+  }
+
+  // The patient of each stored entry, in seq order, read through a connection of its own.
+  std::vector<std::string> stored_patients() const {
+    std::vector<std::string> patients;
+    std::unique_ptr<store::DataStore> connection = connect();
+    if (!connection) {
+      return patients;
+    }
+    auto scanned = connection->scan_audit(
+        0, [&](int64_t, int64_t, std::span<const uint8_t> canonical, std::span<const uint8_t>) {
+          auto entry = decode(canonical);
+          patients.push_back(entry ? entry->targets.at(0).id : "undecodable");
+          return true;
+        });
+    EXPECT_TRUE(scanned);
+    return patients;
   }
 
   std::vector<int64_t> checkpoint_seqs() const {
@@ -330,6 +381,99 @@ TEST_F(AuditLogTest, ConcurrentRecordsFormOneChainWithoutGaps) {
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_EQ(report->failure, std::nullopt);
   EXPECT_EQ(report->verified, kThreads * kPerThread);
+}
+
+TEST_F(AuditLogTest, RecordThenCallsBackOnceItsEntriesAreStored) {
+  auto log = make_log({});
+  std::promise<std::vector<std::string>> seen_in_callback;
+  log->record_then({entry_for("s", "p1"), entry_for("s", "p2")}, [&](Result<void> result) {
+    EXPECT_TRUE(result) << result.error().message;
+    seen_in_callback.set_value(stored_patients());
+  });
+  EXPECT_THAT(seen_in_callback.get_future().get(), ElementsAre("p1", "p2"));
+  expect_contiguous_chain(2);
+}
+
+TEST_F(AuditLogTest, CallbacksOfOneBatchRunInOrderOnceTheWholeBatchIsStored) {
+  auto log = make_log({});
+  CommitterHold hold(*log, {entry_for("s", "p0")});
+  ASSERT_TRUE(hold.first_stored());
+  // Written by the committer thread only; read once the last callback has run.
+  std::vector<int> order;
+  std::vector<std::vector<std::string>> stored_at_callback;
+  std::promise<void> last_called;
+  constexpr int kQueued = 5;
+  for (int index = 1; index <= kQueued; ++index) {
+    // record_then() returns while the committer is held: the caller's thread does not wait.
+    log->record_then({entry_for("s", "p" + std::to_string(index))},
+                     [&, index](Result<void> result) {
+                       EXPECT_TRUE(result) << result.error().message;
+                       order.push_back(index);
+                       stored_at_callback.push_back(stored_patients());
+                       if (index == kQueued) {
+                         last_called.set_value();
+                       }
+                     });
+  }
+  hold.release();
+  last_called.get_future().wait();
+  EXPECT_THAT(order, ElementsAre(1, 2, 3, 4, 5));
+  // Every callback of the batch ran after the whole batch was stored.
+  ASSERT_EQ(stored_at_callback.size(), static_cast<size_t>(kQueued));
+  for (const std::vector<std::string>& stored : stored_at_callback) {
+    EXPECT_THAT(stored, ElementsAre("p0", "p1", "p2", "p3", "p4", "p5"));
+  }
+  expect_contiguous_chain(kQueued + 1);
+}
+
+TEST_F(AuditLogTest, DestructionFlushesTheQueuedEntriesAndRunsTheirCallbacks) {
+  auto log = make_log({});
+  std::vector<bool> outcomes;  // written by the committer thread, read once it is joined
+  {
+    CommitterHold hold(*log, {entry_for("s", "p0")});
+    for (int index = 1; index <= 3; ++index) {
+      log->record_then({entry_for("s", "p" + std::to_string(index))},
+                       [&](Result<void> result) { outcomes.push_back(result.has_value()); });
+    }
+    hold.release();
+    log.reset();
+  }
+  EXPECT_THAT(outcomes, ElementsAre(true, true, true));
+  EXPECT_THAT(stored_patients(), ElementsAre("p0", "p1", "p2", "p3"));
+  expect_contiguous_chain(4);
+}
+
+TEST_F(AuditLogTest, AFailedBatchReachesEveryCallbackAsAnError) {
+  auto log = make_log({});
+  CommitterHold hold(*log, {entry_for("s", "p0")});
+  ASSERT_TRUE(hold.first_stored());
+  // The log refuses every append from now on, as a full disk would.
+  execute(data_file_,
+          "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
+          "BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+  std::vector<bool> outcomes;  // written by the committer thread, read after the last callback
+  std::promise<void> last_called;
+  constexpr int kQueued = 3;
+  for (int index = 1; index <= kQueued; ++index) {
+    log->record_then({entry_for("s", "p" + std::to_string(index))},
+                     [&, index](Result<void> result) {
+                       outcomes.push_back(result.has_value());
+                       if (index == kQueued) {
+                         last_called.set_value();
+                       }
+                     });
+  }
+  hold.release();
+  last_called.get_future().wait();
+  EXPECT_THAT(outcomes, ElementsAre(false, false, false));
+  // The synchronous form reports the failure too.
+  EXPECT_FALSE(log->record({entry_for("s", "p4")}));
+  EXPECT_THAT(stored_patients(), ElementsAre("p0"));
+
+  execute(data_file_, "DROP TRIGGER refuse_audit;");
+  ASSERT_TRUE(log->record({entry_for("s", "p5")}));
+  EXPECT_THAT(stored_patients(), ElementsAre("p0", "p5"));
+  expect_contiguous_chain(2);
 }
 
 TEST_F(AuditLogTest, CheckpointNowSignsAtTheHeadOnce) {

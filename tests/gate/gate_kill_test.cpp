@@ -1,6 +1,7 @@
 // Issue #3, section 5: a process killed during a burst of reads leaves an entry for every
 // resource it returned. The test spawns this very binary as the reading child (ReadBurstChild.Run,
 // skipped unless the variables below are set), kills it with SIGKILL and reads the log it left.
+// Issue 12: the same for asynchronous reads, whose data leaves through their `done` callback.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -13,8 +14,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <semaphore>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,6 +40,10 @@ namespace {
 constexpr const char* kVaultVariable = "VIGIE_READ_BURST_VAULT";
 constexpr const char* kKeyVariable = "VIGIE_READ_BURST_KEY";
 constexpr const char* kTargetsVariable = "VIGIE_READ_BURST_TARGETS";
+// "async": the child reads with the asynchronous Gate::read, kInFlight reads at a time.
+constexpr const char* kModeVariable = "VIGIE_READ_BURST_MODE";
+constexpr std::string_view kAsynchronous = "async";
+constexpr std::ptrdiff_t kInFlight = 32;
 // The child reports each returned read on this descriptor, apart from gtest's own output.
 constexpr int kReportFd = 3;
 
@@ -62,7 +69,8 @@ bool write_all(int fd, const std::string& text) {
 }
 
 // The child: reads the listed "<type>/<id>" targets round and round until it is killed, and
-// reports each read once it has returned (unbuffered, so the parent sees it at once).
+// reports each read once it has returned, or once its `done` callback has received the resource
+// (unbuffered, so the parent sees it at once).
 TEST(ReadBurstChild, Run) {
   const char* vault_dir = std::getenv(kVaultVariable);
   const char* key_file = std::getenv(kKeyVariable);
@@ -82,6 +90,29 @@ TEST(ReadBurstChild, Run) {
                                  gate::current_local_user());
   ASSERT_TRUE(opened) << opened.error().message;
   gate::Gate& gate = *opened->gate;
+  const char* mode = std::getenv(kModeVariable);
+  if (mode != nullptr && mode == kAsynchronous) {
+    std::counting_semaphore<kInFlight> in_flight(kInFlight);
+    for (;;) {
+      for (const auto& [type, id] : targets) {
+        in_flight.acquire();
+        gate.read(
+            opened->custodian, type, id,
+            [&in_flight, reported = type + "/" + id + "\n"](Result<gate::StoredResource> read) {
+              // On the log's committer thread: a failure ends the child, which the parent
+              // reports with its standard error.
+              if (!read) {
+                write_all(STDERR_FILENO, read.error().message + "\n");
+                std::_Exit(1);
+              }
+              if (!write_all(kReportFd, reported)) {
+                std::_Exit(1);
+              }
+              in_flight.release();
+            });
+      }
+    }
+  }
   for (;;) {
     for (const auto& [type, id] : targets) {
       auto read = gate.read(opened->custodian, type, id);
@@ -158,7 +189,9 @@ pid_t spawn_child(const std::map<std::string, std::string>& variables, int repor
   return pid;
 }
 
-TEST(GateKillTest, EveryReadReturnedBeforeAKillHasItsEntry) {
+// Spawns reading children in `mode` ("sync" or "async"), kills each after a number of reads and
+// checks that every read reported before the kill has its entry, and that the chain verifies.
+void kill_read_bursts(std::string_view mode) {
   testing::TempDir dir;
   const std::filesystem::path vault_dir = dir / "vault";
   const std::filesystem::path key_file = dir / "key";
@@ -188,7 +221,8 @@ TEST(GateKillTest, EveryReadReturnedBeforeAKillHasItsEntry) {
   }
   const std::map<std::string, std::string> variables{{kVaultVariable, vault_dir.string()},
                                                      {kKeyVariable, key_file.string()},
-                                                     {kTargetsVariable, targets_file.string()}};
+                                                     {kTargetsVariable, targets_file.string()},
+                                                     {kModeVariable, std::string(mode)}};
 
   std::map<std::string, int64_t> returned;  // "<type>/<id>" -> reads returned, every child
   for (const size_t kill_after : {size_t{1}, size_t{57}, size_t{300}}) {
@@ -238,6 +272,12 @@ TEST(GateKillTest, EveryReadReturnedBeforeAKillHasItsEntry) {
     EXPECT_EQ(report_of_log->verified, static_cast<int64_t>(entries.size()) + 1);  // + unlock
     ASSERT_TRUE(opened->gate->close());
   }
+}
+
+TEST(GateKillTest, EveryReadReturnedBeforeAKillHasItsEntry) { kill_read_bursts("sync"); }
+
+TEST(GateKillTest, EveryAsyncReadHandedOutBeforeAKillHasItsEntry) {
+  kill_read_bursts(kAsynchronous);
 }
 
 }  // namespace
