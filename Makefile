@@ -73,10 +73,13 @@ tidy: build-dev
 	@echo "tidy: no finding"
 
 bench: build-release
-	@cmake --build --preset release --target vault_bench sqlcipher_bench audit_bench access_bench
+	@cmake --build --preset release --target vault_bench sqlcipher_bench audit_bench access_bench \
+		import_read_bench erase_bench
 	@build/release/bench/vault_bench
 	@build/release/bench/audit_bench
 	@build/release/bench/access_bench
+	@build/release/bench/import_read_bench
+	@build/release/bench/erase_bench
 
 clean:
 	rm -rf build
