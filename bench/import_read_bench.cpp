@@ -3,7 +3,8 @@
 // Each round imports the same transactions into two fresh vaults that already hold the same stored
 // resources: once alone (the baseline) and once while the readers read the stored resources (the
 // peer), in alternating order. Prints the readers' errors (there must be none), their latency
-// (p50, p99, max) and the import throughput with readers / alone. See bench/RESULTS.md.
+// (p50, p99, max) and the import throughput with readers / alone, by wall time and by the importing
+// thread's own CPU time. See bench/RESULTS.md.
 
 #include <algorithm>
 #include <atomic>
@@ -94,15 +95,23 @@ Result<Fixture> make_fixture(const std::filesystem::path& dir, const json::objec
   return fixture;
 }
 
-// Imports `transactions` in order through `fixture`'s gate; returns the seconds it took.
-Result<double> import_all(Fixture& fixture, const std::vector<json::object>& transactions) {
+// What an import took: wall time, and the importing thread's own CPU time, which the readers'
+// competition for the cores does not inflate.
+struct ImportTime {
+  double wall_seconds = 0;
+  double cpu_seconds = 0;
+};
+
+// Imports `transactions` in order through `fixture`'s gate.
+Result<ImportTime> import_all(Fixture& fixture, const std::vector<json::object>& transactions) {
   const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = vigie::bench::thread_cpu_seconds();
   for (const json::object& transaction : transactions) {
     if (auto imported = fixture.gate->import_bundle(*fixture.custodian, transaction); !imported) {
       return tl::unexpected(imported.error());
     }
   }
-  return seconds_since(start);
+  return ImportTime{seconds_since(start), vigie::bench::thread_cpu_seconds() - cpu_start};
 }
 
 // Reads random stored resources on `readers` sibling gates until `importing` turns false. A failed
@@ -191,9 +200,13 @@ class Readers {
 };
 
 struct Round {
-  double alone_seconds = 0;
-  double with_readers_seconds = 0;
+  ImportTime alone;
+  ImportTime with_readers;
   ReadSample reads;
+
+  // Import throughput with readers / alone.
+  [[nodiscard]] double wall_ratio() const { return alone.wall_seconds / with_readers.wall_seconds; }
+  [[nodiscard]] double cpu_ratio() const { return alone.cpu_seconds / with_readers.cpu_seconds; }
 };
 
 class ImportReadBench {
@@ -225,18 +238,22 @@ class ImportReadBench {
       if (!measured) {
         return tl::unexpected(measured.error());
       }
-      (alone ? result.alone_seconds : result.with_readers_seconds) = *measured;
+      (alone ? result.alone : result.with_readers) = *measured;
     }
     const double resources = static_cast<double>(settings_.resources);
     fmt::print(
-        "round {}/{}: import alone {:.1f} s ({:.0f} resources/s); with {} readers {:.1f} s ({:.0f} "
-        "resources/s), {:.2f}x; {} reads ({:.0f}/s), {} errors; latency ms p50 {:.2f} p99 {:.2f} "
+        "round {}/{}: import alone {:.1f} s ({:.0f} resources/s, importer CPU {:.1f} s); with {} "
+        "readers {:.1f} s ({:.0f} resources/s, importer CPU {:.1f} s); with/alone {:.2f}x (by "
+        "importer CPU {:.2f}x); {} reads ({:.0f}/s), {} errors; latency ms p50 {:.2f} p99 {:.2f} "
         "max {:.1f}\n",
-        round + 1, settings_.rounds, result.alone_seconds, resources / result.alone_seconds,
-        settings_.readers, result.with_readers_seconds, resources / result.with_readers_seconds,
-        result.alone_seconds / result.with_readers_seconds, result.reads.reads,
-        static_cast<double>(result.reads.reads) / result.with_readers_seconds, result.reads.errors,
-        result.reads.percentile(0.5), result.reads.percentile(0.99), result.reads.percentile(1.0));
+        round + 1, settings_.rounds, result.alone.wall_seconds,
+        resources / result.alone.wall_seconds, result.alone.cpu_seconds, settings_.readers,
+        result.with_readers.wall_seconds, resources / result.with_readers.wall_seconds,
+        result.with_readers.cpu_seconds, result.wall_ratio(), result.cpu_ratio(),
+        result.reads.reads,
+        static_cast<double>(result.reads.reads) / result.with_readers.wall_seconds,
+        result.reads.errors, result.reads.percentile(0.5), result.reads.percentile(0.99),
+        result.reads.percentile(1.0));
     if (result.reads.errors > 0) {
       fmt::print("  first read error: {}\n", result.reads.first_error);
     }
@@ -249,6 +266,7 @@ class ImportReadBench {
     std::vector<double> alone_rates;
     std::vector<double> with_readers_rates;
     std::vector<double> ratios;
+    std::vector<double> cpu_ratios;
     std::vector<double> p50s;
     std::vector<double> p99s;
     double max_ms = 0;
@@ -256,9 +274,10 @@ class ImportReadBench {
     uint64_t errors = 0;
     const double resources = static_cast<double>(settings_.resources);
     for (const Round& round : rounds_) {
-      alone_rates.push_back(resources / round.alone_seconds);
-      with_readers_rates.push_back(resources / round.with_readers_seconds);
-      ratios.push_back(round.alone_seconds / round.with_readers_seconds);
+      alone_rates.push_back(resources / round.alone.wall_seconds);
+      with_readers_rates.push_back(resources / round.with_readers.wall_seconds);
+      ratios.push_back(round.wall_ratio());
+      cpu_ratios.push_back(round.cpu_ratio());
       p50s.push_back(round.reads.percentile(0.5));
       p99s.push_back(round.reads.percentile(0.99));
       max_ms = std::max(max_ms, round.reads.percentile(1.0));
@@ -271,6 +290,7 @@ class ImportReadBench {
     fmt::print("import with {} readers (resources/s)  {:>8.0f}\n", settings_.readers,
                median(with_readers_rates));
     fmt::print("with readers / alone                 {:>8.2f}\n", median(ratios));
+    fmt::print("with readers / alone, importer CPU   {:>8.2f}\n", median(cpu_ratios));
     fmt::print("reads during the imports             {:>8}\n", reads);
     fmt::print("read errors                          {:>8}   {}\n", errors,
                errors == 0 ? "PASS (must be 0)" : "FAIL (must be 0)");
@@ -281,44 +301,44 @@ class ImportReadBench {
   }
 
  private:
-  Result<double> import_alone(const std::filesystem::path& dir) {
+  Result<ImportTime> import_alone(const std::filesystem::path& dir) {
     auto fixture = make_fixture(dir, stored_);
     if (!fixture) {
       return tl::unexpected(fixture.error());
     }
-    auto seconds = import_all(*fixture, transactions_);
-    if (!seconds) {
-      return seconds;
+    auto time = import_all(*fixture, transactions_);
+    if (!time) {
+      return time;
     }
     if (auto closed = fixture->gate->close(); !closed) {
       return tl::unexpected(closed.error());
     }
-    return seconds;
+    return time;
   }
 
-  Result<double> import_with_readers(const std::filesystem::path& dir, size_t round,
-                                     ReadSample& reads) {
+  Result<ImportTime> import_with_readers(const std::filesystem::path& dir, size_t round,
+                                         ReadSample& reads) {
     auto fixture = make_fixture(dir, stored_);
     if (!fixture) {
       return tl::unexpected(fixture.error());
     }
-    Result<double> seconds = 0.0;
+    Result<ImportTime> time = ImportTime{};
     {
       Readers readers(*fixture, settings_.readers, kStoredSeed + round * settings_.readers);
       if (auto opened = readers.open_gates(); !opened) {
         return tl::unexpected(opened.error());
       }
       readers.start();
-      seconds = import_all(*fixture, transactions_);
+      time = import_all(*fixture, transactions_);
       reads = readers.stop();
     }
-    if (!seconds) {
-      return seconds;
+    if (!time) {
+      return time;
     }
     if (auto closed = fixture->gate->close(); !closed) {
       return tl::unexpected(closed.error());
     }
-    return seconds;
+    return time;
   }
 
   const Settings& settings_;
