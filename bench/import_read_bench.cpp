@@ -118,12 +118,9 @@ Result<ImportTime> import_all(Fixture& fixture, const std::vector<json::object>&
 // read is counted, not fatal: the count is what the benchmark reports.
 class Readers {
  public:
-  Readers(Fixture& fixture, size_t readers, uint64_t seed) : fixture_(fixture) {
-    for (size_t reader = 0; reader < readers; ++reader) {
-      samples_.emplace_back();
-      seeds_.push_back(seed + reader);
-    }
-  }
+  // Reader i draws its resources with the seed `seed` + i.
+  Readers(Fixture& fixture, size_t readers, uint64_t seed)
+      : fixture_(fixture), samples_(readers), seed_(seed) {}
 
   Result<void> open_gates() {
     for (size_t reader = 0; reader < samples_.size(); ++reader) {
@@ -171,7 +168,7 @@ class Readers {
   void read_until_stopped(size_t reader, std::atomic<size_t>& started) {
     Gate& gate = *gates_[reader];
     ReadSample& sample = samples_[reader];
-    std::mt19937_64 random(seeds_[reader]);
+    std::mt19937_64 random(seed_ + reader);
     std::uniform_int_distribution<size_t> any_stored(0, fixture_.stored.size() - 1);
     started.fetch_add(1);
     while (importing_.load(std::memory_order_relaxed)) {
@@ -194,7 +191,7 @@ class Readers {
   Fixture& fixture_;
   std::vector<std::unique_ptr<Gate>> gates_;
   std::vector<ReadSample> samples_;  // one per reader, merged by stop()
-  std::vector<uint64_t> seeds_;
+  const uint64_t seed_;
   std::vector<std::thread> threads_;
   std::atomic<bool> importing_ = true;
 };
