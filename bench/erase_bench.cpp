@@ -5,7 +5,6 @@
 // Prints the erase time per size and the ratio of the largest to the smallest. See
 // bench/RESULTS.md.
 
-#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdint>
