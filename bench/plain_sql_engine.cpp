@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 #include <sqlite3.h>
-#include <boost/json/serialize.hpp>
 
 #include "common/clock.hpp"
 #include "fhir/json.hpp"
@@ -183,7 +182,8 @@ struct PlainSqlEngine::Impl {
 // What vault/'s write_version does to a planned create, minus the blind tokens and the sealing.
 Result<void> PlainSqlEngine::Impl::write_entry(const fhir::PlannedEntry& entry, int64_t now_ms) {
   constexpr int64_t kVersion = 1;
-  json::object resource = entry.resource;
+  json::value stored = entry.resource;
+  json::object& resource = stored.as_object();
   resource["id"] = entry.id;
   json::value& meta_value = resource["meta"];
   if (!meta_value.is_object()) {
@@ -195,7 +195,10 @@ Result<void> PlainSqlEngine::Impl::write_entry(const fhir::PlannedEntry& entry, 
   const std::string compartment =
       fhir::patient_compartment_of(resource).value_or(std::string(kSharedCompartment));
   const std::vector<fhir::IndexEntry> index = fhir::index_entries(resource);
-  const std::string text = json::serialize(resource);
+  // fhir::to_json_text, not json::serialize: a number that parse_json kept as its text (as it
+  // does for sqlcipher_bench, which reads the resources from the workload file) must be written
+  // as that number, not as a string.
+  const std::string text = fhir::to_json_text(stored);
   {
     Use insert(insert_version);
     insert.bind_text(1, entry.type);

@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 #include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "fhir/json.hpp"
 #include "fhir/search_index.hpp"
@@ -136,14 +135,14 @@ Result<void> write_workload(const Workload& workload, const std::filesystem::pat
                       {"reads", std::move(reads)},
                       {"identifiers", string_array(workload.identifiers)},
                       {"family_prefixes", string_array(workload.family_prefixes)}};
-  out << json::serialize(header) << '\n';
+  out << fhir::to_json_text(header) << '\n';
   for (const fhir::BundlePlan& batch : workload.batches) {
     for (const fhir::PlannedEntry& entry : batch.entries) {
       json::object line{{"type", entry.type},
                         {"id", entry.id},
                         {"resource", entry.resource},
                         {"index", index_array(entry.resource)}};
-      out << json::serialize(line) << '\n';
+      out << fhir::to_json_text(line) << '\n';
     }
   }
   out.flush();
