@@ -1,5 +1,7 @@
 #include "access/decide.hpp"
 
+#include "support/authorization_matrix.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,7 +12,7 @@
 namespace vigie::access {
 namespace {
 
-constexpr int64_t kNow = 1'767'225'600'000;  // 2026-01-01T00:00:00Z
+using testing::kNow;
 
 std::vector<Scope> scopes(std::initializer_list<const char*> texts) {
   std::vector<Scope> parsed;

@@ -26,6 +26,8 @@
 namespace vigie {
 namespace {
 
+using testing::contains;
+
 using testing::CliTest;
 using testing::ProcessResult;
 
@@ -42,10 +44,6 @@ std::vector<std::string> lines_of(const std::string& text) {
     lines.push_back(line);
   }
   return lines;
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 // What `user add` or `reset-password` printed for a person.

@@ -32,6 +32,8 @@
 namespace vigie {
 namespace {
 
+using testing::contains;
+
 using testing::CliTest;
 using testing::ProcessResult;
 
@@ -41,7 +43,7 @@ std::string sqlite_shell() {
   std::stringstream dirs(path == nullptr ? "" : path);
   for (std::string dir; std::getline(dirs, dir, ':');) {
     const std::filesystem::path candidate = std::filesystem::path(dir) / "sqlite3";
-    if (access(candidate.c_str(), X_OK) == 0) {
+    if (::access(candidate.c_str(), X_OK) == 0) {
       return candidate.string();
     }
   }
@@ -80,10 +82,6 @@ int64_t broken_at(const ProcessResult& result) {
   static const std::string kMarker = "(audit log broken at entry ";
   const size_t at = result.err.find(kMarker);
   return at == std::string::npos ? -1 : std::stoll(result.err.substr(at + kMarker.size()));
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
 }
 
 std::vector<boost::json::object> ndjson_objects(const std::string& text) {

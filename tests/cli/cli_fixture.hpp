@@ -10,6 +10,10 @@
 
 namespace vigie::testing {
 
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 // Runs the real `vigie` binary against a vault in a temporary directory, unlocked with a key
 // file (Argon2id would make every call slow; the passphrase path has tests of its own).
 class CliTest : public ::testing::Test {

@@ -20,12 +20,10 @@
 namespace vigie {
 namespace {
 
+using testing::contains;
+
 using testing::CliTest;
 using testing::ProcessResult;
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
 
 std::string last_line(const std::string& text) {
   std::vector<std::string> lines;

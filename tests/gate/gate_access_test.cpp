@@ -12,6 +12,7 @@
 #include "demo/demo_data.hpp"
 #include "fhir/identifiers.hpp"
 #include "gate/access_world.hpp"
+#include "support/json_object.hpp"
 
 namespace vigie {
 namespace {
@@ -22,9 +23,7 @@ using ::testing::Not;
 
 constexpr int64_t kMinuteMs = 60'000;
 
-boost::json::object parse_object(std::string_view text) {
-  return boost::json::parse(text).as_object();
-}
+using testing::parse_object;
 
 class GateAccessTest : public ::testing::Test {
  protected:

@@ -20,6 +20,7 @@
 #include "crypto/secret_bytes.hpp"
 #include "demo/demo_data.hpp"
 #include "gate/gate.hpp"
+#include "support/json_object.hpp"
 #include "support/temp_dir.hpp"
 #include "support/vault_contents.hpp"
 
@@ -38,9 +39,7 @@ gate::UnlockSecret key_file_secret(const crypto::SecretBytes& key) {
   return gate::UnlockSecret{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::copy_of(key.view())};
 }
 
-boost::json::object parse_object(std::string_view text) {
-  return boost::json::parse(text).as_object();
-}
+using testing::parse_object;
 
 // Runs `sql` through a raw connection, as an attacker with the sqlite3 shell.
 void exec_raw(const std::filesystem::path& data_file, const std::string& sql) {

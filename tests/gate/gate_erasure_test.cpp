@@ -19,15 +19,14 @@
 #include "fhir/json.hpp"
 #include "gate/gate.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "support/json_object.hpp"
 #include "support/temp_dir.hpp"
 #include "vault/vault.hpp"
 
 namespace vigie {
 namespace {
 
-boost::json::object parse_object(std::string_view text) {
-  return fhir::parse_json_object(text).value();
-}
+using testing::parse_object;
 
 std::string observation_of(const std::string& patient) {
   return R"({"resourceType":"Observation","status":"final","code":{"text":"tension"},)"

@@ -12,6 +12,7 @@
 #include "fhir/identifiers.hpp"
 #include "fhir/search.hpp"
 #include "gate/access_world.hpp"
+#include "support/json_object.hpp"
 
 namespace vigie {
 namespace {
@@ -20,9 +21,7 @@ using testing::AccessWorld;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-boost::json::object parse_object(std::string_view text) {
-  return boost::json::parse(text).as_object();
-}
+using testing::parse_object;
 
 std::string observation_of(std::string_view patient_id) {
   return std::string(R"({"resourceType":"Observation","status":"final","code":{"coding":[
