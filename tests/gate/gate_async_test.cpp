@@ -25,6 +25,7 @@
 #include "bench/sync_counter.hpp"
 #include "crypto/secret_bytes.hpp"
 #include "gate/gate.hpp"
+#include "support/raw_sql.hpp"
 #include "support/temp_dir.hpp"
 #include "support/vault_contents.hpp"
 
@@ -40,16 +41,7 @@ void count_wal_syncs() {
   ASSERT_TRUE(installed);
 }
 
-// Runs `sql` through a raw connection, as an attacker with the sqlite3 shell.
-void exec_raw(const std::filesystem::path& data_file, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(data_file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-  char* message = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK)
-      << (message != nullptr ? message : "");
-  sqlite3_free(message);
-  sqlite3_close(db);
-}
+using testing::exec_raw;
 
 class GateAsyncTest : public ::testing::Test {
  protected:

@@ -21,6 +21,7 @@
 #include "demo/demo_data.hpp"
 #include "gate/gate.hpp"
 #include "support/json_object.hpp"
+#include "support/raw_sql.hpp"
 #include "support/temp_dir.hpp"
 #include "support/vault_contents.hpp"
 
@@ -41,16 +42,7 @@ gate::UnlockSecret key_file_secret(const crypto::SecretBytes& key) {
 
 using testing::parse_object;
 
-// Runs `sql` through a raw connection, as an attacker with the sqlite3 shell.
-void exec_raw(const std::filesystem::path& data_file, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(data_file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
-  char* message = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK)
-      << (message != nullptr ? message : "");
-  sqlite3_free(message);
-  sqlite3_close(db);
-}
+using testing::exec_raw;
 
 // Every row of the data file's resource and metadata tables: what a refused write may not change.
 std::string data_rows(const std::filesystem::path& vault_dir) {
