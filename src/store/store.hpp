@@ -143,7 +143,8 @@ class DataStore {
   // and every exception, and does not call them itself. begin() fails if one is already open.
   [[nodiscard]] virtual Result<void> begin() = 0;
   [[nodiscard]] virtual Result<void> commit() = 0;
-  // Rolls back the open transaction, if any. Never fails from the caller's point of view.
+  // Rolls back the open transaction, if any, or ends the open read snapshot (begin_read()).
+  // Never fails from the caller's point of view.
   virtual void rollback() = 0;
   // Like commit(), and the transaction is on stable storage when this returns. commit() does
   // not promise that: after a power loss or an OS crash its last transactions may be rolled back
@@ -152,6 +153,13 @@ class DataStore {
   // no transaction is open; kInternal if the sync fails after the commit (the transaction is then
   // committed but may not survive a power loss).
   [[nodiscard]] virtual Result<void> commit_durable() = 0;
+  // Read snapshots, the primitive of store::ReadSnapshot (store/transaction.hpp), which code
+  // above store/ uses instead. A read outside any transaction sees the latest commit, statement
+  // by statement. After begin_read(), every read sees one committed state of the file: the one
+  // current at the first read that follows begin_read(), until rollback() ends the snapshot
+  // (it wrote nothing, so nothing is undone). No mutating call may run in a read snapshot.
+  // kInternal if a transaction (read or write) is already open.
+  [[nodiscard]] virtual Result<void> begin_read() = 0;
 
   // Appends a version and replaces the search tokens of (type, id) with `tokens` (pass none for
   // a deleted version). kConflict if that (type, id, version) exists.

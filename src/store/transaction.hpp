@@ -5,9 +5,10 @@
 #include "common/error.hpp"
 #include "store/store.hpp"
 
-// The write transaction of a DataStore as an RAII object: code above store/ opens a transaction
-// with begin_transaction() and never calls DataStore::begin(), commit(), commit_durable() or
-// rollback() itself, so that every early return and every exception rolls back.
+// The write transaction of a DataStore, and its read snapshot, as RAII objects: code above store/
+// opens a transaction with begin_transaction() and a snapshot with begin_read_snapshot(), and
+// never calls DataStore::begin(), begin_read(), commit(), commit_durable() or rollback() itself,
+// so that every early return and every exception rolls back.
 //
 // A Transaction only owns how its transaction ends. The mutating calls stay on the DataStore
 // (append_version(), append_audit(), insert_account(), ...) and run in the transaction while it
@@ -80,6 +81,53 @@ class Transaction {
     return tl::unexpected(begun.error());
   }
   return Transaction(store);
+}
+
+// A read snapshot of one DataStore as an RAII object: every read made on the DataStore while it
+// is alive sees the same committed state of the file, taken by the first of those reads (in
+// SQLite, a deferred read transaction: the WAL read lock is taken once for all of them). Writes
+// that other connections commit meanwhile are not seen. Ends on destruction, on every path.
+// Move-only; the same ownership and threading rules as Transaction. No mutating call may run
+// while it is alive, and no Transaction may begin.
+class ReadSnapshot {
+ public:
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+  // The moved-from snapshot no longer owns anything: destroying it does nothing.
+  ReadSnapshot(ReadSnapshot&& other) noexcept : store_(std::exchange(other.store_, nullptr)) {}
+  // Ends the snapshot this one still owns, then takes over `other`'s.
+  ReadSnapshot& operator=(ReadSnapshot&& other) noexcept {
+    if (this != &other) {
+      end();
+      store_ = std::exchange(other.store_, nullptr);
+    }
+    return *this;
+  }
+  ~ReadSnapshot() { end(); }
+
+ private:
+  friend Result<ReadSnapshot> begin_read_snapshot(DataStore& store);
+
+  explicit ReadSnapshot(DataStore& store) : store_(&store) {}
+
+  // A snapshot wrote nothing: rolling it back only releases it.
+  void end() noexcept {
+    if (store_ != nullptr) {
+      std::exchange(store_, nullptr)->rollback();
+    }
+  }
+
+  // The DataStore whose snapshot this is; nullptr once moved from.
+  DataStore* store_;
+};
+
+// Begins a read snapshot on `store` (DataStore::begin_read(): kInternal if `store` already has a
+// transaction or a snapshot open).
+[[nodiscard]] inline Result<ReadSnapshot> begin_read_snapshot(DataStore& store) {
+  if (auto begun = store.begin_read(); !begun) {
+    return tl::unexpected(begun.error());
+  }
+  return ReadSnapshot(store);
 }
 
 }  // namespace vigie::store

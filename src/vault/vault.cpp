@@ -466,6 +466,25 @@ Result<void> Vault::refresh_erasures() {
   return {};
 }
 
+// One read transaction instead of two: the generation and the rows come from the same snapshot,
+// taken by the generation's read. So an erasure committed by any connection before this call
+// began is seen by refresh_erasures(), which then drops every cached key before `read`'s rows
+// are decrypted; and `read` cannot return rows that such an erasure removed. An erasure that
+// commits after the snapshot was taken is ordered after this read, as it was when the two reads
+// were separate transactions. The caller decrypts after the snapshot ends: a data key missing
+// from the keyring then meets an is_erased() that sees the latest commit, not this snapshot.
+template <typename Read>
+std::invoke_result_t<Read&> Vault::in_read_snapshot(Read&& read) {
+  auto snapshot = store::begin_read_snapshot(*data_);
+  if (!snapshot) {
+    return tl::unexpected(snapshot.error());
+  }
+  if (auto fresh = refresh_erasures(); !fresh) {
+    return tl::unexpected(fresh.error());
+  }
+  return read();
+}
+
 Result<bool> Vault::is_erased(std::string_view compartment) {
   if (compartment == kSharedCompartment) {
     return false;
@@ -877,10 +896,8 @@ Result<StoredResource> Vault::read(std::string_view type, std::string_view id) {
 }
 
 Result<StoredResource> Vault::read_current(std::string_view type, std::string_view id) {
-  if (auto fresh = refresh_erasures(); !fresh) {
-    return tl::unexpected(fresh.error());
-  }
-  auto latest = data_->latest_version(std::string(type), std::string(id));
+  auto latest =
+      in_read_snapshot([&] { return data_->latest_version(std::string(type), std::string(id)); });
   if (!latest) {
     return tl::unexpected(latest.error());
   }
@@ -893,10 +910,8 @@ Result<StoredResource> Vault::read_current(std::string_view type, std::string_vi
 
 Result<StoredResource> Vault::read_version(std::string_view type, std::string_view id,
                                            int64_t version) {
-  if (auto fresh = refresh_erasures(); !fresh) {
-    return tl::unexpected(fresh.error());
-  }
-  auto row = data_->read_version(std::string(type), std::string(id), version);
+  auto row = in_read_snapshot(
+      [&] { return data_->read_version(std::string(type), std::string(id), version); });
   if (!row) {
     return tl::unexpected(row.error());
   }
@@ -909,10 +924,7 @@ Result<StoredResource> Vault::read_version(std::string_view type, std::string_vi
 }
 
 Result<std::vector<StoredResource>> Vault::history(std::string_view type, std::string_view id) {
-  if (auto fresh = refresh_erasures(); !fresh) {
-    return tl::unexpected(fresh.error());
-  }
-  auto rows = data_->history(std::string(type), std::string(id));
+  auto rows = in_read_snapshot([&] { return data_->history(std::string(type), std::string(id)); });
   if (!rows) {
     return tl::unexpected(rows.error());
   }
@@ -968,26 +980,28 @@ Result<std::vector<StoredResource>> Vault::decrypt_each(const std::string& type,
 
 Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
                                  const std::function<bool(const std::string&)>& visible) {
-  if (auto fresh = refresh_erasures(); !fresh) {
-    return tl::unexpected(fresh.error());
-  }
-  auto ids = candidate_ids(query);
-  if (!ids) {
-    return tl::unexpected(ids.error());
-  }
-  if (visible) {
-    auto compartments = data_->compartments_of(query.type, *ids);
+  // The candidates and their compartments from one snapshot; each match is then read again, in a
+  // snapshot of its own (read()).
+  auto ids = in_read_snapshot([&]() -> Result<std::vector<std::string>> {
+    auto candidates = candidate_ids(query);
+    if (!candidates || !visible) {
+      return candidates;
+    }
+    auto compartments = data_->compartments_of(query.type, *candidates);
     if (!compartments) {
       return tl::unexpected(compartments.error());
     }
     std::vector<std::string> shown;
-    for (size_t index = 0; index < ids->size(); ++index) {
+    for (size_t index = 0; index < candidates->size(); ++index) {
       const std::string& compartment = (*compartments)[index];
       if (!compartment.empty() && visible(compartment)) {
-        shown.push_back(std::move((*ids)[index]));
+        shown.push_back(std::move((*candidates)[index]));
       }
     }
-    *ids = std::move(shown);
+    return shown;
+  });
+  if (!ids) {
+    return tl::unexpected(ids.error());
   }
   // The decision above read the compartments once; the versions decrypted below are read again,
   // so they are checked again on what was read.

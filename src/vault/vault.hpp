@@ -9,6 +9,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -251,8 +252,14 @@ class Vault {
                                             const ErasureOptions& options);
   // Reads the erasure generation of the data file (one small read) into erasure_generation_seen_
   // and, when another connection erased a patient since, forgets every cached data key (of every
-  // sibling). Called at the start of every operation that uses data keys.
+  // sibling). Called at the start of every operation that uses data keys, directly or through
+  // in_read_snapshot().
   [[nodiscard]] Result<void> refresh_erasures();
+  // Runs refresh_erasures() and then `read` (reads of data_, no writes) in one read snapshot of
+  // the data file, and returns what `read` returns; the snapshot ends before this returns, so
+  // the caller decrypts outside it.
+  template <typename Read>
+  [[nodiscard]] std::invoke_result_t<Read&> in_read_snapshot(Read&& read);
   // Whether the data file marks `compartment` erased; inside a transaction, as of that
   // transaction.
   [[nodiscard]] Result<bool> is_erased(std::string_view compartment);

@@ -143,6 +143,7 @@ class HookedStore final : public store::DataStore {
   Result<void> commit() override { return inner_.commit(); }
   void rollback() override { inner_.rollback(); }
   Result<void> commit_durable() override { return inner_.commit_durable(); }
+  Result<void> begin_read() override { return inner_.begin_read(); }
   Result<void> append_version(const store::ResourceVersionRow& row,
                               std::span<const store::SearchToken> tokens) override {
     return inner_.append_version(row, tokens);

@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -163,6 +164,79 @@ TEST_F(TransactionTest, AnEndedTransactionLeavesTheNextOneAlone) {
     ASSERT_TRUE(third->commit());
   }
   EXPECT_EQ(stored("k"), "third");
+}
+
+// Another connection on the same file (another sibling or process) commits `value` under `key`.
+void commit_from_another_connection(const std::filesystem::path& file, const std::string& key,
+                                    const std::string& value) {
+  auto other = sqlite::open_data_store(file, OpenMode::kOpenExisting);
+  ASSERT_TRUE(other) << other.error().message;
+  auto transaction = begin_transaction(**other);
+  ASSERT_TRUE(transaction) << transaction.error().message;
+  ASSERT_TRUE((*other)->set_meta(key, value));
+  ASSERT_TRUE(transaction->commit());
+}
+
+// The property vault/ relies on (Vault::in_read_snapshot): every read of one snapshot sees the
+// file as of its first read, and the next snapshot sees what was committed meanwhile.
+TEST_F(TransactionTest, AReadSnapshotSeesTheFileAsOfItsFirstRead) {
+  {
+    auto transaction = begin_transaction(*store_);
+    ASSERT_TRUE(transaction) << transaction.error().message;
+    write("generation", "1");
+    ASSERT_TRUE(transaction->commit());
+  }
+  {
+    auto snapshot = begin_read_snapshot(*store_);
+    ASSERT_TRUE(snapshot) << snapshot.error().message;
+    EXPECT_EQ(stored("generation"), "1");
+    commit_from_another_connection(dir_.path() / "data.db", "generation", "2");
+    EXPECT_EQ(stored("generation"), "1");
+  }
+  EXPECT_EQ(stored("generation"), "2");
+}
+
+// A snapshot begun before another connection's commit, but not read from yet, sees that commit.
+TEST_F(TransactionTest, AReadSnapshotIsTakenByItsFirstReadNotByItsBeginning) {
+  auto snapshot = begin_read_snapshot(*store_);
+  ASSERT_TRUE(snapshot) << snapshot.error().message;
+  commit_from_another_connection(dir_.path() / "data.db", "generation", "1");
+  EXPECT_EQ(stored("generation"), "1");
+}
+
+TEST_F(TransactionTest, NoReadSnapshotOrTransactionBeginsWhileOneIsOpen) {
+  {
+    auto transaction = begin_transaction(*store_);
+    ASSERT_TRUE(transaction) << transaction.error().message;
+    auto snapshot = begin_read_snapshot(*store_);
+    ASSERT_FALSE(snapshot);
+    EXPECT_EQ(snapshot.error().code, ErrorCode::kInternal);
+  }
+  auto snapshot = begin_read_snapshot(*store_);
+  ASSERT_TRUE(snapshot) << snapshot.error().message;
+  auto again = begin_read_snapshot(*store_);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kInternal);
+  auto transaction = begin_transaction(*store_);
+  ASSERT_FALSE(transaction);
+  EXPECT_EQ(transaction.error().code, ErrorCode::kInternal);
+}
+
+TEST_F(TransactionTest, AnEndedReadSnapshotLetsTheNextTransactionBegin) {
+  std::optional<ReadSnapshot> kept;
+  {
+    auto snapshot = begin_read_snapshot(*store_);
+    ASSERT_TRUE(snapshot) << snapshot.error().message;
+    kept.emplace(std::move(*snapshot));
+  }
+  // The moved-from snapshot ended nothing: the one kept is still open.
+  EXPECT_FALSE(begin_transaction(*store_));
+  kept.reset();
+  auto transaction = begin_transaction(*store_);
+  ASSERT_TRUE(transaction) << transaction.error().message;
+  write("k", "after the snapshot");
+  ASSERT_TRUE(transaction->commit());
+  EXPECT_EQ(stored("k"), "after the snapshot");
 }
 
 }  // namespace

@@ -64,6 +64,13 @@ TEST_F(VaultErasureTest, AnotherVaultOnTheSameDirectoryCannotWriteOrReadAnErased
   ASSERT_FALSE(updated);
   EXPECT_EQ(updated.error().code, ErrorCode::kConflict);
   EXPECT_EQ(other->read("Patient", patient).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(other->read_version("Patient", patient, 1).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(other->history("Patient", patient).error().code, ErrorCode::kNotFound);
+  auto by_patient = fhir::parse_search("Observation", {{"patient", patient}});
+  ASSERT_TRUE(by_patient);
+  auto found = other->search(*by_patient);
+  ASSERT_TRUE(found) << found.error().message;
+  EXPECT_EQ(found->total, 0u);
   EXPECT_FALSE(other->open_patient_note(patient, "bg-1", *sealed));
   EXPECT_FALSE(other->seal_patient_note(patient, "bg-2", "autre raison"));
   auto ever_used = other->compartment_ever_used(patient);

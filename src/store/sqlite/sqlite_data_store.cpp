@@ -204,6 +204,7 @@ class SqliteDataStore final : public DataStore {
   Result<void> commit() override;
   void rollback() override;
   Result<void> commit_durable() override;
+  Result<void> begin_read() override;
   Result<void> append_version(const ResourceVersionRow& row,
                               std::span<const SearchToken> tokens) override;
   Result<std::optional<ResourceVersionRow>> latest_version(const std::string& type,
@@ -272,6 +273,7 @@ class SqliteDataStore final : public DataStore {
   // Declared first: statements are finalized before the connection closes.
   Database db_;
   Statement begin_;
+  Statement begin_read_;
   Statement commit_;
   Statement rollback_;
   Statement insert_version_;
@@ -343,6 +345,7 @@ Result<void> SqliteDataStore::prepare_statements() {
     std::string_view operation;
   } statements[] = {
       {&begin_, "BEGIN IMMEDIATE", "begin"},
+      {&begin_read_, "BEGIN DEFERRED", "begin_read"},
       {&commit_, "COMMIT", "commit"},
       {&rollback_, "ROLLBACK", "rollback"},
       {&insert_version_,
@@ -524,6 +527,15 @@ void SqliteDataStore::rollback() {
   if (db_.in_transaction()) {
     static_cast<void>(Cursor(rollback_).run());
   }
+}
+
+// A deferred BEGIN takes no lock: the WAL read lock, and with it the snapshot, is taken by the
+// first statement that reads, and held until rollback() ends the transaction.
+Result<void> SqliteDataStore::begin_read() {
+  if (db_.in_transaction()) {
+    return fail(ErrorCode::kInternal, "a transaction is already open");
+  }
+  return Cursor(begin_read_).run();
 }
 
 // The connection runs with synchronous=NORMAL, under which a commit writes its frames to the WAL
