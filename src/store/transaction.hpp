@@ -19,25 +19,54 @@
 
 namespace vigie::store {
 
-// An open write transaction on one DataStore. Move-only. The DataStore must outlive it, and
-// like the DataStore it is used by one thread at a time (whoever serialises access to the
-// DataStore serialises access to its transaction).
-class Transaction {
+namespace detail {
+
+// What Transaction and ReadSnapshot share: the DataStore whose open transaction they own, rolled
+// back when the owner is destroyed or assigned over without having ended it. Move-only; the
+// moved-from owner no longer owns anything, and destroying it does nothing.
+class OwnedTransaction {
  public:
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  // The moved-from transaction no longer owns anything: destroying it does nothing.
-  Transaction(Transaction&& other) noexcept : store_(std::exchange(other.store_, nullptr)) {}
-  // Rolls back the transaction this one still owns, then takes over `other`'s.
-  Transaction& operator=(Transaction&& other) noexcept {
+  OwnedTransaction(const OwnedTransaction&) = delete;
+  OwnedTransaction& operator=(const OwnedTransaction&) = delete;
+  OwnedTransaction(OwnedTransaction&& other) noexcept : store_(other.release()) {}
+  OwnedTransaction& operator=(OwnedTransaction&& other) noexcept {
     if (this != &other) {
       roll_back();
-      store_ = std::exchange(other.store_, nullptr);
+      store_ = other.release();
     }
     return *this;
   }
-  // Rolls back unless commit() or commit_durable() succeeded.
-  ~Transaction() { roll_back(); }
+  ~OwnedTransaction() { roll_back(); }
+
+ protected:
+  explicit OwnedTransaction(DataStore& store) : store_(&store) {}
+
+  // Gives up the transaction: the DataStore whose transaction it was, or nullptr once it has
+  // ended or was moved from.
+  [[nodiscard]] DataStore* release() noexcept { return std::exchange(store_, nullptr); }
+
+ private:
+  void roll_back() noexcept {
+    if (DataStore* store = release(); store != nullptr) {
+      store->rollback();
+    }
+  }
+
+  DataStore* store_;
+};
+
+}  // namespace detail
+
+// An open write transaction on one DataStore. Move-only: the moved-from transaction no longer
+// owns anything, and assigning over one rolls it back first. Rolls back on destruction unless
+// commit() or commit_durable() succeeded. The DataStore must outlive it, and like the DataStore
+// it is used by one thread at a time (whoever serialises access to the DataStore serialises
+// access to its transaction).
+class Transaction : private detail::OwnedTransaction {
+ public:
+  Transaction(Transaction&&) noexcept = default;
+  Transaction& operator=(Transaction&&) noexcept = default;
+  ~Transaction() = default;
 
   // Commit and commit_durable (see DataStore) end the transaction, whether they succeed or not:
   // on failure whatever was not committed is rolled back before they return. kInternal once the
@@ -48,13 +77,13 @@ class Transaction {
  private:
   friend Result<Transaction> begin_transaction(DataStore& store);
 
-  explicit Transaction(DataStore& store) : store_(&store) {}
+  explicit Transaction(DataStore& store) : OwnedTransaction(store) {}
 
   [[nodiscard]] Result<void> end(Result<void> (DataStore::*commit_call)()) {
-    if (store_ == nullptr) {
+    DataStore* store = release();
+    if (store == nullptr) {
       return fail(ErrorCode::kInternal, "commit: the transaction has already ended");
     }
-    DataStore* store = std::exchange(store_, nullptr);
     Result<void> committed = (store->*commit_call)();
     if (!committed) {
       // SQLite may leave the transaction open after a failed COMMIT (SQLITE_BUSY). When the
@@ -63,15 +92,6 @@ class Transaction {
     }
     return committed;
   }
-
-  void roll_back() noexcept {
-    if (store_ != nullptr) {
-      std::exchange(store_, nullptr)->rollback();
-    }
-  }
-
-  // The DataStore whose transaction this is; nullptr once the transaction has ended or was moved.
-  DataStore* store_;
 };
 
 // Begins a write transaction on `store` (DataStore::begin(): waits while another connection
@@ -89,36 +109,17 @@ class Transaction {
 // that other connections commit meanwhile are not seen. Ends on destruction, on every path.
 // Move-only; the same ownership and threading rules as Transaction. No mutating call may run
 // while it is alive, and no Transaction may begin.
-class ReadSnapshot {
+class ReadSnapshot : private detail::OwnedTransaction {
  public:
-  ReadSnapshot(const ReadSnapshot&) = delete;
-  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
-  // The moved-from snapshot no longer owns anything: destroying it does nothing.
-  ReadSnapshot(ReadSnapshot&& other) noexcept : store_(std::exchange(other.store_, nullptr)) {}
-  // Ends the snapshot this one still owns, then takes over `other`'s.
-  ReadSnapshot& operator=(ReadSnapshot&& other) noexcept {
-    if (this != &other) {
-      end();
-      store_ = std::exchange(other.store_, nullptr);
-    }
-    return *this;
-  }
-  ~ReadSnapshot() { end(); }
+  ReadSnapshot(ReadSnapshot&&) noexcept = default;
+  ReadSnapshot& operator=(ReadSnapshot&&) noexcept = default;
+  // A snapshot wrote nothing: rolling it back only releases it.
+  ~ReadSnapshot() = default;
 
  private:
   friend Result<ReadSnapshot> begin_read_snapshot(DataStore& store);
 
-  explicit ReadSnapshot(DataStore& store) : store_(&store) {}
-
-  // A snapshot wrote nothing: rolling it back only releases it.
-  void end() noexcept {
-    if (store_ != nullptr) {
-      std::exchange(store_, nullptr)->rollback();
-    }
-  }
-
-  // The DataStore whose snapshot this is; nullptr once moved from.
-  DataStore* store_;
+  explicit ReadSnapshot(DataStore& store) : OwnedTransaction(store) {}
 };
 
 // Begins a read snapshot on `store` (DataStore::begin_read(): kInternal if `store` already has a
