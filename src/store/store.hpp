@@ -194,6 +194,22 @@ class DataStore {
   // Removes every version and token of every resource in `compartment`, in the open transaction.
   // Returns the number of versions removed. Freed pages are overwritten (secure_delete).
   [[nodiscard]] virtual Result<int64_t> remove_compartment(const std::string& compartment) = 0;
+  // Part of remove_compartment, for a removal in bounded steps: in the open transaction, removes
+  // the versions in `compartment` of at most `max_resources` resources that have versions there,
+  // and their tokens; a resource whose current version was there falls back to its highest
+  // version elsewhere (with no tokens), as with remove_compartment. Returns how many resources
+  // and versions it removed: fewer resources than `max_resources` means none is left there.
+  struct RemovedRows {
+    int64_t resources = 0;
+    int64_t versions = 0;
+  };
+  [[nodiscard]] virtual Result<RemovedRows> remove_compartment_rows(const std::string& compartment,
+                                                                    int64_t max_resources) = 0;
+  // Number of versions in `compartment` (an index range: cheap).
+  [[nodiscard]] virtual Result<int64_t> count_versions_in(const std::string& compartment) = 0;
+  // Current, non-deleted resources per type whose current version is in `compartment`.
+  [[nodiscard]] virtual Result<std::map<std::string, int64_t>> count_current_in(
+      const std::string& compartment) = 0;
 
   // Small key/value metadata of the data file (e.g. how much of the erasure ledger was replayed).
   [[nodiscard]] virtual Result<std::optional<std::string>> get_meta(const std::string& key) = 0;

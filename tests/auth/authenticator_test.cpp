@@ -170,6 +170,16 @@ class HookedStore final : public store::DataStore {
   Result<int64_t> remove_compartment(const std::string& compartment) override {
     return inner_.remove_compartment(compartment);
   }
+  Result<RemovedRows> remove_compartment_rows(const std::string& compartment,
+                                              int64_t max_resources) override {
+    return inner_.remove_compartment_rows(compartment, max_resources);
+  }
+  Result<int64_t> count_versions_in(const std::string& compartment) override {
+    return inner_.count_versions_in(compartment);
+  }
+  Result<std::map<std::string, int64_t>> count_current_in(const std::string& compartment) override {
+    return inner_.count_current_in(compartment);
+  }
   Result<std::optional<std::string>> get_meta(const std::string& key) override {
     return inner_.get_meta(key);
   }

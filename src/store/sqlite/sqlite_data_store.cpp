@@ -219,6 +219,10 @@ class SqliteDataStore final : public DataStore {
   Result<std::map<std::string, int64_t>> count_by_type() override;
   Result<std::vector<std::string>> compartments() override;
   Result<int64_t> remove_compartment(const std::string& compartment) override;
+  Result<RemovedRows> remove_compartment_rows(const std::string& compartment,
+                                              int64_t max_resources) override;
+  Result<int64_t> count_versions_in(const std::string& compartment) override;
+  Result<std::map<std::string, int64_t>> count_current_in(const std::string& compartment) override;
   Result<std::optional<std::string>> get_meta(const std::string& key) override;
   Result<void> set_meta(const std::string& key, const std::string& value) override;
   Result<void> append_audit(std::span<const AuditRow> rows) override;
@@ -290,6 +294,15 @@ class SqliteDataStore final : public DataStore {
   Statement recompute_compartment_current_;
   Statement remove_compartment_current_;
   Statement remove_compartment_versions_;
+  Statement resources_in_compartment_;
+  Statement current_key_in_compartment_;
+  Statement remove_resource_tokens_;
+  Statement fallback_version_;
+  Statement set_current_version_;
+  Statement remove_current_;
+  Statement remove_resource_versions_in_;
+  Statement count_versions_in_;
+  Statement count_current_in_;
   Statement get_meta_;
   Statement set_meta_;
   Statement audit_savepoint_;
@@ -403,6 +416,34 @@ Result<void> SqliteDataStore::prepare_statements() {
        "remove_compartment"},
       {&remove_compartment_versions_, "DELETE FROM resource_versions WHERE compartment = ?1",
        "remove_compartment"},
+      {&resources_in_compartment_,
+       "SELECT DISTINCT type, id FROM resource_versions WHERE compartment = ?1 LIMIT ?2",
+       "remove_compartment_rows"},
+      {&current_key_in_compartment_,
+       "SELECT rc.rk FROM resources_current AS rc JOIN resource_versions AS rv"
+       " ON rv.type = rc.type AND rv.id = rc.id AND rv.version = rc.version"
+       " WHERE rc.type = ?1 AND rc.id = ?2 AND rv.compartment = ?3",
+       "remove_compartment_rows"},
+      {&remove_resource_tokens_, "DELETE FROM search_tokens WHERE resource = ?1",
+       "remove_compartment_rows"},
+      {&fallback_version_,
+       "SELECT version, deleted FROM resource_versions WHERE type = ?1 AND id = ?2"
+       " AND compartment <> ?3 ORDER BY version DESC LIMIT 1",
+       "remove_compartment_rows"},
+      {&set_current_version_,
+       "UPDATE resources_current SET version = ?2, deleted = ?3 WHERE rk = ?1",
+       "remove_compartment_rows"},
+      {&remove_current_, "DELETE FROM resources_current WHERE rk = ?1", "remove_compartment_rows"},
+      {&remove_resource_versions_in_,
+       "DELETE FROM resource_versions WHERE type = ?1 AND id = ?2 AND compartment = ?3",
+       "remove_compartment_rows"},
+      {&count_versions_in_, "SELECT count(*) FROM resource_versions WHERE compartment = ?1",
+       "count_versions_in"},
+      {&count_current_in_,
+       "SELECT rc.type, count(*) FROM resource_versions AS rv JOIN resources_current AS rc"
+       " ON rc.type = rv.type AND rc.id = rv.id AND rc.version = rv.version"
+       " WHERE rv.compartment = ?1 AND rc.deleted = 0 GROUP BY rc.type",
+       "count_current_in"},
       {&get_meta_, "SELECT value FROM meta WHERE key = ?1", "get_meta"},
       {&set_meta_,
        "INSERT INTO meta (key, value) VALUES (?1, ?2)"
@@ -737,6 +778,100 @@ Result<int64_t> SqliteDataStore::remove_compartment(const std::string& compartme
     }
   }
   return db_.changes();
+}
+
+Result<DataStore::RemovedRows> SqliteDataStore::remove_compartment_rows(
+    const std::string& compartment, int64_t max_resources) {
+  if (auto open = require_transaction("remove_compartment_rows"); !open) {
+    return tl::unexpected(open.error());
+  }
+  std::vector<std::pair<std::string, std::string>> resources;
+  {
+    Cursor cursor(resources_in_compartment_);
+    cursor.bind_text(1, compartment);
+    cursor.bind_int(2, max_resources);
+    if (auto read = for_each_row(cursor,
+                                 [&](const Cursor& row) {
+                                   resources.emplace_back(row.column_text(0), row.column_text(1));
+                                 });
+        !read) {
+      return tl::unexpected(read.error());
+    }
+  }
+  RemovedRows removed;
+  for (const auto& [type, id] : resources) {
+    // Order matters, as in remove_compartment: the current version is found through the
+    // versions removed last.
+    Cursor current(current_key_in_compartment_);
+    current.bind_text(1, type);
+    current.bind_text(2, id);
+    current.bind_text(3, compartment);
+    auto key = first_row(current, [](const Cursor& row) { return row.column_int(0); });
+    if (!key) {
+      return tl::unexpected(key.error());
+    }
+    if (key->has_value()) {
+      const int64_t rk = **key;
+      Cursor tokens(remove_resource_tokens_);
+      tokens.bind_int(1, rk);
+      if (auto deleted = tokens.run(); !deleted) {
+        return tl::unexpected(deleted.error());
+      }
+      Cursor fallback(fallback_version_);
+      fallback.bind_text(1, type);
+      fallback.bind_text(2, id);
+      fallback.bind_text(3, compartment);
+      auto elsewhere = first_row(fallback, [](const Cursor& row) {
+        return std::pair(row.column_int(0), row.column_int(1));
+      });
+      if (!elsewhere) {
+        return tl::unexpected(elsewhere.error());
+      }
+      Cursor replace(elsewhere->has_value() ? set_current_version_ : remove_current_);
+      replace.bind_int(1, rk);
+      if (elsewhere->has_value()) {
+        replace.bind_int(2, (*elsewhere)->first);
+        replace.bind_int(3, (*elsewhere)->second);
+      }
+      if (auto replaced = replace.run(); !replaced) {
+        return tl::unexpected(replaced.error());
+      }
+    }
+    Cursor versions(remove_resource_versions_in_);
+    versions.bind_text(1, type);
+    versions.bind_text(2, id);
+    versions.bind_text(3, compartment);
+    if (auto deleted = versions.run(); !deleted) {
+      return tl::unexpected(deleted.error());
+    }
+    removed.resources += 1;
+    removed.versions += db_.changes();
+  }
+  return removed;
+}
+
+Result<int64_t> SqliteDataStore::count_versions_in(const std::string& compartment) {
+  Cursor cursor(count_versions_in_);
+  cursor.bind_text(1, compartment);
+  auto count = first_row(cursor, [](const Cursor& row) { return row.column_int(0); });
+  if (!count) {
+    return tl::unexpected(count.error());
+  }
+  return count->value_or(0);
+}
+
+Result<std::map<std::string, int64_t>> SqliteDataStore::count_current_in(
+    const std::string& compartment) {
+  std::map<std::string, int64_t> counts;
+  Cursor cursor(count_current_in_);
+  cursor.bind_text(1, compartment);
+  if (auto read = for_each_row(
+          cursor,
+          [&](const Cursor& row) { counts.emplace(row.column_text(0), row.column_int(1)); });
+      !read) {
+    return tl::unexpected(read.error());
+  }
+  return counts;
 }
 
 Result<std::optional<std::string>> SqliteDataStore::get_meta(const std::string& key) {
