@@ -48,6 +48,8 @@ constexpr std::string_view kErasedMetaPrefix = "erased/";
 constexpr std::string_view kPendingErasuresMeta = "erasures_pending";
 constexpr std::string_view kErasureGenerationMeta = "erasure_generation";
 constexpr std::string_view kAuditSigningKeyName = "audit-signing";
+// Resources whose rows one transaction of open()'s purge removes.
+constexpr int64_t kPurgeBatchResources = 256;
 // Unwrapped data keys kept in locked memory: 65,536 keys are 2 MiB, within the default
 // RLIMIT_MEMLOCK of 8 MiB.
 constexpr size_t kCachedDataKeys = 65536;
@@ -448,18 +450,39 @@ Result<void> Vault::finish_pending_erasures() {
     return tl::unexpected(pending.error());
   }
   for (const std::string& patient_id : split_words(pending->value_or(""))) {
-    if (auto finished = finish_erasure(patient_id, {}); !finished) {
-      return finished;
+    auto shredded = shred_data_key(patient_id);
+    if (!shredded) {
+      return tl::unexpected(shredded.error());
     }
-    erasures_finished_at_open_.push_back(patient_id);
+    if (*shredded) {
+      erasures_finished_at_open_.push_back(patient_id);
+    }
   }
-  return {};
+  while (true) {
+    auto purged = purge_erased_rows(kPurgeBatchResources);
+    if (!purged) {
+      return tl::unexpected(purged.error());
+    }
+    if (!purged->rows_left) {
+      return {};
+    }
+  }
 }
 
 Result<void> Vault::refresh_erasures() {
   auto generation = erasure_generation(*data_);
   if (!generation) {
     return tl::unexpected(generation.error());
+  }
+  // While the set is not empty, every call reads it again: it empties once the cleanup is done,
+  // which bumps no generation, and from then on reads pay nothing for it.
+  if (*generation != erasure_generation_seen_ || !erased_with_rows_.empty()) {
+    auto pending = data_->get_meta(std::string(kPendingErasuresMeta));
+    if (!pending) {
+      return tl::unexpected(pending.error());
+    }
+    std::vector<std::string> ids = split_words(pending->value_or(""));
+    erased_with_rows_ = std::unordered_set<std::string>(ids.begin(), ids.end());
   }
   erasure_generation_seen_ = *generation;
   keys_->observe_erasure_generation(*generation);
@@ -483,6 +506,14 @@ std::invoke_result_t<Read&> Vault::in_read_snapshot(Read&& read) {
     return tl::unexpected(fresh.error());
   }
   return read();
+}
+
+Result<std::optional<store::ResourceVersionRow>> Vault::without_erased(
+    Result<std::optional<store::ResourceVersionRow>> row) const {
+  if (row && row->has_value() && erased_rows_remain((*row)->compartment)) {
+    return std::optional<store::ResourceVersionRow>();
+  }
+  return row;
 }
 
 Result<bool> Vault::is_erased(std::string_view compartment) {
@@ -770,6 +801,22 @@ Result<EntryOutcome> Vault::write_entry(const fhir::PlannedEntry& entry) {
     }
     previous = std::move(*latest);
   }
+  // Checked in the write's own transaction, as write_version checks where the write goes: the
+  // rows of an erased patient may still be there, and count as gone.
+  if (previous.has_value()) {
+    auto erased = is_erased(previous->compartment);
+    if (!erased) {
+      return tl::unexpected(erased.error());
+    }
+    if (*erased) {
+      if (entry.action == fhir::EntryAction::kDelete) {
+        return fail(ErrorCode::kNotFound,
+                    fmt::format("{} not found", describe(entry.type, entry.id)));
+      }
+      return fail(ErrorCode::kConflict,
+                  "this patient was erased; an erased patient cannot come back");
+    }
+  }
   if (entry.action == fhir::EntryAction::kKeep) {
     if (!previous || previous->deleted) {
       return fail(ErrorCode::kConflict,
@@ -896,8 +943,8 @@ Result<StoredResource> Vault::read(std::string_view type, std::string_view id) {
 }
 
 Result<StoredResource> Vault::read_current(std::string_view type, std::string_view id) {
-  auto latest =
-      in_read_snapshot([&] { return data_->latest_version(std::string(type), std::string(id)); });
+  auto latest = in_read_snapshot(
+      [&] { return without_erased(data_->latest_version(std::string(type), std::string(id))); });
   if (!latest) {
     return tl::unexpected(latest.error());
   }
@@ -910,8 +957,9 @@ Result<StoredResource> Vault::read_current(std::string_view type, std::string_vi
 
 Result<StoredResource> Vault::read_version(std::string_view type, std::string_view id,
                                            int64_t version) {
-  auto row = in_read_snapshot(
-      [&] { return data_->read_version(std::string(type), std::string(id), version); });
+  auto row = in_read_snapshot([&] {
+    return without_erased(data_->read_version(std::string(type), std::string(id), version));
+  });
   if (!row) {
     return tl::unexpected(row.error());
   }
@@ -924,7 +972,15 @@ Result<StoredResource> Vault::read_version(std::string_view type, std::string_vi
 }
 
 Result<std::vector<StoredResource>> Vault::history(std::string_view type, std::string_view id) {
-  auto rows = in_read_snapshot([&] { return data_->history(std::string(type), std::string(id)); });
+  auto rows = in_read_snapshot([&] {
+    auto versions = data_->history(std::string(type), std::string(id));
+    if (versions) {
+      std::erase_if(*versions, [&](const store::ResourceVersionRow& row) {
+        return erased_rows_remain(row.compartment);
+      });
+    }
+    return versions;
+  });
   if (!rows) {
     return tl::unexpected(rows.error());
   }
@@ -982,9 +1038,10 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
                                  const std::function<bool(const std::string&)>& visible) {
   // The candidates and their compartments from one snapshot; each match is then read again, in a
   // snapshot of its own (read()).
+  // An erased patient's tokens stay until its rows are removed: its candidates are left out here.
   auto ids = in_read_snapshot([&]() -> Result<std::vector<std::string>> {
     auto candidates = candidate_ids(query);
-    if (!candidates || !visible) {
+    if (!candidates || (!visible && erased_with_rows_.empty())) {
       return candidates;
     }
     auto compartments = data_->compartments_of(query.type, *candidates);
@@ -994,7 +1051,8 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
     std::vector<std::string> shown;
     for (size_t index = 0; index < candidates->size(); ++index) {
       const std::string& compartment = (*compartments)[index];
-      if (!compartment.empty() && visible(compartment)) {
+      if (!compartment.empty() && !erased_rows_remain(compartment) &&
+          (!visible || visible(compartment))) {
         shown.push_back(std::move((*candidates)[index]));
       }
     }
@@ -1073,9 +1131,10 @@ Result<ErasureOutcome> Vault::erase_patient(std::string_view patient_id,
     if (*already) {
       return not_found();
     }
-    auto removed = data_->remove_compartment(compartment);
-    if (!removed) {
-      return tl::unexpected(removed.error());
+    // The rows stay (purge_erased_rows removes them): counting them reads an index range.
+    auto versions = data_->count_versions_in(compartment);
+    if (!versions) {
+      return tl::unexpected(versions.error());
     }
     if (auto marked = data_->set_meta(
             fmt::format("{}{}", kErasedMetaPrefix, to_hex(erasure_hash(compartment))),
@@ -1089,7 +1148,7 @@ Result<ErasureOutcome> Vault::erase_patient(std::string_view patient_id,
     if (auto bumped = bump_erasure_generation(*data_); !bumped) {
       return tl::unexpected(bumped.error());
     }
-    const ErasureOutcome outcome{*removed};
+    const ErasureOutcome outcome{*versions};
     if (before_commit) {
       if (auto hooked = before_commit(*data_, outcome); !hooked) {
         return tl::unexpected(hooked.error());
@@ -1106,36 +1165,88 @@ Result<ErasureOutcome> Vault::erase_patient(std::string_view patient_id,
   if (options.at_step) {
     options.at_step(ErasureStep::kIntentCommitted);
   }
-  if (auto finished = finish_erasure(compartment, options); !finished) {
+  if (auto shredded = shred_data_key(compartment); !shredded) {
     return fail(ErrorCode::kInternal,
                 fmt::format("the patient is erased, but shredding its key failed ({}); the next "
                             "opening of the vault finishes it",
-                            finished.error().message));
-  }
-  return erased;
-}
-
-Result<void> Vault::finish_erasure(const std::string& patient_id, const ErasureOptions& options) {
-  keys_->forget_key(patient_id);
-  // shred_data_key finds no key when a crash came after it: the ledger has the entry already.
-  auto shredded = keyring_->shred_data_key(
-      patient_id, store::ErasureLedgerEntry{erasure_hash(patient_id), clock_.now_ms()});
-  if (!shredded) {
-    return tl::unexpected(shredded.error());
+                            shredded.error().message));
   }
   if (options.at_step) {
     options.at_step(ErasureStep::kKeyShredded);
   }
-  auto ledger = keyring_->erasure_ledger();
-  if (!ledger) {
-    return tl::unexpected(ledger.error());
+  return erased;
+}
+
+Result<bool> Vault::shred_data_key(const std::string& patient_id) {
+  keys_->forget_key(patient_id);
+  // The keyring finds no key when a crash came after this step: the ledger has the entry already.
+  return keyring_->shred_data_key(
+      patient_id, store::ErasureLedgerEntry{erasure_hash(patient_id), clock_.now_ms()});
+}
+
+Result<PurgeProgress> Vault::purge_erased_rows(int64_t max_resources,
+                                               const ErasureOptions& options) {
+  if (max_resources <= 0) {
+    return fail(ErrorCode::kUsage, "purge_erased_rows needs a positive batch size");
   }
-  return in_transaction<void>([&]() -> Result<void> {
-    if (auto cleared = set_erasure_pending(*data_, patient_id, false); !cleared) {
-      return cleared;
+  auto pending = data_->get_meta(std::string(kPendingErasuresMeta));
+  if (!pending) {
+    return tl::unexpected(pending.error());
+  }
+  PurgeProgress progress;
+  int64_t budget = max_resources;
+  for (const std::string& patient_id : split_words(pending->value_or(""))) {
+    // Step 2 not done yet (another connection is between its steps, or its step 2 failed): the
+    // rows may go, the intent stays for the step's owner or the next open().
+    auto key = keyring_->data_key(patient_id);
+    if (!key) {
+      return tl::unexpected(key.error());
     }
-    return data_->set_meta(std::string(kLedgerReplayedMeta), std::to_string(ledger->size()));
-  });
+    const bool key_shredded = !key->has_value();
+    std::optional<size_t> ledger_size;
+    if (key_shredded) {
+      auto ledger = keyring_->erasure_ledger();
+      if (!ledger) {
+        return tl::unexpected(ledger.error());
+      }
+      ledger_size = ledger->size();
+    }
+    // Not durable: a batch that a power loss takes back is removed again from the intent, which
+    // stays until a later transaction clears it.
+    auto transaction = store::begin_transaction(*data_);
+    if (!transaction) {
+      return tl::unexpected(transaction.error());
+    }
+    auto removed = data_->remove_compartment_rows(patient_id, budget);
+    if (!removed) {
+      return tl::unexpected(removed.error());
+    }
+    if (removed->resources < budget && ledger_size.has_value()) {
+      // Another connection may have cleared it meanwhile: set_erasure_pending re-reads the list.
+      if (auto cleared = set_erasure_pending(*data_, patient_id, false); !cleared) {
+        return tl::unexpected(cleared.error());
+      }
+      if (auto marked =
+              data_->set_meta(std::string(kLedgerReplayedMeta), std::to_string(*ledger_size));
+          !marked) {
+        return tl::unexpected(marked.error());
+      }
+    }
+    if (auto committed = transaction->commit(); !committed) {
+      return tl::unexpected(committed.error());
+    }
+    if (options.at_step) {
+      options.at_step(ErasureStep::kRowsBatchCommitted);
+    }
+    budget -= removed->resources;
+    progress.versions_removed += removed->versions;
+    if (budget == 0) {
+      // This patient, or the next ones, may have more.
+      progress.rows_left = true;
+      break;
+    }
+  }
+  return progress;
 }
 
 Result<crypto::SecretBytes> Vault::audit_signing_key() {
@@ -1176,9 +1287,20 @@ Result<std::vector<uint8_t>> Vault::seal_patient_note(std::string_view patient_i
   if (auto fresh = refresh_erasures(); !fresh) {
     return tl::unexpected(fresh.error());
   }
+  // Between steps 1 and 2 of an erasure, the key is still in the keyring.
+  auto erased = is_erased(patient_id);
+  if (!erased) {
+    return tl::unexpected(erased.error());
+  }
+  auto not_found = [&] {
+    return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe("Patient", patient_id)));
+  };
+  if (*erased) {
+    return not_found();
+  }
   auto key = data_key(std::string(patient_id));
   if (!key) {
-    return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe("Patient", patient_id)));
+    return not_found();
   }
   return crypto::seal(*key, as_bytes(note), note_associated_data(patient_id, label));
 }
@@ -1190,6 +1312,14 @@ Result<std::string> Vault::open_patient_note(std::string_view patient_id, std::s
   }
   if (auto fresh = refresh_erasures(); !fresh) {
     return tl::unexpected(fresh.error());
+  }
+  // Between steps 1 and 2 of an erasure, the key is still in the keyring.
+  auto erased = is_erased(patient_id);
+  if (!erased) {
+    return tl::unexpected(erased.error());
+  }
+  if (*erased) {
+    return fail(ErrorCode::kNotFound, "this patient's data was erased");
   }
   auto key = data_key(std::string(patient_id));
   if (!key) {
@@ -1223,7 +1353,29 @@ Result<bool> Vault::compartment_ever_used(std::string_view patient_id) {
   return wrapped->has_value();
 }
 
-Result<std::map<std::string, int64_t>> Vault::count_by_type() { return data_->count_by_type(); }
+Result<std::map<std::string, int64_t>> Vault::count_by_type() {
+  return in_read_snapshot([&]() -> Result<std::map<std::string, int64_t>> {
+    auto counts = data_->count_by_type();
+    if (!counts) {
+      return counts;
+    }
+    for (const std::string& compartment : erased_with_rows_) {
+      auto erased = data_->count_current_in(compartment);
+      if (!erased) {
+        return tl::unexpected(erased.error());
+      }
+      for (const auto& [type, count] : *erased) {
+        if (auto found = counts->find(type); found != counts->end()) {
+          found->second -= count;
+          if (found->second == 0) {
+            counts->erase(found);
+          }
+        }
+      }
+    }
+    return counts;
+  });
+}
 
 crypto::SecretBytes Vault::session_pepper() const {
   return crypto::derive_subkey(keys_->master_key(), 1, "pepper__");
@@ -1234,7 +1386,8 @@ crypto::SecretBytes Vault::account_secret_key() const {
 }
 
 Result<std::optional<std::string>> Vault::locate(std::string_view type, std::string_view id) {
-  auto latest = data_->latest_version(std::string(type), std::string(id));
+  auto latest = in_read_snapshot(
+      [&] { return without_erased(data_->latest_version(std::string(type), std::string(id))); });
   if (!latest) {
     return tl::unexpected(latest.error());
   }

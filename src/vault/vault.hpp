@@ -11,6 +11,7 @@
 #include <string_view>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -72,19 +73,32 @@ struct BundleOutcome {
 };
 
 struct ErasureOutcome {
+  // The versions the patient had: none of them is readable from the erasure's commit on, and
+  // Vault::purge_erased_rows removes them from the data file.
   int64_t versions_removed = 0;
+};
+
+// What one call of Vault::purge_erased_rows did.
+struct PurgeProgress {
+  int64_t versions_removed = 0;
+  // Some erased patient may still have rows: call again.
+  bool rows_left = false;
 };
 
 // The steps of an erasure, in order, at which ErasureOptions::at_step is called.
 enum class ErasureStep {
-  // Inside the data file's transaction, after the rows are removed, the patient is marked erased
-  // and the intent recorded, and after `before_commit` ran; before the commit.
+  // Inside the data file's transaction, after the patient is marked erased, the intent recorded
+  // and the versions counted, and after `before_commit` ran; before the commit.
   kBeforeIntentCommit,
   // The data file's transaction is durable: the patient is erased for every connection; the data
   // key is still in the keyring.
   kIntentCommitted,
-  // The data key is shredded and the keyring's ledger has the erasure; the intent is still pending.
+  // The data key is shredded and the keyring's ledger has the erasure; erase_patient returns next.
+  // The intent stays pending, and the rows stay, until purge_erased_rows has removed them.
   kKeyShredded,
+  // purge_erased_rows committed one batch of row removals (the last batch of a patient also
+  // clears its intent).
+  kRowsBatchCommitted,
 };
 
 struct ErasureOptions {
@@ -120,8 +134,9 @@ class Vault {
   // Unlocks the vault in `dir`. kNotFound when `dir` holds no vault, kUnlockFailed when no
   // unlocker of the secret's kind opens with it; in both cases no file is written. On success,
   // replays the erasure ledger against the data file (a restored backup never resurrects an
-  // erased patient) and finishes any erasure left pending by a crash
-  // (erasures_finished_at_open()). `clock` must outlive the vault.
+  // erased patient) and finishes every erasure still pending: it shreds the data key a crash left
+  // (erasures_finished_at_open()) and removes the rows that are left (purge_erased_rows), whether
+  // a crash or a close interrupted their removal. `clock` must outlive the vault.
   [[nodiscard]] static Result<std::unique_ptr<Vault>> open(const std::filesystem::path& dir,
                                                            const UnlockSecret& secret,
                                                            const Clock& clock);
@@ -184,23 +199,38 @@ class Vault {
   [[nodiscard]] Result<BundleOutcome> apply_bundle(const fhir::BundlePlan& plan,
                                                    const BeforeCommit& before_commit = {});
 
-  // Crypto-shredding of a patient, in three steps that a crash may separate:
-  // 1. one durable transaction of the data file removes the compartment's rows, marks a keyed
-  //    one-way hash of the patient id erased, records the erasure as pending (the intent) and
-  //    bumps the erasure generation; `before_commit` runs in it (gate/ appends the audit entry
-  //    there). From its commit on, every Vault on the directory refuses the patient.
-  // 2. the keyring's transaction destroys the data key and appends the hash to the ledger.
-  // 3. the pending intent is cleared.
+  // Crypto-shredding of a patient, in steps that a crash may separate; its cost does not grow with
+  // the patient's records:
+  // 1. one durable transaction of the data file marks a keyed one-way hash of the patient id
+  //    erased, records the erasure as pending (the intent), bumps the erasure generation and
+  //    counts the patient's versions; `before_commit` runs in it (gate/ appends the audit entry
+  //    there). From its commit on, every Vault on the directory refuses the patient: its rows are
+  //    still in the file, but no read returns, finds or counts them, and no write touches them.
+  // 2. the keyring's transaction destroys the data key and appends the hash to the ledger. Then
+  //    this returns.
+  // 3. purge_erased_rows, called later (gate/'s background worker, the next open()), removes the
+  //    rows in bounded batches and clears the intent once the rows are gone.
   // A crash after step 1 leaves an intent that the next open() finishes; before it, nothing
   // changed. kNotFound if the vault holds nothing for that patient (or it is erased already).
-  // kInternal when step 2 or 3 fails after step 1: the patient is erased, and the next open()
+  // kInternal when step 2 fails after step 1: the patient is erased, and the next open()
   // finishes the shredding.
   [[nodiscard]] Result<ErasureOutcome> erase_patient(std::string_view patient_id,
                                                      const BeforeErasureCommit& before_commit = {},
                                                      const ErasureOptions& options = {});
 
-  // Patients whose erasure was pending when this vault was opened (a crash after step 1 of
-  // erase_patient) and that open() finished: their data key is shredded now.
+  // Step 3 of erase_patient: removes the rows (versions and blind tokens) of erased patients, in
+  // one short write transaction per patient touched, of at most `max_resources` resources in all,
+  // so that it never holds the data file's write lock for long; readers never wait for it (WAL).
+  // A patient's intent is cleared in the transaction that removes its last rows, unless its data
+  // key is still in the keyring (step 2 not done yet, or failed: open() finishes it). Resumable:
+  // a crash between batches loses nothing, and the next call (or open()) goes on.
+  [[nodiscard]] Result<PurgeProgress> purge_erased_rows(int64_t max_resources,
+                                                        const ErasureOptions& options = {});
+
+  // Patients whose erasure was pending with its data key still in the keyring when this vault was
+  // opened (a crash between steps 1 and 2 of erase_patient, or a failed step 2), and that open()
+  // finished: their data key is shredded now. An erasure whose key was shredded and only rows
+  // were left is not listed: the erasure itself was complete.
   [[nodiscard]] const std::vector<std::string>& erasures_finished_at_open() const {
     return erasures_finished_at_open_;
   }
@@ -245,21 +275,30 @@ class Vault {
         const Clock& clock);
 
   [[nodiscard]] Result<void> replay_erasure_ledger();
-  // Steps 2 and 3 of erase_patient for every pending erasure; appends what it finished to
-  // erasures_finished_at_open_.
+  // Steps 2 and 3 of erase_patient for every pending erasure; appends the patients whose key it
+  // shredded to erasures_finished_at_open_.
   [[nodiscard]] Result<void> finish_pending_erasures();
-  [[nodiscard]] Result<void> finish_erasure(const std::string& patient_id,
-                                            const ErasureOptions& options);
+  // Step 2 of erase_patient: whether this call shredded the key (false: it was shredded before).
+  [[nodiscard]] Result<bool> shred_data_key(const std::string& patient_id);
   // Reads the erasure generation of the data file (one small read) into erasure_generation_seen_
-  // and, when another connection erased a patient since, forgets every cached data key (of every
-  // sibling). Called at the start of every operation that uses data keys, directly or through
-  // in_read_snapshot().
+  // and, when it changed since the last call or erased_with_rows_ is not empty, the pending
+  // erasures into erased_with_rows_; when another connection erased a patient, forgets every
+  // cached data key (of every sibling). Called at the start of every operation that uses data
+  // keys, directly or through in_read_snapshot().
   [[nodiscard]] Result<void> refresh_erasures();
+  // Whether rows of `compartment` must be treated as absent: it is erased and its rows may not be
+  // removed yet. As of the last refresh_erasures(): in in_read_snapshot(), as of the snapshot.
+  [[nodiscard]] bool erased_rows_remain(const std::string& compartment) const {
+    return erased_with_rows_.contains(compartment);
+  }
   // Runs refresh_erasures() and then `read` (reads of data_, no writes) in one read snapshot of
   // the data file, and returns what `read` returns; the snapshot ends before this returns, so
   // the caller decrypts outside it.
   template <typename Read>
   [[nodiscard]] std::invoke_result_t<Read&> in_read_snapshot(Read&& read);
+  // `row`, or nullopt when it is in a compartment whose erased rows remain (erased_rows_remain).
+  [[nodiscard]] Result<std::optional<store::ResourceVersionRow>> without_erased(
+      Result<std::optional<store::ResourceVersionRow>> row) const;
   // Whether the data file marks `compartment` erased; inside a transaction, as of that
   // transaction.
   [[nodiscard]] Result<bool> is_erased(std::string_view compartment);
@@ -288,7 +327,8 @@ class Vault {
   [[nodiscard]] Result<T> in_transaction(Action&& action);
 
   // Owned by this Vault and used by one thread at a time: its connections, data_key_,
-  // erasure_generation_seen_. Shared with the siblings, and safe to share: keys_ (see SharedKeys).
+  // erasure_generation_seen_, erased_with_rows_. Shared with the siblings, and safe to share: keys_
+  // (see SharedKeys).
   std::filesystem::path dir_;
   std::unique_ptr<store::KeyringStore> keyring_;
   std::unique_ptr<store::DataStore> data_;
@@ -298,6 +338,11 @@ class Vault {
   crypto::SecretBytes data_key_;
   // The data file's erasure generation as this Vault last read it; -1 before.
   int64_t erasure_generation_seen_ = -1;
+  // The pending erasures as of the last refresh_erasures(): every erased patient whose rows may
+  // still be in the data file. An erasure adds to them and bumps the generation in one
+  // transaction; only purge_erased_rows removes from them (without a bump), so a set read at
+  // some generation holds every erased patient with rows at that generation.
+  std::unordered_set<std::string> erased_with_rows_;
   std::vector<std::string> erasures_finished_at_open_;
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -17,6 +18,23 @@ inline void exec_raw(const std::filesystem::path& data_file, const std::string& 
       << (message != nullptr ? message : "");
   sqlite3_free(message);
   sqlite3_close(db);
+}
+
+// The first column of the first row of `sql` (a count), read through a raw read-only connection;
+// -1 when the file cannot be read.
+inline int64_t raw_count(const std::filesystem::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  int64_t count = -1;
+  if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_stmt* statement = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &statement, nullptr) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW) {
+      count = sqlite3_column_int64(statement, 0);
+    }
+    sqlite3_finalize(statement);
+  }
+  sqlite3_close(db);
+  return count;
 }
 
 }  // namespace vigie::testing
