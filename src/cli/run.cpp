@@ -315,6 +315,15 @@ int run_erase(const Options& options) {
   if (!erased) {
     return close_gate(gate, report(erased.error()));
   }
+  // The key is shredded: the patient is erased. Its rows go before the command ends, or, if their
+  // removal fails, at the next unlock.
+  if (auto cleaned = gate.await_erasure_cleanup(); !cleaned) {
+    fmt::print(
+        "{} effacé (erased): clé détruite, {} version(s) illisible(s), retirée(s) du fichier à la "
+        "prochaine ouverture (key shredded, the rows go at the next unlock).\n",
+        options.reference, erased->versions_removed);
+    return close_gate(gate, 0);
+  }
   fmt::print("{} effacé (erased): clé détruite, {} version(s) supprimée(s).\n", options.reference,
              erased->versions_removed);
   return close_gate(gate, 0);

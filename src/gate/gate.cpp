@@ -27,11 +27,13 @@ Result<void> harden_process() {
 }
 
 Gate::Gate(std::unique_ptr<vault::Vault> vault, std::shared_ptr<audit::AuditLog> audit_log,
+           std::shared_ptr<ErasureCleanup> cleanup,
            std::shared_ptr<auth::Authenticator> authenticator,
            std::unique_ptr<store::DataStore> accounts, std::filesystem::path dir,
            std::string auth_method, const Clock& clock)
     : vault_(std::move(vault)),
       audit_(std::move(audit_log)),
+      cleanup_(std::move(cleanup)),
       authenticator_(std::move(authenticator)),
       accounts_(std::move(accounts)),
       dir_(std::move(dir)),
@@ -47,7 +49,7 @@ Result<std::unique_ptr<Gate>> Gate::open_sibling() {
   if (!accounts) {
     return tl::unexpected(accounts.error());
   }
-  std::unique_ptr<Gate> sibling(new Gate(std::move(*vault), audit_, authenticator_,
+  std::unique_ptr<Gate> sibling(new Gate(std::move(*vault), audit_, cleanup_, authenticator_,
                                          std::move(*accounts), dir_, auth_method_, clock_));
   sibling->closed_ = true;
   return sibling;
@@ -60,6 +62,10 @@ Gate::~Gate() {
 }
 
 Result<void> Gate::close() {
+  if (!closed_) {
+    // The first gate: siblings start closed.
+    cleanup_->stop();
+  }
   closed_ = true;
   return audit_->checkpoint_now();
 }

@@ -20,6 +20,7 @@
 #include "auth/authenticator.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "gate/erasure_cleanup.hpp"
 #include "gate/principal.hpp"
 #include "vault/vault.hpp"
 
@@ -54,7 +55,9 @@ struct Revocation {
 [[nodiscard]] Result<void> harden_process();
 
 // The purpose of the erase entry that an unlock records for an erasure it finished (one that a
-// crash interrupted after its intent and audit entry committed).
+// crash or a failure interrupted after its intent and audit entry committed, before its data key
+// was shredded). Rows that an erasure left to its background cleanup are removed by the unlock
+// without an entry: that erasure was complete.
 inline constexpr std::string_view kErasureFinishedAtUnlock =
     "erasure interrupted, finished at unlock";
 
@@ -80,8 +83,9 @@ class Gate {
   // Unlocks the vault in `dir` with `secret` (kNotFound, kUnlockFailed, kIntegrity) and records
   // the unlock, or the failed attempt by `user` (the audit log needs no key to append), in the
   // audit log. An erasure that a crash interrupted after its intent committed is finished by the
-  // unlock and recorded after it (an erase entry whose purpose says so). On success `user` becomes
-  // the custodian: the capability comes back with the gate.
+  // unlock and recorded after it (an erase entry whose purpose says so) when the unlock had to
+  // shred its key; the rows of erased patients still in the file are removed. On success `user`
+  // becomes the custodian: the capability comes back with the gate.
   [[nodiscard]] static Result<Unlocked> open(const std::filesystem::path& dir,
                                              const UnlockSecret& secret, const LocalUser& user,
                                              const Clock& clock = system_clock());
@@ -150,10 +154,16 @@ class Gate {
                                                     const boost::json::object& bundle);
 
   // Crypto-shredding of one patient (see vault::Vault::erase_patient): its audit entry commits
-  // with the erasure's intent, before the key is shredded. `options` serve crash tests.
+  // with the erasure's intent, before the key is shredded. Returns once the key is shredded; the
+  // first gate's background worker then removes the patient's rows (ErasureCleanup), and the
+  // next unlock removes whatever a close or a crash left. `options` serve crash tests.
   [[nodiscard]] Result<vault::ErasureOutcome> erase_patient(
       const Principal& principal, std::string_view patient_id,
       const vault::ErasureOptions& options = {});
+  // Waits until the background removal of erased patients' rows has nothing left to do, or was
+  // stopped by close(); the error of its last round, if any. For a command that erases and then
+  // exits, and for tests and benchmarks. Records nothing: no patient data is touched.
+  [[nodiscard]] Result<void> await_erasure_cleanup();
 
   [[nodiscard]] Result<std::map<std::string, int64_t>> count_by_type(const Principal& principal);
 
@@ -268,7 +278,7 @@ class Gate {
   };
 
   Gate(std::unique_ptr<vault::Vault> vault, std::shared_ptr<audit::AuditLog> audit_log,
-       std::shared_ptr<auth::Authenticator> authenticator,
+       std::shared_ptr<ErasureCleanup> cleanup, std::shared_ptr<auth::Authenticator> authenticator,
        std::unique_ptr<store::DataStore> accounts, std::filesystem::path dir,
        std::string auth_method, const Clock& clock);
 
@@ -404,7 +414,10 @@ class Gate {
 
   // Private and never handed out: every access to them is one of the calls above.
   std::unique_ptr<vault::Vault> vault_;
-  std::shared_ptr<audit::AuditLog> audit_;              // shared with siblings (thread-safe)
+  std::shared_ptr<audit::AuditLog> audit_;  // shared with siblings (thread-safe)
+  // Made by compose() for the first gate, shared with siblings (thread-safe) so that they wake
+  // it; only the first gate's close() stops it.
+  std::shared_ptr<ErasureCleanup> cleanup_;
   std::shared_ptr<auth::Authenticator> authenticator_;  // shared with siblings (thread-safe)
   std::unique_ptr<store::DataStore> accounts_;  // this gate's connection for auth/ and access/
   std::filesystem::path dir_;

@@ -25,7 +25,14 @@ Result<vault::ErasureOutcome> Gate::erase_patient(const Principal& principal,
         return record_in(transaction, {entry}, signed_checkpoints);
       },
       options);
-  return committed(std::move(entry), std::move(result), signed_checkpoints);
+  const bool erased = result.has_value();
+  auto outcome = committed(std::move(entry), std::move(result), signed_checkpoints);
+  if (erased) {
+    cleanup_->wake(*vault_);
+  }
+  return outcome;
 }
+
+Result<void> Gate::await_erasure_cleanup() { return cleanup_->wait_idle(); }
 
 }  // namespace vigie::gate

@@ -49,8 +49,9 @@ Result<std::unique_ptr<Gate>> Gate::compose(std::unique_ptr<vault::Vault> vault,
                                                std::move(*policy), clock);
   auto authenticator = std::make_shared<auth::Authenticator>(
       auth::AuthKeys{vault->session_pepper(), vault->account_secret_key()}, *auth_settings, clock);
-  return std::unique_ptr<Gate>(new Gate(std::move(vault), std::move(log), std::move(authenticator),
-                                        std::move(*accounts), dir,
+  return std::unique_ptr<Gate>(new Gate(std::move(vault), std::move(log),
+                                        std::make_shared<ErasureCleanup>(),
+                                        std::move(authenticator), std::move(*accounts), dir,
                                         std::string(auth_method_of(secret)), clock));
 }
 

@@ -20,6 +20,7 @@
 #include "gate/gate.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 #include "support/json_object.hpp"
+#include "support/raw_sql.hpp"
 #include "support/temp_dir.hpp"
 #include "vault/vault.hpp"
 
@@ -111,6 +112,33 @@ class GateErasureTest : public ::testing::Test {
                          "SELECT count(*) FROM data_keys WHERE compartment = '" + patient_ + "'");
   }
 
+  // The patient's versions in the data file, read with SQLite directly.
+  int64_t versions_of_patient() const {
+    return testing::raw_count(
+        store::sqlite::data_file_path(dir_.path()),
+        "SELECT count(*) FROM resource_versions WHERE compartment = '" + patient_ + "'");
+  }
+  int64_t orphan_tokens() const {
+    return testing::raw_count(store::sqlite::data_file_path(dir_.path()),
+                              "SELECT count(*) FROM search_tokens WHERE resource NOT IN"
+                              " (SELECT rk FROM resources_current)");
+  }
+
+  // Imports `count` more observations of the patient in one transaction.
+  void import_observations(size_t count) {
+    boost::json::array entries;
+    for (size_t index = 0; index < count; ++index) {
+      entries.push_back(boost::json::object{
+          {"resource", parse_object(observation_of(patient_))},
+          {"request", boost::json::object{{"method", "POST"}, {"url", "Observation"}}}});
+    }
+    auto imported =
+        gate_->import_bundle(*custodian_, boost::json::object{{"resourceType", "Bundle"},
+                                                              {"type", "transaction"},
+                                                              {"entry", std::move(entries)}});
+    ASSERT_TRUE(imported) << imported.error().message;
+  }
+
   const gate::LocalUser user_ = gate::current_local_user();
   testing::TempDir dir_;
   crypto::SecretBytes key_ = crypto::SecretBytes::random(32);
@@ -173,7 +201,51 @@ TEST_F(GateErasureTest, AnotherProcessWritingThePatientIsStoppedByTheErasure) {
   EXPECT_EQ(data_keys_of_patient(), 0);
 }
 
+// The erase returns once the key is shredded, with the patient's rows still in the file; the
+// first gate's worker removes them in the background, woken by an erasure through a sibling too.
+TEST_F(GateErasureTest, TheBackgroundCleanupRemovesThePatientsRowsAfterTheEraseReturns) {
+  import_observations(600);
+  auto sibling = gate_->open_sibling();
+  ASSERT_TRUE(sibling) << sibling.error().message;
+  auto erased = (*sibling)->erase_patient(*custodian_, patient_);
+  ASSERT_TRUE(erased) << erased.error().message;
+  EXPECT_EQ(erased->versions_removed, 602);
+  EXPECT_EQ(data_keys_of_patient(), 0);
+  EXPECT_EQ(gate_->read(*custodian_, "Patient", patient_).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(observations_of_patient(), 0u);
+  auto counted = gate_->count_by_type(*custodian_);
+  ASSERT_TRUE(counted) << counted.error().message;
+  EXPECT_FALSE(counted->contains("Observation"));
+
+  auto cleaned = gate_->await_erasure_cleanup();
+  ASSERT_TRUE(cleaned) << cleaned.error().message;
+  EXPECT_EQ(versions_of_patient(), 0);
+  EXPECT_EQ(orphan_tokens(), 0);
+  sibling->reset();
+  close();
+  open();
+  EXPECT_EQ(erase_entries(), (std::pair<size_t, size_t>(1, 0)));
+}
+
+// close() stops the worker between two batches, perhaps with rows left; the next unlock removes
+// them, and records no second erase entry: the erasure was complete when the erase returned.
+TEST_F(GateErasureTest, CloseStopsTheCleanupAndTheNextUnlockRemovesWhatIsLeft) {
+  import_observations(1500);
+  auto erased = gate_->erase_patient(*custodian_, patient_);
+  ASSERT_TRUE(erased) << erased.error().message;
+  close();
+  EXPECT_GE(versions_of_patient(), 0);
+  open();
+  EXPECT_EQ(versions_of_patient(), 0);
+  EXPECT_EQ(orphan_tokens(), 0);
+  EXPECT_EQ(erase_entries(), (std::pair<size_t, size_t>(1, 0)));
+  EXPECT_EQ(gate_->read(*custodian_, "Patient", patient_).error().code, ErrorCode::kNotFound);
+  auto cleaned = gate_->await_erasure_cleanup();
+  EXPECT_TRUE(cleaned) << cleaned.error().message;
+}
+
 // The child erases the patient and kills itself at one step; this process then unlocks the vault.
+// A child that completes the erasure exits at once: its background cleanup is cut wherever it is.
 class GateErasureKillTest
     : public GateErasureTest,
       public ::testing::WithParamInterface<std::optional<vault::ErasureStep>> {};
@@ -217,8 +289,10 @@ TEST_P(GateErasureKillTest, ThePatientIsWholeOrFullyGoneAndTheAuditLogSaysWhich)
     EXPECT_EQ(data_keys_of_patient(), 1);
     EXPECT_EQ(erase_entries_count, 0u);
   } else {
-    // Fully gone: no row, no key, a ledger entry, and an erase entry (plus the unlock's own when
-    // the unlock finished the shredding).
+    // Fully gone: no row (the unlock removed what the cleanup left), no key, a ledger entry, and
+    // an erase entry (plus the unlock's own when the unlock had to shred the key).
+    EXPECT_EQ(versions_of_patient(), 0);
+    EXPECT_EQ(orphan_tokens(), 0);
     EXPECT_EQ(gate_->read(*custodian_, "Patient", patient_).error().code, ErrorCode::kNotFound);
     EXPECT_EQ(observations_of_patient(), 0u);
     EXPECT_FALSE(gate_->create(*custodian_, parse_object(observation_of(patient_))));
@@ -228,9 +302,9 @@ TEST_P(GateErasureKillTest, ThePatientIsWholeOrFullyGoneAndTheAuditLogSaysWhich)
     EXPECT_EQ(revived.error().code, ErrorCode::kConflict);
     EXPECT_EQ(data_keys_of_patient(), 0);
     EXPECT_EQ(keyring_count(dir_.path(), "SELECT count(*) FROM erasure_ledger"), 1);
-    const bool interrupted = kill_at.has_value();
-    EXPECT_EQ(erase_entries_count, interrupted ? 2u : 1u);
-    EXPECT_EQ(finished_at_unlock, interrupted ? 1u : 0u);
+    const bool key_left = kill_at == vault::ErasureStep::kIntentCommitted;
+    EXPECT_EQ(erase_entries_count, key_left ? 2u : 1u);
+    EXPECT_EQ(finished_at_unlock, key_left ? 1u : 0u);
   }
   auto verified = gate_->verify_audit(*custodian_, std::nullopt);
   ASSERT_TRUE(verified) << verified.error().message;
@@ -254,6 +328,8 @@ INSTANTIATE_TEST_SUITE_P(
           return std::string("IntentCommitted");
         case vault::ErasureStep::kKeyShredded:
           return std::string("KeyShredded");
+        case vault::ErasureStep::kRowsBatchCommitted:
+          return std::string("RowsBatchCommitted");
       }
       return std::string("Unknown");
     });
