@@ -227,6 +227,64 @@ TEST_F(GateErasureTest, TheBackgroundCleanupRemovesThePatientsRowsAfterTheEraseR
   EXPECT_EQ(erase_entries(), (std::pair<size_t, size_t>(1, 0)));
 }
 
+// Rows that an erasure left for the cleanup: another vault on the directory erased the patient
+// and did not remove them (the gate's own worker was not woken). Every read path of the gate
+// treats the patient as gone, though the rows, and their tokens, are still in the file.
+TEST_F(GateErasureTest, RowsLeftForTheCleanupAreGoneForEveryReadOfTheGate) {
+  auto named = gate_->create(
+      *custodian_,
+      parse_object(
+          R"({"resourceType":"Patient","name":[{"family":"Effacement","given":["Camille"]}],)"
+          R"("address":[{"line":["3 rue des Lilas"],"postalCode":"75011","city":"Paris"}]})"));
+  ASSERT_TRUE(named) << named.error().message;
+  patient_ = named->id;
+  auto observation = gate_->create(*custodian_, parse_object(observation_of(patient_)));
+  ASSERT_TRUE(observation) << observation.error().message;
+  const int64_t started_ms = system_clock().now_ms();
+  ASSERT_TRUE(gate_->read(*custodian_, "Patient", patient_));
+  auto found_before = gate_->search(*custodian_, "Patient", {{"family", "Effacement"}});
+  ASSERT_TRUE(found_before) << found_before.error().message;
+  ASSERT_EQ(found_before->total, 1u);
+  {
+    auto other = vault::Vault::open(dir_.path(), secret(), system_clock());
+    ASSERT_TRUE(other) << other.error().message;
+    auto erased = (*other)->erase_patient(patient_);
+    ASSERT_TRUE(erased) << erased.error().message;
+  }
+  ASSERT_EQ(versions_of_patient(), 2);
+
+  EXPECT_EQ(gate_->read(*custodian_, "Patient", patient_).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(gate_->read(*custodian_, "Observation", observation->id).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(gate_->read_version(*custodian_, "Observation", observation->id, 1).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(gate_->history(*custodian_, "Observation", observation->id).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(observations_of_patient(), 0u);
+  auto by_name = gate_->search(*custodian_, "Patient", {{"family", "Effacement"}});
+  ASSERT_TRUE(by_name) << by_name.error().message;
+  EXPECT_EQ(by_name->total, 0u);
+  auto counted = gate_->count_by_type(*custodian_);
+  ASSERT_TRUE(counted) << counted.error().message;
+  EXPECT_EQ(counted->at("Patient"), 1);  // the fixture's patient only
+  EXPECT_EQ(counted->at("Observation"), 1);
+  EXPECT_FALSE(gate_->update(*custodian_, "Observation", observation->id,
+                             parse_object(observation_of(patient_))));
+  audit::IncidentScope scope;
+  scope.actor_login = user_.os_user;
+  scope.since_ms = started_ms;
+  auto report = gate_->incident_report(*custodian_, scope);
+  ASSERT_TRUE(report) << report.error().message;
+  size_t letters_to_the_patient = 0;
+  for (const audit::PatientLetter& letter : report->letters) {
+    letters_to_the_patient += letter.patient_id == patient_ ? 1 : 0;
+    EXPECT_EQ(letter.text.find("Effacement"), std::string::npos);
+    EXPECT_EQ(letter.text.find("Lilas"), std::string::npos);
+  }
+  EXPECT_EQ(letters_to_the_patient, 1u);
+  EXPECT_EQ(versions_of_patient(), 2);
+}
+
 // close() stops the worker between two batches, perhaps with rows left; the next unlock removes
 // them, and records no second erase entry: the erasure was complete when the erase returned.
 TEST_F(GateErasureTest, CloseStopsTheCleanupAndTheNextUnlockRemovesWhatIsLeft) {
