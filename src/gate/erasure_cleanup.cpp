@@ -11,7 +11,7 @@ constexpr int64_t kResourcesPerBatch = 256;
 
 }  // namespace
 
-void ErasureCleanup::wake(vault::Vault& caller) {
+void ErasureCleanup::wake(vault::Vault& caller, const vault::ErasureOptions& options) {
   {
     std::lock_guard lock(mutex_);
     if (stopped_) {
@@ -27,6 +27,7 @@ void ErasureCleanup::wake(vault::Vault& caller) {
       worker_ = std::jthread([this](const std::stop_token& stop_token) { run(stop_token); });
     }
     asked_ = true;
+    options_ = options;
   }
   changed_.notify_all();
 }
@@ -53,6 +54,7 @@ void ErasureCleanup::stop() {
 
 void ErasureCleanup::run(const std::stop_token& stop_token) {
   while (true) {
+    vault::ErasureOptions options;
     {
       std::unique_lock lock(mutex_);
       if (!changed_.wait(lock, stop_token, [&] { return asked_; })) {
@@ -60,8 +62,9 @@ void ErasureCleanup::run(const std::stop_token& stop_token) {
       }
       asked_ = false;
       running_ = true;
+      options = options_;
     }
-    Result<void> round = purge(stop_token);
+    Result<void> round = purge(stop_token, options);
     {
       std::lock_guard lock(mutex_);
       running_ = false;
@@ -71,9 +74,10 @@ void ErasureCleanup::run(const std::stop_token& stop_token) {
   }
 }
 
-Result<void> ErasureCleanup::purge(const std::stop_token& stop_token) {
+Result<void> ErasureCleanup::purge(const std::stop_token& stop_token,
+                                   const vault::ErasureOptions& options) {
   while (!stop_token.stop_requested()) {
-    auto progress = vault_->purge_erased_rows(kResourcesPerBatch);
+    auto progress = vault_->purge_erased_rows(kResourcesPerBatch, options);
     if (!progress) {
       return tl::unexpected(progress.error());
     }

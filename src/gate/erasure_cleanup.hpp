@@ -32,8 +32,10 @@ class ErasureCleanup {
   ErasureCleanup& operator=(const ErasureCleanup&) = delete;
 
   // Asks the worker for a round of purges, starting it at the first call with a sibling of
-  // `caller` (the calling thread's own vault). Any thread; does nothing once stopped.
-  void wake(vault::Vault& caller);
+  // `caller` (the calling thread's own vault). The round passes `options` (crash tests: their
+  // at_step runs on the worker thread after each batch) to its batches. Any thread; does nothing
+  // once stopped.
+  void wake(vault::Vault& caller, const vault::ErasureOptions& options);
   // Waits until the worker has no round asked for or under way, or is stopped, and returns the
   // error of its last round, if any. Any thread but the worker.
   [[nodiscard]] Result<void> wait_idle();
@@ -43,7 +45,8 @@ class ErasureCleanup {
  private:
   void run(const std::stop_token& stop_token);
   // One round: batches until no erased patient has rows left, or a stop is requested.
-  [[nodiscard]] Result<void> purge(const std::stop_token& stop_token);
+  [[nodiscard]] Result<void> purge(const std::stop_token& stop_token,
+                                   const vault::ErasureOptions& options);
 
   std::mutex mutex_;
   std::condition_variable_any changed_;
@@ -51,6 +54,7 @@ class ErasureCleanup {
   bool running_ = false;  // a round is under way
   bool stopped_ = false;
   std::optional<Error> last_error_;
+  vault::ErasureOptions options_;  // of the last wake()
   std::unique_ptr<vault::Vault> vault_;
   std::jthread worker_;
 };

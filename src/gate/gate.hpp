@@ -156,7 +156,9 @@ class Gate {
   // Crypto-shredding of one patient (see vault::Vault::erase_patient): its audit entry commits
   // with the erasure's intent, before the key is shredded. Returns once the key is shredded; the
   // first gate's background worker then removes the patient's rows (ErasureCleanup), and the
-  // next unlock removes whatever a close or a crash left. `options` serve crash tests.
+  // next unlock removes whatever a close or a crash left. `options` serve crash tests: their
+  // at_step is called at each step of the call, then on the worker thread after each batch of
+  // the cleanup that follows (ErasureStep::kRowsBatchCommitted).
   [[nodiscard]] Result<vault::ErasureOutcome> erase_patient(
       const Principal& principal, std::string_view patient_id,
       const vault::ErasureOptions& options = {});

@@ -28,7 +28,7 @@ Result<vault::ErasureOutcome> Gate::erase_patient(const Principal& principal,
   const bool erased = result.has_value();
   auto outcome = committed(std::move(entry), std::move(result), signed_checkpoints);
   if (erased) {
-    cleanup_->wake(*vault_);
+    cleanup_->wake(*vault_, options);
   }
   return outcome;
 }

@@ -302,14 +302,19 @@ TEST_F(GateErasureTest, CloseStopsTheCleanupAndTheNextUnlockRemovesWhatIsLeft) {
   EXPECT_TRUE(cleaned) << cleaned.error().message;
 }
 
-// The child erases the patient and kills itself at one step; this process then unlocks the vault.
-// A child that completes the erasure exits at once: its background cleanup is cut wherever it is.
+// The child erases the patient and kills itself at one step, including between two batches of
+// the background cleanup; this process then unlocks the vault. A child that completes the erasure
+// exits at once: its background cleanup is cut wherever it is.
 class GateErasureKillTest
     : public GateErasureTest,
       public ::testing::WithParamInterface<std::optional<vault::ErasureStep>> {};
 
 TEST_P(GateErasureKillTest, ThePatientIsWholeOrFullyGoneAndTheAuditLogSaysWhich) {
   const std::optional<vault::ErasureStep> kill_at = GetParam();
+  if (kill_at == vault::ErasureStep::kRowsBatchCommitted) {
+    // More resources than one batch removes: the kill comes between two batches.
+    import_observations(600);
+  }
   close();
   const pid_t child = fork();
   ASSERT_GE(child, 0);
@@ -325,6 +330,11 @@ TEST_P(GateErasureKillTest, ThePatientIsWholeOrFullyGoneAndTheAuditLogSaysWhich)
       }
     };
     auto erased = opened->gate->erase_patient(opened->custodian, patient_, options);
+    if (erased && kill_at == vault::ErasureStep::kRowsBatchCommitted) {
+      // The worker kills the process after its first batch.
+      static_cast<void>(opened->gate->await_erasure_cleanup());
+      _exit(12);
+    }
     _exit(erased ? 0 : 11);
   }
   int status = 0;
@@ -337,6 +347,11 @@ TEST_P(GateErasureKillTest, ThePatientIsWholeOrFullyGoneAndTheAuditLogSaysWhich)
     EXPECT_EQ(WEXITSTATUS(status), 0);
   }
 
+  if (kill_at == vault::ErasureStep::kRowsBatchCommitted) {
+    // Killed between two batches: some of the patient's rows are gone, the others are left.
+    EXPECT_GT(versions_of_patient(), 0);
+    EXPECT_LT(versions_of_patient(), 602);
+  }
   open();
   const auto [erase_entries_count, finished_at_unlock] = erase_entries();
   if (kill_at == vault::ErasureStep::kBeforeIntentCommit) {
@@ -374,6 +389,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(std::optional(vault::ErasureStep::kBeforeIntentCommit),
                       std::optional(vault::ErasureStep::kIntentCommitted),
                       std::optional(vault::ErasureStep::kKeyShredded),
+                      std::optional(vault::ErasureStep::kRowsBatchCommitted),
                       std::optional<vault::ErasureStep>()),
     [](const ::testing::TestParamInfo<std::optional<vault::ErasureStep>>& info) {
       if (!info.param) {
