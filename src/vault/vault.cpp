@@ -1203,16 +1203,8 @@ Result<PurgeProgress> Vault::purge_erased_rows(int64_t max_resources,
       return tl::unexpected(key.error());
     }
     const bool key_shredded = !key->has_value();
-    std::optional<size_t> ledger_size;
-    if (key_shredded) {
-      auto ledger = keyring_->erasure_ledger();
-      if (!ledger) {
-        return tl::unexpected(ledger.error());
-      }
-      ledger_size = ledger->size();
-    }
-    // Not durable: a batch that a power loss takes back is removed again from the intent, which
-    // stays until a later transaction clears it.
+    // Not durable: rows that a power loss brings back are removed again, since the intent that
+    // names them is cleared in the same transaction as the last of them, or later.
     auto transaction = store::begin_transaction(*data_);
     if (!transaction) {
       return tl::unexpected(transaction.error());
@@ -1221,13 +1213,18 @@ Result<PurgeProgress> Vault::purge_erased_rows(int64_t max_resources,
     if (!removed) {
       return tl::unexpected(removed.error());
     }
-    if (removed->resources < budget && ledger_size.has_value()) {
+    if (removed->resources < budget && key_shredded) {
+      // Every erasure in the ledger has its mark in this file (its step 1 came first).
+      auto ledger = keyring_->erasure_ledger();
+      if (!ledger) {
+        return tl::unexpected(ledger.error());
+      }
       // Another connection may have cleared it meanwhile: set_erasure_pending re-reads the list.
       if (auto cleared = set_erasure_pending(*data_, patient_id, false); !cleared) {
         return tl::unexpected(cleared.error());
       }
       if (auto marked =
-              data_->set_meta(std::string(kLedgerReplayedMeta), std::to_string(*ledger_size));
+              data_->set_meta(std::string(kLedgerReplayedMeta), std::to_string(ledger->size()));
           !marked) {
         return tl::unexpected(marked.error());
       }
