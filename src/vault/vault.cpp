@@ -510,7 +510,11 @@ std::invoke_result_t<Read&> Vault::in_read_snapshot(Read&& read) {
 
 Result<std::optional<store::ResourceVersionRow>> Vault::without_erased(
     Result<std::optional<store::ResourceVersionRow>> row) const {
-  if (row && row->has_value() && erased_rows_remain((*row)->compartment)) {
+  if (!row) {
+    return row;
+  }
+  if (const std::optional<store::ResourceVersionRow>& found = *row;
+      found.has_value() && erased_rows_remain(found->compartment)) {
     return std::optional<store::ResourceVersionRow>();
   }
   return row;

@@ -810,8 +810,8 @@ Result<DataStore::RemovedRows> SqliteDataStore::remove_compartment_rows(
     if (!key) {
       return tl::unexpected(key.error());
     }
-    if (key->has_value()) {
-      const int64_t rk = **key;
+    if (const std::optional<int64_t>& current_key = *key; current_key.has_value()) {
+      const int64_t rk = *current_key;
       Cursor tokens(remove_resource_tokens_);
       tokens.bind_int(1, rk);
       if (auto deleted = tokens.run(); !deleted) {
@@ -827,11 +827,12 @@ Result<DataStore::RemovedRows> SqliteDataStore::remove_compartment_rows(
       if (!elsewhere) {
         return tl::unexpected(elsewhere.error());
       }
-      Cursor replace(elsewhere->has_value() ? set_current_version_ : remove_current_);
+      const std::optional<std::pair<int64_t, int64_t>>& fallback_row = *elsewhere;
+      Cursor replace(fallback_row.has_value() ? set_current_version_ : remove_current_);
       replace.bind_int(1, rk);
-      if (elsewhere->has_value()) {
-        replace.bind_int(2, (*elsewhere)->first);
-        replace.bind_int(3, (*elsewhere)->second);
+      if (fallback_row.has_value()) {
+        replace.bind_int(2, fallback_row->first);
+        replace.bind_int(3, fallback_row->second);
       }
       if (auto replaced = replace.run(); !replaced) {
         return tl::unexpected(replaced.error());
