@@ -217,6 +217,33 @@ TEST_F(VaultErasureTest, RowsLeftByAnErasureAreNeitherReadFoundCountedNorWritten
   EXPECT_EQ(*vault_->count_by_type(), *counts_before);
 }
 
+// Another vault's cleanup runs between steps 1 and 2 of the erasure: it may remove the rows, but
+// the intent stays while the data key is in the keyring, so that a crash before the shredding
+// still leaves the next open() something to finish. The cleanup after step 2 clears it.
+TEST_F(VaultErasureTest, TheCleanupKeepsTheIntentWhileTheKeyIsStillInTheKeyring) {
+  const std::string patient = patient_with_three_records();
+  std::unique_ptr<vault::Vault> other = open_another();
+  ASSERT_NE(other, nullptr);
+  bool purged_between_steps = false;
+  vault::ErasureOptions options;
+  options.at_step = [&](vault::ErasureStep step) {
+    if (step == vault::ErasureStep::kIntentCommitted) {
+      EXPECT_EQ(data_keys_of(patient), 1);
+      EXPECT_EQ(purge_all(*other, 2), 3);
+      purged_between_steps = true;
+    }
+  };
+  ASSERT_TRUE(vault_->erase_patient(patient, {}, options));
+  ASSERT_TRUE(purged_between_steps);
+  EXPECT_EQ(versions_in(patient), 0);
+  EXPECT_EQ(data_keys_of(patient), 0);
+  EXPECT_TRUE(erasure_pending(patient));
+
+  EXPECT_EQ(purge_all(*other, 2), 0);
+  EXPECT_FALSE(erasure_pending(patient));
+  EXPECT_EQ(other->read("Patient", patient).error().code, ErrorCode::kNotFound);
+}
+
 // Once the cleanup has finished, the data file holds nothing of the patient: no version, no
 // current row, no token, and not even its id in the file's bytes.
 TEST_F(VaultErasureTest, AfterTheCleanupTheDataFileHoldsNothingOfThePatient) {
