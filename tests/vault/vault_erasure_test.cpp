@@ -244,6 +244,47 @@ TEST_F(VaultErasureTest, TheCleanupKeepsTheIntentWhileTheKeyIsStillInTheKeyring)
   EXPECT_EQ(other->read("Patient", patient).error().code, ErrorCode::kNotFound);
 }
 
+// A resource moved from one patient to another by an update has versions in both compartments.
+// Erasing either patient removes only the versions filed under them: moved away from the erased
+// patient, the resource stays current under the other one, before and after the cleanup; moved
+// to the erased patient, it is not found while the rows remain, then falls back to its version
+// under the other patient (without search tokens), as remove_compartment did.
+TEST_F(VaultErasureTest, AResourceMovedBetweenPatientsKeepsTheOtherPatientsVersions) {
+  const std::string erased = create(R"({"resourceType":"Patient","gender":"female"})").id;
+  const std::string kept = create(R"({"resourceType":"Patient","gender":"male"})").id;
+  const std::string moved_away = create(observation_of(erased)).id;
+  ASSERT_TRUE(vault_->update("Observation", moved_away, parse_object(observation_of(kept))));
+  const std::string moved_in = create(observation_of(kept)).id;
+  ASSERT_TRUE(vault_->update("Observation", moved_in, parse_object(observation_of(erased))));
+
+  ASSERT_TRUE(vault_->erase_patient(erased));
+  auto away = vault_->read("Observation", moved_away);
+  ASSERT_TRUE(away) << away.error().message;
+  EXPECT_EQ(away->version, 2);
+  EXPECT_EQ(away->compartment, kept);
+  auto away_history = vault_->history("Observation", moved_away);
+  ASSERT_TRUE(away_history);
+  EXPECT_EQ(away_history->size(), 1u);
+  EXPECT_EQ(vault_->read("Observation", moved_in).error().code, ErrorCode::kNotFound);
+  auto of_kept = fhir::parse_search("Observation", {{"patient", kept}});
+  ASSERT_TRUE(of_kept);
+  EXPECT_EQ(vault_->search(*of_kept)->total, 1u);
+
+  EXPECT_EQ(purge_all(*vault_, 1), 3);  // the Patient, moved_away v1, moved_in v2
+  EXPECT_EQ(orphan_tokens(), 0);
+  away = vault_->read("Observation", moved_away);
+  ASSERT_TRUE(away) << away.error().message;
+  EXPECT_EQ(away->version, 2);
+  EXPECT_EQ(vault_->search(*of_kept)->total, 1u);
+  auto in = vault_->read("Observation", moved_in);
+  ASSERT_TRUE(in) << in.error().message;
+  EXPECT_EQ(in->version, 1);
+  EXPECT_EQ(in->compartment, kept);
+  auto in_history = vault_->history("Observation", moved_in);
+  ASSERT_TRUE(in_history);
+  EXPECT_EQ(in_history->size(), 1u);
+}
+
 // Once the cleanup has finished, the data file holds nothing of the patient: no version, no
 // current row, no token, and not even its id in the file's bytes.
 TEST_F(VaultErasureTest, AfterTheCleanupTheDataFileHoldsNothingOfThePatient) {
