@@ -1,0 +1,184 @@
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "support/temp_dir.hpp"
+
+namespace vigie::config {
+namespace {
+
+// `text` is refused with kUsage, French first naming `french`, English naming `english`.
+void expect_refused(const std::string& text, const std::string& french,
+                    const std::string& english) {
+  auto parsed = parse(text);
+  ASSERT_FALSE(parsed.has_value()) << text;
+  EXPECT_EQ(parsed.error().code, ErrorCode::kUsage) << text;
+  EXPECT_NE(parsed.error().french.find(french), std::string::npos)
+      << text << " -> " << parsed.error().french;
+  EXPECT_NE(parsed.error().message.find(english), std::string::npos)
+      << text << " -> " << parsed.error().message;
+}
+
+TEST(ConfigParseTest, AnEmptyFileMeansTheDefaults) {
+  for (const char* text : {"", "# nothing set\n", "[memory]\n"}) {
+    auto parsed = parse(text);
+    ASSERT_TRUE(parsed.has_value()) << text << ": " << parsed.error().message;
+    EXPECT_EQ(parsed->memory.locked_mib, 8);
+    EXPECT_EQ(parsed->memory.locked_bytes(), size_t{8} << 20);
+  }
+}
+
+TEST(ConfigParseTest, ReadsTheLockedMemoryBudget) {
+  for (const auto& [text, mib] : std::vector<std::pair<std::string, int64_t>>{
+           {"[memory]\nlocked_mib = 1\n", 1},
+           {"[memory]\nlocked_mib = 256 # the most\n", 256},
+           {"memory.locked_mib = 16\n", 16},
+           {"memory = { locked_mib = 2 }\n", 2},
+           {"\xEF\xBB\xBF[memory]\r\nlocked_mib = 0x20\r\n", 32},
+       }) {
+    auto parsed = parse(text);
+    ASSERT_TRUE(parsed.has_value()) << text << ": " << parsed.error().message;
+    EXPECT_EQ(parsed->memory.locked_mib, mib) << text;
+  }
+}
+
+TEST(ConfigParseTest, ABudgetThatIsNotAWholeNumberIsRefused) {
+  for (const char* value :
+       {"\"8\"", "8.0", "8.5", "true", "[8]", "{ mib = 8 }", "1979-05-27", "inf", "nan"}) {
+    expect_refused(std::string("[memory]\nlocked_mib = ") + value + "\n",
+                   "ligne 2 : [memory] locked_mib doit être un nombre entier de Mio, de 1 à 256",
+                   "line 2: [memory] locked_mib must be a whole number of MiB, from 1 to 256");
+  }
+}
+
+TEST(ConfigParseTest, ABudgetTooSmallForTheKeysIsRefused) {
+  for (const char* value : {"0", "-1", "-9223372036854775808"}) {
+    expect_refused(std::string("[memory]\nlocked_mib = ") + value + "\n",
+                   std::string("[memory] locked_mib = ") + value + " est trop petit",
+                   "is too small: it takes at least 1 MiB to hold the master key");
+  }
+}
+
+TEST(ConfigParseTest, AnAbsurdBudgetIsRefused) {
+  for (const char* value : {"257", "1048576", "9223372036854775807"}) {
+    expect_refused(std::string("[memory]\nlocked_mib = ") + value + "\n",
+                   std::string("[memory] locked_mib = ") + value + " est trop grand : au plus 256",
+                   "is too large: at most 256 (MiB)");
+  }
+  // Beyond 64 bits TOML itself refuses the number.
+  expect_refused("[memory]\nlocked_mib = 99999999999999999999\n", "ligne 2 : syntaxe TOML invalide",
+                 "line 2: invalid TOML");
+}
+
+TEST(ConfigParseTest, UnknownSectionsAndKeysAreRefusedNotIgnored) {
+  expect_refused("[memroy]\nlocked_mib = 8\n",
+                 "ligne 1 : section ou clé inconnue « memroy » (seule [memory] existe)",
+                 "line 1: unknown section or key 'memroy' (only [memory] exists)");
+  expect_refused("locked_mib = 8\n", "section ou clé inconnue « locked_mib »",
+                 "unknown section or key 'locked_mib'");
+  expect_refused("[memory]\nlocked_mib = 8\n\n[server]\nport = 1\n",
+                 "ligne 4 : section ou clé inconnue « server »", "line 4: unknown section");
+  expect_refused("[memory]\nlocked_mb = 8\n",
+                 "ligne 2 : clé inconnue « locked_mb » dans [memory] (seule locked_mib existe)",
+                 "line 2: unknown key 'locked_mb' in [memory] (only locked_mib exists)");
+  expect_refused("[memory.locked]\nmib = 8\n", "clé inconnue « locked » dans [memory]",
+                 "unknown key 'locked' in [memory]");
+}
+
+TEST(ConfigParseTest, MemoryMustBeASection) {
+  expect_refused("memory = 8\n", "ligne 1 : « memory » doit être une section [memory]",
+                 "line 1: 'memory' must be a [memory] section");
+  expect_refused("[[memory]]\nlocked_mib = 8\n", "« memory » doit être une section [memory]",
+                 "'memory' must be a [memory] section");
+}
+
+TEST(ConfigParseTest, MalformedTomlIsRefusedWithItsLine) {
+  for (const char* text : {"[memory\n", "[memory]\nlocked_mib = \n", "[memory]\nlocked_mib\n",
+                           "[memory]\n[memory]\n", "[memory]\nlocked_mib = 1\nlocked_mib = 2\n",
+                           "[memory]\nlocked_mib = 8 8\n", "\xFF\xFE", "a = \"\xC3\x28\"\n"}) {
+    auto parsed = parse(text);
+    ASSERT_FALSE(parsed.has_value()) << text;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kUsage);
+    EXPECT_NE(parsed.error().french.find("syntaxe TOML invalide"), std::string::npos)
+        << parsed.error().french;
+    EXPECT_NE(parsed.error().message.find("invalid TOML"), std::string::npos);
+  }
+}
+
+TEST(ConfigParseTest, MessagesShowOnlyPrintableAsciiAndAShortKey) {
+  auto parsed = parse("[memory]\n\"cl\xC3\xA9\\u0007" + std::string(200, 'x') + "\" = 1\n");
+  ASSERT_FALSE(parsed.has_value());
+  for (const std::string& text : {parsed.error().message}) {
+    for (const char character : text) {
+      EXPECT_TRUE(character >= 0x20 && character < 0x7f) << text;
+    }
+    EXPECT_LT(text.size(), 160u) << text;
+  }
+}
+
+TEST(ConfigLoadTest, NoFileMeansTheDefaults) {
+  testing::TempDir dir;
+  auto loaded = load(dir.path());
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+  EXPECT_EQ(loaded->memory.locked_mib, kDefaultLockedMib);
+  // A vault directory that does not exist yet (vigie init creates it) has no file either.
+  auto absent = load(dir / "not-yet");
+  ASSERT_TRUE(absent.has_value()) << absent.error().message;
+}
+
+TEST(ConfigLoadTest, ReadsTheFileOfTheVaultDirectory) {
+  testing::TempDir dir;
+  testing::write_file(dir / "vigie.toml", "[memory]\nlocked_mib = 3\n");
+  auto loaded = load(dir.path());
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+  EXPECT_EQ(loaded->memory.locked_mib, 3);
+}
+
+TEST(ConfigLoadTest, ErrorsNameTheFile) {
+  testing::TempDir dir;
+  const std::string path = (dir / "vigie.toml").string();
+  testing::write_file(path, "[memory]\nlocked_mib = 0\n");
+  auto refused = load(dir.path());
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kUsage);
+  EXPECT_EQ(refused.error().french.rfind(path + ", ligne 2 : [memory] locked_mib = 0", 0), 0u)
+      << refused.error().french;
+  EXPECT_EQ(refused.error().message.rfind(path + ", line 2: [memory] locked_mib = 0", 0), 0u)
+      << refused.error().message;
+}
+
+TEST(ConfigLoadTest, AFileTooLargeOrNotAFileIsRefused) {
+  testing::TempDir dir;
+  testing::write_file(dir / "vigie.toml", std::string(kMaxFileBytes + 1, '#'));
+  auto too_large = load(dir.path());
+  ASSERT_FALSE(too_large.has_value());
+  EXPECT_NE(too_large.error().french.find("fichier trop grand (au plus 64 Kio)"),
+            std::string::npos);
+  EXPECT_NE(too_large.error().message.find("file too large (at most 64 KiB)"), std::string::npos);
+
+  testing::TempDir other;
+  std::filesystem::create_directory(other / "vigie.toml");
+  auto directory = load(other.path());
+  ASSERT_FALSE(directory.has_value());
+  EXPECT_EQ(directory.error().code, ErrorCode::kUsage);
+  EXPECT_NE(directory.error().message.find("not a readable file"), std::string::npos);
+}
+
+TEST(ConfigHintTest, NamesTheSettingThatLowersTheNeedInBothLanguages) {
+  const Error hinted = with_lower_memory_hint(Error{ErrorCode::kInternal, "cannot lock", "bloqué"});
+  EXPECT_EQ(hinted.code, ErrorCode::kInternal);
+  EXPECT_EQ(hinted.message,
+            "cannot lock; or lower [memory] locked_mib in vigie.toml in the vault directory "
+            "(default 8 MiB)");
+  EXPECT_EQ(hinted.french,
+            "bloqué ; ou baissez [memory] locked_mib dans le fichier vigie.toml du répertoire du "
+            "coffre (8 Mio par défaut)");
+}
+
+}  // namespace
+}  // namespace vigie::config
