@@ -57,31 +57,39 @@ Result<void> read_memory(const toml::node& node, const toml::source_region& wher
                     fmt::format("[memory] locked_mib must be a whole number of MiB, from {} to {}",
                                 kMinLockedMib, kMaxLockedMib));
     }
-    if (mib->get() < kMinLockedMib) {
-      return refuse(
-          value.source(),
-          fmt::format("[memory] locked_mib = {} est trop petit : il faut au moins {} Mio pour la "
-                      "clé maîtresse, ses clés dérivées, les autres secrets et un cache minimal "
-                      "de clés de patients",
-                      mib->get(), kMinLockedMib),
-          fmt::format("[memory] locked_mib = {} is too small: it takes at least {} MiB to hold the "
-                      "master key, its derived keys, the other secrets and a minimal cache of "
-                      "patient keys",
-                      mib->get(), kMinLockedMib));
+    const MemoryConfig read{.locked_mib = mib->get()};
+    if (auto checked = check(read); !checked) {
+      return refuse(value.source(), checked.error().french, checked.error().message);
     }
-    if (mib->get() > kMaxLockedMib) {
-      return refuse(value.source(),
-                    fmt::format("[memory] locked_mib = {} est trop grand : au plus {} (Mio)",
-                                mib->get(), kMaxLockedMib),
-                    fmt::format("[memory] locked_mib = {} is too large: at most {} (MiB)",
-                                mib->get(), kMaxLockedMib));
-    }
-    memory.locked_mib = mib->get();
+    memory = read;
   }
   return {};
 }
 
 }  // namespace
+
+Result<void> check(const MemoryConfig& memory) {
+  if (memory.locked_mib < kMinLockedMib) {
+    return fail(
+        ErrorCode::kUsage,
+        fmt::format("[memory] locked_mib = {} est trop petit : il faut au moins {} Mio pour la "
+                    "clé maîtresse, ses clés dérivées, les autres secrets et un cache minimal de "
+                    "clés de patients",
+                    memory.locked_mib, kMinLockedMib),
+        fmt::format("[memory] locked_mib = {} is too small: it takes at least {} MiB to hold the "
+                    "master key, its derived keys, the other secrets and a minimal cache of "
+                    "patient keys",
+                    memory.locked_mib, kMinLockedMib));
+  }
+  if (memory.locked_mib > kMaxLockedMib) {
+    return fail(ErrorCode::kUsage,
+                fmt::format("[memory] locked_mib = {} est trop grand : au plus {} (Mio)",
+                            memory.locked_mib, kMaxLockedMib),
+                fmt::format("[memory] locked_mib = {} is too large: at most {} (MiB)",
+                            memory.locked_mib, kMaxLockedMib));
+  }
+  return {};
+}
 
 Result<Config> parse(std::string_view text) {
   toml::table table;

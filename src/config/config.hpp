@@ -38,6 +38,10 @@ struct Config {
   MemoryConfig memory;
 };
 
+// kUsage, French first, when `memory` is outside the bounds above: parse() refuses such a file,
+// and code that builds a configuration itself checks it with this.
+[[nodiscard]] Result<void> check(const MemoryConfig& memory);
+
 // The settings in `text` (TOML). kUsage, French first, naming the line, the section or key and
 // the fix: malformed TOML, an unknown section or key, a value of the wrong type or out of range.
 [[nodiscard]] Result<Config> parse(std::string_view text);

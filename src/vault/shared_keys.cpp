@@ -31,6 +31,9 @@ size_t SharedKeys::cached_data_keys_for(const config::MemoryConfig& memory) {
 
 Result<std::shared_ptr<SharedKeys>> SharedKeys::create(const config::MemoryConfig& memory,
                                                        const FillMasterKey& fill) {
+  if (auto checked = config::check(memory); !checked) {
+    return tl::unexpected(checked.error());
+  }
   auto block = crypto::LockedBlock::allocate(block_bytes_for(memory));
   if (!block) {
     return tl::unexpected(config::with_lower_memory_hint(block.error()));

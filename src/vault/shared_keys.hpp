@@ -44,13 +44,14 @@ class SharedKeys {
   using FillMasterKey = std::function<Result<void>(std::span<uint8_t> master_key)>;
 
   // Allocates and locks the block for `memory`, has `fill` write the master key into it, then
-  // derives the blind-index and ledger keys. kInternal naming RLIMIT_MEMLOCK, how to raise it and
+  // derives the blind-index and ledger keys. kUsage when `memory` is out of bounds
+  // (config::check); kInternal naming RLIMIT_MEMLOCK, how to raise it and
   // the setting that lowers the need when the block cannot be locked (before `fill` runs); the
   // error of `fill` when it fails.
   [[nodiscard]] static Result<std::shared_ptr<SharedKeys>> create(
       const config::MemoryConfig& memory, const FillMasterKey& fill);
 
-  // Data keys that the cache of a vault holds under `memory`.
+  // Data keys that the cache of a vault holds under `memory` (within config::check's bounds).
   [[nodiscard]] static size_t cached_data_keys_for(const config::MemoryConfig& memory);
 
   SharedKeys(const SharedKeys&) = delete;

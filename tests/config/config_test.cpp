@@ -121,6 +121,19 @@ TEST(ConfigParseTest, MessagesShowOnlyPrintableAsciiAndAShortKey) {
   }
 }
 
+TEST(ConfigCheckTest, RefusesABudgetBuiltInCodeOutOfBounds) {
+  EXPECT_TRUE(check({}).has_value());
+  EXPECT_TRUE(check({.locked_mib = kMinLockedMib}).has_value());
+  EXPECT_TRUE(check({.locked_mib = kMaxLockedMib}).has_value());
+  for (int64_t mib : {int64_t{0}, int64_t{-8}, kMaxLockedMib + 1}) {
+    auto checked = check({.locked_mib = mib});
+    ASSERT_FALSE(checked.has_value()) << mib;
+    EXPECT_EQ(checked.error().code, ErrorCode::kUsage);
+    EXPECT_EQ(checked.error().message.rfind("[memory] locked_mib = " + std::to_string(mib), 0), 0u);
+    EXPECT_EQ(checked.error().french.rfind("[memory] locked_mib = " + std::to_string(mib), 0), 0u);
+  }
+}
+
 TEST(ConfigLoadTest, NoFileMeansTheDefaults) {
   testing::TempDir dir;
   auto loaded = load(dir.path());

@@ -113,6 +113,22 @@ TEST(SharedKeysLayoutTest, OneBlockHoldsTheMasterKeyItsDerivedKeysAndEveryCacheS
   EXPECT_EQ(cached, capacity - 1);
 }
 
+TEST(SharedKeysLayoutTest, ABudgetOutOfBoundsIsRefusedBeforeAnyMemoryIsLocked) {
+  bool filled = false;
+  auto fill = [&](std::span<uint8_t>) -> Result<void> {
+    filled = true;
+    return {};
+  };
+  for (int64_t mib : {int64_t{0}, int64_t{-1}, config::kMaxLockedMib + 1}) {
+    auto keys = SharedKeys::create({.locked_mib = mib}, fill);
+    ASSERT_FALSE(keys.has_value()) << mib;
+    EXPECT_EQ(keys.error().code, ErrorCode::kUsage);
+    EXPECT_NE(keys.error().message.find("[memory] locked_mib = " + std::to_string(mib)),
+              std::string::npos);
+  }
+  EXPECT_FALSE(filled);
+}
+
 TEST(SharedKeysLayoutTest, AFailedFillIsTheError) {
   auto keys = SharedKeys::create(kSmallestBudget, [](std::span<uint8_t>) -> Result<void> {
     return fail(ErrorCode::kUnlockFailed, "wrong secret");
