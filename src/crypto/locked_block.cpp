@@ -5,6 +5,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <utility>
 
@@ -24,26 +27,42 @@ size_t round_up(size_t value, size_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
+// Memory this process has locked already, in KiB (VmLck of /proc/self/status; 0 if unknown).
+size_t locked_kib_now() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmLck:")) {
+      return static_cast<size_t>(std::strtoull(line.c_str() + 6, nullptr, 10));
+    }
+  }
+  return 0;
+}
+
 tl::unexpected<Error> cannot_lock(size_t bytes) {
   rlimit limit{};
   getrlimit(RLIMIT_MEMLOCK, &limit);
-  const std::string current = limit.rlim_cur == RLIM_INFINITY
-                                  ? std::string("unlimited")
-                                  : fmt::format("{} KiB", limit.rlim_cur / 1024);
+  const bool unlimited = limit.rlim_cur == RLIM_INFINITY;
+  std::string french = unlimited ? "illimité" : fmt::format("{} Kio", limit.rlim_cur / 1024);
+  std::string english = unlimited ? "unlimited" : fmt::format("{} KiB", limit.rlim_cur / 1024);
+  if (const size_t locked = locked_kib_now(); locked > 0) {
+    french += fmt::format(" ; ce processus en verrouille déjà {} Kio", locked);
+    english += fmt::format("; this process locks {} KiB already", locked);
+  }
   const size_t kib = round_up(bytes, 1024) / 1024;
   return fail(ErrorCode::kInternal,
               fmt::format("impossible de verrouiller {} Kio de mémoire pour les secrets "
                           "(RLIMIT_MEMLOCK vaut {}) : augmentez la limite, par exemple `ulimit -l "
                           "{}` ou LimitMEMLOCK={}K dans l'unité systemd",
-                          kib, current, kib, kib),
+                          kib, french, kib, kib),
               fmt::format("cannot lock {} KiB of memory for secrets (RLIMIT_MEMLOCK is {}): raise "
                           "it, e.g. `ulimit -l {}` or LimitMEMLOCK={}K in the systemd unit",
-                          kib, current, kib, kib));
+                          kib, english, kib, kib));
 }
 
 }  // namespace
 
-Result<LockedBlock> LockedBlock::allocate(size_t bytes) {
+Result<LockedBlock> LockedBlock::allocate(size_t bytes, size_t process_bytes) {
   require_initialized();
   const size_t page = page_size();
   const size_t size = round_up(bytes == 0 ? 1 : bytes, page);
@@ -63,7 +82,7 @@ Result<LockedBlock> LockedBlock::allocate(size_t bytes) {
                 "cannot set the guard pages around the memory for secrets");
   }
   if (mlock(block.data_, size) != 0) {
-    return cannot_lock(size);
+    return cannot_lock(std::max(size, process_bytes));
   }
   // Excluded from core dumps even if they are turned on again; not every kernel knows the flag.
   static_cast<void>(madvise(block.data_, size, MADV_DONTDUMP));

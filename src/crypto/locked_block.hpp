@@ -18,9 +18,10 @@ namespace vigie::crypto {
 class LockedBlock {
  public:
   // `bytes` (rounded up to whole pages) of zeroed, locked memory. kInternal naming RLIMIT_MEMLOCK
-  // and how to raise it when the OS refuses to lock them: a secret never silently lands in memory
-  // that may be swapped out. kInternal too when the memory cannot be mapped.
-  [[nodiscard]] static Result<LockedBlock> allocate(size_t bytes);
+  // and how to raise it to `process_bytes` (what the whole process locks, this block included)
+  // when the OS refuses to lock them: a secret never silently lands in memory that may be swapped
+  // out. kInternal too when the memory cannot be mapped.
+  [[nodiscard]] static Result<LockedBlock> allocate(size_t bytes, size_t process_bytes);
 
   LockedBlock() = default;
   ~LockedBlock();

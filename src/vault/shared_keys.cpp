@@ -34,7 +34,7 @@ Result<std::shared_ptr<SharedKeys>> SharedKeys::create(const config::MemoryConfi
   if (auto checked = config::check(memory); !checked) {
     return tl::unexpected(checked.error());
   }
-  auto block = crypto::LockedBlock::allocate(block_bytes_for(memory));
+  auto block = crypto::LockedBlock::allocate(block_bytes_for(memory), memory.locked_bytes());
   if (!block) {
     return tl::unexpected(config::with_lower_memory_hint(block.error()));
   }

@@ -219,7 +219,7 @@ TEST_F(CliLockedMemoryTest, UnderA1MiBLimitTheDefaultBudgetStopsNamingTheLimitAn
   EXPECT_EQ(result.out, "");
   // French first, then English; the limit, how to raise it (shell, systemd), and the setting.
   EXPECT_EQ(result.err.rfind("vigie: impossible de verrouiller 8192 Kio de mémoire pour les "
-                             "secrets (RLIMIT_MEMLOCK vaut 1024 KiB)",
+                             "secrets (RLIMIT_MEMLOCK vaut 1024 Kio)",
                              0),
             0u)
       << result.err;

@@ -22,7 +22,7 @@ bool all_zero(std::span<const uint8_t> bytes) {
 }
 
 TEST(LockedBlockTest, RoundsUpToWholePagesAndCountsWhatIsCarved) {
-  auto block = LockedBlock::allocate(block_test_page() + 1);
+  auto block = LockedBlock::allocate(block_test_page() + 1, 0);
   ASSERT_TRUE(block.has_value()) << block.error().message;
   EXPECT_EQ(block->size(), 2 * block_test_page());
   EXPECT_EQ(block->remaining(), 2 * block_test_page());
@@ -34,7 +34,7 @@ TEST(LockedBlockTest, RoundsUpToWholePagesAndCountsWhatIsCarved) {
 }
 
 TEST(LockedBlockTest, SpansAreZeroedAlignedAndNeverOverlap) {
-  auto block = LockedBlock::allocate(block_test_page());
+  auto block = LockedBlock::allocate(block_test_page(), 0);
   ASSERT_TRUE(block.has_value()) << block.error().message;
   std::vector<std::span<uint8_t>> spans;
   for (size_t bytes : {32, 5, 100, 32, 1}) {
@@ -59,7 +59,7 @@ TEST(LockedBlockTest, SpansAreZeroedAlignedAndNeverOverlap) {
 }
 
 TEST(LockedBlockTest, TheWholeBlockCanBeCarved) {
-  auto block = LockedBlock::allocate(block_test_page());
+  auto block = LockedBlock::allocate(block_test_page(), 0);
   ASSERT_TRUE(block.has_value()) << block.error().message;
   std::span<uint8_t> everything = block->carve(block_test_page());
   std::fill(everything.begin(), everything.end(), 0xAB);
@@ -72,7 +72,7 @@ TEST(LockedBlockTest, ItsMemoryIsLockedAndUnlockedOnRelease) {
   }
   const size_t before = testing::locked_kib();
   {
-    auto block = LockedBlock::allocate(64 * 1024);
+    auto block = LockedBlock::allocate(64 * 1024, 0);
     ASSERT_TRUE(block.has_value()) << block.error().message;
     EXPECT_EQ(testing::locked_kib(), before + 64);
   }
@@ -80,7 +80,7 @@ TEST(LockedBlockTest, ItsMemoryIsLockedAndUnlockedOnRelease) {
 }
 
 TEST(LockedBlockTest, MovesTransferTheMemory) {
-  auto block = LockedBlock::allocate(block_test_page());
+  auto block = LockedBlock::allocate(block_test_page(), 0);
   ASSERT_TRUE(block.has_value()) << block.error().message;
   std::span<uint8_t> key = block->carve(32);
   key[0] = 7;
@@ -98,14 +98,14 @@ TEST(CheckMemoryLockingTest, LocksTheDefaultBudgetHere) {
 }
 
 TEST(LockedBlockDeathTest, CarvingPastTheEndAborts) {
-  auto block = LockedBlock::allocate(block_test_page());
+  auto block = LockedBlock::allocate(block_test_page(), 0);
   ASSERT_TRUE(block.has_value()) << block.error().message;
   static_cast<void>(block->carve(block_test_page() - 8));
   EXPECT_DEATH(static_cast<void>(block->carve(16)), "locked block exhausted");
 }
 
 TEST(LockedBlockDeathTest, GuardPagesSurroundTheBlock) {
-  auto block = LockedBlock::allocate(block_test_page());
+  auto block = LockedBlock::allocate(block_test_page(), 0);
   ASSERT_TRUE(block.has_value()) << block.error().message;
   std::span<uint8_t> all = block->carve(block_test_page());
   volatile uint8_t* after = all.data() + all.size();
@@ -118,7 +118,7 @@ TEST(LockedBlockDeathTest, ReleasedMemoryIsGone) {
   // Release zeroes the bytes, then unmaps them: a stale span points to nothing readable.
   volatile uint8_t* stale = nullptr;
   {
-    auto block = LockedBlock::allocate(block_test_page());
+    auto block = LockedBlock::allocate(block_test_page(), 0);
     ASSERT_TRUE(block.has_value()) << block.error().message;
     std::span<uint8_t> key = block->carve(32);
     key[0] = 0x5A;

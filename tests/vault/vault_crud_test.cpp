@@ -136,11 +136,11 @@ TEST(VaultLifecycle, KeyFileAndPassphraseOpenTheSameVault) {
     ASSERT_TRUE(by_passphrase);
     id = (*by_passphrase)->create(parse_object(kPatient))->id;
   }
-  auto by_key_file = vault::Vault::open(dir.path(), key_file, clock);
+  auto by_key_file = vault::Vault::open(dir.path(), key_file, clock, testing::kTestMemory);
   ASSERT_TRUE(by_key_file) << by_key_file.error().message;
   EXPECT_TRUE((*by_key_file)->read("Patient", id));
   vault::UnlockSecret wrong_file{store::UnlockerKind::kKeyFile, crypto::SecretBytes::random(32)};
-  EXPECT_EQ(vault::Vault::open(dir.path(), wrong_file, clock).error().code,
+  EXPECT_EQ(vault::Vault::open(dir.path(), wrong_file, clock, testing::kTestMemory).error().code,
             ErrorCode::kUnlockFailed);
 }
 
