@@ -9,7 +9,8 @@
 
 // The settings of one vault, read from `vigie.toml` in the vault's directory. The file is
 // optional: without it every setting has its default. Every section and key of the file must be
-// one this module knows: a misspelt key is an error, never silently ignored. Example:
+// one this module knows: a misspelt key is an error, never silently ignored. Text other than
+// ASCII (accents) is accepted on comment lines of their own only (see config.cpp). Example:
 //
 //   [memory]
 //   locked_mib = 8   # locked memory of the whole process, in MiB (default 8, from 1 to 256)
