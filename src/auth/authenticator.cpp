@@ -158,7 +158,7 @@ Authenticator::Authenticator(AuthKeys keys, AuthSettings settings, const Clock& 
     : keys_(std::move(keys)), settings_(settings), clock_(clock) {}
 
 std::array<uint8_t, 32> Authenticator::secret_hash(std::string_view secret) const {
-  return crypto::blake2b_256_keyed(keys_.pepper, bytes_of(secret));
+  return crypto::blake2b_256_keyed(keys_.pepper.view(), bytes_of(secret));
 }
 
 Result<store::AccountRow> Authenticator::load(store::DataStore& store, std::string_view login) {

@@ -156,7 +156,8 @@ Result<LoginCheck> Authenticator::check_login(store::DataStore& store,
   if (!enrolled) {
     check.second_factor_ok = true;
   } else if (looks_like_totp) {
-    auto secret = crypto::open_secret(keys_.secret_key, row.totp_sealed, totp_binding(row.login));
+    auto secret =
+        crypto::open_secret(keys_.secret_key.view(), row.totp_sealed, totp_binding(row.login));
     if (!secret) {
       return tl::unexpected(secret.error());
     }

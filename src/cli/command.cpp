@@ -28,12 +28,28 @@ Error about(std::string_view french_subject, std::string_view english_subject, c
                fmt::format("{} : {}", french_subject, french)};
 }
 
+Result<config::Config> vault_config(const Options& options) {
+  auto config = config::load(options.vault_dir);
+  if (!config) {
+    return config;
+  }
+  if (auto lockable = gate::check_locked_memory(config->memory); !lockable) {
+    return tl::unexpected(lockable.error());
+  }
+  return config;
+}
+
 Result<gate::Unlocked> open_gate(const Options& options) {
+  auto config = vault_config(options);
+  if (!config) {
+    return tl::unexpected(config.error());
+  }
   auto secret = secret_for_open(options.unlock);
   if (!secret) {
     return tl::unexpected(secret.error());
   }
-  return gate::Gate::open(options.vault_dir, *secret, gate::current_local_user());
+  return gate::Gate::open(options.vault_dir, *secret, gate::current_local_user(), system_clock(),
+                          *config);
 }
 
 int close_gate(gate::Gate& gate, int exit_code) {

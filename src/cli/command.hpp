@@ -67,7 +67,13 @@ struct Options {
 [[nodiscard]] Error about(std::string_view french_subject, std::string_view english_subject,
                           const Error& error);
 
-// Unlocks the vault of `options`: its gate, and the custodian's capability for this process.
+// The configuration of the vault of `options` (vigie.toml in its directory, or the defaults),
+// once the process is known to be able to lock the memory it sets. Call before any secret is
+// read: kUsage for a bad file, kInternal naming RLIMIT_MEMLOCK when the memory cannot be locked.
+[[nodiscard]] Result<config::Config> vault_config(const Options& options);
+
+// Unlocks the vault of `options` under its configuration: its gate, and the custodian's
+// capability for this process.
 [[nodiscard]] Result<gate::Unlocked> open_gate(const Options& options);
 
 // Closes `gate` (its shutdown checkpoint) and returns `exit_code`, or the close's error when the

@@ -45,6 +45,10 @@ int run_init(const Options& options) {
   if (!auth_settings) {
     return report(auth_settings.error());
   }
+  auto config = vault_config(options);
+  if (!config) {
+    return report(config.error());
+  }
   auto secret = passphrase_for_init(options.unlock);
   if (!secret) {
     return report(secret.error());
@@ -72,8 +76,9 @@ int run_init(const Options& options) {
                           "le chemin du fichier de points de contrôle est introuvable"});
     }
   }
-  auto created = gate::Gate::initialize(options.vault_dir, *secret, extra, policy,
-                                        gate::current_local_user(), *auth_settings);
+  auto created =
+      gate::Gate::initialize(options.vault_dir, *secret, extra, policy, gate::current_local_user(),
+                             *auth_settings, system_clock(), *config);
   if (!created) {
     return report(created.error());
   }

@@ -71,41 +71,36 @@ Result<std::vector<uint8_t>> open(std::span<const uint8_t> key, std::span<const 
   return plaintext;
 }
 
-Result<SecretBytes> open_secret(const SecretBytes& key, std::span<const uint8_t> sealed,
+Result<SecretBytes> open_secret(std::span<const uint8_t> key, std::span<const uint8_t> sealed,
                                 std::span<const uint8_t> associated_data) {
-  require_usable_key(key.view());
+  require_usable_key(key);
   if (sealed.size() < kSealOverhead) {
     return authentication_failure();
   }
   SecretBytes plaintext(sealed.size() - kSealOverhead);
-  if (!open_into(key.view(), sealed, associated_data, plaintext.data())) {
+  if (!open_into(key, sealed, associated_data, plaintext.data())) {
     return authentication_failure();
   }
   return plaintext;
 }
 
-std::vector<uint8_t> wrap_key(const SecretBytes& kek, const SecretBytes& key,
-                              std::span<const uint8_t> purpose) {
-  return seal(kek, key.view(), purpose);
-}
-
-std::vector<uint8_t> wrap_key(const SecretBytes& kek, std::span<const uint8_t> key,
+std::vector<uint8_t> wrap_key(std::span<const uint8_t> kek, std::span<const uint8_t> key,
                               std::span<const uint8_t> purpose) {
   return seal(kek, key, purpose);
 }
 
-Result<SecretBytes> unwrap_key(const SecretBytes& kek, std::span<const uint8_t> wrapped,
+Result<SecretBytes> unwrap_key(std::span<const uint8_t> kek, std::span<const uint8_t> wrapped,
                                std::span<const uint8_t> purpose) {
   return open_secret(kek, wrapped, purpose);
 }
 
-Result<void> unwrap_key_into(const SecretBytes& kek, std::span<const uint8_t> wrapped,
+Result<void> unwrap_key_into(std::span<const uint8_t> kek, std::span<const uint8_t> wrapped,
                              std::span<const uint8_t> purpose, std::span<uint8_t> out) {
-  require_usable_key(kek.view());
+  require_usable_key(kek);
   if (wrapped.size() != out.size() + kSealOverhead) {
     return authentication_failure();
   }
-  if (!open_into(kek.view(), wrapped, purpose, out.data())) {
+  if (!open_into(kek, wrapped, purpose, out.data())) {
     sodium_memzero(out.data(), out.size());
     return authentication_failure();
   }

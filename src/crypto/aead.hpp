@@ -39,24 +39,23 @@ inline constexpr size_t kSealOverhead = kNonceBytes + kTagBytes;
                                                 std::span<const uint8_t> associated_data);
 
 // The same as open(), for secret plaintexts (wrapped keys): the result is locked memory.
-[[nodiscard]] Result<SecretBytes> open_secret(const SecretBytes& key,
+[[nodiscard]] Result<SecretBytes> open_secret(std::span<const uint8_t> key,
                                               std::span<const uint8_t> sealed,
                                               std::span<const uint8_t> associated_data);
 
 // Seals a secret (a key) under a key-encryption key. `purpose` is bound as associated data so
-// that a wrapped key cannot be unwrapped as another kind of key.
-[[nodiscard]] std::vector<uint8_t> wrap_key(const SecretBytes& kek, const SecretBytes& key,
+// that a wrapped key cannot be unwrapped as another kind of key. Keys are spans of locked memory
+// (SecretBytes::view(), or a span of a LockedBlock).
+[[nodiscard]] std::vector<uint8_t> wrap_key(std::span<const uint8_t> kek,
+                                            std::span<const uint8_t> key,
                                             std::span<const uint8_t> purpose);
-[[nodiscard]] Result<SecretBytes> unwrap_key(const SecretBytes& kek,
+[[nodiscard]] Result<SecretBytes> unwrap_key(std::span<const uint8_t> kek,
                                              std::span<const uint8_t> wrapped,
                                              std::span<const uint8_t> purpose);
-
-// wrap_key() for a key held in caller-managed locked memory.
-[[nodiscard]] std::vector<uint8_t> wrap_key(const SecretBytes& kek, std::span<const uint8_t> key,
-                                            std::span<const uint8_t> purpose);
 // Unwraps straight into `out` (caller-managed locked memory, exactly the key's size). On any
 // failure `out` is zeroed and kIntegrity returned.
-[[nodiscard]] Result<void> unwrap_key_into(const SecretBytes& kek, std::span<const uint8_t> wrapped,
+[[nodiscard]] Result<void> unwrap_key_into(std::span<const uint8_t> kek,
+                                           std::span<const uint8_t> wrapped,
                                            std::span<const uint8_t> purpose,
                                            std::span<uint8_t> out);
 

@@ -37,7 +37,7 @@ void absorb_length_prefixed(crypto_generichash_state& state, std::string_view te
 
 }  // namespace
 
-BlindIndexer::BlindIndexer(SecretBytes key) : key_(std::move(key)) {
+BlindIndexer::BlindIndexer(std::span<const uint8_t> key) : key_(key) {
   require_initialized();
   if (key_.size() != kBlindKeyBytes) {
     die("blind index key must be 32 bytes (programming error)");

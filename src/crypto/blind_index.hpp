@@ -3,9 +3,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string_view>
-
-#include "crypto/secret_bytes.hpp"
 
 namespace vigie::crypto {
 
@@ -18,8 +17,10 @@ using BlindToken = std::array<uint8_t, kBlindTokenBytes>;
 // Thread-safe once constructed (const use only).
 class BlindIndexer {
  public:
-  // `key` must be 32 bytes (derived from the master key with derive_subkey).
-  explicit BlindIndexer(SecretBytes key);
+  // `key` must be 32 bytes of locked memory (derived from the master key with derive_subkey),
+  // owned by the caller and alive as long as the indexer: a span of a LockedBlock or of a
+  // SecretBytes. The indexer keeps no copy.
+  explicit BlindIndexer(std::span<const uint8_t> key);
 
   // Token of `value` in `domain` (e.g. "Patient.family"). The domain and the value are
   // length-prefixed before hashing, so ("ab","c") and ("a","bc") differ. The caller normalises
@@ -27,7 +28,7 @@ class BlindIndexer {
   [[nodiscard]] BlindToken token(std::string_view domain, std::string_view value) const;
 
  private:
-  SecretBytes key_;
+  std::span<const uint8_t> key_;
 };
 
 }  // namespace vigie::crypto

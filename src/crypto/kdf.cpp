@@ -75,8 +75,15 @@ Result<SecretBytes> derive_key_from_key_file(std::span<const uint8_t> contents) 
   return key;
 }
 
-SecretBytes derive_subkey(const SecretBytes& master_key, uint64_t subkey_id,
+SecretBytes derive_subkey(std::span<const uint8_t> master_key, uint64_t subkey_id,
                           std::string_view context) {
+  SecretBytes subkey(kDerivedKeyBytes);
+  derive_subkey_into(master_key, subkey_id, context, {subkey.data(), subkey.size()});
+  return subkey;
+}
+
+void derive_subkey_into(std::span<const uint8_t> master_key, uint64_t subkey_id,
+                        std::string_view context, std::span<uint8_t> out) {
   require_initialized();
   if (context.size() != crypto_kdf_CONTEXTBYTES) {
     die("subkey context must be exactly 8 characters (programming error)");
@@ -84,10 +91,10 @@ SecretBytes derive_subkey(const SecretBytes& master_key, uint64_t subkey_id,
   if (master_key.size() != crypto_kdf_KEYBYTES) {
     die("master key must be 32 bytes (programming error)");
   }
-  SecretBytes subkey(kDerivedKeyBytes);
-  crypto_kdf_derive_from_key(subkey.data(), subkey.size(), subkey_id, context.data(),
-                             master_key.data());
-  return subkey;
+  if (out.size() != kDerivedKeyBytes) {
+    die("a subkey is 32 bytes (programming error)");
+  }
+  crypto_kdf_derive_from_key(out.data(), out.size(), subkey_id, context.data(), master_key.data());
 }
 
 std::array<uint8_t, 32> blake2b_256(std::span<const uint8_t> data) {
@@ -97,7 +104,8 @@ std::array<uint8_t, 32> blake2b_256(std::span<const uint8_t> data) {
   return digest;
 }
 
-std::array<uint8_t, 32> blake2b_256_keyed(const SecretBytes& key, std::span<const uint8_t> data) {
+std::array<uint8_t, 32> blake2b_256_keyed(std::span<const uint8_t> key,
+                                          std::span<const uint8_t> data) {
   require_initialized();
   if (key.size() < crypto_generichash_KEYBYTES_MIN ||
       key.size() > crypto_generichash_KEYBYTES_MAX) {

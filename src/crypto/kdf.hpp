@@ -34,13 +34,17 @@ struct Argon2Params {
 [[nodiscard]] Result<SecretBytes> derive_key_from_key_file(std::span<const uint8_t> contents);
 
 // Derives independent 32-byte subkeys from the master key (crypto_kdf). `context` is exactly
-// 8 characters naming the use, e.g. "blindidx", "pepper__", "ledger__".
-[[nodiscard]] SecretBytes derive_subkey(const SecretBytes& master_key, uint64_t subkey_id,
+// 8 characters naming the use, e.g. "blindidx", "pepper__", "ledger__". `master_key` is a span of
+// locked memory (SecretBytes::view(), or a span of a LockedBlock).
+[[nodiscard]] SecretBytes derive_subkey(std::span<const uint8_t> master_key, uint64_t subkey_id,
                                         std::string_view context);
+// The same, into `out` (caller-managed locked memory of 32 bytes).
+void derive_subkey_into(std::span<const uint8_t> master_key, uint64_t subkey_id,
+                        std::string_view context, std::span<uint8_t> out);
 
 // BLAKE2b-256 of `data`, optionally keyed. For hash chains and one-way ledgers.
 [[nodiscard]] std::array<uint8_t, 32> blake2b_256(std::span<const uint8_t> data);
-[[nodiscard]] std::array<uint8_t, 32> blake2b_256_keyed(const SecretBytes& key,
+[[nodiscard]] std::array<uint8_t, 32> blake2b_256_keyed(std::span<const uint8_t> key,
                                                         std::span<const uint8_t> data);
 
 }  // namespace vigie::crypto

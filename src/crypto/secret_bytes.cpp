@@ -1,14 +1,10 @@
 #include "crypto/secret_bytes.hpp"
 
 #include <sodium.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <cstring>
-#include <string>
-
-#include <fmt/format.h>
 
 #include "crypto/preconditions.hpp"
 
@@ -114,32 +110,6 @@ Result<void> disable_core_dumps() {
                 "cannot make the process undumpable (prctl PR_SET_DUMPABLE 0 refused)");
   }
   return {};
-}
-
-Result<void> check_memory_locking(size_t bytes) {
-  void* scratch = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
-                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (scratch != MAP_FAILED) {
-    const bool locked = mlock(scratch, bytes) == 0;
-    if (locked) {
-      munlock(scratch, bytes);
-    }
-    munmap(scratch, bytes);
-    if (locked) {
-      return {};
-    }
-  }
-  rlimit limit{};
-  getrlimit(RLIMIT_MEMLOCK, &limit);
-  const std::string current = limit.rlim_cur == RLIM_INFINITY
-                                  ? std::string("unlimited")
-                                  : fmt::format("{} KiB", limit.rlim_cur / 1024);
-  return fail(
-      ErrorCode::kInternal, "impossible de verrouiller la mémoire des secrets",
-      fmt::format(
-          "cannot lock {} KiB of memory for secrets (RLIMIT_MEMLOCK is {}): raise it, e.g. `ulimit "
-          "-l {}` or LimitMEMLOCK={}K in the systemd unit",
-          bytes / 1024, current, bytes / 1024, bytes / 1024));
 }
 
 }  // namespace vigie::crypto

@@ -13,7 +13,9 @@ namespace vigie::crypto {
 [[nodiscard]] Result<void> initialize();
 
 // Secret bytes (keys, passphrases, unwrapped data keys) in memory from sodium_malloc: guard pages,
-// mlock'ed where the OS allows, excluded from core dumps, zeroed on release.
+// mlock'ed where the OS allows, excluded from core dumps, zeroed on release. Each costs at least
+// one locked page: long-lived keys of a vault live in one crypto::LockedBlock instead
+// (vault/shared_keys.hpp); SecretBytes is for transient and per-connection secrets.
 // Not copyable; moves transfer ownership without copying the bytes (written by hand on purpose:
 // a defaulted move of a class holding key bytes would duplicate them into unlocked memory).
 // Not thread-safe for concurrent mutation; concurrent reads are fine.
@@ -55,20 +57,11 @@ class SecretBytes {
 // Overwrites `bytes` with zeros in a way the compiler cannot elide.
 void wipe(std::span<uint8_t> bytes);
 
-// Fills `out` from the OS CSPRNG (for nonces, ids and salts, not for keys: use SecretBytes).
+// Fills `out` from the OS CSPRNG (nonces, ids, salts; a key only into locked memory).
 void random_fill(std::span<uint8_t> out);
 
 // Disables core dumps for this process (RLIMIT_CORE = 0, PR_SET_DUMPABLE = 0). kInternal naming
 // the setting the OS refused.
 [[nodiscard]] Result<void> disable_core_dumps();
-
-// Locked memory the process needs for its secrets: the data key cache (2 MiB for 65,536 keys) and
-// every other key and secret, each at least one page.
-inline constexpr size_t kLockedMemoryBytes = size_t{4} * 1024 * 1024;
-
-// Checks that `bytes` of memory can be locked now (mlock of a scratch mapping, released at once).
-// libsodium's sodium_malloc() ignores a failed mlock, so without this check secrets would land in
-// memory that can be swapped to disk. kInternal naming RLIMIT_MEMLOCK and how to raise it.
-[[nodiscard]] Result<void> check_memory_locking(size_t bytes = kLockedMemoryBytes);
 
 }  // namespace vigie::crypto

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "crypto/locked_block.hpp"
 #include "crypto/secret_bytes.hpp"
 #include "fhir/search_index.hpp"
 #include "gate/audited_call.hpp"
@@ -19,11 +20,13 @@ std::string_view credential_method(const auth::Authenticated& account) {
 
 }  // namespace
 
-Result<void> harden_process() {
-  if (auto no_dumps = crypto::disable_core_dumps(); !no_dumps) {
-    return no_dumps;
+Result<void> harden_process() { return crypto::disable_core_dumps(); }
+
+Result<void> check_locked_memory(const config::MemoryConfig& memory) {
+  if (auto lockable = crypto::check_memory_locking(memory.locked_bytes()); !lockable) {
+    return tl::unexpected(config::with_lower_memory_hint(lockable.error()));
   }
-  return crypto::check_memory_locking();
+  return {};
 }
 
 Gate::Gate(std::unique_ptr<vault::Vault> vault, std::shared_ptr<audit::AuditLog> audit_log,

@@ -20,6 +20,7 @@
 #include "auth/authenticator.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "config/config.hpp"
 #include "gate/erasure_cleanup.hpp"
 #include "gate/principal.hpp"
 #include "vault/vault.hpp"
@@ -49,10 +50,15 @@ struct Revocation {
   bool revoked_now = false;
 };
 
-// Hardens the process before any secret is handled: no core dumps, not dumpable, and enough
-// lockable memory for secrets (crypto::kLockedMemoryBytes). kInternal saying which setting the OS
-// refused and how to change it; the process must not go on to handle a secret.
+// Hardens the process before any secret is handled: no core dumps, not dumpable. kInternal saying
+// which setting the OS refused; the process must not go on to handle a secret.
 [[nodiscard]] Result<void> harden_process();
+
+// Checks that the process can lock the whole budget that `memory` sets (a vault's block of keys
+// and every other secret): call it with the vault's configuration before any secret is read.
+// kInternal naming RLIMIT_MEMLOCK, how to raise it, and the setting that lowers the need; the
+// process must not go on to handle a secret.
+[[nodiscard]] Result<void> check_locked_memory(const config::MemoryConfig& memory);
 
 // The purpose of the erase entry that an unlock records for an erasure it finished (one that a
 // crash or a failure interrupted after its intent and audit entry committed, before its data key
@@ -72,13 +78,11 @@ class Gate {
   // unlockers wrap the same master key. kUsage if the checkpoint file's directory does not exist.
   // `auth_settings` (session timeouts, password hashing cost, address throttling) are stored in
   // the vault too. `user` becomes the custodian: the capability comes back with the gate.
-  [[nodiscard]] static Result<Unlocked> initialize(const std::filesystem::path& dir,
-                                                   const UnlockSecret& secret,
-                                                   const std::vector<const UnlockSecret*>& extra,
-                                                   const audit::CheckpointPolicy& policy,
-                                                   const LocalUser& user,
-                                                   const auth::AuthSettings& auth_settings = {},
-                                                   const Clock& clock = system_clock());
+  [[nodiscard]] static Result<Unlocked> initialize(
+      const std::filesystem::path& dir, const UnlockSecret& secret,
+      const std::vector<const UnlockSecret*>& extra, const audit::CheckpointPolicy& policy,
+      const LocalUser& user, const auth::AuthSettings& auth_settings = {},
+      const Clock& clock = system_clock(), const config::Config& config = {});
 
   // Unlocks the vault in `dir` with `secret` (kNotFound, kUnlockFailed, kIntegrity) and records
   // the unlock, or the failed attempt by `user` (the audit log needs no key to append), in the
@@ -88,7 +92,8 @@ class Gate {
   // becomes the custodian: the capability comes back with the gate.
   [[nodiscard]] static Result<Unlocked> open(const std::filesystem::path& dir,
                                              const UnlockSecret& secret, const LocalUser& user,
-                                             const Clock& clock = system_clock());
+                                             const Clock& clock = system_clock(),
+                                             const config::Config& config = {});
 
   // Another gate on the same unlocked vault for another thread: connections of its own, and the
   // same audit log, so that reads from every thread share its group commits. Its destruction

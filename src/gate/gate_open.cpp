@@ -58,14 +58,15 @@ Result<std::unique_ptr<Gate>> Gate::compose(std::unique_ptr<vault::Vault> vault,
 Result<Unlocked> Gate::initialize(const std::filesystem::path& dir, const UnlockSecret& secret,
                                   const std::vector<const UnlockSecret*>& extra,
                                   const audit::CheckpointPolicy& policy, const LocalUser& user,
-                                  const auth::AuthSettings& auth_settings, const Clock& clock) {
+                                  const auth::AuthSettings& auth_settings, const Clock& clock,
+                                  const config::Config& config) {
   if (policy.external_file) {
     std::error_code error;
     if (!std::filesystem::is_directory(policy.external_file->parent_path(), error)) {
       return fail(ErrorCode::kUsage, "the checkpoint file's directory does not exist");
     }
   }
-  auto created = vault::Vault::create(dir, secret, extra, clock);
+  auto created = vault::Vault::create(dir, secret, extra, clock, config.memory);
   if (!created) {
     return tl::unexpected(created.error());
   }
@@ -97,8 +98,9 @@ Result<Unlocked> Gate::initialize(const std::filesystem::path& dir, const Unlock
 }
 
 Result<Unlocked> Gate::open(const std::filesystem::path& dir, const UnlockSecret& secret,
-                            const LocalUser& user, const Clock& clock) {
-  auto opened = vault::Vault::open(dir, secret, clock);
+                            const LocalUser& user, const Clock& clock,
+                            const config::Config& config) {
+  auto opened = vault::Vault::open(dir, secret, clock, config.memory);
   if (!opened) {
     if (opened.error().code != ErrorCode::kNotFound) {
       // Any failed attempt on a vault that exists (a wrong secret, a malformed key file, a

@@ -4,13 +4,15 @@
 
 namespace vigie::vault {
 
-DataKeyCache::DataKeyCache(size_t capacity)
-    : slots_(capacity * kKeyBytes), owners_(capacity), recently_used_(capacity, false) {
-  index_.reserve(capacity);
+DataKeyCache::DataKeyCache(std::span<uint8_t> slots)
+    : slots_(slots.first(slots.size() / kKeyBytes * kKeyBytes)),
+      owners_(slots.size() / kKeyBytes),
+      recently_used_(owners_.size(), false) {
+  index_.reserve(owners_.size());
 }
 
 std::span<uint8_t> DataKeyCache::slot(size_t index) {
-  return {slots_.data() + index * kKeyBytes, kKeyBytes};
+  return slots_.subspan(index * kKeyBytes, kKeyBytes);
 }
 
 std::optional<std::span<const uint8_t>> DataKeyCache::find(const std::string& compartment) {
@@ -62,7 +64,7 @@ void DataKeyCache::erase(const std::string& compartment) {
 }
 
 void DataKeyCache::clear() {
-  crypto::wipe(std::span<uint8_t>(slots_.data(), slots_.size()));
+  crypto::wipe(slots_);
   for (std::string& owner : owners_) {
     owner.clear();
   }

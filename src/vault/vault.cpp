@@ -50,9 +50,6 @@ constexpr std::string_view kErasureGenerationMeta = "erasure_generation";
 constexpr std::string_view kAuditSigningKeyName = "audit-signing";
 // Resources whose rows one transaction of open()'s purge removes.
 constexpr int64_t kPurgeBatchResources = 256;
-// Unwrapped data keys kept in locked memory: 65,536 keys are 2 MiB, within the default
-// RLIMIT_MEMLOCK of 8 MiB.
-constexpr size_t kCachedDataKeys = 65536;
 
 std::span<const uint8_t> as_bytes(std::string_view text) {
   return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
@@ -193,7 +190,7 @@ Result<crypto::SecretBytes> derive_kek(const UnlockSecret& secret,
 }
 
 Result<store::UnlockerRecord> make_unlocker(const UnlockSecret& secret,
-                                            const crypto::SecretBytes& master_key, int64_t now_ms) {
+                                            std::span<const uint8_t> master_key, int64_t now_ms) {
   store::UnlockerRecord record;
   record.kind = secret.kind;
   record.created_ms = now_ms;
@@ -210,7 +207,8 @@ Result<store::UnlockerRecord> make_unlocker(const UnlockSecret& secret,
   if (!kek) {
     return tl::unexpected(kek.error());
   }
-  record.wrapped_master_key = crypto::wrap_key(*kek, master_key, as_bytes(kMasterKeyPurpose));
+  record.wrapped_master_key =
+      crypto::wrap_key(kek->view(), master_key, as_bytes(kMasterKeyPurpose));
   return record;
 }
 
@@ -218,7 +216,8 @@ Result<store::UnlockerRecord> make_unlocker(const UnlockSecret& secret,
 
 Result<std::unique_ptr<Vault>> Vault::create(
     const std::filesystem::path& dir, const UnlockSecret& secret,
-    const std::vector<const UnlockSecret*>& extra_unlockers, const Clock& clock) {
+    const std::vector<const UnlockSecret*>& extra_unlockers, const Clock& clock,
+    const config::MemoryConfig& memory) {
   if (auto ready = crypto::initialize(); !ready) {
     return tl::unexpected(ready.error());
   }
@@ -235,12 +234,19 @@ Result<std::unique_ptr<Vault>> Vault::create(
                                std::filesystem::perm_options::replace, error);
 
   auto built = [&]() -> Result<std::unique_ptr<Vault>> {
+    auto keys = SharedKeys::create(memory, [](std::span<uint8_t> master_key) -> Result<void> {
+      crypto::random_fill(master_key);
+      return {};
+    });
+    if (!keys) {
+      return tl::unexpected(keys.error());
+    }
     auto keyring =
         store::sqlite::open_keyring_store(keyring_file_path(dir), store::OpenMode::kCreate);
     if (!keyring) {
       return tl::unexpected(keyring.error());
     }
-    crypto::SecretBytes master_key = crypto::SecretBytes::random(crypto::kKeyBytes);
+    const std::span<const uint8_t> master_key = (*keys)->master_key();
     std::vector<const UnlockSecret*> secrets{&secret};
     secrets.insert(secrets.end(), extra_unlockers.begin(), extra_unlockers.end());
     for (const UnlockSecret* unlock_secret : secrets) {
@@ -260,7 +266,7 @@ Result<std::unique_ptr<Vault>> Vault::create(
         {"vault-identity", &identity_key.secret_key}};
     for (const auto& [name, key] : system_keys) {
       auto wrapped =
-          crypto::wrap_key(master_key, *key, purpose_bytes(kSystemKeyPurposePrefix, name));
+          crypto::wrap_key(master_key, key->view(), purpose_bytes(kSystemKeyPurposePrefix, name));
       if (auto put = (*keyring)->put_system_key(std::string(name), wrapped); !put) {
         return tl::unexpected(put.error());
       }
@@ -280,8 +286,7 @@ Result<std::unique_ptr<Vault>> Vault::create(
       return tl::unexpected(committed.error());
     }
     return std::unique_ptr<Vault>(
-        new Vault(dir, std::move(*keyring), std::move(*data),
-                  std::make_shared<SharedKeys>(std::move(master_key), kCachedDataKeys), clock));
+        new Vault(dir, std::move(*keyring), std::move(*data), std::move(*keys), clock));
   }();
   if (!built) {
     // Leave no half-made vault behind.
@@ -295,7 +300,8 @@ Result<std::unique_ptr<Vault>> Vault::create(
 }
 
 Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
-                                           const UnlockSecret& secret, const Clock& clock) {
+                                           const UnlockSecret& secret, const Clock& clock,
+                                           const config::MemoryConfig& memory) {
   if (auto ready = crypto::initialize(); !ready) {
     return tl::unexpected(ready.error());
   }
@@ -313,26 +319,28 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
   if (!unlockers) {
     return tl::unexpected(unlockers.error());
   }
-  std::optional<crypto::SecretBytes> master_key;
-  for (const store::UnlockerRecord& record : *unlockers) {
-    if (record.kind != secret.kind) {
-      continue;
+  // The master key is unwrapped straight into its place in the locked block, which is allocated
+  // first: a process that cannot lock its memory stops before the secret is used.
+  auto keys = SharedKeys::create(memory, [&](std::span<uint8_t> master_key) -> Result<void> {
+    for (const store::UnlockerRecord& record : *unlockers) {
+      if (record.kind != secret.kind) {
+        continue;
+      }
+      auto kek = derive_kek(secret, record);
+      if (!kek) {
+        return tl::unexpected(kek.error());
+      }
+      if (crypto::unwrap_key_into(kek->view(), record.wrapped_master_key,
+                                  as_bytes(kMasterKeyPurpose), master_key)) {
+        return {};
+      }
     }
-    auto kek = derive_kek(secret, record);
-    if (!kek) {
-      return tl::unexpected(kek.error());
-    }
-    auto unwrapped =
-        crypto::unwrap_key(*kek, record.wrapped_master_key, as_bytes(kMasterKeyPurpose));
-    if (unwrapped) {
-      master_key = std::move(*unwrapped);
-      break;
-    }
-  }
-  if (!master_key) {
     return fail(ErrorCode::kUnlockFailed, secret.kind == store::UnlockerKind::kPassphrase
                                               ? "the passphrase does not unlock this vault"
                                               : "the key file does not unlock this vault");
+  });
+  if (!keys) {
+    return tl::unexpected(keys.error());
   }
   // Only now is the data file opened: a failed unlock never creates its WAL.
   auto data = store::sqlite::open_data_store(data_file_path(dir), store::OpenMode::kOpenExisting);
@@ -340,8 +348,7 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
     return tl::unexpected(data.error());
   }
   std::unique_ptr<Vault> vault(
-      new Vault(dir, std::move(*keyring), std::move(*data),
-                std::make_shared<SharedKeys>(std::move(*master_key), kCachedDataKeys), clock));
+      new Vault(dir, std::move(*keyring), std::move(*data), std::move(*keys), clock));
   if (auto replayed = vault->replay_erasure_ledger(); !replayed) {
     return tl::unexpected(replayed.error());
   }

@@ -18,6 +18,7 @@
 
 #include "common/clock.hpp"
 #include "common/error.hpp"
+#include "config/config.hpp"
 #include "crypto/secret_bytes.hpp"
 #include "fhir/bundle.hpp"
 #include "fhir/search.hpp"
@@ -126,20 +127,24 @@ class Vault {
   // Creates a vault in `dir` (created if absent; kConflict if it already holds a vault): a
   // random master key wrapped by `secret`, the audit signing and vault identity keys, and empty
   // data and keyring files. `extra_unlockers` wrap the same master key. Returns the new vault,
-  // unlocked. `clock` must outlive it.
+  // unlocked. `clock` must outlive it. `memory` sizes the one locked block of its keys (see
+  // SharedKeys::create for the error when it cannot be locked).
   [[nodiscard]] static Result<std::unique_ptr<Vault>> create(
       const std::filesystem::path& dir, const UnlockSecret& secret,
-      const std::vector<const UnlockSecret*>& extra_unlockers, const Clock& clock);
+      const std::vector<const UnlockSecret*>& extra_unlockers, const Clock& clock,
+      const config::MemoryConfig& memory = {});
 
   // Unlocks the vault in `dir`. kNotFound when `dir` holds no vault, kUnlockFailed when no
   // unlocker of the secret's kind opens with it; in both cases no file is written. On success,
   // replays the erasure ledger against the data file (a restored backup never resurrects an
   // erased patient) and finishes every erasure still pending: it shreds the data key a crash left
   // (erasures_finished_at_open()) and removes the rows that are left (purge_erased_rows), whether
-  // a crash or a close interrupted their removal. `clock` must outlive the vault.
+  // a crash or a close interrupted their removal. `clock` must outlive the vault. `memory` sizes
+  // the one locked block of its keys; when it cannot be locked, kInternal before the secret is used.
   [[nodiscard]] static Result<std::unique_ptr<Vault>> open(const std::filesystem::path& dir,
                                                            const UnlockSecret& secret,
-                                                           const Clock& clock);
+                                                           const Clock& clock,
+                                                           const config::MemoryConfig& memory = {});
 
   // Another unlocked handle on the same vault, with connections of its own and no second
   // unlock: one per thread of a server. It shares this vault's SharedKeys (one copy of the master
@@ -334,7 +339,9 @@ class Vault {
   std::unique_ptr<store::DataStore> data_;
   std::shared_ptr<SharedKeys> keys_;
   const Clock& clock_;
-  // Locked memory that data_key() copies one data key into, allocated once per Vault.
+  // Locked memory that data_key() copies one data key into, allocated once per Vault. A
+  // SecretBytes of its own (a locked page), not a span of the shared block: siblings come and go
+  // with the threads of a server, and the block is carved once; kOtherSecretsBytes leaves room.
   crypto::SecretBytes data_key_;
   // The data file's erasure generation as this Vault last read it; -1 before.
   int64_t erasure_generation_seen_ = -1;

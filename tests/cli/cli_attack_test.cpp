@@ -6,11 +6,13 @@
 
 #include <filesystem>
 
+#include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include "cli_fixture.hpp"
 #include "demo/demo_data.hpp"
 #include "fhir/json.hpp"
+#include "support/locked_memory.hpp"
 #include "support/vault_contents.hpp"
 
 namespace vigie {
@@ -172,27 +174,88 @@ TEST_F(CliAttackTest, InitNeverAdoptsAnExistingFileAsItsKeyFile) {
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
-TEST_F(CliAttackTest, CommandStopsWhenSecretsCannotBeLockedInMemory) {
-#if defined(__has_feature)
-#if __has_feature(address_sanitizer)
-  // ASan intercepts mlock() and makes it a no-op that succeeds (it cannot lock shadow memory),
-  // so the limit cannot be observed in that build.
-  GTEST_SKIP() << "mlock is a no-op under AddressSanitizer";
-#endif
-#endif
-  // 4 KiB of lockable memory, and (for root) without CAP_IPC_LOCK, which ignores the limit.
-  std::vector<std::string> args{"--memlock=4096:4096"};
-  if (::geteuid() == 0) {
-    args.insert(args.end(), {"/usr/bin/setpriv", "--bounding-set=-ipc_lock"});
+class CliLockedMemoryTest : public CliAttackTest {
+ protected:
+  void SetUp() override {
+    if (testing::kMlockIsIntercepted) {
+      GTEST_SKIP() << "mlock is a no-op under AddressSanitizer";
+    }
+    CliAttackTest::SetUp();
   }
-  args.insert(args.end(), {VIGIE_BINARY, "get", "--vault", vault(), "--key-file", key_file(),
-                           "Patient/" + patient_id_});
+
+  // `vigie get` of the patient with `bytes` of lockable memory and, for root, without
+  // CAP_IPC_LOCK (which ignores the limit).
+  ProcessResult get_with_limit(size_t bytes) {
+    std::vector<std::string> args{fmt::format("--memlock={}:{}", bytes, bytes)};
+    if (::geteuid() == 0) {
+      args.insert(args.end(), {"/usr/bin/setpriv", "--bounding-set=-ipc_lock"});
+    }
+    args.insert(args.end(), {VIGIE_BINARY, "get", "--vault", vault(), "--key-file", key_file(),
+                             "Patient/" + patient_id_});
+    return testing::run_process("/usr/bin/prlimit", args);
+  }
+};
+
+TEST_F(CliLockedMemoryTest, CommandStopsWhenSecretsCannotBeLockedInMemory) {
   const size_t entries_before = testing::audit_entries(vault()).size();
-  ProcessResult result = testing::run_process("/usr/bin/prlimit", args);
+  ProcessResult result = get_with_limit(4096);
   EXPECT_EQ(result.exit_code, 1) << result.err;
   EXPECT_EQ(result.out, "");
   EXPECT_NE(result.err.find("RLIMIT_MEMLOCK is 4 KiB"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("ulimit -l"), std::string::npos) << result.err;
+  EXPECT_EQ(testing::audit_entries(vault()).size(), entries_before);
+}
+
+TEST_F(CliLockedMemoryTest, TheDefaultBudgetRunsUnderTheUsualLimitOf8MiB) {
+  ProcessResult result = get_with_limit(size_t{8} << 20);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find(patient_id_), std::string::npos);
+}
+
+TEST_F(CliLockedMemoryTest, UnderA1MiBLimitTheDefaultBudgetStopsNamingTheLimitAndTheSetting) {
+  const size_t entries_before = testing::audit_entries(vault()).size();
+  ProcessResult result = get_with_limit(size_t{1} << 20);
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.out, "");
+  // French first, then English; the limit, how to raise it (shell, systemd), and the setting.
+  EXPECT_EQ(result.err.rfind("vigie: impossible de verrouiller 8192 Kio de mémoire pour les "
+                             "secrets (RLIMIT_MEMLOCK vaut 1024 Kio)",
+                             0),
+            0u)
+      << result.err;
+  EXPECT_NE(result.err.find(" / cannot lock 8192 KiB of memory for secrets (RLIMIT_MEMLOCK is "
+                            "1024 KiB): raise it, e.g. `ulimit -l 8192` or LimitMEMLOCK=8192K in "
+                            "the systemd unit; or lower [memory] locked_mib in vigie.toml in the "
+                            "vault directory (default 8 MiB)"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(testing::audit_entries(vault()).size(), entries_before);
+}
+
+TEST_F(CliLockedMemoryTest, ASmallerBudgetInVigieTomlRunsUnderThatLowerLimit) {
+  testing::write_file(std::filesystem::path(vault()) / "vigie.toml", "[memory]\nlocked_mib = 1\n");
+  ProcessResult result = get_with_limit(size_t{1} << 20);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find(patient_id_), std::string::npos);
+  // The budget is the whole process's: half of it is too little.
+  ProcessResult refused = get_with_limit(size_t{512} << 10);
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("cannot lock 1024 KiB"), std::string::npos) << refused.err;
+}
+
+TEST_F(CliAttackTest, AMistakeInVigieTomlStopsTheCommandBeforeTheUnlock) {
+  const std::string config = (std::filesystem::path(vault()) / "vigie.toml").string();
+  testing::write_file(config, "[memory]\nlocked_mb = 4\n");
+  const size_t entries_before = testing::audit_entries(vault()).size();
+  ProcessResult result = vigie_on_vault("get", {"Patient/" + patient_id_});
+  EXPECT_EQ(result.exit_code, 2) << result.err;
+  EXPECT_EQ(result.out, "");
+  EXPECT_EQ(result.err, "vigie: " + config +
+                            ", ligne 2 : clé inconnue « locked_mb » dans [memory] (seule "
+                            "locked_mib existe) / " +
+                            config +
+                            ", line 2: unknown key 'locked_mb' in [memory] (only locked_mib "
+                            "exists)\n");
   EXPECT_EQ(testing::audit_entries(vault()).size(), entries_before);
 }
 

@@ -118,47 +118,48 @@ TEST_F(AeadTest, ShortInputsUpToTheOverheadFail) {
 TEST_F(AeadTest, OpenSecretReturnsLockedCopy) {
   const std::vector<uint8_t> plaintext = patterned(48);
   const std::vector<uint8_t> sealed = seal(key_, plaintext, associated_data_);
-  Result<SecretBytes> opened = open_secret(key_, sealed, associated_data_);
+  Result<SecretBytes> opened = open_secret(key_.view(), sealed, associated_data_);
   ASSERT_TRUE(opened.has_value());
   EXPECT_EQ(std::vector<uint8_t>(opened->view().begin(), opened->view().end()), plaintext);
 
   std::vector<uint8_t> tampered = sealed;
   tampered.back() ^= 1;
-  Result<SecretBytes> rejected = open_secret(key_, tampered, associated_data_);
+  Result<SecretBytes> rejected = open_secret(key_.view(), tampered, associated_data_);
   ASSERT_FALSE(rejected.has_value());
   EXPECT_EQ(rejected.error().code, ErrorCode::kIntegrity);
-  EXPECT_FALSE(open_secret(key_, std::span(sealed.data(), kSealOverhead - 1), associated_data_));
+  EXPECT_FALSE(
+      open_secret(key_.view(), std::span(sealed.data(), kSealOverhead - 1), associated_data_));
 }
 
 TEST_F(AeadTest, OpenSecretOfEmptyPlaintext) {
   const std::vector<uint8_t> sealed = seal(key_, {}, associated_data_);
-  Result<SecretBytes> opened = open_secret(key_, sealed, associated_data_);
+  Result<SecretBytes> opened = open_secret(key_.view(), sealed, associated_data_);
   ASSERT_TRUE(opened.has_value());
   EXPECT_TRUE(opened->empty());
-  EXPECT_FALSE(open_secret(key_, sealed, {}).has_value());
+  EXPECT_FALSE(open_secret(key_.view(), sealed, {}).has_value());
 }
 
 TEST_F(AeadTest, WrapUnwrapRoundTrip) {
   SecretBytes data_key = SecretBytes::random(kKeyBytes);
   const std::vector<uint8_t> purpose = bytes("dek:patient");
-  const std::vector<uint8_t> wrapped = wrap_key(key_, data_key, purpose);
+  const std::vector<uint8_t> wrapped = wrap_key(key_.view(), data_key.view(), purpose);
   EXPECT_EQ(wrapped.size(), kKeyBytes + kSealOverhead);
 
-  Result<SecretBytes> unwrapped = unwrap_key(key_, wrapped, purpose);
+  Result<SecretBytes> unwrapped = unwrap_key(key_.view(), wrapped, purpose);
   ASSERT_TRUE(unwrapped.has_value());
   EXPECT_TRUE(constant_time_equal(unwrapped->view(), data_key.view()));
 }
 
 TEST_F(AeadTest, UnwrapWithWrongPurposeOrKeyFails) {
   SecretBytes data_key = SecretBytes::random(kKeyBytes);
-  const std::vector<uint8_t> wrapped = wrap_key(key_, data_key, bytes("dek:patient"));
+  const std::vector<uint8_t> wrapped = wrap_key(key_.view(), data_key.view(), bytes("dek:patient"));
 
-  Result<SecretBytes> wrong_purpose = unwrap_key(key_, wrapped, bytes("signing-key"));
+  Result<SecretBytes> wrong_purpose = unwrap_key(key_.view(), wrapped, bytes("signing-key"));
   ASSERT_FALSE(wrong_purpose.has_value());
   EXPECT_EQ(wrong_purpose.error().code, ErrorCode::kIntegrity);
 
   SecretBytes other_kek = SecretBytes::random(kKeyBytes);
-  Result<SecretBytes> wrong_kek = unwrap_key(other_kek, wrapped, bytes("dek:patient"));
+  Result<SecretBytes> wrong_kek = unwrap_key(other_kek.view(), wrapped, bytes("dek:patient"));
   ASSERT_FALSE(wrong_kek.has_value());
   EXPECT_EQ(wrong_kek.error().code, ErrorCode::kIntegrity);
 }
@@ -190,20 +191,21 @@ TEST(AeadKeyViewTest, UnwrapIntoFillsOrZeroes) {
   const SecretBytes kek = SecretBytes::random(kKeyBytes);
   const SecretBytes data_key = SecretBytes::random(kKeyBytes);
   const std::vector<uint8_t> purpose{'p'};
-  const std::vector<uint8_t> wrapped = wrap_key(kek, data_key.view(), purpose);
+  const std::vector<uint8_t> wrapped = wrap_key(kek.view(), data_key.view(), purpose);
   std::vector<uint8_t> out(kKeyBytes, 0xEE);
-  ASSERT_TRUE(unwrap_key_into(kek, wrapped, purpose, out).has_value());
+  ASSERT_TRUE(unwrap_key_into(kek.view(), wrapped, purpose, out).has_value());
   EXPECT_TRUE(constant_time_equal(out, data_key.view()));
 
   const std::vector<uint8_t> other_purpose{'q'};
   std::fill(out.begin(), out.end(), 0xEE);
-  auto refused = unwrap_key_into(kek, wrapped, other_purpose, out);
+  auto refused = unwrap_key_into(kek.view(), wrapped, other_purpose, out);
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code, ErrorCode::kIntegrity);
   EXPECT_EQ(out, std::vector<uint8_t>(kKeyBytes, 0));
 
   std::vector<uint8_t> too_small(kKeyBytes - 1);
-  EXPECT_EQ(unwrap_key_into(kek, wrapped, purpose, too_small).error().code, ErrorCode::kIntegrity);
+  EXPECT_EQ(unwrap_key_into(kek.view(), wrapped, purpose, too_small).error().code,
+            ErrorCode::kIntegrity);
 }
 
 }  // namespace

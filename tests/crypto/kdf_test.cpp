@@ -139,10 +139,10 @@ TEST(KeyFileTest, DifferentContentsGiveDifferentKeys) {
 
 TEST(SubkeyTest, DeterministicAndIndependent) {
   SecretBytes master = SecretBytes::random(32);
-  SecretBytes blind = derive_subkey(master, 1, "blindidx");
-  SecretBytes blind_again = derive_subkey(master, 1, "blindidx");
-  SecretBytes blind_two = derive_subkey(master, 2, "blindidx");
-  SecretBytes pepper = derive_subkey(master, 1, "pepper__");
+  SecretBytes blind = derive_subkey(master.view(), 1, "blindidx");
+  SecretBytes blind_again = derive_subkey(master.view(), 1, "blindidx");
+  SecretBytes blind_two = derive_subkey(master.view(), 2, "blindidx");
+  SecretBytes pepper = derive_subkey(master.view(), 1, "pepper__");
 
   ASSERT_EQ(blind.size(), 32u);
   EXPECT_TRUE(constant_time_equal(blind.view(), blind_again.view()));
@@ -152,13 +152,13 @@ TEST(SubkeyTest, DeterministicAndIndependent) {
 
   SecretBytes other_master = SecretBytes::random(32);
   EXPECT_FALSE(
-      constant_time_equal(blind.view(), derive_subkey(other_master, 1, "blindidx").view()));
+      constant_time_equal(blind.view(), derive_subkey(other_master.view(), 1, "blindidx").view()));
 }
 
 TEST(SubkeyDeathTest, ContextMustBeEightCharacters) {
   SecretBytes master = SecretBytes::random(32);
-  EXPECT_DEATH((void)derive_subkey(master, 1, "short"), "exactly 8 characters");
-  EXPECT_DEATH((void)derive_subkey(master, 1, "ninechars"), "exactly 8 characters");
+  EXPECT_DEATH((void)derive_subkey(master.view(), 1, "short"), "exactly 8 characters");
+  EXPECT_DEATH((void)derive_subkey(master.view(), 1, "ninechars"), "exactly 8 characters");
 }
 
 TEST(Blake2bTest, MatchesKnownAnswers) {
@@ -167,15 +167,16 @@ TEST(Blake2bTest, MatchesKnownAnswers) {
   EXPECT_EQ(hex(blake2b_256(bytes("abc"))),
             "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319");
   SecretBytes key = SecretBytes::copy_of(counting_bytes(32));
-  EXPECT_EQ(hex(blake2b_256_keyed(key, bytes("abc"))),
+  EXPECT_EQ(hex(blake2b_256_keyed(key.view(), bytes("abc"))),
             "d63a32d3e44738d7907f964316c241adaba0abfeabc32349677578a15a203f7f");
 }
 
 TEST(Blake2bTest, KeyChangesTheDigest) {
   SecretBytes first = SecretBytes::random(32);
   SecretBytes second = SecretBytes::random(32);
-  EXPECT_NE(blake2b_256_keyed(first, bytes("abc")), blake2b_256_keyed(second, bytes("abc")));
-  EXPECT_NE(blake2b_256_keyed(first, bytes("abc")), blake2b_256(bytes("abc")));
+  EXPECT_NE(blake2b_256_keyed(first.view(), bytes("abc")),
+            blake2b_256_keyed(second.view(), bytes("abc")));
+  EXPECT_NE(blake2b_256_keyed(first.view(), bytes("abc")), blake2b_256(bytes("abc")));
 }
 
 }  // namespace

@@ -35,10 +35,12 @@ class AccessWorld {
     auth::AuthSettings settings;
     settings.password_limits = crypto::PasswordHashLimits{1, 8192};  // libsodium's minimum
     settings.session_idle_ms = 3LL * 60 * 60 * 1000;  // the matrix runs 30 minutes after its grants
+    // Half the usual RLIMIT_MEMLOCK of 8 MiB, so that open_vault() fits beside it without root.
     auto created = gate::Gate::initialize(
         vault_dir_,
         gate::UnlockSecret{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::copy_of(key_.view())},
-        {}, audit::CheckpointPolicy{}, gate::current_local_user(), settings, clock_);
+        {}, audit::CheckpointPolicy{}, gate::current_local_user(), settings, clock_,
+        config::Config{.memory = {.locked_mib = 4}});
     EXPECT_TRUE(created) << created.error().message;
     if (created) {
       gate_ = std::move(created->gate);
@@ -120,12 +122,13 @@ class AccessWorld {
   }
 
   // The world's vault opened directly, below the gate, as data written by an older vigie (or by
-  // any tool holding the key) would be found.
+  // any tool holding the key) would be found. Beside the gate's vault in this process, with the
+  // smallest budget.
   [[nodiscard]] std::unique_ptr<vault::Vault> open_vault() {
     auto opened = vault::Vault::open(vault_dir_,
                                      vault::UnlockSecret{store::UnlockerKind::kKeyFile,
                                                          crypto::SecretBytes::copy_of(key_.view())},
-                                     clock_);
+                                     clock_, {.locked_mib = config::kMinLockedMib});
     EXPECT_TRUE(opened) << opened.error().message;
     return opened ? std::move(*opened) : nullptr;
   }

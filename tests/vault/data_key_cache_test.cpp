@@ -9,8 +9,16 @@ namespace {
 
 void fill(std::span<uint8_t> key, uint8_t value) { std::fill(key.begin(), key.end(), value); }
 
+// Locked memory for `keys` slots, as SharedKeys carves it from its block.
+crypto::SecretBytes slots_for(size_t keys) {
+  return crypto::SecretBytes(keys * DataKeyCache::kKeyBytes);
+}
+
+std::span<uint8_t> whole(crypto::SecretBytes& bytes) { return {bytes.data(), bytes.size()}; }
+
 TEST(DataKeyCacheTest, KeepsKeysUntilFullThenRecyclesOneSlotAtATime) {
-  DataKeyCache cache(3);
+  crypto::SecretBytes slots = slots_for(3);
+  DataKeyCache cache(whole(slots));
   for (uint8_t number = 1; number <= 5; ++number) {
     std::span<uint8_t> slot = cache.insert("patient-" + std::to_string(number));
     ASSERT_EQ(slot.size(), DataKeyCache::kKeyBytes);
@@ -32,7 +40,8 @@ TEST(DataKeyCacheTest, KeepsKeysUntilFullThenRecyclesOneSlotAtATime) {
 }
 
 TEST(DataKeyCacheTest, EraseForgetsAndWipes) {
-  DataKeyCache cache(2);
+  crypto::SecretBytes slots = slots_for(2);
+  DataKeyCache cache(whole(slots));
   std::span<uint8_t> slot = cache.insert("a");
   fill(slot, 0xAB);
   cache.erase("a");
@@ -41,8 +50,21 @@ TEST(DataKeyCacheTest, EraseForgetsAndWipes) {
   cache.erase("never-there");
 }
 
+TEST(DataKeyCacheTest, HoldsAsManyKeysAsWholeSlotsFit) {
+  crypto::SecretBytes slots(3 * DataKeyCache::kKeyBytes + 7);
+  DataKeyCache cache(whole(slots));
+  EXPECT_EQ(cache.capacity(), 3u);
+  for (const char* compartment : {"a", "b", "c", "d"}) {
+    fill(cache.insert(compartment), 9);
+  }
+  // The 7 bytes after the last whole slot are never handed out.
+  EXPECT_TRUE(std::all_of(slots.data() + 3 * DataKeyCache::kKeyBytes, slots.data() + slots.size(),
+                          [](uint8_t byte) { return byte == 0; }));
+}
+
 TEST(DataKeyCacheTest, InsertingAgainReplacesTheKey) {
-  DataKeyCache cache(2);
+  crypto::SecretBytes slots = slots_for(2);
+  DataKeyCache cache(whole(slots));
   fill(cache.insert("a"), 1);
   fill(cache.insert("a"), 2);
   fill(cache.insert("b"), 3);

@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <iostream>
 #include <regex>
 
+#include "support/locked_memory.hpp"
 #include "vault/vault.hpp"
 #include "vault_fixture.hpp"
 
@@ -132,11 +136,11 @@ TEST(VaultLifecycle, KeyFileAndPassphraseOpenTheSameVault) {
     ASSERT_TRUE(by_passphrase);
     id = (*by_passphrase)->create(parse_object(kPatient))->id;
   }
-  auto by_key_file = vault::Vault::open(dir.path(), key_file, clock);
+  auto by_key_file = vault::Vault::open(dir.path(), key_file, clock, testing::kTestMemory);
   ASSERT_TRUE(by_key_file) << by_key_file.error().message;
   EXPECT_TRUE((*by_key_file)->read("Patient", id));
   vault::UnlockSecret wrong_file{store::UnlockerKind::kKeyFile, crypto::SecretBytes::random(32)};
-  EXPECT_EQ(vault::Vault::open(dir.path(), wrong_file, clock).error().code,
+  EXPECT_EQ(vault::Vault::open(dir.path(), wrong_file, clock, testing::kTestMemory).error().code,
             ErrorCode::kUnlockFailed);
 }
 
@@ -154,6 +158,35 @@ TEST(VaultLifecycle, WrongPassphraseFailsAndChangesNoByte) {
   ASSERT_FALSE(opened);
   EXPECT_EQ(opened.error().code, ErrorCode::kUnlockFailed);
   EXPECT_EQ(testing::snapshot(dir.path()), before);
+}
+
+TEST(VaultLifecycle, AVaultLocksItsBlockWithinTheBudget) {
+  if (testing::kMlockIsIntercepted) {
+    GTEST_SKIP() << "mlock is a no-op under AddressSanitizer";
+  }
+  testing::TempDir dir;
+  ManualClock clock(0);
+  vault::UnlockSecret key_file{store::UnlockerKind::kKeyFile, crypto::SecretBytes::random(32)};
+  ASSERT_TRUE(vault::Vault::create(dir.path(), key_file, {}, clock));
+  const size_t page_kib = static_cast<size_t>(sysconf(_SC_PAGESIZE)) / 1024;
+  const size_t before = testing::locked_kib();
+  {
+    auto opened = vault::Vault::open(dir.path(), key_file, clock);
+    ASSERT_TRUE(opened) << opened.error().message;
+    ASSERT_TRUE((*opened)->create(parse_object(kPatient)));
+    const size_t locked = testing::locked_kib() - before;
+    std::cout << "a vault opened with the default budget locks " << locked << " KiB\n";
+    // The block (8 MiB less the 512 KiB left to other secrets) and this vault's one-key buffer.
+    EXPECT_EQ(locked, 7680 + page_kib);
+    EXPECT_LE(locked * 1024, config::MemoryConfig{}.locked_bytes());
+    auto sibling = (*opened)->open_sibling();
+    ASSERT_TRUE(sibling);
+    EXPECT_EQ(testing::locked_kib() - before, 7680 + 2 * page_kib) << "a sibling shares the block";
+  }
+  EXPECT_EQ(testing::locked_kib(), before);
+  auto small = vault::Vault::open(dir.path(), key_file, clock, {.locked_mib = 1});
+  ASSERT_TRUE(small) << small.error().message;
+  EXPECT_EQ(testing::locked_kib() - before, 512 + page_kib);
 }
 
 }  // namespace

@@ -27,7 +27,8 @@ using testing::passphrase;
 class VaultErasureTest : public testing::VaultTest {
  protected:
   std::unique_ptr<vault::Vault> open_another() {
-    auto opened = vault::Vault::open(dir_.path(), passphrase(kPassphrase), clock_);
+    auto opened =
+        vault::Vault::open(dir_.path(), passphrase(kPassphrase), clock_, testing::kTestMemory);
     EXPECT_TRUE(opened) << opened.error().message;
     return opened ? std::move(*opened) : nullptr;
   }

@@ -26,6 +26,10 @@ inline boost::json::object parse_object(std::string_view text) {
   return fhir::parse_json_object(text).value();
 }
 
+// The locked-memory budget of the vaults these tests open: some open several at once in one
+// process, which must stay under the usual RLIMIT_MEMLOCK of 8 MiB when not run as root.
+inline constexpr config::MemoryConfig kTestMemory{.locked_mib = 2};
+
 // A vault in a temporary directory, created once per test and opened.
 class VaultTest : public ::testing::Test {
  protected:
@@ -38,7 +42,7 @@ class VaultTest : public ::testing::Test {
 
   void reopen() {
     vault_.reset();
-    auto opened = vault::Vault::open(dir_.path(), passphrase(kPassphrase), clock_);
+    auto opened = vault::Vault::open(dir_.path(), passphrase(kPassphrase), clock_, kTestMemory);
     ASSERT_TRUE(opened) << opened.error().message;
     vault_ = std::move(*opened);
   }

@@ -1,0 +1,240 @@
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "support/temp_dir.hpp"
+
+namespace vigie::config {
+namespace {
+
+// `text` is refused with kUsage, French first naming `french`, English naming `english`.
+void expect_refused(const std::string& text, const std::string& french,
+                    const std::string& english) {
+  auto parsed = parse(text);
+  ASSERT_FALSE(parsed.has_value()) << text;
+  EXPECT_EQ(parsed.error().code, ErrorCode::kUsage) << text;
+  EXPECT_NE(parsed.error().french.find(french), std::string::npos)
+      << text << " -> " << parsed.error().french;
+  EXPECT_NE(parsed.error().message.find(english), std::string::npos)
+      << text << " -> " << parsed.error().message;
+}
+
+TEST(ConfigParseTest, AnEmptyFileMeansTheDefaults) {
+  for (const char* text : {"", "# nothing set\n", "[memory]\n"}) {
+    auto parsed = parse(text);
+    ASSERT_TRUE(parsed.has_value()) << text << ": " << parsed.error().message;
+    EXPECT_EQ(parsed->memory.locked_mib, 8);
+    EXPECT_EQ(parsed->memory.locked_bytes(), size_t{8} << 20);
+  }
+}
+
+TEST(ConfigParseTest, ReadsTheLockedMemoryBudget) {
+  for (const auto& [text, mib] : std::vector<std::pair<std::string, int64_t>>{
+           {"[memory]\nlocked_mib = 1\n", 1},
+           {"[memory]\nlocked_mib = 256 # the most\n", 256},
+           {"memory.locked_mib = 16\n", 16},
+           {"memory = { locked_mib = 2 }\n", 2},
+           {"\xEF\xBB\xBF[memory]\r\nlocked_mib = 0x20\r\n", 32},
+       }) {
+    auto parsed = parse(text);
+    ASSERT_TRUE(parsed.has_value()) << text << ": " << parsed.error().message;
+    EXPECT_EQ(parsed->memory.locked_mib, mib) << text;
+  }
+}
+
+TEST(ConfigParseTest, ABudgetThatIsNotAWholeNumberIsRefused) {
+  for (const char* value :
+       {"\"8\"", "8.0", "8.5", "true", "[8]", "{ mib = 8 }", "1979-05-27", "inf", "nan"}) {
+    expect_refused(std::string("[memory]\nlocked_mib = ") + value + "\n",
+                   "ligne 2 : [memory] locked_mib doit être un nombre entier de Mio, de 1 à 256",
+                   "line 2: [memory] locked_mib must be a whole number of MiB, from 1 to 256");
+  }
+}
+
+TEST(ConfigParseTest, ABudgetTooSmallForTheKeysIsRefused) {
+  for (const char* value : {"0", "-1", "-9223372036854775808"}) {
+    expect_refused(std::string("[memory]\nlocked_mib = ") + value + "\n",
+                   std::string("[memory] locked_mib = ") + value + " est trop petit",
+                   "is too small: it takes at least 1 MiB to hold the master key");
+  }
+}
+
+TEST(ConfigParseTest, AnAbsurdBudgetIsRefused) {
+  for (const char* value : {"257", "1048576", "9223372036854775807"}) {
+    expect_refused(std::string("[memory]\nlocked_mib = ") + value + "\n",
+                   std::string("[memory] locked_mib = ") + value + " est trop grand : au plus 256",
+                   "is too large: at most 256 (MiB)");
+  }
+  // Beyond 64 bits TOML itself refuses the number.
+  expect_refused("[memory]\nlocked_mib = 99999999999999999999\n", "ligne 2 : syntaxe TOML invalide",
+                 "line 2: invalid TOML");
+}
+
+TEST(ConfigParseTest, UnknownSectionsAndKeysAreRefusedNotIgnored) {
+  expect_refused("[memroy]\nlocked_mib = 8\n",
+                 "ligne 1 : section ou clé inconnue « memroy » (seule [memory] existe)",
+                 "line 1: unknown section or key 'memroy' (only [memory] exists)");
+  expect_refused("locked_mib = 8\n", "section ou clé inconnue « locked_mib »",
+                 "unknown section or key 'locked_mib'");
+  expect_refused("[memory]\nlocked_mib = 8\n\n[server]\nport = 1\n",
+                 "ligne 4 : section ou clé inconnue « server »", "line 4: unknown section");
+  expect_refused("[memory]\nlocked_mb = 8\n",
+                 "ligne 2 : clé inconnue « locked_mb » dans [memory] (seule locked_mib existe)",
+                 "line 2: unknown key 'locked_mb' in [memory] (only locked_mib exists)");
+  expect_refused("[memory.locked]\nmib = 8\n", "clé inconnue « locked » dans [memory]",
+                 "unknown key 'locked' in [memory]");
+}
+
+TEST(ConfigParseTest, MemoryMustBeASection) {
+  expect_refused("memory = 8\n", "ligne 1 : « memory » doit être une section [memory]",
+                 "line 1: 'memory' must be a [memory] section");
+  expect_refused("[[memory]]\nlocked_mib = 8\n", "« memory » doit être une section [memory]",
+                 "'memory' must be a [memory] section");
+}
+
+TEST(ConfigParseTest, MalformedTomlIsRefusedWithItsLine) {
+  for (const char* text :
+       {"[memory\n", "[memory]\nlocked_mib = \n", "[memory]\nlocked_mib\n", "[memory]\n[memory]\n",
+        "[memory]\nlocked_mib = 1\nlocked_mib = 2\n", "[memory]\nlocked_mib = 8 8\n"}) {
+    auto parsed = parse(text);
+    ASSERT_FALSE(parsed.has_value()) << text;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kUsage);
+    EXPECT_NE(parsed.error().french.find("syntaxe TOML invalide"), std::string::npos)
+        << parsed.error().french;
+    EXPECT_NE(parsed.error().message.find("invalid TOML"), std::string::npos);
+  }
+}
+
+TEST(ConfigParseTest, ATableHeaderWithoutAKeyIsInvalidToml) {
+  // Inputs that break a precondition of toml++ 3.3's key parser (found by fuzz_config): its
+  // release build, the one vigie links, reports them as errors.
+  for (const char* text : {"[=\n", "[[[1]]]\n", "[\x01nmory]\nlocked_mib = 8\n", "[\n", "[",
+                           "[[\r\n", "\xEF\xBB\xBF[=\n", "[memory]\nlocked_mib = 8\n  [ [x]]\n"}) {
+    auto parsed = parse(text);
+    ASSERT_FALSE(parsed.has_value()) << text;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kUsage);
+    EXPECT_NE(parsed.error().french.find("syntaxe TOML invalide"), std::string::npos);
+    EXPECT_NE(parsed.error().message.find("invalid TOML"), std::string::npos);
+  }
+  // Headers with spaces or a quoted key are still TOML.
+  for (const char* text : {" [ memory ]\nlocked_mib = 2\n", "[\"memory\"]\nlocked_mib = 2\n",
+                           "\t[ 'memory' ] # the budget\nlocked_mib = 2\n"}) {
+    auto parsed = parse(text);
+    ASSERT_TRUE(parsed.has_value()) << text << ": " << parsed.error().message;
+    EXPECT_EQ(parsed->memory.locked_mib, 2);
+  }
+}
+
+TEST(ConfigParseTest, NonAsciiIsRefusedOutsideCommentLinesBeforeTomlPlusPlusSeesIt) {
+  // Characters that reach undefined behaviour in toml++ 3.3's whitespace tables (found by
+  // fuzz_config) where it checks for whitespace or the end of a value.
+  for (const char* text :
+       {"\xC3\xA9 = 1\n", "[memory]\nlocked_mib = 8 \xC3\xA9\n", "\xEF\xBB\xA6v = 1\n",
+        "a = 1979-05-\"7T07 \xEF\xBB\x9F\n", "[memory]\nlocked_mib = 4 # Mio, c'est \xC3\xA7\x61\n",
+        "[memory]\nlocked_mib = \"huit Mio, \xC3\xA9\"\n"}) {
+    auto parsed = parse(text);
+    ASSERT_FALSE(parsed.has_value()) << text;
+    EXPECT_NE(parsed.error().message.find("a non-ASCII character outside a comment line"),
+              std::string::npos)
+        << parsed.error().message;
+    EXPECT_NE(parsed.error().french.find("caractère non ASCII hors d'une ligne de commentaire"),
+              std::string::npos);
+  }
+  EXPECT_EQ(parse("# ok\n[memory]\nlocked_mib = 8 \xC3\xA9\n").error().message,
+            "line 3: a non-ASCII character outside a comment line");
+  // On a comment line of its own, accents are welcome.
+  auto commented = parse("# mémoire verrouillée\n[memory]\n  # en Mio, c'est ça\nlocked_mib = 4\n");
+  ASSERT_TRUE(commented.has_value()) << commented.error().message;
+  EXPECT_EQ(commented->memory.locked_mib, 4);
+}
+
+TEST(ConfigParseTest, MessagesShowOnlyPrintableAsciiAndAShortKey) {
+  auto parsed = parse("[memory]\n\"cl\\u00e9\\u0007" + std::string(200, 'x') + "\" = 1\n");
+  ASSERT_FALSE(parsed.has_value());
+  for (const std::string& text : {parsed.error().message}) {
+    for (const char character : text) {
+      EXPECT_TRUE(character >= 0x20 && character < 0x7f) << text;
+    }
+    EXPECT_LT(text.size(), 160u) << text;
+  }
+}
+
+TEST(ConfigCheckTest, RefusesABudgetBuiltInCodeOutOfBounds) {
+  EXPECT_TRUE(check({}).has_value());
+  EXPECT_TRUE(check({.locked_mib = kMinLockedMib}).has_value());
+  EXPECT_TRUE(check({.locked_mib = kMaxLockedMib}).has_value());
+  for (int64_t mib : {int64_t{0}, int64_t{-8}, kMaxLockedMib + 1}) {
+    auto checked = check({.locked_mib = mib});
+    ASSERT_FALSE(checked.has_value()) << mib;
+    EXPECT_EQ(checked.error().code, ErrorCode::kUsage);
+    EXPECT_EQ(checked.error().message.rfind("[memory] locked_mib = " + std::to_string(mib), 0), 0u);
+    EXPECT_EQ(checked.error().french.rfind("[memory] locked_mib = " + std::to_string(mib), 0), 0u);
+  }
+}
+
+TEST(ConfigLoadTest, NoFileMeansTheDefaults) {
+  testing::TempDir dir;
+  auto loaded = load(dir.path());
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+  EXPECT_EQ(loaded->memory.locked_mib, kDefaultLockedMib);
+  // A vault directory that does not exist yet (vigie init creates it) has no file either.
+  auto absent = load(dir / "not-yet");
+  ASSERT_TRUE(absent.has_value()) << absent.error().message;
+}
+
+TEST(ConfigLoadTest, ReadsTheFileOfTheVaultDirectory) {
+  testing::TempDir dir;
+  testing::write_file(dir / "vigie.toml", "[memory]\nlocked_mib = 3\n");
+  auto loaded = load(dir.path());
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message;
+  EXPECT_EQ(loaded->memory.locked_mib, 3);
+}
+
+TEST(ConfigLoadTest, ErrorsNameTheFile) {
+  testing::TempDir dir;
+  const std::string path = (dir / "vigie.toml").string();
+  testing::write_file(path, "[memory]\nlocked_mib = 0\n");
+  auto refused = load(dir.path());
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kUsage);
+  EXPECT_EQ(refused.error().french.rfind(path + ", ligne 2 : [memory] locked_mib = 0", 0), 0u)
+      << refused.error().french;
+  EXPECT_EQ(refused.error().message.rfind(path + ", line 2: [memory] locked_mib = 0", 0), 0u)
+      << refused.error().message;
+}
+
+TEST(ConfigLoadTest, AFileTooLargeOrNotAFileIsRefused) {
+  testing::TempDir dir;
+  testing::write_file(dir / "vigie.toml", std::string(kMaxFileBytes + 1, '#'));
+  auto too_large = load(dir.path());
+  ASSERT_FALSE(too_large.has_value());
+  EXPECT_NE(too_large.error().french.find("fichier trop grand (au plus 64 Kio)"),
+            std::string::npos);
+  EXPECT_NE(too_large.error().message.find("file too large (at most 64 KiB)"), std::string::npos);
+
+  testing::TempDir other;
+  std::filesystem::create_directory(other / "vigie.toml");
+  auto directory = load(other.path());
+  ASSERT_FALSE(directory.has_value());
+  EXPECT_EQ(directory.error().code, ErrorCode::kUsage);
+  EXPECT_NE(directory.error().message.find("not a readable file"), std::string::npos);
+}
+
+TEST(ConfigHintTest, NamesTheSettingThatLowersTheNeedInBothLanguages) {
+  const Error hinted = with_lower_memory_hint(Error{ErrorCode::kInternal, "cannot lock", "bloqué"});
+  EXPECT_EQ(hinted.code, ErrorCode::kInternal);
+  EXPECT_EQ(hinted.message,
+            "cannot lock; or lower [memory] locked_mib in vigie.toml in the vault directory "
+            "(default 8 MiB)");
+  EXPECT_EQ(hinted.french,
+            "bloqué ; ou baissez [memory] locked_mib dans le fichier vigie.toml du répertoire du "
+            "coffre (8 Mio par défaut)");
+}
+
+}  // namespace
+}  // namespace vigie::config
