@@ -90,11 +90,12 @@ Result<CheckpointPolicy> load_policy(store::DataStore& data) {
 
 AuditLog::AuditLog(std::unique_ptr<store::DataStore> connection,
                    std::optional<crypto::SecretBytes> signing_key, CheckpointPolicy policy,
-                   const Clock& clock)
+                   const Clock& clock, size_t max_queued_entries)
     : connection_(std::move(connection)),
       signing_key_(std::move(signing_key)),
       policy_(std::move(policy)),
       clock_(clock),
+      max_queued_entries_(std::max<size_t>(max_queued_entries, 1)),
       committer_([this](std::stop_token stop) { commit_batches(std::move(stop)); }) {}
 
 // committer_'s own destructor requests the stop and joins it: commit_batches() flushes what is
@@ -204,13 +205,25 @@ Result<void> AuditLog::flush(std::vector<Entry> entries) {
   return publish(checkpoint);
 }
 
-void AuditLog::record_then(std::vector<Entry> entries, OnDurable on_durable) {
+Result<void> AuditLog::record_then(std::vector<Entry> entries, OnDurable on_durable) {
   {
     std::lock_guard lock(batch_mutex_);
+    const size_t queued = open_batch_.entries.size();
+    if (queued > 0 &&
+        entries.size() > max_queued_entries_ - std::min(queued, max_queued_entries_)) {
+      return fail(ErrorCode::kUnavailable,
+                  fmt::format("le journal d'audit a {} entrées en attente d'écriture (limite {}) : "
+                              "réessayez dans un instant",
+                              queued, max_queued_entries_),
+                  fmt::format("the audit log has {} entries waiting to be written (limit {}): "
+                              "retry in a moment",
+                              queued, max_queued_entries_));
+    }
     std::move(entries.begin(), entries.end(), std::back_inserter(open_batch_.entries));
     open_batch_.on_durable.push_back(std::move(on_durable));
   }
   batch_waiting_.notify_one();
+  return {};
 }
 
 Result<void> AuditLog::record(std::vector<Entry> entries) {
@@ -218,8 +231,12 @@ Result<void> AuditLog::record(std::vector<Entry> entries) {
   // wakes and returns before the committer has left it.
   auto durable = std::make_shared<std::promise<Result<void>>>();
   std::future<Result<void>> outcome = durable->get_future();
-  record_then(std::move(entries),
-              [durable](Result<void> result) { durable->set_value(std::move(result)); });
+  if (auto queued =
+          record_then(std::move(entries),
+                      [durable](Result<void> result) { durable->set_value(std::move(result)); });
+      !queued) {
+    return queued;
+  }
   return outcome.get();
 }
 

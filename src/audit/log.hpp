@@ -67,13 +67,18 @@ class AuditLog {
   // must not call record(), which would wait for the committer it is blocking, nor own the log.
   using OnDurable = std::function<void(Result<void>)>;
 
+  // How many entries may wait in the open batch by default. Each entry is a few hundred bytes,
+  // so the queue holds at most a few MiB; the batch being flushed is not counted.
+  static constexpr size_t kDefaultMaxQueuedEntries = 10'000;
+
   // `connection`: a connection of the log's own, used for record(), queries and checkpoints.
   // `signing_key`: the vault's Ed25519 audit key (64 bytes). Without it (a failed unlock) the
   // log appends entries but signs no checkpoint; the next unlocked command's checkpoint covers
-  // them. `clock` must outlive the log.
+  // them. `clock` must outlive the log. `max_queued_entries` (at least 1) bounds the open batch:
+  // see record_then().
   AuditLog(std::unique_ptr<store::DataStore> connection,
            std::optional<crypto::SecretBytes> signing_key, CheckpointPolicy policy,
-           const Clock& clock);
+           const Clock& clock, size_t max_queued_entries = kDefaultMaxQueuedEntries);
   // Flushes the entries queued so far and runs their callbacks, then stops the committer.
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
@@ -90,7 +95,11 @@ class AuditLog {
   // Queues `entries` (possibly none) into the open batch and returns at once; `on_durable`
   // (required) runs on the committer thread once the batch is flushed, after the callbacks of
   // the entries queued before these. The entries of one call stay together, in order.
-  void record_then(std::vector<Entry> entries, OnDurable on_durable);
+  // kUnavailable, queuing nothing and never calling `on_durable`, when the open batch holds
+  // entries and these would take it past max_queued_entries: the disk is not keeping up, and the
+  // caller sheds the call (a server answers 503) instead of growing the queue without bound.
+  // Into an empty batch, a call is always queued, however many entries it carries.
+  [[nodiscard]] Result<void> record_then(std::vector<Entry> entries, OnDurable on_durable);
 
   // record_then(), then waits for the outcome: returns once `entries` are on stable storage.
   // Concurrent callers share one transaction and one sync. On failure the entries may not have
@@ -132,6 +141,7 @@ class AuditLog {
   std::optional<crypto::SecretBytes> signing_key_;
   const CheckpointPolicy policy_;
   const Clock& clock_;
+  const size_t max_queued_entries_;
 
   // Lock order: batch_mutex_ is never held while another lock is taken or a callback runs;
   // connection_mutex_ may be held while checkpoint_mutex_ is taken, never the reverse.

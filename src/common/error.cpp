@@ -30,6 +30,7 @@ constexpr ErrorMapping kErrorTable[] = {
      "authentification refusée"},
     {ErrorCode::kTooManyAttempts, 7, 429, "throttled", "too-many-attempts", "trop de tentatives"},
     {ErrorCode::kUnprocessable, 5, 422, "processing", "unprocessable", "données non traitables"},
+    {ErrorCode::kUnavailable, 7, 503, "transient", "unavailable", "service saturé, réessayez"},
 };
 
 const ErrorMapping& mapping_for(ErrorCode code) {

@@ -102,6 +102,10 @@ audit::Entry with_account_change(audit::Entry entry, std::string_view change,
 }
 
 Error unrecorded(const Error& audit_error) {
+  // A full queue refused the entry before anything was written: the caller may retry.
+  if (audit_error.code == ErrorCode::kUnavailable) {
+    return audit_error;
+  }
   return Error{ErrorCode::kInternal,
                fmt::format("the audit log could not record this call, so nothing is returned: {}",
                            audit_error.message)};

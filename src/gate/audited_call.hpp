@@ -11,10 +11,12 @@
 //      - released(): a read acts in memory, then its entry is made durable; only then does the
 //        data leave (kInternal and no data when the entry cannot be recorded).
 //      - released_then(): released() for the asynchronous reads. The call decides and acts on the
-//        calling thread exactly as the synchronous form (both share act_read() or act_search()),
-//        queues the entry in the audit log and returns at once; the data leaves only through the
-//        `done` callback, which the log's committer thread runs once the entry is durable
-//        (kInternal and no data when it cannot be recorded). No thread waits for the sync.
+//        calling thread exactly as the synchronous form (both share act_read(), act_read_version(),
+//        act_history(), act_search() or act_count_by_type()), queues the entry in the audit log
+//        and returns at once; the data leaves only through the `done` callback, which the log's
+//        committer thread runs once the entry is durable (kInternal and no data when it cannot be
+//        recorded). No thread waits for the sync. When the log's queue is full the call returns
+//        kUnavailable, hands nothing out and never runs `done`.
 //      - committed() after write_hook(): a write's entry is appended in the write's own
 //        transaction (record_in()), so both commit or neither does; checkpoints are published
 //        after the commit. erase_patient() and login() use record_in() in their own hooks.
@@ -62,7 +64,8 @@ void mark_failure(audit::Entry& entry, const Error& error);
 // The entry of an account administration call: what changed goes in `purpose`.
 [[nodiscard]] audit::Entry with_account_change(audit::Entry entry, std::string_view change,
                                                std::string_view login);
-// The error a call returns instead of its data when its entry could not be recorded.
+// The error a call returns instead of its data when its entry could not be recorded: kInternal,
+// or kUnavailable as is when the audit log's queue was full (nothing was written; retry later).
 [[nodiscard]] Error unrecorded(const Error& audit_error);
 
 // The entries that record `entry` with `result`'s outcome: `targets` (which a success returned,
@@ -80,30 +83,41 @@ template <typename T>
 }
 
 template <typename T>
-Result<T> Gate::released(audit::Entry entry, Result<T> result, std::vector<audit::Target> targets,
-                         bool decrypted) {
-  if (auto recorded =
-          record_durably(outcome_entries(std::move(entry), result, std::move(targets), decrypted));
-      !recorded) {
+Result<T> Gate::released(Acted<T> acted, bool decrypted) {
+  std::vector<audit::Entry> entries = std::move(acted.recorded_first);
+  for (audit::Entry& entry :
+       outcome_entries(std::move(acted.entry), acted.result, std::move(acted.targets), decrypted)) {
+    entries.push_back(std::move(entry));
+  }
+  if (auto recorded = record_durably(std::move(entries)); !recorded) {
     return tl::unexpected(recorded.error());
   }
-  return result;
+  return std::move(acted.result);
 }
 
 template <typename T>
-void Gate::released_then(audit::Entry entry, Result<T> result, std::vector<audit::Target> targets,
-                         bool decrypted, Done<T> done) {
-  std::vector<audit::Entry> entries =
-      outcome_entries(std::move(entry), result, std::move(targets), decrypted);
+Result<T> Gate::released(audit::Entry entry, Result<T> result, std::vector<audit::Target> targets,
+                         bool decrypted) {
+  return released(Acted<T>{std::move(entry), std::move(result), std::move(targets)}, decrypted);
+}
+
+template <typename T>
+Result<void> Gate::released_then(Acted<T> acted, bool decrypted, Done<T> done) {
+  std::vector<audit::Entry> entries = std::move(acted.recorded_first);
+  for (audit::Entry& entry :
+       outcome_entries(std::move(acted.entry), acted.result, std::move(acted.targets), decrypted)) {
+    entries.push_back(std::move(entry));
+  }
   // The callback holds the result, and nothing of this gate: the gate's thread goes on meanwhile.
-  audit_->record_then(std::move(entries), [result = std::move(result),
-                                           done = std::move(done)](Result<void> recorded) mutable {
-    if (!recorded) {
-      done(tl::unexpected(unrecorded(recorded.error())));
-      return;
-    }
-    done(std::move(result));
-  });
+  return audit_->record_then(
+      std::move(entries),
+      [result = std::move(acted.result), done = std::move(done)](Result<void> recorded) mutable {
+        if (!recorded) {
+          done(tl::unexpected(unrecorded(recorded.error())));
+          return;
+        }
+        done(std::move(result));
+      });
 }
 
 template <typename T>

@@ -114,33 +114,40 @@ class Gate {
   template <typename T>
   using Done = std::function<void(Result<T>)>;
 
+  // Every read call below (read, read_version, history, search, count_by_type) has an
+  // asynchronous form, for a server's workers, that takes a `done` callback: it decides and acts
+  // on the calling thread exactly as the synchronous form does, queues the entry and returns at
+  // once, without waiting for the audit sync. `done` receives what the synchronous form would
+  // have returned once the entry is durable: the data, or the refusal; kInternal and no data when
+  // the entry cannot be recorded. It runs on the audit log's committer thread (see
+  // audit::AuditLog::OnDurable): it must be short, post the response to the server's executor,
+  // and call no gate. The call itself returns kUnavailable when the audit log's queue is full
+  // (audit::AuditLog::record_then): then nothing is handed out and `done` never runs.
+
   [[nodiscard]] Result<StoredResource> read(const Principal& principal, std::string_view type,
                                             std::string_view id);
-  // The asynchronous read, for a server's workers: decides and reads on the calling thread as
-  // read() does, queues the entry and returns at once, without waiting for the audit sync.
-  // `done` receives what read() would have returned once the entry is durable: the resource, or
-  // the refusal; kInternal and no data when the entry cannot be recorded. It runs on the audit
-  // log's committer thread (see audit::AuditLog::OnDurable): it must be short, post the response
-  // to the server's executor, and call no gate.
-  void read(const Principal& principal, std::string_view type, std::string_view id,
-            Done<StoredResource> done);
+  [[nodiscard]] Result<void> read(const Principal& principal, std::string_view type,
+                                  std::string_view id, Done<StoredResource> done);
   [[nodiscard]] Result<StoredResource> read_version(const Principal& principal,
                                                     std::string_view type, std::string_view id,
                                                     int64_t version);
+  [[nodiscard]] Result<void> read_version(const Principal& principal, std::string_view type,
+                                          std::string_view id, int64_t version,
+                                          Done<StoredResource> done);
   [[nodiscard]] Result<std::vector<StoredResource>> history(const Principal& principal,
                                                             std::string_view type,
                                                             std::string_view id);
+  [[nodiscard]] Result<void> history(const Principal& principal, std::string_view type,
+                                     std::string_view id, Done<std::vector<StoredResource>> done);
 
   // FHIR search on `type` with name/value pairs (parsed by fhir::parse_search: kUsage on bad
   // syntax). Only the requested page is decrypted, unless a date filter needs every candidate.
   [[nodiscard]] Result<SearchPage> search(
       const Principal& principal, std::string_view type,
       const std::vector<std::pair<std::string, std::string>>& params);
-  // The asynchronous search: search() decided and run on the calling thread, its page handed to
-  // `done` once the entry is durable (as the asynchronous read()).
-  void search(const Principal& principal, std::string_view type,
-              const std::vector<std::pair<std::string, std::string>>& params,
-              Done<SearchPage> done);
+  [[nodiscard]] Result<void> search(const Principal& principal, std::string_view type,
+                                    const std::vector<std::pair<std::string, std::string>>& params,
+                                    Done<SearchPage> done);
 
   [[nodiscard]] Result<StoredResource> create(const Principal& principal,
                                               boost::json::object resource);
@@ -173,6 +180,8 @@ class Gate {
   [[nodiscard]] Result<void> await_erasure_cleanup();
 
   [[nodiscard]] Result<std::map<std::string, int64_t>> count_by_type(const Principal& principal);
+  [[nodiscard]] Result<void> count_by_type(const Principal& principal,
+                                           Done<std::map<std::string, int64_t>> done);
 
   // Verifies the audit chain against its stored checkpoints and the external checkpoint file:
   // `checkpoint_file` when given, else the one configured at init, if any (kNotFound when that
@@ -348,19 +357,30 @@ class Gate {
   // account_change() records it.
 
   // A read call decided and acted upon, its entry not yet recorded: what released() or
-  // released_then() records (the entry and the targets it names) and hands out (the result).
+  // released_then() records (the entry and the targets it names, after `recorded_first`) and
+  // hands out (the result).
   template <typename T>
   struct Acted {
     audit::Entry entry;
     Result<T> result;
     std::vector<audit::Target> targets;
+    // Entries recorded in the same batch just before the call's own: history's denial of the
+    // versions it withheld.
+    std::vector<audit::Entry> recorded_first = {};
   };
-  // read() and search() up to their last step, shared by their synchronous and asynchronous forms.
+  // Each read call up to its last step, shared by its synchronous and asynchronous forms.
   [[nodiscard]] Acted<StoredResource> act_read(const Principal& principal, std::string_view type,
                                                std::string_view id);
+  [[nodiscard]] Acted<StoredResource> act_read_version(const Principal& principal,
+                                                       std::string_view type, std::string_view id,
+                                                       int64_t version);
+  [[nodiscard]] Acted<std::vector<StoredResource>> act_history(const Principal& principal,
+                                                               std::string_view type,
+                                                               std::string_view id);
   [[nodiscard]] Acted<SearchPage> act_search(
       const Principal& principal, std::string_view type,
       const std::vector<std::pair<std::string, std::string>>& params);
+  [[nodiscard]] Acted<std::map<std::string, int64_t>> act_count_by_type(const Principal& principal);
 
   // An entry for `action` by `principal`, stamped now.
   [[nodiscard]] audit::Entry start_entry(const Principal& principal, std::string_view action) const;
@@ -379,12 +399,15 @@ class Gate {
   template <typename T>
   [[nodiscard]] Result<T> released(audit::Entry entry, Result<T> result,
                                    std::vector<audit::Target> targets, bool decrypted);
-  // released() without the wait: queues the entry and returns at once; `done` receives `result`
-  // on the audit log's committer thread once the entry is durable, or kInternal and no data when
-  // it cannot be recorded.
+  // The same for a read call acted upon, with the entries it records first.
   template <typename T>
-  void released_then(audit::Entry entry, Result<T> result, std::vector<audit::Target> targets,
-                     bool decrypted, Done<T> done);
+  [[nodiscard]] Result<T> released(Acted<T> acted, bool decrypted);
+  // released() without the wait: queues the entries and returns at once; `done` receives the
+  // result on the audit log's committer thread once the entries are durable, or kInternal and no
+  // data when they cannot be recorded. kUnavailable, and `done` never runs, when the log's queue
+  // is full.
+  template <typename T>
+  [[nodiscard]] Result<void> released_then(Acted<T> acted, bool decrypted, Done<T> done);
   // Records a call that ends before it acts (refused, invalid, or failed while deciding) with
   // `error`, and returns that error (kInternal if the entry cannot be recorded).
   template <typename T>

@@ -8,15 +8,41 @@ namespace vigie::gate {
 
 Result<StoredResource> Gate::read(const Principal& principal, std::string_view type,
                                   std::string_view id) {
-  Acted<StoredResource> acted = act_read(principal, type, id);
-  return released(std::move(acted.entry), std::move(acted.result), std::move(acted.targets), true);
+  return released(act_read(principal, type, id), true);
 }
 
-void Gate::read(const Principal& principal, std::string_view type, std::string_view id,
-                Done<StoredResource> done) {
-  Acted<StoredResource> acted = act_read(principal, type, id);
-  released_then(std::move(acted.entry), std::move(acted.result), std::move(acted.targets), true,
-                std::move(done));
+Result<void> Gate::read(const Principal& principal, std::string_view type, std::string_view id,
+                        Done<StoredResource> done) {
+  return released_then(act_read(principal, type, id), true, std::move(done));
+}
+
+Result<StoredResource> Gate::read_version(const Principal& principal, std::string_view type,
+                                          std::string_view id, int64_t version) {
+  return released(act_read_version(principal, type, id, version), true);
+}
+
+Result<void> Gate::read_version(const Principal& principal, std::string_view type,
+                                std::string_view id, int64_t version, Done<StoredResource> done) {
+  return released_then(act_read_version(principal, type, id, version), true, std::move(done));
+}
+
+Result<std::vector<StoredResource>> Gate::history(const Principal& principal, std::string_view type,
+                                                  std::string_view id) {
+  return released(act_history(principal, type, id), true);
+}
+
+Result<void> Gate::history(const Principal& principal, std::string_view type, std::string_view id,
+                           Done<std::vector<StoredResource>> done) {
+  return released_then(act_history(principal, type, id), true, std::move(done));
+}
+
+Result<std::map<std::string, int64_t>> Gate::count_by_type(const Principal& principal) {
+  return released(act_count_by_type(principal), false);
+}
+
+Result<void> Gate::count_by_type(const Principal& principal,
+                                 Done<std::map<std::string, int64_t>> done) {
+  return released_then(act_count_by_type(principal), false, std::move(done));
 }
 
 Gate::Acted<StoredResource> Gate::act_read(const Principal& principal, std::string_view type,
@@ -49,8 +75,9 @@ Gate::Acted<StoredResource> Gate::act_read(const Principal& principal, std::stri
   return Acted<StoredResource>{std::move(entry), std::move(result), std::move(targets)};
 }
 
-Result<StoredResource> Gate::read_version(const Principal& principal, std::string_view type,
-                                          std::string_view id, int64_t version) {
+Gate::Acted<StoredResource> Gate::act_read_version(const Principal& principal,
+                                                   std::string_view type, std::string_view id,
+                                                   int64_t version) {
   audit::Entry entry = start_entry(principal, audit::kActionVread);
   std::vector<audit::Target> requested{
       audit::Target{std::string(type), std::string(id), version, ""}};
@@ -83,11 +110,12 @@ Result<StoredResource> Gate::read_version(const Principal& principal, std::strin
     return stored;
   }();
   auto targets = result ? std::vector{target_of(*result)} : requested;
-  return released(std::move(entry), std::move(result), std::move(targets), true);
+  return Acted<StoredResource>{std::move(entry), std::move(result), std::move(targets)};
 }
 
-Result<std::vector<StoredResource>> Gate::history(const Principal& principal, std::string_view type,
-                                                  std::string_view id) {
+Gate::Acted<std::vector<StoredResource>> Gate::act_history(const Principal& principal,
+                                                           std::string_view type,
+                                                           std::string_view id) {
   audit::Entry entry = start_entry(principal, audit::kActionHistory);
   // Versions left out because the caller may not read the compartment they lie in.
   std::vector<audit::Target> withheld;
@@ -131,20 +159,20 @@ Result<std::vector<StoredResource>> Gate::history(const Principal& principal, st
     }
     return allowed_versions;
   }();
+  // The versions left out are a denial of their own, recorded just before the entry of what was
+  // returned, in the same batch.
+  std::vector<audit::Entry> recorded_first;
   if (result && !withheld.empty()) {
-    // The versions left out are a denial of their own, next to the entry of what was returned.
     withheld_entry.outcome = audit::Outcome::kDenied;
-    if (auto recorded = record_durably(with_targets(withheld_entry, std::move(withheld), false));
-        !recorded) {
-      return tl::unexpected(recorded.error());
-    }
+    recorded_first = with_targets(withheld_entry, std::move(withheld), false);
   }
   auto targets = result ? targets_of(*result)
                         : std::vector{audit::Target{std::string(type), std::string(id), 0, ""}};
-  return released(std::move(entry), std::move(result), std::move(targets), true);
+  return Acted<std::vector<StoredResource>>{std::move(entry), std::move(result), std::move(targets),
+                                            std::move(recorded_first)};
 }
 
-Result<std::map<std::string, int64_t>> Gate::count_by_type(const Principal& principal) {
+Gate::Acted<std::map<std::string, int64_t>> Gate::act_count_by_type(const Principal& principal) {
   audit::Entry entry = start_entry(principal, audit::kActionCount);
   Result<std::map<std::string, int64_t>> result = [&]() -> Result<std::map<std::string, int64_t>> {
     auto caller = identify(principal, entry);
@@ -159,7 +187,7 @@ Result<std::map<std::string, int64_t>> Gate::count_by_type(const Principal& prin
     }
     return vault_->count_by_type();
   }();
-  return released(std::move(entry), std::move(result), {}, false);
+  return Acted<std::map<std::string, int64_t>>{std::move(entry), std::move(result), {}};
 }
 
 }  // namespace vigie::gate

@@ -10,16 +10,13 @@ namespace vigie::gate {
 
 Result<SearchPage> Gate::search(const Principal& principal, std::string_view type,
                                 const std::vector<std::pair<std::string, std::string>>& params) {
-  Acted<SearchPage> acted = act_search(principal, type, params);
-  return released(std::move(acted.entry), std::move(acted.result), std::move(acted.targets), true);
+  return released(act_search(principal, type, params), true);
 }
 
-void Gate::search(const Principal& principal, std::string_view type,
-                  const std::vector<std::pair<std::string, std::string>>& params,
-                  Done<SearchPage> done) {
-  Acted<SearchPage> acted = act_search(principal, type, params);
-  released_then(std::move(acted.entry), std::move(acted.result), std::move(acted.targets), true,
-                std::move(done));
+Result<void> Gate::search(const Principal& principal, std::string_view type,
+                          const std::vector<std::pair<std::string, std::string>>& params,
+                          Done<SearchPage> done) {
+  return released_then(act_search(principal, type, params), true, std::move(done));
 }
 
 Gate::Acted<SearchPage> Gate::act_search(

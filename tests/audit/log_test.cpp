@@ -92,10 +92,10 @@ class CommitterHold {
  public:
   explicit CommitterHold(AuditLog& log, std::vector<Entry> entries) {
     std::shared_future<void> released = release_.get_future().share();
-    log.record_then(std::move(entries), [this, released](Result<void> result) {
+    EXPECT_TRUE(log.record_then(std::move(entries), [this, released](Result<void> result) {
       held_.set_value(result.has_value());
       released.wait();
-    });
+    }));
     first_stored_ = held_.get_future().get();
   }
   // Whether the entries of the first record_then() were stored.
@@ -122,12 +122,15 @@ class AuditLogTest : public ::testing::Test {
     return opened ? std::move(*opened) : nullptr;
   }
 
-  std::unique_ptr<AuditLog> make_log(CheckpointPolicy policy, bool with_key = true) const {
+  std::unique_ptr<AuditLog> make_log(
+      CheckpointPolicy policy, bool with_key = true,
+      size_t max_queued_entries = AuditLog::kDefaultMaxQueuedEntries) const {
     std::optional<crypto::SecretBytes> key;
     if (with_key) {
       key = crypto::SecretBytes::copy_of(keys_.secret_key.view());
     }
-    return std::make_unique<AuditLog>(connect(), std::move(key), std::move(policy), clock_);
+    return std::make_unique<AuditLog>(connect(), std::move(key), std::move(policy), clock_,
+                                      max_queued_entries);
   }
 
   // Appends `entries` in a transaction of its own on `connection`, commits, then publishes.
@@ -386,10 +389,11 @@ TEST_F(AuditLogTest, ConcurrentRecordsFormOneChainWithoutGaps) {
 TEST_F(AuditLogTest, RecordThenCallsBackOnceItsEntriesAreStored) {
   auto log = make_log({});
   std::promise<std::vector<std::string>> seen_in_callback;
-  log->record_then({entry_for("s", "p1"), entry_for("s", "p2")}, [&](Result<void> result) {
-    EXPECT_TRUE(result) << result.error().message;
-    seen_in_callback.set_value(stored_patients());
-  });
+  ASSERT_TRUE(
+      log->record_then({entry_for("s", "p1"), entry_for("s", "p2")}, [&](Result<void> result) {
+        EXPECT_TRUE(result) << result.error().message;
+        seen_in_callback.set_value(stored_patients());
+      }));
   EXPECT_THAT(seen_in_callback.get_future().get(), ElementsAre("p1", "p2"));
   expect_contiguous_chain(2);
 }
@@ -405,15 +409,15 @@ TEST_F(AuditLogTest, CallbacksOfOneBatchRunInOrderOnceTheWholeBatchIsStored) {
   constexpr int kQueued = 5;
   for (int index = 1; index <= kQueued; ++index) {
     // record_then() returns while the committer is held: the caller's thread does not wait.
-    log->record_then({entry_for("s", "p" + std::to_string(index))},
-                     [&, index](Result<void> result) {
-                       EXPECT_TRUE(result) << result.error().message;
-                       order.push_back(index);
-                       stored_at_callback.push_back(stored_patients());
-                       if (index == kQueued) {
-                         last_called.set_value();
-                       }
-                     });
+    ASSERT_TRUE(log->record_then({entry_for("s", "p" + std::to_string(index))},
+                                 [&, index](Result<void> result) {
+                                   EXPECT_TRUE(result) << result.error().message;
+                                   order.push_back(index);
+                                   stored_at_callback.push_back(stored_patients());
+                                   if (index == kQueued) {
+                                     last_called.set_value();
+                                   }
+                                 }));
   }
   hold.release();
   last_called.get_future().wait();
@@ -432,8 +436,9 @@ TEST_F(AuditLogTest, DestructionFlushesTheQueuedEntriesAndRunsTheirCallbacks) {
   {
     CommitterHold hold(*log, {entry_for("s", "p0")});
     for (int index = 1; index <= 3; ++index) {
-      log->record_then({entry_for("s", "p" + std::to_string(index))},
-                       [&](Result<void> result) { outcomes.push_back(result.has_value()); });
+      ASSERT_TRUE(
+          log->record_then({entry_for("s", "p" + std::to_string(index))},
+                           [&](Result<void> result) { outcomes.push_back(result.has_value()); }));
     }
     hold.release();
     log.reset();
@@ -455,13 +460,13 @@ TEST_F(AuditLogTest, AFailedBatchReachesEveryCallbackAsAnError) {
   std::promise<void> last_called;
   constexpr int kQueued = 3;
   for (int index = 1; index <= kQueued; ++index) {
-    log->record_then({entry_for("s", "p" + std::to_string(index))},
-                     [&, index](Result<void> result) {
-                       outcomes.push_back(result.has_value());
-                       if (index == kQueued) {
-                         last_called.set_value();
-                       }
-                     });
+    ASSERT_TRUE(log->record_then({entry_for("s", "p" + std::to_string(index))},
+                                 [&, index](Result<void> result) {
+                                   outcomes.push_back(result.has_value());
+                                   if (index == kQueued) {
+                                     last_called.set_value();
+                                   }
+                                 }));
   }
   hold.release();
   last_called.get_future().wait();
@@ -474,6 +479,54 @@ TEST_F(AuditLogTest, AFailedBatchReachesEveryCallbackAsAnError) {
   ASSERT_TRUE(log->record({entry_for("s", "p5")}));
   EXPECT_THAT(stored_patients(), ElementsAre("p0", "p5"));
   expect_contiguous_chain(2);
+}
+
+TEST_F(AuditLogTest, AFullQueueRefusesMoreEntriesUntilTheCommitterTakesThem) {
+  auto log = make_log({}, true, 3);
+  CommitterHold hold(*log, {entry_for("s", "p0")});
+  ASSERT_TRUE(hold.first_stored());
+  std::vector<int> called;  // written by the committer thread, read after the last callback
+  std::promise<void> last_called;
+  auto remember = [&](int index) {
+    return [&, index](Result<void> result) {
+      EXPECT_TRUE(result) << result.error().message;
+      called.push_back(index);
+      if (index == 2) {
+        last_called.set_value();
+      }
+    };
+  };
+  // Two calls fill the open batch to its bound of 3 entries.
+  ASSERT_TRUE(log->record_then({entry_for("s", "p1"), entry_for("s", "p2")}, remember(1)));
+  ASSERT_TRUE(log->record_then({entry_for("s", "p3")}, remember(2)));
+  // One more entry is refused at once, its callback never run; so is a synchronous record().
+  bool refused_callback_ran = false;
+  auto refused = log->record_then({entry_for("s", "refused")},
+                                  [&](Result<void>) { refused_callback_ran = true; });
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kUnavailable);
+  EXPECT_THAT(refused.error().message, HasSubstr("limit 3"));
+  EXPECT_THAT(refused.error().french, HasSubstr("réessayez"));
+  auto refused_record = log->record({entry_for("s", "refused")});
+  ASSERT_FALSE(refused_record);
+  EXPECT_EQ(refused_record.error().code, ErrorCode::kUnavailable);
+
+  hold.release();
+  last_called.get_future().wait();
+  EXPECT_THAT(called, ElementsAre(1, 2));
+  // Once the committer has taken the batch, the queue has room again.
+  ASSERT_TRUE(log->record({entry_for("s", "p4")}));
+  log.reset();
+  EXPECT_FALSE(refused_callback_ran);
+  EXPECT_THAT(stored_patients(), ElementsAre("p0", "p1", "p2", "p3", "p4"));
+  expect_contiguous_chain(5);
+}
+
+TEST_F(AuditLogTest, ACallLargerThanTheBoundIsQueuedIntoAnEmptyBatch) {
+  auto log = make_log({}, true, 2);
+  // One search page can name more targets than the bound: refusing it would refuse it forever.
+  ASSERT_TRUE(log->record({entry_for("s", "p1"), entry_for("s", "p2"), entry_for("s", "p3")}));
+  EXPECT_THAT(stored_patients(), ElementsAre("p1", "p2", "p3"));
 }
 
 TEST_F(AuditLogTest, CheckpointNowSignsAtTheHeadOnce) {

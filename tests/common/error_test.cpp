@@ -30,6 +30,7 @@ constexpr Expected kExpected[] = {
     {ErrorCode::kAuthenticationFailed, 3, 401, "authentication-failed"},
     {ErrorCode::kTooManyAttempts, 7, 429, "too-many-attempts"},
     {ErrorCode::kUnprocessable, 5, 422, "unprocessable"},
+    {ErrorCode::kUnavailable, 7, 503, "unavailable"},
 };
 
 TEST(ErrorTest, ExitCodesMatchTheDocumentedTable) {
@@ -60,6 +61,7 @@ TEST(ErrorTest, FhirIssueCodesAreSet) {
   EXPECT_EQ(fhir_issue_code_for(ErrorCode::kGone), "deleted");
   EXPECT_EQ(fhir_issue_code_for(ErrorCode::kPermissionDenied), "forbidden");
   EXPECT_EQ(fhir_issue_code_for(ErrorCode::kUnlockFailed), "security");
+  EXPECT_EQ(fhir_issue_code_for(ErrorCode::kUnavailable), "transient");
   for (const Expected& row : kExpected) {
     EXPECT_FALSE(fhir_issue_code_for(row.code).empty()) << row.name;
   }

@@ -232,10 +232,14 @@ TEST_F(ConcurrencyTest, SixteenThreadsOfMixedCallsKeepTheAuditAndTheDataExact) {
             // Collected after the thread's last operation: meanwhile it goes on calling the gate.
             const std::string id = pick(live_observations);
             auto done = std::make_shared<std::promise<Result<gate::StoredResource>>>();
-            pending.emplace_back(id, done->get_future());
-            gate.read(custodian, "Observation", id, [done](Result<gate::StoredResource> read) {
-              done->set_value(std::move(read));
-            });
+            auto queued = gate.read(
+                custodian, "Observation", id,
+                [done](Result<gate::StoredResource> read) { done->set_value(std::move(read)); });
+            if (queued) {
+              pending.emplace_back(id, done->get_future());
+            } else {
+              report.errors.push_back(failure("asynchronous read", queued.error()));
+            }
           } else if (kind < 40) {
             const bool patient = kind < 15;
             const std::string id = pick(patient ? live_patients : live_observations);

@@ -96,7 +96,7 @@ TEST(ReadBurstChild, Run) {
     for (;;) {
       for (const auto& [type, id] : targets) {
         in_flight.acquire();
-        gate.read(
+        auto queued = gate.read(
             opened->custodian, type, id,
             [&in_flight, reported = type + "/" + id + "\n"](Result<gate::StoredResource> read) {
               // On the log's committer thread: a failure ends the child, which the parent
@@ -110,6 +110,7 @@ TEST(ReadBurstChild, Run) {
               }
               in_flight.release();
             });
+        ASSERT_TRUE(queued) << queued.error().message;
       }
     }
   }
