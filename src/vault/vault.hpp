@@ -140,7 +140,8 @@ class Vault {
   // erased patient) and finishes every erasure still pending: it shreds the data key a crash left
   // (erasures_finished_at_open()) and removes the rows that are left (purge_erased_rows), whether
   // a crash or a close interrupted their removal. `clock` must outlive the vault. `memory` sizes
-  // the one locked block of its keys; when it cannot be locked, kInternal before the secret is used.
+  // the one locked block of its keys; when it cannot be locked, kInternal before the secret is
+  // used.
   [[nodiscard]] static Result<std::unique_ptr<Vault>> open(const std::filesystem::path& dir,
                                                            const UnlockSecret& secret,
                                                            const Clock& clock,
