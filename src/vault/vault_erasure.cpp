@@ -1,0 +1,333 @@
+// Erasure (crypto-shredding) of one patient: the marks and the intent in the data file, the key
+// shredded in the keyring, the rows removed after, in batches; and what open() finishes of an
+// erasure that a crash or a close interrupted. See docs/architecture.md section 9, "Erasure".
+
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include <charconv>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "common/hex.hpp"
+#include "common/words.hpp"
+#include "crypto/kdf.hpp"
+#include "vault/vault.hpp"
+#include "vault/vault_internal.hpp"
+
+namespace vigie::vault {
+
+Result<int64_t> erasure_generation(store::DataStore& data) {
+  auto stored = data.get_meta(std::string(kErasureGenerationMeta));
+  if (!stored) {
+    return tl::unexpected(stored.error());
+  }
+  if (!stored->has_value()) {
+    return 0;
+  }
+  int64_t generation = 0;
+  const std::string& text = **stored;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), generation);
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return fail(ErrorCode::kIntegrity, "the data file's erasure generation is malformed");
+  }
+  return generation;
+}
+
+Result<void> bump_erasure_generation(store::DataStore& data) {
+  auto generation = erasure_generation(data);
+  if (!generation) {
+    return tl::unexpected(generation.error());
+  }
+  return data.set_meta(std::string(kErasureGenerationMeta), std::to_string(*generation + 1));
+}
+
+Result<void> set_erasure_pending(store::DataStore& data, const std::string& patient_id,
+                                 bool pending) {
+  auto stored = data.get_meta(std::string(kPendingErasuresMeta));
+  if (!stored) {
+    return tl::unexpected(stored.error());
+  }
+  std::vector<std::string> ids = split_words(stored->value_or(""));
+  std::erase(ids, patient_id);
+  if (pending) {
+    ids.push_back(patient_id);
+  }
+  return data.set_meta(std::string(kPendingErasuresMeta), fmt::format("{}", fmt::join(ids, " ")));
+}
+
+std::vector<uint8_t> Vault::erasure_hash(std::string_view patient_id) const {
+  std::string subject = fmt::format("Patient/{}", patient_id);
+  auto hash = crypto::blake2b_256_keyed(keys_->ledger_key(), as_bytes(subject));
+  return {hash.begin(), hash.end()};
+}
+
+Result<void> Vault::replay_erasure_ledger() {
+  auto ledger = keyring_->erasure_ledger();
+  if (!ledger) {
+    return tl::unexpected(ledger.error());
+  }
+  auto replayed = data_->get_meta(std::string(kLedgerReplayedMeta));
+  if (!replayed) {
+    return tl::unexpected(replayed.error());
+  }
+  const std::string ledger_size = std::to_string(ledger->size());
+  if (const std::optional<std::string>& recorded = *replayed;
+      recorded.has_value() && *recorded == ledger_size) {
+    return {};
+  }
+  return in_transaction<void>([&]() -> Result<void> {
+    std::unordered_set<std::string> erased;
+    bool marked = false;
+    for (const store::ErasureLedgerEntry& entry : *ledger) {
+      std::string mark = fmt::format("{}{}", kErasedMetaPrefix, to_hex(entry.compartment_hash));
+      auto existing = data_->get_meta(mark);
+      if (!existing) {
+        return tl::unexpected(existing.error());
+      }
+      if (!existing->has_value()) {
+        if (auto set = data_->set_meta(mark, std::to_string(entry.erased_ms)); !set) {
+          return set;
+        }
+        marked = true;
+      }
+      erased.insert(to_hex(entry.compartment_hash));
+    }
+    auto compartments = data_->compartments();
+    if (!compartments) {
+      return tl::unexpected(compartments.error());
+    }
+    for (const std::string& compartment : *compartments) {
+      if (compartment != kSharedCompartment && erased.contains(to_hex(erasure_hash(compartment)))) {
+        if (auto removed = data_->remove_compartment(compartment); !removed) {
+          return tl::unexpected(removed.error());
+        }
+      }
+    }
+    if (marked) {
+      if (auto bumped = bump_erasure_generation(*data_); !bumped) {
+        return bumped;
+      }
+    }
+    return data_->set_meta(std::string(kLedgerReplayedMeta), ledger_size);
+  });
+}
+
+Result<void> Vault::finish_pending_erasures() {
+  auto pending = data_->get_meta(std::string(kPendingErasuresMeta));
+  if (!pending) {
+    return tl::unexpected(pending.error());
+  }
+  for (const std::string& patient_id : split_words(pending->value_or(""))) {
+    auto shredded = shred_data_key(patient_id);
+    if (!shredded) {
+      return tl::unexpected(shredded.error());
+    }
+    if (*shredded) {
+      erasures_finished_at_open_.push_back(patient_id);
+    }
+  }
+  while (true) {
+    auto purged = purge_erased_rows(kPurgeBatchResources);
+    if (!purged) {
+      return tl::unexpected(purged.error());
+    }
+    if (!purged->rows_left) {
+      return {};
+    }
+  }
+}
+
+Result<void> Vault::refresh_erasures() {
+  auto generation = erasure_generation(*data_);
+  if (!generation) {
+    return tl::unexpected(generation.error());
+  }
+  // While the set is not empty, every call reads it again: it empties once the cleanup is done,
+  // which bumps no generation, and from then on reads pay nothing for it.
+  if (*generation != erasure_generation_seen_ || !erased_with_rows_.empty()) {
+    auto pending = data_->get_meta(std::string(kPendingErasuresMeta));
+    if (!pending) {
+      return tl::unexpected(pending.error());
+    }
+    std::vector<std::string> ids = split_words(pending->value_or(""));
+    erased_with_rows_ = std::unordered_set<std::string>(ids.begin(), ids.end());
+  }
+  erasure_generation_seen_ = *generation;
+  keys_->observe_erasure_generation(*generation);
+  return {};
+}
+
+Result<std::optional<store::ResourceVersionRow>> Vault::without_erased(
+    Result<std::optional<store::ResourceVersionRow>> row) const {
+  if (!row) {
+    return row;
+  }
+  if (const std::optional<store::ResourceVersionRow>& found = *row;
+      found.has_value() && erased_rows_remain(found->compartment)) {
+    return std::optional<store::ResourceVersionRow>();
+  }
+  return row;
+}
+
+Result<bool> Vault::is_erased(std::string_view compartment) {
+  if (compartment == kSharedCompartment) {
+    return false;
+  }
+  auto mark =
+      data_->get_meta(fmt::format("{}{}", kErasedMetaPrefix, to_hex(erasure_hash(compartment))));
+  if (!mark) {
+    return tl::unexpected(mark.error());
+  }
+  return mark->has_value();
+}
+
+Result<ErasureOutcome> Vault::erase_patient(std::string_view patient_id,
+                                            const BeforeErasureCommit& before_commit,
+                                            const ErasureOptions& options) {
+  if (patient_id == kSharedCompartment) {
+    return fail(ErrorCode::kUsage, "only a patient can be erased");
+  }
+  if (auto fresh = refresh_erasures(); !fresh) {
+    return tl::unexpected(fresh.error());
+  }
+  const std::string compartment(patient_id);
+  auto wrapped = keyring_->data_key(compartment);
+  if (!wrapped) {
+    return tl::unexpected(wrapped.error());
+  }
+  auto not_found = [&] {
+    return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe("Patient", patient_id)));
+  };
+  if (!wrapped->has_value()) {
+    return not_found();
+  }
+  auto erased = in_transaction<ErasureOutcome>([&]() -> Result<ErasureOutcome> {
+    // Another connection may have erased the patient since the key was read.
+    auto already = is_erased(compartment);
+    if (!already) {
+      return tl::unexpected(already.error());
+    }
+    if (*already) {
+      return not_found();
+    }
+    // The rows stay (purge_erased_rows removes them): counting them reads an index range.
+    auto versions = data_->count_versions_in(compartment);
+    if (!versions) {
+      return tl::unexpected(versions.error());
+    }
+    if (auto marked = data_->set_meta(
+            fmt::format("{}{}", kErasedMetaPrefix, to_hex(erasure_hash(compartment))),
+            std::to_string(clock_.now_ms()));
+        !marked) {
+      return tl::unexpected(marked.error());
+    }
+    if (auto pending = set_erasure_pending(*data_, compartment, true); !pending) {
+      return tl::unexpected(pending.error());
+    }
+    if (auto bumped = bump_erasure_generation(*data_); !bumped) {
+      return tl::unexpected(bumped.error());
+    }
+    const ErasureOutcome outcome{*versions};
+    if (before_commit) {
+      if (auto hooked = before_commit(*data_, outcome); !hooked) {
+        return tl::unexpected(hooked.error());
+      }
+    }
+    if (options.at_step) {
+      options.at_step(ErasureStep::kBeforeIntentCommit);
+    }
+    return outcome;
+  });
+  if (!erased) {
+    return erased;
+  }
+  if (options.at_step) {
+    options.at_step(ErasureStep::kIntentCommitted);
+  }
+  if (auto shredded = shred_data_key(compartment); !shredded) {
+    return fail(ErrorCode::kInternal,
+                fmt::format("the patient is erased, but shredding its key failed ({}); the next "
+                            "opening of the vault finishes it",
+                            shredded.error().message));
+  }
+  if (options.at_step) {
+    options.at_step(ErasureStep::kKeyShredded);
+  }
+  return erased;
+}
+
+Result<bool> Vault::shred_data_key(const std::string& patient_id) {
+  keys_->forget_key(patient_id);
+  // The keyring finds no key when a crash came after this step: the ledger has the entry already.
+  return keyring_->shred_data_key(
+      patient_id, store::ErasureLedgerEntry{erasure_hash(patient_id), clock_.now_ms()});
+}
+
+Result<PurgeProgress> Vault::purge_erased_rows(int64_t max_resources,
+                                               const ErasureOptions& options) {
+  if (max_resources <= 0) {
+    return fail(ErrorCode::kUsage, "purge_erased_rows needs a positive batch size");
+  }
+  auto pending = data_->get_meta(std::string(kPendingErasuresMeta));
+  if (!pending) {
+    return tl::unexpected(pending.error());
+  }
+  PurgeProgress progress;
+  int64_t budget = max_resources;
+  for (const std::string& patient_id : split_words(pending->value_or(""))) {
+    // Step 2 not done yet (another connection is between its steps, or its step 2 failed): the
+    // rows may go, the intent stays for the step's owner or the next open().
+    auto key = keyring_->data_key(patient_id);
+    if (!key) {
+      return tl::unexpected(key.error());
+    }
+    const bool key_shredded = !key->has_value();
+    // Not durable: rows that a power loss brings back are removed again, since the intent that
+    // names them is cleared in the same transaction as the last of them, or later.
+    auto transaction = store::begin_transaction(*data_);
+    if (!transaction) {
+      return tl::unexpected(transaction.error());
+    }
+    auto removed = data_->remove_compartment_rows(patient_id, budget);
+    if (!removed) {
+      return tl::unexpected(removed.error());
+    }
+    if (removed->resources < budget && key_shredded) {
+      // Every erasure in the ledger has its mark in this file (its step 1 came first).
+      auto ledger = keyring_->erasure_ledger();
+      if (!ledger) {
+        return tl::unexpected(ledger.error());
+      }
+      // Another connection may have cleared it meanwhile: set_erasure_pending re-reads the list.
+      if (auto cleared = set_erasure_pending(*data_, patient_id, false); !cleared) {
+        return tl::unexpected(cleared.error());
+      }
+      if (auto marked =
+              data_->set_meta(std::string(kLedgerReplayedMeta), std::to_string(ledger->size()));
+          !marked) {
+        return tl::unexpected(marked.error());
+      }
+    }
+    if (auto committed = transaction->commit(); !committed) {
+      return tl::unexpected(committed.error());
+    }
+    if (options.at_step) {
+      options.at_step(ErasureStep::kRowsBatchCommitted);
+    }
+    budget -= removed->resources;
+    progress.versions_removed += removed->versions;
+    if (budget == 0) {
+      // This patient, or the next ones, may have more.
+      progress.rows_left = true;
+      break;
+    }
+  }
+  return progress;
+}
+
+}  // namespace vigie::vault
