@@ -17,6 +17,7 @@ namespace {
 constexpr uint8_t kBreakGlass = 0x01;
 constexpr uint8_t kDecryptedDataLeft = 0x02;
 constexpr uint8_t kSupervise = 0x04;
+constexpr uint8_t kAwaitsCommit = 0x08;
 // Target flags: the field is the previous target's and is not stored again.
 constexpr uint8_t kSameType = 0x01;
 constexpr uint8_t kSameCompartment = 0x02;
@@ -99,7 +100,7 @@ class EntryParser {
     if (!cursor_.u8(flags) || !cursor_.u8(outcome)) {
       return "it is truncated";
     }
-    if ((flags & ~(kBreakGlass | kDecryptedDataLeft | kSupervise)) != 0) {
+    if ((flags & ~(kBreakGlass | kDecryptedDataLeft | kSupervise | kAwaitsCommit)) != 0) {
       return "it sets reserved flags";
     }
     if (outcome > static_cast<uint8_t>(Outcome::kFailed)) {
@@ -116,6 +117,7 @@ class EntryParser {
       out->break_glass = (flags & kBreakGlass) != 0;
       out->decrypted_data_left = (flags & kDecryptedDataLeft) != 0;
       out->supervise = (flags & kSupervise) != 0;
+      out->awaits_commit = (flags & kAwaitsCommit) != 0;
       out->outcome = static_cast<Outcome>(outcome);
       out->reason = as_text(text);
       out->resources_returned = resources_returned;
@@ -255,9 +257,9 @@ std::vector<uint8_t> encode(const Entry& entry) {
         &entry.actor.user_agent, &entry.actor.auth_method, &entry.action, &entry.purpose}) {
     write_string(writer, *text);
   }
-  writer.u8(static_cast<uint8_t>((entry.break_glass ? kBreakGlass : 0) |
-                                 (entry.decrypted_data_left ? kDecryptedDataLeft : 0) |
-                                 (entry.supervise ? kSupervise : 0)));
+  writer.u8(static_cast<uint8_t>(
+      (entry.break_glass ? kBreakGlass : 0) | (entry.decrypted_data_left ? kDecryptedDataLeft : 0) |
+      (entry.supervise ? kSupervise : 0) | (entry.awaits_commit ? kAwaitsCommit : 0)));
   writer.u8(static_cast<uint8_t>(entry.outcome));
   write_string(writer, entry.reason);
   writer.i64(entry.resources_returned);

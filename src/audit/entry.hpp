@@ -60,6 +60,10 @@ struct Entry {
   // For a human's review: an account's password or second factor was reset by someone else, who
   // could have used the account until its owner noticed.
   bool supervise = false;
+  // Written before the change it records commits (a write, an account change, an erasure): an
+  // intent. A later entry of action kActionCommit names it and says whether the change committed
+  // (success) or not (failed). Until then, the change may or may not have happened.
+  bool awaits_commit = false;
 
   bool operator==(const Entry&) const = default;
 };
@@ -87,6 +91,10 @@ inline constexpr std::string_view kActionCount = "count";           // resources
 inline constexpr std::string_view kActionAuditRead = "audit-read";  // the log queried or verified
 inline constexpr std::string_view kActionIncidentReport = "incident-report";
 inline constexpr std::string_view kActionBreakGlass = "break-glass";  // emergency access opened
+// The outcome of an intent (Entry::awaits_commit): its targets are its entries ("AuditEntry", the
+// seq as id), its outcome whether the change committed.
+inline constexpr std::string_view kActionCommit = "commit";
+inline constexpr std::string_view kAuditEntryTargetType = "AuditEntry";
 
 // Stable lowercase names for output: "custodian", "account", "service"; "success", "denied",
 // "failed".

@@ -88,7 +88,7 @@ Result<CheckpointPolicy> load_policy(store::DataStore& data) {
   return policy;
 }
 
-AuditLog::AuditLog(std::unique_ptr<store::DataStore> connection,
+AuditLog::AuditLog(std::unique_ptr<store::AuditStore> connection,
                    std::optional<crypto::SecretBytes> signing_key, CheckpointPolicy policy,
                    const Clock& clock, size_t max_queued_entries)
     : connection_(std::move(connection)),
@@ -122,7 +122,7 @@ bool AuditLog::checkpoint_due(int64_t first_seq, int64_t last_seq, int64_t now_m
   return now_ms - *last_checkpoint_ms_ >= policy_.every_seconds * 1000;
 }
 
-Result<Checkpoint> AuditLog::sign_and_store(store::DataStore& transaction, int64_t seq,
+Result<Checkpoint> AuditLog::sign_and_store(store::AuditStore& transaction, int64_t seq,
                                             const Hash& head, int64_t now_ms) {
   if (!signing_key_) {
     return fail(ErrorCode::kInternal, "the audit log cannot sign without the vault's key");
@@ -138,44 +138,6 @@ Result<Checkpoint> AuditLog::sign_and_store(store::DataStore& transaction, int64
   return checkpoint;
 }
 
-Result<std::optional<Checkpoint>> AuditLog::append_in(store::DataStore& transaction,
-                                                      std::vector<Entry> entries) {
-  if (entries.empty()) {
-    return std::optional<Checkpoint>{};
-  }
-  auto last = transaction.last_audit_row();
-  if (!last) {
-    return tl::unexpected(last.error());
-  }
-  int64_t seq = 0;
-  Hash head = kGenesisHash;
-  if (const std::optional<store::AuditRow>& row = *last; row.has_value()) {
-    seq = row->seq;
-    head = row->hash;
-  }
-  const int64_t first_seq = seq + 1;
-  std::vector<store::AuditRow> rows;
-  rows.reserve(entries.size());
-  for (Entry& entry : entries) {
-    entry.seq = ++seq;
-    std::vector<uint8_t> canonical = encode(entry);
-    head = chain_hash(head, canonical);
-    rows.push_back(store::AuditRow{entry.seq, entry.time_ms, std::move(canonical), head});
-  }
-  if (auto appended = transaction.append_audit(rows); !appended) {
-    return tl::unexpected(appended.error());
-  }
-  const int64_t now_ms = clock_.now_ms();
-  if (!checkpoint_due(first_seq, seq, now_ms)) {
-    return std::optional<Checkpoint>{};
-  }
-  auto checkpoint = sign_and_store(transaction, seq, head, now_ms);
-  if (!checkpoint) {
-    return tl::unexpected(checkpoint.error());
-  }
-  return std::optional<Checkpoint>{*checkpoint};
-}
-
 Result<void> AuditLog::publish(const std::optional<Checkpoint>& checkpoint) const {
   if (!checkpoint || !policy_.external_file) {
     return {};
@@ -183,7 +145,24 @@ Result<void> AuditLog::publish(const std::optional<Checkpoint>& checkpoint) cons
   return append_checkpoint_file(*policy_.external_file, *checkpoint);
 }
 
-Result<void> AuditLog::flush(std::vector<Entry> entries) {
+Entry AuditLog::outcome_of(const Resolution& resolution, int64_t first_seq) const {
+  Entry entry;
+  entry.time_ms = clock_.now_ms();
+  entry.actor.kind = ActorKind::kService;
+  entry.action = std::string(kActionCommit);
+  const int64_t count =
+      std::min<int64_t>(resolution.last_seq - first_seq + 1, static_cast<int64_t>(kMaxTargets));
+  for (int64_t seq = resolution.last_seq - count + 1; seq <= resolution.last_seq; ++seq) {
+    entry.targets.push_back(Target{std::string(kAuditEntryTargetType), std::to_string(seq), 0, ""});
+  }
+  if (!resolution.committed) {
+    entry.outcome = Outcome::kFailed;
+    entry.reason = "rolled-back";
+  }
+  return entry;
+}
+
+Result<void> AuditLog::flush(Batch& batch, std::vector<int64_t>& last_seqs) {
   std::optional<Checkpoint> checkpoint;
   {
     std::lock_guard lock(connection_mutex_);
@@ -193,24 +172,80 @@ Result<void> AuditLog::flush(std::vector<Entry> entries) {
     if (!transaction) {
       return tl::unexpected(transaction.error());
     }
-    auto appended = append_in(*connection_, std::move(entries));
-    if (!appended) {
-      return tl::unexpected(appended.error());
+    auto last = connection_->last_audit_row();
+    if (!last) {
+      return tl::unexpected(last.error());
+    }
+    int64_t seq = 0;
+    Hash head = kGenesisHash;
+    if (const std::optional<store::AuditRow>& row = *last; row.has_value()) {
+      seq = row->seq;
+      head = row->hash;
+    }
+    const int64_t first_seq = seq + 1;
+    std::vector<store::AuditRow> rows;
+    rows.reserve(batch.entries);
+    auto append = [&](Entry& entry) {
+      entry.seq = ++seq;
+      std::vector<uint8_t> canonical = encode(entry);
+      head = chain_hash(head, canonical);
+      rows.push_back(store::AuditRow{entry.seq, entry.time_ms, std::move(canonical), head});
+    };
+    last_seqs.assign(batch.calls.size(), 0);
+    for (size_t call = 0; call < batch.calls.size(); ++call) {
+      Queued& queued = batch.calls[call];
+      const int64_t before = seq;
+      for (const Resolution& resolution : queued.resolutions) {
+        auto intent_first = connection_->remove_pending_intent(resolution.last_seq);
+        if (!intent_first) {
+          return tl::unexpected(intent_first.error());
+        }
+        if (const std::optional<int64_t>& pending = *intent_first; pending.has_value()) {
+          Entry outcome = outcome_of(resolution, *pending);
+          append(outcome);
+        }
+      }
+      const int64_t intent_first = seq + 1;
+      bool intent = false;
+      for (Entry& entry : queued.entries) {
+        intent = intent || entry.awaits_commit;
+        append(entry);
+      }
+      if (intent) {
+        if (auto added = connection_->add_pending_intent(intent_first, seq); !added) {
+          return added;
+        }
+      }
+      last_seqs[call] = seq > before ? seq : 0;
+    }
+    if (rows.empty()) {
+      return {};
+    }
+    if (auto appended = connection_->append_audit(rows); !appended) {
+      return appended;
+    }
+    const int64_t now_ms = clock_.now_ms();
+    if (checkpoint_due(first_seq, seq, now_ms)) {
+      auto made = sign_and_store(*connection_, seq, head, now_ms);
+      if (!made) {
+        return tl::unexpected(made.error());
+      }
+      checkpoint = std::move(*made);
     }
     if (auto committed = transaction->commit_durable(); !committed) {
       return committed;
     }
-    checkpoint = std::move(*appended);
   }
   return publish(checkpoint);
 }
 
-Result<void> AuditLog::record_then(std::vector<Entry> entries, OnDurable on_durable) {
+Result<void> AuditLog::enqueue(Queued call, bool bounded) {
   {
     std::lock_guard lock(batch_mutex_);
-    const size_t queued = open_batch_.entries.size();
-    if (queued > 0 &&
-        entries.size() > max_queued_entries_ - std::min(queued, max_queued_entries_)) {
+    const size_t queued = open_batch_.entries;
+    const size_t adding = call.entries.size() + call.resolutions.size();
+    if (bounded && queued > 0 &&
+        adding > max_queued_entries_ - std::min(queued, max_queued_entries_)) {
       return fail(ErrorCode::kUnavailable,
                   fmt::format("le journal d'audit a {} entrées en attente d'écriture (limite {}) : "
                               "réessayez dans un instant",
@@ -219,25 +254,94 @@ Result<void> AuditLog::record_then(std::vector<Entry> entries, OnDurable on_dura
                               "retry in a moment",
                               queued, max_queued_entries_));
     }
-    std::move(entries.begin(), entries.end(), std::back_inserter(open_batch_.entries));
-    open_batch_.on_durable.push_back(std::move(on_durable));
+    open_batch_.entries += adding;
+    open_batch_.calls.push_back(std::move(call));
   }
   batch_waiting_.notify_one();
   return {};
 }
 
-Result<void> AuditLog::record(std::vector<Entry> entries) {
+Result<void> AuditLog::record_then(std::vector<Entry> entries, OnDurable on_durable) {
+  return enqueue(Queued{std::move(entries),
+                        {},
+                        [on_durable = std::move(on_durable)](Result<int64_t> flushed) {
+                          if (!flushed) {
+                            on_durable(tl::unexpected(flushed.error()));
+                            return;
+                          }
+                          on_durable({});
+                        }},
+                 true);
+}
+
+Result<int64_t> AuditLog::enqueue_and_wait(std::vector<Entry> entries,
+                                           std::vector<Resolution> resolutions) {
   // Shared with the callback, so that the promise outlives set_value() even when this caller
   // wakes and returns before the committer has left it.
-  auto durable = std::make_shared<std::promise<Result<void>>>();
-  std::future<Result<void>> outcome = durable->get_future();
-  if (auto queued =
-          record_then(std::move(entries),
-                      [durable](Result<void> result) { durable->set_value(std::move(result)); });
+  auto flushed = std::make_shared<std::promise<Result<int64_t>>>();
+  std::future<Result<int64_t>> outcome = flushed->get_future();
+  const bool bounded = resolutions.empty();
+  if (auto queued = enqueue(
+          Queued{std::move(entries), std::move(resolutions),
+                 [flushed](Result<int64_t> result) { flushed->set_value(std::move(result)); }},
+          bounded);
       !queued) {
-    return queued;
+    return tl::unexpected(queued.error());
   }
   return outcome.get();
+}
+
+Result<void> AuditLog::record(std::vector<Entry> entries) {
+  if (auto recorded = enqueue_and_wait(std::move(entries), {}); !recorded) {
+    return tl::unexpected(recorded.error());
+  }
+  return {};
+}
+
+Result<int64_t> AuditLog::record_intent(std::vector<Entry> entries) {
+  if (entries.empty()) {
+    return fail(ErrorCode::kInternal, "an intent needs at least one audit entry");
+  }
+  for (Entry& entry : entries) {
+    entry.awaits_commit = true;
+  }
+  return enqueue_and_wait(std::move(entries), {});
+}
+
+void AuditLog::resolve_committed(int64_t last_seq) {
+  // Unbounded, so never refused; its callback has nothing to do: a failed flush leaves the intent
+  // pending, for resolve_pending().
+  static_cast<void>(
+      enqueue(Queued{{}, {Resolution{last_seq, true}}, [](const Result<int64_t>&) {}}, false));
+}
+
+Result<void> AuditLog::resolve_pending(store::DataStore& data) {
+  auto writer = store::begin_transaction(data);
+  if (!writer) {
+    return tl::unexpected(writer.error());
+  }
+  std::vector<Resolution> resolutions;
+  {
+    std::lock_guard lock(connection_mutex_);
+    auto pending = connection_->pending_intents();
+    if (!pending) {
+      return tl::unexpected(pending.error());
+    }
+    for (const store::AuditStore::PendingIntent& intent : *pending) {
+      auto committed = data.intent_committed(intent.last_seq);
+      if (!committed) {
+        return tl::unexpected(committed.error());
+      }
+      resolutions.push_back(Resolution{intent.last_seq, *committed});
+    }
+  }
+  if (resolutions.empty()) {
+    return {};
+  }
+  if (auto resolved = enqueue_and_wait({}, std::move(resolutions)); !resolved) {
+    return tl::unexpected(resolved.error());
+  }
+  return {};
 }
 
 void AuditLog::commit_batches(std::stop_token stop) {
@@ -245,16 +349,21 @@ void AuditLog::commit_batches(std::stop_token stop) {
     Batch batch;
     {
       std::unique_lock lock(batch_mutex_);
-      batch_waiting_.wait(lock, stop, [this] { return !open_batch_.on_durable.empty(); });
-      if (open_batch_.on_durable.empty()) {
+      batch_waiting_.wait(lock, stop, [this] { return !open_batch_.calls.empty(); });
+      if (open_batch_.calls.empty()) {
         return;  // stop requested and nothing queued
       }
       batch = std::exchange(open_batch_, Batch{});
     }
     // Without batch_mutex_: callers fill the next batch meanwhile, and a callback may queue more.
-    const Result<void> flushed = flush(std::move(batch.entries));
-    for (OnDurable& on_durable : batch.on_durable) {
-      on_durable(flushed);
+    std::vector<int64_t> last_seqs;
+    const Result<void> flushed = flush(batch, last_seqs);
+    for (size_t call = 0; call < batch.calls.size(); ++call) {
+      if (flushed) {
+        batch.calls[call].on_flushed(last_seqs[call]);
+      } else {
+        batch.calls[call].on_flushed(tl::unexpected(flushed.error()));
+      }
     }
   }
 }

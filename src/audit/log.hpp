@@ -21,15 +21,24 @@
 #include "crypto/secret_bytes.hpp"
 #include "store/store.hpp"
 
-// The audit log of one vault: appends entries to the chain stored in the vault's data file,
+// The audit log of one vault: appends entries to the chain stored in the vault's audit file,
 // signs checkpoints, and reads the log back for queries and verification.
 //
 // Group commit: record_then() queues entries into the open batch and returns at once. The log's
-// own committer thread takes the open batch whole, appends it in one transaction with one sync
-// (flush()), then runs the batch's callbacks in the order they were queued, with the batch's
-// result, while the next batch fills. record() is record_then() plus a wait: there is one
-// flushing path. A caller that must not hold a thread while the sync runs (a server's worker)
-// uses record_then() and hands out its data from the callback.
+// own committer thread takes the open batch whole, appends it in one transaction of the audit
+// file with one sync (flush()), then runs the batch's callbacks in the order they were queued,
+// with the batch's result, while the next batch fills. record() and record_intent() are a queue
+// plus a wait: there is one flushing path. A caller that must not hold a thread while the sync
+// runs (a server's worker) uses record_then() and hands out its data from the callback.
+//
+// Changes (writes, account changes, erasures) live in the data file, the log in the audit file,
+// and SQLite commits no transaction across two files. So a change's entries are an intent:
+// record_intent() makes them durable, flagged awaits_commit, before the change commits; the change
+// stores the intent's last seq in its own transaction (DataStore::mark_intent_committed); after
+// its commit, resolve_committed() appends the outcome (an entry of action "commit"). A crash in
+// between leaves the intent pending in the audit file, and resolve_pending(), run when a vault is
+// opened, appends the outcome the data file shows. The writer holds the data file's write lock
+// from before its intent to its commit, so the chain's order of intents is the order of commits.
 
 namespace vigie::audit {
 
@@ -56,8 +65,8 @@ struct VerifyReport {
   std::optional<VerifyFailure> failure;
 };
 
-// Thread-safe. Every connection given must be to the same data file; the chain's head is read
-// inside each write transaction, so several processes may append to one log.
+// Thread-safe. The chain's head is read inside each write transaction of the audit file, so
+// several processes may append to one log.
 class AuditLog {
  public:
   // Called once with the outcome of the batch that carried the entries: success once they are on
@@ -76,21 +85,13 @@ class AuditLog {
   // log appends entries but signs no checkpoint; the next unlocked command's checkpoint covers
   // them. `clock` must outlive the log. `max_queued_entries` (at least 1) bounds the open batch:
   // see record_then().
-  AuditLog(std::unique_ptr<store::DataStore> connection,
+  AuditLog(std::unique_ptr<store::AuditStore> connection,
            std::optional<crypto::SecretBytes> signing_key, CheckpointPolicy policy,
            const Clock& clock, size_t max_queued_entries = kDefaultMaxQueuedEntries);
   // Flushes the entries queued so far and runs their callbacks, then stops the committer.
   ~AuditLog();
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
-
-  // Appends `entries` in order (their seq is assigned here) in the write transaction open on
-  // `transaction`, and a signed checkpoint when the policy asks for one. After the transaction
-  // commits, pass the result to publish(); if it rolls back, drop it.
-  [[nodiscard]] Result<std::optional<Checkpoint>> append_in(store::DataStore& transaction,
-                                                            std::vector<Entry> entries);
-  // Appends a checkpoint made by append_in() to the external file, when one is configured.
-  [[nodiscard]] Result<void> publish(const std::optional<Checkpoint>& checkpoint) const;
 
   // Queues `entries` (possibly none) into the open batch and returns at once; `on_durable`
   // (required) runs on the committer thread once the batch is flushed, after the callbacks of
@@ -107,6 +108,24 @@ class AuditLog {
   // OnDurable callback.
   [[nodiscard]] Result<void> record(std::vector<Entry> entries);
 
+  // Records `entries` (at least one) as the intent of a change, each flagged awaits_commit, and
+  // returns once they are durable, with the seq of the last of them. The caller holds the data
+  // file's write transaction of the change, stores that seq in it (mark_intent_committed), commits
+  // it, then calls resolve_committed(). kUnavailable as record_then() when the queue is full.
+  [[nodiscard]] Result<int64_t> record_intent(std::vector<Entry> entries);
+
+  // Queues the outcome "committed" of the intent whose last seq is `last_seq`, and returns at
+  // once; never refused for a full queue (an outcome is one small entry per change). Appends
+  // nothing when the intent's outcome was stated meanwhile (by resolve_pending() in another
+  // process). If it is lost (a crash first), resolve_pending() states it at the next open.
+  void resolve_committed(int64_t last_seq);
+
+  // States the outcome of every pending intent, from whether `data` (a connection to the vault's
+  // data file) holds its mark, and returns once the outcomes are durable. Holds a write
+  // transaction on `data` meanwhile, so that no writer is between its intent and its commit:
+  // every intent left pending is then settled. Run when a vault is opened.
+  [[nodiscard]] Result<void> resolve_pending(store::DataStore& data);
+
   // Signs a checkpoint at the head unless one is there already (clean shutdown). kInternal
   // without a signing key. Signs nothing once verify() has found the chain broken.
   [[nodiscard]] Result<void> checkpoint_now();
@@ -122,22 +141,48 @@ class AuditLog {
   [[nodiscard]] const CheckpointPolicy& policy() const { return policy_; }
 
  private:
-  // The entries queued since the committer last took a batch, and their callbacks in order.
-  struct Batch {
+  // Called with the seq of the last entry the call appended (0 when it appended none), or the
+  // batch's error.
+  using OnFlushed = std::function<void(Result<int64_t>)>;
+  // The outcome of an intent, to append at the flush if the intent is still pending then.
+  struct Resolution {
+    int64_t last_seq = 0;
+    bool committed = false;
+  };
+  // One call's part of a batch: entries to append or outcomes to state, and its callback.
+  struct Queued {
     std::vector<Entry> entries;
-    std::vector<OnDurable> on_durable;
+    std::vector<Resolution> resolutions;
+    OnFlushed on_flushed;
+  };
+  // The calls queued since the committer last took a batch, in order, and their entry count.
+  struct Batch {
+    std::vector<Queued> calls;
+    size_t entries = 0;
   };
 
+  // Queues one call. kUnavailable, queuing nothing, when `bounded` and the open batch holds
+  // entries and these would take it past max_queued_entries_.
+  [[nodiscard]] Result<void> enqueue(Queued call, bool bounded);
+  // enqueue(), then waits for the call's flush.
+  [[nodiscard]] Result<int64_t> enqueue_and_wait(std::vector<Entry> entries,
+                                                 std::vector<Resolution> resolutions);
   // The committer thread's loop: takes the open batch, flushes it, runs its callbacks; once
   // `stop` is requested, returns when nothing is queued.
   void commit_batches(std::stop_token stop);
-  [[nodiscard]] Result<void> flush(std::vector<Entry> entries);
+  // Appends the batch's entries and outcomes in one durable transaction; fills each call's last
+  // seq in `last_seqs`.
+  [[nodiscard]] Result<void> flush(Batch& batch, std::vector<int64_t>& last_seqs);
+  // The entry stating `resolution` for the intent of entries first_seq to its last_seq.
+  [[nodiscard]] Entry outcome_of(const Resolution& resolution, int64_t first_seq) const;
+  // Appends a checkpoint to the external file, when one is configured.
+  [[nodiscard]] Result<void> publish(const std::optional<Checkpoint>& checkpoint) const;
   [[nodiscard]] bool checkpoint_due(int64_t first_seq, int64_t last_seq, int64_t now_ms);
-  [[nodiscard]] Result<Checkpoint> sign_and_store(store::DataStore& transaction, int64_t seq,
+  [[nodiscard]] Result<Checkpoint> sign_and_store(store::AuditStore& transaction, int64_t seq,
                                                   const Hash& head, int64_t now_ms);
   [[nodiscard]] std::array<uint8_t, 32> public_key() const;
 
-  std::unique_ptr<store::DataStore> connection_;
+  std::unique_ptr<store::AuditStore> connection_;
   std::optional<crypto::SecretBytes> signing_key_;
   const CheckpointPolicy policy_;
   const Clock& clock_;
@@ -152,7 +197,7 @@ class AuditLog {
 
   std::mutex batch_mutex_;                     // guards open_batch_
   Batch open_batch_;                           // filled by record_then(), taken by the committer
-  std::condition_variable_any batch_waiting_;  // notified when open_batch_ gets a callback
+  std::condition_variable_any batch_waiting_;  // notified when open_batch_ gets a call
 
   // Owned by the log and declared last: constructed once every member it uses exists, and
   // destroyed first, when its destructor requests the stop and joins it after the last flush.

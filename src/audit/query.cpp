@@ -152,6 +152,9 @@ std::string targets_cell(const std::vector<Target>& targets) {
 
 std::string outcome_cell(const Entry& entry) {
   std::string cell(name_of(entry.outcome));
+  if (entry.awaits_commit) {
+    cell = "[intent] " + cell;
+  }
   if (!entry.reason.empty()) {
     cell += ": " + printable(entry.reason, kMaxCellCharacters);
   }
@@ -292,6 +295,7 @@ boost::json::object to_json(const Entry& entry) {
   out["resources_returned"] = entry.resources_returned;
   out["decrypted_data_left"] = entry.decrypted_data_left;
   out["supervise"] = entry.supervise;
+  out["awaits_commit"] = entry.awaits_commit;
   return out;
 }
 

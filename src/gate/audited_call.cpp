@@ -130,10 +130,9 @@ audit::Entry Gate::start_entry(const Principal& principal, std::string_view acti
   return entry_for(actor_of(principal, auth_method_), action, clock_);
 }
 
-vault::BeforeCommit Gate::write_hook(const audit::Entry& entry,
-                                     std::vector<audit::Checkpoint>& signed_checkpoints,
+vault::BeforeCommit Gate::write_hook(const audit::Entry& entry, std::optional<int64_t>& intent,
                                      WriteEffects effects) {
-  return [this, &entry, &signed_checkpoints, effects = std::move(effects)](
+  return [this, &entry, &intent, effects = std::move(effects)](
              store::DataStore& transaction,
              std::span<const vault::EntryOutcome> written) -> Result<void> {
     if (effects) {
@@ -147,8 +146,7 @@ vault::BeforeCommit Gate::write_hook(const audit::Entry& entry,
       targets.push_back(
           audit::Target{outcome.type, outcome.id, outcome.version, outcome.compartment});
     }
-    return record_in(transaction, with_targets(entry, std::move(targets), false),
-                     signed_checkpoints);
+    return record_intent(transaction, with_targets(entry, std::move(targets), false), intent);
   };
 }
 
@@ -159,15 +157,16 @@ Result<void> Gate::record_durably(std::vector<audit::Entry> entries) {
   return {};
 }
 
-Result<void> Gate::record_in(store::DataStore& transaction, std::vector<audit::Entry> entries,
-                             std::vector<audit::Checkpoint>& signed_checkpoints) {
-  auto appended = audit_->append_in(transaction, std::move(entries));
-  if (!appended) {
-    return tl::unexpected(appended.error());
+Result<void> Gate::record_intent(store::DataStore& transaction, std::vector<audit::Entry> entries,
+                                 std::optional<int64_t>& intent) {
+  auto last_seq = audit_->record_intent(std::move(entries));
+  if (!last_seq) {
+    return tl::unexpected(unrecorded(last_seq.error()));
   }
-  if (const std::optional<audit::Checkpoint>& checkpoint = *appended; checkpoint.has_value()) {
-    signed_checkpoints.push_back(*checkpoint);
+  if (auto marked = transaction.mark_intent_committed(*last_seq); !marked) {
+    return marked;
   }
+  intent = *last_seq;
   return {};
 }
 

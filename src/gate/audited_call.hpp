@@ -17,9 +17,10 @@
 //        committer thread runs once the entry is durable (kInternal and no data when it cannot be
 //        recorded). No thread waits for the sync. When the log's queue is full the call returns
 //        kUnavailable, hands nothing out and never runs `done`.
-//      - committed() after write_hook(): a write's entry is appended in the write's own
-//        transaction (record_in()), so both commit or neither does; checkpoints are published
-//        after the commit. erase_patient() and login() use record_in() in their own hooks.
+//      - committed() after write_hook(): a write's entry is made durable in the audit file as an
+//        intent before the write commits, and the intent is marked in the write's own
+//        transaction (record_intent()); after the commit, committed() queues its outcome.
+//        erase_patient() and login() use record_intent() in their own hooks.
 //      - account_change(): account rows and the entry in one transaction on the accounts
 //        connection.
 // Handlers cannot bypass it from outside: the vault, the audit log, the authenticator and the
@@ -127,18 +128,14 @@ Result<T> Gate::refused(audit::Entry entry, Error error) {
 
 template <typename T>
 Result<T> Gate::committed(audit::Entry entry, Result<T> result,
-                          const std::vector<audit::Checkpoint>& signed_checkpoints) {
+                          const std::optional<int64_t>& intent) {
   if (!result) {
-    // The transaction rolled back with its entry: the failure gets an entry of its own.
+    // The change did not commit (or its commit could not be made durable): the failure gets an
+    // entry of its own.
     return released(std::move(entry), std::move(result), {}, false);
   }
-  for (const audit::Checkpoint& checkpoint : signed_checkpoints) {
-    if (auto published = audit_->publish(checkpoint); !published) {
-      return fail(ErrorCode::kInternal,
-                  fmt::format("the change is saved, but its checkpoint could not be appended to "
-                              "the checkpoint file: {}",
-                              published.error().message));
-    }
+  if (intent) {
+    audit_->resolve_committed(*intent);
   }
   return result;
 }
@@ -146,7 +143,7 @@ Result<T> Gate::committed(audit::Entry entry, Result<T> result,
 template <typename T>
 Result<T> Gate::account_change(audit::Entry entry,
                                const std::function<Result<T>(store::DataStore&)>& work) {
-  std::vector<audit::Checkpoint> signed_checkpoints;
+  std::optional<int64_t> intent;
   Result<T> result = [&]() -> Result<T> {
     auto transaction = store::begin_transaction(*accounts_);
     if (!transaction) {
@@ -156,7 +153,7 @@ Result<T> Gate::account_change(audit::Entry entry,
     if (!done) {
       return done;
     }
-    if (auto recorded = record_in(*accounts_, {entry}, signed_checkpoints); !recorded) {
+    if (auto recorded = record_intent(*accounts_, {entry}, intent); !recorded) {
       return tl::unexpected(recorded.error());
     }
     if (auto saved = transaction->commit_durable(); !saved) {
@@ -164,7 +161,7 @@ Result<T> Gate::account_change(audit::Entry entry,
     }
     return done;
   }();
-  return committed(std::move(entry), std::move(result), signed_checkpoints);
+  return committed(std::move(entry), std::move(result), intent);
 }
 
 }  // namespace vigie::gate

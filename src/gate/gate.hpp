@@ -387,12 +387,13 @@ class Gate {
   // Records `entries` and waits until they are durable. kInternal when they cannot be recorded:
   // the caller returns that error, never data.
   [[nodiscard]] Result<void> record_durably(std::vector<audit::Entry> entries);
-  // Appends `entries` in `transaction` (a write's own), so that they commit or roll back with it;
-  // a checkpoint this signs joins `signed_checkpoints`, for committed() to publish after the
-  // commit.
-  [[nodiscard]] Result<void> record_in(store::DataStore& transaction,
-                                       std::vector<audit::Entry> entries,
-                                       std::vector<audit::Checkpoint>& signed_checkpoints);
+  // Records `entries` as the intent of the change whose write transaction is open on
+  // `transaction` (durable in the audit file before the change commits: AuditLog::record_intent)
+  // and marks the intent in that transaction, so that it commits with the change. The intent's
+  // last seq goes to `intent`, for committed() to state the outcome after the commit.
+  [[nodiscard]] Result<void> record_intent(store::DataStore& transaction,
+                                           std::vector<audit::Entry> entries,
+                                           std::optional<int64_t>& intent);
   // Records `entry` with `result`'s outcome (and `targets`, which a success returned) and waits
   // until it is durable. A result whose entry cannot be recorded becomes kInternal: no data
   // leaves without its entry.
@@ -415,15 +416,19 @@ class Gate {
   // Extra rows a write adds in its own transaction (care-team assignments).
   using WriteEffects =
       std::function<Result<void>(store::DataStore&, std::span<const vault::EntryOutcome>)>;
-  // The hook that appends a write's entry in the write's own transaction; checkpoints it signs
-  // are collected in `signed_checkpoints` for committed() to publish after the commit.
+  // The hook that records a write's entry as its intent (record_intent()) in the write's own
+  // transaction, once the write's rows are in it.
   [[nodiscard]] vault::BeforeCommit write_hook(const audit::Entry& entry,
-                                               std::vector<audit::Checkpoint>& signed_checkpoints,
+                                               std::optional<int64_t>& intent,
                                                WriteEffects effects = {});
+  // After a change's transaction ended with `result`: on success, queues the outcome of its
+  // `intent`; on failure, records `entry` as failed (the intent, if one was recorded, stays
+  // pending until the next open settles it from the data file).
   template <typename T>
   [[nodiscard]] Result<T> committed(audit::Entry entry, Result<T> result,
-                                    const std::vector<audit::Checkpoint>& signed_checkpoints);
-  // Runs `work` in a transaction on the accounts connection and commits it with `entry`.
+                                    const std::optional<int64_t>& intent);
+  // Runs `work` in a transaction on the accounts connection and commits it with `entry` as its
+  // intent.
   template <typename T>
   [[nodiscard]] Result<T> account_change(audit::Entry entry,
                                          const std::function<Result<T>(store::DataStore&)>& work);

@@ -15,18 +15,18 @@ Result<vault::ErasureOutcome> Gate::erase_patient(const Principal& principal,
       !caller) {
     return refused<vault::ErasureOutcome>(std::move(entry), caller.error());
   }
-  std::vector<audit::Checkpoint> signed_checkpoints;
+  std::optional<int64_t> intent;
   auto result = vault_->erase_patient(
       patient_id,
       [&](store::DataStore& transaction, const vault::ErasureOutcome&) -> Result<void> {
         if (auto removed = transaction.remove_assignments_to(std::string(patient_id)); !removed) {
           return tl::unexpected(removed.error());
         }
-        return record_in(transaction, {entry}, signed_checkpoints);
+        return record_intent(transaction, {entry}, intent);
       },
       options);
   const bool erased = result.has_value();
-  auto outcome = committed(std::move(entry), std::move(result), signed_checkpoints);
+  auto outcome = committed(std::move(entry), std::move(result), intent);
   if (erased) {
     cleanup_->wake(*vault_, options);
   }

@@ -19,7 +19,7 @@ Result<std::unique_ptr<Gate>> Gate::compose(std::unique_ptr<vault::Vault> vault,
                                             std::optional<audit::CheckpointPolicy> policy,
                                             std::optional<auth::AuthSettings> auth_settings,
                                             const Clock& clock) {
-  auto log_connection = store::sqlite::open_data_connection(dir);
+  auto log_connection = store::sqlite::open_audit_connection(dir);
   if (!log_connection) {
     return tl::unexpected(log_connection.error());
   }
@@ -28,7 +28,7 @@ Result<std::unique_ptr<Gate>> Gate::compose(std::unique_ptr<vault::Vault> vault,
     return tl::unexpected(accounts.error());
   }
   if (!policy) {
-    auto stored = audit::load_policy(**log_connection);
+    auto stored = audit::load_policy(**accounts);
     if (!stored) {
       return tl::unexpected(stored.error());
     }
@@ -47,6 +47,10 @@ Result<std::unique_ptr<Gate>> Gate::compose(std::unique_ptr<vault::Vault> vault,
   }
   auto log = std::make_unique<audit::AuditLog>(std::move(*log_connection), std::move(*signing_key),
                                                std::move(*policy), clock);
+  // Intents a crash left without an outcome get it now, from the data file.
+  if (auto resolved = log->resolve_pending(**accounts); !resolved) {
+    return tl::unexpected(resolved.error());
+  }
   auto authenticator = std::make_shared<auth::Authenticator>(
       auth::AuthKeys{vault->session_pepper(), vault->account_secret_key()}, *auth_settings, clock);
   return std::unique_ptr<Gate>(new Gate(std::move(vault), std::move(log),
@@ -107,7 +111,7 @@ Result<Unlocked> Gate::open(const std::filesystem::path& dir, const UnlockSecret
       // damaged keyring) is recorded without the key: the entry is hashed into the chain, and the
       // next unlocked command signs a checkpoint over it. The unlock error is what the caller needs
       // to see.
-      if (auto connection = store::sqlite::open_data_connection(dir)) {
+      if (auto connection = store::sqlite::open_audit_connection(dir)) {
         audit::AuditLog log(std::move(*connection), std::nullopt, audit::CheckpointPolicy{}, clock);
         audit::Entry entry =
             entry_for(actor_of(user, auth_method_of(secret)), audit::kActionUnlockFailed, clock);

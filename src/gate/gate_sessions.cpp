@@ -24,7 +24,7 @@ Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
     entry.actor.login = request.login;
     entry.targets.push_back(account_target(request.login));
   }
-  std::vector<audit::Checkpoint> signed_checkpoints;
+  std::optional<int64_t> intent;
   Result<auth::LoginOutcome> outcome = [&]() -> Result<auth::LoginOutcome> {
     auto transaction = store::begin_transaction(*accounts_);
     if (!transaction) {
@@ -43,7 +43,7 @@ Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
           fmt::format("{}: {}{}", name_of(ErrorCode::kAuthenticationFailed), recorded->refusal,
                       recorded->locked_now ? "; account locked now" : "");
     }
-    if (auto appended = record_in(*accounts_, {final_entry}, signed_checkpoints); !appended) {
+    if (auto appended = record_intent(*accounts_, {final_entry}, intent); !appended) {
       return tl::unexpected(appended.error());
     }
     if (auto saved = transaction->commit_durable(); !saved) {
@@ -51,7 +51,7 @@ Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
     }
     return recorded;
   }();
-  auto published = committed(std::move(entry), std::move(outcome), signed_checkpoints);
+  auto published = committed(std::move(entry), std::move(outcome), intent);
   if (!published) {
     return tl::unexpected(published.error());
   }

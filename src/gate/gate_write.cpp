@@ -69,10 +69,9 @@ Result<StoredResource> Gate::create(const Principal& principal, json::object res
     }
     return {};
   };
-  std::vector<audit::Checkpoint> signed_checkpoints;
-  auto result = vault_->create(std::move(resource),
-                               write_hook(entry, signed_checkpoints, std::move(effects)));
-  return committed(std::move(entry), std::move(result), signed_checkpoints);
+  std::optional<int64_t> intent;
+  auto result = vault_->create(std::move(resource), write_hook(entry, intent, std::move(effects)));
+  return committed(std::move(entry), std::move(result), intent);
 }
 
 Result<StoredResource> Gate::update(const Principal& principal, std::string_view type,
@@ -153,10 +152,10 @@ Result<StoredResource> Gate::update(const Principal& principal, std::string_view
   }
   audit::Entry written = entry;
   written.targets.clear();
-  std::vector<audit::Checkpoint> signed_checkpoints;
+  std::optional<int64_t> intent;
   auto result = vault_->update(type, id, std::move(resource),
-                               write_hook(written, signed_checkpoints, std::move(effects)));
-  return committed(std::move(entry), std::move(result), signed_checkpoints);
+                               write_hook(written, intent, std::move(effects)));
+  return committed(std::move(entry), std::move(result), intent);
 }
 
 Result<StoredResource> Gate::remove(const Principal& principal, std::string_view type,
@@ -175,10 +174,9 @@ Result<StoredResource> Gate::remove(const Principal& principal, std::string_view
   }
   audit::Entry written = entry;
   written.targets.clear();
-  std::vector<audit::Checkpoint> signed_checkpoints;
-  auto result =
-      vault_->remove(type, id, write_hook(written, signed_checkpoints, std::move(effects)));
-  return committed(std::move(entry), std::move(result), signed_checkpoints);
+  std::optional<int64_t> intent;
+  auto result = vault_->remove(type, id, write_hook(written, intent, std::move(effects)));
+  return committed(std::move(entry), std::move(result), intent);
 }
 
 Result<void> Gate::check_bundle(const Principal& principal, const json::object& bundle) {
@@ -294,9 +292,8 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
       return {};
     };
   }
-  std::vector<audit::Checkpoint> signed_checkpoints;
-  auto result =
-      vault_->apply_bundle(*plan, write_hook(entry, signed_checkpoints, std::move(effects)));
+  std::optional<int64_t> intent;
+  auto result = vault_->apply_bundle(*plan, write_hook(entry, intent, std::move(effects)));
   if (result) {
     // Batch entries that failed wrote nothing; they get one entry of their own.
     std::vector<audit::Target> rejected;
@@ -316,7 +313,7 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
       }
     }
   }
-  return committed(std::move(entry), std::move(result), signed_checkpoints);
+  return committed(std::move(entry), std::move(result), intent);
 }
 
 }  // namespace vigie::gate

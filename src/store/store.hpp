@@ -129,15 +129,14 @@ enum class OpenMode {
   kOpenExisting,  // the file must exist; forward migrations run if its schema is older
 };
 
-// The data file: resource versions, search tokens, small metadata, the audit log. Not
-// thread-safe: one DataStore per thread (SQLite's WAL lets several connections read while one
-// writes). Several DataStores on one file may each run write transactions: begin() waits while
-// another connection holds the write lock, and fails with kInternal after a few seconds.
-class DataStore {
+// The transaction primitives every store file shares. Code above store/ does not call them: it
+// uses store::Transaction and store::ReadSnapshot (store/transaction.hpp), which roll back on
+// every early return and every exception.
+class TransactionalStore {
  public:
-  virtual ~DataStore() = default;
+  virtual ~TransactionalStore() = default;
 
-  // Write transactions. Every mutating call below must run inside one; reads may run inside or
+  // Write transactions. Every mutating call of a store must run inside one; reads may run inside or
   // outside. These are the primitives of store::Transaction (store/transaction.hpp): code above
   // store/ opens a transaction with begin_transaction(), which rolls back on every early return
   // and every exception, and does not call them itself. begin() fails if one is already open.
@@ -160,7 +159,15 @@ class DataStore {
   // (it wrote nothing, so nothing is undone). No mutating call may run in a read snapshot.
   // kInternal if a transaction (read or write) is already open.
   [[nodiscard]] virtual Result<void> begin_read() = 0;
+};
 
+// The data file: resource versions, search tokens, small metadata, accounts, and which audit
+// intents committed (the audit log itself has a file of its own: AuditStore). Not
+// thread-safe: one DataStore per thread (SQLite's WAL lets several connections read while one
+// writes). Several DataStores on one file may each run write transactions: begin() waits while
+// another connection holds the write lock, and fails with kInternal after a few seconds.
+class DataStore : public TransactionalStore {
+ public:
   // Appends a version and replaces the search tokens of (type, id) with `tokens` (pass none for
   // a deleted version). kConflict if that (type, id, version) exists.
   [[nodiscard]] virtual Result<void> append_version(const ResourceVersionRow& row,
@@ -215,34 +222,17 @@ class DataStore {
   [[nodiscard]] virtual Result<std::optional<std::string>> get_meta(const std::string& key) = 0;
   [[nodiscard]] virtual Result<void> set_meta(const std::string& key, const std::string& value) = 0;
 
-  // The audit log and its checkpoints: append-only (the data file refuses UPDATE and DELETE of
-  // their rows) and never touched by remove_compartment.
-  // Appends `rows`, which must be in strictly ascending seq order, in the open transaction. All or
-  // nothing: on failure no row of `rows` is stored and the transaction stays open. kConflict if a
-  // seq is stored already; kInternal if no transaction is open or the order is wrong.
-  [[nodiscard]] virtual Result<void> append_audit(std::span<const AuditRow> rows) = 0;
-  // The row with the highest seq; nullopt when the log is empty. kIntegrity if its hash is not
-  // 32 bytes.
-  [[nodiscard]] virtual Result<std::optional<AuditRow>> last_audit_row() = 0;
-  // Calls `visit` for every row with seq > after_seq in ascending seq order, streaming (rows are
-  // not materialised), and stops early when `visit` returns false. The spans are only valid
-  // during the call; `hash` is passed as stored (its length is the verifier's to check). `visit`
-  // must not call this DataStore. The scan reads one snapshot: rows committed meanwhile by other
-  // connections are not seen.
-  [[nodiscard]] virtual Result<void> scan_audit(
-      int64_t after_seq,
-      const std::function<bool(int64_t seq, int64_t time_ms, std::span<const uint8_t> canonical,
-                               std::span<const uint8_t> hash)>& visit) = 0;
-  // Number of rows in the log (linear in the log's size).
-  [[nodiscard]] virtual Result<int64_t> audit_count() = 0;
-  // Appends a checkpoint in the open transaction. kConflict if one exists at that seq; kInternal
-  // if no transaction is open.
-  [[nodiscard]] virtual Result<void> append_checkpoint(const CheckpointRow& row) = 0;
-  // Every checkpoint, ascending seq. kIntegrity if a stored head or signature has the wrong size.
-  [[nodiscard]] virtual Result<std::vector<CheckpointRow>> checkpoints() = 0;
+  // Audit intents. A write's entries are made durable in the audit file before its data commits
+  // (audit::AuditLog::record_intent); the write stores the intent's last seq here, in its own
+  // transaction, so that whether it committed can be told after a crash. kConflict if stored
+  // already; kInternal if no transaction is open.
+  [[nodiscard]] virtual Result<void> mark_intent_committed(int64_t last_seq) = 0;
+  // Whether mark_intent_committed(last_seq) committed.
+  [[nodiscard]] virtual Result<bool> intent_committed(int64_t last_seq) = 0;
+
   // Accounts, credentials, assignments and break-glass grants (auth/, access/). Mutating calls run
-  // inside the open transaction (kInternal otherwise), so that a change and its audit entry
-  // commit together.
+  // inside the open transaction (kInternal otherwise), so that a change commits with the mark of
+  // its audit intent.
   // One account; nullopt when the login is unknown.
   [[nodiscard]] virtual Result<std::optional<AccountRow>> account(const std::string& login) = 0;
   // Every account, ascending login.
@@ -292,6 +282,50 @@ class DataStore {
   // The grants of `login` that started at or after `since_ms`, ascending start_ms.
   [[nodiscard]] virtual Result<std::vector<BreakGlassRow>> break_glass_of(const std::string& login,
                                                                           int64_t since_ms) = 0;
+};
+
+// The audit file: the audit log, its signed checkpoints, and the intents whose outcome the log
+// does not state yet. Kept apart from the data file, so that recording a read neither waits for a
+// long data transaction nor invalidates the readers' caches of the data file. The same threading
+// rules as DataStore: one AuditStore per thread; several on one file work together (WAL).
+class AuditStore : public TransactionalStore {
+ public:
+  // The log and its checkpoints are append-only: the file refuses UPDATE and DELETE of their rows.
+  // Appends `rows`, which must be in strictly ascending seq order, in the open transaction. All or
+  // nothing: on failure no row of `rows` is stored and the transaction stays open. kConflict if a
+  // seq is stored already; kInternal if no transaction is open or the order is wrong.
+  [[nodiscard]] virtual Result<void> append_audit(std::span<const AuditRow> rows) = 0;
+  // The row with the highest seq; nullopt when the log is empty. kIntegrity if its hash is not
+  // 32 bytes.
+  [[nodiscard]] virtual Result<std::optional<AuditRow>> last_audit_row() = 0;
+  // Calls `visit` for every row with seq > after_seq in ascending seq order, streaming (rows are
+  // not materialised), and stops early when `visit` returns false. The spans are only valid
+  // during the call; `hash` is passed as stored (its length is the verifier's to check). `visit`
+  // must not call this AuditStore. The scan reads one snapshot: rows committed meanwhile by other
+  // connections are not seen.
+  [[nodiscard]] virtual Result<void> scan_audit(
+      int64_t after_seq,
+      const std::function<bool(int64_t seq, int64_t time_ms, std::span<const uint8_t> canonical,
+                               std::span<const uint8_t> hash)>& visit) = 0;
+  // Number of rows in the log (linear in the log's size).
+  [[nodiscard]] virtual Result<int64_t> audit_count() = 0;
+  // Appends a checkpoint in the open transaction. kConflict if one exists at that seq; kInternal
+  // if no transaction is open.
+  [[nodiscard]] virtual Result<void> append_checkpoint(const CheckpointRow& row) = 0;
+  // Every checkpoint, ascending seq. kIntegrity if a stored head or signature has the wrong size.
+  [[nodiscard]] virtual Result<std::vector<CheckpointRow>> checkpoints() = 0;
+  // Intents: the seqs of a write's entries (first_seq to last_seq), recorded before its data
+  // commits, until the log states whether it did. Each runs in the open transaction (kInternal
+  // otherwise). kConflict if last_seq is pending already.
+  [[nodiscard]] virtual Result<void> add_pending_intent(int64_t first_seq, int64_t last_seq) = 0;
+  // Removes the intent that ends at last_seq; its first seq, or nullopt when none was pending.
+  [[nodiscard]] virtual Result<std::optional<int64_t>> remove_pending_intent(int64_t last_seq) = 0;
+  struct PendingIntent {
+    int64_t first_seq = 0;
+    int64_t last_seq = 0;
+  };
+  // Every pending intent, ascending last_seq.
+  [[nodiscard]] virtual Result<std::vector<PendingIntent>> pending_intents() = 0;
 };
 
 // How a master key is wrapped for one way of unlocking the vault.

@@ -156,8 +156,10 @@ TEST(EntryTest, UnknownEnumValuesAndReservedFlagsAreRejected) {
   const std::vector<uint8_t> bytes = encode(Entry{});
   ASSERT_EQ(bytes.size(), kCountOffset + 4);
   ASSERT_TRUE(decode(bytes).has_value());
-  for (auto [offset, value] : std::vector<std::pair<size_t, uint8_t>>{
-           {kActorKindOffset, 3}, {kFlagsOffset, 8}, {kFlagsOffset, 0x80}, {kOutcomeOffset, 3}}) {
+  for (auto [offset, value] : std::vector<std::pair<size_t, uint8_t>>{{kActorKindOffset, 3},
+                                                                      {kFlagsOffset, 0x10},
+                                                                      {kFlagsOffset, 0x80},
+                                                                      {kOutcomeOffset, 3}}) {
     std::vector<uint8_t> tampered = bytes;
     tampered[offset] = value;
     Result<Entry> decoded = decode(tampered);

@@ -111,13 +111,16 @@ class CommitterHold {
 class AuditLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto created = store::sqlite::open_data_store(data_file_, store::OpenMode::kCreate);
+    auto created = store::sqlite::open_audit_store(audit_file_, store::OpenMode::kCreate);
     ASSERT_TRUE(created) << created.error().message;
-    data_ = std::move(*created);
+    audit_ = std::move(*created);
+    auto data = store::sqlite::open_data_store(data_file_, store::OpenMode::kCreate);
+    ASSERT_TRUE(data) << data.error().message;
+    data_ = std::move(*data);
   }
 
-  std::unique_ptr<store::DataStore> connect() const {
-    auto opened = store::sqlite::open_data_store(data_file_, store::OpenMode::kOpenExisting);
+  std::unique_ptr<store::AuditStore> connect() const {
+    auto opened = store::sqlite::open_audit_store(audit_file_, store::OpenMode::kOpenExisting);
     EXPECT_TRUE(opened) << opened.error().message;
     return opened ? std::move(*opened) : nullptr;
   }
@@ -133,25 +136,36 @@ class AuditLogTest : public ::testing::Test {
                                       max_queued_entries);
   }
 
-  // Appends `entries` in a transaction of its own on `connection`, commits, then publishes.
-  static std::optional<Checkpoint> append(AuditLog& log, store::DataStore& connection,
-                                          std::vector<Entry> entries) {
-    EXPECT_TRUE(connection.begin());
-    auto appended = log.append_in(connection, std::move(entries));
-    EXPECT_TRUE(appended) << appended.error().message;
-    EXPECT_TRUE(connection.commit());
-    if (!appended) {
+  // Records `entries`; the checkpoint their flush signed, if any.
+  std::optional<Checkpoint> append(AuditLog& log, std::vector<Entry> entries) const {
+    const size_t before = checkpoint_seqs().size();
+    auto recorded = log.record(std::move(entries));
+    EXPECT_TRUE(recorded) << recorded.error().message;
+    auto stored = audit_->checkpoints();
+    EXPECT_TRUE(stored);
+    if (!recorded || !stored || stored->size() == before) {
       return std::nullopt;
     }
-    EXPECT_TRUE(log.publish(*appended));
-    return *appended;
+    const store::CheckpointRow& row = stored->back();
+    return Checkpoint{row.seq, row.head, row.time_ms, row.signature};
+  }
+
+  // The entry stored at `seq`.
+  Entry stored_entry(int64_t seq) const {
+    for (const StoredRow& row : rows()) {
+      if (row.seq == seq) {
+        return decode(row.canonical).value();
+      }
+    }
+    ADD_FAILURE() << "no entry " << seq;
+    return {};
   }
 
   std::vector<StoredRow> rows() const {
     std::vector<StoredRow> found;
     auto scanned =
-        data_->scan_audit(0, [&](int64_t seq, int64_t, std::span<const uint8_t> canonical,
-                                 std::span<const uint8_t> hash) {
+        audit_->scan_audit(0, [&](int64_t seq, int64_t, std::span<const uint8_t> canonical,
+                                  std::span<const uint8_t> hash) {
           StoredRow row{seq, {canonical.begin(), canonical.end()}, {}};
           EXPECT_EQ(hash.size(), row.hash.size());
           std::copy_n(hash.begin(), std::min(hash.size(), row.hash.size()), row.hash.begin());
@@ -165,7 +179,7 @@ class AuditLogTest : public ::testing::Test {
   // The patient of each stored entry, in seq order, read through a connection of its own.
   std::vector<std::string> stored_patients() const {
     std::vector<std::string> patients;
-    std::unique_ptr<store::DataStore> connection = connect();
+    std::unique_ptr<store::AuditStore> connection = connect();
     if (!connection) {
       return patients;
     }
@@ -180,7 +194,7 @@ class AuditLogTest : public ::testing::Test {
   }
 
   std::vector<int64_t> checkpoint_seqs() const {
-    auto stored = data_->checkpoints();
+    auto stored = audit_->checkpoints();
     EXPECT_TRUE(stored);
     std::vector<int64_t> seqs;
     for (const store::CheckpointRow& row : stored.value_or(std::vector<store::CheckpointRow>{})) {
@@ -218,17 +232,19 @@ class AuditLogTest : public ::testing::Test {
   }
 
   vigie::testing::TempDir dir_;
+  const std::filesystem::path audit_file_ = dir_ / "audit.db";
   const std::filesystem::path data_file_ = dir_ / "vault.db";
   const std::filesystem::path checkpoint_file_ = dir_ / "checkpoints";
+  std::unique_ptr<store::AuditStore> audit_;
   std::unique_ptr<store::DataStore> data_;
   crypto::SigningKeyPair keys_ = crypto::generate_signing_key_pair();
   ManualClock clock_{1'709'630'000'000};
 };
 
-TEST_F(AuditLogTest, AppendInAssignsConsecutiveSeqsFromOneAndChainsTheHashes) {
+TEST_F(AuditLogTest, RecordAssignsConsecutiveSeqsFromOneAndChainsTheHashes) {
   auto log = make_log({});
-  append(*log, *data_, {entry_for("s", "p1"), entry_for("s", "p2"), entry_for("s", "p3")});
-  append(*log, *data_, {entry_for("s", "p4"), entry_for("s", "p5")});
+  append(*log, {entry_for("s", "p1"), entry_for("s", "p2"), entry_for("s", "p3")});
+  append(*log, {entry_for("s", "p4"), entry_for("s", "p5")});
   expect_contiguous_chain(5);
   const std::vector<StoredRow> stored = rows();
   ASSERT_EQ(stored.size(), 5u);
@@ -238,32 +254,69 @@ TEST_F(AuditLogTest, AppendInAssignsConsecutiveSeqsFromOneAndChainsTheHashes) {
   EXPECT_EQ(stored[3].canonical, encode(expected));
 }
 
-TEST_F(AuditLogTest, RolledBackTransactionLeavesNoEntry) {
+TEST_F(AuditLogTest, AnIntentIsDurableAndPendingUntilItsCommitIsStated) {
   auto log = make_log({});
-  ASSERT_TRUE(data_->begin());
-  ASSERT_TRUE(log->append_in(*data_, {entry_for("s", "p1"), entry_for("s", "p2")}));
-  data_->rollback();
-  EXPECT_EQ(data_->last_audit_row().value(), std::nullopt);
-  append(*log, *data_, {entry_for("s", "p3")});
-  expect_contiguous_chain(1);
-  EXPECT_EQ(decode(rows().at(0).canonical)->targets.at(0).id, "p3");
+  ASSERT_TRUE(log->record({entry_for("s", "p0")}));
+  auto last_seq = log->record_intent({entry_for("s", "p1"), entry_for("s", "p2")});
+  ASSERT_TRUE(last_seq) << last_seq.error().message;
+  EXPECT_EQ(*last_seq, 3);
+  // Durable before record_intent() returned: another connection sees both entries, flagged.
+  EXPECT_THAT(stored_patients(), ElementsAre("p0", "p1", "p2"));
+  EXPECT_TRUE(stored_entry(2).awaits_commit);
+  EXPECT_TRUE(stored_entry(3).awaits_commit);
+  EXPECT_FALSE(stored_entry(1).awaits_commit);
+  auto pending = audit_->pending_intents();
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 1u);
+  EXPECT_EQ(pending->at(0).first_seq, 2);
+  EXPECT_EQ(pending->at(0).last_seq, 3);
+
+  log->resolve_committed(3);
+  // Stated once only: a second outcome of the same intent appends nothing.
+  log->resolve_committed(3);
+  ASSERT_TRUE(log->record({entry_for("s", "p9")}));
+  const Entry outcome = stored_entry(4);
+  EXPECT_EQ(outcome.action, kActionCommit);
+  EXPECT_EQ(outcome.outcome, Outcome::kSuccess);
+  EXPECT_EQ(outcome.actor.kind, ActorKind::kService);
+  EXPECT_THAT(outcome.targets,
+              ElementsAre(Target{"AuditEntry", "2", 0, ""}, Target{"AuditEntry", "3", 0, ""}));
+  EXPECT_EQ(stored_entry(5).targets.at(0).id, "p9");
+  EXPECT_TRUE(audit_->pending_intents()->empty());
+  expect_contiguous_chain(5);
+  EXPECT_EQ(log->verify({})->failure, std::nullopt);
 }
 
-TEST_F(AuditLogTest, TwoConnectionsAppendingAlternatelyKeepOneChain) {
-  auto log = make_log({});
-  auto first = connect();
-  auto second = connect();
-  ASSERT_TRUE(first && second);
-  for (int round = 0; round < 10; ++round) {
-    append(*log, *first, {entry_for("first", "p" + std::to_string(round))});
-    append(*log, *second,
-           {entry_for("second", "p" + std::to_string(round)), entry_for("second", "q")});
+TEST_F(AuditLogTest, ResolvePendingStatesWhatTheDataFileShows) {
+  // Two intents a crash left pending: the first one's change committed, the second's did not.
+  {
+    auto crashed = make_log({});
+    auto committed = crashed->record_intent({entry_for("s", "p1")});
+    ASSERT_TRUE(committed);
+    ASSERT_TRUE(data_->begin());
+    ASSERT_TRUE(data_->mark_intent_committed(*committed));
+    ASSERT_TRUE(data_->commit());
+    auto lost = crashed->record_intent({entry_for("s", "p2")});
+    ASSERT_TRUE(lost);
+    ASSERT_TRUE(data_->begin());
+    ASSERT_TRUE(data_->mark_intent_committed(*lost));
+    data_->rollback();
   }
-  expect_contiguous_chain(30);
-  auto report = log->verify({});
-  ASSERT_TRUE(report) << report.error().message;
-  EXPECT_EQ(report->failure, std::nullopt);
-  EXPECT_EQ(report->verified, 30);
+  ASSERT_EQ(audit_->pending_intents()->size(), 2u);
+  auto reopened = make_log({});
+  ASSERT_TRUE(reopened->resolve_pending(*data_));
+  EXPECT_TRUE(audit_->pending_intents()->empty());
+  const Entry first = stored_entry(3);
+  EXPECT_EQ(first.action, kActionCommit);
+  EXPECT_EQ(first.outcome, Outcome::kSuccess);
+  EXPECT_THAT(first.targets, ElementsAre(Target{"AuditEntry", "1", 0, ""}));
+  const Entry second = stored_entry(4);
+  EXPECT_EQ(second.outcome, Outcome::kFailed);
+  EXPECT_EQ(second.reason, "rolled-back");
+  EXPECT_THAT(second.targets, ElementsAre(Target{"AuditEntry", "2", 0, ""}));
+  // Nothing left to settle: a second run appends nothing.
+  ASSERT_TRUE(reopened->resolve_pending(*data_));
+  expect_contiguous_chain(4);
 }
 
 TEST_F(AuditLogTest, TwoLogsOnOneFileKeepOneChain) {
@@ -283,14 +336,14 @@ TEST_F(AuditLogTest, CheckpointEveryNEntriesIsStoredAndAppendedToTheFile) {
       make_log({.every_entries = 3, .every_seconds = 300, .external_file = checkpoint_file_});
   std::vector<std::optional<Checkpoint>> made;
   for (int index = 0; index < 7; ++index) {
-    made.push_back(append(*log, *data_, {entry_for("s", "p" + std::to_string(index))}));
+    made.push_back(append(*log, {entry_for("s", "p" + std::to_string(index))}));
   }
   for (int index = 0; index < 7; ++index) {
     EXPECT_EQ(made[index].has_value(), index == 2 || index == 5) << "entry " << index + 1;
   }
   // A batch that crosses a multiple is covered by one checkpoint at its last entry.
   const std::optional<Checkpoint> batch =
-      append(*log, *data_, {entry_for("s", "b1"), entry_for("s", "b2"), entry_for("s", "b3")});
+      append(*log, {entry_for("s", "b1"), entry_for("s", "b2"), entry_for("s", "b3")});
   ASSERT_TRUE(batch.has_value());
   EXPECT_EQ(batch->seq, 10);
   EXPECT_THAT(checkpoint_seqs(), ElementsAre(3, 6, 10));
@@ -313,7 +366,7 @@ TEST_F(AuditLogTest, CheckpointEveryNEntriesIsStoredAndAppendedToTheFile) {
 
 TEST_F(AuditLogTest, CheckpointWithoutExternalFileIsOnlyStored) {
   auto log = make_log({.every_entries = 2, .every_seconds = 300});
-  append(*log, *data_, {entry_for("s", "p1"), entry_for("s", "p2")});
+  append(*log, {entry_for("s", "p1"), entry_for("s", "p2")});
   EXPECT_THAT(checkpoint_seqs(), ElementsAre(2));
   EXPECT_FALSE(std::filesystem::exists(checkpoint_file_));
 }
@@ -322,26 +375,26 @@ TEST_F(AuditLogTest, TimeCheckpointCountsFromTheFirstAppendOfTheProcess) {
   const CheckpointPolicy policy{.every_entries = 1'000'000, .every_seconds = 60};
   auto log = make_log(policy);
   // The first append sets the reference: opening a vault is no reason to sign.
-  EXPECT_FALSE(append(*log, *data_, {entry_for("s", "p1")}).has_value());
+  EXPECT_FALSE(append(*log, {entry_for("s", "p1")}).has_value());
   clock_.advance_ms(59'999);
-  EXPECT_FALSE(append(*log, *data_, {entry_for("s", "p2")}).has_value());
+  EXPECT_FALSE(append(*log, {entry_for("s", "p2")}).has_value());
   clock_.advance_ms(1);
-  const std::optional<Checkpoint> due = append(*log, *data_, {entry_for("s", "p3")});
+  const std::optional<Checkpoint> due = append(*log, {entry_for("s", "p3")});
   ASSERT_TRUE(due.has_value());
   EXPECT_EQ(due->seq, 3);
   EXPECT_EQ(due->time_ms, clock_.now_ms());
   // The checkpoint resets the reference.
-  EXPECT_FALSE(append(*log, *data_, {entry_for("s", "p4")}).has_value());
+  EXPECT_FALSE(append(*log, {entry_for("s", "p4")}).has_value());
   clock_.advance_ms(60'000);
-  EXPECT_EQ(append(*log, *data_, {entry_for("s", "p5")}).value().seq, 5);
+  EXPECT_EQ(append(*log, {entry_for("s", "p5")}).value().seq, 5);
   EXPECT_THAT(checkpoint_seqs(), ElementsAre(3, 5));
 
   // Another process, long after: its first append signs nothing either.
   clock_.advance_ms(3'600'000);
   auto later = make_log(policy);
-  EXPECT_FALSE(append(*later, *data_, {entry_for("s", "p6")}).has_value());
+  EXPECT_FALSE(append(*later, {entry_for("s", "p6")}).has_value());
   clock_.advance_ms(60'000);
-  EXPECT_EQ(append(*later, *data_, {entry_for("s", "p7")}).value().seq, 7);
+  EXPECT_EQ(append(*later, {entry_for("s", "p7")}).value().seq, 7);
 }
 
 TEST_F(AuditLogTest, ConcurrentRecordsFormOneChainWithoutGaps) {
@@ -453,7 +506,7 @@ TEST_F(AuditLogTest, AFailedBatchReachesEveryCallbackAsAnError) {
   CommitterHold hold(*log, {entry_for("s", "p0")});
   ASSERT_TRUE(hold.first_stored());
   // The log refuses every append from now on, as a full disk would.
-  execute(data_file_,
+  execute(audit_file_,
           "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
           "BEGIN SELECT RAISE(ABORT, 'refused'); END;");
   std::vector<bool> outcomes;  // written by the committer thread, read after the last callback
@@ -475,7 +528,7 @@ TEST_F(AuditLogTest, AFailedBatchReachesEveryCallbackAsAnError) {
   EXPECT_FALSE(log->record({entry_for("s", "p4")}));
   EXPECT_THAT(stored_patients(), ElementsAre("p0"));
 
-  execute(data_file_, "DROP TRIGGER refuse_audit;");
+  execute(audit_file_, "DROP TRIGGER refuse_audit;");
   ASSERT_TRUE(log->record({entry_for("s", "p5")}));
   EXPECT_THAT(stored_patients(), ElementsAre("p0", "p5"));
   expect_contiguous_chain(2);
@@ -574,7 +627,7 @@ TEST_F(AuditLogTest, VerifyReportsAModifiedEntry) {
   ASSERT_NE(at, std::string::npos);
   canonical[at + 1] = '7';
   ASSERT_TRUE(decode(canonical));
-  overwrite_canonical(data_file_, 3, canonical);
+  overwrite_canonical(audit_file_, 3, canonical);
   ASSERT_EQ(rows().at(2).canonical, canonical);
 
   auto report = log->verify({});
@@ -588,7 +641,7 @@ TEST_F(AuditLogTest, VerifyReportsAModifiedEntry) {
 TEST_F(AuditLogTest, WithoutSigningKeyNothingIsSigned) {
   auto log = make_log({.every_entries = 1, .every_seconds = 1, .external_file = checkpoint_file_},
                       /*with_key=*/false);
-  EXPECT_FALSE(append(*log, *data_, {entry_for("s", "p1")}).has_value());
+  EXPECT_FALSE(append(*log, {entry_for("s", "p1")}).has_value());
   clock_.advance_ms(10'000);
   ASSERT_TRUE(log->record({entry_for("s", "p2"), entry_for("s", "p3")}));
   expect_contiguous_chain(3);
@@ -669,7 +722,9 @@ TEST_F(CheckpointPolicyTest, RoundTrips) {
   ASSERT_TRUE(store(with_file));
   EXPECT_EQ(load_policy(*data_).value(), with_file);
   // Read back by another connection, as the next process would.
-  EXPECT_EQ(load_policy(*connect()).value(), with_file);
+  auto other = store::sqlite::open_data_store(data_file_, store::OpenMode::kOpenExisting);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(load_policy(**other).value(), with_file);
 
   const CheckpointPolicy without_file{.every_entries = 1, .every_seconds = 1};
   ASSERT_TRUE(store(without_file));

@@ -148,7 +148,7 @@ TEST(EntryJsonTest, HoldsEveryField) {
             R"("auth_method":"password+totp"},"action":"read","targets":[{"type":"Observation",)"
             R"("id":"obs-3","version":1,"compartment":"p-3"}],"purpose":"care",)"
             R"("break_glass":true,"outcome":"success","reason":"","resources_returned":1,)"
-            R"("decrypted_data_left":true,"supervise":false})");
+            R"("decrypted_data_left":true,"supervise":false,"awaits_commit":false})");
 }
 
 }  // namespace

@@ -186,23 +186,12 @@ class HookedStore final : public store::DataStore {
   Result<void> set_meta(const std::string& key, const std::string& value) override {
     return inner_.set_meta(key, value);
   }
-  Result<void> append_audit(std::span<const store::AuditRow> rows) override {
-    return inner_.append_audit(rows);
+  Result<void> mark_intent_committed(int64_t last_seq) override {
+    return inner_.mark_intent_committed(last_seq);
   }
-  Result<std::optional<store::AuditRow>> last_audit_row() override {
-    return inner_.last_audit_row();
+  Result<bool> intent_committed(int64_t last_seq) override {
+    return inner_.intent_committed(last_seq);
   }
-  Result<void> scan_audit(
-      int64_t after_seq,
-      const std::function<bool(int64_t seq, int64_t time_ms, std::span<const uint8_t> canonical,
-                               std::span<const uint8_t> hash)>& visit) override {
-    return inner_.scan_audit(after_seq, visit);
-  }
-  Result<int64_t> audit_count() override { return inner_.audit_count(); }
-  Result<void> append_checkpoint(const store::CheckpointRow& row) override {
-    return inner_.append_checkpoint(row);
-  }
-  Result<std::vector<store::CheckpointRow>> checkpoints() override { return inner_.checkpoints(); }
   Result<std::optional<store::AccountRow>> account(const std::string& login) override {
     return inner_.account(login);
   }

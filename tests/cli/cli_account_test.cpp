@@ -500,7 +500,7 @@ TEST_F(CliAccountTest, AuditLogRecordsEveryChangeAndNoSecret) {
   ProcessResult whole = run({"audit", "log"}, {"--format", "json"});
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
   const std::string raw_log =
-      testing::query_rows(std::filesystem::path(vault()) / "vault.db", "SELECT * FROM audit_log");
+      testing::query_rows(std::filesystem::path(vault()) / "audit.db", "SELECT * FROM audit_log");
   ASSERT_NE(raw_log.find('|'), std::string::npos) << raw_log;
   for (const std::string& secret : secrets) {
     ASSERT_GE(secret.size(), 12u);

@@ -331,12 +331,31 @@ TEST_F(ConcurrencyTest, SixteenThreadsOfMixedCallsKeepTheAuditAndTheDataExact) {
   int64_t audited_searches = 0;
   int64_t audited_logins = 0;
   int64_t audited_erasures = 0;
-  const std::vector<audit::Entry> after = testing::audit_entries(vault_dir_);
-  // Verification records an entry of its own, after those it verified.
+  // Every thread has joined, so the statements of their writes' commits were queued before the
+  // verification's entry: the chain holds them all, then that entry.
   auto report = gate_->verify_audit(*custodian_, std::nullopt);
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_FALSE(report->failure.has_value());
-  EXPECT_EQ(report->verified, static_cast<int64_t>(after.size()));
+  const std::vector<audit::Entry> after = testing::audit_chain(vault_dir_);
+  EXPECT_EQ(report->verified + 1, static_cast<int64_t>(after.size()));
+  // Each write's intent is stated committed exactly once, and only the writes that returned are.
+  std::map<int64_t, int> stated_committed;
+  for (const audit::Entry& entry : after) {
+    if (entry.action == audit::kActionCommit && entry.outcome == audit::Outcome::kSuccess) {
+      for (const audit::Target& target : entry.targets) {
+        ++stated_committed[std::stoll(target.id)];
+      }
+    }
+  }
+  int64_t committed_creates = 0;
+  for (const audit::Entry& entry : after) {
+    if (entry.seq > last_seq_before && entry.action == audit::kActionCreate &&
+        entry.awaits_commit && stated_committed.contains(entry.seq)) {
+      EXPECT_EQ(stated_committed[entry.seq], 1) << "entry " << entry.seq;
+      ++committed_creates;
+    }
+  }
+  EXPECT_EQ(committed_creates, total.patients_created + total.observations_created);
   for (const audit::Entry& entry : after) {
     if (entry.seq <= last_seq_before || entry.outcome != audit::Outcome::kSuccess) {
       continue;

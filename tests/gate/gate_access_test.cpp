@@ -349,7 +349,7 @@ TEST_F(GateAccessTest, EveryRefusedLoginLooksTheSameAndOnlyKnownLoginsAreNamedIn
   EXPECT_EQ(logins[1].actor.login, "sage.femme");
   EXPECT_EQ(logins[1].reason, "authentication-failed: wrong password");
   const std::string raw =
-      testing::query_rows(world_.vault_dir() / "vault.db", "SELECT * FROM audit_log");
+      testing::query_rows(world_.vault_dir() / "audit.db", "SELECT * FROM audit_log");
   EXPECT_THAT(raw, Not(HasSubstr("Secret-typed")));
 }
 

@@ -177,7 +177,7 @@ TEST_F(GateAsyncTest, VreadHistoryAndCountHandOutTheirDataOnlyOnceTheirEntryIsSt
 
 TEST_F(GateAsyncTest, NoDataLeavesWhenTheEntryCannotBeRecorded) {
   // The log refuses every append, as a full disk would.
-  exec_raw(vault_dir_ / "vault.db",
+  exec_raw(vault_dir_ / "audit.db",
            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
            "BEGIN SELECT RAISE(ABORT, 'refused'); END;");
   std::promise<Result<gate::StoredResource>> read_done;

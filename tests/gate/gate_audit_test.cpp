@@ -317,7 +317,7 @@ TEST_F(GateAuditTest, NoWriteAndNoReadWithoutItsEntry) {
   const std::string rows = data_rows(vault_dir_);
   const size_t before = entries().size();
   // The log refuses every append, as a full disk would.
-  exec_raw(vault_dir_ / "vault.db",
+  exec_raw(vault_dir_ / "audit.db",
            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log "
            "BEGIN SELECT RAISE(ABORT, 'refused'); END;");
 
@@ -333,7 +333,7 @@ TEST_F(GateAuditTest, NoWriteAndNoReadWithoutItsEntry) {
   EXPECT_TRUE(data_rows(vault_dir_) == rows);
   EXPECT_EQ(entries().size(), before);
 
-  exec_raw(vault_dir_ / "vault.db", "DROP TRIGGER refuse_audit;");
+  exec_raw(vault_dir_ / "audit.db", "DROP TRIGGER refuse_audit;");
   ASSERT_TRUE(gate_->read(*custodian_, "Patient", patient.id));
   expect_success(only_entry_after(before), audit::kActionRead);
 }
@@ -468,7 +468,7 @@ TEST_F(GateAuditTest, CloseCheckpointsTheHeadAndVerifyCatchesATruncation) {
   // An attacker holding the vault deletes the last 10 entries and the checkpoints over them.
   const int64_t last = entries().back().seq;
   const std::string kept = std::to_string(last - 10);
-  exec_raw(vault_dir_ / "vault.db",
+  exec_raw(vault_dir_ / "audit.db",
            "DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_checkpoints_no_delete; "
            "DELETE FROM audit_log WHERE seq > " +
                kept + "; DELETE FROM audit_checkpoints WHERE seq > " + kept + ";");
@@ -518,7 +518,7 @@ TEST_F(GateAuditTest, SiblingsOnFourThreadsShareOneChain) {
   // The first checkpoint creates the external file, which verification requires.
   ASSERT_TRUE(gate_->close());
 
-  const std::vector<Entry> all = entries();
+  const std::vector<Entry> all = testing::audit_chain(vault_dir_);
   expect_contiguous(all);
   const std::vector<Entry> added = entries_after(before);
   ASSERT_EQ(added.size(), static_cast<size_t>(kThreads * kReadsPerThread));

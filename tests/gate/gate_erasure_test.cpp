@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <optional>
+#include <set>
 #include <string>
 
 #include <boost/json.hpp>
@@ -90,21 +91,42 @@ class GateErasureTest : public ::testing::Test {
   }
 
   // Erase entries about the patient, and how many of them an unlock recorded.
-  std::pair<size_t, size_t> erase_entries() {
+  // The patient's erase entries, read through the gate: those whose write committed (and of
+  // them, those the unlock finished), and the intents the log states as rolled back.
+  struct EraseEntries {
+    size_t committed = 0;
+    size_t finished_at_unlock = 0;
+    size_t rolled_back = 0;
+    bool operator==(const EraseEntries&) const = default;
+  };
+  EraseEntries erase_entries() {
+    audit::LogFilter commits;
+    commits.action = std::string(audit::kActionCommit);
+    auto statements = gate_->audit_entries(*custodian_, commits);
+    EXPECT_TRUE(statements) << statements.error().message;
+    std::set<std::string> rolled_back;
+    for (const audit::Entry& statement : statements ? *statements : std::vector<audit::Entry>{}) {
+      if (statement.outcome == audit::Outcome::kFailed) {
+        for (const audit::Target& target : statement.targets) {
+          rolled_back.insert(target.id);
+        }
+      }
+    }
     audit::LogFilter filter;
     filter.patient_id = patient_;
     filter.action = std::string(audit::kActionErase);
     auto entries = gate_->audit_entries(*custodian_, filter);
     EXPECT_TRUE(entries) << entries.error().message;
-    size_t succeeded = 0;
-    size_t finished_at_unlock = 0;
+    EraseEntries found;
     for (const audit::Entry& entry : entries ? *entries : std::vector<audit::Entry>{}) {
-      if (entry.outcome == audit::Outcome::kSuccess) {
-        ++succeeded;
-        finished_at_unlock += entry.purpose == gate::kErasureFinishedAtUnlock ? 1 : 0;
+      if (rolled_back.contains(std::to_string(entry.seq))) {
+        ++found.rolled_back;
+      } else if (entry.outcome == audit::Outcome::kSuccess) {
+        ++found.committed;
+        found.finished_at_unlock += entry.purpose == gate::kErasureFinishedAtUnlock ? 1 : 0;
       }
     }
-    return {succeeded, finished_at_unlock};
+    return found;
   }
 
   int64_t data_keys_of_patient() {
@@ -224,7 +246,7 @@ TEST_F(GateErasureTest, TheBackgroundCleanupRemovesThePatientsRowsAfterTheEraseR
   sibling->reset();
   close();
   open();
-  EXPECT_EQ(erase_entries(), (std::pair<size_t, size_t>(1, 0)));
+  EXPECT_EQ(erase_entries(), (EraseEntries{.committed = 1}));
 }
 
 // Rows that an erasure left for the cleanup: another vault on the directory erased the patient
@@ -296,7 +318,7 @@ TEST_F(GateErasureTest, CloseStopsTheCleanupAndTheNextUnlockRemovesWhatIsLeft) {
   open();
   EXPECT_EQ(versions_of_patient(), 0);
   EXPECT_EQ(orphan_tokens(), 0);
-  EXPECT_EQ(erase_entries(), (std::pair<size_t, size_t>(1, 0)));
+  EXPECT_EQ(erase_entries(), (EraseEntries{.committed = 1}));
   EXPECT_EQ(gate_->read(*custodian_, "Patient", patient_).error().code, ErrorCode::kNotFound);
   auto cleaned = gate_->await_erasure_cleanup();
   EXPECT_TRUE(cleaned) << cleaned.error().message;
@@ -353,14 +375,15 @@ TEST_P(GateErasureKillTest, ThePatientIsWholeOrFullyGoneAndTheAuditLogSaysWhich)
     EXPECT_LT(versions_of_patient(), 602);
   }
   open();
-  const auto [erase_entries_count, finished_at_unlock] = erase_entries();
+  const EraseEntries erase = erase_entries();
   if (kill_at == vault::ErasureStep::kBeforeIntentCommit) {
-    // Whole: readable, writable, its key kept, and no erasure in the log.
+    // Whole: readable, writable, its key kept, and the log states the erasure's intent as
+    // rolled back.
     EXPECT_TRUE(gate_->read(*custodian_, "Patient", patient_));
     EXPECT_EQ(observations_of_patient(), 1u);
     EXPECT_TRUE(gate_->create(*custodian_, parse_object(observation_of(patient_))));
     EXPECT_EQ(data_keys_of_patient(), 1);
-    EXPECT_EQ(erase_entries_count, 0u);
+    EXPECT_EQ(erase, (EraseEntries{.rolled_back = 1}));
   } else {
     // Fully gone: no row (the unlock removed what the cleanup left), no key, a ledger entry, and
     // an erase entry (plus the unlock's own when the unlock had to shred the key).
@@ -376,8 +399,8 @@ TEST_P(GateErasureKillTest, ThePatientIsWholeOrFullyGoneAndTheAuditLogSaysWhich)
     EXPECT_EQ(data_keys_of_patient(), 0);
     EXPECT_EQ(keyring_count(dir_.path(), "SELECT count(*) FROM erasure_ledger"), 1);
     const bool key_left = kill_at == vault::ErasureStep::kIntentCommitted;
-    EXPECT_EQ(erase_entries_count, key_left ? 2u : 1u);
-    EXPECT_EQ(finished_at_unlock, key_left ? 1u : 0u);
+    EXPECT_EQ(erase, (EraseEntries{.committed = key_left ? 2u : 1u,
+                                   .finished_at_unlock = key_left ? 1u : 0u}));
   }
   auto verified = gate_->verify_audit(*custodian_, std::nullopt);
   ASSERT_TRUE(verified) << verified.error().message;

@@ -251,7 +251,7 @@ void kill_read_bursts(std::string_view mode) {
     EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
     std::map<std::string, int64_t> recorded;
-    const std::vector<audit::Entry> entries = testing::audit_entries(vault_dir);
+    const std::vector<audit::Entry> entries = testing::audit_chain(vault_dir);
     for (size_t index = 0; index < entries.size(); ++index) {
       const audit::Entry& entry = entries[index];
       ASSERT_EQ(entry.seq, static_cast<int64_t>(index) + 1);

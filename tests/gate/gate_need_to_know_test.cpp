@@ -243,8 +243,9 @@ TEST_F(GateNeedToKnowTest, SearchHitsThroughAGrantAreFlaggedWithTheGrantNotItsRe
   const std::filesystem::path data_file = world_.vault_dir() / "vault.db";
   EXPECT_THAT(testing::query_rows(data_file, "SELECT * FROM break_glass"),
               Not(HasSubstr(hex_of(kReason))));
-  EXPECT_THAT(testing::query_rows(data_file, "SELECT canonical FROM audit_log"),
-              Not(HasSubstr(hex_of(kReason))));
+  EXPECT_THAT(
+      testing::query_rows(world_.vault_dir() / "audit.db", "SELECT canonical FROM audit_log"),
+      Not(HasSubstr(hex_of(kReason))));
   // The dpo reads it back until the patient is erased; then it is gone with the patient.
   const gate::Principal dpo = world_.person("dpo.cabinet", access::Role::kDpo);
   auto grants = gate().break_glass_grants(dpo, "infirmiere.nuit");

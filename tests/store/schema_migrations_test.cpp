@@ -42,7 +42,9 @@ int64_t schema_version(const std::filesystem::path& path) {
 
 class SchemaMigrationTest : public ::testing::Test {
  protected:
-  [[nodiscard]] std::filesystem::path data_path() const { return dir_.path() / "data.db"; }
+  [[nodiscard]] std::filesystem::path data_path() const {
+    return sqlite::data_file_path(dir_.path());
+  }
   [[nodiscard]] std::filesystem::path keyring_path() const { return dir_.path() / "keyring.db"; }
 
   // A data file at the latest version holding one resource.
@@ -97,7 +99,7 @@ TEST_F(SchemaMigrationTest, ADataFileIsMigratedToTheNextVersion) {
 
 // A data file as the build before the audit log left it: made by the version 1 migration list,
 // holding one resource.
-TEST_F(SchemaMigrationTest, AVersionOneDataFileIsMigratedAndGainsTheAuditLog) {
+TEST_F(SchemaMigrationTest, AVersionOneDataFileIsMigratedAndGainsTheLaterTables) {
   {
     auto db = sqlite::Database::open(data_path(), OpenMode::kCreate, sqlite::kDataFile);
     ASSERT_TRUE(db) << db.error().message;
@@ -121,26 +123,19 @@ TEST_F(SchemaMigrationTest, AVersionOneDataFileIsMigratedAndGainsTheAuditLog) {
   const auto version = test_support::found(store.read_version("Patient", "p1", 1));
   EXPECT_EQ(version.last_updated_ms, 5);
   EXPECT_THAT(version.sealed, ElementsAre(0x01, 0x02));
-  auto count = store.audit_count();
-  ASSERT_TRUE(count) << count.error().message;
-  EXPECT_EQ(*count, 0);
-  const AuditRow row{.seq = 1, .time_ms = 7, .canonical = {0x03}, .hash = {}};
   ASSERT_TRUE(store.begin());
-  ASSERT_TRUE(store.append_audit(std::span<const AuditRow>(&row, 1)));
-  ASSERT_TRUE(
-      store.append_checkpoint(CheckpointRow{.seq = 1, .head = {}, .time_ms = 7, .signature = {}}));
+  ASSERT_TRUE(store.mark_intent_committed(3));
   ASSERT_TRUE(store.commit());
-  EXPECT_EQ(test_support::found(store.last_audit_row()).canonical, row.canonical);
+  EXPECT_TRUE(store.intent_committed(3).value());
+  EXPECT_FALSE(store.intent_committed(4).value());
   migrated->reset();
 
   EXPECT_EQ(schema_version(data_path()), latest_data_version());
-  EXPECT_THAT(test_support::exec_raw(data_path(), "DELETE FROM audit_log"),
-              HasSubstr("append-only"));
 }
 
 // A data file as the build before accounts left it: made by the version 2 migration list, holding
 // one resource, two audit rows and a checkpoint.
-TEST_F(SchemaMigrationTest, AVersionTwoDataFileKeepsItsAuditLogAndGainsTheAccountTables) {
+TEST_F(SchemaMigrationTest, AVersionTwoDataFileGainsTheAccountTablesAndItsLogMovesToTheAuditFile) {
   // Blob literals of `bytes` bytes that all equal 0x<digit><digit>.
   const auto blob = [](size_t bytes, char digit) {
     return "x'" + std::string(2 * bytes, digit) + "'";
@@ -172,21 +167,34 @@ TEST_F(SchemaMigrationTest, AVersionTwoDataFileKeepsItsAuditLogAndGainsTheAccoun
   DataStore& store = **migrated;
   const auto version = test_support::found(store.read_version("Patient", "p1", 1));
   EXPECT_THAT(version.sealed, ElementsAre(0x01, 0x02));
-  auto count = store.audit_count();
-  ASSERT_TRUE(count) << count.error().message;
-  EXPECT_EQ(*count, 2);
-  const auto last = test_support::found(store.last_audit_row());
-  EXPECT_EQ(last.seq, 2);
-  EXPECT_EQ(last.time_ms, 8);
-  EXPECT_THAT(last.canonical, ElementsAre(0x04, 0x05));
-  EXPECT_THAT(last.hash, ::testing::Each(0xaa));
-  auto checkpoints = store.checkpoints();
-  ASSERT_TRUE(checkpoints) << checkpoints.error().message;
-  ASSERT_EQ(checkpoints->size(), 1U);
-  EXPECT_EQ((*checkpoints)[0].seq, 2);
-  EXPECT_EQ((*checkpoints)[0].time_ms, 9);
-  EXPECT_THAT((*checkpoints)[0].head, ::testing::Each(0xbb));
-  EXPECT_THAT((*checkpoints)[0].signature, ::testing::Each(0xcc));
+  {
+    // The log moves, unchanged, into the audit file the first audit connection creates.
+    std::ofstream keyring(keyring_path());
+    auto opened = sqlite::open_audit_connection(dir_.path());
+    ASSERT_TRUE(opened) << opened.error().message;
+    AuditStore& audit = **opened;
+    EXPECT_EQ(audit.audit_count().value(), 2);
+    const auto last = test_support::found(audit.last_audit_row());
+    EXPECT_EQ(last.seq, 2);
+    EXPECT_EQ(last.time_ms, 8);
+    EXPECT_THAT(last.canonical, ElementsAre(0x04, 0x05));
+    EXPECT_THAT(last.hash, ::testing::Each(0xaa));
+    auto checkpoints = audit.checkpoints();
+    ASSERT_TRUE(checkpoints) << checkpoints.error().message;
+    ASSERT_EQ(checkpoints->size(), 1U);
+    EXPECT_EQ((*checkpoints)[0].seq, 2);
+    EXPECT_EQ((*checkpoints)[0].time_ms, 9);
+    EXPECT_THAT((*checkpoints)[0].head, ::testing::Each(0xbb));
+    EXPECT_THAT((*checkpoints)[0].signature, ::testing::Each(0xcc));
+    // The next connection finds the log there and copies nothing again.
+    const AuditRow row{.seq = 3, .time_ms = 10, .canonical = {0x06}, .hash = {}};
+    ASSERT_TRUE(audit.begin());
+    ASSERT_TRUE(audit.append_audit(std::span<const AuditRow>(&row, 1)));
+    ASSERT_TRUE(audit.commit());
+    auto again = sqlite::open_audit_connection(dir_.path());
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ((*again)->audit_count().value(), 3);
+  }
 
   auto none = store.accounts();
   ASSERT_TRUE(none) << none.error().message;
@@ -246,7 +254,7 @@ TEST_F(SchemaMigrationTest, VersionFourDropsTheClearBreakGlassReasonsAndNamesEac
   EXPECT_TRUE((*grants)[0].reason_sealed.empty());
   migrated->reset();
 
-  EXPECT_EQ(schema_version(data_path()), 4);
+  EXPECT_EQ(schema_version(data_path()), latest_data_version());
   EXPECT_EQ(query_int(data_path(),
                       "SELECT count(*) FROM pragma_table_info('break_glass')"
                       " WHERE name = 'reason'"),

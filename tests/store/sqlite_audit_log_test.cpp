@@ -84,12 +84,12 @@ void expect_same_checkpoint(const CheckpointRow& actual, const CheckpointRow& ex
 class SqliteAuditLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = sqlite::open_data_store(path(), OpenMode::kCreate);
+    auto opened = sqlite::open_audit_store(path(), OpenMode::kCreate);
     ASSERT_TRUE(opened) << opened.error().message;
     store_ = std::move(*opened);
   }
 
-  [[nodiscard]] std::filesystem::path path() const { return dir_.path() / "data.db"; }
+  [[nodiscard]] std::filesystem::path path() const { return dir_.path() / "audit.db"; }
 
   // Appends `rows` in their own transaction.
   void append(const std::vector<AuditRow>& rows) {
@@ -141,7 +141,7 @@ class SqliteAuditLogTest : public ::testing::Test {
   }
 
   TempDir dir_;  // declared first: removed after the store is closed
-  std::unique_ptr<DataStore> store_;
+  std::unique_ptr<AuditStore> store_;
 };
 
 TEST_F(SqliteAuditLogTest, AnEmptyLogHasNoRowsAndNoCheckpoints) {
@@ -170,7 +170,7 @@ TEST_F(SqliteAuditLogTest, TheLogPersistsAcrossReopen) {
   append_checkpoint(checkpoint(3));
   store_.reset();
 
-  auto reopened = sqlite::open_data_store(path(), OpenMode::kOpenExisting);
+  auto reopened = sqlite::open_audit_store(path(), OpenMode::kOpenExisting);
   ASSERT_TRUE(reopened) << reopened.error().message;
   store_ = std::move(*reopened);
   expect_same_rows(scan(0), audit_rows(1, 3));
@@ -235,27 +235,6 @@ TEST_F(SqliteAuditLogTest, RollbackLeavesNoRows) {
   EXPECT_THAT(checkpoints(), IsEmpty());
   EXPECT_EQ(query_int(path(), "SELECT count(*) FROM audit_log"), 0);
   EXPECT_EQ(query_int(path(), "SELECT count(*) FROM audit_checkpoints"), 0);
-}
-
-TEST_F(SqliteAuditLogTest, AWriteAndItsAuditEntryCommitOrRollBackTogether) {
-  const ResourceVersionRow version{
-      .type = "Patient", .id = "p1", .version = 1, .compartment = "c1", .sealed = {0x01}};
-  ASSERT_TRUE(store_->begin());
-  ASSERT_TRUE(store_->append_version(version, {}));
-  ASSERT_TRUE(store_->append_audit(audit_rows(1, 1)));
-  store_->rollback();
-  EXPECT_EQ(query_int(path(), "SELECT count(*) FROM resource_versions"), 0);
-  EXPECT_EQ(query_int(path(), "SELECT count(*) FROM audit_log"), 0);
-
-  ASSERT_TRUE(store_->begin());
-  ASSERT_TRUE(store_->append_version(version, {}));
-  ASSERT_TRUE(store_->append_audit(audit_rows(1, 1)));
-  // Until the commit, another connection sees neither.
-  EXPECT_EQ(query_int(path(), "SELECT count(*) FROM resource_versions"), 0);
-  EXPECT_EQ(query_int(path(), "SELECT count(*) FROM audit_log"), 0);
-  ASSERT_TRUE(store_->commit());
-  EXPECT_EQ(query_int(path(), "SELECT count(*) FROM resource_versions"), 1);
-  EXPECT_EQ(query_int(path(), "SELECT count(*) FROM audit_log"), 1);
 }
 
 TEST_F(SqliteAuditLogTest, ScanVisitsRowsAfterSeqInAscendingSeqOrder) {
@@ -391,24 +370,35 @@ TEST_F(SqliteAuditLogTest, UpdatesDeletesAndOverwritesThroughRawSqlAreRefused) {
             "");
 }
 
-TEST_F(SqliteAuditLogTest, RemoveCompartmentLeavesTheAuditLog) {
+TEST_F(SqliteAuditLogTest, PendingIntentsAreAddedAndRemovedInTransactions) {
   ASSERT_TRUE(store_->begin());
-  ASSERT_TRUE(store_->append_version(
-      ResourceVersionRow{
-          .type = "Patient", .id = "p1", .version = 1, .compartment = "c1", .sealed = {0x01}},
-      {}));
-  ASSERT_TRUE(store_->append_audit(audit_rows(1, 4)));
-  ASSERT_TRUE(store_->append_checkpoint(checkpoint(4)));
+  ASSERT_TRUE(store_->add_pending_intent(5, 6));
+  ASSERT_TRUE(store_->add_pending_intent(2, 2));
+  auto duplicate = store_->add_pending_intent(6, 6);
+  ASSERT_FALSE(duplicate);
+  EXPECT_EQ(duplicate.error().code, ErrorCode::kConflict);
   ASSERT_TRUE(store_->commit());
+  auto pending = store_->pending_intents();
+  ASSERT_TRUE(pending);
+  ASSERT_EQ(pending->size(), 2U);
+  EXPECT_EQ(pending->at(0).first_seq, 2);
+  EXPECT_EQ(pending->at(0).last_seq, 2);
+  EXPECT_EQ(pending->at(1).first_seq, 5);
+  EXPECT_EQ(pending->at(1).last_seq, 6);
+
+  // Outside a transaction, nothing changes.
+  EXPECT_FALSE(store_->add_pending_intent(8, 8));
+  EXPECT_FALSE(store_->remove_pending_intent(6));
 
   ASSERT_TRUE(store_->begin());
-  auto removed = store_->remove_compartment("c1");
-  ASSERT_TRUE(removed) << removed.error().message;
-  EXPECT_EQ(*removed, 1);
+  EXPECT_EQ(store_->remove_pending_intent(6).value(), std::optional<int64_t>(5));
+  EXPECT_EQ(store_->remove_pending_intent(6).value(), std::nullopt);
+  store_->rollback();
+  EXPECT_EQ(store_->pending_intents()->size(), 2U);
+  ASSERT_TRUE(store_->begin());
+  EXPECT_EQ(store_->remove_pending_intent(6).value(), std::optional<int64_t>(5));
   ASSERT_TRUE(store_->commit());
-
-  expect_same_rows(scan(0), audit_rows(1, 4));
-  EXPECT_EQ(checkpoints().size(), 1U);
+  ASSERT_EQ(store_->pending_intents()->size(), 1U);
 }
 
 TEST_F(SqliteAuditLogTest, AMalformedStoredHashOrSignatureIsAnIntegrityFailure) {
@@ -422,7 +412,7 @@ TEST_F(SqliteAuditLogTest, AMalformedStoredHashOrSignatureIsAnIntegrityFailure) 
   auto last = store_->last_audit_row();
   ASSERT_FALSE(last);
   EXPECT_EQ(last.error().code, ErrorCode::kIntegrity);
-  EXPECT_EQ(last.error().message, "data file holds a malformed audit hash");
+  EXPECT_EQ(last.error().message, "audit file holds a malformed audit hash");
   auto stored = store_->checkpoints();
   ASSERT_FALSE(stored);
   EXPECT_EQ(stored.error().code, ErrorCode::kIntegrity);
@@ -436,7 +426,7 @@ TEST_F(SqliteAuditLogTest, AMalformedStoredHashOrSignatureIsAnIntegrityFailure) 
   EXPECT_THAT(hash_sizes, ElementsAre(2U));
 }
 
-// Two threads, each with its own DataStore on the file, append one row per transaction and take
+// Two threads, each with its own AuditStore on the file, append one row per transaction and take
 // turns. Each hands the turn over before committing, so the other's begin() usually has to wait
 // for the write lock (the busy timeout), and must then see the row just committed.
 TEST_F(SqliteAuditLogTest, TwoStoresAppendInAlternatingTransactionsFromTwoThreads) {
@@ -455,12 +445,12 @@ TEST_F(SqliteAuditLogTest, TwoStoresAppendInAlternatingTransactionsFromTwoThread
       failed = true;
       turn_changed.notify_all();
     };
-    auto opened = sqlite::open_data_store(path(), OpenMode::kOpenExisting);
+    auto opened = sqlite::open_audit_store(path(), OpenMode::kOpenExisting);
     if (!opened) {
       stop(opened.error().message);
       return;
     }
-    DataStore& store = **opened;
+    AuditStore& store = **opened;
     for (int transaction = 0; transaction < kTransactionsPerThread; ++transaction) {
       {
         std::unique_lock lock(mutex);

@@ -111,10 +111,10 @@ AuditRow audit_row(int64_t seq) {
 
 class SqliteDurableCommitTest : public ::testing::Test {
  protected:
-  [[nodiscard]] std::filesystem::path path() const { return dir_.path() / "data.db"; }
+  [[nodiscard]] std::filesystem::path path() const { return dir_.path() / "audit.db"; }
 
   void open() {
-    auto opened = sqlite::open_data_store(path(), OpenMode::kCreate);
+    auto opened = sqlite::open_audit_store(path(), OpenMode::kCreate);
     ASSERT_TRUE(opened) << opened.error().message;
     store_ = std::move(*opened);
   }
@@ -126,7 +126,7 @@ class SqliteDurableCommitTest : public ::testing::Test {
   }
 
   TempDir dir_;  // declared first: removed after the store is closed
-  std::unique_ptr<DataStore> store_;
+  std::unique_ptr<AuditStore> store_;
 };
 
 TEST_F(SqliteDurableCommitTest, CommitDurableCommitsAndEndsTheTransaction) {

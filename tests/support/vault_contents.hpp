@@ -56,11 +56,11 @@ inline std::string vault_contents(const std::filesystem::path& vault_dir) {
   return contents;
 }
 
-// The audit log's entries, decoded, in seq order.
-inline std::vector<audit::Entry> audit_entries(const std::filesystem::path& vault_dir) {
+// The audit chain's entries, decoded, in seq order.
+inline std::vector<audit::Entry> audit_chain(const std::filesystem::path& vault_dir) {
   std::vector<audit::Entry> entries;
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2((vault_dir / "vault.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+  if (sqlite3_open_v2((vault_dir / "audit.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
       SQLITE_OK) {
     sqlite3_stmt* statement = nullptr;
     sqlite3_prepare_v2(db, "SELECT canonical FROM audit_log ORDER BY seq", -1, &statement, nullptr);
@@ -75,6 +75,16 @@ inline std::vector<audit::Entry> audit_entries(const std::filesystem::path& vaul
     sqlite3_finalize(statement);
   }
   sqlite3_close(db);
+  return entries;
+}
+
+// The entries that record an access, in seq order: the chain without the statements that a
+// write's intent committed (audit::kActionCommit), which tests of the write protocol read through
+// audit_chain.
+inline std::vector<audit::Entry> audit_entries(const std::filesystem::path& vault_dir) {
+  std::vector<audit::Entry> entries = audit_chain(vault_dir);
+  std::erase_if(entries,
+                [](const audit::Entry& entry) { return entry.action == audit::kActionCommit; });
   return entries;
 }
 

@@ -159,6 +159,16 @@ UPDATE break_glass SET id = 'bg-v3-' || rowid;
 CREATE UNIQUE INDEX break_glass_by_id ON break_glass (id);
 )sql";
 
+// Version 5: the last seq of each write's audit intent, stored in the write's own transaction
+// (store.hpp, DataStore::mark_intent_committed). The audit log moved to a file of its own (the
+// audit file): the tables of version 2 stay as they were, read once to copy an older vault's log
+// into its new audit file, and written no more.
+inline constexpr std::string_view kDataSchemaV5 = R"sql(
+CREATE TABLE committed_intents (
+  last_seq INTEGER PRIMARY KEY
+);
+)sql";
+
 // Connection settings. cache_size is 32 MiB (the default is 2 MiB): large write transactions
 // spill to the WAL less often, which measured about a third faster on 100k inserts.
 inline constexpr std::string_view kDataPragmas = R"sql(

@@ -15,13 +15,15 @@
 #include "store/sqlite/open_store.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
 #include "store/sqlite/sqlite_store.hpp"
+#include "store/sqlite/transaction_statements.hpp"
 
 namespace vigie::store::sqlite {
 
 namespace {
 
 constexpr std::array kDataMigrations = {Migration{1, kDataSchemaV1}, Migration{2, kDataSchemaV2},
-                                        Migration{3, kDataSchemaV3}, Migration{4, kDataSchemaV4}};
+                                        Migration{3, kDataSchemaV3}, Migration{4, kDataSchemaV4},
+                                        Migration{5, kDataSchemaV5}};
 
 constexpr FileSettings kSettings = {
     .file_kind = kDataFile, .journal_mode = "wal", .pragmas = kDataPragmas};
@@ -42,19 +44,6 @@ constexpr std::string_view kCredentialColumns =
     " expires_ms, revoked_ms";
 constexpr std::string_view kAssignmentColumns = "login, patient_id, source, created_ms";
 constexpr std::string_view kBreakGlassColumns = "id, login, patient_id, reason_sealed, start_ms";
-
-// Copies a stored blob into a fixed-size array; kIntegrity when its size differs.
-template <size_t N>
-Result<std::array<uint8_t, N>> fixed_bytes(std::span<const uint8_t> stored,
-                                           std::string_view column) {
-  std::array<uint8_t, N> bytes{};
-  if (stored.size() != N) {
-    return fail(ErrorCode::kIntegrity,
-                std::string(kDataFile) + " holds a malformed " + std::string(column));
-  }
-  std::copy(stored.begin(), stored.end(), bytes.begin());
-  return bytes;
-}
 
 // Binds every field of `row` to ?1 .. ?13, in the order of kAccountColumns.
 void bind_account(Cursor& cursor, const AccountRow& row) {
@@ -93,7 +82,7 @@ AccountRow read_account(const Cursor& cursor) {
 
 // kIntegrity when the stored secret hash is not 32 bytes.
 Result<CredentialRow> read_credential(const Cursor& cursor) {
-  auto secret_hash = fixed_bytes<32>(cursor.column_blob_view(2), "credential hash");
+  auto secret_hash = fixed_bytes<32>(cursor.column_blob_view(2), kDataFile, "credential hash");
   if (!secret_hash) {
     return tl::unexpected(secret_hash.error());
   }
@@ -200,11 +189,11 @@ class SqliteDataStore final : public DataStore {
   // Prepares every fixed statement once; called right after the schema is up to date.
   [[nodiscard]] Result<void> prepare_statements();
 
-  Result<void> begin() override;
-  Result<void> commit() override;
-  void rollback() override;
-  Result<void> commit_durable() override;
-  Result<void> begin_read() override;
+  Result<void> begin() override { return transactions_.begin(db_); }
+  Result<void> commit() override { return transactions_.commit(db_); }
+  void rollback() override { transactions_.rollback(db_); }
+  Result<void> commit_durable() override { return transactions_.commit_durable(db_); }
+  Result<void> begin_read() override { return transactions_.begin_read(db_); }
   Result<void> append_version(const ResourceVersionRow& row,
                               std::span<const SearchToken> tokens) override;
   Result<std::optional<ResourceVersionRow>> latest_version(const std::string& type,
@@ -225,15 +214,8 @@ class SqliteDataStore final : public DataStore {
   Result<std::map<std::string, int64_t>> count_current_in(const std::string& compartment) override;
   Result<std::optional<std::string>> get_meta(const std::string& key) override;
   Result<void> set_meta(const std::string& key, const std::string& value) override;
-  Result<void> append_audit(std::span<const AuditRow> rows) override;
-  Result<std::optional<AuditRow>> last_audit_row() override;
-  Result<void> scan_audit(
-      int64_t after_seq,
-      const std::function<bool(int64_t seq, int64_t time_ms, std::span<const uint8_t> canonical,
-                               std::span<const uint8_t> hash)>& visit) override;
-  Result<int64_t> audit_count() override;
-  Result<void> append_checkpoint(const CheckpointRow& row) override;
-  Result<std::vector<CheckpointRow>> checkpoints() override;
+  Result<void> mark_intent_committed(int64_t last_seq) override;
+  Result<bool> intent_committed(int64_t last_seq) override;
   Result<std::optional<AccountRow>> account(const std::string& login) override;
   Result<std::vector<AccountRow>> accounts() override;
   Result<void> insert_account(const AccountRow& row) override;
@@ -266,20 +248,10 @@ class SqliteDataStore final : public DataStore {
   [[nodiscard]] Result<Statement*> search_statement(std::span<const TokenGroup> groups);
   // Runs a statement that reads rows of resource_versions for (type, id).
   [[nodiscard]] Result<std::vector<ResourceVersionRow>> read_rows(Cursor& cursor);
-  // Inserts `rows` one by one, inside append_audit's savepoint.
-  [[nodiscard]] Result<void> insert_audit_rows(std::span<const AuditRow> rows);
-  // The error of an insert into audit_log or audit_checkpoints (chosen by `exists`) that failed
-  // with `error`: kConflict when `seq` is stored already (the no-overwrite trigger fires before
-  // the primary key is checked), else `error` itself.
-  [[nodiscard]] Error insert_error(Statement& exists, int64_t seq, Error error,
-                                   std::string_view operation);
 
   // Declared first: statements are finalized before the connection closes.
   Database db_;
-  Statement begin_;
-  Statement begin_read_;
-  Statement commit_;
-  Statement rollback_;
+  TransactionStatements transactions_;
   Statement insert_version_;
   Statement upsert_current_;
   Statement delete_tokens_;
@@ -305,17 +277,8 @@ class SqliteDataStore final : public DataStore {
   Statement count_current_in_;
   Statement get_meta_;
   Statement set_meta_;
-  Statement audit_savepoint_;
-  Statement audit_rollback_to_savepoint_;
-  Statement audit_release_savepoint_;
-  Statement insert_audit_;
-  Statement audit_exists_;
-  Statement last_audit_;
-  Statement scan_audit_;
-  Statement audit_count_;
-  Statement insert_checkpoint_;
-  Statement checkpoint_exists_;
-  Statement checkpoints_;
+  Statement mark_intent_committed_;
+  Statement intent_committed_;
   Statement account_;
   Statement accounts_;
   Statement insert_account_;
@@ -357,10 +320,6 @@ Result<void> SqliteDataStore::prepare_statements() {
     std::string sql;
     std::string_view operation;
   } statements[] = {
-      {&begin_, "BEGIN IMMEDIATE", "begin"},
-      {&begin_read_, "BEGIN DEFERRED", "begin_read"},
-      {&commit_, "COMMIT", "commit"},
-      {&rollback_, "ROLLBACK", "rollback"},
       {&insert_version_,
        "INSERT INTO resource_versions (" + columns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
        "append_version"},
@@ -449,26 +408,10 @@ Result<void> SqliteDataStore::prepare_statements() {
        "INSERT INTO meta (key, value) VALUES (?1, ?2)"
        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
        "set_meta"},
-      {&audit_savepoint_, "SAVEPOINT append_audit", "append_audit"},
-      {&audit_rollback_to_savepoint_, "ROLLBACK TO append_audit", "append_audit"},
-      {&audit_release_savepoint_, "RELEASE append_audit", "append_audit"},
-      {&insert_audit_,
-       "INSERT INTO audit_log (seq, time_ms, canonical, hash) VALUES (?1, ?2, ?3, ?4)",
-       "append_audit"},
-      {&audit_exists_, "SELECT 1 FROM audit_log WHERE seq = ?1", "append_audit"},
-      {&last_audit_,
-       "SELECT seq, time_ms, canonical, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-       "last_audit_row"},
-      {&scan_audit_,
-       "SELECT seq, time_ms, canonical, hash FROM audit_log WHERE seq > ?1 ORDER BY seq",
-       "scan_audit"},
-      {&audit_count_, "SELECT count(*) FROM audit_log", "audit_count"},
-      {&insert_checkpoint_,
-       "INSERT INTO audit_checkpoints (seq, head, time_ms, signature) VALUES (?1, ?2, ?3, ?4)",
-       "append_checkpoint"},
-      {&checkpoint_exists_, "SELECT 1 FROM audit_checkpoints WHERE seq = ?1", "append_checkpoint"},
-      {&checkpoints_, "SELECT seq, head, time_ms, signature FROM audit_checkpoints ORDER BY seq",
-       "checkpoints"},
+      {&mark_intent_committed_, "INSERT INTO committed_intents (last_seq) VALUES (?1)",
+       "mark_intent_committed"},
+      {&intent_committed_, "SELECT 1 FROM committed_intents WHERE last_seq = ?1",
+       "intent_committed"},
       {&account_, "SELECT " + account_columns + " FROM accounts WHERE login = ?1", "account"},
       {&accounts_, "SELECT " + account_columns + " FROM accounts ORDER BY login", "accounts"},
       {&insert_account_,
@@ -540,59 +483,14 @@ Result<void> SqliteDataStore::prepare_statements() {
            " FROM break_glass WHERE login = ?1 AND start_ms >= ?2 ORDER BY start_ms, rowid",
        "break_glass_of"},
   };
+  if (auto prepared = transactions_.prepare(db_); !prepared) {
+    return prepared;
+  }
   return prepare_all(db_, statements);
 }
 
 Result<void> SqliteDataStore::require_transaction(std::string_view operation) const {
-  if (!db_.in_transaction()) {
-    return fail(ErrorCode::kInternal, std::string(operation) + " needs an open write transaction");
-  }
-  return {};
-}
-
-Result<void> SqliteDataStore::begin() {
-  if (db_.in_transaction()) {
-    return fail(ErrorCode::kInternal, "a write transaction is already open");
-  }
-  return Cursor(begin_).run();
-}
-
-Result<void> SqliteDataStore::commit() {
-  if (!db_.in_transaction()) {
-    return fail(ErrorCode::kInternal, "commit: no write transaction is open");
-  }
-  return Cursor(commit_).run();
-}
-
-void SqliteDataStore::rollback() {
-  if (db_.in_transaction()) {
-    static_cast<void>(Cursor(rollback_).run());
-  }
-}
-
-// A deferred BEGIN takes no lock: the WAL read lock, and with it the snapshot, is taken by the
-// first statement that reads, and held until rollback() ends the transaction.
-Result<void> SqliteDataStore::begin_read() {
-  if (db_.in_transaction()) {
-    return fail(ErrorCode::kInternal, "a transaction is already open");
-  }
-  return Cursor(begin_read_).run();
-}
-
-// The connection runs with synchronous=NORMAL, under which a commit writes its frames to the WAL
-// without syncing it. Switching this one commit to synchronous=FULL is not possible: SQLite
-// refuses to change the safety level inside a transaction, and begin() cannot know how the
-// transaction will end. A WAL checkpoint would sync too, but it also copies the log into the
-// database file and syncs that: far more I/O than needed. So the commit runs as usual and then
-// the WAL is synced once through SQLite's VFS, which is the very fsync that synchronous=FULL
-// makes at a commit. The WAL only grows between checkpoints, so this sync also covers every
-// earlier commit; and frames a checkpoint has copied into the database file were synced there
-// (synchronous=NORMAL syncs at checkpoints) before the WAL could be reused.
-Result<void> SqliteDataStore::commit_durable() {
-  if (auto committed = commit(); !committed) {
-    return committed;
-  }
-  return db_.sync_journal("commit_durable");
+  return sqlite::require_transaction(db_, operation);
 }
 
 // When `row` is not newer than the current version (an older version appended late), it is
@@ -891,149 +789,19 @@ Result<void> SqliteDataStore::set_meta(const std::string& key, const std::string
   return cursor.run();
 }
 
-Error SqliteDataStore::insert_error(Statement& exists, int64_t seq, Error error,
-                                    std::string_view operation) {
-  Cursor cursor(exists);
-  cursor.bind_int(1, seq);
-  auto found = cursor.step();
-  if (found && *found) {
-    return Error{ErrorCode::kConflict, std::string(operation) + ": the row exists already"};
-  }
-  return error;
-}
-
-Result<void> SqliteDataStore::insert_audit_rows(std::span<const AuditRow> rows) {
-  for (const AuditRow& row : rows) {
-    Cursor insert(insert_audit_);
-    insert.bind_int(1, row.seq);
-    insert.bind_int(2, row.time_ms);
-    insert.bind_blob(3, row.canonical);
-    insert.bind_blob(4, row.hash);
-    if (auto inserted = insert.run(); !inserted) {
-      return tl::unexpected(
-          insert_error(audit_exists_, row.seq, std::move(inserted.error()), "append_audit"));
-    }
-  }
-  return {};
-}
-
-Result<void> SqliteDataStore::append_audit(std::span<const AuditRow> rows) {
-  if (auto open = require_transaction("append_audit"); !open) {
+Result<void> SqliteDataStore::mark_intent_committed(int64_t last_seq) {
+  if (auto open = require_transaction("mark_intent_committed"); !open) {
     return open;
   }
-  for (size_t index = 1; index < rows.size(); ++index) {
-    if (rows[index].seq <= rows[index - 1].seq) {
-      return fail(ErrorCode::kInternal, "append_audit: rows must be in ascending seq order");
-    }
-  }
-  if (rows.empty()) {
-    return {};
-  }
-  // A savepoint makes the batch all or nothing while the transaction stays open.
-  if (auto saved = Cursor(audit_savepoint_).run(); !saved) {
-    return saved;
-  }
-  auto inserted = insert_audit_rows(rows);
-  if (!inserted) {
-    static_cast<void>(Cursor(audit_rollback_to_savepoint_).run());
-  }
-  auto released = Cursor(audit_release_savepoint_).run();
-  return inserted ? released : inserted;
+  Cursor insert(mark_intent_committed_);
+  insert.bind_int(1, last_seq);
+  return insert.run();
 }
 
-Result<std::optional<AuditRow>> SqliteDataStore::last_audit_row() {
-  Cursor cursor(last_audit_);
-  auto row = cursor.step();
-  if (!row) {
-    return tl::unexpected(row.error());
-  }
-  if (!*row) {
-    return std::optional<AuditRow>();
-  }
-  auto hash = fixed_bytes<32>(cursor.column_blob_view(3), "audit hash");
-  if (!hash) {
-    return tl::unexpected(hash.error());
-  }
-  return AuditRow{
-      .seq = cursor.column_int(0),
-      .time_ms = cursor.column_int(1),
-      .canonical = cursor.column_blob(2),
-      .hash = *hash,
-  };
-}
-
-Result<void> SqliteDataStore::scan_audit(
-    int64_t after_seq,
-    const std::function<bool(int64_t seq, int64_t time_ms, std::span<const uint8_t> canonical,
-                             std::span<const uint8_t> hash)>& visit) {
-  Cursor cursor(scan_audit_);
-  cursor.bind_int(1, after_seq);
-  while (true) {
-    auto row = cursor.step();
-    if (!row) {
-      return tl::unexpected(row.error());
-    }
-    if (!*row || !visit(cursor.column_int(0), cursor.column_int(1), cursor.column_blob_view(2),
-                        cursor.column_blob_view(3))) {
-      return {};
-    }
-  }
-}
-
-Result<int64_t> SqliteDataStore::audit_count() {
-  Cursor cursor(audit_count_);
-  auto row = cursor.step();
-  if (!row) {
-    return tl::unexpected(row.error());
-  }
-  if (!*row) {
-    return fail(ErrorCode::kInternal, "audit_count failed: no result");
-  }
-  return cursor.column_int(0);
-}
-
-Result<void> SqliteDataStore::append_checkpoint(const CheckpointRow& row) {
-  if (auto open = require_transaction("append_checkpoint"); !open) {
-    return open;
-  }
-  Cursor insert(insert_checkpoint_);
-  insert.bind_int(1, row.seq);
-  insert.bind_blob(2, row.head);
-  insert.bind_int(3, row.time_ms);
-  insert.bind_blob(4, row.signature);
-  if (auto inserted = insert.run(); !inserted) {
-    return tl::unexpected(insert_error(checkpoint_exists_, row.seq, std::move(inserted.error()),
-                                       "append_checkpoint"));
-  }
-  return {};
-}
-
-Result<std::vector<CheckpointRow>> SqliteDataStore::checkpoints() {
-  std::vector<CheckpointRow> rows;
-  Cursor cursor(checkpoints_);
-  while (true) {
-    auto row = cursor.step();
-    if (!row) {
-      return tl::unexpected(row.error());
-    }
-    if (!*row) {
-      return rows;
-    }
-    auto head = fixed_bytes<32>(cursor.column_blob_view(1), "checkpoint head");
-    if (!head) {
-      return tl::unexpected(head.error());
-    }
-    auto signature = fixed_bytes<64>(cursor.column_blob_view(3), "checkpoint signature");
-    if (!signature) {
-      return tl::unexpected(signature.error());
-    }
-    rows.push_back(CheckpointRow{
-        .seq = cursor.column_int(0),
-        .head = *head,
-        .time_ms = cursor.column_int(2),
-        .signature = *signature,
-    });
-  }
+Result<bool> SqliteDataStore::intent_committed(int64_t last_seq) {
+  Cursor cursor(intent_committed_);
+  cursor.bind_int(1, last_seq);
+  return cursor.step();
 }
 
 Result<std::optional<AccountRow>> SqliteDataStore::account(const std::string& login) {

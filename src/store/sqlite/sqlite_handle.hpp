@@ -1,5 +1,8 @@
 #pragma once
 
+#include <algorithm>
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -23,6 +26,7 @@ namespace vigie::store::sqlite {
 // What a file is called in error messages: "data file" or "keyring file".
 inline constexpr std::string_view kDataFile = "data file";
 inline constexpr std::string_view kKeyringFile = "keyring file";
+inline constexpr std::string_view kAuditFile = "audit file";
 
 // Maps a SQLite result code to a vigie error. SQLITE_CORRUPT and SQLITE_NOTADB become kIntegrity
 // ("<file> is corrupt or not a vigie <file>"), a primary-key or unique violation kConflict, and
@@ -150,6 +154,21 @@ class Cursor {
   std::string_view file_kind_;
   int bind_rc_ = SQLITE_OK;
 };
+
+// Copies a stored blob into a fixed-size array; kIntegrity, naming the file and the column, when
+// its size differs.
+template <size_t N>
+[[nodiscard]] Result<std::array<uint8_t, N>> fixed_bytes(std::span<const uint8_t> stored,
+                                                         std::string_view file_kind,
+                                                         std::string_view column) {
+  std::array<uint8_t, N> bytes{};
+  if (stored.size() != N) {
+    return fail(ErrorCode::kIntegrity,
+                std::string(file_kind) + " holds a malformed " + std::string(column));
+  }
+  std::copy(stored.begin(), stored.end(), bytes.begin());
+  return bytes;
+}
 
 // Steps `cursor` once: nullopt when there is no row, else `read(cursor)` of the first row.
 template <typename Read>

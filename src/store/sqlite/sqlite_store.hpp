@@ -18,14 +18,27 @@ namespace vigie::store::sqlite {
 [[nodiscard]] Result<std::unique_ptr<KeyringStore>> open_keyring_store(
     const std::filesystem::path& path, OpenMode mode);
 
-// The two files of a vault directory: the data file and, apart from it, the keyring file.
+// Opens or creates an audit file (WAL, synchronous=NORMAL, busy timeout), running its forward
+// schema migrations as open_data_store does.
+[[nodiscard]] Result<std::unique_ptr<AuditStore>> open_audit_store(
+    const std::filesystem::path& path, OpenMode mode);
+
+// The three files of a vault directory: the data file, the audit file beside it, and the keyring
+// file, apart from both so that data backups never carry keys.
 [[nodiscard]] std::filesystem::path data_file_path(const std::filesystem::path& vault_dir);
+[[nodiscard]] std::filesystem::path audit_file_path(const std::filesystem::path& vault_dir);
 [[nodiscard]] std::filesystem::path keyring_file_path(const std::filesystem::path& vault_dir);
 
 // A connection of its own to the data file of the vault in `vault_dir`, opened without unlocking
-// the vault: for the audit log, whose entries are hashed, not encrypted (a failed unlock is
-// recorded there), and for the accounts. kNotFound when `vault_dir` holds no vault.
+// the vault: for the accounts and the audit settings. kNotFound when `vault_dir` holds no vault.
 [[nodiscard]] Result<std::unique_ptr<DataStore>> open_data_connection(
+    const std::filesystem::path& vault_dir);
+
+// A connection of its own to the audit file of the vault in `vault_dir`, opened without unlocking
+// the vault: its entries are hashed, not encrypted, and a failed unlock is recorded there. Creates
+// the audit file of a vault that has none, copying the log an older build kept in the data file.
+// kNotFound when `vault_dir` holds no vault.
+[[nodiscard]] Result<std::unique_ptr<AuditStore>> open_audit_connection(
     const std::filesystem::path& vault_dir);
 
 }  // namespace vigie::store::sqlite

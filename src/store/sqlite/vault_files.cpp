@@ -8,6 +8,10 @@ std::filesystem::path data_file_path(const std::filesystem::path& vault_dir) {
   return vault_dir / "vault.db";
 }
 
+std::filesystem::path audit_file_path(const std::filesystem::path& vault_dir) {
+  return vault_dir / "audit.db";
+}
+
 std::filesystem::path keyring_file_path(const std::filesystem::path& vault_dir) {
   return vault_dir / "keyring.db";
 }
