@@ -43,6 +43,7 @@ gate::UnlockSecret key_file_secret(const crypto::SecretBytes& key) {
 using testing::parse_object;
 
 using testing::exec_raw;
+using testing::raw_count;
 
 // Every row of the data file's resource and metadata tables: what a refused write may not change.
 std::string data_rows(const std::filesystem::path& vault_dir) {
@@ -336,6 +337,41 @@ TEST_F(GateAuditTest, NoWriteAndNoReadWithoutItsEntry) {
   exec_raw(vault_dir_ / "audit.db", "DROP TRIGGER refuse_audit;");
   ASSERT_TRUE(gate_->read(*custodian_, "Patient", patient.id));
   expect_success(only_entry_after(before), audit::kActionRead);
+}
+
+// A write's entry is an intent, durable in the audit file before the data commits; the data
+// file's transaction stores the intent's seq, and a statement in the chain then says it committed.
+// The data file holds no log of its own.
+TEST_F(GateAuditTest, AWriteIsAnIntentThatTheChainStatesCommitted) {
+  const gate::StoredResource patient = create_patient("Girard");
+  // A read's entry is appended after every statement queued before it.
+  ASSERT_TRUE(gate_->read(*custodian_, "Patient", patient.id));
+  const std::vector<Entry> chain = testing::audit_chain(vault_dir_);
+  const auto intent = std::find_if(chain.begin(), chain.end(), [](const Entry& entry) {
+    return entry.action == audit::kActionCreate;
+  });
+  ASSERT_NE(intent, chain.end());
+  EXPECT_TRUE(intent->awaits_commit);
+  EXPECT_THAT(intent->targets, ElementsAre(Target{"Patient", patient.id, 1, patient.id}));
+  std::vector<Entry> statements;
+  const Target named_intent{std::string(audit::kAuditEntryTargetType),
+                            std::to_string(intent->seq), 0, ""};
+  std::copy_if(chain.begin(), chain.end(), std::back_inserter(statements), [&](const Entry& entry) {
+    return entry.action == audit::kActionCommit &&
+           std::find(entry.targets.begin(), entry.targets.end(), named_intent) !=
+               entry.targets.end();
+  });
+  ASSERT_EQ(statements.size(), 1u);
+  EXPECT_GT(statements[0].seq, intent->seq);
+  EXPECT_EQ(statements[0].outcome, Outcome::kSuccess);
+  EXPECT_EQ(statements[0].actor.kind, audit::ActorKind::kService);
+  EXPECT_THAT(statements[0].targets, ElementsAre(named_intent));
+  const std::filesystem::path data_file = vault_dir_ / "vault.db";
+  EXPECT_EQ(raw_count(data_file, "SELECT count(*) FROM committed_intents WHERE last_seq = " +
+                                     std::to_string(intent->seq)),
+            1);
+  EXPECT_EQ(raw_count(data_file, "SELECT count(*) FROM audit_log"), 0);
+  EXPECT_EQ(raw_count(vault_dir_ / "audit.db", "SELECT count(*) FROM pending_intents"), 0);
 }
 
 TEST_F(GateAuditTest, ImportRecordsEveryWrittenResource) {
