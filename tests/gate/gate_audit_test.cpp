@@ -354,8 +354,8 @@ TEST_F(GateAuditTest, AWriteIsAnIntentThatTheChainStatesCommitted) {
   EXPECT_TRUE(intent->awaits_commit);
   EXPECT_THAT(intent->targets, ElementsAre(Target{"Patient", patient.id, 1, patient.id}));
   std::vector<Entry> statements;
-  const Target named_intent{std::string(audit::kAuditEntryTargetType),
-                            std::to_string(intent->seq), 0, ""};
+  const Target named_intent{std::string(audit::kAuditEntryTargetType), std::to_string(intent->seq),
+                            0, ""};
   std::copy_if(chain.begin(), chain.end(), std::back_inserter(statements), [&](const Entry& entry) {
     return entry.action == audit::kActionCommit &&
            std::find(entry.targets.begin(), entry.targets.end(), named_intent) !=
