@@ -65,10 +65,9 @@ constexpr size_t kReadSequenceLength = 100'000;
 constexpr double kReadTarget = 0.5;            // reads with audit / reads without
 constexpr double kReaderCpuTarget = 2.0;       // CPU of an audited read / of a plain one
 constexpr double kVerifyTarget = 1'000'000.0;  // entries verified per second
-// The log is built with one append per 1,000 entries, so that it holds a checkpoint every 1,000
-// entries as the default policy signs them, and 100 appends per transaction.
+// The log is built with one durable append per 1,000 entries, so that it holds a checkpoint every
+// 1,000 entries as the default policy signs them.
 constexpr size_t kEntriesPerAppend = 1'000;
-constexpr size_t kAppendsPerTransaction = 100;
 
 struct Settings {
   size_t resources = 10'000;
@@ -388,15 +387,16 @@ class VerifyBench {
       return built;
     }
     const double build_seconds = seconds_since(start);
-    auto scanner = vigie::store::sqlite::open_data_connection(dir);
+    auto scanner = vigie::store::sqlite::open_audit_connection(dir);
     if (!scanner) {
       return tl::unexpected(scanner.error());
     }
     scanner_ = std::move(*scanner);
     std::error_code error;
-    const auto bytes = std::filesystem::file_size(vigie::store::sqlite::data_file_path(dir), error);
+    const auto bytes =
+        std::filesystem::file_size(vigie::store::sqlite::audit_file_path(dir), error);
     fmt::print(
-        "verify: log of {} entries appended in {:.1f} s ({:.0f} entries/s); data file {:.0f} MB\n",
+        "verify: log of {} entries appended in {:.1f} s ({:.0f} entries/s); audit file {:.0f} MB\n",
         settings_.log_entries, build_seconds,
         static_cast<double>(settings_.log_entries) / build_seconds,
         static_cast<double>(error ? 0 : bytes) / 1e6);
@@ -472,15 +472,15 @@ class VerifyBench {
     if (!signing_key) {
       return tl::unexpected(signing_key.error());
     }
-    auto log_connection = vigie::store::sqlite::open_data_connection(dir);
+    auto log_connection = vigie::store::sqlite::open_audit_connection(dir);
     if (!log_connection) {
       return tl::unexpected(log_connection.error());
     }
-    auto writer = vigie::store::sqlite::open_data_connection(dir);
-    if (!writer) {
-      return tl::unexpected(writer.error());
+    auto data = vigie::store::sqlite::open_data_connection(dir);
+    if (!data) {
+      return tl::unexpected(data.error());
     }
-    auto policy = vigie::audit::load_policy(**writer);
+    auto policy = vigie::audit::load_policy(**data);
     if (!policy) {
       return tl::unexpected(policy.error());
     }
@@ -500,27 +500,17 @@ class VerifyBench {
         vigie::system_clock().now_ms() - static_cast<int64_t>(settings_.log_entries) * 10;
     size_t appended = 0;
     while (appended < settings_.log_entries) {
-      auto transaction = vigie::store::begin_transaction(**writer);
-      if (!transaction) {
-        return tl::unexpected(transaction.error());
+      std::vector<vigie::audit::Entry> entries;
+      const size_t count = std::min(kEntriesPerAppend, settings_.log_entries - appended);
+      entries.reserve(count);
+      for (size_t index = 0; index < count; ++index, ++appended) {
+        const ResourceRef& ref = refs[appended % refs.size()];
+        entry.time_ms = first_ms + static_cast<int64_t>(appended) * 10;
+        entry.targets = {vigie::audit::Target{ref.type, ref.id, ref.version, ref.compartment}};
+        entries.push_back(entry);
       }
-      for (size_t append = 0; append < kAppendsPerTransaction && appended < settings_.log_entries;
-           ++append) {
-        std::vector<vigie::audit::Entry> entries;
-        const size_t count = std::min(kEntriesPerAppend, settings_.log_entries - appended);
-        entries.reserve(count);
-        for (size_t index = 0; index < count; ++index, ++appended) {
-          const ResourceRef& ref = refs[appended % refs.size()];
-          entry.time_ms = first_ms + static_cast<int64_t>(appended) * 10;
-          entry.targets = {vigie::audit::Target{ref.type, ref.id, ref.version, ref.compartment}};
-          entries.push_back(entry);
-        }
-        if (auto added = log.append_in(**writer, std::move(entries)); !added) {
-          return tl::unexpected(added.error());
-        }
-      }
-      if (auto committed = transaction->commit(); !committed) {
-        return committed;
+      if (auto added = log.record(std::move(entries)); !added) {
+        return tl::unexpected(added.error());
       }
     }
     return {};
@@ -556,7 +546,7 @@ class VerifyBench {
   const LocalUser user_;
   std::optional<vigie::gate::Custodian> custodian_;  // once the vault is created
   std::unique_ptr<Gate> gate_;
-  std::unique_ptr<vigie::store::DataStore> scanner_;
+  std::unique_ptr<vigie::store::AuditStore> scanner_;
   std::vector<Rates> scan_;  // one per round
   std::vector<Rates> verify_;
 };
