@@ -37,8 +37,9 @@
 // stores the intent's last seq in its own transaction (DataStore::mark_intent_committed); after
 // its commit, resolve_committed() appends the outcome (an entry of action "commit"). A crash in
 // between leaves the intent pending in the audit file, and resolve_pending(), run when a vault is
-// opened, appends the outcome the data file shows. The writer holds the data file's write lock
-// from before its intent to its commit, so the chain's order of intents is the order of commits.
+// opened and after a change fails, appends the outcome the data file shows. The writer holds the
+// data file's write lock from before its intent to its commit, so the chain's order of intents is
+// the order of commits.
 
 namespace vigie::audit {
 
@@ -123,7 +124,8 @@ class AuditLog {
   // States the outcome of every pending intent, from whether `data` (a connection to the vault's
   // data file) holds its mark, and returns once the outcomes are durable. Holds a write
   // transaction on `data` meanwhile, so that no writer is between its intent and its commit:
-  // every intent left pending is then settled. Run when a vault is opened.
+  // every intent left pending is then settled. Run when a vault is opened, and by the gate after a
+  // change that recorded an intent failed.
   [[nodiscard]] Result<void> resolve_pending(store::DataStore& data);
 
   // Signs a checkpoint at the head unless one is there already (clean shutdown). kInternal

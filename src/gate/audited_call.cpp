@@ -163,11 +163,9 @@ Result<void> Gate::record_intent(store::DataStore& transaction, std::vector<audi
   if (!last_seq) {
     return tl::unexpected(unrecorded(last_seq.error()));
   }
-  if (auto marked = transaction.mark_intent_committed(*last_seq); !marked) {
-    return marked;
-  }
+  // Set before the mark: whatever fails from here on, committed() states the intent's outcome.
   intent = *last_seq;
-  return {};
+  return transaction.mark_intent_committed(*last_seq);
 }
 
 }  // namespace vigie::gate

@@ -130,8 +130,12 @@ template <typename T>
 Result<T> Gate::committed(audit::Entry entry, Result<T> result,
                           const std::optional<int64_t>& intent) {
   if (!result) {
-    // The change did not commit (or its commit could not be made durable): the failure gets an
-    // entry of its own.
+    if (intent) {
+      // The transaction has ended: the data file says whether the intent committed (a commit
+      // whose sync failed did). If even this fails, the next open states it.
+      static_cast<void>(audit_->resolve_pending(*accounts_));
+    }
+    // The failure gets an entry of its own.
     return released(std::move(entry), std::move(result), {}, false);
   }
   if (intent) {

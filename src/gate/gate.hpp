@@ -422,8 +422,8 @@ class Gate {
                                                std::optional<int64_t>& intent,
                                                WriteEffects effects = {});
   // After a change's transaction ended with `result`: on success, queues the outcome of its
-  // `intent`; on failure, records `entry` as failed (the intent, if one was recorded, stays
-  // pending until the next open settles it from the data file).
+  // `intent`; on failure, states the outcome of every pending intent from the data file
+  // (AuditLog::resolve_pending) and records `entry` as failed.
   template <typename T>
   [[nodiscard]] Result<T> committed(audit::Entry entry, Result<T> result,
                                     const std::optional<int64_t>& intent);

@@ -374,6 +374,35 @@ TEST_F(GateAuditTest, AWriteIsAnIntentThatTheChainStatesCommitted) {
   EXPECT_EQ(raw_count(vault_dir_ / "audit.db", "SELECT count(*) FROM pending_intents"), 0);
 }
 
+// The intent is durable, then the data transaction fails: the log states at once that the
+// intent did not commit, and records the failure.
+TEST_F(GateAuditTest, AWriteThatFailsAfterItsIntentIsStatedRolledBackAtOnce) {
+  const std::string rows = data_rows(vault_dir_);
+  exec_raw(vault_dir_ / "vault.db",
+           "CREATE TRIGGER refuse_commit BEFORE INSERT ON committed_intents "
+           "BEGIN SELECT RAISE(ABORT, 'refused'); END;");
+  auto created =
+      gate_->create(*custodian_, parse_object(R"({"resourceType":"Patient","name":[{}]})"));
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().code, ErrorCode::kInternal);
+  EXPECT_TRUE(data_rows(vault_dir_) == rows);
+
+  const std::vector<Entry> chain = testing::audit_chain(vault_dir_);
+  ASSERT_GE(chain.size(), 3u);
+  const Entry& intent = chain[chain.size() - 3];
+  EXPECT_EQ(intent.action, audit::kActionCreate);
+  EXPECT_TRUE(intent.awaits_commit);
+  const Entry& statement = chain[chain.size() - 2];
+  EXPECT_EQ(statement.action, audit::kActionCommit);
+  EXPECT_EQ(statement.outcome, Outcome::kFailed);
+  EXPECT_EQ(statement.reason, "rolled-back");
+  EXPECT_THAT(statement.targets, ElementsAre(Target{std::string(audit::kAuditEntryTargetType),
+                                                    std::to_string(intent.seq), 0, ""}));
+  expect_failure(chain.back(), audit::kActionCreate, ErrorCode::kInternal);
+  EXPECT_FALSE(chain.back().awaits_commit);
+  EXPECT_EQ(raw_count(vault_dir_ / "audit.db", "SELECT count(*) FROM pending_intents"), 0);
+}
+
 TEST_F(GateAuditTest, ImportRecordsEveryWrittenResource) {
   const boost::json::object bundle = demo::generate_bundle({.patients = 5, .seed = 3});
   size_t before = entries().size();
