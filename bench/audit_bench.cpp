@@ -1,18 +1,23 @@
 // audit_bench: what the audit log of issue #3 costs, measured in one run against baselines.
 // 1. Point reads through gate::Gate, each of which returns only once its audit entry is durable
 //    (group commit), against the same reads on vault::Vault without audit, at several thread
-//    counts; and, for one reader thread, the CPU time of the thread itself per read.
+//    counts; and, for one reader thread, the CPU time of the thread itself per read. The same
+//    number of reads in flight is also issued asynchronously (the callback form a server's
+//    workers use) from at most two threads, which wait for no sync.
 // 2. Gate::verify_audit over a log of a million entries, against a plain scan of the same rows.
 // See bench/RESULTS.md.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <span>
@@ -76,7 +81,9 @@ struct Settings {
   std::vector<size_t> thread_counts = {1, 8, 32, 64};
 };
 
-enum class Path { kWithoutAudit, kWithAudit };
+enum class Path { kWithoutAudit, kWithAudit, kWithAuditAsync };
+// The asynchronous form issues its reads from at most this many threads (the cores here).
+constexpr size_t kAsyncIssuers = 2;
 
 // Part 1: one vault, read through vault::Vault siblings and through gate::Gate siblings.
 class ReadBench {
@@ -142,13 +149,22 @@ class ReadBench {
     return warm_up(compartments, siblings);
   }
 
-  // One measurement: `threads` threads read for settings_.seconds.
+  // One measurement: `threads` threads read for settings_.seconds; asynchronously, `threads`
+  // reads are kept in flight by at most kAsyncIssuers threads.
   Result<void> measure(size_t round, size_t threads, Path path) {
-    std::vector<uint64_t> reads(threads, 0);
-    std::vector<double> reader_cpu_seconds(threads, 0);
+    const size_t issuers =
+        path == Path::kWithAuditAsync ? std::min(threads, kAsyncIssuers) : threads;
+    std::vector<uint64_t> reads(issuers, 0);
+    std::vector<double> reader_cpu_seconds(issuers, 0);
     const vigie::bench::SyncTally syncs_before = vigie::bench::wal_syncs();
     const double cpu_before = process_cpu_seconds();
-    auto elapsed = run_threads(threads, [&](size_t thread) -> Result<void> {
+    auto elapsed = run_threads(issuers, [&](size_t thread) -> Result<void> {
+      if (path == Path::kWithAuditAsync) {
+        const double cpu_start = thread_cpu_seconds();
+        auto issued = read_async(thread, threads / issuers, reads[thread]);
+        reader_cpu_seconds[thread] = thread_cpu_seconds() - cpu_start;
+        return issued;
+      }
       const auto deadline =
           std::chrono::steady_clock::now() + std::chrono::duration<double>(settings_.seconds);
       size_t next = thread * sequence_.size() / threads;
@@ -185,15 +201,13 @@ class ReadBench {
     sample.cpu_us_per_read =
         (process_cpu_seconds() - cpu_before) * 1e6 / static_cast<double>(sample.reads);
     Cell& cell = cell_of(threads);
-    std::vector<Sample>& samples = path == Path::kWithAudit ? cell.with_audit : cell.without_audit;
-    samples.push_back(sample);
+    cell.samples(path).push_back(sample);
     fmt::print(
         "round {}/{} {:>2} thread{} {:<13} {:>6.0f} reads/s  CPU {:>4.0f} us/read (readers' own "
         "{:>4.0f})",
-        round + 1, kRounds, threads, threads == 1 ? " " : "s",
-        path == Path::kWithAudit ? "with audit" : "without audit", sample.rate,
+        round + 1, kRounds, threads, threads == 1 ? " " : "s", name_of(path), sample.rate,
         sample.cpu_us_per_read, sample.reader_cpu_us_per_read);
-    if (path == Path::kWithAudit) {
+    if (path != Path::kWithoutAudit) {
       fmt::print("  {:.3f}x  {:>4.1f} entries/sync  {:.2f} ms/sync",
                  sample.rate / cell.without_audit.back().rate, sample.entries_per_sync(),
                  sample.ms_per_sync());
@@ -208,29 +222,13 @@ class ReadBench {
         "\nmedian of {} rounds: reads/s, CPU time per read (us); with/without is the median of "
         "the rounds' ratios\n",
         kRounds);
-    fmt::print("{:<8} {:>14} {:>12}   {:<20} {:>11} {:>11} {:>13} {:>8}\n", "threads",
-               "without audit", "with audit", "with/without", "CPU without", "CPU with",
-               "entries/sync", "ms/sync");
-    for (size_t index = 0; index < settings_.thread_counts.size(); ++index) {
-      const size_t threads = settings_.thread_counts[index];
-      const Cell& cell = cells_[index];
-      std::vector<double> ratios;
-      for (size_t round = 0; round < cell.with_audit.size(); ++round) {
-        ratios.push_back(cell.with_audit[round].rate / cell.without_audit[round].rate);
+    for (Path path : {Path::kWithAudit, Path::kWithAuditAsync}) {
+      fmt::print("{:<8} {:>14} {:>14}   {:<20} {:>11} {:>11} {:>13} {:>8}\n", "threads",
+                 "without audit", name_of(path), "with/without", "CPU without", "CPU with",
+                 "entries/sync", "ms/sync");
+      for (size_t index = 0; index < settings_.thread_counts.size(); ++index) {
+        print_summary_row(settings_.thread_counts[index], cells_[index], path);
       }
-      const double ratio = median(ratios);
-      // One reader alone waits for one sync per read: the target is for concurrent readers.
-      const std::string verdict =
-          threads == 1 ? fmt::format("{:.3f} (no target)", ratio)
-                       : fmt::format("{:.2f} {} (>= {:.1f})", ratio,
-                                     ratio >= kReadTarget ? "PASS" : "BELOW", kReadTarget);
-      fmt::print("{:<8} {:>14.0f} {:>12.0f}   {:<20} {:>11.0f} {:>11.0f} {:>13.1f} {:>8.2f}\n",
-                 threads, median_of(cell.without_audit, &Sample::rate),
-                 median_of(cell.with_audit, &Sample::rate), verdict,
-                 median_of(cell.without_audit, &Sample::cpu_us_per_read),
-                 median_of(cell.with_audit, &Sample::cpu_us_per_read),
-                 median_of(cell.with_audit, &Sample::entries_per_sync),
-                 median_of(cell.with_audit, &Sample::ms_per_sync));
     }
     print_one_reader_cpu();
   }
@@ -281,7 +279,97 @@ class ReadBench {
   struct Cell {
     std::vector<Sample> without_audit;  // one per round
     std::vector<Sample> with_audit;
+    std::vector<Sample> with_audit_async;
+
+    [[nodiscard]] std::vector<Sample>& samples(Path path) {
+      return path == Path::kWithoutAudit ? without_audit
+             : path == Path::kWithAudit  ? with_audit
+                                         : with_audit_async;
+    }
+    [[nodiscard]] const std::vector<Sample>& samples(Path path) const {
+      return path == Path::kWithoutAudit ? without_audit
+             : path == Path::kWithAudit  ? with_audit
+                                         : with_audit_async;
+    }
   };
+
+  static const char* name_of(Path path) {
+    return path == Path::kWithoutAudit ? "without audit"
+           : path == Path::kWithAudit  ? "with audit"
+                                       : "async audit";
+  }
+
+  void print_summary_row(size_t threads, const Cell& cell, Path path) const {
+    const std::vector<Sample>& audited = cell.samples(path);
+    std::vector<double> ratios;
+    for (size_t round = 0; round < audited.size(); ++round) {
+      ratios.push_back(audited[round].rate / cell.without_audit[round].rate);
+    }
+    const double ratio = median(ratios);
+    // One reader alone waits for one sync per read: the target is for concurrent readers.
+    const std::string verdict =
+        threads == 1 ? fmt::format("{:.3f} (no target)", ratio)
+                     : fmt::format("{:.2f} {} (>= {:.1f})", ratio,
+                                   ratio >= kReadTarget ? "PASS" : "BELOW", kReadTarget);
+    fmt::print(
+        "{:<8} {:>14.0f} {:>14.0f}   {:<20} {:>11.0f} {:>11.0f} {:>13.1f} {:>8.2f}\n", threads,
+        median_of(cell.without_audit, &Sample::rate), median_of(audited, &Sample::rate), verdict,
+        median_of(cell.without_audit, &Sample::cpu_us_per_read),
+        median_of(audited, &Sample::cpu_us_per_read), median_of(audited, &Sample::entries_per_sync),
+        median_of(audited, &Sample::ms_per_sync));
+  }
+
+  // Keeps `in_flight` asynchronous reads issued through this thread's gate until the deadline,
+  // then waits for the last callbacks; `completed` gets the reads handed out.
+  Result<void> read_async(size_t thread, size_t in_flight, uint64_t& completed) {
+    std::mutex mutex;
+    std::condition_variable slot_freed;
+    size_t outstanding = 0;                   // guarded by mutex
+    std::optional<vigie::Error> first_error;  // guarded by mutex
+    uint64_t count = 0;                       // guarded by mutex
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::duration<double>(settings_.seconds);
+    size_t next = thread * sequence_.size() / kAsyncIssuers;
+    while (std::chrono::steady_clock::now() < deadline) {
+      {
+        std::unique_lock lock(mutex);
+        slot_freed.wait(lock, [&] { return outstanding < in_flight; });
+        if (first_error) {
+          break;
+        }
+        ++outstanding;
+      }
+      const ResourceRef& ref = refs_[sequence_[next]];
+      next = (next + 1) % sequence_.size();
+      // Runs on the audit log's committer thread once the entry is durable.
+      auto done = [&, type = ref.type, id = ref.id](Result<vigie::gate::StoredResource> read) {
+        std::lock_guard lock(mutex);
+        if (!read) {
+          first_error = read.error();
+        } else if (read->id != id || read->type != type) {
+          first_error = Error{ErrorCode::kIntegrity, "a read returned another resource"};
+        } else {
+          ++count;
+        }
+        --outstanding;
+        slot_freed.notify_one();
+      };
+      if (auto issued = gate_siblings_[thread]->read(*custodian_, ref.type, ref.id, done);
+          !issued) {
+        std::lock_guard lock(mutex);
+        --outstanding;
+        first_error = issued.error();
+        break;
+      }
+    }
+    std::unique_lock lock(mutex);
+    slot_freed.wait(lock, [&] { return outstanding == 0; });
+    completed = count;
+    if (first_error) {
+      return tl::unexpected(*first_error);
+    }
+    return {};
+  }
 
   template <typename Measure>
   static double median_of(const std::vector<Sample>& samples, Measure measure) {
@@ -564,7 +652,7 @@ Result<void> run_in(const Settings& settings, const std::filesystem::path& work_
   }
   for (size_t round = 0; round < kRounds; ++round) {
     for (size_t threads : settings.thread_counts) {
-      for (Path path : {Path::kWithoutAudit, Path::kWithAudit}) {
+      for (Path path : {Path::kWithoutAudit, Path::kWithAudit, Path::kWithAuditAsync}) {
         if (auto measured = reads.measure(round, threads, path); !measured) {
           return measured;
         }
