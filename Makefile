@@ -78,12 +78,13 @@ tidy: build-dev
 # The benchmarks are built in the release tree only (the dev preset leaves them out).
 bench: build-release
 	@cmake --build --preset release --target vault_bench sqlcipher_bench audit_bench access_bench \
-		import_read_bench erase_bench
+		import_read_bench erase_bench write_bench
 	@build/release/bench/vault_bench
 	@build/release/bench/audit_bench
 	@build/release/bench/access_bench
 	@build/release/bench/import_read_bench
 	@build/release/bench/erase_bench
+	@build/release/bench/write_bench
 
 clean:
 	rm -rf build
