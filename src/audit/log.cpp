@@ -192,6 +192,10 @@ Result<void> AuditLog::flush(Batch& batch, std::vector<int64_t>& last_seqs) {
       rows.push_back(store::AuditRow{entry.seq, entry.time_ms, std::move(canonical), head});
     };
     last_seqs.assign(batch.calls.size(), 0);
+    // Only entries that a caller waits for need the sync. Outcomes alone commit without one: a
+    // crash that loses them loses their removal from pending_intents with them, and the next open
+    // states them again; the next synced batch makes them durable (the WAL is synced in order).
+    bool waited_for = false;
     for (size_t call = 0; call < batch.calls.size(); ++call) {
       Queued& queued = batch.calls[call];
       const int64_t before = seq;
@@ -205,6 +209,7 @@ Result<void> AuditLog::flush(Batch& batch, std::vector<int64_t>& last_seqs) {
           append(outcome);
         }
       }
+      waited_for = waited_for || !queued.entries.empty();
       const int64_t intent_first = seq + 1;
       bool intent = false;
       for (Entry& entry : queued.entries) {
@@ -232,7 +237,10 @@ Result<void> AuditLog::flush(Batch& batch, std::vector<int64_t>& last_seqs) {
       }
       checkpoint = std::move(*made);
     }
-    if (auto committed = transaction->commit_durable(); !committed) {
+    // A checkpoint published to the external file must not name entries a crash could lose.
+    if (auto committed = waited_for || checkpoint.has_value() ? transaction->commit_durable()
+                                                              : transaction->commit();
+        !committed) {
       return committed;
     }
   }

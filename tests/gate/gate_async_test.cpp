@@ -197,6 +197,23 @@ TEST_F(GateAsyncTest, NoDataLeavesWhenTheEntryCannotBeRecorded) {
   EXPECT_EQ(stored_reads(), 0);
 }
 
+// A write waits for two syncs: its intent's in the audit file, then its data commit's. The
+// statement that it committed adds none of its own: it is made durable by the next batch that
+// someone waits for (here the read's), or stated again at the next open if a crash loses it.
+TEST_F(GateAsyncTest, AWritesCommitStatementAddsNoSyncOfItsOwn) {
+  const uint64_t syncs_before = bench::wal_syncs().syncs;
+  auto created = gate_->create(
+      *custodian_,
+      boost::json::parse(R"({"resourceType":"Observation","status":"final",)"
+                         R"("code":{"text":"pouls"},"subject":{"reference":"Patient/)" +
+                         patient_id_ + R"("}})")
+          .as_object());
+  ASSERT_TRUE(created) << created.error().message;
+  ASSERT_TRUE(gate_->read(*custodian_, "Patient", patient_id_));
+  EXPECT_EQ(bench::wal_syncs().syncs - syncs_before, 3U);
+  EXPECT_EQ(testing::raw_count(vault_dir_ / "audit.db", "SELECT count(*) FROM pending_intents"), 0);
+}
+
 TEST_F(GateAsyncTest, ReadsIssuedFromOneThreadShareSyncs) {
   constexpr int kReads = 200;
   const uint64_t syncs_before = bench::wal_syncs().syncs;
