@@ -45,6 +45,61 @@ Checkpoint from_row(const store::CheckpointRow& row) {
   return Checkpoint{row.seq, row.head, row.time_ms, row.signature};
 }
 
+// The chain's tail while one batch is appended: the last seq, its hash, and the rows made so far.
+struct ChainTail {
+  int64_t seq = 0;
+  Hash head = kGenesisHash;
+  std::vector<store::AuditRow> rows;
+
+  void append(Entry& entry) {
+    entry.seq = ++seq;
+    std::vector<uint8_t> canonical = encode(entry);
+    head = chain_hash(head, canonical);
+    rows.push_back(store::AuditRow{entry.seq, entry.time_ms, std::move(canonical), head});
+  }
+};
+
+// Appends to `tail` the entry stating whether the intent whose last seq is `last_seq` committed,
+// and removes the intent from the pending ones; appends nothing when it is not pending (its
+// outcome was stated already).
+Result<void> stage_outcome(store::AuditStore& connection, int64_t last_seq, bool committed,
+                           int64_t now_ms, ChainTail& tail) {
+  auto pending = connection.remove_pending_intent(last_seq);
+  if (!pending) {
+    return tl::unexpected(pending.error());
+  }
+  if (!pending->has_value()) {
+    return {};
+  }
+  Entry entry;
+  entry.time_ms = now_ms;
+  entry.actor.kind = ActorKind::kService;
+  entry.action = std::string(kActionCommit);
+  const int64_t count =
+      std::min<int64_t>(last_seq - **pending + 1, static_cast<int64_t>(kMaxTargets));
+  for (int64_t seq = last_seq - count + 1; seq <= last_seq; ++seq) {
+    entry.targets.push_back(Target{std::string(kAuditEntryTargetType), std::to_string(seq), 0, ""});
+  }
+  if (!committed) {
+    entry.outcome = Outcome::kFailed;
+    entry.reason = "rolled-back";
+  }
+  tail.append(entry);
+  return {};
+}
+
+// Appends `entries` to `tail`; when they are an intent, records it as pending.
+Result<void> stage_entries(store::AuditStore& connection, std::vector<Entry>& entries,
+                           ChainTail& tail) {
+  const int64_t first_seq = tail.seq + 1;
+  bool intent = false;
+  for (Entry& entry : entries) {
+    intent = intent || entry.awaits_commit;
+    tail.append(entry);
+  }
+  return intent ? connection.add_pending_intent(first_seq, tail.seq) : Result<void>{};
+}
+
 }  // namespace
 
 Result<void> store_policy(store::DataStore& transaction, const CheckpointPolicy& policy) {
@@ -145,23 +200,6 @@ Result<void> AuditLog::publish(const std::optional<Checkpoint>& checkpoint) cons
   return append_checkpoint_file(*policy_.external_file, *checkpoint);
 }
 
-Entry AuditLog::outcome_of(const Resolution& resolution, int64_t first_seq) const {
-  Entry entry;
-  entry.time_ms = clock_.now_ms();
-  entry.actor.kind = ActorKind::kService;
-  entry.action = std::string(kActionCommit);
-  const int64_t count =
-      std::min<int64_t>(resolution.last_seq - first_seq + 1, static_cast<int64_t>(kMaxTargets));
-  for (int64_t seq = resolution.last_seq - count + 1; seq <= resolution.last_seq; ++seq) {
-    entry.targets.push_back(Target{std::string(kAuditEntryTargetType), std::to_string(seq), 0, ""});
-  }
-  if (!resolution.committed) {
-    entry.outcome = Outcome::kFailed;
-    entry.reason = "rolled-back";
-  }
-  return entry;
-}
-
 Result<void> AuditLog::flush(Batch& batch, std::vector<int64_t>& last_seqs) {
   std::optional<Checkpoint> checkpoint;
   {
@@ -176,21 +214,14 @@ Result<void> AuditLog::flush(Batch& batch, std::vector<int64_t>& last_seqs) {
     if (!last) {
       return tl::unexpected(last.error());
     }
-    int64_t seq = 0;
-    Hash head = kGenesisHash;
+    ChainTail tail;
     if (const std::optional<store::AuditRow>& row = *last; row.has_value()) {
-      seq = row->seq;
-      head = row->hash;
+      tail.seq = row->seq;
+      tail.head = row->hash;
     }
-    const int64_t first_seq = seq + 1;
-    std::vector<store::AuditRow> rows;
-    rows.reserve(batch.entries);
-    auto append = [&](Entry& entry) {
-      entry.seq = ++seq;
-      std::vector<uint8_t> canonical = encode(entry);
-      head = chain_hash(head, canonical);
-      rows.push_back(store::AuditRow{entry.seq, entry.time_ms, std::move(canonical), head});
-    };
+    const int64_t first_seq = tail.seq + 1;
+    tail.rows.reserve(batch.entries);
+    const int64_t now_ms = clock_.now_ms();
     last_seqs.assign(batch.calls.size(), 0);
     // Only entries that a caller waits for need the sync. Outcomes alone commit without one: a
     // crash that loses them loses their removal from pending_intents with them, and the next open
@@ -198,40 +229,28 @@ Result<void> AuditLog::flush(Batch& batch, std::vector<int64_t>& last_seqs) {
     bool waited_for = false;
     for (size_t call = 0; call < batch.calls.size(); ++call) {
       Queued& queued = batch.calls[call];
-      const int64_t before = seq;
+      const int64_t before = tail.seq;
       for (const Resolution& resolution : queued.resolutions) {
-        auto intent_first = connection_->remove_pending_intent(resolution.last_seq);
-        if (!intent_first) {
-          return tl::unexpected(intent_first.error());
+        if (auto staged = stage_outcome(*connection_, resolution.last_seq, resolution.committed,
+                                        now_ms, tail);
+            !staged) {
+          return staged;
         }
-        if (const std::optional<int64_t>& pending = *intent_first; pending.has_value()) {
-          Entry outcome = outcome_of(resolution, *pending);
-          append(outcome);
-        }
+      }
+      if (auto staged = stage_entries(*connection_, queued.entries, tail); !staged) {
+        return staged;
       }
       waited_for = waited_for || !queued.entries.empty();
-      const int64_t intent_first = seq + 1;
-      bool intent = false;
-      for (Entry& entry : queued.entries) {
-        intent = intent || entry.awaits_commit;
-        append(entry);
-      }
-      if (intent) {
-        if (auto added = connection_->add_pending_intent(intent_first, seq); !added) {
-          return added;
-        }
-      }
-      last_seqs[call] = seq > before ? seq : 0;
+      last_seqs[call] = tail.seq > before ? tail.seq : 0;
     }
-    if (rows.empty()) {
+    if (tail.rows.empty()) {
       return {};
     }
-    if (auto appended = connection_->append_audit(rows); !appended) {
+    if (auto appended = connection_->append_audit(tail.rows); !appended) {
       return appended;
     }
-    const int64_t now_ms = clock_.now_ms();
-    if (checkpoint_due(first_seq, seq, now_ms)) {
-      auto made = sign_and_store(*connection_, seq, head, now_ms);
+    if (checkpoint_due(first_seq, tail.seq, now_ms)) {
+      auto made = sign_and_store(*connection_, tail.seq, tail.head, now_ms);
       if (!made) {
         return tl::unexpected(made.error());
       }

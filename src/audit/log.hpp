@@ -175,8 +175,6 @@ class AuditLog {
   // Appends the batch's entries and outcomes in one durable transaction; fills each call's last
   // seq in `last_seqs`.
   [[nodiscard]] Result<void> flush(Batch& batch, std::vector<int64_t>& last_seqs);
-  // The entry stating `resolution` for the intent of entries first_seq to its last_seq.
-  [[nodiscard]] Entry outcome_of(const Resolution& resolution, int64_t first_seq) const;
   // Appends a checkpoint to the external file, when one is configured.
   [[nodiscard]] Result<void> publish(const std::optional<Checkpoint>& checkpoint) const;
   [[nodiscard]] bool checkpoint_due(int64_t first_seq, int64_t last_seq, int64_t now_ms);
