@@ -33,7 +33,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-// An entry by session `session` about patient `patient`; append_in assigns its seq.
+// An entry by session `session` about patient `patient`; the log assigns its seq.
 Entry entry_for(const std::string& session, const std::string& patient,
                 std::string_view action = kActionRead, int64_t time_ms = 1'709'630'000'000) {
   Entry entry;
