@@ -507,5 +507,36 @@ TEST_F(SqliteAuditLogTest, TwoStoresAppendInAlternatingTransactionsFromTwoThread
   }
 }
 
+// open_audit_connection: the vault directory's audit file, made on first use.
+class SqliteAuditConnectionTest : public ::testing::Test {
+ protected:
+  void make_vault_files() {
+    ASSERT_TRUE(sqlite::open_data_store(sqlite::data_file_path(dir_.path()), OpenMode::kCreate));
+    ASSERT_TRUE(
+        sqlite::open_keyring_store(sqlite::keyring_file_path(dir_.path()), OpenMode::kCreate));
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(SqliteAuditConnectionTest, ADirectoryWithoutAVaultIsNotFoundAndGetsNoAuditFile) {
+  auto opened = sqlite::open_audit_connection(dir_.path());
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::kNotFound);
+  EXPECT_FALSE(std::filesystem::exists(sqlite::audit_file_path(dir_.path())));
+}
+
+TEST_F(SqliteAuditConnectionTest, AGarbageAuditFileIsAnIntegrityFailureAndStaysUnchanged) {
+  make_vault_files();
+  test_support::write_bytes(sqlite::audit_file_path(dir_.path()), test_support::random_bytes(4096));
+  const auto before = test_support::snapshot(dir_.path());
+
+  auto opened = sqlite::open_audit_connection(dir_.path());
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code, ErrorCode::kIntegrity);
+  EXPECT_EQ(opened.error().message, "audit file is corrupt or not a vigie audit file");
+  EXPECT_EQ(test_support::snapshot(dir_.path()), before);
+}
+
 }  // namespace
 }  // namespace vigie::store
