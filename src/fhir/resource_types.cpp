@@ -162,6 +162,8 @@ constexpr size_t kMaxIdLength = 64;
 
 }  // namespace
 
+std::span<const std::string_view> known_resource_types() { return kResourceTypes; }
+
 bool is_known_resource_type(std::string_view type) {
   return std::binary_search(kResourceTypes.begin(), kResourceTypes.end(), type);
 }

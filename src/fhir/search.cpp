@@ -74,31 +74,9 @@ std::optional<ParamKind> kind_of(std::string_view type, const ResourceProfile* p
   return std::nullopt;
 }
 
-// The parameters parse_search accepts for `type`, in the order of kind_of, for messages.
-std::string accepted_parameters(std::string_view type, const ResourceProfile* profile) {
-  std::vector<std::string_view> names{"_id", "_count", "_offset", "identifier"};
-  if (has_person_name(type)) {
-    names.insert(names.end(), {"family", "given", "name"});
-  }
-  if (type == "Patient") {
-    names.insert(names.end(), {"birthdate", "gender"});
-  }
-  if (profile != nullptr) {
-    names.push_back("patient");
-    if (profile->patient_link == "subject") {
-      names.push_back("subject");
-    }
-    if (!profile->code_element.empty()) {
-      names.push_back("code");
-    }
-    if (profile->has_status) {
-      names.push_back("status");
-    }
-    if (has_date(*profile)) {
-      names.push_back("date");
-    }
-  }
-  return fmt::format("{}", fmt::join(names, ", "));
+// The parameters parse_search accepts for `type`, for messages.
+std::string accepted_parameters(std::string_view type) {
+  return fmt::format("{}", fmt::join(search_parameters_of(type), ", "));
 }
 
 // Position of the first `separator` not escaped by a backslash, or npos.
@@ -467,7 +445,7 @@ Result<SearchQuery> parse_search(std::string_view type,
     }
     std::optional<ParamKind> kind = kind_of(type, profile, name);
     if (!kind) {
-      const std::string accepted = accepted_parameters(type, profile);
+      const std::string accepted = accepted_parameters(type);
       return fail(ErrorCode::kUsage,
                   fmt::format("le paramètre de recherche {} n'existe pas pour {} ; acceptés : {}",
                               shown_name(name), type, accepted),
@@ -520,6 +498,34 @@ bool matches_date_conditions(const boost::json::object& resource,
       return interval_matches(interval.first, interval.second, condition);
     });
   });
+}
+
+std::vector<std::string_view> search_parameters_of(std::string_view type) {
+  std::vector<std::string_view> names{"_id", "_count", "_offset", "identifier"};
+  if (has_person_name(type)) {
+    names.insert(names.end(), {"family", "given", "name"});
+  }
+  if (type == "Patient") {
+    names.insert(names.end(), {"birthdate", "gender"});
+  }
+  const ResourceProfile* profile = find_profile(type);
+  if (profile == nullptr) {
+    return names;
+  }
+  names.push_back("patient");
+  if (profile->patient_link == "subject") {
+    names.push_back("subject");
+  }
+  if (!profile->code_element.empty()) {
+    names.push_back("code");
+  }
+  if (profile->has_status) {
+    names.push_back("status");
+  }
+  if (has_date(*profile)) {
+    names.push_back("date");
+  }
+  return names;
 }
 
 }  // namespace vigie::fhir

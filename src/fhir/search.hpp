@@ -44,6 +44,10 @@ struct SearchQuery {
 inline constexpr size_t kMaxSearchValues = 100;
 inline constexpr size_t kMaxSearchParameters = 32;
 
+// The parameters parse_search accepts for `type`, in the order of its message listing them:
+// _id, _count, _offset, identifier, then those of the type's index entries.
+[[nodiscard]] std::vector<std::string_view> search_parameters_of(std::string_view type);
+
 // Parses FHIR search parameters for `type` (already URL-decoded name/value pairs).
 // Supported: _id, _count, _offset, and the parameters index_entries() produces for that type,
 // plus `date` for the types that have one (Observation, Encounter, Procedure, Immunization,
