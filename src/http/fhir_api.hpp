@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string_view>
+
+#include <boost/json/object.hpp>
+
+#include "http/router.hpp"
+
+namespace vigie::http {
+
+// The FHIR R4 interface under /fhir, plus /healthz. Public: GET /healthz and GET /fhir/metadata
+// only. Every other route needs a bearer credential and goes through one asynchronous audited
+// gate call: read, vread, history of an instance, search by GET.
+void add_fhir_routes(Router& router);
+
+// The CapabilityStatement of what `router` serves under /fhir: for each resource type the
+// interactions its routes implement, and the search parameters fhir::parse_search accepts.
+[[nodiscard]] boost::json::object capability_statement(const Router& router);
+
+}  // namespace vigie::http

@@ -1,0 +1,112 @@
+#include "http/request_target.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+
+#include "common/utf8.hpp"
+
+namespace vigie::http {
+
+namespace {
+
+std::optional<int> hex_value(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return std::nullopt;
+}
+
+tl::unexpected<Error> bad_target(std::string_view french, std::string_view english) {
+  return fail(ErrorCode::kUsage, "cible de requête invalide : " + std::string(french),
+              "invalid request target: " + std::string(english));
+}
+
+}  // namespace
+
+Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+  std::string decoded;
+  decoded.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '+' && plus_is_space) {
+      decoded.push_back(' ');
+      continue;
+    }
+    if (c != '%') {
+      decoded.push_back(c);
+      continue;
+    }
+    const std::optional<int> high = i + 1 < text.size() ? hex_value(text[i + 1]) : std::nullopt;
+    const std::optional<int> low = i + 2 < text.size() ? hex_value(text[i + 2]) : std::nullopt;
+    if (!high || !low) {
+      return bad_target("séquence %XX incorrecte", "malformed %XX escape");
+    }
+    const char byte = static_cast<char>((*high << 4) | *low);
+    if (byte == '\0') {
+      return bad_target("octet nul encodé (%00)", "encoded NUL byte (%00)");
+    }
+    decoded.push_back(byte);
+    i += 2;
+  }
+  if (!is_valid_utf8(std::span(reinterpret_cast<const uint8_t*>(decoded.data()), decoded.size()))) {
+    return bad_target("texte décodé qui n'est pas de l'UTF-8", "decoded text is not UTF-8");
+  }
+  return decoded;
+}
+
+Result<RequestTarget> parse_target(std::string_view target) {
+  if (target.empty() || target.front() != '/') {
+    return bad_target("elle doit commencer par « / »", "it must start with \"/\"");
+  }
+  for (const char c : target) {
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
+      return bad_target("caractère de contrôle ou espace", "control character or space");
+    }
+    if (c == '#') {
+      return bad_target("fragment (#) interdit", "a fragment (#) is not allowed");
+    }
+  }
+  RequestTarget parsed;
+  const size_t question = target.find('?');
+  parsed.path = std::string(target.substr(0, question));
+  if (question == std::string_view::npos) {
+    return parsed;
+  }
+  std::string_view query = target.substr(question + 1);
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) {
+      continue;
+    }
+    if (parsed.query.size() == kMaxQueryParameters) {
+      return bad_target("plus de " + std::to_string(kMaxQueryParameters) + " paramètres",
+                        "more than " + std::to_string(kMaxQueryParameters) + " parameters");
+    }
+    const size_t equals = pair.find('=');
+    auto name = percent_decode(pair.substr(0, equals), true);
+    if (!name) {
+      return tl::unexpected(name.error());
+    }
+    if (name->empty()) {
+      return bad_target("paramètre sans nom", "parameter without a name");
+    }
+    auto value = percent_decode(
+        equals == std::string_view::npos ? std::string_view{} : pair.substr(equals + 1), true);
+    if (!value) {
+      return tl::unexpected(value.error());
+    }
+    parsed.query.emplace_back(std::move(*name), std::move(*value));
+  }
+  return parsed;
+}
+
+}  // namespace vigie::http

@@ -1,0 +1,466 @@
+#include "http/server.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <openssl/ssl.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "http/request_target.hpp"
+
+namespace vigie::http {
+
+namespace net = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+std::string access_log_line(const AccessRecord& record) {
+  const boost::json::object line{{"time_ms", record.time_ms}, {"method", record.method},
+                                 {"route", record.route},     {"status", record.status},
+                                 {"bytes", record.bytes},     {"duration_ms", record.duration_ms}};
+  return boost::json::serialize(line);
+}
+
+namespace {
+
+class Session;
+
+Method method_of(bhttp::verb verb) {
+  switch (verb) {
+    case bhttp::verb::get:
+      return Method::kGet;
+    case bhttp::verb::head:
+      return Method::kHead;
+    case bhttp::verb::post:
+      return Method::kPost;
+    case bhttp::verb::put:
+      return Method::kPut;
+    case bhttp::verb::patch:
+      return Method::kPatch;
+    case bhttp::verb::delete_:
+      return Method::kDelete;
+    default:
+      return Method::kOther;
+  }
+}
+
+// TLS 1.2 and 1.3 only; for 1.2, forward-secret AEAD suites only (Mozilla's "intermediate"
+// list); no compression, no renegotiation.
+Result<void> configure_tls(ssl::context& context, const ServerOptions& options) {
+  SSL_CTX* native = context.native_handle();
+  constexpr char kTls12Suites[] =
+      "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+      "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(native, kTls12Suites) != 1) {
+    return fail(ErrorCode::kInternal, "OpenSSL refuse la configuration TLS",
+                "OpenSSL refused the TLS settings");
+  }
+  SSL_CTX_set_options(
+      native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  boost::system::error_code ec;
+  context.use_certificate_chain_file(options.certificate.string(), ec);
+  if (ec) {
+    return fail(ErrorCode::kUsage,
+                "certificat TLS illisible (PEM attendu) : " + options.certificate.string(),
+                "cannot load the TLS certificate (PEM expected): " + options.certificate.string());
+  }
+  context.use_private_key_file(options.private_key.string(), ssl::context::pem, ec);
+  if (ec) {
+    return fail(ErrorCode::kUsage,
+                "clé privée TLS illisible (PEM attendu) : " + options.private_key.string(),
+                "cannot load the TLS private key (PEM expected): " + options.private_key.string());
+  }
+  if (SSL_CTX_check_private_key(native) != 1) {
+    return fail(
+        ErrorCode::kUsage,
+        "la clé privée TLS ne correspond pas au certificat : " + options.private_key.string(),
+        "the TLS private key does not match the certificate: " + options.private_key.string());
+  }
+  return {};
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions server_options, const Router& route_table, WorkerPool& workers,
+       AccessLogSink sink)
+      : options(std::move(server_options)),
+        router(route_table),
+        pool(workers),
+        access_log(std::move(sink)) {}
+
+  void accept();
+  void register_session(const std::shared_ptr<Session>& session);
+
+  const ServerOptions options;
+  const Router& router;
+  WorkerPool& pool;
+  const AccessLogSink access_log;
+  net::io_context io;
+  ssl::context tls{ssl::context::tls_server};
+  tcp::acceptor acceptor{net::make_strand(io)};
+  uint16_t port = 0;  // bound, set before the I/O threads start
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> open_connections{0};
+  std::mutex sessions_mutex;  // guards sessions
+  std::vector<std::weak_ptr<Session>> sessions;
+  std::vector<std::thread> threads;  // started by start(), joined by wait()
+  std::once_flag joined;
+};
+
+namespace {
+
+// One connection. Every member is touched only on the connection's strand (the socket's
+// executor); the worker pool and the audit log's committer reach it by posting to that strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& server)
+      : server_(server), stream_(std::move(socket), server.tls) {
+    boost::system::error_code ec;
+    const tcp::endpoint remote = beast::get_lowest_layer(stream_).socket().remote_endpoint(ec);
+    if (!ec) {
+      remote_address_ = remote.address().to_string();
+    }
+    ++server_.open_connections;
+  }
+  ~Session() { --server_.open_connections; }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  void start() {
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->handshake(); });
+  }
+
+  // Posted by Server::stop(): a connection waiting for a request is closed now; one whose request
+  // is in flight closes after its response.
+  void close_if_idle() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->waiting_for_request_) {
+        beast::get_lowest_layer(self->stream_).cancel();
+      }
+    });
+  }
+
+ private:
+  using Response_ = bhttp::response<bhttp::string_body>;
+
+  void handshake() {
+    beast::get_lowest_layer(stream_).expires_after(server_.options.limits.handshake_timeout);
+    stream_.async_handshake(ssl::stream_base::server,
+                            [self = shared_from_this()](beast::error_code ec) {
+                              if (ec) {
+                                self->close();
+                                return;
+                              }
+                              self->read_request();
+                            });
+  }
+
+  void read_request() {
+    if (server_.stopping) {
+      shutdown();
+      return;
+    }
+    const ServerLimits& limits = server_.options.limits;
+    method_.clear();
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(limits.header_bytes));
+    parser_->body_limit(limits.body_bytes);
+    waiting_for_request_ = true;
+    beast::get_lowest_layer(stream_).expires_after(limits.header_timeout);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+  }
+
+  void on_header(beast::error_code ec) {
+    waiting_for_request_ = false;
+    started_ = std::chrono::steady_clock::now();
+    if (refused_for_size(ec)) {
+      return;
+    }
+    if (ec) {
+      close();  // closed by the client, timed out (slow headers, idle) or stopped: nothing to say
+      return;
+    }
+    beast::get_lowest_layer(stream_).expires_after(server_.options.limits.body_timeout);
+    bhttp::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code read_ec, size_t) { self->on_body(read_ec); });
+  }
+
+  void on_body(beast::error_code ec) {
+    if (refused_for_size(ec)) {
+      return;
+    }
+    if (ec) {
+      close();
+      return;
+    }
+    handle(parser_->release());
+  }
+
+  // 413 or 431 for a request past a size limit, then the connection closes: the rest of it was
+  // never read.
+  bool refused_for_size(beast::error_code ec) {
+    if (ec == bhttp::error::body_limit) {
+      send(outcome_response(413, "too-costly", "corps de requête trop grand",
+                            "request body too large"),
+           "-", false);
+      return true;
+    }
+    if (ec == bhttp::error::header_limit) {
+      send(outcome_response(431, "too-costly", "en-têtes de requête trop grands",
+                            "request headers too large"),
+           "-", false);
+      return true;
+    }
+    return false;
+  }
+
+  void handle(bhttp::request<bhttp::string_body> message) {
+    keep_alive_ = message.keep_alive();
+    method_ = message.method_string();
+    auto target = parse_target(message.target());
+    if (!target) {
+      send(outcome_response(target.error()), "-", keep_alive_);
+      return;
+    }
+    Request request{method_of(message.method()),
+                    std::move(target->path),
+                    std::move(target->query),
+                    std::string(message[bhttp::field::authorization]),
+                    std::string(message[bhttp::field::host]),
+                    std::string(message[bhttp::field::user_agent]),
+                    remote_address_,
+                    std::move(message.body())};
+    auto found = server_.router.find(request.method, request.path);
+    if (auto* miss = std::get_if<Router::Miss>(&found)) {
+      send(std::move(miss->response), "-", keep_alive_);
+      return;
+    }
+    auto& match = std::get<Router::Match>(found);
+    const Route& route = *match.route;
+    if (route.is_public) {
+      send(route.public_handler(request), route.pattern, keep_alive_);
+      return;
+    }
+    const std::optional<std::string_view> bearer = bearer_of(request.authorization);
+    if (!bearer) {
+      Response response =
+          outcome_response(Error{ErrorCode::kAuthenticationFailed, "a bearer token is required",
+                                 "un jeton (Authorization: Bearer) est requis"});
+      response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigie\"");
+      send(std::move(response), route.pattern, keep_alive_);
+      return;
+    }
+    std::string secret(*bearer);
+    const bool queued = server_.pool.submit(
+        [request = std::move(request), parameters = std::move(match.parameters), &route,
+         secret = std::move(secret), reply = make_reply(route.pattern)](gate::Gate& gate) {
+          const gate::Principal principal =
+              gate::account_principal(secret, request.remote_address, request.user_agent);
+          route.gate_handler(request, parameters, gate, principal, reply);
+        });
+    if (!queued) {
+      Response busy =
+          outcome_response(Error{ErrorCode::kUnavailable, "the server is busy, retry later",
+                                 "le serveur est occupé, réessayez plus tard"});
+      busy.headers.emplace_back("Retry-After", "1");
+      send(std::move(busy), route.pattern, keep_alive_);
+    }
+  }
+
+  // The continuation a gate handler answers through, from any thread: it posts to this
+  // connection's strand, and keeps the I/O threads running until it has (tracked work).
+  Reply make_reply(std::string_view route) {
+    auto executor = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
+    return [self = shared_from_this(), executor, route](Response response) {
+      net::post(executor, [self, route, response = std::move(response)]() mutable {
+        self->send(std::move(response), route, self->keep_alive_);
+      });
+    };
+  }
+
+  void send(Response response, std::string_view route, bool keep_alive) {
+    ++requests_;
+    const bool keep = keep_alive && !server_.stopping &&
+                      requests_ < server_.options.limits.max_requests_per_connection;
+    auto message = std::make_shared<Response_>(static_cast<bhttp::status>(response.status), 11);
+    message->set(bhttp::field::server, "vigie");
+    message->set(bhttp::field::content_type, response.content_type);
+    message->set(bhttp::field::strict_transport_security, "max-age=31536000");
+    message->set(bhttp::field::cache_control, "no-store");
+    message->set("X-Content-Type-Options", "nosniff");
+    for (const auto& [name, value] : response.headers) {
+      message->set(name, value);
+    }
+    message->body() = std::move(response.body);
+    message->keep_alive(keep);
+    message->prepare_payload();
+    // Logged before it is sent, so that a client that has the response finds its line written.
+    log(*message, route);
+    beast::get_lowest_layer(stream_).expires_after(server_.options.limits.write_timeout);
+    bhttp::async_write(stream_, *message,
+                       [self = shared_from_this(), message, keep](beast::error_code ec, size_t) {
+                         if (ec) {
+                           self->close();
+                         } else if (keep) {
+                           self->read_request();
+                         } else {
+                           self->shutdown();
+                         }
+                       });
+  }
+
+  void log(const Response_& message, std::string_view route) {
+    const auto now = std::chrono::system_clock::now();
+    const std::chrono::duration<double, std::milli> duration =
+        std::chrono::steady_clock::now() - started_;
+    server_.access_log(AccessRecord{
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count(),
+        method_.empty() ? std::string_view("-") : method_, route,
+        static_cast<int>(message.result_int()), message.body().size(), duration.count()});
+  }
+
+  void shutdown() {
+    beast::get_lowest_layer(stream_).expires_after(server_.options.limits.handshake_timeout);
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) { self->close(); });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(stream_).close();
+  }
+
+  Server::Impl& server_;
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::string remote_address_;
+  std::string method_;  // of the request being answered, for the access log
+  std::chrono::steady_clock::time_point started_;
+  size_t requests_ = 0;
+  bool keep_alive_ = false;
+  bool waiting_for_request_ = false;
+};
+
+}  // namespace
+
+void Server::Impl::register_session(const std::shared_ptr<Session>& session) {
+  const std::scoped_lock lock(sessions_mutex);
+  std::erase_if(sessions, [](const std::weak_ptr<Session>& weak) { return weak.expired(); });
+  sessions.push_back(session);
+}
+
+void Server::Impl::accept() {
+  acceptor.async_accept(net::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    if (!acceptor.is_open()) {
+      return;  // stopped
+    }
+    if (!ec) {
+      if (open_connections >= options.limits.max_connections) {
+        beast::error_code ignored;
+        socket.close(ignored);
+      } else {
+        auto session = std::make_shared<Session>(std::move(socket), *this);
+        register_session(session);
+        session->start();
+      }
+    }
+    accept();
+  });
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() {
+  stop();
+  wait();
+}
+
+Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options, const Router& router,
+                                              WorkerPool& pool, AccessLogSink access_log) {
+  auto impl = std::make_unique<Impl>(options, router, pool, std::move(access_log));
+  if (auto tls = configure_tls(impl->tls, options); !tls) {
+    return tl::unexpected(tls.error());
+  }
+  beast::error_code ec;
+  const net::ip::address address = net::ip::make_address(options.address, ec);
+  if (ec) {
+    return fail(ErrorCode::kUsage, "adresse d'écoute invalide : " + options.address,
+                "invalid listen address: " + options.address);
+  }
+  const tcp::endpoint endpoint(address, options.port);
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) {
+    impl->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  }
+  if (!ec) {
+    impl->acceptor.bind(endpoint, ec);
+  }
+  if (!ec) {
+    impl->acceptor.listen(net::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    return fail(ErrorCode::kUsage,
+                "impossible d'écouter sur " + options.address + ":" + std::to_string(options.port) +
+                    " (" + ec.message() + ")",
+                "cannot listen on " + options.address + ":" + std::to_string(options.port) + " (" +
+                    ec.message() + ")");
+  }
+  impl->port = impl->acceptor.local_endpoint(ec).port();
+  impl->accept();
+  for (size_t i = 0; i < std::max<size_t>(1, options.io_threads); ++i) {
+    impl->threads.emplace_back([io = &impl->io] { io->run(); });
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+uint16_t Server::port() const { return impl_->port; }
+
+void Server::stop() {
+  if (impl_->stopping.exchange(true)) {
+    return;
+  }
+  net::post(impl_->acceptor.get_executor(), [impl = impl_.get()] {
+    beast::error_code ignored;
+    impl->acceptor.close(ignored);
+  });
+  const std::scoped_lock lock(impl_->sessions_mutex);
+  for (const auto& weak : impl_->sessions) {
+    if (auto session = weak.lock()) {
+      session->close_if_idle();
+    }
+  }
+}
+
+void Server::wait() {
+  std::call_once(impl_->joined, [this] {
+    for (std::thread& thread : impl_->threads) {
+      thread.join();
+    }
+  });
+}
+
+}  // namespace vigie::http

@@ -1,0 +1,157 @@
+#include <string>
+#include <variant>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "http/fhir_api.hpp"
+#include "http/message.hpp"
+#include "http/request_target.hpp"
+#include "http/router.hpp"
+
+namespace vigie::http {
+namespace {
+
+TEST(RequestTarget, SplitsThePathAndDecodesTheQuery) {
+  auto target = parse_target("/fhir/Patient?family=Dupont%20Martin&given=Ana+Lu&_count=10&&flag");
+  ASSERT_TRUE(target) << target.error().message;
+  EXPECT_EQ(target->path, "/fhir/Patient");
+  const QueryParameters expected{
+      {"family", "Dupont Martin"}, {"given", "Ana Lu"}, {"_count", "10"}, {"flag", ""}};
+  EXPECT_EQ(target->query, expected);
+}
+
+TEST(RequestTarget, RefusesMalformedTargetsWithoutEchoingThem) {
+  for (const char* bad :
+       {"", "fhir/Patient", "http://x/fhir", "/fhir/Patient#x", "/fhir/Patient?name=%4",
+        "/fhir/Patient?name=%zzSECRET", "/fhir/Patient?name=%00", "/fhir/Patient?name=%C3%28",
+        "/fhir/Patient?=value", "/fhir/Pat ient", "/fhir/Patient?x=\x01"}) {
+    auto target = parse_target(bad);
+    ASSERT_FALSE(target) << bad;
+    EXPECT_EQ(target.error().code, ErrorCode::kUsage) << bad;
+    EXPECT_EQ(target.error().message.find("SECRET"), std::string::npos);
+  }
+}
+
+TEST(RequestTarget, BoundsTheNumberOfParameters) {
+  std::string target = "/fhir/Patient?";
+  for (size_t i = 0; i < kMaxQueryParameters; ++i) {
+    target += "a=" + std::to_string(i) + "&";
+  }
+  EXPECT_TRUE(parse_target(target));
+  EXPECT_FALSE(parse_target(target + "b=1"));
+}
+
+TEST(BearerOf, AcceptsOnlyTheBearerSchemeWithATokenCharacterSet) {
+  EXPECT_EQ(bearer_of("Bearer vgt_abc.DEF-1~+/=="), "vgt_abc.DEF-1~+/==");
+  EXPECT_EQ(bearer_of("bearer abc"), "abc");
+  EXPECT_EQ(bearer_of("BEARER abc"), "abc");
+  for (const char* bad : {"", "Bearer", "Bearer ", "Basic YWxhZGRpbjpvcGVuc2VzYW1l", "Bearer a b",
+                          "Bearer ===", "Bearer a\"b", "Bearerabc"}) {
+    EXPECT_FALSE(bearer_of(bad)) << bad;
+  }
+}
+
+Router sample_router() {
+  Router router;
+  add_fhir_routes(router);
+  return router;
+}
+
+TEST(Router, PrefersLiteralSegmentsAndDecodesPlaceholders) {
+  const Router router = sample_router();
+  auto metadata = router.find(Method::kGet, "/fhir/metadata");
+  ASSERT_TRUE(std::holds_alternative<Router::Match>(metadata));
+  EXPECT_TRUE(std::get<Router::Match>(metadata).route->is_public);
+  EXPECT_EQ(std::get<Router::Match>(metadata).route->pattern, "/fhir/metadata");
+
+  auto read = router.find(Method::kGet, "/fhir/Patient/a%2Db");
+  ASSERT_TRUE(std::holds_alternative<Router::Match>(read));
+  const auto& match = std::get<Router::Match>(read);
+  EXPECT_EQ(match.route->pattern, "/fhir/{type}/{id}");
+  EXPECT_FALSE(match.route->is_public);
+  EXPECT_EQ(match.parameters["type"], "Patient");
+  EXPECT_EQ(match.parameters["id"], "a-b");
+}
+
+TEST(Router, AnswersUnknownPaths404AndWrongMethods405WithAllow) {
+  const Router router = sample_router();
+  for (const char* path : {"/", "/fhir", "/fhir/Patient/1/x", "/fhir//1", "/other"}) {
+    auto found = router.find(Method::kGet, path);
+    ASSERT_TRUE(std::holds_alternative<Router::Miss>(found)) << path;
+    EXPECT_EQ(std::get<Router::Miss>(found).response.status, 404) << path;
+  }
+  auto wrong = router.find(Method::kPatch, "/fhir/metadata");
+  ASSERT_TRUE(std::holds_alternative<Router::Miss>(wrong));
+  const Response& response = std::get<Router::Miss>(wrong).response;
+  EXPECT_EQ(response.status, 405);
+  ASSERT_EQ(response.headers.size(), 1U);
+  EXPECT_EQ(response.headers[0].first, "Allow");
+  EXPECT_NE(response.headers[0].second.find("GET"), std::string::npos);
+}
+
+TEST(Router, APathSegmentWithABadEscapeIs400) {
+  const Router router = sample_router();
+  auto found = router.find(Method::kGet, "/fhir/Patient/%zz");
+  ASSERT_TRUE(std::holds_alternative<Router::Miss>(found));
+  EXPECT_EQ(std::get<Router::Miss>(found).response.status, 400);
+}
+
+TEST(Router, OnlyHealthAndMetadataArePublic) {
+  const Router router = sample_router();
+  size_t public_routes = 0;
+  for (const Route& route : router.routes()) {
+    if (route.is_public) {
+      ++public_routes;
+      EXPECT_TRUE(route.pattern == "/healthz" || route.pattern == "/fhir/metadata")
+          << route.pattern;
+    }
+  }
+  EXPECT_EQ(public_routes, 2U);
+}
+
+TEST(ExamplePath, FillsEveryPlaceholder) {
+  EXPECT_EQ(example_path("/fhir/{type}/{id}/_history/{version}", "1"), "/fhir/1/1/_history/1");
+  EXPECT_EQ(example_path("/healthz", "x"), "/healthz");
+}
+
+TEST(OutcomeResponse, MapsTheErrorCodeAndSpeaksFrenchFirst) {
+  const Response response =
+      outcome_response(Error{ErrorCode::kPermissionDenied, "not allowed", "interdit"});
+  EXPECT_EQ(response.status, 403);
+  EXPECT_EQ(response.content_type, "application/fhir+json");
+  const boost::json::object outcome = boost::json::parse(response.body).as_object();
+  EXPECT_EQ(outcome.at("resourceType"), "OperationOutcome");
+  const auto& issue = outcome.at("issue").as_array().at(0).as_object();
+  EXPECT_EQ(issue.at("code"), "forbidden");
+  EXPECT_EQ(issue.at("diagnostics"), "interdit / not allowed");
+}
+
+TEST(CapabilityStatement, ListsTheInteractionsOfTheRoutesAndTheSearchParameters) {
+  const Router router = sample_router();
+  const boost::json::object statement = capability_statement(router);
+  EXPECT_EQ(statement.at("fhirVersion"), "4.0.1");
+  const auto& resources = statement.at("rest").as_array().at(0).at("resource").as_array();
+  EXPECT_EQ(resources.size(), 146U);
+  for (const auto& resource : resources) {
+    if (resource.at("type") != "Observation") {
+      continue;
+    }
+    std::vector<std::string> interactions;
+    for (const auto& interaction : resource.at("interaction").as_array()) {
+      interactions.emplace_back(interaction.at("code").as_string());
+    }
+    EXPECT_EQ(interactions,
+              (std::vector<std::string>{"search-type", "read", "history-instance", "vread"}));
+    std::vector<std::string> parameters;
+    for (const auto& parameter : resource.at("searchParam").as_array()) {
+      parameters.emplace_back(parameter.at("name").as_string());
+    }
+    EXPECT_NE(std::find(parameters.begin(), parameters.end(), "code"), parameters.end());
+    EXPECT_NE(std::find(parameters.begin(), parameters.end(), "date"), parameters.end());
+  }
+}
+
+}  // namespace
+}  // namespace vigie::http

@@ -1,0 +1,283 @@
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "gate/access_world.hpp"
+#include "http/fhir_api.hpp"
+#include "http/https_client.hpp"
+#include "http/server.hpp"
+#include "http/tls_files.hpp"
+#include "http/worker_pool.hpp"
+
+namespace vigie::http {
+namespace {
+
+using boost::beast::http::verb;
+using testing::HttpsClient;
+
+int64_t unix_seconds_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A vault with accounts (testing::AccessWorld) served over HTTPS on a free loopback port, with
+// small limits so that each can be passed in a test.
+class ServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { start(64); }
+
+  void start(size_t queue_capacity) {
+    server_.reset();
+    pool_.reset();
+    tls_ = default_tls_files(world_.vault_dir());
+    if (!std::filesystem::exists(tls_.certificate)) {
+      ASSERT_TRUE(write_localhost_certificate(tls_, unix_seconds_now()));
+    }
+    router_ = Router{};
+    add_fhir_routes(router_);
+    auto pool = WorkerPool::start(world_.gate(), 2, queue_capacity);
+    ASSERT_TRUE(pool) << pool.error().message;
+    pool_ = std::move(*pool);
+    ServerOptions options;
+    options.port = 0;
+    options.certificate = tls_.certificate;
+    options.private_key = tls_.private_key;
+    options.limits.body_bytes = 4096;
+    options.limits.header_bytes = 2048;
+    options.limits.header_timeout = std::chrono::milliseconds(1000);
+    options.limits.max_requests_per_connection = 3;
+    auto server = Server::start(options, router_, *pool_, [this](const AccessRecord& record) {
+      const std::scoped_lock lock(log_mutex_);
+      access_log_.push_back(access_log_line(record));
+    });
+    ASSERT_TRUE(server) << server.error().message;
+    server_ = std::move(*server);
+  }
+
+  void TearDown() override {
+    server_.reset();
+    pool_.reset();
+  }
+
+  [[nodiscard]] uint16_t port() const { return server_->port(); }
+
+  [[nodiscard]] std::vector<std::string> access_log() {
+    const std::scoped_lock lock(log_mutex_);
+    return access_log_;
+  }
+
+  testing::AccessWorld world_;
+  TlsFiles tls_;
+  Router router_;
+  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<Server> server_;
+  std::mutex log_mutex_;  // guards access_log_, written by the server's I/O thread
+  std::vector<std::string> access_log_;
+};
+
+verb verb_of(Method method) {
+  switch (method) {
+    case Method::kPost:
+      return verb::post;
+    case Method::kPut:
+      return verb::put;
+    case Method::kPatch:
+      return verb::patch;
+    case Method::kDelete:
+      return verb::delete_;
+    case Method::kHead:
+      return verb::head;
+    default:
+      return verb::get;
+  }
+}
+
+TEST_F(ServerTest, EveryRouteThatIsNotPublicAnswers401WithoutCredentialsBeforeAnyVaultWork) {
+  const size_t entries_before = world_.entries().size();
+  size_t checked = 0;
+  for (const Route& route : router_.routes()) {
+    if (route.is_public) {
+      continue;
+    }
+    for (const char* authorization : {"", "Basic YTpi", "Bearer", "Bearer a b"}) {
+      HttpsClient client(port());
+      std::vector<std::pair<std::string, std::string>> headers;
+      if (*authorization != '\0') {
+        headers.emplace_back("Authorization", authorization);
+      }
+      auto reply = client.send(verb_of(route.method), example_path(route.pattern, "Patient"), {},
+                               {}, headers);
+      ASSERT_TRUE(reply) << route.pattern;
+      EXPECT_EQ(reply->status, 401) << route.pattern << " with '" << authorization << "'";
+      EXPECT_EQ(reply->header("WWW-Authenticate"), "Bearer realm=\"vigie\"");
+      EXPECT_EQ(boost::json::parse(reply->body).at("resourceType"), "OperationOutcome");
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 16U);
+  EXPECT_EQ(world_.entries().size(), entries_before);
+}
+
+TEST_F(ServerTest, PublicRoutesAnswerWithoutCredentialsOverTlsWithHsts) {
+  HttpsClient client(port());
+  auto health = client.send(verb::get, "/healthz");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->header("Strict-Transport-Security"), "max-age=31536000");
+  EXPECT_EQ(health->header("Cache-Control"), "no-store");
+  auto metadata = client.send(verb::get, "/fhir/metadata");
+  ASSERT_TRUE(metadata);
+  EXPECT_EQ(metadata->status, 200);
+  EXPECT_EQ(metadata->header("Content-Type"), "application/fhir+json");
+  EXPECT_EQ(boost::json::parse(metadata->body).at("resourceType"), "CapabilityStatement");
+}
+
+TEST_F(ServerTest, AServiceTokenReadsAndSearchesAndEveryReadIsAudited) {
+  const gate::StoredResource patient = world_.make_patient("Lefebvre");
+  const gate::Principal lab = world_.service("labo.bio", "system/Patient.rs");
+  HttpsClient client(port());
+
+  auto read = client.send(verb::get, "/fhir/Patient/" + patient.id, lab.bearer());
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->status, 200) << read->body;
+  EXPECT_EQ(read->header("ETag"), "W/\"1\"");
+  const boost::json::object resource = boost::json::parse(read->body).as_object();
+  EXPECT_EQ(resource.at("id"), patient.id);
+  const audit::Entry entry = world_.last_entry();
+  EXPECT_EQ(entry.action, "read");
+  EXPECT_EQ(entry.actor.login, "labo.bio");
+  EXPECT_EQ(entry.actor.address, "127.0.0.1");
+  EXPECT_TRUE(entry.decrypted_data_left);
+
+  auto search = client.send(verb::get, "/fhir/Patient?family=lefeb", lab.bearer());
+  ASSERT_TRUE(search);
+  ASSERT_EQ(search->status, 200) << search->body;
+  const boost::json::object bundle = boost::json::parse(search->body).as_object();
+  EXPECT_EQ(bundle.at("type"), "searchset");
+  EXPECT_EQ(bundle.at("total"), 1);
+
+  auto version =
+      client.send(verb::get, "/fhir/Patient/" + patient.id + "/_history/1", lab.bearer());
+  ASSERT_TRUE(version);
+  EXPECT_EQ(version->status, 200);
+
+  for (const std::string& line : access_log()) {
+    EXPECT_EQ(line.find(patient.id), std::string::npos) << line;
+    EXPECT_EQ(line.find("lefeb"), std::string::npos) << line;
+    EXPECT_EQ(line.find(lab.bearer()), std::string::npos) << line;
+  }
+  const std::vector<std::string> lines = access_log();
+  ASSERT_EQ(lines.size(), 3U);
+  EXPECT_NE(lines[0].find(R"("route":"/fhir/{type}/{id}")"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find(R"("status":200)"), std::string::npos) << lines[0];
+}
+
+TEST_F(ServerTest, UnknownRevokedOrOutOfScopeCredentialsAreRefused) {
+  const gate::StoredResource patient = world_.make_patient("Moreau");
+  const gate::Principal lab = world_.service("labo.bio", "system/Observation.rs");
+  HttpsClient client(port());
+  auto unknown = client.send(verb::get, "/fhir/Patient/" + patient.id, "vgt_unknown");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 401);
+  auto out_of_scope = client.send(verb::get, "/fhir/Patient/" + patient.id, lab.bearer());
+  ASSERT_TRUE(out_of_scope);
+  EXPECT_EQ(out_of_scope->status, 403);
+  EXPECT_EQ(world_.last_entry().outcome, audit::Outcome::kDenied);
+
+  ASSERT_TRUE(world_.gate().revoke_credential(world_.custodian(), lab.bearer()));
+  HttpsClient again(port());
+  auto revoked = again.send(verb::get, "/fhir/Observation?patient=" + patient.id, lab.bearer());
+  ASSERT_TRUE(revoked);
+  EXPECT_EQ(revoked->status, 401);
+}
+
+TEST_F(ServerTest, BadPathsAnswerOperationOutcomes) {
+  const gate::Principal lab = world_.service("labo.bio", "system/Patient.rs");
+  HttpsClient client(port());
+  const std::vector<std::pair<std::string, int>> cases{
+      {"/fhir/NoSuchType/1", 404},      {"/fhir/Patient/bad%20id", 400},
+      {"/fhir/Patient/unknown", 404},   {"/fhir/Patient/x/_history/zero", 400},
+      {"/fhir/Patient?unknown=1", 400}, {"/nowhere", 404},
+  };
+  for (const auto& [target, status] : cases) {
+    auto reply = client.send(verb::get, target, lab.bearer());
+    ASSERT_TRUE(reply) << target;
+    EXPECT_EQ(reply->status, status) << target << ": " << reply->body;
+    EXPECT_EQ(boost::json::parse(reply->body).at("resourceType"), "OperationOutcome") << target;
+  }
+  HttpsClient other(port());
+  auto wrong_method = other.send(verb::patch, "/fhir/metadata");
+  ASSERT_TRUE(wrong_method);
+  EXPECT_EQ(wrong_method->status, 405);
+}
+
+TEST_F(ServerTest, ATls11HandshakeIsRefused) {
+  HttpsClient old(port(), TLS1_1_VERSION);
+  EXPECT_FALSE(old.handshake_succeeded());
+  HttpsClient current(port(), TLS1_2_VERSION);
+  EXPECT_TRUE(current.handshake_succeeded());
+}
+
+TEST_F(ServerTest, AnOversizedBodyIs413AndTheConnectionCloses) {
+  HttpsClient client(port());
+  auto reply = client.send(verb::post, "/fhir/Patient", "vgt_x", std::string(4097, 'x'));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 413);
+  EXPECT_FALSE(reply->keep_alive);
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, OversizedHeadersAre431AndTheConnectionCloses) {
+  HttpsClient client(port());
+  auto reply = client.send(verb::get, "/healthz", {}, {}, {{"X-Padding", std::string(4096, 'a')}});
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 431);
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, ASlowHeaderClientIsDroppedWithoutAnAnswer) {
+  HttpsClient client(port());
+  ASSERT_TRUE(client.handshake_succeeded());
+  ASSERT_TRUE(client.send_raw("GET /healthz HTTP/1.1\r\nHost: localhost\r\n"));
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, TheLastRequestAllowedOnAConnectionClosesIt) {
+  HttpsClient client(port());
+  for (int i = 1; i <= 3; ++i) {
+    auto reply = client.send(verb::get, "/healthz");
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->keep_alive, i < 3) << i;
+  }
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, AFullWorkerQueueAnswers503WithRetryAfter) {
+  start(0);
+  const gate::Principal lab = world_.service("labo.bio", "system/Patient.rs");
+  HttpsClient client(port());
+  auto reply = client.send(verb::get, "/fhir/Patient?family=abc", lab.bearer());
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 503);
+  EXPECT_EQ(reply->header("Retry-After"), "1");
+}
+
+TEST_F(ServerTest, StopClosesIdleConnectionsAndReturns) {
+  HttpsClient idle(port());
+  ASSERT_TRUE(idle.send(verb::get, "/healthz"));
+  server_->stop();
+  server_->wait();
+  EXPECT_TRUE(idle.closed_by_server());
+  HttpsClient late(port());
+  EXPECT_FALSE(late.handshake_succeeded());
+}
+
+}  // namespace
+}  // namespace vigie::http
