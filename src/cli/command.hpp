@@ -53,6 +53,11 @@ struct Options {
   // init: how long sessions live
   std::string session_idle = "15m";
   std::string session_lifetime = "12h";
+  // serve
+  std::string listen = "127.0.0.1:8443";
+  size_t threads = 2;
+  std::string tls_certificate;
+  std::string tls_key;
 };
 
 // "Patient/123" -> {"Patient", "123"}; kUsage unless the text is TYPE/ID.

@@ -17,6 +17,7 @@
 #include "cli/audit_commands.hpp"
 #include "cli/command.hpp"
 #include "cli/import_file.hpp"
+#include "cli/serve_command.hpp"
 #include "cli/terminal.hpp"
 #include "cli/unlock.hpp"
 #include "cli/usage_errors.hpp"
@@ -649,6 +650,26 @@ int run(int argc, char** argv) {
       ->required();
   unassign->add_option("reference", options.reference, "Patient/ID")->required();
   unassign->callback([&] { action = run_unassign; });
+
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "Sert l'API FHIR en HTTPS jusqu'à SIGTERM / Serve the FHIR API over HTTPS until "
+      "SIGTERM");
+  add_vault(serve);
+  serve->add_option("--listen", options.listen,
+                    "ADRESSE:PORT d'écoute (127.0.0.1:8443 par défaut) / ADDRESS:PORT to listen on "
+                    "(default 127.0.0.1:8443)");
+  rules.whole_number(serve->add_option("--threads", options.threads,
+                                       "Fils qui appellent le coffre (2 par défaut) / Threads "
+                                       "that call the vault (default 2)"),
+                     1, 256);
+  serve->add_option("--tls-certificate", options.tls_certificate,
+                    "Certificat PEM (par défaut : celui du coffre, tls/certificate.pem) / PEM "
+                    "certificate (default: the vault's tls/certificate.pem)");
+  serve->add_option("--tls-key", options.tls_key,
+                    "Clé privée PEM (par défaut : tls/private-key.pem du coffre) / PEM private key "
+                    "(default: the vault's tls/private-key.pem)");
+  serve->callback([&] { action = run_serve; });
 
   CLI::App* demo_data = app.add_subcommand(
       "demo-data",

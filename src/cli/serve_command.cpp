@@ -1,0 +1,132 @@
+#include "cli/serve_command.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "http/fhir_api.hpp"
+#include "http/server.hpp"
+#include "http/tls_files.hpp"
+#include "http/worker_pool.hpp"
+
+namespace vigie::cli {
+
+namespace {
+
+// Requests waiting for a worker beyond the ones being served; past it, 503.
+constexpr size_t kWorkerQueue = 1024;
+
+tl::unexpected<Error> bad_listen(std::string_view text) {
+  return fail(ErrorCode::kUsage,
+              fmt::format("--listen attend ADRESSE:PORT (ex. 127.0.0.1:8443 ou [::1]:8443), "
+                          "reçu « {} »",
+                          text),
+              fmt::format("--listen expects ADDRESS:PORT (e.g. 127.0.0.1:8443 or [::1]:8443), "
+                          "got \"{}\"",
+                          text));
+}
+
+int64_t unix_seconds_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+Result<ListenAddress> parse_listen_address(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) {
+    return bad_listen(text);
+  }
+  std::string_view address = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  if (address.front() == '[') {
+    if (address.size() < 3 || address.back() != ']') {
+      return bad_listen(text);
+    }
+    address = address.substr(1, address.size() - 2);
+  } else if (address.find(':') != std::string_view::npos) {
+    return bad_listen(text);  // an IPv6 address must be bracketed
+  }
+  unsigned port = 0;
+  const auto [end, error] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (error != std::errc{} || end != port_text.data() + port_text.size() || port == 0 ||
+      port > 65535) {
+    return bad_listen(text);
+  }
+  return ListenAddress{std::string(address), static_cast<uint16_t>(port)};
+}
+
+int run_serve(const Options& options) {
+  auto listen = parse_listen_address(options.listen);
+  if (!listen) {
+    return report(listen.error());
+  }
+  http::TlsFiles tls = http::default_tls_files(options.vault_dir);
+  if (!options.tls_certificate.empty()) {
+    tls.certificate = options.tls_certificate;
+  }
+  if (!options.tls_key.empty()) {
+    tls.private_key = options.tls_key;
+  }
+  if (auto checked = http::check_tls_files(tls, unix_seconds_now()); !checked) {
+    return report(checked.error());
+  }
+  // SIGTERM and SIGINT are taken by sigwait below: blocked here, before any thread starts, so that
+  // every thread inherits the mask and none is interrupted.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
+  }
+  gate::Gate& gate = *unlocked->gate;
+  http::Router router;
+  http::add_fhir_routes(router);
+  auto pool = http::WorkerPool::start(gate, options.threads, kWorkerQueue);
+  if (!pool) {
+    return close_gate(gate, report(pool.error()));
+  }
+  std::mutex output;  // one access-log line at a time on standard output
+  http::ServerOptions server_options;
+  server_options.address = listen->address;
+  server_options.port = listen->port;
+  server_options.certificate = tls.certificate;
+  server_options.private_key = tls.private_key;
+  auto server = http::Server::start(server_options, router, **pool,
+                                    [&output](const http::AccessRecord& record) {
+                                      const std::scoped_lock lock(output);
+                                      fmt::print("{}\n", http::access_log_line(record));
+                                      std::fflush(stdout);
+                                    });
+  if (!server) {
+    return close_gate(gate, report(server.error()));
+  }
+  fmt::print(stderr,
+             "vigie écoute sur https://{}:{}/fhir (arrêt : SIGTERM ou Ctrl-C) / listening on "
+             "https://{}:{}/fhir (stop: SIGTERM or Ctrl-C)\n",
+             listen->address, (*server)->port(), listen->address, (*server)->port());
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  fmt::print(stderr,
+             "arrêt : les requêtes en cours se terminent / stopping: requests in flight "
+             "finish\n");
+  (*server)->stop();
+  (*server)->wait();
+  (*pool)->stop();
+  return close_gate(gate, 0);
+}
+
+}  // namespace vigie::cli
