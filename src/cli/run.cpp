@@ -25,6 +25,7 @@
 #include "fhir/json.hpp"
 #include "fhir/outcome.hpp"
 #include "gate/gate.hpp"
+#include "http/tls_files.hpp"
 
 namespace vigie::cli {
 
@@ -39,6 +40,35 @@ void add_unlock_options(CLI::App& command, UnlockOptions& unlock) {
       "whose first line is the vault passphrase (or set VIGIE_PASSPHRASE_FILE)");
   command.add_option("--key-file", unlock.key_file,
                      "Fichier de clé qui déverrouille le coffre / Key file that unlocks the vault");
+}
+
+// A new vault's TLS pair, for `vigie serve` on localhost. The vault exists by now: files an
+// operator put in its tls/ beforehand are kept, and a pair that cannot be written is reported
+// with the vault in place.
+int write_tls_files(const std::string& vault_dir) {
+  const http::TlsFiles files = http::default_tls_files(vault_dir);
+  auto written = http::write_localhost_certificate(files, system_clock().now_ms() / 1000);
+  if (!written && written.error().code == ErrorCode::kConflict) {
+    const std::string dir = files.certificate.parent_path().string();
+    fmt::print(
+        "Fichiers TLS déjà présents dans {}, conservés tels quels : vigie serve les vérifie au "
+        "démarrage.\nTLS files already in {}, kept as they are: vigie serve checks them when it "
+        "starts.\n",
+        dir, dir);
+    return 0;
+  }
+  if (!written) {
+    return report(about("coffre créé, certificat TLS non écrit",
+                        "vault created, TLS certificate not written", written.error()));
+  }
+  fmt::print(
+      "Certificat TLS autosigné pour localhost : {} (clé privée : {}) ; pour vos propres "
+      "fichiers, passez --tls-certificate et --tls-key à vigie serve.\nSelf-signed TLS "
+      "certificate for localhost: {} (private key: {}); to use your own files, give vigie serve "
+      "--tls-certificate and --tls-key.\n",
+      files.certificate.string(), files.private_key.string(), files.certificate.string(),
+      files.private_key.string());
+  return 0;
 }
 
 int run_init(const Options& options) {
@@ -84,7 +114,7 @@ int run_init(const Options& options) {
     return report(created.error());
   }
   fmt::print("Coffre créé dans {} (vault created).\n", options.vault_dir);
-  return close_gate(*created->gate, 0);
+  return close_gate(*created->gate, write_tls_files(options.vault_dir));
 }
 
 // What an import did, per type and in all.

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli/terminal.hpp"
+#include "common/private_file.hpp"
 #include "crypto/secret_bytes.hpp"
 
 namespace vigie::cli {
@@ -19,40 +20,14 @@ namespace {
 
 constexpr size_t kMaxSecretFileBytes = size_t{64} * 1024;
 
-// kUnlockFailed unless the open file `fd` is a regular file of the running user's that nobody
-// else may read or write: another user who can read it has the secret, one who can write it or
-// owns it can swap it. Root is held to the same rule, a file owned by another account included.
-Result<void> check_private(int fd, const std::string& path, std::string_view what) {
-  struct stat status {};
-  if (::fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
-    return fail(ErrorCode::kUnlockFailed,
-                fmt::format("le fichier {} n'est pas un fichier ordinaire", path),
-                fmt::format("the {} {} is not a regular file", what, path));
-  }
-  if (status.st_uid != ::geteuid()) {
-    return fail(ErrorCode::kUnlockFailed,
-                fmt::format("le fichier {} appartient à un autre utilisateur", path),
-                fmt::format("the {} {} is not owned by the user running vigie: chown it to this "
-                            "user, then chmod 600 {}",
-                            what, path, path));
-  }
-  if ((status.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return fail(ErrorCode::kUnlockFailed,
-                fmt::format("le fichier {} est lisible ou modifiable par d'autres", path),
-                fmt::format("the {} {} is readable or writable by group or others: chmod 600 {}",
-                            what, path, path));
-  }
-  return {};
-}
-
-// Reads a whole secret file into locked memory, once check_private() accepts it.
+// Reads a whole secret file into locked memory, once check_private_file() accepts it.
 Result<crypto::SecretBytes> read_secret_file(const std::string& path, std::string_view what) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
     return fail(ErrorCode::kUnlockFailed, fmt::format("impossible de lire {}", path),
                 fmt::format("cannot read the {} {}", what, path));
   }
-  if (auto safe = check_private(fd, path, what); !safe) {
+  if (auto safe = check_private_file(fd, path, what, ErrorCode::kUnlockFailed); !safe) {
     ::close(fd);
     return tl::unexpected(safe.error());
   }
