@@ -58,8 +58,7 @@ Result<ListenAddress> parse_listen_address(std::string_view text) {
   unsigned port = 0;
   const auto [end, error] =
       std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (error != std::errc{} || end != port_text.data() + port_text.size() || port == 0 ||
-      port > 65535) {
+  if (error != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
     return bad_listen(text);
   }
   return ListenAddress{std::string(address), static_cast<uint16_t>(port)};

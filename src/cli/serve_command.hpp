@@ -14,7 +14,8 @@ struct ListenAddress {
   uint16_t port = 0;
 };
 
-// "127.0.0.1:8443", "[::1]:8443" or "0.0.0.0:443" -> address and port (1 to 65535). kUsage,
+// "127.0.0.1:8443", "[::1]:8443" or "0.0.0.0:443" -> address and port (0 to 65535; 0 asks for a
+// free port, which serve prints when it starts listening). kUsage,
 // quoting the text (an address is not a secret), for anything else.
 [[nodiscard]] Result<ListenAddress> parse_listen_address(std::string_view text);
 

@@ -53,14 +53,15 @@ class HttpsClient {
       SSL_CTX_set_min_proto_version(context_.native_handle(), TLS1_VERSION);
       SSL_CTX_set_max_proto_version(context_.native_handle(), max_tls_version);
     }
-    stream_.next_layer().connect({boost::asio::ip::address_v4::loopback(), port}, handshake_error_);
+    stream_.emplace(io_, context_);  // after the context's settings: SSL_new copies them
+    stream_->next_layer().connect({boost::asio::ip::address_v4::loopback(), port}, handshake_error_);
     if (handshake_error_) {
       return;
     }
     const timeval timeout{10, 0};
-    setsockopt(stream_.next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
+    setsockopt(stream_->next_layer().native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
                sizeof timeout);
-    stream_.handshake(boost::asio::ssl::stream_base::client, handshake_error_);
+    stream_->handshake(boost::asio::ssl::stream_base::client, handshake_error_);
   }
 
   // False when the connection or the TLS handshake failed.
@@ -83,7 +84,7 @@ class HttpsClient {
     request.body() = std::move(body);
     request.prepare_payload();
     boost::beast::error_code ec;
-    http::write(stream_, request, ec);
+    http::write(*stream_, request, ec);
     if (ec) {
       return std::nullopt;
     }
@@ -93,7 +94,7 @@ class HttpsClient {
   // Sends raw bytes (a request cut short, oversized headers).
   bool send_raw(std::string_view bytes) {
     boost::beast::error_code ec;
-    boost::asio::write(stream_, boost::asio::buffer(bytes.data(), bytes.size()), ec);
+    boost::asio::write(*stream_, boost::asio::buffer(bytes.data(), bytes.size()), ec);
     return !ec;
   }
 
@@ -101,11 +102,11 @@ class HttpsClient {
     namespace http = boost::beast::http;
     http::response<http::string_body> response;
     boost::beast::error_code ec;
-    http::read(stream_, buffer_, response, ec);
+    http::read(*stream_, buffer_, response, ec);
     if (ec) {
       return std::nullopt;
     }
-    HttpsReply reply{response.result_int(), response.body(), {}, response.keep_alive()};
+    HttpsReply reply{static_cast<int>(response.result_int()), response.body(), {}, response.keep_alive()};
     for (const auto& field : response) {
       reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
@@ -117,7 +118,7 @@ class HttpsClient {
   bool closed_by_server() {
     char byte = 0;
     boost::beast::error_code ec;
-    const size_t read = stream_.read_some(boost::asio::buffer(&byte, 1), ec);
+    const size_t read = stream_->read_some(boost::asio::buffer(&byte, 1), ec);
     return read == 0 &&
            (ec == boost::asio::error::eof || ec == boost::asio::ssl::error::stream_truncated ||
             ec == boost::asio::error::connection_reset);
@@ -126,7 +127,7 @@ class HttpsClient {
  private:
   boost::asio::io_context io_;
   boost::asio::ssl::context context_{boost::asio::ssl::context::tls_client};
-  boost::asio::ssl::stream<boost::asio::ip::tcp::socket> stream_{io_, context_};
+  std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>> stream_;
   boost::beast::flat_buffer buffer_;
   boost::beast::error_code handshake_error_;
 };
