@@ -35,7 +35,7 @@ using tcp = net::ip::tcp;
 std::string access_log_line(const AccessRecord& record) {
   const boost::json::object line{{"time_ms", record.time_ms}, {"method", record.method},
                                  {"route", record.route},     {"status", record.status},
-                                 {"bytes", record.bytes},     {"duration_ms", record.duration_ms}};
+                                 {"bytes", record.bytes},     {"duration_us", record.duration_us}};
   return boost::json::serialize(line);
 }
 
@@ -334,8 +334,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void log(const Response_& message, std::string_view route) {
     const auto now = std::chrono::system_clock::now();
-    const std::chrono::duration<double, std::milli> duration =
-        std::chrono::steady_clock::now() - started_;
+    const auto duration = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started_);
     server_.access_log(AccessRecord{
         std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count(),
         method_.empty() ? std::string_view("-") : method_, route,

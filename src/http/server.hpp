@@ -46,8 +46,8 @@ struct AccessRecord {
   std::string_view method;
   std::string_view route;  // the matched pattern, or "-" when none matched
   int status = 0;
-  size_t bytes = 0;        // the response body's
-  double duration_ms = 0;  // from the end of the request headers to the response, before it is sent
+  size_t bytes = 0;         // the response body's
+  int64_t duration_us = 0;  // from the end of the request's headers to its response, before sending
 };
 
 // One JSON line for an access record.

@@ -54,7 +54,8 @@ class HttpsClient {
       SSL_CTX_set_max_proto_version(context_.native_handle(), max_tls_version);
     }
     stream_.emplace(io_, context_);  // after the context's settings: SSL_new copies them
-    stream_->next_layer().connect({boost::asio::ip::address_v4::loopback(), port}, handshake_error_);
+    stream_->next_layer().connect({boost::asio::ip::address_v4::loopback(), port},
+                                  handshake_error_);
     if (handshake_error_) {
       return;
     }
@@ -106,7 +107,8 @@ class HttpsClient {
     if (ec) {
       return std::nullopt;
     }
-    HttpsReply reply{static_cast<int>(response.result_int()), response.body(), {}, response.keep_alive()};
+    HttpsReply reply{
+        static_cast<int>(response.result_int()), response.body(), {}, response.keep_alive()};
     for (const auto& field : response) {
       reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
     }
