@@ -85,6 +85,7 @@ bench: build-release
 	@build/release/bench/import_read_bench
 	@build/release/bench/erase_bench
 	@build/release/bench/write_bench
+	@bench/http_bench build/release/vigie
 
 clean:
 	rm -rf build
