@@ -31,6 +31,8 @@ constexpr ErrorMapping kErrorTable[] = {
     {ErrorCode::kTooManyAttempts, 7, 429, "throttled", "too-many-attempts", "trop de tentatives"},
     {ErrorCode::kUnprocessable, 5, 422, "processing", "unprocessable", "données non traitables"},
     {ErrorCode::kUnavailable, 7, 503, "transient", "unavailable", "service saturé, réessayez"},
+    {ErrorCode::kPreconditionFailed, 5, 412, "conflict", "precondition-failed",
+     "version attendue dépassée"},
 };
 
 const ErrorMapping& mapping_for(ErrorCode code) {

@@ -26,6 +26,8 @@ enum class ErrorCode {
   kUnprocessable,  // well formed, but the vault cannot file it (a clinical resource whose patient
                    // does not resolve); nothing was written
   kUnavailable,    // a bounded queue is full (the audit log's): nothing was done, retry later
+  kPreconditionFailed,  // the resource is not at the version the caller expected (If-Match):
+                        // nothing was written
 };
 
 // A failure that is safe to show to a user: the message never holds a secret or a patient value.
@@ -60,10 +62,11 @@ using Result = tl::expected<T, Error>;
 
 // Process exit code for the CLI: 0 ok, 1 internal, 2 usage, 3 unlock failed, 4 not found,
 // 5 invalid input, 6 integrity failure. kGone maps to 4, kConflict to 5, kPermissionDenied to 7,
-// kAuthenticationFailed to 3, kTooManyAttempts to 7, kUnprocessable to 5, kUnavailable to 7.
+// kAuthenticationFailed to 3, kTooManyAttempts to 7, kUnprocessable to 5, kUnavailable to 7,
+// kPreconditionFailed to 5.
 [[nodiscard]] int exit_code_for(ErrorCode code);
 
-// HTTP status for the FHIR API (404, 410, 400, 409, 403, 401, 422, 429, 500, 503).
+// HTTP status for the FHIR API (404, 410, 400, 409, 403, 401, 412, 422, 429, 500, 503).
 [[nodiscard]] int http_status_for(ErrorCode code);
 
 // FHIR OperationOutcome.issue.code (a value of the R4 issue-type value set).

@@ -29,6 +29,8 @@ struct PlannedEntry {
   std::string id;                // for kCreate: the id assigned by new_id
   boost::json::object resource;  // validated, references rewritten, id set; empty for kDelete
   std::optional<Error> error;    // batch only: this entry failed and must be reported, not run
+  // An update's If-Match: written only while the resource's current version is this one.
+  std::optional<int64_t> if_match_version;
 };
 
 struct BundlePlan {

@@ -151,8 +151,11 @@ class Gate {
 
   [[nodiscard]] Result<StoredResource> create(const Principal& principal,
                                               boost::json::object resource);
+  // With `if_match_version` (HTTP If-Match), kPreconditionFailed unless the resource is at that
+  // version when the write commits (0: it does not exist); nothing is written then.
   [[nodiscard]] Result<StoredResource> update(const Principal& principal, std::string_view type,
-                                              std::string_view id, boost::json::object resource);
+                                              std::string_view id, boost::json::object resource,
+                                              std::optional<int64_t> if_match_version = {});
   [[nodiscard]] Result<StoredResource> remove(const Principal& principal, std::string_view type,
                                               std::string_view id);
 

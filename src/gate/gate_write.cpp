@@ -75,7 +75,8 @@ Result<StoredResource> Gate::create(const Principal& principal, json::object res
 }
 
 Result<StoredResource> Gate::update(const Principal& principal, std::string_view type,
-                                    std::string_view id, json::object resource) {
+                                    std::string_view id, json::object resource,
+                                    std::optional<int64_t> if_match_version) {
   audit::Entry entry = start_entry(principal, audit::kActionUpdate);
   entry.targets.push_back(audit::Target{std::string(type), std::string(id), 0, ""});
   bool registers_patient = false;  // update-as-create of a Patient by a practitioner
@@ -154,7 +155,7 @@ Result<StoredResource> Gate::update(const Principal& principal, std::string_view
   written.targets.clear();
   std::optional<int64_t> intent;
   auto result = vault_->update(type, id, std::move(resource),
-                               write_hook(written, intent, std::move(effects)));
+                               write_hook(written, intent, std::move(effects)), if_match_version);
   return committed(std::move(entry), std::move(result), intent);
 }
 

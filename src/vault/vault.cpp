@@ -552,7 +552,8 @@ Result<StoredResource> Vault::create(json::object resource, const BeforeCommit& 
 }
 
 Result<StoredResource> Vault::update(std::string_view type, std::string_view id,
-                                     json::object resource, const BeforeCommit& before_commit) {
+                                     json::object resource, const BeforeCommit& before_commit,
+                                     std::optional<int64_t> if_match_version) {
   if (auto id_field = resource.if_contains("id");
       id_field != nullptr &&
       (fhir::json_string(*id_field) == nullptr || *fhir::json_string(*id_field) != id)) {
@@ -573,6 +574,7 @@ Result<StoredResource> Vault::update(std::string_view type, std::string_view id,
   entry.type = std::string(type);
   entry.id = std::string(id);
   entry.resource = std::move(resource);
+  entry.if_match_version = if_match_version;
   auto outcome = apply_bundle(plan, before_commit);
   if (!outcome) {
     return tl::unexpected(outcome.error());
@@ -618,6 +620,16 @@ Result<EntryOutcome> Vault::write_entry(const fhir::PlannedEntry& entry) {
       }
       return fail(ErrorCode::kConflict,
                   "this patient was erased; an erased patient cannot come back");
+    }
+  }
+  if (entry.if_match_version) {
+    const int64_t current = previous ? previous->version : 0;
+    if (current != *entry.if_match_version) {
+      return fail(ErrorCode::kPreconditionFailed,
+                  fmt::format("{} est à la version {}, pas {} (If-Match)",
+                              describe(entry.type, entry.id), current, *entry.if_match_version),
+                  fmt::format("{} is at version {}, not {} (If-Match)",
+                              describe(entry.type, entry.id), current, *entry.if_match_version));
     }
   }
   if (entry.action == fhir::EntryAction::kKeep) {

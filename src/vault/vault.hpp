@@ -165,9 +165,12 @@ class Vault {
   // Stores a new version of type/id, or creates it with that id (update-as-create). The body's
   // id, when present, must equal `id`. A body identical to the current version (its
   // meta.versionId and meta.lastUpdated aside) writes nothing and returns the current version.
+  // With `if_match_version`, kPreconditionFailed unless the current version (0: none) is that
+  // one, checked inside the write's transaction.
   [[nodiscard]] Result<StoredResource> update(std::string_view type, std::string_view id,
                                               boost::json::object resource,
-                                              const BeforeCommit& before_commit = {});
+                                              const BeforeCommit& before_commit = {},
+                                              std::optional<int64_t> if_match_version = {});
   // Marks type/id deleted with a new version; its history stays. kNotFound if absent; deleting
   // a deleted resource returns its current (deleted) version unchanged.
   [[nodiscard]] Result<StoredResource> remove(std::string_view type, std::string_view id,

@@ -31,6 +31,7 @@ constexpr Expected kExpected[] = {
     {ErrorCode::kTooManyAttempts, 7, 429, "too-many-attempts"},
     {ErrorCode::kUnprocessable, 5, 422, "unprocessable"},
     {ErrorCode::kUnavailable, 7, 503, "unavailable"},
+    {ErrorCode::kPreconditionFailed, 5, 412, "precondition-failed"},
 };
 
 TEST(ErrorTest, ExitCodesMatchTheDocumentedTable) {

@@ -7,6 +7,7 @@
 
 #include "crypto/secret_bytes.hpp"
 #include "support/temp_dir.hpp"
+#include "support/vault_contents.hpp"
 
 namespace vigie {
 namespace {
@@ -76,6 +77,37 @@ TEST_F(GateTest, CreateReadSearchAndErase) {
   EXPECT_EQ(page->total, 1u);
   ASSERT_TRUE(gate_->erase_patient(*custodian_, created->id));
   EXPECT_EQ(gate_->read(*custodian_, "Patient", created->id).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(GateTest, AnUpdateWithIfMatchWritesOnlyAtTheExpectedVersion) {
+  auto patient = [](std::string_view family) {
+    return boost::json::parse(std::string(R"({"resourceType":"Patient","name":[{"family":")") +
+                              std::string(family) + R"("}]})")
+        .as_object();
+  };
+  auto created = gate_->update(*custodian_, "Patient", "p-if-match", patient("Roux"), 0);
+  ASSERT_TRUE(created) << created.error().message;
+  EXPECT_EQ(created->version, 1);
+
+  auto stale = gate_->update(*custodian_, "Patient", "p-if-match", patient("Blanc"), 0);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, ErrorCode::kPreconditionFailed);
+  auto updated = gate_->update(*custodian_, "Patient", "p-if-match", patient("Blanc"), 1);
+  ASSERT_TRUE(updated) << updated.error().message;
+  EXPECT_EQ(updated->version, 2);
+  auto behind = gate_->update(*custodian_, "Patient", "p-if-match", patient("Noir"), 1);
+  ASSERT_FALSE(behind);
+  EXPECT_EQ(behind.error().code, ErrorCode::kPreconditionFailed);
+
+  auto current = gate_->read(*custodian_, "Patient", "p-if-match");
+  ASSERT_TRUE(current);
+  EXPECT_EQ(current->version, 2);
+  EXPECT_EQ(current->resource.at("name").at(0).at("family"), "Blanc");
+  const std::vector<audit::Entry> entries = testing::audit_entries(dir_.path());
+  ASSERT_FALSE(entries.empty());
+  EXPECT_EQ(entries.back().action, "update");
+  EXPECT_EQ(entries.back().outcome, audit::Outcome::kFailed);
+  EXPECT_EQ(entries.back().reason, "precondition-failed");
 }
 
 TEST(GateOpen, WrongKeyFileIsUnlockFailed) {
