@@ -13,6 +13,9 @@ namespace vigie::testing {
 inline void exec_raw(const std::filesystem::path& data_file, const std::string& sql) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open_v2(data_file.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr), SQLITE_OK);
+  // The vault's own writers (the audit committer flushing queued statements) may hold the file
+  // for a moment: wait as the sqlite3 shell's user would retry, instead of failing on SQLITE_BUSY.
+  sqlite3_busy_timeout(db, 10'000);
   char* message = nullptr;
   EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &message), SQLITE_OK)
       << (message != nullptr ? message : "");
