@@ -690,8 +690,9 @@ int run(int argc, char** argv) {
                     "ADRESSE:PORT d'écoute (127.0.0.1:8443 par défaut) / ADDRESS:PORT to listen on "
                     "(default 127.0.0.1:8443)");
   rules.whole_number(serve->add_option("--threads", options.threads,
-                                       "Fils qui appellent le coffre (2 par défaut) / Threads "
-                                       "that call the vault (default 2)"),
+                                       "Fils de lecture du coffre (2 par défaut ; plus un fil "
+                                       "d'écriture) / Threads that read the vault (default 2; "
+                                       "plus one writer thread)"),
                      1, 256);
   serve->add_option("--tls-certificate", options.tls_certificate,
                     "Certificat PEM (par défaut : celui du coffre, tls/certificate.pem) / PEM "

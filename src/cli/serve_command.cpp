@@ -94,9 +94,13 @@ int run_serve(const Options& options) {
   gate::Gate& gate = *unlocked->gate;
   http::Router router;
   http::add_fhir_routes(router);
-  auto pool = http::WorkerPool::start(gate, options.threads, kWorkerQueue);
-  if (!pool) {
-    return close_gate(gate, report(pool.error()));
+  auto readers = http::WorkerPool::start(gate, options.threads, kWorkerQueue);
+  if (!readers) {
+    return close_gate(gate, report(readers.error()));
+  }
+  auto writer = http::WorkerPool::start(gate, 1, kWorkerQueue);
+  if (!writer) {
+    return close_gate(gate, report(writer.error()));
   }
   std::mutex output;  // one access-log line at a time on standard output
   http::ServerOptions server_options;
@@ -104,7 +108,7 @@ int run_serve(const Options& options) {
   server_options.port = listen->port;
   server_options.certificate = tls.certificate;
   server_options.private_key = tls.private_key;
-  auto server = http::Server::start(server_options, router, **pool,
+  auto server = http::Server::start(server_options, router, {**readers, **writer},
                                     [&output](const http::AccessRecord& record) {
                                       const std::scoped_lock lock(output);
                                       fmt::print("{}\n", http::access_log_line(record));
@@ -124,7 +128,8 @@ int run_serve(const Options& options) {
              "finish\n");
   (*server)->stop();
   (*server)->wait();
-  (*pool)->stop();
+  (*readers)->stop();
+  (*writer)->stop();
   return close_gate(gate, 0);
 }
 

@@ -1,12 +1,17 @@
 #include "http/fhir_api.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <boost/json/array.hpp>
 
+#include "fhir/json.hpp"
 #include "fhir/outcome.hpp"
 #include "fhir/resource_types.hpp"
 #include "fhir/search.hpp"
@@ -127,6 +132,139 @@ void search(const Request& request, const PathParameters& path, gate::Gate& gate
       });
 }
 
+// The media type of a Content-Type header, lowercase, without its parameters.
+std::string media_type_of(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && type.back() == ' ') {
+    type.remove_suffix(1);
+  }
+  std::string lower(type);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower;
+}
+
+// The resource a create or update sends: FHIR JSON of the path's type. 415 for another media
+// type, 400 for a body that is not a JSON object or names another type.
+std::variant<boost::json::object, Response> resource_body(const Request& request,
+                                                          std::string_view type) {
+  const std::string media_type = media_type_of(request.content_type);
+  if (media_type != "application/fhir+json" && media_type != "application/json") {
+    return outcome_response(415, "not-supported", "le corps doit être en application/fhir+json",
+                            "the body must be application/fhir+json");
+  }
+  auto parsed = fhir::parse_json_object(request.body);
+  if (!parsed) {
+    return outcome_response(
+        Error{ErrorCode::kInvalidInput, parsed.error().message, parsed.error().french});
+  }
+  const boost::json::value* resource_type = parsed->if_contains("resourceType");
+  if (resource_type == nullptr || !resource_type->is_string() ||
+      resource_type->get_string() != type) {
+    return outcome_response(400, "invalid",
+                            "le resourceType du corps n'est pas le type de l'adresse",
+                            "the body's resourceType is not the type of the path");
+  }
+  return std::move(*parsed);
+}
+
+// The version an If-Match header names: W/"3" or "3". nullopt without the header; a Response 400
+// when it is malformed.
+std::variant<std::optional<int64_t>, Response> if_match_of(std::string_view header) {
+  if (header.empty()) {
+    return std::optional<int64_t>{};
+  }
+  if (header.starts_with("W/")) {
+    header.remove_prefix(2);
+  }
+  int64_t version = -1;
+  if (header.size() >= 3 && header.front() == '"' && header.back() == '"') {
+    const std::string_view digits = header.substr(1, header.size() - 2);
+    const auto [end, error] =
+        std::from_chars(digits.data(), digits.data() + digits.size(), version);
+    if (error != std::errc{} || end != digits.data() + digits.size()) {
+      version = -1;
+    }
+  }
+  if (version < 0) {
+    return outcome_response(400, "value", "If-Match attend W/\"version\"",
+                            "If-Match expects W/\"version\"");
+  }
+  return std::optional<int64_t>{version};
+}
+
+// A write's answer: `status`, Location of the version written, ETag, and the resource unless the
+// client asked for Prefer: return=minimal.
+Response written_response(const Request& request, const gate::StoredResource& stored, int status) {
+  Response response = resource_response(stored);
+  response.status = status;
+  response.headers.emplace_back("Location", "/fhir/" + stored.type + "/" + stored.id +
+                                                "/_history/" + std::to_string(stored.version));
+  if (request.prefer.find("return=minimal") != std::string::npos) {
+    response.body.clear();
+  }
+  return response;
+}
+
+void create(const Request& request, const PathParameters& path, gate::Gate& gate,
+            const gate::Principal& principal, Reply reply) {
+  if (auto refused = refused_type_or_id(path, false)) {
+    reply(std::move(*refused));
+    return;
+  }
+  auto body = resource_body(request, path["type"]);
+  if (auto* refused = std::get_if<Response>(&body)) {
+    reply(std::move(*refused));
+    return;
+  }
+  auto created = gate.create(principal, std::move(std::get<boost::json::object>(body)));
+  reply(created ? written_response(request, *created, 201) : outcome_response(created.error()));
+}
+
+void update(const Request& request, const PathParameters& path, gate::Gate& gate,
+            const gate::Principal& principal, Reply reply) {
+  if (auto refused = refused_type_or_id(path, true)) {
+    reply(std::move(*refused));
+    return;
+  }
+  auto if_match = if_match_of(request.if_match);
+  if (auto* refused = std::get_if<Response>(&if_match)) {
+    reply(std::move(*refused));
+    return;
+  }
+  auto body = resource_body(request, path["type"]);
+  if (auto* refused = std::get_if<Response>(&body)) {
+    reply(std::move(*refused));
+    return;
+  }
+  auto updated = gate.update(principal, path["type"], path["id"],
+                             std::move(std::get<boost::json::object>(body)),
+                             std::get<std::optional<int64_t>>(if_match));
+  if (!updated) {
+    reply(outcome_response(updated.error()));
+    return;
+  }
+  reply(written_response(request, *updated, updated->version == 1 ? 201 : 200));
+}
+
+void remove(const Request&, const PathParameters& path, gate::Gate& gate,
+            const gate::Principal& principal, Reply reply) {
+  if (auto refused = refused_type_or_id(path, true)) {
+    reply(std::move(*refused));
+    return;
+  }
+  auto removed = gate.remove(principal, path["type"], path["id"]);
+  if (!removed) {
+    reply(outcome_response(removed.error()));
+    return;
+  }
+  Response response;
+  response.status = 204;
+  response.content_type.clear();
+  response.headers.emplace_back("ETag", "W/\"" + std::to_string(removed->version) + "\"");
+  reply(std::move(response));
+}
+
 Response health(const Request&) {
   return json_response(200, boost::json::object{{"status", "ok"}}, "application/json");
 }
@@ -139,6 +277,9 @@ void add_fhir_routes(Router& router) {
   router.add_authenticated(Method::kGet, "/fhir/{type}/{id}", read);
   router.add_authenticated(Method::kGet, "/fhir/{type}/{id}/_history", history);
   router.add_authenticated(Method::kGet, "/fhir/{type}/{id}/_history/{version}", vread);
+  router.add_authenticated(Method::kPost, "/fhir/{type}", create, Lane::kWrite);
+  router.add_authenticated(Method::kPut, "/fhir/{type}/{id}", update, Lane::kWrite);
+  router.add_authenticated(Method::kDelete, "/fhir/{type}/{id}", remove, Lane::kWrite);
   // Registered last: capability_statement reads the routes above.
   router.add_public(Method::kGet, "/fhir/metadata",
                     [statement = capability_statement(router)](const Request&) {
@@ -147,19 +288,27 @@ void add_fhir_routes(Router& router) {
 }
 
 boost::json::object capability_statement(const Router& router) {
+  // The FHIR interaction each route implements.
+  struct Interaction {
+    Method method;
+    std::string_view pattern;
+    std::string_view code;
+  };
+  constexpr Interaction kInteractions[] = {
+      {Method::kGet, "/fhir/{type}", "search-type"},
+      {Method::kGet, "/fhir/{type}/{id}", "read"},
+      {Method::kGet, "/fhir/{type}/{id}/_history", "history-instance"},
+      {Method::kGet, "/fhir/{type}/{id}/_history/{version}", "vread"},
+      {Method::kPost, "/fhir/{type}", "create"},
+      {Method::kPut, "/fhir/{type}/{id}", "update"},
+      {Method::kDelete, "/fhir/{type}/{id}", "delete"},
+  };
   boost::json::array interactions;
   for (const Route& route : router.routes()) {
-    if (route.method != Method::kGet) {
-      continue;
-    }
-    if (route.pattern == "/fhir/{type}") {
-      interactions.push_back(boost::json::object{{"code", "search-type"}});
-    } else if (route.pattern == "/fhir/{type}/{id}") {
-      interactions.push_back(boost::json::object{{"code", "read"}});
-    } else if (route.pattern == "/fhir/{type}/{id}/_history") {
-      interactions.push_back(boost::json::object{{"code", "history-instance"}});
-    } else if (route.pattern == "/fhir/{type}/{id}/_history/{version}") {
-      interactions.push_back(boost::json::object{{"code", "vread"}});
+    for (const Interaction& interaction : kInteractions) {
+      if (route.method == interaction.method && route.pattern == interaction.pattern) {
+        interactions.push_back(boost::json::object{{"code", interaction.code}});
+      }
     }
   }
   boost::json::array resources;
@@ -179,7 +328,8 @@ boost::json::object capability_statement(const Router& router) {
     }
     resources.push_back(boost::json::object{{"type", type},
                                             {"interaction", interactions},
-                                            {"versioning", "versioned"},
+                                            {"versioning", "versioned-update"},
+                                            {"updateCreate", true},
                                             {"readHistory", true},
                                             {"searchParam", std::move(parameters)}});
   }

@@ -26,7 +26,10 @@ struct Request {
   std::string path;       // the target's path, still percent-encoded
   QueryParameters query;  // decoded name/value pairs, in order
   std::string authorization;
-  std::string host;  // the Host header, for absolute URLs in responses
+  std::string content_type;
+  std::string if_match;
+  std::string prefer;
+  std::string host;  // the Host header
   std::string user_agent;
   std::string remote_address;
   std::string body;

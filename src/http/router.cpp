@@ -16,11 +16,11 @@ std::string_view PathParameters::operator[](std::string_view name) const {
 }
 
 void Router::add_public(Method method, std::string pattern, PublicHandler handler) {
-  routes_.push_back(Route{method, std::move(pattern), true, std::move(handler), {}});
+  routes_.push_back(Route{method, std::move(pattern), true, std::move(handler), {}, Lane::kRead});
 }
 
-void Router::add_authenticated(Method method, std::string pattern, GateHandler handler) {
-  routes_.push_back(Route{method, std::move(pattern), false, {}, std::move(handler)});
+void Router::add_authenticated(Method method, std::string pattern, GateHandler handler, Lane lane) {
+  routes_.push_back(Route{method, std::move(pattern), false, {}, std::move(handler), lane});
 }
 
 namespace {

@@ -39,19 +39,26 @@ using PublicHandler = std::function<Response(const Request&)>;
 using GateHandler = std::function<void(const Request&, const PathParameters&, gate::Gate&,
                                        const gate::Principal&, Reply)>;
 
+// Which workers run a route: reads on the pool of readers, in parallel; writes on the vault's one
+// writer, whose thread waits for each write's durable intent and commit (writes are serial in the
+// vault anyway), so that no reader ever queues behind a disk sync.
+enum class Lane { kRead, kWrite };
+
 struct Route {
   Method method = Method::kGet;
   std::string pattern;  // "/fhir/{type}/{id}": literal segments and whole-segment placeholders
   bool is_public = false;
   PublicHandler public_handler;  // when is_public
   GateHandler gate_handler;      // otherwise
+  Lane lane = Lane::kRead;
 };
 
 // The route table. Immutable once the server starts, so shared by every thread without a lock.
 class Router {
  public:
   void add_public(Method method, std::string pattern, PublicHandler handler);
-  void add_authenticated(Method method, std::string pattern, GateHandler handler);
+  void add_authenticated(Method method, std::string pattern, GateHandler handler,
+                         Lane lane = Lane::kRead);
 
   struct Match {
     const Route* route = nullptr;

@@ -101,11 +101,10 @@ Result<void> configure_tls(ssl::context& context, const ServerOptions& options) 
 }  // namespace
 
 struct Server::Impl {
-  Impl(ServerOptions server_options, const Router& route_table, WorkerPool& workers,
-       AccessLogSink sink)
+  Impl(ServerOptions server_options, const Router& route_table, Workers pools, AccessLogSink sink)
       : options(std::move(server_options)),
         router(route_table),
-        pool(workers),
+        workers(pools),
         access_log(std::move(sink)) {}
 
   void accept();
@@ -113,7 +112,7 @@ struct Server::Impl {
 
   const ServerOptions options;
   const Router& router;
-  WorkerPool& pool;
+  const Workers workers;
   const AccessLogSink access_log;
   net::io_context io;
   ssl::context tls{ssl::context::tls_server};
@@ -249,6 +248,9 @@ class Session : public std::enable_shared_from_this<Session> {
                     std::move(target->path),
                     std::move(target->query),
                     std::string(message[bhttp::field::authorization]),
+                    std::string(message[bhttp::field::content_type]),
+                    std::string(message[bhttp::field::if_match]),
+                    std::string(message["Prefer"]),
                     std::string(message[bhttp::field::host]),
                     std::string(message[bhttp::field::user_agent]),
                     remote_address_,
@@ -274,7 +276,9 @@ class Session : public std::enable_shared_from_this<Session> {
       return;
     }
     std::string secret(*bearer);
-    const bool queued = server_.pool.submit(
+    WorkerPool& pool =
+        route.lane == Lane::kWrite ? server_.workers.writer : server_.workers.readers;
+    const bool queued = pool.submit(
         [request = std::move(request), parameters = std::move(match.parameters), &route,
          secret = std::move(secret), reply = make_reply(route.pattern)](gate::Gate& gate) {
           const gate::Principal principal =
@@ -400,8 +404,8 @@ Server::~Server() {
 }
 
 Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options, const Router& router,
-                                              WorkerPool& pool, AccessLogSink access_log) {
-  auto impl = std::make_unique<Impl>(options, router, pool, std::move(access_log));
+                                              Workers workers, AccessLogSink access_log) {
+  auto impl = std::make_unique<Impl>(options, router, workers, std::move(access_log));
   if (auto tls = configure_tls(impl->tls, options); !tls) {
     return tl::unexpected(tls.error());
   }

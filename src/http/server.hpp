@@ -55,6 +55,12 @@ struct AccessRecord {
 
 using AccessLogSink = std::function<void(const AccessRecord&)>;
 
+// The pools that run authenticated routes, by Route::lane.
+struct Workers {
+  WorkerPool& readers;
+  WorkerPool& writer;  // one thread: the vault's writer
+};
+
 // The HTTPS server: TLS 1.2 and 1.3 only, asynchronous Beast sessions on `io_threads` threads
 // that only move bytes; routes that need a principal run on the worker pool. Its sessions and
 // threads are private (Beast stays out of this header).
@@ -62,10 +68,10 @@ class Server {
  public:
   // Loads the TLS material, binds and starts accepting. kUsage when the certificate or key cannot
   // be loaded (naming the file, never its contents) or the address cannot be bound.
-  // `router`, `pool` and `access_log` must outlive the server; `access_log` is called from the
+  // `router` and the pools of `workers` must outlive the server; `access_log` is called from the
   // I/O threads, concurrently.
   [[nodiscard]] static Result<std::unique_ptr<Server>> start(const ServerOptions& options,
-                                                             const Router& router, WorkerPool& pool,
+                                                             const Router& router, Workers workers,
                                                              AccessLogSink access_log);
   // stop(), then wait().
   ~Server();

@@ -35,16 +35,20 @@ class ServerTest : public ::testing::Test {
 
   void start(size_t queue_capacity) {
     server_.reset();
-    pool_.reset();
+    readers_.reset();
+    writer_.reset();
     tls_ = default_tls_files(world_.vault_dir());
     if (!std::filesystem::exists(tls_.certificate)) {
       ASSERT_TRUE(write_localhost_certificate(tls_, unix_seconds_now()));
     }
     router_ = Router{};
     add_fhir_routes(router_);
-    auto pool = WorkerPool::start(world_.gate(), 2, queue_capacity);
-    ASSERT_TRUE(pool) << pool.error().message;
-    pool_ = std::move(*pool);
+    auto readers = WorkerPool::start(world_.gate(), 2, queue_capacity);
+    ASSERT_TRUE(readers) << readers.error().message;
+    readers_ = std::move(*readers);
+    auto writer = WorkerPool::start(world_.gate(), 1, queue_capacity);
+    ASSERT_TRUE(writer) << writer.error().message;
+    writer_ = std::move(*writer);
     ServerOptions options;
     options.port = 0;
     options.certificate = tls_.certificate;
@@ -53,17 +57,19 @@ class ServerTest : public ::testing::Test {
     options.limits.header_bytes = 2048;
     options.limits.header_timeout = std::chrono::milliseconds(1000);
     options.limits.max_requests_per_connection = 3;
-    auto server = Server::start(options, router_, *pool_, [this](const AccessRecord& record) {
-      const std::scoped_lock lock(log_mutex_);
-      access_log_.push_back(access_log_line(record));
-    });
+    auto server =
+        Server::start(options, router_, {*readers_, *writer_}, [this](const AccessRecord& record) {
+          const std::scoped_lock lock(log_mutex_);
+          access_log_.push_back(access_log_line(record));
+        });
     ASSERT_TRUE(server) << server.error().message;
     server_ = std::move(*server);
   }
 
   void TearDown() override {
     server_.reset();
-    pool_.reset();
+    readers_.reset();
+    writer_.reset();
   }
 
   [[nodiscard]] uint16_t port() const { return server_->port(); }
@@ -76,7 +82,8 @@ class ServerTest : public ::testing::Test {
   testing::AccessWorld world_;
   TlsFiles tls_;
   Router router_;
-  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<WorkerPool> readers_;
+  std::unique_ptr<WorkerPool> writer_;
   std::unique_ptr<Server> server_;
   std::mutex log_mutex_;  // guards access_log_, written by the server's I/O thread
   std::vector<std::string> access_log_;
@@ -216,6 +223,83 @@ TEST_F(ServerTest, BadPathsAnswerOperationOutcomes) {
   auto wrong_method = other.send(verb::patch, "/fhir/metadata");
   ASSERT_TRUE(wrong_method);
   EXPECT_EQ(wrong_method->status, 405);
+}
+
+TEST_F(ServerTest, APractitionerCreatesUpdatesWithIfMatchAndDeletes) {
+  const gate::Principal nurse = world_.person("infirmiere", access::Role::kPractitioner);
+  const std::vector<std::pair<std::string, std::string>> json{
+      {"Content-Type", "application/fhir+json; charset=utf-8"}};
+  HttpsClient client(port());
+  auto created = client.send(verb::post, "/fhir/Patient", nurse.bearer(),
+                             R"({"resourceType":"Patient","name":[{"family":"Garnier"}]})", json);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id(boost::json::parse(created->body).at("id").as_string());
+  EXPECT_EQ(created->header("Location"), "/fhir/Patient/" + id + "/_history/1");
+  EXPECT_EQ(created->header("ETag"), "W/\"1\"");
+
+  const std::string renamed =
+      R"({"resourceType":"Patient","id":")" + id + R"(","name":[{"family":"Garnier-Roy"}]})";
+  std::vector<std::pair<std::string, std::string>> stale = json;
+  stale.emplace_back("If-Match", "W/\"7\"");
+  auto refused = client.send(verb::put, "/fhir/Patient/" + id, nurse.bearer(), renamed, stale);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 412) << refused->body;
+
+  std::vector<std::pair<std::string, std::string>> current = json;
+  current.emplace_back("If-Match", "W/\"1\"");
+  current.emplace_back("Prefer", "return=minimal");
+  auto updated = client.send(verb::put, "/fhir/Patient/" + id, nurse.bearer(), renamed, current);
+  ASSERT_TRUE(updated);
+  EXPECT_EQ(updated->status, 200) << updated->body;
+  EXPECT_EQ(updated->header("ETag"), "W/\"2\"");
+  EXPECT_TRUE(updated->body.empty());
+
+  HttpsClient second(port());  // the first has used its 3 requests
+  auto removed = second.send(verb::delete_, "/fhir/Patient/" + id, nurse.bearer());
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->status, 204) << removed->body;
+  auto gone = second.send(verb::get, "/fhir/Patient/" + id, nurse.bearer());
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 410);
+}
+
+TEST_F(ServerTest, WritesRefuseOtherMediaTypesBadJsonAndAnotherType) {
+  const gate::Principal nurse = world_.person("infirmiere", access::Role::kPractitioner);
+  const std::vector<std::pair<std::string, std::string>> json{
+      {"Content-Type", "application/fhir+json"}};
+  const size_t entries_before = world_.entries().size();
+  struct Case {
+    verb method;
+    std::string target;
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+    int status;
+  };
+  const std::vector<Case> cases{
+      {verb::post,
+       "/fhir/Patient",
+       R"({"resourceType":"Patient"})",
+       {{"Content-Type", "application/xml"}},
+       415},
+      {verb::post, "/fhir/Patient", R"({"resourceType":"Patient"})", {}, 415},
+      {verb::post, "/fhir/Patient", R"({"resourceType":"Patient")", json, 400},
+      {verb::post, "/fhir/Patient", R"(["not an object"])", json, 400},
+      {verb::post, "/fhir/Patient", R"({"resourceType":"Observation"})", json, 400},
+      {verb::put,
+       "/fhir/Patient/p1",
+       R"({"resourceType":"Patient","id":"p1"})",
+       {{"Content-Type", "application/fhir+json"}, {"If-Match", "seven"}},
+       400},
+  };
+  for (const Case& bad : cases) {
+    HttpsClient client(port());
+    auto reply = client.send(bad.method, bad.target, nurse.bearer(), bad.body, bad.headers);
+    ASSERT_TRUE(reply) << bad.body;
+    EXPECT_EQ(reply->status, bad.status) << bad.body << ": " << reply->body;
+    EXPECT_EQ(boost::json::parse(reply->body).at("resourceType"), "OperationOutcome");
+  }
+  EXPECT_EQ(world_.entries().size(), entries_before);
 }
 
 TEST_F(ServerTest, ATls11HandshakeIsRefused) {
