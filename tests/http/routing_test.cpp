@@ -142,8 +142,8 @@ TEST(CapabilityStatement, ListsTheInteractionsOfTheRoutesAndTheSearchParameters)
     for (const auto& interaction : resource.at("interaction").as_array()) {
       interactions.emplace_back(interaction.at("code").as_string());
     }
-    EXPECT_EQ(interactions,
-              (std::vector<std::string>{"search-type", "read", "history-instance", "vread"}));
+    EXPECT_EQ(interactions, (std::vector<std::string>{"search-type", "read", "history-instance",
+                                                      "vread", "create", "update", "delete"}));
     std::vector<std::string> parameters;
     for (const auto& parameter : resource.at("searchParam").as_array()) {
       parameters.emplace_back(parameter.at("name").as_string());
