@@ -28,7 +28,7 @@ const Router& patterns() {
   static const Router router = [] {
     Router built;
     for (const char* pattern :
-         {"/healthz", "/fhir/metadata", "/fhir/{type}", "/fhir/{type}/{id}",
+         {"/healthz", "/fhir", "/fhir/metadata", "/fhir/{type}", "/fhir/{type}/{id}",
           "/fhir/{type}/{id}/_history", "/fhir/{type}/{id}/_history/{version}"}) {
       built.add_public(Method::kGet, pattern, [](const Request&) { return Response{}; });
     }

@@ -265,6 +265,74 @@ void remove(const Request&, const PathParameters& path, gate::Gate& gate,
   reply(std::move(response));
 }
 
+// "201 Created": how a transaction-response entry states its HTTP status.
+std::string status_line(int status) {
+  switch (status) {
+    case 200:
+      return "200 OK";
+    case 201:
+      return "201 Created";
+    case 204:
+      return "204 No Content";
+    default:
+      return std::to_string(status);
+  }
+}
+
+// One entry of a transaction-response or batch-response Bundle, in the order of the request's.
+boost::json::object response_entry(const gate::EntryOutcome& outcome) {
+  boost::json::object response;
+  if (outcome.error) {
+    response["status"] = std::to_string(http_status_for(outcome.error->code));
+    Error shown = *outcome.error;
+    shown.message = to_display_text(*outcome.error);
+    response["outcome"] = fhir::make_operation_outcome(shown);
+    return boost::json::object{{"response", std::move(response)}};
+  }
+  const bool deleted = outcome.action == fhir::EntryAction::kDelete;
+  const bool created = outcome.action == fhir::EntryAction::kCreate || outcome.created;
+  response["status"] = status_line(deleted ? 204 : created && !outcome.unchanged ? 201 : 200);
+  if (!deleted) {
+    response["location"] =
+        outcome.type + "/" + outcome.id + "/_history/" + std::to_string(outcome.version);
+    response["etag"] = "W/\"" + std::to_string(outcome.version) + "\"";
+  }
+  return boost::json::object{{"response", std::move(response)}};
+}
+
+// POST /fhir with a transaction (all or nothing) or batch Bundle: gate::Gate::import_bundle, the
+// CLI's import, answered with the response Bundle.
+void transaction(const Request& request, const PathParameters&, gate::Gate& gate,
+                 const gate::Principal& principal, Reply reply) {
+  auto body = resource_body(request, "Bundle");
+  if (auto* refused = std::get_if<Response>(&body)) {
+    reply(std::move(*refused));
+    return;
+  }
+  const boost::json::object& bundle = std::get<boost::json::object>(body);
+  const boost::json::value* kind = bundle.if_contains("type");
+  const bool is_batch = kind != nullptr && kind->is_string() && kind->get_string() == "batch";
+  if (!is_batch && (kind == nullptr || !kind->is_string() || kind->get_string() != "transaction")) {
+    reply(outcome_response(400, "invalid",
+                           "seuls les Bundle transaction et batch sont acceptés ici",
+                           "only transaction and batch Bundles are accepted here"));
+    return;
+  }
+  auto applied = gate.import_bundle(principal, bundle);
+  if (!applied) {
+    reply(outcome_response(applied.error()));
+    return;
+  }
+  boost::json::array entries;
+  for (const gate::EntryOutcome& outcome : applied->entries) {
+    entries.push_back(response_entry(outcome));
+  }
+  reply(json_response(
+      200, boost::json::object{{"resourceType", "Bundle"},
+                               {"type", is_batch ? "batch-response" : "transaction-response"},
+                               {"entry", std::move(entries)}}));
+}
+
 Response health(const Request&) {
   return json_response(200, boost::json::object{{"status", "ok"}}, "application/json");
 }
@@ -280,6 +348,7 @@ void add_fhir_routes(Router& router) {
   router.add_authenticated(Method::kPost, "/fhir/{type}", create, Lane::kWrite);
   router.add_authenticated(Method::kPut, "/fhir/{type}/{id}", update, Lane::kWrite);
   router.add_authenticated(Method::kDelete, "/fhir/{type}/{id}", remove, Lane::kWrite);
+  router.add_authenticated(Method::kPost, "/fhir", transaction, Lane::kWrite);
   // Registered last: capability_statement reads the routes above.
   router.add_public(Method::kGet, "/fhir/metadata",
                     [statement = capability_statement(router)](const Request&) {
@@ -341,6 +410,12 @@ boost::json::object capability_statement(const Router& router) {
                                         "session; every other route answers 401 without "
                                         "one"}}},
       {"resource", std::move(resources)}};
+  for (const Route& route : router.routes()) {
+    if (route.method == Method::kPost && route.pattern == "/fhir") {
+      rest["interaction"] = boost::json::array{boost::json::object{{"code", "transaction"}},
+                                               boost::json::object{{"code", "batch"}}};
+    }
+  }
   return boost::json::object{{"resourceType", "CapabilityStatement"},
                              {"status", "active"},
                              {"date", "2026-12-06"},

@@ -302,6 +302,67 @@ TEST_F(ServerTest, WritesRefuseOtherMediaTypesBadJsonAndAnotherType) {
   EXPECT_EQ(world_.entries().size(), entries_before);
 }
 
+TEST_F(ServerTest, ATransactionIsAllOrNothingAndABatchReportsEachEntry) {
+  const gate::Principal lab = world_.service("labo.import", "system/*.cruds");
+  const std::vector<std::pair<std::string, std::string>> json{
+      {"Content-Type", "application/fhir+json"}};
+  const std::string transaction = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"fullUrl":"urn:uuid:0d0c4a52-8f39-4a06-9d0b-6a4f3e0a0001",
+     "resource":{"resourceType":"Patient","name":[{"family":"Perrin"}]},
+     "request":{"method":"POST","url":"Patient"}},
+    {"resource":{"resourceType":"Observation","status":"final",
+       "code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},
+       "subject":{"reference":"urn:uuid:0d0c4a52-8f39-4a06-9d0b-6a4f3e0a0001"}},
+     "request":{"method":"POST","url":"Observation"}}]})";
+  HttpsClient client(port());
+  auto applied = client.send(verb::post, "/fhir", lab.bearer(), transaction, json);
+  ASSERT_TRUE(applied);
+  ASSERT_EQ(applied->status, 200) << applied->body;
+  const boost::json::object response = boost::json::parse(applied->body).as_object();
+  EXPECT_EQ(response.at("type"), "transaction-response");
+  const auto& entries = response.at("entry").as_array();
+  ASSERT_EQ(entries.size(), 2U);
+  EXPECT_EQ(entries[0].at("response").at("status"), "201 Created");
+  const std::string location(entries[0].at("response").at("location").as_string());
+  EXPECT_TRUE(location.starts_with("Patient/")) << location;
+  EXPECT_TRUE(location.ends_with("/_history/1")) << location;
+
+  // The second entry names a patient that does not exist: nothing of the Bundle is written.
+  const std::string broken = R"({"resourceType":"Bundle","type":"transaction","entry":[
+    {"resource":{"resourceType":"Patient","name":[{"family":"Jamais"}]},
+     "request":{"method":"POST","url":"Patient"}},
+    {"resource":{"resourceType":"Observation","status":"final",
+       "code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},
+       "subject":{"reference":"Patient/absent"}},
+     "request":{"method":"POST","url":"Observation"}}]})";
+  auto refused = client.send(verb::post, "/fhir", lab.bearer(), broken, json);
+  ASSERT_TRUE(refused);
+  EXPECT_GE(refused->status, 400) << refused->body;
+  auto search = client.send(verb::get, "/fhir/Patient?family=jamais", lab.bearer());
+  ASSERT_TRUE(search);
+  EXPECT_EQ(boost::json::parse(search->body).at("total"), 0) << search->body;
+
+  HttpsClient other(port());
+  auto collection = other.send(verb::post, "/fhir", lab.bearer(),
+                               R"({"resourceType":"Bundle","type":"collection"})", json);
+  ASSERT_TRUE(collection);
+  EXPECT_EQ(collection->status, 400);
+  const std::string batch = R"({"resourceType":"Bundle","type":"batch","entry":[
+    {"resource":{"resourceType":"Patient","name":[{"family":"Lemaire"}]},
+     "request":{"method":"POST","url":"Patient"}},
+    {"request":{"method":"DELETE","url":"Patient/absent"}}]})";
+  auto reported = other.send(verb::post, "/fhir", lab.bearer(), batch, json);
+  ASSERT_TRUE(reported);
+  ASSERT_EQ(reported->status, 200) << reported->body;
+  const boost::json::object batch_response = boost::json::parse(reported->body).as_object();
+  EXPECT_EQ(batch_response.at("type"), "batch-response");
+  const auto& batch_entries = batch_response.at("entry").as_array();
+  ASSERT_EQ(batch_entries.size(), 2U);
+  EXPECT_EQ(batch_entries[0].at("response").at("status"), "201 Created");
+  EXPECT_NE(batch_entries[1].at("response").at("status"), "204 No Content") << reported->body;
+  EXPECT_EQ(batch_entries[1].at("response").at("outcome").at("resourceType"), "OperationOutcome");
+}
+
 TEST_F(ServerTest, ATls11HandshakeIsRefused) {
   HttpsClient old(port(), TLS1_1_VERSION);
   EXPECT_FALSE(old.handshake_succeeded());
