@@ -3,8 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include <boost/json/serialize.hpp>
-
+#include "fhir/json.hpp"
 #include "fhir/outcome.hpp"
 
 namespace vigie::http {
@@ -33,7 +32,9 @@ Response json_response(int status, const boost::json::object& body, std::string_
   Response response;
   response.status = status;
   response.content_type = std::string(content_type);
-  response.body = boost::json::serialize(body);
+  // Not boost::json::serialize: a number read from a resource is kept as its exact text
+  // (fhir::parse_json), and only fhir::to_json_text writes it back as that number.
+  response.body = fhir::to_json_text(body);
   return response;
 }
 

@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include "fhir/json.hpp"
 #include "gate/access_world.hpp"
 #include "http/fhir_api.hpp"
 #include "http/https_client.hpp"
@@ -184,6 +185,28 @@ TEST_F(ServerTest, AServiceTokenReadsAndSearchesAndEveryReadIsAudited) {
   ASSERT_EQ(lines.size(), 3U);
   EXPECT_NE(lines[0].find(R"("route":"/fhir/{type}/{id}")"), std::string::npos) << lines[0];
   EXPECT_NE(lines[0].find(R"("status":200)"), std::string::npos) << lines[0];
+}
+
+TEST_F(ServerTest, NumbersComeBackAsTheNumbersThatWereWritten) {
+  const gate::StoredResource patient = world_.make_patient("Chevalier");
+  // Parsed as the vault's import and the HTTP API parse, so that 1.50 keeps its text.
+  auto parsed = fhir::parse_json_object(
+      R"({"resourceType":"Observation","status":"final","code":{"coding":[{"system":)"
+      R"("http://loinc.org","code":"2339-0"}]},"valueQuantity":{"value":1.50,"unit":"g/L"},)"
+      R"("subject":{"reference":"Patient/)" +
+      patient.id + R"("}})");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  auto observation = world_.gate().create(world_.custodian(), std::move(*parsed));
+  ASSERT_TRUE(observation) << observation.error().message;
+  const gate::Principal lab = world_.service("labo.bio", "system/Observation.rs");
+  HttpsClient client(port());
+  auto read = client.send(verb::get, "/fhir/Observation/" + observation->id, lab.bearer());
+  ASSERT_TRUE(read);
+  ASSERT_EQ(read->status, 200) << read->body;
+  EXPECT_NE(read->body.find(R"("value":1.50,)"), std::string::npos) << read->body;
+  auto search = client.send(verb::get, "/fhir/Observation?code=2339-0", lab.bearer());
+  ASSERT_TRUE(search);
+  EXPECT_NE(search->body.find(R"("value":1.50,)"), std::string::npos) << search->body;
 }
 
 TEST_F(ServerTest, UnknownRevokedOrOutOfScopeCredentialsAreRefused) {
