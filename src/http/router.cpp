@@ -79,6 +79,9 @@ Response method_not_allowed(const std::vector<Method>& allowed) {
 }  // namespace
 
 std::variant<Router::Match, Router::Miss> Router::find(Method method, std::string_view path) const {
+  if (path.size() > 1 && path.ends_with('/')) {
+    path.remove_suffix(1);  // "/fhir/" is the base "/fhir", as clients that join paths write it
+  }
   const std::vector<std::string_view> path_segments = segments_of(path);
   const Route* best = nullptr;
   size_t best_literals = 0;

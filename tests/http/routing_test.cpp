@@ -75,9 +75,20 @@ TEST(Router, PrefersLiteralSegmentsAndDecodesPlaceholders) {
   EXPECT_EQ(match.parameters["id"], "a-b");
 }
 
+TEST(Router, OneTrailingSlashNamesTheSamePath) {
+  const Router router = sample_router();
+  auto base = router.find(Method::kPost, "/fhir/");
+  ASSERT_TRUE(std::holds_alternative<Router::Match>(base));
+  EXPECT_EQ(std::get<Router::Match>(base).route->pattern, "/fhir");
+  auto search = router.find(Method::kGet, "/fhir/Patient/");
+  ASSERT_TRUE(std::holds_alternative<Router::Match>(search));
+  EXPECT_EQ(std::get<Router::Match>(search).route->pattern, "/fhir/{type}");
+  EXPECT_TRUE(std::holds_alternative<Router::Miss>(router.find(Method::kGet, "/fhir/Patient//")));
+}
+
 TEST(Router, AnswersUnknownPaths404AndWrongMethods405WithAllow) {
   const Router router = sample_router();
-  for (const char* path : {"/", "/fhir", "/fhir/Patient/1/x", "/fhir//1", "/other"}) {
+  for (const char* path : {"/", "/fhir/Patient/1/x", "/fhir//1", "/other"}) {
     auto found = router.find(Method::kGet, path);
     ASSERT_TRUE(std::holds_alternative<Router::Miss>(found)) << path;
     EXPECT_EQ(std::get<Router::Miss>(found).response.status, 404) << path;
