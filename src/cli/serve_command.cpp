@@ -92,8 +92,9 @@ int run_serve(const Options& options) {
     return report(unlocked.error());
   }
   gate::Gate& gate = *unlocked->gate;
+  const http::PageLinks page_links;
   http::Router router;
-  http::add_fhir_routes(router);
+  http::add_fhir_routes(router, page_links);
   auto readers = http::WorkerPool::start(gate, options.threads, kWorkerQueue);
   if (!readers) {
     return close_gate(gate, report(readers.error()));

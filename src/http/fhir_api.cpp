@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -111,24 +112,75 @@ void history(const Request&, const PathParameters& path, gate::Gate& gate,
       });
 }
 
-void search(const Request& request, const PathParameters& path, gate::Gate& gate,
-            const gate::Principal& principal, Reply reply) {
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The searchset of `page`, with a link to the next page when there is one: an opaque token of
+// `links`, for this credential, that names the same search from the next offset.
+Response searchset_response(const PageLinks& links, const Request& request, std::string_view bearer,
+                            std::string_view type, const QueryParameters& parameters,
+                            const gate::SearchPage& page) {
+  std::vector<boost::json::object> resources;
+  resources.reserve(page.matches.size());
+  for (const gate::StoredResource& match : page.matches) {
+    resources.push_back(match.resource);
+  }
+  boost::json::object bundle = fhir::make_searchset(page.total, resources);
+  auto query = fhir::parse_search(type, parameters);  // the gate accepted it: its page bounds
+  if (query && query->count > 0 && query->offset + query->count < page.total) {
+    QueryParameters search;
+    for (const auto& parameter : parameters) {
+      if (parameter.first != "_offset") {
+        search.push_back(parameter);
+      }
+    }
+    const std::string token =
+        links.issue(bearer, type, search, query->offset + query->count, now_ms());
+    const std::string base = request.host.empty() ? "" : "https://" + request.host;
+    bundle["link"] = boost::json::array{boost::json::object{
+        {"relation", "next"}, {"url", base + "/fhir/" + std::string(type) + "?_page=" + token}}};
+  }
+  return json_response(200, bundle);
+}
+
+// GET /fhir/{type}: a search, or (`_page` alone) the next page of an earlier one.
+void search(const PageLinks& links, const Request& request, const PathParameters& path,
+            gate::Gate& gate, const gate::Principal& principal, Reply reply) {
   if (auto refused = refused_type_or_id(path, false)) {
     reply(std::move(*refused));
     return;
   }
+  QueryParameters parameters = request.query;
+  const auto page_token = std::find_if(parameters.begin(), parameters.end(),
+                                       [](const auto& pair) { return pair.first == "_page"; });
+  if (page_token != parameters.end()) {
+    if (parameters.size() != 1) {
+      reply(outcome_response(400, "invalid", "_page s'emploie seul", "_page goes alone"));
+      return;
+    }
+    auto page = links.redeem(page_token->second, principal.bearer(), now_ms());
+    if (page && page->type != path["type"]) {
+      page = fail(ErrorCode::kUsage, "ce lien de page est celui d'un autre type",
+                  "this page link is another type's");
+    }
+    if (!page) {
+      reply(outcome_response(page.error()));
+      return;
+    }
+    parameters = std::move(page->parameters);
+  }
   answer<gate::SearchPage>(
       reply,
       [&](gate::Gate::Done<gate::SearchPage> done) {
-        return gate.search(principal, path["type"], request.query, std::move(done));
+        return gate.search(principal, path["type"], parameters, std::move(done));
       },
-      [](const gate::SearchPage& page) {
-        std::vector<boost::json::object> resources;
-        resources.reserve(page.matches.size());
-        for (const gate::StoredResource& match : page.matches) {
-          resources.push_back(match.resource);
-        }
-        return json_response(200, fhir::make_searchset(page.total, resources));
+      // Runs on the audit committer once the entry is durable: it owns copies of what it uses.
+      [&links, request, bearer = principal.bearer(), type = std::string(path["type"]),
+       parameters](const gate::SearchPage& page) {
+        return searchset_response(links, request, bearer, type, parameters, page);
       });
 }
 
@@ -339,9 +391,13 @@ Response health(const Request&) {
 
 }  // namespace
 
-void add_fhir_routes(Router& router) {
+void add_fhir_routes(Router& router, const PageLinks& links) {
   router.add_public(Method::kGet, "/healthz", health);
-  router.add_authenticated(Method::kGet, "/fhir/{type}", search);
+  router.add_authenticated(
+      Method::kGet, "/fhir/{type}",
+      [&links](const Request& request, const PathParameters& path, gate::Gate& gate,
+               const gate::Principal& principal,
+               Reply reply) { search(links, request, path, gate, principal, std::move(reply)); });
   router.add_authenticated(Method::kGet, "/fhir/{type}/{id}", read);
   router.add_authenticated(Method::kGet, "/fhir/{type}/{id}/_history", history);
   router.add_authenticated(Method::kGet, "/fhir/{type}/{id}/_history/{version}", vread);

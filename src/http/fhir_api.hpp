@@ -4,6 +4,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "http/page_links.hpp"
 #include "http/router.hpp"
 
 namespace vigie::http {
@@ -11,7 +12,9 @@ namespace vigie::http {
 // The FHIR R4 interface under /fhir, plus /healthz. Public: GET /healthz and GET /fhir/metadata
 // only. Every other route needs a bearer credential and goes through one asynchronous audited
 // gate call: read, vread, history of an instance, search by GET.
-void add_fhir_routes(Router& router);
+// A search answers at most _count matches (50 by default) and links the next page with a token of
+// `links`, which must outlive the router.
+void add_fhir_routes(Router& router, const PageLinks& links);
 
 // The CapabilityStatement of what `router` serves under /fhir: for each resource type the
 // interactions its routes implement, and the search parameters fhir::parse_search accepts.

@@ -107,7 +107,24 @@ for (const resourceType of types) {
   }
 }
 
-// 4. Update with If-Match: the current version succeeds, a stale one is refused with 412.
+// 4. Every Patient, page after page through the server's next links.
+try {
+  let page = check('search Patient', await client.search({ resourceType: 'Patient', searchParams: { _count: 10 } }));
+  const total = page.total;
+  let patients = 0;
+  while (page) {
+    patients += (page.entry ?? []).length;
+    const next = client.nextPage({ bundle: page });
+    page = next ? check('next page', await next) : undefined;
+  }
+  if (patients !== total) {
+    failures.push(`paging: ${patients} patients over the pages, total ${total}`);
+  }
+} catch (error) {
+  fail('paging', error);
+}
+
+// 5. Update with If-Match: the current version succeeds, a stale one is refused with 412.
 const patientLocation = locations.find((location) => location.startsWith('Patient/'));
 if (patientLocation) {
   const [, id] = patientLocation.split('/');

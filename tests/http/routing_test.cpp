@@ -54,8 +54,9 @@ TEST(BearerOf, AcceptsOnlyTheBearerSchemeWithATokenCharacterSet) {
 }
 
 Router sample_router() {
+  static const PageLinks links;
   Router router;
-  add_fhir_routes(router);
+  add_fhir_routes(router, links);
   return router;
 }
 

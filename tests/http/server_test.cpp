@@ -1,6 +1,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -43,7 +44,7 @@ class ServerTest : public ::testing::Test {
       ASSERT_TRUE(write_localhost_certificate(tls_, unix_seconds_now()));
     }
     router_ = Router{};
-    add_fhir_routes(router_);
+    add_fhir_routes(router_, page_links_);
     auto readers = WorkerPool::start(world_.gate(), 2, queue_capacity);
     ASSERT_TRUE(readers) << readers.error().message;
     readers_ = std::move(*readers);
@@ -82,6 +83,7 @@ class ServerTest : public ::testing::Test {
 
   testing::AccessWorld world_;
   TlsFiles tls_;
+  PageLinks page_links_;
   Router router_;
   std::unique_ptr<WorkerPool> readers_;
   std::unique_ptr<WorkerPool> writer_;
@@ -207,6 +209,62 @@ TEST_F(ServerTest, NumbersComeBackAsTheNumbersThatWereWritten) {
   auto search = client.send(verb::get, "/fhir/Observation?code=2339-0", lab.bearer());
   ASSERT_TRUE(search);
   EXPECT_NE(search->body.find(R"("value":1.50,)"), std::string::npos) << search->body;
+}
+
+TEST_F(ServerTest, SearchesPageThroughOpaqueLinksThatOnlyTheirCredentialMayFollow) {
+  for (const char* family : {"Marchand", "Marchal", "Marcel", "Marchais", "Marceau"}) {
+    world_.make_patient(family);
+  }
+  const gate::Principal lab = world_.service("labo.bio", "system/Patient.rs");
+  const gate::Principal other = world_.service("labo.autre", "system/Patient.rs");
+  std::set<std::string> seen;
+  std::string next = "/fhir/Patient?family=marc&_count=2";
+  size_t pages = 0;
+  std::string first_link;
+  while (!next.empty()) {
+    HttpsClient client(port());
+    auto page = client.send(verb::get, next, lab.bearer());
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->status, 200) << page->body;
+    EXPECT_EQ(page->body.find("marc"), std::string::npos) << "the link shows no query value";
+    const boost::json::object bundle = boost::json::parse(page->body).as_object();
+    EXPECT_EQ(bundle.at("total"), 5);
+    for (const auto& entry : bundle.at("entry").as_array()) {
+      seen.insert(std::string(entry.at("resource").at("id").as_string()));
+    }
+    next.clear();
+    if (const auto* links = bundle.if_contains("link")) {
+      const std::string url(links->as_array().at(0).at("url").as_string());
+      EXPECT_TRUE(url.starts_with("https://localhost/fhir/Patient?_page=")) << url;
+      next = url.substr(std::string("https://localhost").size());
+      if (first_link.empty()) {
+        first_link = next;
+      }
+    }
+    ++pages;
+  }
+  EXPECT_EQ(pages, 3U);
+  EXPECT_EQ(seen.size(), 5U);
+
+  HttpsClient client(port());
+  auto replayed = client.send(verb::get, first_link, other.bearer());
+  ASSERT_TRUE(replayed);
+  EXPECT_EQ(replayed->status, 403) << replayed->body;
+  std::string altered = first_link;
+  char& inside = altered[altered.size() - 10];  // a character that carries 6 bits of the seal
+  inside = inside == 'A' ? 'B' : 'A';
+  auto forged = client.send(verb::get, altered, lab.bearer());
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 400) << forged->body;
+  HttpsClient third(port());
+  auto elsewhere = third.send(
+      verb::get, "/fhir/Observation" + first_link.substr(std::string("/fhir/Patient").size()),
+      lab.bearer());
+  ASSERT_TRUE(elsewhere);
+  EXPECT_EQ(elsewhere->status, 400) << elsewhere->body;
+  auto mixed = third.send(verb::get, first_link + "&family=x", lab.bearer());
+  ASSERT_TRUE(mixed);
+  EXPECT_EQ(mixed->status, 400);
 }
 
 TEST_F(ServerTest, UnknownRevokedOrOutOfScopeCredentialsAreRefused) {
