@@ -248,6 +248,10 @@ class Gate {
   [[nodiscard]] Result<auth::IssuedSession> login(const auth::LoginRequest& request,
                                                   std::string_view user_agent);
   [[nodiscard]] Result<void> logout(const Principal& principal);
+  // The id (tok-…, ses-…) of the credential that `principal` presents, for a server's access log:
+  // empty for the custodian or a secret that names no credential (revoked or expired ones keep
+  // their id). Decides nothing and records nothing: no patient data is touched.
+  [[nodiscard]] std::string credential_id_for_log(const Principal& principal);
   // Allowed to a session whose password is temporary (that is what it is for).
   [[nodiscard]] Result<void> change_password(const Principal& principal, std::string_view current,
                                              std::string_view replacement);

@@ -62,6 +62,14 @@ Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
   return std::move(*published->session);
 }
 
+std::string Gate::credential_id_for_log(const Principal& principal) {
+  if (principal.custodian() != nullptr) {
+    return {};
+  }
+  auto id = authenticator_->credential_id_of(*accounts_, principal.bearer());
+  return id ? std::move(*id) : std::string();
+}
+
 Result<void> Gate::logout(const Principal& principal) {
   audit::Entry entry = start_entry(principal, audit::kActionLogout);
   auto caller = identify(principal, entry);

@@ -40,6 +40,8 @@ struct Response {
   std::string content_type = "application/fhir+json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // For the access log only, never sent: the id of the credential the request presented.
+  std::string principal_id;
 };
 
 // A JSON response of `status`.

@@ -33,9 +33,11 @@ namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
 std::string access_log_line(const AccessRecord& record) {
-  const boost::json::object line{{"time_ms", record.time_ms}, {"method", record.method},
-                                 {"route", record.route},     {"status", record.status},
-                                 {"bytes", record.bytes},     {"duration_us", record.duration_us}};
+  const boost::json::object line{
+      {"time_ms", record.time_ms},        {"principal", record.principal},
+      {"method", record.method},          {"route", record.route},
+      {"status", record.status},          {"bytes", record.bytes},
+      {"duration_us", record.duration_us}};
   return boost::json::serialize(line);
 }
 
@@ -278,13 +280,18 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string secret(*bearer);
     WorkerPool& pool =
         route.lane == Lane::kWrite ? server_.workers.writer : server_.workers.readers;
-    const bool queued = pool.submit(
-        [request = std::move(request), parameters = std::move(match.parameters), &route,
-         secret = std::move(secret), reply = make_reply(route.pattern)](gate::Gate& gate) {
-          const gate::Principal principal =
-              gate::account_principal(secret, request.remote_address, request.user_agent);
-          route.gate_handler(request, parameters, gate, principal, reply);
-        });
+    const bool queued = pool.submit([request = std::move(request),
+                                     parameters = std::move(match.parameters), &route,
+                                     secret = std::move(secret),
+                                     reply = make_reply(route.pattern)](gate::Gate& gate) {
+      const gate::Principal principal =
+          gate::account_principal(secret, request.remote_address, request.user_agent);
+      route.gate_handler(request, parameters, gate, principal,
+                         [reply, id = gate.credential_id_for_log(principal)](Response response) {
+                           response.principal_id = id;
+                           reply(std::move(response));
+                         });
+    });
     if (!queued) {
       Response busy =
           outcome_response(Error{ErrorCode::kUnavailable, "the server is busy, retry later",
@@ -306,6 +313,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void send(Response response, std::string_view route, bool keep_alive) {
+    const std::string principal_id = std::move(response.principal_id);
     ++requests_;
     const bool keep = keep_alive && !server_.stopping &&
                       requests_ < server_.options.limits.max_requests_per_connection;
@@ -322,7 +330,7 @@ class Session : public std::enable_shared_from_this<Session> {
     message->keep_alive(keep);
     message->prepare_payload();
     // Logged before it is sent, so that a client that has the response finds its line written.
-    log(*message, route);
+    log(*message, route, principal_id);
     beast::get_lowest_layer(stream_).expires_after(server_.options.limits.write_timeout);
     bhttp::async_write(stream_, *message,
                        [self = shared_from_this(), message, keep](beast::error_code ec, size_t) {
@@ -336,12 +344,13 @@ class Session : public std::enable_shared_from_this<Session> {
                        });
   }
 
-  void log(const Response_& message, std::string_view route) {
+  void log(const Response_& message, std::string_view route, std::string_view principal_id) {
     const auto now = std::chrono::system_clock::now();
     const auto duration = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - started_);
     server_.access_log(AccessRecord{
         std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count(),
+        principal_id.empty() ? std::string_view("-") : principal_id,
         method_.empty() ? std::string_view("-") : method_, route,
         static_cast<int>(message.result_int()), message.body().size(), duration.count()});
   }

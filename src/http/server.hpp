@@ -39,10 +39,12 @@ struct ServerOptions {
   ServerLimits limits;
 };
 
-// What the access log receives once per request: no patient id, name or query value, only the
-// route's template.
+// What the access log receives once per request: who (the credential's id, never its secret),
+// what route, how it ended; no patient id, name or query value, only the route's template.
 struct AccessRecord {
   int64_t time_ms = 0;
+  std::string_view
+      principal;  // the credential's id (tok-…, ses-…); "-" for none or an unknown secret
   std::string_view method;
   std::string_view route;  // the matched pattern, or "-" when none matched
   int status = 0;

@@ -187,6 +187,7 @@ TEST_F(ServerTest, AServiceTokenReadsAndSearchesAndEveryReadIsAudited) {
   ASSERT_EQ(lines.size(), 3U);
   EXPECT_NE(lines[0].find(R"("route":"/fhir/{type}/{id}")"), std::string::npos) << lines[0];
   EXPECT_NE(lines[0].find(R"("status":200)"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find(R"("principal":"tok-)"), std::string::npos) << lines[0];
 }
 
 TEST_F(ServerTest, NumbersComeBackAsTheNumbersThatWereWritten) {
