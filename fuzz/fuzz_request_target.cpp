@@ -41,10 +41,16 @@ void check_target(std::string_view text) {
   auto target = parse_target(text);
   if (!target) {
     require(target.error().code == vigie::ErrorCode::kUsage, "a bad target is a usage error");
-    require(target.error().message.starts_with("invalid request target: "),
-            "the message is a fixed rule");
-    require(text.size() < 4 || target.error().message.find(text) == std::string::npos,
-            "the message never echoes the target");
+    // One of the fixed rules, never a piece of the input.
+    const std::string& message = target.error().message;
+    constexpr std::string_view kPrefix = "invalid request target: ";
+    require(message.starts_with(kPrefix), "the message names a request target");
+    const std::string_view rule = std::string_view(message).substr(kPrefix.size());
+    require(rule == "it must start with \"/\"" || rule == "control character or space" ||
+                rule == "a fragment (#) is not allowed" || rule == "malformed %XX escape" ||
+                rule == "encoded NUL byte (%00)" || rule == "decoded text is not UTF-8" ||
+                rule == "parameter without a name" || rule == "more than 64 parameters",
+            "the message is a fixed rule, never the input");
     return;
   }
   require(text.starts_with(target->path), "the path is the target's beginning");
