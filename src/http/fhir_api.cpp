@@ -16,6 +16,7 @@
 #include "fhir/outcome.hpp"
 #include "fhir/resource_types.hpp"
 #include "fhir/search.hpp"
+#include "http/request_target.hpp"
 
 namespace vigie::http {
 
@@ -112,6 +113,18 @@ void history(const Request&, const PathParameters& path, gate::Gate& gate,
       });
 }
 
+// The media type of a Content-Type header, lowercase, without its parameters.
+std::string media_type_of(std::string_view content_type) {
+  std::string_view type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && type.back() == ' ') {
+    type.remove_suffix(1);
+  }
+  std::string lower(type);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower;
+}
+
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -184,16 +197,37 @@ void search(const PageLinks& links, const Request& request, const PathParameters
       });
 }
 
-// The media type of a Content-Type header, lowercase, without its parameters.
-std::string media_type_of(std::string_view content_type) {
-  std::string_view type = content_type.substr(0, content_type.find(';'));
-  while (!type.empty() && type.back() == ' ') {
-    type.remove_suffix(1);
+// POST /fhir/{type}/_search: the parameters of the URL and of the form body, one search.
+void post_search(const PageLinks& links, const Request& request, const PathParameters& path,
+                 gate::Gate& gate, const gate::Principal& principal, Reply reply) {
+  if (media_type_of(request.content_type) != "application/x-www-form-urlencoded") {
+    reply(outcome_response(415, "not-supported",
+                           "le corps doit être en application/x-www-form-urlencoded",
+                           "the body must be application/x-www-form-urlencoded"));
+    return;
   }
-  std::string lower(type);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
+  auto form = parse_query(request.body);
+  if (!form) {
+    reply(outcome_response(form.error()));
+    return;
+  }
+  Request combined = request;
+  combined.query.insert(combined.query.end(), form->begin(), form->end());
+  if (auto refused = take_format(combined.query)) {
+    reply(std::move(*refused));
+    return;
+  }
+  search(links, combined, path, gate, principal, std::move(reply));
+}
+
+// A search handler bound to the page links it issues and redeems.
+using SearchHandler = void (*)(const PageLinks&, const Request&, const PathParameters&, gate::Gate&,
+                               const gate::Principal&, Reply);
+GateHandler with_links(const PageLinks& links, SearchHandler handler) {
+  return [&links, handler](const Request& request, const PathParameters& path, gate::Gate& gate,
+                           const gate::Principal& principal, Reply reply) {
+    handler(links, request, path, gate, principal, std::move(reply));
+  };
 }
 
 // The resource a create or update sends: FHIR JSON of the path's type. 415 for another media
@@ -393,11 +427,8 @@ Response health(const Request&) {
 
 void add_fhir_routes(Router& router, const PageLinks& links) {
   router.add_public(Method::kGet, "/healthz", health);
-  router.add_authenticated(
-      Method::kGet, "/fhir/{type}",
-      [&links](const Request& request, const PathParameters& path, gate::Gate& gate,
-               const gate::Principal& principal,
-               Reply reply) { search(links, request, path, gate, principal, std::move(reply)); });
+  router.add_authenticated(Method::kGet, "/fhir/{type}", with_links(links, search));
+  router.add_authenticated(Method::kPost, "/fhir/{type}/_search", with_links(links, post_search));
   router.add_authenticated(Method::kGet, "/fhir/{type}/{id}", read);
   router.add_authenticated(Method::kGet, "/fhir/{type}/{id}/_history", history);
   router.add_authenticated(Method::kGet, "/fhir/{type}/{id}/_history/{version}", vread);

@@ -54,6 +54,22 @@ Response outcome_response(int status, std::string_view issue_code, std::string_v
   return json_response(status, outcome);
 }
 
+std::optional<Response> take_format(QueryParameters& query) {
+  std::optional<Response> refused;
+  std::erase_if(query, [&refused](const auto& parameter) {
+    if (parameter.first != "_format") {
+      return false;
+    }
+    const std::string_view format = parameter.second;
+    if (format != "json" && format != "application/json" && format != "application/fhir+json") {
+      refused = outcome_response(415, "not-supported", "seul le format JSON est servi",
+                                 "only the JSON format is served");
+    }
+    return true;
+  });
+  return refused;
+}
+
 namespace {
 
 // RFC 6750 b64token: ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/", then "=" padding.

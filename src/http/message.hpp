@@ -58,6 +58,10 @@ struct Response {
 [[nodiscard]] Response outcome_response(int status, std::string_view issue_code,
                                         std::string_view french, std::string_view english);
 
+// Takes FHIR's `_format` out of `query`: nothing when it is absent or names JSON ("json",
+// "application/json", "application/fhir+json"), a 415 OperationOutcome for any other format.
+[[nodiscard]] std::optional<Response> take_format(QueryParameters& query);
+
 // The bearer credential of an `Authorization: Bearer <secret>` header (scheme case-insensitive,
 // RFC 6750's b64token characters), or nullopt when the header is absent or is not one.
 [[nodiscard]] std::optional<std::string_view> bearer_of(std::string_view authorization);

@@ -1,5 +1,6 @@
 #include "http/request_target.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -61,25 +62,21 @@ Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
   return decoded;
 }
 
-Result<RequestTarget> parse_target(std::string_view target) {
-  if (target.empty() || target.front() != '/') {
-    return bad_target("elle doit commencer par « / »", "it must start with \"/\"");
+namespace {
+
+// Control characters and spaces are never part of a target or a form body: they are sent encoded.
+bool has_raw_control_or_space(std::string_view text) {
+  return std::any_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
+}
+
+}  // namespace
+
+Result<QueryParameters> parse_query(std::string_view query) {
+  if (has_raw_control_or_space(query)) {
+    return bad_target("caractère de contrôle ou espace", "control character or space");
   }
-  for (const char c : target) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-      return bad_target("caractère de contrôle ou espace", "control character or space");
-    }
-    if (c == '#') {
-      return bad_target("fragment (#) interdit", "a fragment (#) is not allowed");
-    }
-  }
-  RequestTarget parsed;
-  const size_t question = target.find('?');
-  parsed.path = std::string(target.substr(0, question));
-  if (question == std::string_view::npos) {
-    return parsed;
-  }
-  std::string_view query = target.substr(question + 1);
+  QueryParameters parameters;
   while (!query.empty()) {
     const size_t amp = query.find('&');
     const std::string_view pair = query.substr(0, amp);
@@ -87,7 +84,7 @@ Result<RequestTarget> parse_target(std::string_view target) {
     if (pair.empty()) {
       continue;
     }
-    if (parsed.query.size() == kMaxQueryParameters) {
+    if (parameters.size() == kMaxQueryParameters) {
       return bad_target("plus de " + std::to_string(kMaxQueryParameters) + " paramètres",
                         "more than " + std::to_string(kMaxQueryParameters) + " parameters");
     }
@@ -104,8 +101,32 @@ Result<RequestTarget> parse_target(std::string_view target) {
     if (!value) {
       return tl::unexpected(value.error());
     }
-    parsed.query.emplace_back(std::move(*name), std::move(*value));
+    parameters.emplace_back(std::move(*name), std::move(*value));
   }
+  return parameters;
+}
+
+Result<RequestTarget> parse_target(std::string_view target) {
+  if (target.empty() || target.front() != '/') {
+    return bad_target("elle doit commencer par « / »", "it must start with \"/\"");
+  }
+  if (has_raw_control_or_space(target)) {
+    return bad_target("caractère de contrôle ou espace", "control character or space");
+  }
+  if (target.find('#') != std::string_view::npos) {
+    return bad_target("fragment (#) interdit", "a fragment (#) is not allowed");
+  }
+  RequestTarget parsed;
+  const size_t question = target.find('?');
+  parsed.path = std::string(target.substr(0, question));
+  if (question == std::string_view::npos) {
+    return parsed;
+  }
+  auto query = parse_query(target.substr(question + 1));
+  if (!query) {
+    return tl::unexpected(query.error());
+  }
+  parsed.query = std::move(*query);
   return parsed;
 }
 

@@ -25,6 +25,10 @@ inline constexpr size_t kMaxQueryParameters = 64;
 // "+" in the query decodes to a space (HTML forms), as FHIR clients expect.
 [[nodiscard]] Result<RequestTarget> parse_target(std::string_view target);
 
+// The name/value pairs of a query string or an application/x-www-form-urlencoded body (the
+// same rules as parse_target's query).
+[[nodiscard]] Result<QueryParameters> parse_query(std::string_view query);
+
 // Decodes one form-encoded component (percent escapes; "+" as a space when `plus_is_space`).
 // kUsage on a bad escape, an encoded NUL or text that is not UTF-8 once decoded.
 [[nodiscard]] Result<std::string> percent_decode(std::string_view text, bool plus_is_space);

@@ -246,6 +246,10 @@ class Session : public std::enable_shared_from_this<Session> {
       send(outcome_response(target.error()), "-", keep_alive_);
       return;
     }
+    if (auto refused = take_format(target->query)) {
+      send(std::move(*refused), "-", keep_alive_);
+      return;
+    }
     Request request{method_of(message.method()),
                     std::move(target->path),
                     std::move(target->query),

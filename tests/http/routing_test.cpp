@@ -43,6 +43,24 @@ TEST(RequestTarget, BoundsTheNumberOfParameters) {
   EXPECT_FALSE(parse_target(target + "b=1"));
 }
 
+TEST(TakeFormat, RemovesJsonFormatsAndRefusesOthers) {
+  QueryParameters query{{"_format", "application/fhir+json"}, {"family", "x"}, {"_format", "json"}};
+  EXPECT_FALSE(take_format(query));
+  EXPECT_EQ(query, (QueryParameters{{"family", "x"}}));
+  QueryParameters xml{{"_format", "xml"}};
+  auto refused = take_format(xml);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 415);
+}
+
+TEST(ParseQuery, DecodesAFormBodyAndRefusesRawSpaces) {
+  auto form = parse_query("family=Le%20Gall&given=Ana+Lu");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(*form, (QueryParameters{{"family", "Le Gall"}, {"given", "Ana Lu"}}));
+  EXPECT_FALSE(parse_query("family=Le Gall"));
+  EXPECT_FALSE(parse_query("family=x\r\n"));
+}
+
 TEST(BearerOf, AcceptsOnlyTheBearerSchemeWithATokenCharacterSet) {
   EXPECT_EQ(bearer_of("Bearer vgt_abc.DEF-1~+/=="), "vgt_abc.DEF-1~+/==");
   EXPECT_EQ(bearer_of("bearer abc"), "abc");

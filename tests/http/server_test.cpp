@@ -268,6 +268,25 @@ TEST_F(ServerTest, SearchesPageThroughOpaqueLinksThatOnlyTheirCredentialMayFollo
   EXPECT_EQ(mixed->status, 400);
 }
 
+TEST_F(ServerTest, PostSearchTakesAFormBodyAndFormatMustBeJson) {
+  world_.make_patient("Lefebvre");
+  const gate::Principal lab = world_.service("labo.bio", "system/Patient.rs");
+  HttpsClient client(port());
+  auto posted = client.send(verb::post, "/fhir/Patient/_search?_format=json", lab.bearer(),
+                            "family=lef%C3%A8bvre&_count=5",
+                            {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200) << posted->body;
+  EXPECT_EQ(boost::json::parse(posted->body).at("total"), 1);
+  auto wrong_type = client.send(verb::post, "/fhir/Patient/_search", lab.bearer(), "family=lef",
+                                {{"Content-Type", "application/json"}});
+  ASSERT_TRUE(wrong_type);
+  EXPECT_EQ(wrong_type->status, 415);
+  auto xml = client.send(verb::get, "/fhir/Patient?family=lef&_format=xml", lab.bearer());
+  ASSERT_TRUE(xml);
+  EXPECT_EQ(xml->status, 415);
+}
+
 TEST_F(ServerTest, UnknownRevokedOrOutOfScopeCredentialsAreRefused) {
   const gate::StoredResource patient = world_.make_patient("Moreau");
   const gate::Principal lab = world_.service("labo.bio", "system/Observation.rs");
