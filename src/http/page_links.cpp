@@ -60,6 +60,9 @@ std::string PageLinks::issue(std::string_view bearer, std::string_view type,
 
 Result<PageLinks::Page> PageLinks::redeem(std::string_view token, std::string_view bearer,
                                           int64_t now_ms) const {
+  if (token.empty()) {
+    return unusable_link();  // and sodium_base642bin takes no null buffer
+  }
   std::vector<uint8_t> sealed(token.size());
   size_t length = 0;
   if (sodium_base642bin(sealed.data(), sealed.size(), token.data(), token.size(), nullptr, &length,
