@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 namespace vigie {
@@ -21,15 +22,16 @@ class SystemClock final : public Clock {
 // The process's system clock, for default arguments.
 [[nodiscard]] const Clock& system_clock();
 
-// A clock that tests set and advance by hand. Not thread-safe.
+// A clock that tests set and advance by hand. Thread-safe, as Clock requires: the audit log's
+// committer and a server's threads read it while a test advances it.
 class ManualClock final : public Clock {
  public:
   explicit ManualClock(int64_t start_ms) : now_ms_(start_ms) {}
-  [[nodiscard]] int64_t now_ms() const override { return now_ms_; }
+  [[nodiscard]] int64_t now_ms() const override { return now_ms_.load(); }
   void advance_ms(int64_t delta_ms) { now_ms_ += delta_ms; }
 
  private:
-  int64_t now_ms_;
+  std::atomic<int64_t> now_ms_;
 };
 
 }  // namespace vigie
