@@ -1,7 +1,6 @@
 #include "http/page_links.hpp"
 
-#include <sodium.h>
-
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -9,6 +8,7 @@
 
 #include "common/hex.hpp"
 #include "crypto/aead.hpp"
+#include "crypto/base64url.hpp"
 #include "crypto/kdf.hpp"
 
 namespace vigie::http {
@@ -49,28 +49,16 @@ std::string PageLinks::issue(std::string_view bearer, std::string_view type,
                                    {"parameters", std::move(pairs)},
                                    {"offset", offset},
                                    {"expires_ms", now_ms + kPageLinkLifetimeMs}});
-  const std::vector<uint8_t> sealed = crypto::seal(key_, bytes_of(payload), bytes_of(kPurpose));
-  std::string token(
-      sodium_base64_encoded_len(sealed.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(token.data(), token.size(), sealed.data(), sealed.size(),
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  token.resize(token.size() - 1);  // the terminating NUL
-  return token;
+  return crypto::to_base64url(crypto::seal(key_, bytes_of(payload), bytes_of(kPurpose)));
 }
 
 Result<PageLinks::Page> PageLinks::redeem(std::string_view token, std::string_view bearer,
                                           int64_t now_ms) const {
-  if (token.empty()) {
-    return unusable_link();  // and sodium_base642bin takes no null buffer
-  }
-  std::vector<uint8_t> sealed(token.size());
-  size_t length = 0;
-  if (sodium_base642bin(sealed.data(), sealed.size(), token.data(), token.size(), nullptr, &length,
-                        nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+  const std::optional<std::vector<uint8_t>> sealed = crypto::from_base64url(token);
+  if (!sealed) {
     return unusable_link();
   }
-  sealed.resize(length);
-  auto opened = crypto::open(key_, sealed, bytes_of(kPurpose));
+  auto opened = crypto::open(key_, *sealed, bytes_of(kPurpose));
   if (!opened) {
     return unusable_link();
   }
