@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "common/percent.hpp"
 #include "fhir/json.hpp"
 #include "fhir/resource_types.hpp"
 #include "fhir/validate.hpp"
@@ -77,42 +78,6 @@ Result<void> claim_target(PlanState& state, const PlannedEntry& planned) {
   return {};
 }
 
-// The value of one %XX escape digit, or -1.
-int hex_digit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-// `text` with its %XX escapes decoded; nullopt for a malformed escape.
-std::optional<std::string> percent_decoded(std::string_view text) {
-  std::string decoded;
-  for (size_t position = 0; position < text.size(); ++position) {
-    if (text[position] != '%') {
-      decoded.push_back(text[position]);
-      continue;
-    }
-    if (position + 2 >= text.size()) {
-      return std::nullopt;
-    }
-    const int high = hex_digit(text[position + 1]);
-    const int low = hex_digit(text[position + 2]);
-    if (high < 0 || low < 0) {
-      return std::nullopt;
-    }
-    decoded.push_back(static_cast<char>(high * 16 + low));
-    position += 2;
-  }
-  return decoded;
-}
-
 // request.ifNoneExist ("identifier=system%7Cvalue&...") as a search on the entry's type.
 Result<SearchQuery> conditional_query(const PlannedEntry& planned, std::string_view query_text) {
   if (query_text.starts_with('?')) {
@@ -123,9 +88,10 @@ Result<SearchQuery> conditional_query(const PlannedEntry& planned, std::string_v
     const size_t ampersand = query_text.find('&');
     const std::string_view pair = query_text.substr(0, ampersand);
     const size_t equals = pair.find('=');
-    std::optional<std::string> name = percent_decoded(pair.substr(0, equals));
-    std::optional<std::string> value =
-        equals == std::string_view::npos ? std::nullopt : percent_decoded(pair.substr(equals + 1));
+    std::optional<std::string> name = decode_percent_escapes(pair.substr(0, equals), false);
+    std::optional<std::string> value = equals == std::string_view::npos
+                                           ? std::nullopt
+                                           : decode_percent_escapes(pair.substr(equals + 1), false);
     if (!name || !value || name->empty()) {
       return entry_error(planned, "request.ifNoneExist must be NAME=VALUE pairs joined by &");
     }

@@ -5,64 +5,17 @@
 #include <optional>
 #include <span>
 
+#include "common/percent.hpp"
 #include "common/utf8.hpp"
 
 namespace vigie::http {
 
 namespace {
 
-std::optional<int> hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return std::nullopt;
-}
-
 tl::unexpected<Error> bad_target(std::string_view french, std::string_view english) {
   return fail(ErrorCode::kUsage, "cible de requête invalide : " + std::string(french),
               "invalid request target: " + std::string(english));
 }
-
-}  // namespace
-
-Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
-  std::string decoded;
-  decoded.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '+' && plus_is_space) {
-      decoded.push_back(' ');
-      continue;
-    }
-    if (c != '%') {
-      decoded.push_back(c);
-      continue;
-    }
-    const std::optional<int> high = i + 1 < text.size() ? hex_value(text[i + 1]) : std::nullopt;
-    const std::optional<int> low = i + 2 < text.size() ? hex_value(text[i + 2]) : std::nullopt;
-    if (!high || !low) {
-      return bad_target("séquence %XX incorrecte", "malformed %XX escape");
-    }
-    const char byte = static_cast<char>((*high << 4) | *low);
-    if (byte == '\0') {
-      return bad_target("octet nul encodé (%00)", "encoded NUL byte (%00)");
-    }
-    decoded.push_back(byte);
-    i += 2;
-  }
-  if (!is_valid_utf8(std::span(reinterpret_cast<const uint8_t*>(decoded.data()), decoded.size()))) {
-    return bad_target("texte décodé qui n'est pas de l'UTF-8", "decoded text is not UTF-8");
-  }
-  return decoded;
-}
-
-namespace {
 
 // Control characters and spaces are never part of a target or a form body: they are sent encoded.
 bool has_raw_control_or_space(std::string_view text) {
@@ -71,6 +24,21 @@ bool has_raw_control_or_space(std::string_view text) {
 }
 
 }  // namespace
+
+Result<std::string> percent_decode(std::string_view text, bool plus_is_space) {
+  std::optional<std::string> decoded = decode_percent_escapes(text, plus_is_space);
+  if (!decoded) {
+    return bad_target("séquence %XX incorrecte", "malformed %XX escape");
+  }
+  if (decoded->find('\0') != std::string::npos) {
+    return bad_target("octet nul encodé (%00)", "encoded NUL byte (%00)");
+  }
+  if (!is_valid_utf8(
+          std::span(reinterpret_cast<const uint8_t*>(decoded->data()), decoded->size()))) {
+    return bad_target("texte décodé qui n'est pas de l'UTF-8", "decoded text is not UTF-8");
+  }
+  return std::move(*decoded);
+}
 
 Result<QueryParameters> parse_query(std::string_view query) {
   if (has_raw_control_or_space(query)) {
