@@ -4,12 +4,12 @@
 #include <signal.h>
 
 #include <charconv>
-#include <chrono>
 #include <cstdio>
 #include <mutex>
 
 #include <fmt/format.h>
 
+#include "common/clock.hpp"
 #include "http/fhir_api.hpp"
 #include "http/server.hpp"
 #include "http/tls_files.hpp"
@@ -30,12 +30,6 @@ tl::unexpected<Error> bad_listen(std::string_view text) {
               fmt::format("--listen expects ADDRESS:PORT (e.g. 127.0.0.1:8443 or [::1]:8443), "
                           "got \"{}\"",
                           text));
-}
-
-int64_t unix_seconds_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -76,7 +70,7 @@ int run_serve(const Options& options) {
   if (!options.tls_key.empty()) {
     tls.private_key = options.tls_key;
   }
-  if (auto checked = http::check_tls_files(tls, unix_seconds_now()); !checked) {
+  if (auto checked = http::check_tls_files(tls, system_clock().now_ms() / 1000); !checked) {
     return report(checked.error());
   }
   // SIGTERM and SIGINT are taken by sigwait below: blocked here, before any thread starts, so that

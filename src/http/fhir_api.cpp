@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <chrono>
 #include <optional>
 #include <string>
 #include <utility>
@@ -12,6 +11,7 @@
 
 #include <boost/json/array.hpp>
 
+#include "common/clock.hpp"
 #include "fhir/json.hpp"
 #include "fhir/outcome.hpp"
 #include "fhir/resource_types.hpp"
@@ -125,12 +125,6 @@ std::string media_type_of(std::string_view content_type) {
   return lower;
 }
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The searchset of `page`, with a link to the next page when there is one: an opaque token of
 // `links`, for this credential, that names the same search from the next offset.
 Response searchset_response(const PageLinks& links, const Request& request, std::string_view bearer,
@@ -151,7 +145,7 @@ Response searchset_response(const PageLinks& links, const Request& request, std:
       }
     }
     const std::string token =
-        links.issue(bearer, type, search, query->offset + query->count, now_ms());
+        links.issue(bearer, type, search, query->offset + query->count, system_clock().now_ms());
     const std::string base = request.host.empty() ? "" : "https://" + request.host;
     bundle["link"] = boost::json::array{boost::json::object{
         {"relation", "next"}, {"url", base + "/fhir/" + std::string(type) + "?_page=" + token}}};
@@ -174,7 +168,7 @@ void search(const PageLinks& links, const Request& request, const PathParameters
       reply(outcome_response(400, "invalid", "_page s'emploie seul", "_page goes alone"));
       return;
     }
-    auto page = links.redeem(page_token->second, principal.bearer(), now_ms());
+    auto page = links.redeem(page_token->second, principal.bearer(), system_clock().now_ms());
     if (page && page->type != path["type"]) {
       page = fail(ErrorCode::kUsage, "ce lien de page est celui d'un autre type",
                   "this page link is another type's");
