@@ -35,7 +35,7 @@ class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override { start(64); }
 
-  void start(size_t queue_capacity) {
+  void start(size_t queue_capacity, size_t max_connections = 256) {
     server_.reset();
     readers_.reset();
     writer_.reset();
@@ -58,6 +58,8 @@ class ServerTest : public ::testing::Test {
     options.limits.body_bytes = 4096;
     options.limits.header_bytes = 2048;
     options.limits.header_timeout = std::chrono::milliseconds(1000);
+    options.limits.body_timeout = std::chrono::milliseconds(1000);
+    options.limits.max_connections = max_connections;
     options.limits.max_requests_per_connection = 3;
     auto server =
         Server::start(options, router_, {*readers_, *writer_}, [this](const AccessRecord& record) {
@@ -493,6 +495,28 @@ TEST_F(ServerTest, ASlowHeaderClientIsDroppedWithoutAnAnswer) {
   ASSERT_TRUE(client.handshake_succeeded());
   ASSERT_TRUE(client.send_raw("GET /healthz HTTP/1.1\r\nHost: localhost\r\n"));
   EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, ABodyThatNeverArrivesIsDroppedWithoutAnAnswer) {
+  HttpsClient client(port());
+  ASSERT_TRUE(client.handshake_succeeded());
+  ASSERT_TRUE(
+      client.send_raw("POST /fhir/Patient HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n"
+                      "Content-Type: application/fhir+json\r\n\r\n{"));
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(ServerTest, ConnectionsBeyondTheLimitAreClosedAtOnce) {
+  start(64, 2);
+  HttpsClient first(port());
+  HttpsClient second(port());
+  ASSERT_TRUE(first.handshake_succeeded());
+  ASSERT_TRUE(second.handshake_succeeded());
+  HttpsClient third(port());
+  EXPECT_FALSE(third.handshake_succeeded());
+  auto served = first.send(verb::get, "/healthz");
+  ASSERT_TRUE(served);
+  EXPECT_EQ(served->status, 200);
 }
 
 TEST_F(ServerTest, TheLastRequestAllowedOnAConnectionClosesIt) {
