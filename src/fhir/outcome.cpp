@@ -53,10 +53,15 @@ boost::json::object history_entry(const boost::json::object& version) {
 }  // namespace
 
 boost::json::object make_operation_outcome(const Error& error) {
+  return make_operation_outcome(fhir_issue_code_for(error.code), error.message);
+}
+
+boost::json::object make_operation_outcome(std::string_view issue_code,
+                                           std::string_view diagnostics) {
   boost::json::object issue;
   issue["severity"] = "error";
-  issue["code"] = fhir_issue_code_for(error.code);
-  issue["diagnostics"] = error.message;
+  issue["code"] = issue_code;
+  issue["diagnostics"] = diagnostics;
   boost::json::object outcome;
   outcome["resourceType"] = "OperationOutcome";
   outcome["issue"] = boost::json::array{std::move(issue)};

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -12,6 +13,10 @@ namespace vigie::fhir {
 // An OperationOutcome with one issue: severity "error", code fhir_issue_code_for(error.code),
 // diagnostics error.message (already safe to show: it never holds patient data).
 [[nodiscard]] boost::json::object make_operation_outcome(const Error& error);
+// The same for a failure without an ErrorCode: `issue_code` is a value of the R4 issue-type
+// value set, `diagnostics` a text safe to show.
+[[nodiscard]] boost::json::object make_operation_outcome(std::string_view issue_code,
+                                                         std::string_view diagnostics);
 
 // A searchset Bundle: `total` matches in all, `resources` the page returned, each entry with
 // fullUrl "Type/id" and search.mode "match". No entry list when `resources` is empty.

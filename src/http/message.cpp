@@ -46,12 +46,8 @@ Response outcome_response(const Error& error) {
 
 Response outcome_response(int status, std::string_view issue_code, std::string_view french,
                           std::string_view english) {
-  boost::json::object issue{{"severity", "error"},
-                            {"code", issue_code},
-                            {"diagnostics", std::string(french) + " / " + std::string(english)}};
-  boost::json::object outcome{{"resourceType", "OperationOutcome"},
-                              {"issue", boost::json::array{std::move(issue)}}};
-  return json_response(status, outcome);
+  return json_response(status, fhir::make_operation_outcome(
+                                   issue_code, std::string(french) + " / " + std::string(english)));
 }
 
 std::optional<Response> take_format(QueryParameters& query) {
