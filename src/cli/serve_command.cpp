@@ -21,6 +21,10 @@ namespace {
 
 // Requests waiting for a worker beyond the ones being served; past it, 503.
 constexpr size_t kWorkerQueue = 1024;
+// Sign-ins checked at once (each password check holds 64 MiB of Argon2id memory for about 0.1 s)
+// and sign-ins waiting for them; past the queue, 503 with Retry-After.
+constexpr size_t kSignInThreads = 2;
+constexpr size_t kSignInQueue = 16;
 
 tl::unexpected<Error> bad_listen(std::string_view text) {
   return fail(ErrorCode::kUsage,
@@ -97,13 +101,17 @@ int run_serve(const Options& options) {
   if (!writer) {
     return close_gate(gate, report(writer.error()));
   }
+  auto sign_in = http::WorkerPool::start(gate, kSignInThreads, kSignInQueue);
+  if (!sign_in) {
+    return close_gate(gate, report(sign_in.error()));
+  }
   std::mutex output;  // one access-log line at a time on standard output
   http::ServerOptions server_options;
   server_options.address = listen->address;
   server_options.port = listen->port;
   server_options.certificate = tls.certificate;
   server_options.private_key = tls.private_key;
-  auto server = http::Server::start(server_options, router, {**readers, **writer},
+  auto server = http::Server::start(server_options, router, {**readers, **writer, **sign_in},
                                     [&output](const http::AccessRecord& record) {
                                       const std::scoped_lock lock(output);
                                       fmt::print("{}\n", http::access_log_line(record));
@@ -125,6 +133,7 @@ int run_serve(const Options& options) {
   (*server)->wait();
   (*readers)->stop();
   (*writer)->stop();
+  (*sign_in)->stop();
   return close_gate(gate, 0);
 }
 

@@ -16,11 +16,18 @@ std::string_view PathParameters::operator[](std::string_view name) const {
 }
 
 void Router::add_public(Method method, std::string pattern, PublicHandler handler) {
-  routes_.push_back(Route{method, std::move(pattern), true, std::move(handler), {}, Lane::kRead});
+  routes_.push_back(
+      Route{method, std::move(pattern), Access::kPublic, std::move(handler), {}, {}, Lane::kRead});
+}
+
+void Router::add_sign_in(Method method, std::string pattern, SignInHandler handler) {
+  routes_.push_back(
+      Route{method, std::move(pattern), Access::kSignIn, {}, std::move(handler), {}, Lane::kRead});
 }
 
 void Router::add_authenticated(Method method, std::string pattern, GateHandler handler, Lane lane) {
-  routes_.push_back(Route{method, std::move(pattern), false, {}, std::move(handler), lane});
+  routes_.push_back(
+      Route{method, std::move(pattern), Access::kAuthenticated, {}, {}, std::move(handler), lane});
 }
 
 namespace {

@@ -33,6 +33,12 @@ using Reply = std::function<void(Response)>;
 // A public route: answers on the I/O thread, touches no vault (metadata, health).
 using PublicHandler = std::function<Response(const Request&)>;
 
+// A route that signs someone in (a login, a token request): it takes no bearer, because it
+// authenticates by what its body proves (a password, a signed assertion). It runs on the small
+// sign-in pool, whose size bounds the concurrent password and signature checks; beyond its queue
+// the server answers 503 with Retry-After. It goes through the gate like any other vault work.
+using SignInHandler = std::function<void(const Request&, gate::Gate&, Reply)>;
+
 // A route that needs a principal: runs on a worker with that worker's gate. It hands its work to
 // the gate's audited call and replies from the call's continuation; it holds no thread while the
 // audit entry becomes durable.
@@ -44,19 +50,26 @@ using GateHandler = std::function<void(const Request&, const PathParameters&, ga
 // vault anyway), so that no reader ever queues behind a disk sync.
 enum class Lane { kRead, kWrite };
 
+// Who may call a route: anyone (public), anyone proving who they are in the request's body
+// (sign-in), or a principal presenting a credential (authenticated: 401 before any vault work
+// without one).
+enum class Access { kPublic, kSignIn, kAuthenticated };
+
 struct Route {
   Method method = Method::kGet;
   std::string pattern;  // "/fhir/{type}/{id}": literal segments and whole-segment placeholders
-  bool is_public = false;
-  PublicHandler public_handler;  // when is_public
-  GateHandler gate_handler;      // otherwise
-  Lane lane = Lane::kRead;
+  Access access = Access::kAuthenticated;
+  PublicHandler public_handler;   // when kPublic
+  SignInHandler sign_in_handler;  // when kSignIn
+  GateHandler gate_handler;       // when kAuthenticated
+  Lane lane = Lane::kRead;        // when kAuthenticated
 };
 
 // The route table. Immutable once the server starts, so shared by every thread without a lock.
 class Router {
  public:
   void add_public(Method method, std::string pattern, PublicHandler handler);
+  void add_sign_in(Method method, std::string pattern, SignInHandler handler);
   void add_authenticated(Method method, std::string pattern, GateHandler handler,
                          Lane lane = Lane::kRead);
 

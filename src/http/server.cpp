@@ -268,8 +268,17 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     auto& match = std::get<Router::Match>(found);
     const Route& route = *match.route;
-    if (route.is_public) {
+    if (route.access == Access::kPublic) {
       send(route.public_handler(request), route.pattern, keep_alive_);
+      return;
+    }
+    if (route.access == Access::kSignIn) {
+      const bool queued = server_.workers.sign_in.submit(
+          [request = std::move(request), &route, reply = make_reply(route.pattern)](
+              gate::Gate& gate) { route.sign_in_handler(request, gate, reply); });
+      if (!queued) {
+        send(busy_response(), route.pattern, keep_alive_);
+      }
       return;
     }
     const std::optional<std::string_view> bearer = bearer_of(request.authorization);
@@ -297,12 +306,17 @@ class Session : public std::enable_shared_from_this<Session> {
                          });
     });
     if (!queued) {
-      Response busy =
-          outcome_response(Error{ErrorCode::kUnavailable, "the server is busy, retry later",
-                                 "le serveur est occupé, réessayez plus tard"});
-      busy.headers.emplace_back("Retry-After", "1");
-      send(std::move(busy), route.pattern, keep_alive_);
+      send(busy_response(), route.pattern, keep_alive_);
     }
+  }
+
+  // A worker queue is full: the client may retry in a second.
+  static Response busy_response() {
+    Response busy =
+        outcome_response(Error{ErrorCode::kUnavailable, "the server is busy, retry later",
+                               "le serveur est occupé, réessayez plus tard"});
+    busy.headers.emplace_back("Retry-After", "1");
+    return busy;
   }
 
   // The continuation a gate handler answers through, from any thread: it posts to this

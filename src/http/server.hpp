@@ -57,10 +57,13 @@ struct AccessRecord {
 
 using AccessLogSink = std::function<void(const AccessRecord&)>;
 
-// The pools that run authenticated routes, by Route::lane.
+// The pools that run the routes that touch the vault: authenticated ones by Route::lane, sign-in
+// ones on their own pool, whose thread count bounds the concurrent password (Argon2id, 64 MiB
+// each) and signature checks.
 struct Workers {
   WorkerPool& readers;
-  WorkerPool& writer;  // one thread: the vault's writer
+  WorkerPool& writer;   // one thread: the vault's writer
+  WorkerPool& sign_in;  // a few threads and a short queue: beyond it, 503 with Retry-After
 };
 
 // The HTTPS server: TLS 1.2 and 1.3 only, asynchronous Beast sessions on `io_threads` threads

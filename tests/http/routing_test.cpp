@@ -82,14 +82,14 @@ TEST(Router, PrefersLiteralSegmentsAndDecodesPlaceholders) {
   const Router router = sample_router();
   auto metadata = router.find(Method::kGet, "/fhir/metadata");
   ASSERT_TRUE(std::holds_alternative<Router::Match>(metadata));
-  EXPECT_TRUE(std::get<Router::Match>(metadata).route->is_public);
+  EXPECT_EQ(std::get<Router::Match>(metadata).route->access, Access::kPublic);
   EXPECT_EQ(std::get<Router::Match>(metadata).route->pattern, "/fhir/metadata");
 
   auto read = router.find(Method::kGet, "/fhir/Patient/a%2Db");
   ASSERT_TRUE(std::holds_alternative<Router::Match>(read));
   const auto& match = std::get<Router::Match>(read);
   EXPECT_EQ(match.route->pattern, "/fhir/{type}/{id}");
-  EXPECT_FALSE(match.route->is_public);
+  EXPECT_EQ(match.route->access, Access::kAuthenticated);
   EXPECT_EQ(match.parameters["type"], "Patient");
   EXPECT_EQ(match.parameters["id"], "a-b");
 }
@@ -132,13 +132,25 @@ TEST(Router, OnlyHealthAndMetadataArePublic) {
   const Router router = sample_router();
   size_t public_routes = 0;
   for (const Route& route : router.routes()) {
-    if (route.is_public) {
+    if (route.access == Access::kPublic) {
       ++public_routes;
       EXPECT_TRUE(route.pattern == "/healthz" || route.pattern == "/fhir/metadata")
           << route.pattern;
     }
   }
   EXPECT_EQ(public_routes, 2U);
+}
+
+TEST(Router, ASignInRouteIsFoundWithItsAccessKind) {
+  Router router;
+  router.add_sign_in(Method::kPost, "/auth/login", [](const Request&, gate::Gate&, Reply) {});
+  auto found = router.find(Method::kPost, "/auth/login");
+  ASSERT_TRUE(std::holds_alternative<Router::Match>(found));
+  const Route& route = *std::get<Router::Match>(found).route;
+  EXPECT_EQ(route.access, Access::kSignIn);
+  EXPECT_TRUE(route.sign_in_handler);
+  EXPECT_FALSE(route.gate_handler);
+  EXPECT_FALSE(route.public_handler);
 }
 
 TEST(ExamplePath, FillsEveryPlaceholder) {

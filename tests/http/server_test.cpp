@@ -39,6 +39,7 @@ class ServerTest : public ::testing::Test {
     server_.reset();
     readers_.reset();
     writer_.reset();
+    sign_in_.reset();
     tls_ = default_tls_files(world_.vault_dir());
     if (!std::filesystem::exists(tls_.certificate)) {
       ASSERT_TRUE(write_localhost_certificate(tls_, unix_seconds_now()));
@@ -51,6 +52,9 @@ class ServerTest : public ::testing::Test {
     auto writer = WorkerPool::start(world_.gate(), 1, queue_capacity);
     ASSERT_TRUE(writer) << writer.error().message;
     writer_ = std::move(*writer);
+    auto sign_in = WorkerPool::start(world_.gate(), 1, queue_capacity);
+    ASSERT_TRUE(sign_in) << sign_in.error().message;
+    sign_in_ = std::move(*sign_in);
     ServerOptions options;
     options.port = 0;
     options.certificate = tls_.certificate;
@@ -61,11 +65,11 @@ class ServerTest : public ::testing::Test {
     options.limits.body_timeout = std::chrono::milliseconds(1000);
     options.limits.max_connections = max_connections;
     options.limits.max_requests_per_connection = 3;
-    auto server =
-        Server::start(options, router_, {*readers_, *writer_}, [this](const AccessRecord& record) {
-          const std::scoped_lock lock(log_mutex_);
-          access_log_.push_back(access_log_line(record));
-        });
+    auto server = Server::start(options, router_, {*readers_, *writer_, *sign_in_},
+                                [this](const AccessRecord& record) {
+                                  const std::scoped_lock lock(log_mutex_);
+                                  access_log_.push_back(access_log_line(record));
+                                });
     ASSERT_TRUE(server) << server.error().message;
     server_ = std::move(*server);
   }
@@ -74,6 +78,7 @@ class ServerTest : public ::testing::Test {
     server_.reset();
     readers_.reset();
     writer_.reset();
+    sign_in_.reset();
   }
 
   [[nodiscard]] uint16_t port() const { return server_->port(); }
@@ -89,6 +94,7 @@ class ServerTest : public ::testing::Test {
   Router router_;
   std::unique_ptr<WorkerPool> readers_;
   std::unique_ptr<WorkerPool> writer_;
+  std::unique_ptr<WorkerPool> sign_in_;
   std::unique_ptr<Server> server_;
   std::mutex log_mutex_;  // guards access_log_, written by the server's I/O thread
   std::vector<std::string> access_log_;
@@ -115,7 +121,7 @@ TEST_F(ServerTest, EveryRouteThatIsNotPublicAnswers401WithoutCredentialsBeforeAn
   const size_t entries_before = world_.entries().size();
   size_t checked = 0;
   for (const Route& route : router_.routes()) {
-    if (route.is_public) {
+    if (route.access != Access::kAuthenticated) {
       continue;
     }
     for (const char* authorization : {"", "Basic YTpi", "Bearer", "Bearer a b"}) {
