@@ -97,6 +97,11 @@ struct LoginRequest {
   crypto::SecretString password;       // in locked memory from the moment it is read
   crypto::SecretString second_factor;  // a 6-digit TOTP code, or a recovery code
   std::string address;                 // the client's address; empty for a local caller
+  // Set by the second half of a sign-in in two steps (a server's password step, then its code
+  // step): the password was checked already, while the account's credentials had this
+  // fingerprint (LoginCheck::credentials_fingerprint). It is not checked again; a credential
+  // changed since then refuses the login.
+  std::optional<std::array<uint8_t, 32>> password_checked_with = std::nullopt;
 };
 
 // The expensive half of a login, done outside any transaction: the password and the second
@@ -106,6 +111,7 @@ struct LoginCheck {
   bool account_known = false;
   bool password_ok = false;
   bool second_factor_ok = false;
+  bool second_factor_enrolled = false;           // the account has a TOTP secret
   std::optional<uint64_t> totp_step;             // the step of the code used
   std::optional<size_t> recovery_index;          // the recovery code used
   std::optional<std::string> new_password_hash;  // the password rehashed at today's cost

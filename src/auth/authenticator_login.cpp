@@ -144,10 +144,13 @@ Result<LoginCheck> Authenticator::check_login(store::DataStore& store,
   const store::AccountRow& row = check.account_known ? **found : **decoy_row;
   check.credentials_fingerprint = credentials_fingerprint_of(row);
 
-  check.password_ok = crypto::verify_password(row.password_hash, request.password.view());
+  check.password_ok = request.password_checked_with
+                          ? *request.password_checked_with == check.credentials_fingerprint
+                          : crypto::verify_password(row.password_hash, request.password.view());
   // A person who has not enrolled a second factor yet signs in with the password alone; the
   // session can then only change the password and enrol (Authenticated::second_factor_missing).
   const bool enrolled = !row.totp_sealed.empty();
+  check.second_factor_enrolled = enrolled;
   // The second factor is checked even after a wrong password: the same work either way.
   const std::string_view second_factor = request.second_factor.view();
   const bool looks_like_totp =
@@ -188,7 +191,8 @@ Result<LoginCheck> Authenticator::check_login(store::DataStore& store,
     check.refusal = "wrong password";
   } else if (!check.second_factor_ok) {
     check.refusal = "wrong second factor";
-  } else if (crypto::password_needs_rehash(row.password_hash, settings_.password_limits)) {
+  } else if (!request.password_checked_with &&
+             crypto::password_needs_rehash(row.password_hash, settings_.password_limits)) {
     auto rehashed = crypto::hash_password(request.password.view(), settings_.password_limits);
     if (rehashed) {
       check.new_password_hash = std::move(*rehashed);

@@ -19,4 +19,8 @@ inline constexpr size_t kQrQuietZoneModules = 4;
 // kInvalidInput when `text` holds a NUL byte or is too long for a QR code.
 [[nodiscard]] Result<std::string> render_qr_for_terminal(std::string_view text);
 
+// `text` as the same QR code in SVG, for a web page: one path of 1×1 squares, black on a white
+// background with the quiet zone, 4 pixels per module by default. The same errors.
+[[nodiscard]] Result<std::string> render_qr_svg(std::string_view text);
+
 }  // namespace vigie::auth

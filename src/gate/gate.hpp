@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -10,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -105,6 +107,10 @@ class Gate {
   ~Gate();
   Gate(const Gate&) = delete;
   Gate& operator=(const Gate&) = delete;
+
+  // The clock the gate decides with: a server states the times of its answers (a session's
+  // expiry, a ticket's) by it.
+  [[nodiscard]] const Clock& clock() const { return clock_; }
 
   // Signs the shutdown checkpoint and appends it to the external file, reporting failures the
   // destructor would have to swallow. Call once, last.
@@ -247,6 +253,20 @@ class Gate {
   // written in the log (it may be a password typed in the wrong field).
   [[nodiscard]] Result<auth::IssuedSession> login(const auth::LoginRequest& request,
                                                   std::string_view user_agent);
+  // A sign-in in two steps, for a server: the password first, then the code. The password step
+  // refuses exactly as login() does, or opens the session at once for an account without a
+  // second factor yet (restricted: see enrol_second_factor), or, when the password is right and
+  // a second factor is enrolled, records that in the audit log and returns what the code step
+  // needs: login() with LoginRequest::password_checked_with set to `fingerprint` and the code,
+  // which refuses if any credential of the account changed in between. The caller keeps this
+  // between the steps sealed, short-lived and bound to the client (http/auth_api).
+  struct SecondFactorAwaited {
+    std::string login;
+    std::array<uint8_t, 32> fingerprint{};
+  };
+  using PasswordStep = std::variant<auth::IssuedSession, SecondFactorAwaited>;
+  [[nodiscard]] Result<PasswordStep> login_password(const auth::LoginRequest& request,
+                                                    std::string_view user_agent);
   [[nodiscard]] Result<void> logout(const Principal& principal);
   // The id (tok-…, ses-…) of the credential that `principal` presents, for a server's access log:
   // empty for the custodian or a secret that names no credential (revoked or expired ones keep
@@ -394,6 +414,10 @@ class Gate {
   // Records `entries` and waits until they are durable. kInternal when they cannot be recorded:
   // the caller returns that error, never data.
   [[nodiscard]] Result<void> record_durably(std::vector<audit::Entry> entries);
+  // The second half of login() and login_password(): records the login's outcome with its entry.
+  [[nodiscard]] Result<auth::IssuedSession> finish_login(audit::Entry entry,
+                                                         const auth::LoginCheck& checked,
+                                                         const auth::LoginRequest& request);
   // Records `entries` as the intent of the change whose write transaction is open on
   // `transaction` (durable in the audit file before the change commits: AuditLog::record_intent)
   // and marks the intent in that transaction, so that it commits with the change. The intent's

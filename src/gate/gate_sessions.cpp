@@ -8,19 +8,68 @@
 
 namespace vigie::gate {
 
+namespace {
+
+std::string_view auth_method_of(const auth::LoginRequest& request) {
+  const std::string_view factor = request.second_factor.empty() ? ""
+                                  : request.second_factor.size() == auth::kTotpDigits
+                                      ? "+totp"
+                                      : "+recovery-code";
+  if (request.password_checked_with) {
+    return factor == "+totp" ? "checked-password+totp" : "checked-password+recovery-code";
+  }
+  return factor.empty()      ? "password"
+         : factor == "+totp" ? "password+totp"
+                             : "password+recovery-code";
+}
+
+}  // namespace
+
 Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
                                         std::string_view user_agent) {
   Principal principal = account_principal("", request.address, std::string(user_agent));
   audit::Entry entry = start_entry(principal, audit::kActionLogin);
-  entry.actor.auth_method = request.second_factor.empty() ? "password"
-                            : request.second_factor.size() == auth::kTotpDigits
-                                ? "password+totp"
-                                : "password+recovery-code";
+  entry.actor.auth_method = std::string(auth_method_of(request));
   auto checked = authenticator_->check_login(*accounts_, request);
   if (!checked) {
     return refused<auth::IssuedSession>(std::move(entry), checked.error());
   }
-  if (checked->account_known) {
+  return finish_login(std::move(entry), *checked, request);
+}
+
+Result<Gate::PasswordStep> Gate::login_password(const auth::LoginRequest& request,
+                                                std::string_view user_agent) {
+  Principal principal = account_principal("", request.address, std::string(user_agent));
+  audit::Entry entry = start_entry(principal, audit::kActionLogin);
+  entry.actor.auth_method = "password";
+  auth::LoginRequest password_only;
+  password_only.login = request.login;
+  password_only.password = crypto::SecretString(request.password.view());
+  password_only.address = request.address;
+  auto checked = authenticator_->check_login(*accounts_, password_only);
+  if (!checked) {
+    return refused<PasswordStep>(std::move(entry), checked.error());
+  }
+  if (checked->account_known && checked->password_ok && checked->second_factor_enrolled) {
+    // Recorded, so that a right password never followed by a code is seen in the audit log.
+    entry.actor.login = request.login;
+    entry.targets.push_back(account_target(request.login));
+    entry.reason = "password accepted; second factor awaited";
+    if (auto recorded = record_durably({std::move(entry)}); !recorded) {
+      return tl::unexpected(recorded.error());
+    }
+    return PasswordStep{SecondFactorAwaited{request.login, checked->credentials_fingerprint}};
+  }
+  auto session = finish_login(std::move(entry), *checked, password_only);
+  if (!session) {
+    return tl::unexpected(session.error());
+  }
+  return PasswordStep{std::move(*session)};
+}
+
+Result<auth::IssuedSession> Gate::finish_login(audit::Entry entry, const auth::LoginCheck& checked,
+                                               const auth::LoginRequest& request) {
+  if (checked.account_known) {
     entry.actor.login = request.login;
     entry.targets.push_back(account_target(request.login));
   }
@@ -30,7 +79,7 @@ Result<auth::IssuedSession> Gate::login(const auth::LoginRequest& request,
     if (!transaction) {
       return tl::unexpected(transaction.error());
     }
-    auto recorded = authenticator_->record_login(*accounts_, *checked, request);
+    auto recorded = authenticator_->record_login(*accounts_, checked, request);
     if (!recorded) {
       return recorded;
     }

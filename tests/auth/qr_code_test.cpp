@@ -129,7 +129,35 @@ TEST(QrCodeTest, RefusesTextItCannotEncode) {
     Result<std::string> rendered = render_qr_for_terminal(text);
     ASSERT_FALSE(rendered.has_value()) << text.size();
     EXPECT_EQ(rendered.error().code, ErrorCode::kInvalidInput);
+    Result<std::string> svg = render_qr_svg(text);
+    ASSERT_FALSE(svg.has_value()) << text.size();
+    EXPECT_EQ(svg.error().code, ErrorCode::kInvalidInput);
   }
+}
+
+TEST(QrCodeTest, TheSvgDrawsOneSquareForEachDarkModuleOfLibqrencodeInsideTheQuietZone) {
+  Result<std::string> svg = render_qr_svg(kUri);
+  ASSERT_TRUE(svg.has_value()) << svg.error().message;
+  const std::unique_ptr<QRcode, QrcodeFree> expected(
+      QRcode_encodeString(kUri.c_str(), 0, QR_ECLEVEL_M, QR_MODE_8, 1));
+  ASSERT_NE(expected, nullptr);
+  const int width = expected->width;
+  const int quiet = static_cast<int>(kQrQuietZoneModules);
+  const int size = width + 2 * quiet;
+  EXPECT_TRUE(svg->starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+  EXPECT_NE(svg->find("viewBox=\"0 0 " + std::to_string(size) + " " + std::to_string(size) + "\""),
+            std::string::npos);
+  std::string squares;
+  for (int row = 0; row < width; ++row) {
+    for (int column = 0; column < width; ++column) {
+      if ((expected->data[row * width + column] & 1) != 0) {
+        squares +=
+            "M" + std::to_string(column + quiet) + "," + std::to_string(row + quiet) + "h1v1h-1z";
+      }
+    }
+  }
+  EXPECT_NE(svg->find("d=\"" + squares + "\""), std::string::npos);
+  EXPECT_EQ(svg->find(kUri), std::string::npos) << "the secret is drawn, never written out";
 }
 
 }  // namespace
