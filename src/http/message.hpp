@@ -31,6 +31,8 @@ struct Request {
   std::string prefer;
   std::string host;  // the Host header
   std::string user_agent;
+  std::string cookie;      // the Cookie header: a browser's session (http/auth_api.hpp)
+  std::string csrf_token;  // the X-CSRF-Token header
   std::string remote_address;
   std::string body;
 };

@@ -47,8 +47,9 @@ using GateHandler = std::function<void(const Request&, const PathParameters&, ga
 
 // Which workers run a route: reads on the pool of readers, in parallel; writes on the vault's one
 // writer, whose thread waits for each write's durable intent and commit (writes are serial in the
-// vault anyway), so that no reader ever queues behind a disk sync.
-enum class Lane { kRead, kWrite };
+// vault anyway), so that no reader ever queues behind a disk sync; password checks (Argon2id) on
+// the sign-in pool, whose size bounds them.
+enum class Lane { kRead, kWrite, kSignIn };
 
 // Who may call a route: anyone (public), anyone proving who they are in the request's body
 // (sign-in), or a principal presenting a credential (authenticated: 401 before any vault work

@@ -5,6 +5,7 @@
 #include <optional>
 #include <thread>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <openssl/ssl.h>
@@ -22,6 +23,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "http/auth_api.hpp"
 #include "http/request_target.hpp"
 
 namespace vigie::http {
@@ -259,6 +261,8 @@ class Session : public std::enable_shared_from_this<Session> {
                     std::string(message["Prefer"]),
                     std::string(message[bhttp::field::host]),
                     std::string(message[bhttp::field::user_agent]),
+                    std::string(message[bhttp::field::cookie]),
+                    std::string(message[kCsrfHeader]),
                     remote_address_,
                     std::move(message.body())};
     auto found = server_.router.find(request.method, request.path);
@@ -281,18 +285,15 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       return;
     }
-    const std::optional<std::string_view> bearer = bearer_of(request.authorization);
-    if (!bearer) {
-      Response response =
-          outcome_response(Error{ErrorCode::kAuthenticationFailed, "a bearer token is required",
-                                 "un jeton (Authorization: Bearer) est requis"});
-      response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigie\"");
-      send(std::move(response), route.pattern, keep_alive_);
+    auto credential = credential_of(request);
+    if (auto* refused = std::get_if<Response>(&credential)) {
+      send(std::move(*refused), route.pattern, keep_alive_);
       return;
     }
-    std::string secret(*bearer);
-    WorkerPool& pool =
-        route.lane == Lane::kWrite ? server_.workers.writer : server_.workers.readers;
+    std::string secret(std::get<std::string_view>(credential));
+    WorkerPool& pool = route.lane == Lane::kWrite    ? server_.workers.writer
+                       : route.lane == Lane::kSignIn ? server_.workers.sign_in
+                                                     : server_.workers.readers;
     const bool queued = pool.submit([request = std::move(request),
                                      parameters = std::move(match.parameters), &route,
                                      secret = std::move(secret),
@@ -308,6 +309,30 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!queued) {
       send(busy_response(), route.pattern, keep_alive_);
     }
+  }
+
+  // The secret a request presents: its bearer token, or else its session cookie, which a request
+  // that may change something (any method but GET and HEAD) must confirm with the session's CSRF
+  // token. A Response 401 (or 403 for a missing or wrong CSRF token) otherwise.
+  static std::variant<std::string_view, Response> credential_of(const Request& request) {
+    if (const std::optional<std::string_view> bearer = bearer_of(request.authorization)) {
+      return *bearer;
+    }
+    const std::string_view cookie = session_cookie_of(request.cookie);
+    if (cookie.empty()) {
+      Response response =
+          outcome_response(Error{ErrorCode::kAuthenticationFailed, "a bearer token is required",
+                                 "un jeton (Authorization: Bearer) est requis"});
+      response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"vigie\"");
+      return response;
+    }
+    const bool safe = request.method == Method::kGet || request.method == Method::kHead;
+    if (!safe && !csrf_token_matches(request.csrf_token, cookie)) {
+      return outcome_response(Error{
+          ErrorCode::kPermissionDenied, "this request needs the session's X-CSRF-Token header",
+          "cette requête doit porter l'en-tête X-CSRF-Token de la session"});
+    }
+    return cookie;
   }
 
   // A worker queue is full: the client may retry in a second.

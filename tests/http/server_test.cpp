@@ -11,11 +11,13 @@
 
 #include "fhir/json.hpp"
 #include "gate/access_world.hpp"
+#include "http/auth_api.hpp"
 #include "http/fhir_api.hpp"
 #include "http/https_client.hpp"
 #include "http/server.hpp"
 #include "http/tls_files.hpp"
 #include "http/worker_pool.hpp"
+#include "support/sign_in.hpp"
 
 namespace vigie::http {
 namespace {
@@ -46,6 +48,7 @@ class ServerTest : public ::testing::Test {
     }
     router_ = Router{};
     add_fhir_routes(router_, page_links_);
+    add_auth_routes(router_, sign_in_tickets_);
     auto readers = WorkerPool::start(world_.gate(), 2, queue_capacity);
     ASSERT_TRUE(readers) << readers.error().message;
     readers_ = std::move(*readers);
@@ -83,6 +86,14 @@ class ServerTest : public ::testing::Test {
 
   [[nodiscard]] uint16_t port() const { return server_->port(); }
 
+  // One request on a connection of its own (the fixture allows 3 requests per connection).
+  std::optional<testing::HttpsReply> once(
+      verb method, std::string_view target, std::string_view bearer = {}, std::string body = {},
+      std::vector<std::pair<std::string, std::string>> headers = {}) {
+    HttpsClient client(port());
+    return client.send(method, target, bearer, std::move(body), std::move(headers));
+  }
+
   [[nodiscard]] std::vector<std::string> access_log() {
     const std::scoped_lock lock(log_mutex_);
     return access_log_;
@@ -91,6 +102,7 @@ class ServerTest : public ::testing::Test {
   testing::AccessWorld world_;
   TlsFiles tls_;
   PageLinks page_links_;
+  SignInTickets sign_in_tickets_;
   Router router_;
   std::unique_ptr<WorkerPool> readers_;
   std::unique_ptr<WorkerPool> writer_;
@@ -553,6 +565,313 @@ TEST_F(ServerTest, StopClosesIdleConnectionsAndReturns) {
   EXPECT_TRUE(idle.closed_by_server());
   HttpsClient late(port());
   EXPECT_FALSE(late.handshake_succeeded());
+}
+
+// --- Sign-in over HTTP (/auth).
+
+const std::vector<std::pair<std::string, std::string>> kJson = {
+    {"Content-Type", "application/json"}};
+
+boost::json::object json_of(const testing::HttpsReply& reply) {
+  return boost::json::parse(reply.body).as_object();
+}
+
+std::string login_body(std::string_view login, std::string_view password,
+                       std::string_view session = "bearer") {
+  return boost::json::serialize(
+      boost::json::object{{"login", login}, {"password", password}, {"session", session}});
+}
+
+// A person's account as the custodian creates it: its one-time password.
+std::string add_person(testing::AccessWorld& world, std::string_view login) {
+  auto enrolment = world.gate().add_account(
+      world.custodian(),
+      auth::NewAccount{std::string(login), "Camille Test", access::Role::kPractitioner, ""});
+  EXPECT_TRUE(enrolment) << enrolment.error().message;
+  return enrolment ? std::string(enrolment->temporary_password.view()) : std::string();
+}
+
+TEST_F(ServerTest, AFirstSignInChangesThePasswordEnrolsTotpThenSignsInWithPasswordAndCode) {
+  const std::string temporary = add_person(world_, "infirmiere.roux");
+  auto first = once(verb::post, "/auth/login", {}, login_body("infirmiere.roux", temporary), kJson);
+  ASSERT_TRUE(first);
+  ASSERT_EQ(first->status, 200) << first->body;
+  EXPECT_EQ(json_of(*first).at("next"), "password");
+  const std::string restricted(json_of(*first).at("access_token").as_string());
+
+  // Until the password is changed and a second factor enrolled, nothing else answers.
+  auto read = once(verb::get, "/fhir/Patient?family=abc", restricted);
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->status, 403);
+  auto changed = once(verb::post, "/auth/password", restricted,
+                      boost::json::serialize(boost::json::object{{"current", temporary},
+                                                                 {"new", testing::kNewPassword}}),
+                      kJson);
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->status, 204) << changed->body;
+  auto enrolled = once(verb::post, "/auth/enrol", restricted);
+  ASSERT_TRUE(enrolled);
+  ASSERT_EQ(enrolled->status, 200) << enrolled->body;
+  const boost::json::object enrolment = json_of(*enrolled);
+  const std::string uri(enrolment.at("otpauth_uri").as_string());
+  EXPECT_TRUE(uri.starts_with("otpauth://totp/"));
+  EXPECT_TRUE(enrolment.at("qr_svg").as_string().starts_with("<svg "));
+  EXPECT_EQ(enrolment.at("recovery_codes").as_array().size(), 10U);
+  auto ended = once(verb::get, "/fhir/Patient?family=abc", restricted);
+  ASSERT_TRUE(ended);
+  EXPECT_EQ(ended->status, 401) << "enrolment ends the session";
+
+  world_.clock().advance_ms(31'000);
+  auto password_step = once(verb::post, "/auth/login", {},
+                            login_body("infirmiere.roux", testing::kNewPassword), kJson);
+  ASSERT_TRUE(password_step);
+  ASSERT_EQ(password_step->status, 200) << password_step->body;
+  EXPECT_EQ(json_of(*password_step).at("next"), "otp");
+  EXPECT_FALSE(json_of(*password_step).contains("access_token"));
+  const std::string ticket(json_of(*password_step).at("ticket").as_string());
+  EXPECT_EQ(world_.last_entry().reason, "password accepted; second factor awaited");
+  auto code_step =
+      once(verb::post, "/auth/otp", {},
+           boost::json::serialize(boost::json::object{
+               {"ticket", ticket}, {"code", testing::totp_code_now(uri, world_.clock().now_ms())}}),
+           kJson);
+  ASSERT_TRUE(code_step);
+  ASSERT_EQ(code_step->status, 200) << code_step->body;
+  EXPECT_EQ(json_of(*code_step).at("next"), "ready");
+  EXPECT_EQ(json_of(*code_step).at("token_type"), "bearer");
+  const std::string session(json_of(*code_step).at("access_token").as_string());
+  auto search = once(verb::get, "/fhir/Patient?family=abc", session);
+  ASSERT_TRUE(search);
+  EXPECT_EQ(search->status, 200) << search->body;
+
+  // The same code again (a replay) is refused, even with a valid ticket.
+  auto replayed =
+      once(verb::post, "/auth/otp", {},
+           boost::json::serialize(boost::json::object{
+               {"ticket", ticket}, {"code", testing::totp_code_now(uri, world_.clock().now_ms())}}),
+           kJson);
+  ASSERT_TRUE(replayed);
+  EXPECT_EQ(replayed->status, 401);
+
+  auto out = once(verb::post, "/auth/logout", session);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 204);
+  auto after = once(verb::get, "/fhir/Patient?family=abc", session);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401) << "logout revokes the session server-side";
+}
+
+TEST_F(ServerTest, AScriptSendsPasswordAndCodeInOneStep) {
+  const std::string temporary = add_person(world_, "biologiste.henry");
+  const gate::Principal first = gate::account_principal(
+      world_.sign_in("biologiste.henry", temporary, ""), "127.0.0.1", "test");
+  ASSERT_TRUE(world_.gate().change_password(first, temporary, testing::kNewPassword));
+  auto enrolment = world_.gate().enrol_second_factor(first);
+  ASSERT_TRUE(enrolment) << enrolment.error().message;
+  const std::string uri(enrolment->otpauth_uri.view());
+  auto signed_in = once(verb::post, "/auth/login", {},
+                        boost::json::serialize(boost::json::object{
+                            {"login", "biologiste.henry"},
+                            {"password", testing::kNewPassword},
+                            {"code", testing::totp_code_now(uri, world_.clock().now_ms())}}),
+                        kJson);
+  ASSERT_TRUE(signed_in);
+  ASSERT_EQ(signed_in->status, 200) << signed_in->body;
+  EXPECT_EQ(json_of(*signed_in).at("next"), "ready");
+  const std::string session(json_of(*signed_in).at("access_token").as_string());
+  auto search = once(verb::get, "/fhir/Patient?family=abc", session);
+  ASSERT_TRUE(search);
+  EXPECT_EQ(search->status, 200);
+  auto wrong = once(
+      verb::post, "/auth/login", {},
+      boost::json::serialize(boost::json::object{
+          {"login", "biologiste.henry"}, {"password", testing::kNewPassword}, {"code", "123456"}}),
+      kJson);
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+}
+
+TEST_F(ServerTest, AWrongPasswordAndAnUnknownLoginGetTheSameRefusal) {
+  (void)add_person(world_, "pharmacien.leroy");
+  auto wrong = once(verb::post, "/auth/login", {},
+                    login_body("pharmacien.leroy", "not the password"), kJson);
+  auto unknown = once(verb::post, "/auth/login", {},
+                      login_body("personne.inconnue", "not the password"), kJson);
+  ASSERT_TRUE(wrong);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_EQ(unknown->status, 401);
+  EXPECT_EQ(wrong->body, unknown->body);
+  EXPECT_EQ(wrong->body.find("not the password"), std::string::npos);
+  EXPECT_EQ(unknown->body.find("personne.inconnue"), std::string::npos);
+}
+
+TEST_F(ServerTest, AWrongCodeOrAForgedTicketIsRefusedWithTheLoginMessage) {
+  const gate::Principal nurse = world_.person("infirmier.blanc", access::Role::kPractitioner);
+  auto password_step = once(verb::post, "/auth/login", {},
+                            login_body("infirmier.blanc", testing::kNewPassword), kJson);
+  ASSERT_TRUE(password_step);
+  ASSERT_EQ(password_step->status, 200) << password_step->body;
+  std::string ticket(json_of(*password_step).at("ticket").as_string());
+  auto wrong_code = once(
+      verb::post, "/auth/otp", {},
+      boost::json::serialize(boost::json::object{{"ticket", ticket}, {"code", "000000"}}), kJson);
+  ASSERT_TRUE(wrong_code);
+  EXPECT_EQ(wrong_code->status, 401);
+  EXPECT_EQ(world_.last_entry().outcome, audit::Outcome::kDenied);
+  ticket[ticket.size() / 2] = ticket[ticket.size() / 2] == 'A' ? 'B' : 'A';
+  auto forged = once(
+      verb::post, "/auth/otp", {},
+      boost::json::serialize(boost::json::object{{"ticket", ticket}, {"code", "000000"}}), kJson);
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 401);
+  EXPECT_EQ(forged->body, wrong_code->body);
+}
+
+TEST_F(ServerTest, ASignInBodyMustBeAJsonObjectWithItsMembers) {
+  auto form = once(verb::post, "/auth/login", {}, "login=a&password=b",
+                   {{"Content-Type", "application/x-www-form-urlencoded"}});
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 415);
+  auto missing = once(verb::post, "/auth/login", {}, R"({"login":"a"})", kJson);
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 400);
+  auto not_json = once(verb::post, "/auth/otp", {}, "{", kJson);
+  ASSERT_TRUE(not_json);
+  EXPECT_EQ(not_json->status, 400);
+  auto bad_session = once(verb::post, "/auth/login", {}, login_body("a.b", "c", "both"), kJson);
+  ASSERT_TRUE(bad_session);
+  EXPECT_EQ(bad_session->status, 400);
+}
+
+TEST_F(ServerTest, ABrowserSessionIsAHostCookieAndEveryChangeNeedsItsCsrfToken) {
+  const gate::Principal nurse = world_.person("infirmiere.petit", access::Role::kPractitioner);
+  (void)nurse;
+  auto password_step = once(verb::post, "/auth/login", {},
+                            login_body("infirmiere.petit", testing::kNewPassword, "cookie"), kJson);
+  ASSERT_TRUE(password_step);
+  ASSERT_EQ(password_step->status, 200) << password_step->body;
+  // The recovery codes were shown to the person only; a fresh factor is enrolled here instead.
+  world_.clock().advance_ms(31'000);
+  auto reset = world_.gate().reset_second_factor(world_.custodian(), "infirmiere.petit");
+  ASSERT_TRUE(reset) << reset.error().message;
+  auto session_step = once(verb::post, "/auth/login", {},
+                           login_body("infirmiere.petit", testing::kNewPassword, "cookie"), kJson);
+  ASSERT_TRUE(session_step);
+  ASSERT_EQ(session_step->status, 200) << session_step->body;
+  EXPECT_EQ(json_of(*session_step).at("next"), "enrol");
+  EXPECT_FALSE(json_of(*session_step).contains("access_token"))
+      << "a cookie session's secret never appears where a script could read it";
+  const std::string csrf(json_of(*session_step).at("csrf_token").as_string());
+  const std::string set_cookie = session_step->header("Set-Cookie");
+  ASSERT_TRUE(set_cookie.starts_with("__Host-vigie-session=vgs_")) << set_cookie;
+  for (const char* attribute : {"; Path=/", "; Secure", "; HttpOnly", "; SameSite=Strict"}) {
+    EXPECT_NE(set_cookie.find(attribute), std::string::npos) << attribute;
+  }
+  EXPECT_EQ(set_cookie.find("Domain"), std::string::npos);
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+
+  auto without_token = once(verb::post, "/auth/enrol", {}, {}, {{"Cookie", cookie}});
+  ASSERT_TRUE(without_token);
+  EXPECT_EQ(without_token->status, 403);
+  auto wrong_token =
+      once(verb::post, "/auth/enrol", {}, {}, {{"Cookie", cookie}, {"X-CSRF-Token", csrf + "x"}});
+  ASSERT_TRUE(wrong_token);
+  EXPECT_EQ(wrong_token->status, 403);
+  auto enrolled =
+      once(verb::post, "/auth/enrol", {}, {}, {{"Cookie", cookie}, {"X-CSRF-Token", csrf}});
+  ASSERT_TRUE(enrolled);
+  ASSERT_EQ(enrolled->status, 200) << enrolled->body;
+  EXPECT_TRUE(enrolled->header("Set-Cookie").starts_with("__Host-vigie-session=;"));
+  EXPECT_NE(enrolled->header("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  const std::string uri(json_of(*enrolled).at("otpauth_uri").as_string());
+
+  world_.clock().advance_ms(31'000);
+  auto again = once(verb::post, "/auth/login", {},
+                    login_body("infirmiere.petit", testing::kNewPassword, "cookie"), kJson);
+  ASSERT_TRUE(again);
+  ASSERT_EQ(again->status, 200) << again->body;
+  auto code_step = once(verb::post, "/auth/otp", {},
+                        boost::json::serialize(boost::json::object{
+                            {"ticket", json_of(*again).at("ticket")},
+                            {"code", testing::totp_code_now(uri, world_.clock().now_ms())},
+                            {"session", "cookie"}}),
+                        kJson);
+  ASSERT_TRUE(code_step);
+  ASSERT_EQ(code_step->status, 200) << code_step->body;
+  const std::string ready_cookie =
+      code_step->header("Set-Cookie").substr(0, code_step->header("Set-Cookie").find(';'));
+  const std::string ready_csrf(json_of(*code_step).at("csrf_token").as_string());
+  auto read = once(verb::get, "/fhir/Patient?family=abc", {}, {}, {{"Cookie", ready_cookie}});
+  ASSERT_TRUE(read);
+  EXPECT_EQ(read->status, 200) << "a read needs no CSRF token";
+  auto create_without = once(verb::post, "/fhir/Patient", {},
+                             R"({"resourceType":"Patient","name":[{"family":"Vidal"}]})",
+                             {{"Cookie", ready_cookie}, {"Content-Type", "application/fhir+json"}});
+  ASSERT_TRUE(create_without);
+  EXPECT_EQ(create_without->status, 403);
+  auto out = once(verb::post, "/auth/logout", {}, {},
+                  {{"Cookie", ready_cookie}, {"X-CSRF-Token", ready_csrf}});
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 204);
+  EXPECT_NE(out->header("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  auto after = once(verb::get, "/fhir/Patient?family=abc", {}, {}, {{"Cookie", ready_cookie}});
+  ASSERT_TRUE(after);
+  EXPECT_EQ(after->status, 401);
+}
+
+TEST_F(ServerTest, OnlyHealthMetadataAndTheSignInStepsTakeNoCredential) {
+  std::set<std::string> open;
+  for (const Route& route : router_.routes()) {
+    if (route.access != Access::kAuthenticated) {
+      open.insert(std::string(name_of(route.method)) + " " + route.pattern);
+    }
+  }
+  EXPECT_EQ(open, (std::set<std::string>{"GET /healthz", "GET /fhir/metadata", "POST /auth/login",
+                                         "POST /auth/otp"}));
+}
+
+TEST_F(ServerTest, ASignInBeyondTheSignInQueueAnswers503AndChecksNoPassword) {
+  start(0);
+  const size_t entries_before = world_.entries().size();
+  auto reply = once(verb::post, "/auth/login", {}, login_body("a.b", "c"), kJson);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 503);
+  EXPECT_EQ(reply->header("Retry-After"), "1");
+  EXPECT_EQ(world_.entries().size(), entries_before);
+}
+
+TEST(SignInTickets, ATicketOpensOnlyFromItsAddressUnalteredAndBeforeItsExpiry) {
+  const SignInTickets tickets;
+  gate::Gate::SecondFactorAwaited awaited{"infirmiere.roux", {}};
+  awaited.fingerprint[0] = 7;
+  const int64_t now = 1'790'000'000'000;
+  const std::string ticket = tickets.issue(awaited, "192.0.2.10", now);
+  EXPECT_EQ(ticket.find("infirmiere"), std::string::npos);
+  auto opened = tickets.redeem(ticket, "192.0.2.10", now + kSignInTicketLifetimeMs - 1);
+  ASSERT_TRUE(opened) << opened.error().message;
+  EXPECT_EQ(opened->login, "infirmiere.roux");
+  EXPECT_EQ(opened->fingerprint, awaited.fingerprint);
+  EXPECT_FALSE(tickets.redeem(ticket, "192.0.2.11", now));
+  EXPECT_FALSE(tickets.redeem(ticket, "192.0.2.10", now + kSignInTicketLifetimeMs));
+  std::string altered = ticket;
+  altered.back() = altered.back() == 'A' ? 'B' : 'A';
+  EXPECT_FALSE(tickets.redeem(altered, "192.0.2.10", now));
+  EXPECT_FALSE(SignInTickets{}.redeem(ticket, "192.0.2.10", now)) << "another process's key";
+  auto refused = tickets.redeem("", "192.0.2.10", now);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kAuthenticationFailed);
+}
+
+TEST(SessionCookie, IsFoundAmongOtherCookiesByItsExactName) {
+  EXPECT_EQ(session_cookie_of("a=1; __Host-vigie-session=vgs_x; b=2"), "vgs_x");
+  EXPECT_EQ(session_cookie_of("__Host-vigie-session=vgs_y"), "vgs_y");
+  EXPECT_EQ(session_cookie_of("__Host-vigie-sessionx=vgs_z"), "");
+  EXPECT_EQ(session_cookie_of("__Host-vigie-session="), "");
+  EXPECT_EQ(session_cookie_of(""), "");
+  EXPECT_TRUE(csrf_token_matches(csrf_token_of("vgs_x"), "vgs_x"));
+  EXPECT_FALSE(csrf_token_matches(csrf_token_of("vgs_x"), "vgs_y"));
+  EXPECT_EQ(csrf_token_of("vgs_x").find("vgs_x"), std::string::npos);
 }
 
 }  // namespace
