@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "common/clock.hpp"
+#include "http/auth_api.hpp"
 #include "http/fhir_api.hpp"
 #include "http/server.hpp"
 #include "http/tls_files.hpp"
@@ -93,6 +94,8 @@ int run_serve(const Options& options) {
   const http::PageLinks page_links;
   http::Router router;
   http::add_fhir_routes(router, page_links);
+  const http::SignInTickets sign_in_tickets;
+  http::add_auth_routes(router, sign_in_tickets);
   auto readers = http::WorkerPool::start(gate, options.threads, kWorkerQueue);
   if (!readers) {
     return close_gate(gate, report(readers.error()));

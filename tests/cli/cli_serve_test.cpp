@@ -144,11 +144,18 @@ TEST_F(CliTest, ServeAnswersOverHttpsLogsEachRequestAndStopsCleanlyOnSigterm) {
     auto patients = client.send(verb::get, "/fhir/Patient?family=dupont");
     ASSERT_TRUE(patients);
     EXPECT_EQ(patients->status, 401);
+    auto sign_in = client.send(verb::post, "/auth/login", {},
+                               R"({"login":"personne.inconnue","password":"x"})",
+                               {{"Content-Type", "application/json"}});
+    ASSERT_TRUE(sign_in);
+    EXPECT_EQ(sign_in->status, 401) << "the sign-in routes are served";
     EXPECT_EQ(serve.terminate(), 0);
   }
   const std::string log = testing::read_file(out);
   EXPECT_TRUE(testing::contains(log, R"("route":"/healthz","status":200)")) << log;
   EXPECT_TRUE(testing::contains(log, R"("route":"/fhir/{type}","status":401)")) << log;
+  EXPECT_TRUE(testing::contains(log, R"("route":"/auth/login","status":401)")) << log;
+  EXPECT_FALSE(testing::contains(log, "personne.inconnue")) << log;
   EXPECT_FALSE(testing::contains(log, "dupont")) << log;
   ProcessResult verified = run({"audit", "verify"}, {});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
