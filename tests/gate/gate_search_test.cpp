@@ -16,6 +16,7 @@
 
 #include "fhir/search.hpp"
 #include "gate/access_world.hpp"
+#include "support/raw_sql.hpp"
 
 namespace vigie {
 namespace {
@@ -103,6 +104,35 @@ TEST_F(GateSearchTest, LastUpdatedFiltersOnTheStoredTimeWithEveryPrefix) {
   auto page = gate().search(custodian(), "Patient", {{"_lastUpdated", "gt" + day_two}});
   ASSERT_TRUE(page);
   EXPECT_EQ(page->total, 1U);
+}
+
+// _lastUpdated and the sort read clear metadata: the resources they leave out are never
+// decrypted. Shown by breaking the seal of those: a search that opened one would fail.
+TEST_F(GateSearchTest, LastUpdatedAndTheSortDecryptOnlyThePageReturned) {
+  const int64_t start = world_.clock().now_ms();
+  const std::string first = world_.make_patient("Scelle").id;
+  world_.clock().advance_ms(86'400'000);
+  const std::string second = world_.make_patient("Scelle").id;
+  world_.clock().advance_ms(86'400'000);
+  const std::string third = world_.make_patient("Scelle").id;
+  for (const std::string& broken : {first, third}) {
+    testing::exec_raw(world_.vault_dir() / "vault.db",
+                      "UPDATE resource_versions SET sealed = x'00' WHERE id = '" + broken + "'");
+  }
+  const std::string day_two = fhir::format_instant(start + 86'400'000).substr(0, 10);
+  auto page = gate().search(custodian(), "Patient", {{"_lastUpdated", day_two}});
+  ASSERT_TRUE(page) << page.error().message;
+  EXPECT_THAT(search_ids_of(page->matches), ElementsAre(second));
+  auto sorted =
+      gate().search(custodian(), "Patient",
+                    {{"_sort", "_lastUpdated"}, {"_lastUpdated", "ge" + day_two}, {"_count", "1"}});
+  ASSERT_TRUE(sorted) << sorted.error().message;
+  EXPECT_THAT(search_ids_of(sorted->matches), ElementsAre(second));
+  EXPECT_EQ(sorted->total, 2U);
+  // The broken seals are found as soon as a search opens them.
+  auto everything = gate().search(custodian(), "Patient", {});
+  ASSERT_FALSE(everything);
+  EXPECT_EQ(everything.error().code, ErrorCode::kIntegrity);
 }
 
 TEST_F(GateSearchTest, SortByLastUpdatedEitherWayIdsBreakTies) {

@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "fhir/json.hpp"
+#include "fhir/search.hpp"
 #include "gate/access_world.hpp"
 #include "http/fhir_api.hpp"
 #include "http/https_client.hpp"
@@ -379,6 +380,30 @@ TEST_F(ServerTest, IncludeAndRevincludeComeInIncludeModeAndBadOnesAre400) {
   auto sort = sort_client.send(verb::get, "/fhir/Patient?_sort=secretvalue", lab.bearer());
   ASSERT_TRUE(sort);
   EXPECT_NE(sort->body.find("_sort"), std::string::npos) << sort->body;
+}
+
+TEST_F(ServerTest, BeyondTheBoundIncludedResourcesAreCutAndTheSearchsetSaysSo) {
+  const std::string patient = world_.make_patient("Borne").id;
+  for (size_t index = 0; index < fhir::kMaxIncludedPerPage + 1; ++index) {
+    world_.make_observation(patient);
+  }
+  const gate::Principal lab = world_.service("labo.borne", "system/*.rs");
+  HttpsClient client(port());
+  auto page = client.send(verb::get, "/fhir/Patient?_revinclude=Observation:subject", lab.bearer());
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body.substr(0, 500);
+  const boost::json::value bundle = boost::json::parse(page->body);
+  const auto& entries = bundle.at("entry").as_array();
+  ASSERT_EQ(entries.size(), 1 + fhir::kMaxIncludedPerPage + 1);
+  size_t included = 0;
+  for (const auto& entry : entries) {
+    included += entry.at("search").at("mode") == "include" ? 1 : 0;
+  }
+  EXPECT_EQ(included, fhir::kMaxIncludedPerPage);
+  const auto& last = entries.back();
+  EXPECT_EQ(last.at("search").at("mode"), "outcome");
+  EXPECT_EQ(last.at("resource").at("resourceType"), "OperationOutcome");
+  EXPECT_EQ(last.at("resource").at("issue").at(0).at("severity"), "warning");
 }
 
 TEST_F(ServerTest, PostSearchTakesAFormBodyAndFormatMustBeJson) {
