@@ -1,5 +1,6 @@
 // Untrusted search requests. Input: the resource type on the first line, then "name=value"
 // pairs separated by '&' (already URL-decoded, as the HTTP layer hands them over).
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -67,6 +68,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const TokenCondition& condition : parsed->token_conditions) {
     vigie::fuzz::require(!condition.any_of.empty(), "a token condition has values");
   }
+  for (const IncludeSpec& include : parsed->includes) {
+    const std::string spec = include.source_type + ":" + include.param;
+    const std::vector<std::string> supported =
+        include.reverse ? revinclude_sources_of(type) : include_targets_of(type);
+    vigie::fuzz::require(std::find(supported.begin(), supported.end(), spec) != supported.end(),
+                         "an accepted include is one the CapabilityStatement lists");
+  }
+  vigie::fuzz::require(!parsed->after.has_value(), "a client never sets the page position");
+  (void)matches_last_updated(1'790'000'000'000, parsed->last_updated_conditions);
   boost::json::object resource;
   resource["resourceType"] = parsed->type;
   resource["effectiveDateTime"] = "2024-03-05T08:30:00+01:00";

@@ -298,7 +298,12 @@ int print_search(gate::Gate& gate, const gate::Custodian& custodian, const Optio
   for (gate::StoredResource& match : page->matches) {
     resources.push_back(std::move(match.resource));
   }
-  fmt::print("{}\n", fhir::to_pretty_json_text(fhir::make_searchset(page->total, resources)));
+  std::vector<json::object> included;
+  for (gate::StoredResource& resource : page->included) {
+    included.push_back(std::move(resource.resource));
+  }
+  fmt::print("{}\n",
+             fhir::to_pretty_json_text(fhir::make_searchset(page->total, resources, included)));
   return 0;
 }
 

@@ -68,21 +68,24 @@ boost::json::object make_operation_outcome(std::string_view issue_code,
   return outcome;
 }
 
-boost::json::object make_searchset(size_t total,
-                                   const std::vector<boost::json::object>& resources) {
+boost::json::object make_searchset(size_t total, const std::vector<boost::json::object>& resources,
+                                   const std::vector<boost::json::object>& included) {
   boost::json::object bundle;
   bundle["resourceType"] = "Bundle";
   bundle["type"] = "searchset";
   bundle["total"] = total;
-  if (!resources.empty()) {
+  if (!resources.empty() || !included.empty()) {
     boost::json::array entries;
-    entries.reserve(resources.size());
-    for (const boost::json::object& resource : resources) {
-      boost::json::object entry;
-      entry["fullUrl"] = full_url_of(resource);
-      entry["resource"] = resource;
-      entry["search"] = boost::json::object{{"mode", "match"}};
-      entries.emplace_back(std::move(entry));
+    entries.reserve(resources.size() + included.size());
+    for (const auto& [list, mode] :
+         {std::pair{&resources, "match"}, std::pair{&included, "include"}}) {
+      for (const boost::json::object& resource : *list) {
+        boost::json::object entry;
+        entry["fullUrl"] = full_url_of(resource);
+        entry["resource"] = resource;
+        entry["search"] = boost::json::object{{"mode", mode}};
+        entries.emplace_back(std::move(entry));
+      }
     }
     bundle["entry"] = std::move(entries);
   }

@@ -19,9 +19,11 @@ namespace vigie::fhir {
                                                          std::string_view diagnostics);
 
 // A searchset Bundle: `total` matches in all, `resources` the page returned, each entry with
-// fullUrl "Type/id" and search.mode "match". No entry list when `resources` is empty.
-[[nodiscard]] boost::json::object make_searchset(size_t total,
-                                                 const std::vector<boost::json::object>& resources);
+// fullUrl "Type/id" and search.mode "match", then `included` (_include, _revinclude) with
+// search.mode "include". No entry list when both are empty.
+[[nodiscard]] boost::json::object make_searchset(
+    size_t total, const std::vector<boost::json::object>& resources,
+    const std::vector<boost::json::object>& included = {});
 
 // A history Bundle of the versions of one or more resources, newest first as given. Each entry
 // has fullUrl "Type/id", the resource, request (POST Type for version "1", PUT Type/id after) and

@@ -260,33 +260,82 @@ Result<std::string> parse_token_value(ParamKind kind, std::string_view param,
   return fail(ErrorCode::kInternal, "unhandled search parameter kind");
 }
 
-Result<DateCondition> parse_date(std::string_view value) {
+// A date condition of parameter `param` (date or _lastUpdated): one value with an optional prefix.
+Result<DateCondition> parse_date(std::string_view param, std::string_view value) {
   if (find_unescaped(value, ',') != std::string_view::npos) {
-    return fail(ErrorCode::kUsage,
-                "date takes one value per parameter; repeat the parameter to combine");
+    return fail(
+        ErrorCode::kUsage,
+        fmt::format("{} takes one value per parameter; repeat the parameter to combine", param));
   }
   DateCondition condition;
   if (starts_with_prefix(value)) {
     static constexpr std::pair<std::string_view, DateComparator> kPrefixes[] = {
         {"eq", DateComparator::kEq}, {"ne", DateComparator::kNe}, {"gt", DateComparator::kGt},
         {"lt", DateComparator::kLt}, {"ge", DateComparator::kGe}, {"le", DateComparator::kLe},
+        {"sa", DateComparator::kSa}, {"eb", DateComparator::kEb},
     };
     const auto* found =
         std::find_if(std::begin(kPrefixes), std::end(kPrefixes),
                      [&](const auto& entry) { return value.starts_with(entry.first); });
     if (found == std::end(kPrefixes)) {
-      return fail(ErrorCode::kUsage, "date prefix is not supported (use eq, ne, gt, lt, ge or le)");
+      return fail(
+          ErrorCode::kUsage,
+          fmt::format("{} prefix is not supported (use eq, ne, gt, lt, ge, le, sa or eb)", param));
     }
     condition.comparator = found->second;
     value.remove_prefix(2);
   }
   std::optional<DateInterval> interval = read_date_interval(value);
   if (!interval) {
-    return fail(ErrorCode::kUsage, "date must be a FHIR date, dateTime or instant");
+    return fail(ErrorCode::kUsage,
+                fmt::format("{} must be a FHIR date, dateTime or instant", param));
   }
   condition.begin_ms = interval->begin_ms;
   condition.end_ms = interval->end_ms;
   return condition;
+}
+
+// The reference search parameters of `type` that vigie indexes (each refers to a Patient).
+std::vector<std::string_view> reference_parameters_of(std::string_view type) {
+  std::vector<std::string_view> names;
+  const ResourceProfile* profile = find_profile(type);
+  for (std::string_view name : {"patient", "subject"}) {
+    if (kind_of(type, profile, name) == ParamKind::kReference) {
+      names.push_back(name);
+    }
+  }
+  return names;
+}
+
+// _include=Source:param[:Patient] (reverse: _revinclude). The message never repeats the value.
+Result<IncludeSpec> parse_include(std::string_view type, std::string_view name,
+                                  std::string_view value) {
+  const bool reverse = name == "_revinclude";
+  std::vector<std::string_view> parts;
+  while (true) {
+    const size_t colon = value.find(':');
+    parts.push_back(value.substr(0, colon));
+    if (colon == std::string_view::npos) {
+      break;
+    }
+    value.remove_prefix(colon + 1);
+  }
+  IncludeSpec spec{std::string(parts.front()),
+                   parts.size() > 1 ? std::string(parts[1]) : std::string(), reverse};
+  const std::vector<std::string> supported =
+      reverse ? revinclude_sources_of(type) : include_targets_of(type);
+  const bool target_ok = parts.size() == 2 || (parts.size() == 3 && parts[2] == "Patient");
+  if (!target_ok || std::find(supported.begin(), supported.end(),
+                              spec.source_type + ":" + spec.param) == supported.end()) {
+    const std::string_view list = reverse ? "searchRevInclude" : "searchInclude";
+    return fail(ErrorCode::kUsage,
+                fmt::format("{} n'accepte pour {} que les valeurs que le CapabilityStatement "
+                            "liste ({})",
+                            name, type, list),
+                fmt::format("{} accepts for {} only the values the CapabilityStatement lists ({})",
+                            name, type, list));
+  }
+  return spec;
 }
 
 // A non-negative decimal number of at most `max_digits` digits.
@@ -304,7 +353,8 @@ std::optional<size_t> parse_unsigned(std::string_view text, size_t max_digits) {
   return number;
 }
 
-// Reads the parameters that apply to any type (_id, _count, _offset) into `query`.
+// Reads the parameters that apply to any type and appear once (_id, _count, _offset, _sort) into
+// `query`.
 Result<void> parse_control(std::string_view name, std::string_view value, SearchQuery& query,
                            std::vector<std::string_view>& seen) {
   if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
@@ -324,6 +374,15 @@ Result<void> parse_control(std::string_view name, std::string_view value, Search
       query.ids.push_back(std::move(id));
     }
     return {};
+  }
+  if (name == "_sort") {
+    if (value == "_lastUpdated" || value == "-_lastUpdated") {
+      query.sort =
+          value == "_lastUpdated" ? SortOrder::kLastUpdated : SortOrder::kLastUpdatedDescending;
+      return {};
+    }
+    return fail(ErrorCode::kUsage, "_sort n'accepte que _lastUpdated et -_lastUpdated",
+                "_sort supports only _lastUpdated and -_lastUpdated");
   }
   if (name == "_count") {
     std::optional<size_t> count = parse_unsigned(value, 4);
@@ -356,6 +415,10 @@ bool interval_matches(int64_t target_begin, int64_t target_end, const DateCondit
       return target_end > condition.end_ms || contained;
     case DateComparator::kLe:
       return target_begin < condition.begin_ms || contained;
+    case DateComparator::kSa:
+      return target_begin >= condition.end_ms;
+    case DateComparator::kEb:
+      return target_end <= condition.begin_ms;
   }
   return false;
 }
@@ -429,18 +492,30 @@ Result<SearchQuery> parse_search(std::string_view type,
       return fail(ErrorCode::kUsage,
                   fmt::format("search parameter {} has an empty value", shown_name(name)));
     }
-    if (name == "_id" || name == "_count" || name == "_offset") {
+    if (name == "_id" || name == "_count" || name == "_offset" || name == "_sort") {
       if (Result<void> parsed = parse_control(name, value, query, seen_controls); !parsed) {
         return tl::unexpected(std::move(parsed.error()));
       }
       continue;
     }
-    if (name == "date" && profile != nullptr && has_date(*profile)) {
-      Result<DateCondition> condition = parse_date(value);
+    if (name == "_lastUpdated" || (name == "date" && profile != nullptr && has_date(*profile))) {
+      Result<DateCondition> condition = parse_date(name, value);
       if (!condition) {
         return tl::unexpected(std::move(condition.error()));
       }
-      query.date_conditions.push_back(*condition);
+      (name == "date" ? query.date_conditions : query.last_updated_conditions)
+          .push_back(*condition);
+      continue;
+    }
+    if (name == "_include" || name == "_revinclude") {
+      Result<IncludeSpec> include = parse_include(type, name, value);
+      if (!include) {
+        return tl::unexpected(std::move(include.error()));
+      }
+      if (std::find(query.includes.begin(), query.includes.end(), *include) ==
+          query.includes.end()) {
+        query.includes.push_back(std::move(*include));
+      }
       continue;
     }
     std::optional<ParamKind> kind = kind_of(type, profile, name);
@@ -500,8 +575,49 @@ bool matches_date_conditions(const boost::json::object& resource,
   });
 }
 
+bool matches_last_updated(int64_t epoch_ms, const std::vector<DateCondition>& conditions) {
+  return std::all_of(conditions.begin(), conditions.end(), [&](const DateCondition& condition) {
+    return interval_matches(epoch_ms, epoch_ms + 1, condition);
+  });
+}
+
+bool comes_after(SortOrder sort, const PagePosition& entry, const PagePosition& position) {
+  if (sort == SortOrder::kLastUpdated && entry.last_updated_ms != position.last_updated_ms) {
+    return entry.last_updated_ms > position.last_updated_ms;
+  }
+  if (sort == SortOrder::kLastUpdatedDescending &&
+      entry.last_updated_ms != position.last_updated_ms) {
+    return entry.last_updated_ms < position.last_updated_ms;
+  }
+  return entry.id > position.id;
+}
+
+std::vector<std::string> include_targets_of(std::string_view type) {
+  std::vector<std::string> specs;
+  for (std::string_view param : reference_parameters_of(type)) {
+    specs.push_back(fmt::format("{}:{}", type, param));
+  }
+  std::sort(specs.begin(), specs.end());
+  return specs;
+}
+
+std::vector<std::string> revinclude_sources_of(std::string_view type) {
+  std::vector<std::string> specs;
+  if (type != "Patient") {
+    return specs;
+  }
+  for (std::string_view source : known_resource_types()) {
+    for (std::string& spec : include_targets_of(source)) {
+      specs.push_back(std::move(spec));
+    }
+  }
+  std::sort(specs.begin(), specs.end());
+  return specs;
+}
+
 std::vector<std::string_view> search_parameters_of(std::string_view type) {
-  std::vector<std::string_view> names{"_id", "_count", "_offset", "identifier"};
+  std::vector<std::string_view> names{"_id",          "_count", "_offset",
+                                      "_lastUpdated", "_sort",  "identifier"};
   if (has_person_name(type)) {
     names.insert(names.end(), {"family", "given", "name"});
   }

@@ -148,12 +148,17 @@ class Gate {
 
   // FHIR search on `type` with name/value pairs (parsed by fhir::parse_search: kUsage on bad
   // syntax). Only the requested page is decrypted, unless a date filter needs every candidate.
+  // `after` (from the page's next position) starts the page after that entry. Each match and
+  // each resource that _include or _revinclude adds must be readable on its own, as a direct
+  // read: the others are left out silently; the entry names every resource returned.
   [[nodiscard]] Result<SearchPage> search(
       const Principal& principal, std::string_view type,
-      const std::vector<std::pair<std::string, std::string>>& params);
+      const std::vector<std::pair<std::string, std::string>>& params,
+      std::optional<fhir::PagePosition> after = {});
   [[nodiscard]] Result<void> search(const Principal& principal, std::string_view type,
                                     const std::vector<std::pair<std::string, std::string>>& params,
-                                    Done<SearchPage> done);
+                                    Done<SearchPage> done,
+                                    std::optional<fhir::PagePosition> after = {});
 
   [[nodiscard]] Result<StoredResource> create(const Principal& principal,
                                               boost::json::object resource);
@@ -406,7 +411,8 @@ class Gate {
                                                                std::string_view id);
   [[nodiscard]] Acted<SearchPage> act_search(
       const Principal& principal, std::string_view type,
-      const std::vector<std::pair<std::string, std::string>>& params);
+      const std::vector<std::pair<std::string, std::string>>& params,
+      std::optional<fhir::PagePosition> after = {});
   [[nodiscard]] Acted<std::map<std::string, int64_t>> act_count_by_type(const Principal& principal);
 
   // An entry for `action` by `principal`, stamped now.

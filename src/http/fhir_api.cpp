@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/json/array.hpp>
 
 #include "common/clock.hpp"
@@ -126,7 +127,9 @@ std::string media_type_of(std::string_view content_type) {
 }
 
 // The searchset of `page`, with a link to the next page when there is one: an opaque token of
-// `links`, for this credential, that names the same search from the next offset.
+// `links`, for this credential, that names the same search (without _offset) and the position
+// after the page's last entry. When _include or _revinclude had more than the bound, a warning
+// entry says so.
 Response searchset_response(const PageLinks& links, const Request& request, std::string_view bearer,
                             std::string_view type, const QueryParameters& parameters,
                             const gate::SearchPage& page) {
@@ -135,9 +138,27 @@ Response searchset_response(const PageLinks& links, const Request& request, std:
   for (const gate::StoredResource& match : page.matches) {
     resources.push_back(match.resource);
   }
-  boost::json::object bundle = fhir::make_searchset(page.total, resources);
-  auto query = fhir::parse_search(type, parameters);  // the gate accepted it: its page bounds
-  if (query && query->count > 0 && query->offset + query->count < page.total) {
+  std::vector<boost::json::object> included;
+  included.reserve(page.included.size());
+  for (const gate::StoredResource& resource : page.included) {
+    included.push_back(resource.resource);
+  }
+  boost::json::object bundle = fhir::make_searchset(page.total, resources, included);
+  if (page.included_cut) {
+    boost::json::object outcome = fhir::make_operation_outcome(
+        "too-costly",
+        fmt::format("page limitée à {0} ressources incluses : d'autres ont été laissées de côté ; "
+                    "réduisez _count / included resources are limited to {0} per page: some were "
+                    "left out; lower _count",
+                    fhir::kMaxIncludedPerPage));
+    outcome["issue"].as_array().front().as_object()["severity"] = "warning";
+    if (!bundle.contains("entry")) {
+      bundle["entry"] = boost::json::array{};
+    }
+    bundle["entry"].as_array().push_back(boost::json::object{
+        {"resource", std::move(outcome)}, {"search", boost::json::object{{"mode", "outcome"}}}});
+  }
+  if (page.next) {
     QueryParameters search;
     for (const auto& parameter : parameters) {
       if (parameter.first != "_offset") {
@@ -145,7 +166,7 @@ Response searchset_response(const PageLinks& links, const Request& request, std:
       }
     }
     const std::string token =
-        links.issue(bearer, type, search, query->offset + query->count, system_clock().now_ms());
+        links.issue(bearer, type, search, *page.next, system_clock().now_ms());
     const std::string base = request.host.empty() ? "" : "https://" + request.host;
     bundle["link"] = boost::json::array{boost::json::object{
         {"relation", "next"}, {"url", base + "/fhir/" + std::string(type) + "?_page=" + token}}};
@@ -153,7 +174,8 @@ Response searchset_response(const PageLinks& links, const Request& request, std:
   return json_response(200, bundle);
 }
 
-// GET /fhir/{type}: a search, or (`_page` alone) the next page of an earlier one.
+// GET /fhir/{type}: a search, or (`_page` alone) the next page of an earlier one, which starts
+// after the last entry of the page before (keyset).
 void search(const PageLinks& links, const Request& request, const PathParameters& path,
             gate::Gate& gate, const gate::Principal& principal, Reply reply) {
   if (auto refused = refused_type_or_id(path, false)) {
@@ -161,6 +183,7 @@ void search(const PageLinks& links, const Request& request, const PathParameters
     return;
   }
   QueryParameters parameters = request.query;
+  std::optional<fhir::PagePosition> after;
   const auto page_token = std::find_if(parameters.begin(), parameters.end(),
                                        [](const auto& pair) { return pair.first == "_page"; });
   if (page_token != parameters.end()) {
@@ -178,11 +201,12 @@ void search(const PageLinks& links, const Request& request, const PathParameters
       return;
     }
     parameters = std::move(page->parameters);
+    after = std::move(page->after);
   }
   answer<gate::SearchPage>(
       reply,
       [&](gate::Gate::Done<gate::SearchPage> done) {
-        return gate.search(principal, path["type"], parameters, std::move(done));
+        return gate.search(principal, path["type"], parameters, std::move(done), after);
       },
       // Runs on the audit committer once the entry is durable: it owns copies of what it uses.
       [&links, request, bearer = principal.bearer(), type = std::string(path["type"]),
@@ -466,22 +490,38 @@ boost::json::object capability_statement(const Router& router) {
     boost::json::array parameters;
     for (const std::string_view name : fhir::search_parameters_of(type)) {
       const bool is_number = name == "_count" || name == "_offset";
-      const bool is_date = name == "date" || name == "birthdate";
+      const bool is_date = name == "date" || name == "birthdate" || name == "_lastUpdated";
       const bool is_string = name == "family" || name == "given" || name == "name";
       const bool is_reference = name == "patient" || name == "subject";
-      parameters.push_back(boost::json::object{{"name", name},
-                                               {"type", is_number      ? "number"
-                                                        : is_date      ? "date"
-                                                        : is_string    ? "string"
-                                                        : is_reference ? "reference"
-                                                                       : "token"}});
+      boost::json::object parameter{{"name", name},
+                                    {"type", is_number         ? "number"
+                                             : is_date         ? "date"
+                                             : is_string       ? "string"
+                                             : is_reference    ? "reference"
+                                             : name == "_sort" ? "special"
+                                                               : "token"}};
+      if (name == "_sort") {
+        parameter["documentation"] = "_lastUpdated or -_lastUpdated only";
+      } else if (name == "_offset") {
+        parameter["documentation"] =
+            "skips entries of the first page only; next links page by keyset";
+      }
+      parameters.push_back(std::move(parameter));
     }
-    resources.push_back(boost::json::object{{"type", type},
-                                            {"interaction", interactions},
-                                            {"versioning", "versioned-update"},
-                                            {"updateCreate", true},
-                                            {"readHistory", true},
-                                            {"searchParam", std::move(parameters)}});
+    boost::json::object resource{{"type", type},
+                                 {"interaction", interactions},
+                                 {"versioning", "versioned-update"},
+                                 {"updateCreate", true},
+                                 {"readHistory", true},
+                                 {"searchParam", std::move(parameters)}};
+    for (const auto& [key, specs] :
+         {std::pair{"searchInclude", fhir::include_targets_of(type)},
+          std::pair{"searchRevInclude", fhir::revinclude_sources_of(type)}}) {
+      if (!specs.empty()) {
+        resource[key] = boost::json::array(specs.begin(), specs.end());
+      }
+    }
+    resources.push_back(std::move(resource));
   }
   boost::json::object rest{
       {"mode", "server"},

@@ -18,7 +18,7 @@ namespace {
 namespace json = boost::json;
 
 // The associated data of every token: a sealed value of another kind never opens as one.
-constexpr std::string_view kPurpose = "vigie page link v1";
+constexpr std::string_view kPurpose = "vigie page link v2";
 
 std::span<const uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
@@ -37,7 +37,7 @@ tl::unexpected<Error> unusable_link() {
 }  // namespace
 
 std::string PageLinks::issue(std::string_view bearer, std::string_view type,
-                             const QueryParameters& parameters, size_t offset,
+                             const QueryParameters& parameters, const fhir::PagePosition& after,
                              int64_t now_ms) const {
   json::array pairs;
   for (const auto& [name, value] : parameters) {
@@ -47,7 +47,8 @@ std::string PageLinks::issue(std::string_view bearer, std::string_view type,
       json::serialize(json::object{{"credential", credential_hash(bearer)},
                                    {"type", type},
                                    {"parameters", std::move(pairs)},
-                                   {"offset", offset},
+                                   {"after_ms", after.last_updated_ms},
+                                   {"after_id", after.id},
                                    {"expires_ms", now_ms + kPageLinkLifetimeMs}});
   return crypto::to_base64url(crypto::seal(key_, bytes_of(payload), bytes_of(kPurpose)));
 }
@@ -74,13 +75,14 @@ Result<PageLinks::Page> PageLinks::redeem(std::string_view token, std::string_vi
                 "ce lien de page appartient à la recherche d'un autre identifiant",
                 "this page link belongs to another credential's search");
   }
-  Page page{std::string(payload.at("type").as_string()), {}};
+  Page page{std::string(payload.at("type").as_string()),
+            {},
+            {payload.at("after_ms").to_number<int64_t>(),
+             std::string(payload.at("after_id").as_string())}};
   for (const json::value& pair : payload.at("parameters").as_array()) {
     page.parameters.emplace_back(std::string(pair.as_array().at(0).as_string()),
                                  std::string(pair.as_array().at(1).as_string()));
   }
-  page.parameters.emplace_back("_offset",
-                               std::to_string(payload.at("offset").to_number<uint64_t>()));
   return page;
 }
 

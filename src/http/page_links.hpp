@@ -7,6 +7,7 @@
 
 #include "common/error.hpp"
 #include "crypto/secret_bytes.hpp"
+#include "fhir/search.hpp"
 #include "http/message.hpp"
 
 namespace vigie::http {
@@ -22,15 +23,16 @@ class PageLinks {
  public:
   PageLinks() : key_(crypto::SecretBytes::random(32)) {}
 
-  // The token of the page of `type`'s search `parameters` (without _offset) that starts at
-  // `offset`, for `bearer`, issued at `now_ms`: URL-safe base64.
+  // The token of the page of `type`'s search `parameters` that starts after `after` (the last
+  // entry of the page before: keyset paging), for `bearer`, issued at `now_ms`: URL-safe base64.
   [[nodiscard]] std::string issue(std::string_view bearer, std::string_view type,
-                                  const QueryParameters& parameters, size_t offset,
-                                  int64_t now_ms) const;
+                                  const QueryParameters& parameters,
+                                  const fhir::PagePosition& after, int64_t now_ms) const;
 
   struct Page {
     std::string type;
-    QueryParameters parameters;  // with _offset set to the page's start
+    QueryParameters parameters;
+    fhir::PagePosition after;  // the page starts after this entry
   };
   // What a token names. kUsage for a token this process did not issue, altered, or expired;
   // kPermissionDenied for one issued to another credential.

@@ -26,6 +26,13 @@ namespace vigie::store {
 inline constexpr size_t kTokenBytes = 16;
 using Token = std::array<uint8_t, kTokenBytes>;
 
+// What search reads of a resource's current version without opening it.
+struct CurrentMetadata {
+  std::string compartment;  // empty when the resource has no version
+  int64_t last_updated_ms = 0;
+  bool deleted = false;
+};
+
 // One stored version of one resource. `sealed` is the AEAD ciphertext made by vault/; every other
 // field is clear system metadata.
 struct ResourceVersionRow {
@@ -188,9 +195,9 @@ class DataStore : public TransactionalStore {
   [[nodiscard]] virtual Result<std::vector<std::string>> find_ids(
       const std::string& type, std::span<const TokenGroup> groups) = 0;
 
-  // The compartment of the current version of each (type, id), in the order of `ids`; an empty
-  // string where there is none. One query, whatever the number of ids.
-  [[nodiscard]] virtual Result<std::vector<std::string>> compartments_of(
+  // The clear metadata of the current version of each (type, id), in the order of `ids`; an
+  // empty compartment where there is none. One query, whatever the number of ids.
+  [[nodiscard]] virtual Result<std::vector<CurrentMetadata>> current_metadata(
       const std::string& type, std::span<const std::string> ids) = 0;
 
   // Number of current, non-deleted resources per type.

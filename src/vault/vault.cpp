@@ -815,6 +815,14 @@ Result<std::vector<StoredResource>> Vault::history(std::string_view type, std::s
 }
 
 Result<std::vector<std::string>> Vault::candidate_ids(const fhir::SearchQuery& query) {
+  if (query.token_conditions.empty() && !query.ids.empty()) {
+    // _id alone: the ids themselves (search() reads their metadata and drops the absent ones),
+    // rather than every resource of the type.
+    std::vector<std::string> ids = query.ids;
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+  }
   std::vector<store::TokenGroup> groups;
   groups.reserve(query.token_conditions.size());
   for (const fhir::TokenCondition& condition : query.token_conditions) {
@@ -841,6 +849,10 @@ Result<std::vector<StoredResource>> Vault::decrypt_each(const std::string& type,
   resources.reserve(ids.size());
   for (const std::string& id : ids) {
     auto stored = read(type, id);
+    if (!stored &&
+        (stored.error().code == ErrorCode::kGone || stored.error().code == ErrorCode::kNotFound)) {
+      continue;  // deleted (or erased) since the candidates were read
+    }
     if (!stored) {
       return tl::unexpected(stored.error());
     }
@@ -851,69 +863,117 @@ Result<std::vector<StoredResource>> Vault::decrypt_each(const std::string& type,
 
 Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
                                  const std::function<bool(const std::string&)>& visible) {
-  // The candidates and their compartments from one snapshot; each match is then read again, in a
-  // snapshot of its own (read()).
+  // The candidates, their compartments and lastUpdated from one snapshot; each match is then
+  // read again, in a snapshot of its own (read()).
   // An erased patient's tokens stay until its rows are removed: its candidates are left out here.
-  auto ids = in_read_snapshot([&]() -> Result<std::vector<std::string>> {
-    auto candidates = candidate_ids(query);
-    if (!candidates || (!visible && erased_with_rows_.empty())) {
+  struct Candidate {
+    fhir::PagePosition position;  // lastUpdated (when read) and id
+    std::optional<StoredResource> decrypted;
+  };
+  const bool by_id = query.sort == fhir::SortOrder::kId;
+  auto found = in_read_snapshot([&]() -> Result<std::vector<Candidate>> {
+    auto ids = candidate_ids(query);
+    if (!ids) {
+      return tl::unexpected(ids.error());
+    }
+    std::vector<Candidate> candidates;
+    candidates.reserve(ids->size());
+    const bool needs_metadata = visible || !erased_with_rows_.empty() || !by_id ||
+                                !query.last_updated_conditions.empty() ||
+                                (query.token_conditions.empty() && !query.ids.empty());
+    if (!needs_metadata) {
+      for (std::string& id : *ids) {
+        candidates.push_back(Candidate{{0, std::move(id)}, std::nullopt});
+      }
       return candidates;
     }
-    auto compartments = data_->compartments_of(query.type, *candidates);
-    if (!compartments) {
-      return tl::unexpected(compartments.error());
+    auto metadata = data_->current_metadata(query.type, *ids);
+    if (!metadata) {
+      return tl::unexpected(metadata.error());
     }
-    std::vector<std::string> shown;
-    for (size_t index = 0; index < candidates->size(); ++index) {
-      const std::string& compartment = (*compartments)[index];
-      if (!compartment.empty() && !erased_rows_remain(compartment) &&
-          (!visible || visible(compartment))) {
-        shown.push_back(std::move((*candidates)[index]));
+    for (size_t index = 0; index < ids->size(); ++index) {
+      const store::CurrentMetadata& row = (*metadata)[index];
+      if (!row.compartment.empty() && !row.deleted && !erased_rows_remain(row.compartment) &&
+          fhir::matches_last_updated(row.last_updated_ms, query.last_updated_conditions) &&
+          (!visible || visible(row.compartment))) {
+        candidates.push_back(
+            Candidate{{row.last_updated_ms, std::move((*ids)[index])}, std::nullopt});
       }
     }
-    return shown;
+    return candidates;
   });
-  if (!ids) {
-    return tl::unexpected(ids.error());
+  if (!found) {
+    return tl::unexpected(found.error());
   }
+  std::vector<Candidate>& candidates = *found;
   // The decision above read the compartments once; the versions decrypted below are read again,
   // so they are checked again on what was read.
-  auto still_visible = [&](std::vector<StoredResource>& resources) {
-    if (visible) {
-      const size_t before = resources.size();
-      std::erase_if(resources,
-                    [&](const StoredResource& stored) { return !visible(stored.compartment); });
-      return before - resources.size();
+  auto decrypt_all = [&](std::span<Candidate> slice) -> Result<void> {
+    std::vector<std::string> ids;
+    for (const Candidate& candidate : slice) {
+      if (!candidate.decrypted) {
+        ids.push_back(candidate.position.id);
+      }
     }
-    return size_t{0};
+    auto opened = decrypt_each(query.type, ids);
+    if (!opened) {
+      return tl::unexpected(opened.error());
+    }
+    auto next = opened->begin();
+    for (Candidate& candidate : slice) {
+      if (next != opened->end() && next->id == candidate.position.id) {
+        if (!visible || visible(next->compartment)) {
+          candidate.decrypted = std::move(*next);
+        }
+        ++next;
+      }
+    }
+    return {};
   };
-  SearchPage page;
-  if (query.date_conditions.empty()) {
-    page.total = ids->size();
-    const size_t begin = std::min(query.offset, ids->size());
-    const size_t end = std::min(begin + query.count, ids->size());
-    auto matches = decrypt_each(query.type, std::span(*ids).subspan(begin, end - begin));
-    if (!matches) {
-      return tl::unexpected(matches.error());
+  if (!query.date_conditions.empty()) {
+    if (auto decrypted = decrypt_all(candidates); !decrypted) {
+      return tl::unexpected(decrypted.error());
     }
-    page.total -= still_visible(*matches);
-    page.matches = std::move(*matches);
-    return page;
+    std::erase_if(candidates, [&](const Candidate& candidate) {
+      return !candidate.decrypted ||
+             !fhir::matches_date_conditions(candidate.decrypted->resource, query.date_conditions);
+    });
   }
-  auto candidates = decrypt_each(query.type, *ids);
-  if (!candidates) {
-    return tl::unexpected(candidates.error());
+  if (!by_id) {
+    // Ids are ascending already: a stable sort on the time keeps them so among equal times.
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [&](const Candidate& left, const Candidate& right) {
+                       return query.sort == fhir::SortOrder::kLastUpdated
+                                  ? left.position.last_updated_ms < right.position.last_updated_ms
+                                  : left.position.last_updated_ms > right.position.last_updated_ms;
+                     });
   }
-  still_visible(*candidates);
-  std::erase_if(*candidates, [&](const StoredResource& candidate) {
-    return !fhir::matches_date_conditions(candidate.resource, query.date_conditions);
-  });
-  page.total = candidates->size();
-  const size_t begin = std::min(query.offset, candidates->size());
-  const size_t end = std::min(begin + query.count, candidates->size());
-  page.matches.assign(
-      std::make_move_iterator(candidates->begin() + static_cast<std::ptrdiff_t>(begin)),
-      std::make_move_iterator(candidates->begin() + static_cast<std::ptrdiff_t>(end)));
+  auto begin = candidates.begin();
+  if (query.after) {
+    begin = std::partition_point(candidates.begin(), candidates.end(), [&](const Candidate& c) {
+      return !fhir::comes_after(query.sort, c.position, *query.after);
+    });
+  }
+  const auto skip = std::min(query.offset, static_cast<size_t>(candidates.end() - begin));
+  begin += static_cast<std::ptrdiff_t>(skip);
+  const auto end = begin + static_cast<std::ptrdiff_t>(std::min(
+                               query.count, static_cast<size_t>(candidates.end() - begin)));
+  std::span<Candidate> slice(begin, end);
+  if (auto decrypted = decrypt_all(slice); !decrypted) {
+    return tl::unexpected(decrypted.error());
+  }
+  SearchPage page;
+  page.total = candidates.size();
+  for (Candidate& candidate : slice) {
+    if (candidate.decrypted) {
+      page.matches.push_back(std::move(*candidate.decrypted));
+    } else {
+      --page.total;  // deleted, or moved out of reach, since the candidates were read
+    }
+  }
+  if (end != candidates.end() && begin != end) {
+    page.next = (end - 1)->position;
+  }
   return page;
 }
 

@@ -48,8 +48,15 @@ struct StoredResource {
 };
 
 struct SearchPage {
-  size_t total = 0;                     // matches, before _count and _offset
-  std::vector<StoredResource> matches;  // the requested page
+  size_t total = 0;                     // matches, before paging
+  std::vector<StoredResource> matches;  // the requested page, in the query's sort order
+  // The position of the page's last entry when more matches follow it (keyset paging: the next
+  // page is the same query with `after` set to it); none on the last page.
+  std::optional<fhir::PagePosition> next;
+  // Resources an _include or _revinclude adds to the page (gate/ fills them, each allowed as a
+  // direct read would be), and whether more were left out beyond fhir::kMaxIncludedPerPage.
+  std::vector<StoredResource> included;
+  bool included_cut = false;
 };
 
 // What one applied Bundle entry did, in Bundle order.
@@ -189,9 +196,11 @@ class Vault {
   [[nodiscard]] Result<std::vector<StoredResource>> history(std::string_view type,
                                                             std::string_view id);
 
-  // Runs a parsed search. Token conditions run on blind tokens; date conditions on decrypted
-  // candidates. Only the requested page is returned decrypted (all candidates are decrypted
-  // when there are date conditions).
+  // Runs a parsed search. Token conditions run on blind tokens, _lastUpdated conditions and the
+  // sort on the clear metadata of the candidates; date conditions on decrypted candidates. Only
+  // the requested page is returned decrypted (all candidates are decrypted when there are date
+  // conditions). The page is the `count` matches after `query.after` (then `query.offset`) in
+  // the sort order; a match deleted before it is decrypted is left out.
   // When `visible` is given, matches whose compartment it refuses are left out before paging, so
   // that neither the page nor the total reveals them (one metadata query for all candidates);
   // each decrypted match is checked again on the compartment of the version actually read, so

@@ -240,9 +240,9 @@ class HookedStore final : public store::DataStore {
   Result<bool> is_assigned(const std::string& login, const std::string& patient_id) override {
     return inner_.is_assigned(login, patient_id);
   }
-  Result<std::vector<std::string>> compartments_of(const std::string& type,
-                                                   std::span<const std::string> ids) override {
-    return inner_.compartments_of(type, ids);
+  Result<std::vector<store::CurrentMetadata>> current_metadata(
+      const std::string& type, std::span<const std::string> ids) override {
+    return inner_.current_metadata(type, ids);
   }
   Result<std::vector<store::AssignmentRow>> assignments_of(const std::string& login) override {
     return inner_.assignments_of(login);

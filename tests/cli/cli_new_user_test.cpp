@@ -220,7 +220,7 @@ TEST_F(CliNewUserTest, SearchesThatCannotMatchAreUsageErrors) {
   expect_bilingual_error(run({"search"}, {"Patient", "gender=F"}), 2, "gender",
                          "male, female, other or unknown");
   expect_bilingual_error(run({"search"}, {"Patient", "nom=Martin"}), 2, "nom",
-                         "accepted: _id, _count, _offset, identifier, family");
+                         "accepted: _id, _count, _offset, _lastUpdated, _sort, identifier, family");
   ProcessResult exact = run({"search"}, {"Patient", "family:exact=le", "--count-only"});
   EXPECT_EQ(exact.exit_code, 0) << exact.err;
 }

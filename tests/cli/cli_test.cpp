@@ -103,6 +103,30 @@ TEST_F(CliTest, ImportGetSearchAndHistory) {
   }
 }
 
+// What the audit entry names as returned is what the command prints: included resources too.
+TEST_F(CliTest, SearchPrintsIncludedResourcesInIncludeMode) {
+  init_vault();
+  ASSERT_EQ(vigie_on_vault("import", {write_input("demo.json", demo_bundle_text(2, 11))}).exit_code,
+            0);
+  const std::string id = first_patient_id(vigie_on_vault("search", {"Patient"}).out);
+  ProcessResult searched = vigie_on_vault(
+      "search", {"Patient", "_id=" + id, "_revinclude=Observation:subject", "_count=1"});
+  ASSERT_EQ(searched.exit_code, 0) << searched.err;
+  const boost::json::value searchset = boost::json::parse(searched.out);
+  EXPECT_EQ(searchset.at("total").as_int64(), 1);
+  size_t included = 0;
+  for (const auto& entry : searchset.at("entry").as_array()) {
+    if (entry.at("search").at("mode") == "include") {
+      ++included;
+      EXPECT_EQ(entry.at("resource").at("resourceType"), "Observation");
+      EXPECT_EQ(std::string(entry.at("resource").at("subject").at("reference").as_string()),
+                "Patient/" + id);
+    }
+  }
+  EXPECT_GT(included, 0U);
+  EXPECT_EQ(vigie_on_vault("search", {"Patient", "_sort=Secret"}).exit_code, 2);
+}
+
 TEST_F(CliTest, NdjsonAndSingleResourceFiles) {
   init_vault();
   const std::string single =

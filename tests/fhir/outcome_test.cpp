@@ -42,6 +42,20 @@ TEST(Searchset, ListsMatches) {
   EXPECT_EQ(entries[1].as_object().at("search").as_object().at("mode"), "match");
 }
 
+TEST(Searchset, IncludedResourcesFollowTheMatchesInIncludeMode) {
+  std::vector<boost::json::object> matches = {
+      object_from(R"({"resourceType":"Observation","id":"o"})")};
+  std::vector<boost::json::object> included = {
+      object_from(R"({"resourceType":"Patient","id":"p"})")};
+  boost::json::object bundle = make_searchset(1, matches, included);
+  EXPECT_EQ(bundle.at("total").to_number<int64_t>(), 1);  // the matches only
+  const boost::json::array& entries = bundle.at("entry").as_array();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].as_object().at("search").as_object().at("mode"), "match");
+  EXPECT_EQ(entries[1].as_object().at("fullUrl"), "Patient/p");
+  EXPECT_EQ(entries[1].as_object().at("search").as_object().at("mode"), "include");
+}
+
 TEST(Searchset, EmptyHasNoEntryList) {
   boost::json::object bundle = make_searchset(0, {});
   EXPECT_EQ(bundle.at("total").to_number<int64_t>(), 0);

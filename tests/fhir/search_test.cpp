@@ -83,7 +83,7 @@ TEST(ParseSearch, ValuesThatCannotMatchAreRefusedWithWhatIsAccepted) {
   ASSERT_FALSE(unknown.has_value());
   EXPECT_EQ(unknown.error().message,
             "search parameter nom is not supported for Observation; accepted: _id, _count, "
-            "_offset, identifier, patient, subject, code, status, date");
+            "_offset, _lastUpdated, _sort, identifier, patient, subject, code, status, date");
 }
 
 TEST(ParseSearch, LongStringQueriesAreCutToTheLongestIndexedPrefix) {
@@ -222,17 +222,20 @@ INSTANTIATE_TEST_SUITE_P(
                         "Patient",
                         {{"address", "Secret"}},
                         "search parameter address is not supported for Patient; accepted: _id, "
-                        "_count, _offset, identifier, family, given, name, birthdate, gender"},
+                        "_count, _offset, _lastUpdated, _sort, identifier, family, given, name, "
+                        "birthdate, gender"},
         SearchErrorCase{"UnprintableParameter",
                         "Patient",
                         {{"a b", "x"}},
                         "search parameter (unnamed) is not supported for Patient; accepted: _id, "
-                        "_count, _offset, identifier, family, given, name, birthdate, gender"},
+                        "_count, _offset, _lastUpdated, _sort, identifier, family, given, name, "
+                        "birthdate, gender"},
         SearchErrorCase{"UnsupportedControl",
                         "Patient",
-                        {{"_sort", "family"}},
-                        "search parameter _sort is not supported for Patient; accepted: _id, "
-                        "_count, _offset, identifier, family, given, name, birthdate, gender"},
+                        {{"_summary", "true"}},
+                        "search parameter _summary is not supported for Patient; accepted: _id, "
+                        "_count, _offset, _lastUpdated, _sort, identifier, family, given, name, "
+                        "birthdate, gender"},
         SearchErrorCase{"ExactPrefix",
                         "Patient",
                         {{"family:exact", "Secret"}},
@@ -297,14 +300,10 @@ INSTANTIATE_TEST_SUITE_P(
                         "Patient",
                         {{"birthdate", "12/05/1985"}},
                         "birthdate must be YYYY, YYYY-MM or YYYY-MM-DD"},
-        SearchErrorCase{"DatePrefixSa",
-                        "Observation",
-                        {{"date", "sa2024"}},
-                        "date prefix is not supported (use eq, ne, gt, lt, ge or le)"},
         SearchErrorCase{"DatePrefixAp",
                         "Encounter",
                         {{"date", "ap2024"}},
-                        "date prefix is not supported (use eq, ne, gt, lt, ge or le)"},
+                        "date prefix is not supported (use eq, ne, gt, lt, ge, le, sa or eb)"},
         SearchErrorCase{"DateMalformed",
                         "Observation",
                         {{"date", "2024-13-01"}},
@@ -321,7 +320,8 @@ INSTANTIATE_TEST_SUITE_P(
                         "Patient",
                         {{"date", "2024"}},
                         "search parameter date is not supported for Patient; accepted: _id, "
-                        "_count, _offset, identifier, family, given, name, birthdate, gender"},
+                        "_count, _offset, _lastUpdated, _sort, identifier, family, given, name, "
+                        "birthdate, gender"},
         SearchErrorCase{"TokenWithoutSystem",
                         "Patient",
                         {{"identifier", "|Secret"}},

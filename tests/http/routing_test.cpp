@@ -1,3 +1,4 @@
+#include <map>
 #include <string>
 #include <variant>
 
@@ -5,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "fhir/search.hpp"
 #include "http/fhir_api.hpp"
 #include "http/message.hpp"
 #include "http/request_target.hpp"
@@ -193,6 +195,53 @@ TEST(CapabilityStatement, ListsTheInteractionsOfTheRoutesAndTheSearchParameters)
     EXPECT_NE(std::find(parameters.begin(), parameters.end(), "code"), parameters.end());
     EXPECT_NE(std::find(parameters.begin(), parameters.end(), "date"), parameters.end());
   }
+}
+
+// _lastUpdated, _sort, searchInclude and searchRevInclude are listed exactly as parse_search takes
+// them: every listed include is accepted, and none is listed where none is.
+TEST(CapabilityStatement, ListsLastUpdatedSortAndTheIncludesExactlyAsSupported) {
+  const boost::json::object statement = capability_statement(sample_router());
+  size_t with_includes = 0;
+  for (const auto& value : statement.at("rest").as_array().at(0).at("resource").as_array()) {
+    const boost::json::object& resource = value.as_object();
+    const std::string type(resource.at("type").as_string());
+    std::map<std::string, std::string> parameters;
+    for (const auto& parameter : resource.at("searchParam").as_array()) {
+      parameters[std::string(parameter.at("name").as_string())] =
+          std::string(parameter.at("type").as_string());
+    }
+    EXPECT_EQ(parameters["_lastUpdated"], "date") << type;
+    EXPECT_EQ(parameters["_sort"], "special") << type;
+    EXPECT_FALSE(parameters.contains("_include")) << type;
+    for (const auto& [key, name] :
+         {std::pair{"searchInclude", "_include"}, std::pair{"searchRevInclude", "_revinclude"}}) {
+      std::vector<std::string> listed;
+      if (const boost::json::value* specs = resource.if_contains(key)) {
+        for (const auto& spec : specs->as_array()) {
+          listed.emplace_back(spec.as_string());
+        }
+        EXPECT_FALSE(listed.empty()) << type;
+      }
+      EXPECT_EQ(listed, std::string(key) == "searchInclude" ? fhir::include_targets_of(type)
+                                                            : fhir::revinclude_sources_of(type))
+          << type;
+      for (const std::string& spec : listed) {
+        EXPECT_TRUE(fhir::parse_search(type, {{name, spec}})) << type << " " << spec;
+        ++with_includes;
+      }
+    }
+    if (type == "Observation") {
+      EXPECT_EQ(resource.at("searchInclude"),
+                (boost::json::array{"Observation:patient", "Observation:subject"}));
+      EXPECT_FALSE(resource.contains("searchRevInclude"));
+    }
+    if (type == "Patient") {
+      EXPECT_FALSE(resource.contains("searchInclude"));
+      const auto& reverse = resource.at("searchRevInclude").as_array();
+      EXPECT_NE(std::find(reverse.begin(), reverse.end(), "Observation:subject"), reverse.end());
+    }
+  }
+  EXPECT_GT(with_includes, 20U);
 }
 
 }  // namespace

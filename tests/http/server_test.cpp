@@ -10,6 +10,7 @@
 #include <boost/json.hpp>
 
 #include "fhir/json.hpp"
+#include "fhir/search.hpp"
 #include "gate/access_world.hpp"
 #include "http/auth_api.hpp"
 #include "http/fhir_api.hpp"
@@ -286,6 +287,141 @@ TEST_F(ServerTest, SearchesPageThroughOpaqueLinksThatOnlyTheirCredentialMayFollo
   auto mixed = third.send(verb::get, first_link + "&family=x", lab.bearer());
   ASSERT_TRUE(mixed);
   EXPECT_EQ(mixed->status, 400);
+}
+
+// Keyset pages over HTTP: patients created or deleted between two pages neither shift nor
+// repeat the others; the link is still the credential's only.
+TEST_F(ServerTest, NextLinksPageByKeysetWhileResourcesComeAndGo) {
+  std::vector<std::string> stable;
+  std::vector<std::string> doomed;
+  for (int index = 0; index < 9; ++index) {
+    const std::string id = world_.make_patient("Keyset").id;
+    (index % 3 == 1 ? doomed : stable).push_back(id);
+    world_.clock().advance_ms(5);
+  }
+  const gate::Principal lab = world_.service("labo.pages", "system/Patient.rs");
+  const gate::Principal other = world_.service("labo.autre", "system/Patient.rs");
+  for (const char* order : {"", "&_sort=-_lastUpdated", "&_sort=_lastUpdated"}) {
+    std::multiset<std::string> seen;
+    std::string next = std::string("/fhir/Patient?family=keyset&_count=2") + order;
+    size_t pages = 0;
+    while (!next.empty() && pages < 20) {
+      HttpsClient client(port());
+      auto page = client.send(verb::get, next, lab.bearer());
+      ASSERT_TRUE(page);
+      ASSERT_EQ(page->status, 200) << page->body;
+      const boost::json::object bundle = boost::json::parse(page->body).as_object();
+      if (const auto* entries = bundle.if_contains("entry")) {
+        for (const auto& entry : entries->as_array()) {
+          seen.insert(std::string(entry.at("resource").at("id").as_string()));
+          EXPECT_EQ(entry.at("search").at("mode"), "match");
+        }
+      }
+      next.clear();
+      if (const auto* links = bundle.if_contains("link")) {
+        next = std::string(links->as_array().at(0).at("url").as_string())
+                   .substr(std::string("https://localhost").size());
+        if (pages == 0) {
+          HttpsClient replay(port());
+          auto replayed = replay.send(verb::get, next, other.bearer());
+          ASSERT_TRUE(replayed);
+          EXPECT_EQ(replayed->status, 403) << replayed->body;
+        }
+      }
+      // Between two pages: a new patient, and one deleted.
+      world_.make_patient("Keyset");
+      world_.clock().advance_ms(5);
+      if (pages < doomed.size()) {
+        ASSERT_TRUE(world_.gate().remove(world_.custodian(), "Patient", doomed[pages]));
+      }
+      ++pages;
+    }
+    for (const std::string& id : stable) {
+      EXPECT_EQ(seen.count(id), 1U) << order;
+    }
+    for (const std::string& id : seen) {
+      EXPECT_EQ(seen.count(id), 1U) << order;
+    }
+    for (const std::string& id : doomed) {
+      (void)world_.gate().update(world_.custodian(), "Patient", id,
+                                 boost::json::parse(R"({"resourceType":"Patient","id":")" + id +
+                                                    R"(","name":[{"family":"Keyset"}]})")
+                                     .as_object());
+    }
+  }
+}
+
+TEST_F(ServerTest, IncludeAndRevincludeComeInIncludeModeAndBadOnesAre400) {
+  const std::string patient = world_.make_patient("Inclus").id;
+  const std::string observation = world_.make_observation(patient).id;
+  const gate::Principal lab = world_.service("labo.inclus", "system/*.rs");
+  HttpsClient client(port());
+  auto forward =
+      client.send(verb::get, "/fhir/Observation?_include=Observation:subject", lab.bearer());
+  ASSERT_TRUE(forward);
+  ASSERT_EQ(forward->status, 200) << forward->body;
+  const boost::json::object bundle = boost::json::parse(forward->body).as_object();
+  EXPECT_EQ(bundle.at("total"), 1);
+  const auto& entries = bundle.at("entry").as_array();
+  ASSERT_EQ(entries.size(), 2U) << forward->body;
+  EXPECT_EQ(std::string(entries[0].at("resource").at("id").as_string()), observation);
+  EXPECT_EQ(entries[0].at("search").at("mode"), "match");
+  EXPECT_EQ(std::string(entries[1].at("resource").at("id").as_string()), patient);
+  EXPECT_EQ(entries[1].at("search").at("mode"), "include");
+
+  auto reverse = client.send(
+      verb::get,
+      "/fhir/Patient?_revinclude=Observation:subject&_sort=-_lastUpdated&_lastUpdated=ge2000",
+      lab.bearer());
+  ASSERT_TRUE(reverse);
+  ASSERT_EQ(reverse->status, 200) << reverse->body;
+  const boost::json::value reverse_bundle = boost::json::parse(reverse->body);
+  const auto& reverse_entries = reverse_bundle.at("entry").as_array();
+  ASSERT_EQ(reverse_entries.size(), 2U);
+  EXPECT_EQ(std::string(reverse_entries[1].at("resource").at("id").as_string()), observation);
+  EXPECT_EQ(reverse_entries[1].at("search").at("mode"), "include");
+
+  for (const char* target : {"/fhir/Observation?_include=Observation:performer",
+                             "/fhir/Patient?_revinclude=Observation:secretvalue",
+                             "/fhir/Patient?_sort=secretvalue", "/fhir/Patient?_lastUpdated=ap2024",
+                             "/fhir/Observation?_include:iterate=Observation:subject"}) {
+    HttpsClient bad_client(port());
+    auto bad = bad_client.send(verb::get, target, lab.bearer());
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->status, 400) << target;
+    const boost::json::value outcome = boost::json::parse(bad->body);
+    EXPECT_EQ(outcome.at("resourceType"), "OperationOutcome");
+    EXPECT_EQ(bad->body.find("secretvalue"), std::string::npos) << bad->body;
+    EXPECT_EQ(bad->body.find("performer"), std::string::npos) << bad->body;
+  }
+  HttpsClient sort_client(port());
+  auto sort = sort_client.send(verb::get, "/fhir/Patient?_sort=secretvalue", lab.bearer());
+  ASSERT_TRUE(sort);
+  EXPECT_NE(sort->body.find("_sort"), std::string::npos) << sort->body;
+}
+
+TEST_F(ServerTest, BeyondTheBoundIncludedResourcesAreCutAndTheSearchsetSaysSo) {
+  const std::string patient = world_.make_patient("Borne").id;
+  for (size_t index = 0; index < fhir::kMaxIncludedPerPage + 1; ++index) {
+    world_.make_observation(patient);
+  }
+  const gate::Principal lab = world_.service("labo.borne", "system/*.rs");
+  HttpsClient client(port());
+  auto page = client.send(verb::get, "/fhir/Patient?_revinclude=Observation:subject", lab.bearer());
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body.substr(0, 500);
+  const boost::json::value bundle = boost::json::parse(page->body);
+  const auto& entries = bundle.at("entry").as_array();
+  ASSERT_EQ(entries.size(), 1 + fhir::kMaxIncludedPerPage + 1);
+  size_t included = 0;
+  for (const auto& entry : entries) {
+    included += entry.at("search").at("mode") == "include" ? 1 : 0;
+  }
+  EXPECT_EQ(included, fhir::kMaxIncludedPerPage);
+  const auto& last = entries.back();
+  EXPECT_EQ(last.at("search").at("mode"), "outcome");
+  EXPECT_EQ(last.at("resource").at("resourceType"), "OperationOutcome");
+  EXPECT_EQ(last.at("resource").at("issue").at(0).at("severity"), "warning");
 }
 
 TEST_F(ServerTest, PostSearchTakesAFormBodyAndFormatMustBeJson) {

@@ -148,7 +148,7 @@ TEST_F(SqliteDataStoreTest, LatestVersionIncludesADeletedVersion) {
   EXPECT_TRUE(latest.deleted);
 }
 
-TEST_F(SqliteDataStoreTest, CompartmentsOfFollowTheCurrentVersionInTheOrderAsked) {
+TEST_F(SqliteDataStoreTest, CurrentMetadataFollowsTheCurrentVersionInTheOrderAsked) {
   append(make_row("Observation", "o1", 1, "p1"));
   append(make_row("Observation", "o1", 2, "p2"));  // moved to another patient
   append(make_row("Observation", "o2", 1, "*shared"));
@@ -156,10 +156,21 @@ TEST_F(SqliteDataStoreTest, CompartmentsOfFollowTheCurrentVersionInTheOrderAsked
   append(make_row("Observation", "o3", 2, "p3", /*deleted=*/true));
   append(make_row("Patient", "o2", 1, "o2"));  // same id, another type
   const std::vector<std::string> ids = {"o3", "missing", "o1", "o2", "a\"b\\c\nd", "o1"};
-  auto compartments = store_->compartments_of("Observation", ids);
-  ASSERT_TRUE(compartments) << compartments.error().message;
-  EXPECT_THAT(*compartments, ::testing::ElementsAre("p3", "", "p2", "*shared", "", "p2"));
-  auto none = store_->compartments_of("Observation", {});
+  auto rows = store_->current_metadata("Observation", ids);
+  ASSERT_TRUE(rows) << rows.error().message;
+  std::vector<std::string> compartments;
+  std::vector<int64_t> times;
+  std::vector<bool> deleted;
+  for (const CurrentMetadata& row : *rows) {
+    compartments.push_back(row.compartment);
+    times.push_back(row.last_updated_ms);
+    deleted.push_back(row.deleted);
+  }
+  EXPECT_THAT(compartments, ::testing::ElementsAre("p3", "", "p2", "*shared", "", "p2"));
+  constexpr int64_t kBase = 1'700'000'000'000;
+  EXPECT_THAT(times, ::testing::ElementsAre(kBase + 2, 0, kBase + 2, kBase + 1, 0, kBase + 2));
+  EXPECT_THAT(deleted, ::testing::ElementsAre(true, false, false, false, false, false));
+  auto none = store_->current_metadata("Observation", {});
   ASSERT_TRUE(none);
   EXPECT_THAT(*none, IsEmpty());
 }

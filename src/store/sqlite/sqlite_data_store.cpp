@@ -235,8 +235,8 @@ class SqliteDataStore final : public DataStore {
   Result<int64_t> remove_assignments_to(const std::string& patient_id) override;
   Result<std::vector<AssignmentRow>> assignments_of(const std::string& login) override;
   Result<bool> is_assigned(const std::string& login, const std::string& patient_id) override;
-  Result<std::vector<std::string>> compartments_of(const std::string& type,
-                                                   std::span<const std::string> ids) override;
+  Result<std::vector<CurrentMetadata>> current_metadata(const std::string& type,
+                                                        std::span<const std::string> ids) override;
   Result<void> insert_break_glass(const BreakGlassRow& row) override;
   Result<std::vector<BreakGlassRow>> break_glass_of(const std::string& login,
                                                     int64_t since_ms) override;
@@ -297,7 +297,7 @@ class SqliteDataStore final : public DataStore {
   Statement remove_assignments_to_;
   Statement assignments_of_;
   Statement is_assigned_;
-  Statement compartments_of_;
+  Statement current_metadata_;
   Statement insert_break_glass_;
   Statement break_glass_of_;
   std::map<std::vector<size_t>, Statement> search_statements_;
@@ -468,12 +468,13 @@ Result<void> SqliteDataStore::prepare_statements() {
       // ?2 is a JSON array of ids: one statement for any number of them. CROSS JOIN fixes the
       // order (ids, then one index lookup each); left to itself the planner scans every version
       // of the type.
-      {&compartments_of_,
-       "SELECT CAST(j.key AS INTEGER), rv.compartment FROM json_each(?2) AS j"
+      {&current_metadata_,
+       "SELECT CAST(j.key AS INTEGER), rv.compartment, rv.last_updated_ms, rc.deleted"
+       " FROM json_each(?2) AS j"
        " CROSS JOIN resources_current rc CROSS JOIN resource_versions rv"
        " WHERE rc.type = ?1 AND rc.id = j.value"
        " AND rv.type = rc.type AND rv.id = rc.id AND rv.version = rc.version",
-       "compartments_of"},
+       "current_metadata"},
       {&insert_break_glass_,
        "INSERT INTO break_glass (" + break_glass_columns + ") VALUES (?1, ?2, ?3, ?4, ?5)",
        "insert_break_glass"},
@@ -1017,7 +1018,7 @@ Result<bool> SqliteDataStore::is_assigned(const std::string& login, const std::s
   return cursor.step();
 }
 
-Result<std::vector<std::string>> SqliteDataStore::compartments_of(
+Result<std::vector<CurrentMetadata>> SqliteDataStore::current_metadata(
     const std::string& type, std::span<const std::string> ids) {
   std::string array = "[";
   for (const std::string& id : ids) {
@@ -1038,8 +1039,8 @@ Result<std::vector<std::string>> SqliteDataStore::compartments_of(
     array += '"';
   }
   array += ']';
-  std::vector<std::string> compartments(ids.size());
-  Cursor cursor(compartments_of_);
+  std::vector<CurrentMetadata> rows(ids.size());
+  Cursor cursor(current_metadata_);
   cursor.bind_text(1, type);
   cursor.bind_text(2, array);
   while (true) {
@@ -1048,13 +1049,14 @@ Result<std::vector<std::string>> SqliteDataStore::compartments_of(
       return tl::unexpected(row.error());
     }
     if (!*row) {
-      return compartments;
+      return rows;
     }
     const int64_t index = cursor.column_int(0);
-    if (index < 0 || static_cast<size_t>(index) >= compartments.size()) {
-      return fail(ErrorCode::kInternal, "compartments_of: index out of range");
+    if (index < 0 || static_cast<size_t>(index) >= rows.size()) {
+      return fail(ErrorCode::kInternal, "current_metadata: index out of range");
     }
-    compartments[static_cast<size_t>(index)] = cursor.column_text(1);
+    rows[static_cast<size_t>(index)] =
+        CurrentMetadata{cursor.column_text(1), cursor.column_int(2), cursor.column_int(3) != 0};
   }
 }
 
