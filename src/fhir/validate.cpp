@@ -18,6 +18,7 @@
 #include "fhir/nir_rules.hpp"
 #include "fhir/resource_profile.hpp"
 #include "fhir/resource_types.hpp"
+#include "fhir/structure.hpp"
 
 namespace vigie::fhir {
 
@@ -414,7 +415,7 @@ Result<void> validate_resource(const boost::json::object& resource) {
   if (Violation found = check_resource(resource)) {
     return fail(ErrorCode::kInvalidInput, std::move(*found));
   }
-  return {};
+  return validate_structure(resource);
 }
 
 }  // namespace vigie::fhir

@@ -19,6 +19,7 @@ namespace vigie::fhir {
 //   whole number in the type's 32-bit range; a numeric choice element (those and ...Decimal)
 //   and the value of a Quantity (`quantity`, `valueQuantity`, ...) hold numbers, not strings.
 //   Strings and numbers are told apart as json.hpp says: a number is never a string.
+// Then the R4 structure: validate_structure (structure.hpp).
 // kInvalidInput naming the element path and the rule (e.g. "Patient.identifier[1]: INS-NIR has
 // an invalid control key"), never a value.
 [[nodiscard]] Result<void> validate_resource(const boost::json::object& resource);
