@@ -1,11 +1,13 @@
 #include "fhir/structure.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <span>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -240,13 +242,28 @@ bool is_whole_number(std::string_view text, int64_t minimum) {
   return value >= minimum && value <= std::numeric_limits<int32_t>::max();
 }
 
+// A decimal that a 64-bit float can hold (999906e00001595 is not): what vigie computes with.
+bool is_decimal_in_range(std::string_view text) {
+  double value = 0;
+  const std::from_chars_result read =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  return read.ec == std::errc() && read.ptr == text.data() + text.size();
+}
+
 // The rule a primitive value breaks, or nullptr.
 const char* primitive_violation(const boost::json::value& value, TypeKind kind) {
   switch (kind) {
     case TypeKind::kBoolean:
       return value.is_bool() ? nullptr : "must be a boolean (true or false)";
-    case TypeKind::kDecimal:
-      return is_json_number(value) ? nullptr : "must be a decimal (a JSON number)";
+    case TypeKind::kDecimal: {
+      std::optional<std::string> number = json_number_text(value);
+      if (!number) {
+        return "must be a decimal (a JSON number)";
+      }
+      return is_decimal_in_range(*number) ? nullptr
+                                          : "must be a decimal of magnitude 0 or from about "
+                                            "4.9e-324 to 1.8e308 (a 64-bit floating-point number)";
+    }
     case TypeKind::kInteger:
     case TypeKind::kUnsignedInt:
     case TypeKind::kPositiveInt: {
@@ -257,10 +274,11 @@ const char* primitive_violation(const boost::json::value& value, TypeKind kind) 
       if (number && is_whole_number(*number, minimum)) {
         return nullptr;
       }
-      return kind == TypeKind::kInteger ? "must be an integer (a whole JSON number of 32 bits)"
+      return kind == TypeKind::kInteger
+                 ? "must be a FHIR integer: a whole JSON number from -2147483648 to 2147483647"
              : kind == TypeKind::kUnsignedInt
-                 ? "must be an unsignedInt (a whole JSON number from 0 to 2147483647)"
-                 : "must be a positiveInt (a whole JSON number from 1 to 2147483647)";
+                 ? "must be a FHIR unsignedInt: a whole JSON number from 0 to 2147483647"
+                 : "must be a FHIR positiveInt: a whole JSON number from 1 to 2147483647";
     }
     default:
       break;

@@ -106,16 +106,16 @@ INSTANTIATE_TEST_SUITE_P(
                 "Observation.code.coding[0].system: must be a uri (no whitespace)"},
         Refusal{"BooleanString", R"({"resourceType":"Patient","active":"true"})",
                 "Patient.active: must be a boolean (true or false)"},
-        Refusal{
-            "IntegerFraction", R"({"resourceType":"Patient","multipleBirthInteger":1.5})",
-            "Patient.multipleBirthInteger: must be an integer (a whole JSON number of 32 bits)"},
+        Refusal{"IntegerFraction", R"({"resourceType":"Patient","multipleBirthInteger":1.5})",
+                "Patient.multipleBirthInteger: must be a FHIR integer: a whole JSON number from "
+                "-2147483648 to 2147483647"},
         Refusal{"UnsignedIntNegative", R"({"resourceType":"Patient","photo":[{"size":-1}]})",
-                "Patient.photo[0].size: must be an unsignedInt (a whole JSON number from 0 to "
-                "2147483647)"},
+                "Patient.photo[0].size: must be a FHIR unsignedInt: a whole JSON number from 0 "
+                "to 2147483647"},
         Refusal{"PositiveIntZero",
                 R"({"resourceType":"Patient","extension":[{"url":"u","valuePositiveInt":0}]})",
-                "Patient.extension[0].valuePositiveInt: must be a positiveInt (a whole JSON "
-                "number from 1 to 2147483647)"},
+                "Patient.extension[0].valuePositiveInt: must be a FHIR positiveInt: a whole JSON "
+                "number from 1 to 2147483647"},
         Refusal{"Base64WithPercent",
                 R"({"resourceType":"Binary","contentType":"a/b","data":"a%b"})",
                 "Binary.data: must be base64"},
@@ -245,8 +245,12 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{
             "NestedExtensionWrongType",
             R"({"resourceType":"Patient","extension":[{"url":"u","extension":[{"url":"v","valueInteger":"Secret"}]}]})",
-            "Patient.extension[0].extension[0].valueInteger: must be an integer (a whole JSON "
-            "number of 32 bits)"}),
+            "Patient.extension[0].extension[0].valueInteger: must be a FHIR integer: a whole "
+            "JSON number from -2147483648 to 2147483647"},
+        Refusal{"DecimalOverflowing",
+                observation(R"("code":{"text":"t"},"valueQuantity":{"value":999906e00001595})"),
+                "Observation.valueQuantity.value: must be a decimal of magnitude 0 or from about "
+                "4.9e-324 to 1.8e308 (a 64-bit floating-point number)"}),
     [](const ::testing::TestParamInfo<Refusal>& info) { return info.param.name; });
 
 // validate_resource, which create, update and every Bundle entry go through, applies the table.

@@ -212,7 +212,7 @@ INSTANTIATE_TEST_SUITE_P(
             "4.9e-324 to 1.8e308 (a 64-bit floating-point number)"},
         InvalidResourceCase{
             "DecimalOverflowingInAList",
-            R"({"resourceType":"Observation","component":[{"valueQuantity":{"value":1}},{"valueQuantity":{"value":-1e309}}]})",
+            R"({"resourceType":"Observation","component":[{"code":{"text":"a"},"valueQuantity":{"value":1}},{"valueQuantity":{"value":-1e309}}]})",
             "Observation.component[1].valueQuantity.value: must be a decimal of magnitude 0 or "
             "from "
             "about 4.9e-324 to 1.8e308 (a 64-bit floating-point number)"},
@@ -223,51 +223,52 @@ INSTANTIATE_TEST_SUITE_P(
             "4.9e-324 to 1.8e308 (a 64-bit floating-point number)"},
         InvalidResourceCase{
             "DecimalOverflowingAnywhere",
-            R"({"resourceType":"Basic","unknownThing":[[1,2],[3,1e400]]})",
-            "Basic.unknownThing[1][1]: must be a decimal of magnitude 0 or from about 4.9e-324 "
+            R"({"resourceType":"Basic","extension":[{"url":"u","valueRange":{"low":{"value":1},"high":{"value":1e400}}}]})",
+            "Basic.extension[0].valueRange.high.value: must be a decimal of magnitude 0 or from "
+            "about 4.9e-324 "
             "to 1.8e308 (a 64-bit floating-point number)"},
-        InvalidResourceCase{"IntegerTooLarge",
-                            R"({"resourceType":"Patient","multipleBirthInteger":2147483648})",
-                            "Patient.multipleBirthInteger: must be a FHIR integer: a whole number "
-                            "from -2147483648 to 2147483647"},
+        InvalidResourceCase{
+            "IntegerTooLarge", R"({"resourceType":"Patient","multipleBirthInteger":2147483648})",
+            "Patient.multipleBirthInteger: must be a FHIR integer: a whole JSON number "
+            "from -2147483648 to 2147483647"},
         InvalidResourceCase{"IntegerTooSmall",
                             R"({"resourceType":"Observation","valueInteger":-2147483649})",
-                            "Observation.valueInteger: must be a FHIR integer: a whole number "
+                            "Observation.valueInteger: must be a FHIR integer: a whole JSON number "
                             "from -2147483648 to 2147483647"},
         InvalidResourceCase{"IntegerWithFraction",
                             R"({"resourceType":"Observation","valueInteger":2.0})",
-                            "Observation.valueInteger: must be a FHIR integer: a whole number "
+                            "Observation.valueInteger: must be a FHIR integer: a whole JSON number "
                             "from -2147483648 to 2147483647"},
         InvalidResourceCase{"IntegerWithExponent",
                             R"({"resourceType":"Observation","valueInteger":1e2})",
-                            "Observation.valueInteger: must be a FHIR integer: a whole number "
+                            "Observation.valueInteger: must be a FHIR integer: a whole JSON number "
                             "from -2147483648 to 2147483647"},
         InvalidResourceCase{"IntegerNegativeZero",
                             R"({"resourceType":"Observation","valueInteger":-0})",
-                            "Observation.valueInteger: must be a FHIR integer: a whole number "
+                            "Observation.valueInteger: must be a FHIR integer: a whole JSON number "
                             "from -2147483648 to 2147483647"},
         InvalidResourceCase{
             "PositiveIntZero",
             R"({"resourceType":"Immunization","protocolApplied":[{"doseNumberPositiveInt":0}]})",
             "Immunization.protocolApplied[0].doseNumberPositiveInt: must be a FHIR positiveInt: a "
-            "whole number from 1 to 2147483647"},
+            "whole JSON number from 1 to 2147483647"},
         InvalidResourceCase{
             "UnsignedIntNegative",
             R"({"resourceType":"Patient","extension":[{"url":"u","valueUnsignedInt":-1}]})",
-            "Patient.extension[0].valueUnsignedInt: must be a FHIR unsignedInt: a whole number "
+            "Patient.extension[0].valueUnsignedInt: must be a FHIR unsignedInt: a whole JSON "
+            "number "
             "from 0 to 2147483647"},
-        InvalidResourceCase{"DecimalAsString",
-                            R"({"resourceType":"Observation","valueDecimal":"1.50"})",
-                            "Observation.valueDecimal: must be a number (a JSON number, not a "
-                            "string)"},
+        InvalidResourceCase{
+            "DecimalAsString",
+            R"({"resourceType":"Patient","extension":[{"url":"u","valueDecimal":"1.50"}]})",
+            "Patient.extension[0].valueDecimal: must be a decimal (a JSON number)"},
         InvalidResourceCase{"IntegerAsString",
                             R"({"resourceType":"Observation","valueInteger":"1985"})",
-                            "Observation.valueInteger: must be a number (a JSON number, not a "
-                            "string)"},
+                            "Observation.valueInteger: must be a FHIR integer: a whole JSON "
+                            "number from -2147483648 to 2147483647"},
         InvalidResourceCase{"QuantityValueAsString",
                             R"({"resourceType":"Observation","valueQuantity":{"value":"1.50"}})",
-                            "Observation.valueQuantity.value: must be a decimal (a JSON number, "
-                            "not a string)"},
+                            "Observation.valueQuantity.value: must be a decimal (a JSON number)"},
         InvalidResourceCase{"StatusDecimal", R"({"resourceType":"Observation","status":1.50})",
                             "Observation.status: must be a string"},
         InvalidResourceCase{"FamilyDecimal",
