@@ -334,6 +334,9 @@ std::string_view printable_name(std::string_view key) {
 
 // --- the walk ---
 
+// R4's ele-1: every element has a value or children, so no list or object is empty.
+constexpr std::string_view kEmptyList = "must not be an empty list";
+
 // Walks one resource; stops at the first rule broken. The path is a stack of steps, written out
 // only when a rule is broken.
 class StructureCheck {
@@ -360,6 +363,9 @@ class StructureCheck {
   };
 
   std::optional<std::string> check_object(const boost::json::object& object, const TypeDef& type) {
+    if (object.empty()) {
+      return broken("must not be empty (an element has a value or children)");
+    }
     // The choice types given so far, and by which element: only one form of each.
     std::vector<const ElementDef*> choices;
     for (const boost::json::key_value_pair& member : object) {
@@ -439,6 +445,9 @@ class StructureCheck {
     if (list == nullptr) {
       return broken("must be a list");
     }
+    if (list->empty()) {
+      return broken(kEmptyList);
+    }
     const bool primitive = is_primitive(type_of(element).kind);
     for (size_t index = 0; index < list->size(); ++index) {
       // In a list of primitives, null holds the place of a value given only by its extensions.
@@ -493,6 +502,9 @@ class StructureCheck {
     }
     if (list == nullptr) {
       return broken("must be a list");
+    }
+    if (list->empty()) {
+      return broken(kEmptyList);
     }
     for (size_t index = 0; index < list->size(); ++index) {
       const boost::json::value& item = (*list)[index];

@@ -15,7 +15,8 @@ namespace vigie::fhir {
 // - a primitive of the wrong JSON type (boolean, number, string) or, for integer, unsignedInt,
 //   positiveInt, code, id, uri/url/canonical, oid, uuid, date, dateTime, instant, time and
 //   base64Binary, outside the type's format and range; an empty string;
-// - a list where the element holds one value, one value where it holds a list;
+// - a list where the element holds one value, one value where it holds a list; an empty list or
+//   object (R4's ele-1: an element has a value or children);
 // - a missing element of minimum cardinality 1 (a primitive given only by its `_name` extension
 //   sibling counts as given), and for a required choice type (`medication[x]`) none of its forms;
 // - two forms of one choice type (valueQuantity and valueString);
