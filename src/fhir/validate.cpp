@@ -1,14 +1,8 @@
 #include "fhir/validate.hpp"
 
-#include <array>
-#include <charconv>
-#include <cstdint>
-#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <system_error>
-#include <vector>
 
 #include <fmt/format.h>
 
@@ -18,6 +12,7 @@
 #include "fhir/nir_rules.hpp"
 #include "fhir/resource_profile.hpp"
 #include "fhir/resource_types.hpp"
+#include "fhir/structure.hpp"
 
 namespace vigie::fhir {
 
@@ -216,145 +211,6 @@ Violation check_codeable_concept(const boost::json::object& resource, const std:
   return std::nullopt;
 }
 
-// FHIR's whole-number types, named by the suffix of a choice element (valueInteger,
-// multipleBirthInteger, doseNumberPositiveInt, ...).
-struct WholeNumberType {
-  std::string_view suffix;
-  int64_t minimum;
-  std::string_view rule;
-};
-
-constexpr int64_t kIntegerMaximum = std::numeric_limits<int32_t>::max();
-constexpr std::array kWholeNumberTypes{
-    WholeNumberType{"Integer", std::numeric_limits<int32_t>::min(),
-                    "must be a FHIR integer: a whole number from -2147483648 to 2147483647"},
-    WholeNumberType{"PositiveInt", 1,
-                    "must be a FHIR positiveInt: a whole number from 1 to 2147483647"},
-    WholeNumberType{"UnsignedInt", 0,
-                    "must be a FHIR unsignedInt: a whole number from 0 to 2147483647"},
-};
-
-bool is_decimal_in_range(std::string_view text) {
-  double value = 0;
-  const std::from_chars_result read =
-      std::from_chars(text.data(), text.data() + text.size(), value);
-  return read.ec == std::errc() && read.ptr == text.data() + text.size();
-}
-
-// FHIR's integer grammar, [0]|-?[1-9][0-9]*, within [minimum, 2^31 - 1].
-bool is_whole_number_in_range(std::string_view text, int64_t minimum) {
-  if (text.find_first_of(".eE") != std::string_view::npos || text == "-0") {
-    return false;
-  }
-  int64_t value = 0;
-  const std::from_chars_result read =
-      std::from_chars(text.data(), text.data() + text.size(), value);
-  return read.ec == std::errc() && read.ptr == text.data() + text.size() && value >= minimum &&
-         value <= kIntegerMaximum;
-}
-
-const WholeNumberType* whole_number_type_of(std::string_view key) {
-  for (const WholeNumberType& type : kWholeNumberTypes) {
-    if (key.size() > type.suffix.size() && key.ends_with(type.suffix)) {
-      return &type;
-    }
-  }
-  return nullptr;
-}
-
-bool is_numeric_choice(std::string_view key) {
-  return whole_number_type_of(key) != nullptr ||
-         (key.size() > std::string_view("Decimal").size() && key.ends_with("Decimal"));
-}
-
-// Every number of a resource, wherever it is: a decimal that a double can hold, a whole number of
-// the right range under a whole-number choice element, a number (not a string) under a numeric
-// choice element and as a Quantity's value. Keys starting with '_' hold a primitive's extensions.
-class NumberCheck {
- public:
-  explicit NumberCheck(std::string_view type) : type_(type) {}
-
-  Violation check_members(const boost::json::object& object) {
-    for (const boost::json::key_value_pair& member : object) {
-      steps_.push_back(Step{member.key(), std::nullopt});
-      Violation found = check(member.value(), member.key());
-      steps_.pop_back();
-      if (found) {
-        return found;
-      }
-    }
-    return std::nullopt;
-  }
-
- private:
-  // Where the check is; only written out when a rule is broken.
-  struct Step {
-    std::string_view key;
-    std::optional<size_t> index;
-  };
-
-  // `value` is held by the member `key`, directly or as an element of a list.
-  Violation check(const boost::json::value& value, std::string_view key) {
-    const bool extensions = key.starts_with('_');
-    if (std::optional<std::string> number = json_number_text(value)) {
-      if (!is_decimal_in_range(*number)) {
-        return broken(
-            "must be a decimal of magnitude 0 or from about 4.9e-324 to 1.8e308 (a 64-bit "
-            "floating-point number)");
-      }
-      const WholeNumberType* whole = extensions ? nullptr : whole_number_type_of(key);
-      if (whole != nullptr && !is_whole_number_in_range(*number, whole->minimum)) {
-        return broken(whole->rule);
-      }
-      return std::nullopt;
-    }
-    if (const boost::json::array* elements = value.if_array()) {
-      for (size_t index = 0; index < elements->size(); ++index) {
-        steps_.push_back(Step{{}, index});
-        Violation found = check((*elements)[index], key);
-        steps_.pop_back();
-        if (found) {
-          return found;
-        }
-      }
-      return std::nullopt;
-    }
-    if (!extensions && is_numeric_choice(key)) {
-      return broken("must be a number (a JSON number, not a string)");
-    }
-    const boost::json::object* object = value.if_object();
-    if (object == nullptr) {
-      return std::nullopt;
-    }
-    if (!extensions && (key == "quantity" || key.ends_with("Quantity"))) {
-      const boost::json::value* quantity_value = object->if_contains("value");
-      if (quantity_value != nullptr && !is_json_number(*quantity_value)) {
-        steps_.push_back(Step{"value", std::nullopt});
-        Violation found = broken("must be a decimal (a JSON number, not a string)");
-        steps_.pop_back();
-        return found;
-      }
-    }
-    return check_members(*object);
-  }
-
-  Violation broken(std::string_view rule) const {
-    std::string path(type_);
-    for (const Step& step : steps_) {
-      if (step.index) {
-        path += fmt::format("[{}]", *step.index);
-      } else {
-        path += '.';
-        path += step.key;
-      }
-    }
-    return violation(path, rule);
-  }
-
-  std::string_view type_;
-  std::vector<Step> steps_;
-};
-
 Violation check_resource(const boost::json::object& resource) {
   const boost::json::value* resource_type = resource.if_contains("resourceType");
   if (resource_type == nullptr) {
@@ -390,9 +246,6 @@ Violation check_resource(const boost::json::object& resource) {
   if (Violation found = check_birth_date(resource, type)) {
     return found;
   }
-  if (Violation found = NumberCheck(type).check_members(resource)) {
-    return found;
-  }
   const ResourceProfile* profile = find_profile(type);
   for (std::string_view element : {"subject", "patient"}) {
     bool reference_required = profile != nullptr && profile->patient_link == element;
@@ -414,7 +267,7 @@ Result<void> validate_resource(const boost::json::object& resource) {
   if (Violation found = check_resource(resource)) {
     return fail(ErrorCode::kInvalidInput, std::move(*found));
   }
-  return {};
+  return validate_structure(resource);
 }
 
 }  // namespace vigie::fhir

@@ -13,12 +13,9 @@ namespace vigie::fhir {
 //   with string system/value; name: array of HumanName with string family, array-of-string
 //   given; birthDate: a FHIR date; gender: male|female|other|unknown; subject/patient: an object
 //   with a string reference; code: a CodeableConcept; status: a string; meta: an object);
-// - identifiers with the INS-NIR or INS-NIA systems pass validate_nir;
-// - every number, anywhere, is a decimal that a 64-bit float can hold (999906e00001595 is not);
-//   under a whole-number choice element (valueInteger, ...PositiveInt, ...UnsignedInt) it is a
-//   whole number in the type's 32-bit range; a numeric choice element (those and ...Decimal)
-//   and the value of a Quantity (`quantity`, `valueQuantity`, ...) hold numbers, not strings.
-//   Strings and numbers are told apart as json.hpp says: a number is never a string.
+// - identifiers with the INS-NIR or INS-NIA systems pass validate_nir.
+// Then the R4 structure: validate_structure (structure.hpp), which also checks every number (a
+// decimal a 64-bit float can hold, whole numbers of the right range, numbers never strings).
 // kInvalidInput naming the element path and the rule (e.g. "Patient.identifier[1]: INS-NIR has
 // an invalid control key"), never a value.
 [[nodiscard]] Result<void> validate_resource(const boost::json::object& resource);

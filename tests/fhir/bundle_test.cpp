@@ -77,9 +77,14 @@ TEST(PlanBundle, RewritesReferencesAnywhereInTheResource) {
       {"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient"},
        "request":{"method":"POST","url":"Patient"}},
       {"fullUrl":"urn:uuid:e","resource":{"resourceType":"ExplanationOfBenefit","status":"active",
-         "patient":{"reference":"urn:uuid:p"},
-         "contained":[{"resourceType":"Coverage","id":"c","beneficiary":{"reference":"urn:uuid:p"}}],
-         "item":[{"encounter":[{"reference":"urn:uuid:p"}],"note":{"reference":"not a urn"}}]},
+         "type":{"text":"t"},"use":"claim","created":"2024-01-10","outcome":"complete",
+         "patient":{"reference":"urn:uuid:p"},"insurer":{"reference":"Organization/i"},
+         "provider":{"reference":"not a urn"},
+         "insurance":[{"focal":true,"coverage":{"reference":"#c"}}],
+         "contained":[{"resourceType":"Coverage","id":"c","status":"active",
+                       "beneficiary":{"reference":"urn:uuid:p"},"payor":[{"reference":"Organization/i"}]}],
+         "item":[{"sequence":1,"productOrService":{"text":"s"},
+                  "encounter":[{"reference":"urn:uuid:p"}]}]},
        "request":{"method":"POST","url":"ExplanationOfBenefit"}}]})");
   SequentialIds ids;
   Result<BundlePlan> plan = plan_bundle(bundle, ids.generator());
@@ -91,7 +96,7 @@ TEST(PlanBundle, RewritesReferencesAnywhereInTheResource) {
       "Patient/new-1");
   const boost::json::object& item = eob.at("item").as_array()[0].as_object();
   EXPECT_EQ(item.at("encounter").as_array()[0].as_object().at("reference"), "Patient/new-1");
-  EXPECT_EQ(item.at("note").as_object().at("reference"), "not a urn");
+  EXPECT_EQ(reference_at(eob, "provider"), "not a urn");
 }
 
 TEST(PlanBundle, PutEntriesWithUrnFullUrlsMapToTheirId) {
@@ -99,7 +104,8 @@ TEST(PlanBundle, PutEntriesWithUrnFullUrlsMapToTheirId) {
     "resourceType":"Bundle","type":"transaction","entry":[
       {"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient","id":"known"},
        "request":{"method":"PUT","url":"Patient/known"}},
-      {"resource":{"resourceType":"Observation","subject":{"reference":"urn:uuid:p"}},
+      {"resource":{"resourceType":"Observation","status":"final","code":{"text":"t"},
+                   "subject":{"reference":"urn:uuid:p"}},
        "request":{"method":"POST","url":"Observation"}}]})");
   SequentialIds ids;
   Result<BundlePlan> plan = plan_bundle(bundle, ids.generator());
@@ -124,7 +130,8 @@ TEST(PlanBundle, CollectionEntries) {
     "resourceType":"Bundle","type":"collection","entry":[
       {"fullUrl":"urn:uuid:a","resource":{"resourceType":"Patient","name":[{"family":"Durand"}]}},
       {"fullUrl":"urn:uuid:b","resource":{"resourceType":"Patient","id":"kept"}},
-      {"resource":{"resourceType":"Observation","subject":{"reference":"urn:uuid:a"},
+      {"resource":{"resourceType":"Observation","status":"final","code":{"text":"t"},
+                   "subject":{"reference":"urn:uuid:a"},
                    "performer":[{"reference":"urn:uuid:b"}]}}]})");
   SequentialIds ids;
   Result<BundlePlan> plan = plan_bundle(bundle, ids.generator());
@@ -193,12 +200,12 @@ INSTANTIATE_TEST_SUITE_P(
             "UndefinedUrn",
             entries(
                 {kPatientPost,
-                 R"({"resource":{"resourceType":"Observation","subject":{"reference":"urn:uuid:Secret"}},"request":{"method":"POST","url":"Observation"}})"}),
+                 R"({"resource":{"resourceType":"Observation","status":"final","code":{"text":"t"},"subject":{"reference":"urn:uuid:Secret"}},"request":{"method":"POST","url":"Observation"}})"}),
             "entry 1 (Observation): reference to urn:uuid that the bundle does not define"},
         BundleErrorCase{
             "UndefinedUrnDeep",
             entries(
-                {R"({"resource":{"resourceType":"Observation","component":[{"x":{"reference":"urn:uuid:deadbeef"}}]},"request":{"method":"POST","url":"Observation"}})"}),
+                {R"({"resource":{"resourceType":"Observation","status":"final","code":{"text":"t"},"component":[{"code":{"text":"c"},"extension":[{"url":"u","valueReference":{"reference":"urn:uuid:deadbeef"}}]}]},"request":{"method":"POST","url":"Observation"}})"}),
             "entry 0 (Observation): reference to urn:uuid that the bundle does not define"},
         BundleErrorCase{"GetEntry",
                         entries({R"({"request":{"method":"GET","url":"Patient?name=Secret"}})"}),
@@ -279,9 +286,9 @@ TEST(PlanBundle, BatchKeepsEntryErrorsAndPlansTheRest) {
       {"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}},
       {"request":{"method":"GET","url":"Patient/x"}},
       {"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient"},"request":{"method":"POST","url":"Patient"}},
-      {"resource":{"resourceType":"Observation","subject":{"reference":"urn:uuid:missing"}},
+      {"resource":{"resourceType":"Observation","status":"final","code":{"text":"t"},"subject":{"reference":"urn:uuid:missing"}},
        "request":{"method":"POST","url":"Observation"}},
-      {"resource":{"resourceType":"Observation","status":"final","subject":{"reference":"urn:uuid:p"}},
+      {"resource":{"resourceType":"Observation","status":"final","code":{"text":"t"},"subject":{"reference":"urn:uuid:p"}},
        "request":{"method":"POST","url":"Observation"}},
       {"resource":{"resourceType":"Patient","gender":"F"},"request":{"method":"POST","url":"Patient"}}]})");
   SequentialIds ids;

@@ -46,7 +46,7 @@ TEST(Synthea, EveryBundlePlans) {
         plan_bundle(*bundle, [&next_id] { return "id-" + std::to_string(++next_id); });
     ASSERT_TRUE(plan.has_value()) << plan.error().message;
     for (const PlannedEntry& entry : plan->entries) {
-      EXPECT_FALSE(entry.error.has_value());
+      EXPECT_FALSE(entry.error.has_value()) << entry.error->message;
       EXPECT_EQ(entry.action, EntryAction::kCreate);
       std::optional<std::string> patient = patient_compartment_of(entry.resource);
       if (entry.type != "Organization" && entry.type != "Practitioner") {

@@ -381,8 +381,8 @@ TEST_F(GateAuditTest, AWriteThatFailsAfterItsIntentIsStatedRolledBackAtOnce) {
   exec_raw(vault_dir_ / "vault.db",
            "CREATE TRIGGER refuse_commit BEFORE INSERT ON committed_intents "
            "BEGIN SELECT RAISE(ABORT, 'refused'); END;");
-  auto created =
-      gate_->create(*custodian_, parse_object(R"({"resourceType":"Patient","name":[{}]})"));
+  auto created = gate_->create(
+      *custodian_, parse_object(R"({"resourceType":"Patient","name":[{"family":"Roux"}]})"));
   ASSERT_FALSE(created);
   EXPECT_EQ(created.error().code, ErrorCode::kInternal);
   EXPECT_TRUE(data_rows(vault_dir_) == rows);

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include "fhir/json.hpp"
@@ -557,6 +558,67 @@ TEST_F(ServerTest, WritesRefuseOtherMediaTypesBadJsonAndAnotherType) {
     EXPECT_EQ(boost::json::parse(reply->body).at("resourceType"), "OperationOutcome");
   }
   EXPECT_EQ(world_.entries().size(), entries_before);
+}
+
+// A resource that breaks the R4 structure is refused with 400, on create, update and in a
+// transaction, naming the element's path and never its value; nothing is written.
+TEST_F(ServerTest, AResourceOutsideTheR4StructureIs400NamingThePath) {
+  const gate::Principal lab = world_.service("labo.structure", "system/*.cruds");
+  const std::vector<std::pair<std::string, std::string>> json{
+      {"Content-Type", "application/fhir+json"}};
+  HttpsClient setup(port());
+  auto patient = setup.send(verb::post, "/fhir/Patient", lab.bearer(),
+                            R"({"resourceType":"Patient","name":[{"family":"Roux"}]})", json);
+  ASSERT_TRUE(patient);
+  ASSERT_EQ(patient->status, 201) << patient->body;
+  const std::string subject =
+      fmt::format(R"("subject":{{"reference":"Patient/{}"}})",
+                  boost::json::parse(patient->body).at("id").as_string().c_str());
+  struct Case {
+    verb method;
+    std::string target;
+    std::string body;
+    std::string diagnostics;  // contains
+  };
+  const std::vector<Case> cases{
+      {verb::post, "/fhir/Patient", R"({"resourceType":"Patient","surnom":"Secret"})",
+       "Patient.surnom: is not an element of Patient"},
+      {verb::post, "/fhir/Observation",
+       fmt::format(
+           R"({{"resourceType":"Observation","status":"final","code":{{"coding":[{{"system":"http://loinc.org Secret"}}]}},{}}})",
+           subject),
+       "Observation.code.coding[0].system: must be a uri"},
+      {verb::post, "/fhir/Observation",
+       fmt::format(R"({{"resourceType":"Observation","status":"Secret","code":{{"text":"t"}},{}}})",
+                   subject),
+       "Observation.status: must be a code of http://hl7.org/fhir/ValueSet/observation-status"},
+      {verb::put, "/fhir/Patient/p-structure",
+       R"({"resourceType":"Patient","id":"p-structure","active":"Secret"})",
+       "Patient.active: must be a boolean"},
+      {verb::post, "/fhir",
+       fmt::format(
+           R"({{"resourceType":"Bundle","type":"transaction","entry":[{{"resource":{{"resourceType":"Observation","code":{{"text":"Secret"}},{}}},"request":{{"method":"POST","url":"Observation"}}}}]}})",
+           subject),
+       "Observation.status: is required"},
+  };
+  for (const Case& bad : cases) {
+    HttpsClient client(port());
+    auto reply = client.send(bad.method, bad.target, lab.bearer(), bad.body, json);
+    ASSERT_TRUE(reply) << bad.body;
+    EXPECT_EQ(reply->status, 400) << bad.body << ": " << reply->body;
+    const boost::json::value outcome = boost::json::parse(reply->body);
+    EXPECT_EQ(outcome.at("resourceType"), "OperationOutcome");
+    const std::string diagnostics(outcome.at("issue").at(0).at("diagnostics").as_string());
+    EXPECT_NE(diagnostics.find(bad.diagnostics), std::string::npos) << diagnostics;
+    EXPECT_EQ(diagnostics.find("Secret"), std::string::npos) << diagnostics;
+  }
+  HttpsClient client(port());
+  auto absent = client.send(verb::get, "/fhir/Patient/p-structure", lab.bearer());
+  ASSERT_TRUE(absent);
+  EXPECT_EQ(absent->status, 404);
+  auto observations = client.send(verb::get, "/fhir/Observation", lab.bearer());
+  ASSERT_TRUE(observations);
+  EXPECT_EQ(boost::json::parse(observations->body).at("total"), 0) << observations->body;
 }
 
 TEST_F(ServerTest, ATransactionIsAllOrNothingAndABatchReportsEachEntry) {

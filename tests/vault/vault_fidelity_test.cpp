@@ -20,7 +20,7 @@ using testing::VaultTest;
 
 // Decimals as a lab writes them: trailing zeros and exponents are significant.
 constexpr std::string_view kLabValues =
-    R"("valueQuantity":{"value":1.50,"unit":"mmol/L"},"component":[{"valueQuantity":{"value":0.10}},{"valueQuantity":{"value":2.50e-3}},{"valueQuantity":{"value":-0.0}},{"valueDecimal":-0},{"valueInteger":7}])";
+    R"("valueQuantity":{"value":1.50,"unit":"mmol/L"},"component":[{"code":{"text":"a"},"valueQuantity":{"value":0.10}},{"code":{"text":"b"},"valueQuantity":{"value":2.50e-3}},{"code":{"text":"c"},"valueQuantity":{"value":-0.0}},{"code":{"text":"d"},"extension":[{"url":"u","valueDecimal":-0}]},{"code":{"text":"e"},"valueInteger":7}])";
 
 class VaultFidelityTest : public VaultTest {
  protected:
