@@ -33,6 +33,8 @@ struct Request {
   std::string user_agent;
   std::string remote_address;
   std::string body;
+  // The If-None-Exist header of a conditional create; nullopt when absent.
+  std::optional<std::string> if_none_exist;
 };
 
 struct Response {
