@@ -92,6 +92,19 @@ void vread(const Request&, const PathParameters& path, gate::Gate& gate,
       resource_response);
 }
 
+// The history Bundle of `versions`, newest first as given; a deleted version is an entry
+// without a resource.
+boost::json::object history_bundle(const std::vector<gate::StoredResource>& versions) {
+  std::vector<fhir::HistoryVersion> listed;
+  listed.reserve(versions.size());
+  for (const gate::StoredResource& version : versions) {
+    listed.push_back(fhir::HistoryVersion{version.type, version.id, version.version,
+                                          version.last_updated_ms, version.deleted,
+                                          &version.resource});
+  }
+  return fhir::make_history_bundle(listed);
+}
+
 void history(const Request&, const PathParameters& path, gate::Gate& gate,
              const gate::Principal& principal, Reply reply) {
   if (auto refused = refused_type_or_id(path, true)) {
@@ -104,12 +117,7 @@ void history(const Request&, const PathParameters& path, gate::Gate& gate,
         return gate.history(principal, path["type"], path["id"], std::move(done));
       },
       [](const std::vector<gate::StoredResource>& versions) {
-        std::vector<boost::json::object> resources;
-        resources.reserve(versions.size());
-        for (const gate::StoredResource& version : versions) {
-          resources.push_back(version.resource);
-        }
-        return json_response(200, fhir::make_history_bundle(resources));
+        return json_response(200, history_bundle(versions));
       });
 }
 
@@ -338,8 +346,8 @@ void type_history(const PageLinks& links, const Request& request, const PathPara
       // Runs on the audit committer once the entry is durable: it owns copies of what it uses.
       [&links, request, bearer = principal.bearer(), listing, next,
        query](const gate::SearchPage& page) {
-        return listing_response(fhir::make_history_bundle(resources_of(page)), links, request,
-                                bearer, listing, next, page, query.count, query.offset);
+        return listing_response(history_bundle(page.matches), links, request, bearer, listing, next,
+                                page, query.count, query.offset);
       });
 }
 

@@ -719,5 +719,25 @@ TEST_F(ServerTest, EverythingIsThePatientsCompartmentPagedAuditedAndRefusedOutsi
   }
 }
 
+TEST_F(ServerTest, ADeletedVersionIsAHistoryEntryWithoutAResource) {
+  const gate::StoredResource patient = world_.make_patient("Parti");
+  ASSERT_TRUE(world_.gate().remove(world_.custodian(), "Patient", patient.id));
+  const gate::Principal lab = world_.service("labo.bio", "system/Patient.rs");
+  HttpsClient client(port());
+  for (const std::string& target : std::vector<std::string>{
+           "/fhir/Patient/_history", "/fhir/Patient/" + patient.id + "/_history"}) {
+    auto history = client.send(verb::get, target, lab.bearer());
+    ASSERT_TRUE(history);
+    ASSERT_EQ(history->status, 200) << target << ": " << history->body;
+    const boost::json::object bundle = boost::json::parse(history->body).as_object();
+    const auto& entries = bundle.at("entry").as_array();
+    ASSERT_EQ(entries.size(), 2U) << target;
+    EXPECT_FALSE(entries[0].as_object().contains("resource")) << target;
+    EXPECT_EQ(entries[0].at("request").at("method"), "DELETE") << target;
+    EXPECT_EQ(entries[0].at("request").at("url").as_string(), "Patient/" + patient.id) << target;
+    EXPECT_EQ(entries[1].at("resource").at("id").as_string(), patient.id) << target;
+  }
+}
+
 }  // namespace
 }  // namespace vigie::http
