@@ -78,31 +78,10 @@ Result<void> claim_target(PlanState& state, const PlannedEntry& planned) {
   return {};
 }
 
-// request.ifNoneExist ("identifier=system%7Cvalue&...") as a search on the entry's type.
+// request.ifNoneExist as a search on the entry's type (parse_if_none_exist), its message naming
+// the entry.
 Result<SearchQuery> conditional_query(const PlannedEntry& planned, std::string_view query_text) {
-  if (query_text.starts_with('?')) {
-    query_text.remove_prefix(1);
-  }
-  std::vector<std::pair<std::string, std::string>> params;
-  while (!query_text.empty()) {
-    const size_t ampersand = query_text.find('&');
-    const std::string_view pair = query_text.substr(0, ampersand);
-    const size_t equals = pair.find('=');
-    std::optional<std::string> name = decode_percent_escapes(pair.substr(0, equals), false);
-    std::optional<std::string> value = equals == std::string_view::npos
-                                           ? std::nullopt
-                                           : decode_percent_escapes(pair.substr(equals + 1), false);
-    if (!name || !value || name->empty()) {
-      return entry_error(planned, "request.ifNoneExist must be NAME=VALUE pairs joined by &");
-    }
-    params.emplace_back(std::move(*name), std::move(*value));
-    query_text =
-        ampersand == std::string_view::npos ? std::string_view{} : query_text.substr(ampersand + 1);
-  }
-  if (params.empty()) {
-    return entry_error(planned, "request.ifNoneExist must hold at least one search parameter");
-  }
-  Result<SearchQuery> query = parse_search(planned.type, params);
+  Result<SearchQuery> query = parse_if_none_exist(planned.type, query_text);
   if (!query) {
     return entry_error(planned, fmt::format("request.ifNoneExist: {}", query.error().message));
   }
@@ -126,14 +105,12 @@ Result<void> plan_conditional_create(const boost::json::object& request, const P
   if (state.find_matches == nullptr || !*state.find_matches) {
     return {};
   }
-  query->count = 2;
-  query->offset = 0;
   Result<std::vector<std::string>> matches = (*state.find_matches)(*query);
   if (!matches) {
     return tl::unexpected(std::move(matches.error()));
   }
   if (matches->size() > 1) {
-    return fail(ErrorCode::kConflict,
+    return fail(ErrorCode::kPreconditionFailed,
                 fmt::format("{}: request.ifNoneExist matches more than one resource; make the "
                             "query select one",
                             entry_label(planned)));
@@ -335,6 +312,41 @@ Result<BundleKind> bundle_kind(const boost::json::object& bundle) {
 }
 
 }  // namespace
+
+Result<SearchQuery> parse_if_none_exist(std::string_view type, std::string_view query_text) {
+  if (query_text.starts_with('?')) {
+    query_text.remove_prefix(1);
+  }
+  std::vector<std::pair<std::string, std::string>> params;
+  while (!query_text.empty()) {
+    const size_t ampersand = query_text.find('&');
+    const std::string_view pair = query_text.substr(0, ampersand);
+    const size_t equals = pair.find('=');
+    std::optional<std::string> name = decode_percent_escapes(pair.substr(0, equals), false);
+    std::optional<std::string> value = equals == std::string_view::npos
+                                           ? std::nullopt
+                                           : decode_percent_escapes(pair.substr(equals + 1), false);
+    if (!name || !value || name->empty()) {
+      return fail(ErrorCode::kInvalidInput,
+                  "la condition doit être des paires NOM=VALEUR jointes par &",
+                  "the condition must be NAME=VALUE pairs joined by &");
+    }
+    params.emplace_back(std::move(*name), std::move(*value));
+    query_text =
+        ampersand == std::string_view::npos ? std::string_view{} : query_text.substr(ampersand + 1);
+  }
+  if (params.empty()) {
+    return fail(ErrorCode::kInvalidInput, "la condition doit tenir au moins un paramètre",
+                "the condition must hold at least one search parameter");
+  }
+  Result<SearchQuery> query = parse_search(type, params);
+  if (!query) {
+    return fail(ErrorCode::kInvalidInput, query.error().french, query.error().message);
+  }
+  query->count = 2;
+  query->offset = 0;
+  return query;
+}
 
 Result<BundlePlan> plan_bundle(const boost::json::object& bundle,
                                const std::function<std::string()>& new_id,

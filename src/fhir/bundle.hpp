@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -43,6 +44,14 @@ struct BundlePlan {
 using ConditionalMatcher =
     std::function<Result<std::vector<std::string>>(const SearchQuery& query)>;
 
+// The search a conditional create runs (FHIR R4 3.1.0.8), on `type`: `query_text` is an HTTP
+// If-None-Exist header or a Bundle entry's request.ifNoneExist, NAME=VALUE pairs joined by "&"
+// with percent escapes, an optional leading "?", parsed by parse_search. It asks for 2 matches
+// from the first: enough to tell none, one and several apart. kInvalidInput when it does not
+// parse (the message names the rule, or parse_search's reason).
+[[nodiscard]] Result<SearchQuery> parse_if_none_exist(std::string_view type,
+                                                      std::string_view query_text);
+
 // Checks and prepares a Bundle for import, without touching storage:
 // - type is transaction, batch or collection (anything else: kInvalidInput);
 // - every entry has a resource (except DELETE) that passes validate_resource, and a request whose
@@ -53,8 +62,8 @@ using ConditionalMatcher =
 // - a POST's request.ifNoneExist (a search query such as "identifier=system|value", see
 //   parse_search) makes it a conditional create (FHIR R4 3.1.0.8): `find_matches` runs the query;
 //   no match creates, one match writes nothing (kKeep: the entry's id, and every urn:uuid naming
-//   it, become the match's), more than one is kConflict. Without `find_matches` the query is only
-//   checked and the entry stays a create.
+//   it, become the match's), more than one is kPreconditionFailed (412, as FHIR says). Without
+//   `find_matches` the query is only checked and the entry stays a create.
 // For transaction and collection the first error fails the whole plan (kInvalidInput, message
 // naming the entry index and type). For batch, entry-level errors are stored in
 // PlannedEntry::error and the plan succeeds.

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "fhir/json.hpp"
+#include "fhir/search.hpp"
 
 namespace vigie::fhir {
 
@@ -102,6 +103,34 @@ boost::json::object make_history_bundle(const std::vector<boost::json::object>& 
     entries.reserve(versions.size());
     for (const boost::json::object& version : versions) {
       entries.emplace_back(history_entry(version));
+    }
+    bundle["entry"] = std::move(entries);
+  }
+  return bundle;
+}
+
+boost::json::object make_history_bundle(std::span<const HistoryVersion> versions) {
+  boost::json::object bundle;
+  bundle["resourceType"] = "Bundle";
+  bundle["type"] = "history";
+  bundle["total"] = versions.size();
+  if (!versions.empty()) {
+    boost::json::array entries;
+    entries.reserve(versions.size());
+    for (const HistoryVersion& version : versions) {
+      if (!version.deleted && version.resource != nullptr) {
+        entries.emplace_back(history_entry(*version.resource));
+        continue;
+      }
+      const std::string url = fmt::format("{}/{}", version.type, version.id);
+      boost::json::object entry;
+      entry["fullUrl"] = url;
+      entry["request"] = boost::json::object{{"method", "DELETE"}, {"url", url}};
+      entry["response"] =
+          boost::json::object{{"status", "204 No Content"},
+                              {"etag", fmt::format("W/\"{}\"", version.version)},
+                              {"lastModified", format_instant(version.last_updated_ms)}};
+      entries.emplace_back(std::move(entry));
     }
     bundle["entry"] = std::move(entries);
   }

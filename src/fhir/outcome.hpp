@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -30,5 +32,19 @@ namespace vigie::fhir {
 // response (status, etag W/"versionId", lastModified meta.lastUpdated when present).
 [[nodiscard]] boost::json::object make_history_bundle(
     const std::vector<boost::json::object>& versions);
+
+// One version in a history Bundle: a live one has its resource (with meta.versionId and
+// meta.lastUpdated); a deleted one has none, and is told by its type, id, version and time.
+struct HistoryVersion {
+  std::string_view type;
+  std::string_view id;
+  int64_t version = 0;
+  int64_t last_updated_ms = 0;
+  bool deleted = false;
+  const boost::json::object* resource = nullptr;  // the live version's, never null then
+};
+// The same, where a deleted version's entry has no resource: request DELETE Type/id, response
+// "204 No Content" with its etag and lastModified.
+[[nodiscard]] boost::json::object make_history_bundle(std::span<const HistoryVersion> versions);
 
 }  // namespace vigie::fhir

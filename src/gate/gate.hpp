@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -120,8 +121,9 @@ class Gate {
   template <typename T>
   using Done = std::function<void(Result<T>)>;
 
-  // Every read call below (read, read_version, history, search, count_by_type) has an
-  // asynchronous form, for a server's workers, that takes a `done` callback: it decides and acts
+  // Every read call below (read, read_version, history, type_history, everything, search,
+  // count_by_type) has an asynchronous form, for a server's workers, that takes a `done`
+  // callback: it decides and acts
   // on the calling thread exactly as the synchronous form does, queues the entry and returns at
   // once, without waiting for the audit sync. `done` receives what the synchronous form would
   // have returned once the entry is durable: the data, or the refusal; kInternal and no data when
@@ -146,6 +148,37 @@ class Gate {
   [[nodiscard]] Result<void> history(const Principal& principal, std::string_view type,
                                      std::string_view id, Done<std::vector<StoredResource>> done);
 
+  // Type-level history (FHIR history-type): the versions of every resource of `type` written in
+  // the window, newest first, `count` (at most fhir's search bound) from `offset`. Allowed to
+  // whoever may search the type; each version is then decided as a read of it where it lies
+  // (the history of a resource a practitioner may not read is left out of the page and the
+  // total, as a search leaves out its hits). The entry, a history, names every version returned,
+  // with its patient.
+  struct TypeHistoryQuery {
+    int64_t since_ms = std::numeric_limits<int64_t>::min();  // _since
+    int64_t until_ms =
+        std::numeric_limits<int64_t>::max();  // the first page's time: later pages do not shift
+    size_t count = 50;
+    size_t offset = 0;
+  };
+  [[nodiscard]] Result<SearchPage> type_history(const Principal& principal, std::string_view type,
+                                                const TypeHistoryQuery& query);
+  [[nodiscard]] Result<void> type_history(const Principal& principal, std::string_view type,
+                                          const TypeHistoryQuery& query, Done<SearchPage> done);
+
+  // Patient/$everything (FHIR R4 patient-operation-everything), for GDPR access requests (art.
+  // 15) and care: the Patient and the current version of every resource of its compartment that
+  // the caller may read (decided per resource, as a read of it; the others are left out of the
+  // page and the total), the Patient first, `count` from `offset`. kNotFound for a patient the
+  // vault does not hold (checked first, as read() does), kPermissionDenied when the caller may not
+  // read the Patient itself (a practitioner outside the care team). The entry, a search, names
+  // Patient/patient_id first, then every resource returned.
+  [[nodiscard]] Result<SearchPage> everything(const Principal& principal,
+                                              std::string_view patient_id, size_t count,
+                                              size_t offset);
+  [[nodiscard]] Result<void> everything(const Principal& principal, std::string_view patient_id,
+                                        size_t count, size_t offset, Done<SearchPage> done);
+
   // FHIR search on `type` with name/value pairs (parsed by fhir::parse_search: kUsage on bad
   // syntax). Only the requested page is decrypted, unless a date filter needs every candidate.
   // `after` (from the page's next position) starts the page after that entry. Each match and
@@ -162,6 +195,23 @@ class Gate {
 
   [[nodiscard]] Result<StoredResource> create(const Principal& principal,
                                               boost::json::object resource);
+  // Conditional create (FHIR R4 http.html#ccreate, HTTP If-None-Exist): `if_none_exist` is a
+  // search on the resource's type (fhir::parse_if_none_exist: kInvalidInput when it does not
+  // parse). The caller must be allowed both to search that type and to create the resource. The
+  // search sees exactly what the caller's own search would: a match outside the caller's reach
+  // is not seen, so the answer never tells that it exists (the resource is created beside it).
+  // No match: created as create() does (`created`). One match: nothing is written, the match is
+  // handed out and the call's entry is a search that names it. More than one:
+  // kPreconditionFailed, nothing written. The search and the write are not one transaction:
+  // they are atomic with respect to other writes only where writes are serialised (the
+  // server's one writer thread runs every create, update, delete and import).
+  struct ConditionalCreate {
+    StoredResource resource;
+    bool created = false;
+  };
+  [[nodiscard]] Result<ConditionalCreate> create_if_none_exist(const Principal& principal,
+                                                               boost::json::object resource,
+                                                               std::string_view if_none_exist);
   // With `if_match_version` (HTTP If-Match), kPreconditionFailed unless the resource is at that
   // version when the write commits (0: it does not exist); nothing is written then.
   [[nodiscard]] Result<StoredResource> update(const Principal& principal, std::string_view type,
@@ -414,6 +464,23 @@ class Gate {
       const std::vector<std::pair<std::string, std::string>>& params,
       std::optional<fhir::PagePosition> after = {});
   [[nodiscard]] Acted<std::map<std::string, int64_t>> act_count_by_type(const Principal& principal);
+  [[nodiscard]] Acted<SearchPage> act_type_history(const Principal& principal,
+                                                   std::string_view type,
+                                                   const TypeHistoryQuery& query);
+  [[nodiscard]] Acted<SearchPage> act_everything(const Principal& principal,
+                                                 std::string_view patient_id, size_t count,
+                                                 size_t offset);
+  // What a conditional create's `query` matches among what the caller's own search would show
+  // (at most query.count): one search, whatever the interface (create_if_none_exist, and a
+  // Bundle entry's ifNoneExist in import_bundle). A match shown through a break-glass grant
+  // flags `entry`.
+  [[nodiscard]] Result<SearchPage> conditional_matches(Caller& caller,
+                                                       const fhir::SearchQuery& query,
+                                                       audit::Entry& entry);
+  // create() once its caller is identified and allowed to create `resource`: the write, its
+  // effects (assignments) and its entry.
+  [[nodiscard]] Result<StoredResource> write_new(Caller& caller, audit::Entry entry,
+                                                 boost::json::object resource);
 
   // An entry for `action` by `principal`, stamped now.
   [[nodiscard]] audit::Entry start_entry(const Principal& principal, std::string_view action) const;

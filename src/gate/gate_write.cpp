@@ -34,17 +34,106 @@ Result<StoredResource> Gate::create(const Principal& principal, json::object res
   if (!caller) {
     return refused<StoredResource>(std::move(entry), caller.error());
   }
-  const access::Target target = target_of_resource(resource);
-  if (auto allowed = permit(*caller, access::Action::kCreate, target, entry); !allowed) {
+  if (auto allowed = permit(*caller, access::Action::kCreate, target_of_resource(resource), entry);
+      !allowed) {
     return refused<StoredResource>(std::move(entry), allowed.error());
   }
+  return write_new(*caller, std::move(entry), std::move(resource));
+}
+
+Result<Gate::ConditionalCreate> Gate::create_if_none_exist(const Principal& principal,
+                                                           json::object resource,
+                                                           std::string_view if_none_exist) {
+  audit::Entry entry = start_entry(principal, audit::kActionCreate);
+  auto caller = identify(principal, entry);
+  if (!caller) {
+    return refused<ConditionalCreate>(std::move(entry), caller.error());
+  }
+  const access::Target target = target_of_resource(resource);
+  if (auto allowed = permit(*caller, access::Action::kCreate, target, entry); !allowed) {
+    return refused<ConditionalCreate>(std::move(entry), allowed.error());
+  }
+  if (auto allowed = permit(*caller, access::Action::kSearch,
+                            access::Target::all_patients(target.resource_type), entry);
+      !allowed) {
+    return refused<ConditionalCreate>(std::move(entry), allowed.error());
+  }
+  auto query = fhir::parse_if_none_exist(target.resource_type, if_none_exist);
+  if (!query) {
+    // Said without parse_search's reason, which names what the request wrote.
+    return refused<ConditionalCreate>(
+        std::move(entry),
+        fail(ErrorCode::kInvalidInput,
+             "la condition If-None-Exist n'est pas une recherche acceptée pour ce type (voir "
+             "/fhir/metadata)",
+             "the If-None-Exist condition is not a search this server accepts for this type "
+             "(see /fhir/metadata)")
+            .value());
+  }
+  auto matches = conditional_matches(*caller, *query, entry);
+  if (!matches) {
+    return refused<ConditionalCreate>(std::move(entry), matches.error());
+  }
+  if (matches->total > 1) {
+    return refused<ConditionalCreate>(
+        std::move(entry),
+        fail(ErrorCode::kPreconditionFailed,
+             "la condition If-None-Exist désigne plus d'une ressource : précisez-la",
+             "the If-None-Exist condition matches more than one resource: narrow it")
+            .value());
+  }
+  if (matches->total == 1 && !matches->matches.empty()) {
+    // Nothing is written: what leaves is the match, found by a search.
+    entry.action = std::string(audit::kActionSearch);
+    auto targets = targets_of(matches->matches);
+    return released(
+        std::move(entry),
+        Result<ConditionalCreate>(ConditionalCreate{std::move(matches->matches.front()), false}),
+        std::move(targets), true);
+  }
+  auto created = write_new(*caller, std::move(entry), std::move(resource));
+  if (!created) {
+    return tl::unexpected(created.error());
+  }
+  return ConditionalCreate{std::move(*created), true};
+}
+
+Result<SearchPage> Gate::conditional_matches(Caller& caller, const fhir::SearchQuery& query,
+                                             audit::Entry& entry) {
+  if (caller.custodian) {
+    return vault_->search(query);
+  }
+  if (auto loaded = load_assignments(caller, std::nullopt); !loaded) {
+    return tl::unexpected(loaded.error());
+  }
+  std::set<std::string> through_break_glass;
+  auto page = vault_->search(query, [&](const std::string& compartment) {
+    const access::Decision decision = access::decide(
+        caller.subject, access::Action::kRead, target_in(query.type, compartment), caller.context);
+    if (decision.allow && decision.break_glass) {
+      through_break_glass.insert(compartment);
+    }
+    return decision.allow;
+  });
+  if (page) {
+    for (const StoredResource& match : page->matches) {
+      if (through_break_glass.contains(match.compartment)) {
+        mark_break_glass(caller, match.compartment, entry);
+      }
+    }
+  }
+  return page;
+}
+
+Result<StoredResource> Gate::write_new(Caller& caller, audit::Entry entry, json::object resource) {
+  const access::Target target = target_of_resource(resource);
   if (auto resolved = require_resolved_patient(resource, {}); !resolved) {
     return refused<StoredResource>(std::move(entry), resolved.error());
   }
-  const bool registers_patient = !caller->custodian && target.resource_type == "Patient" &&
-                                 caller->account.role == access::Role::kPractitioner;
+  const bool registers_patient = !caller.custodian && target.resource_type == "Patient" &&
+                                 caller.account.role == access::Role::kPractitioner;
   const bool is_care_team = target.resource_type == "CareTeam";
-  const std::string login = caller->custodian ? std::string() : caller->account.login;
+  const std::string login = caller.custodian ? std::string() : caller.account.login;
   // Read before the write: the hook runs inside the vault's transaction.
   auto members = is_care_team ? care_team_members(resource) : Result<CareTeamMembers>();
   if (!members) {
@@ -206,18 +295,7 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
   // outside its reach.
   const fhir::ConditionalMatcher find_matches =
       [&](const fhir::SearchQuery& query) -> Result<std::vector<std::string>> {
-    std::function<bool(const std::string&)> visible;
-    if (!caller->custodian) {
-      if (auto loaded = load_assignments(*caller, std::nullopt); !loaded) {
-        return tl::unexpected(loaded.error());
-      }
-      visible = [&](const std::string& compartment) {
-        return access::decide(caller->subject, access::Action::kRead,
-                              target_in(query.type, compartment), caller->context)
-            .allow;
-      };
-    }
-    auto page = vault_->search(query, visible);
+    auto page = conditional_matches(*caller, query, entry);
     if (!page) {
       return tl::unexpected(page.error());
     }

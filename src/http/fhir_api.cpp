@@ -93,6 +93,19 @@ void vread(const Request&, const PathParameters& path, gate::Gate& gate,
       resource_response);
 }
 
+// The history Bundle of `versions`, newest first as given; a deleted version is an entry
+// without a resource.
+boost::json::object history_bundle(const std::vector<gate::StoredResource>& versions) {
+  std::vector<fhir::HistoryVersion> listed;
+  listed.reserve(versions.size());
+  for (const gate::StoredResource& version : versions) {
+    listed.push_back(fhir::HistoryVersion{version.type, version.id, version.version,
+                                          version.last_updated_ms, version.deleted,
+                                          &version.resource});
+  }
+  return fhir::make_history_bundle(listed);
+}
+
 void history(const Request&, const PathParameters& path, gate::Gate& gate,
              const gate::Principal& principal, Reply reply) {
   if (auto refused = refused_type_or_id(path, true)) {
@@ -105,12 +118,7 @@ void history(const Request&, const PathParameters& path, gate::Gate& gate,
         return gate.history(principal, path["type"], path["id"], std::move(done));
       },
       [](const std::vector<gate::StoredResource>& versions) {
-        std::vector<boost::json::object> resources;
-        resources.reserve(versions.size());
-        for (const gate::StoredResource& version : versions) {
-          resources.push_back(version.resource);
-        }
-        return json_response(200, fhir::make_history_bundle(resources));
+        return json_response(200, history_bundle(versions));
       });
 }
 
@@ -238,6 +246,178 @@ void post_search(const PageLinks& links, const Request& request, const PathParam
   search(links, combined, path, gate, principal, std::move(reply));
 }
 
+// The parameters of a listing that is not a search (type history, $everything): the request's
+// own, or (`_page` alone) those of a token of `links` issued to this credential for the same
+// `listing`, with its _offset. A Response (400, 403) otherwise. `from_link` says which.
+struct ListingParameters {
+  QueryParameters parameters;
+  bool from_link = false;
+};
+std::variant<ListingParameters, Response> listing_parameters(const PageLinks& links,
+                                                             const Request& request,
+                                                             const gate::Principal& principal,
+                                                             std::string_view listing) {
+  const auto page_token = std::find_if(request.query.begin(), request.query.end(),
+                                       [](const auto& pair) { return pair.first == "_page"; });
+  if (page_token == request.query.end()) {
+    return ListingParameters{request.query, false};
+  }
+  if (request.query.size() != 1) {
+    return outcome_response(400, "invalid", "_page s'emploie seul", "_page goes alone");
+  }
+  auto page = links.redeem(page_token->second, principal.bearer(), system_clock().now_ms());
+  if (page && page->type != listing) {
+    page = fail(ErrorCode::kUsage, "ce lien de page est celui d'une autre liste",
+                "this page link is another listing's");
+  }
+  if (!page) {
+    return outcome_response(page.error());
+  }
+  return ListingParameters{std::move(page->parameters), true};
+}
+
+// A number of 1 to 19 digits, or nullopt.
+std::optional<int64_t> whole_number(std::string_view text) {
+  int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || text.size() > 19 || error != std::errc{} ||
+      end != text.data() + text.size() || value < 0) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+Response unsupported_listing_parameter() {
+  return outcome_response(400, "not-supported", "paramètre non pris en charge ici",
+                          "parameter not supported here");
+}
+
+// A listing's Bundle with its total and, when more follows, a link to the next page: a token of
+// `links` for this credential naming `listing`, `parameters` and the next offset.
+Response listing_response(boost::json::object bundle, const PageLinks& links,
+                          const Request& request, std::string_view bearer, std::string_view listing,
+                          const QueryParameters& parameters, const gate::SearchPage& page,
+                          size_t count, size_t offset) {
+  bundle["total"] = page.total;
+  if (count > 0 && offset + count < page.total) {
+    const std::string token =
+        links.issue(bearer, listing, parameters, offset + count, system_clock().now_ms());
+    const std::string base = request.host.empty() ? "" : "https://" + request.host;
+    bundle["link"] = boost::json::array{boost::json::object{
+        {"relation", "next"}, {"url", base + "/fhir/" + std::string(listing) + "?_page=" + token}}};
+  }
+  return json_response(200, bundle);
+}
+
+std::vector<boost::json::object> resources_of(const gate::SearchPage& page) {
+  std::vector<boost::json::object> resources;
+  resources.reserve(page.matches.size());
+  for (const gate::StoredResource& match : page.matches) {
+    resources.push_back(match.resource);
+  }
+  return resources;
+}
+
+// GET /fhir/{type}/_history: every version of the type's resources, newest first, _count (50 by
+// default, at most 1000) per page, _since; the first page's time bounds the later pages, so that
+// versions written meanwhile do not shift them.
+void type_history(const PageLinks& links, const Request& request, const PathParameters& path,
+                  gate::Gate& gate, const gate::Principal& principal, Reply reply) {
+  if (auto refused = refused_type_or_id(path, false)) {
+    reply(std::move(*refused));
+    return;
+  }
+  const std::string listing = std::string(path["type"]) + "/_history";
+  auto parameters = listing_parameters(links, request, principal, listing);
+  if (auto* refused = std::get_if<Response>(&parameters)) {
+    reply(std::move(*refused));
+    return;
+  }
+  const ListingParameters& given = std::get<ListingParameters>(parameters);
+  gate::Gate::TypeHistoryQuery query;
+  query.until_ms = system_clock().now_ms();
+  QueryParameters next;  // what the next page's link names
+  for (const auto& [name, value] : given.parameters) {
+    std::optional<int64_t> number = whole_number(value);
+    if (name == "_count" && number && *number <= 1000) {
+      query.count = static_cast<size_t>(*number);
+    } else if (name == "_since") {
+      auto since = fhir::parse_date_interval(value);
+      if (!since) {
+        reply(outcome_response(400, "value", "_since attend une date FHIR",
+                               "_since expects a FHIR date"));
+        return;
+      }
+      query.since_ms = since->first;
+    } else if (given.from_link && name == "_at" && number) {
+      query.until_ms = *number;
+      continue;
+    } else if (given.from_link && name == "_offset" && number) {
+      query.offset = static_cast<size_t>(*number);
+      continue;
+    } else {
+      reply(unsupported_listing_parameter());
+      return;
+    }
+    next.emplace_back(name, value);
+  }
+  next.emplace_back("_at", std::to_string(query.until_ms));
+  answer<gate::SearchPage>(
+      reply,
+      [&](gate::Gate::Done<gate::SearchPage> done) {
+        return gate.type_history(principal, path["type"], query, std::move(done));
+      },
+      // Runs on the audit committer once the entry is durable: it owns copies of what it uses.
+      [&links, request, bearer = principal.bearer(), listing, next,
+       query](const gate::SearchPage& page) {
+        return listing_response(history_bundle(page.matches), links, request, bearer, listing, next,
+                                page, query.count, query.offset);
+      });
+}
+
+// GET /fhir/Patient/{id}/$everything: the patient's compartment as far as the caller may read
+// it, _count (50 by default, at most 1000) per page.
+void everything(const PageLinks& links, const Request& request, const PathParameters& path,
+                gate::Gate& gate, const gate::Principal& principal, Reply reply) {
+  if (!fhir::is_valid_id(path["id"])) {
+    reply(
+        outcome_response(400, "value", "identifiant de ressource invalide", "invalid resource id"));
+    return;
+  }
+  const std::string listing = "Patient/" + std::string(path["id"]) + "/$everything";
+  auto parameters = listing_parameters(links, request, principal, listing);
+  if (auto* refused = std::get_if<Response>(&parameters)) {
+    reply(std::move(*refused));
+    return;
+  }
+  const ListingParameters& given = std::get<ListingParameters>(parameters);
+  size_t count = 50;
+  size_t offset = 0;
+  QueryParameters next;
+  for (const auto& [name, value] : given.parameters) {
+    std::optional<int64_t> number = whole_number(value);
+    if (name == "_count" && number && *number <= 1000) {
+      count = static_cast<size_t>(*number);
+      next.emplace_back(name, value);
+    } else if (given.from_link && name == "_offset" && number) {
+      offset = static_cast<size_t>(*number);
+    } else {
+      reply(unsupported_listing_parameter());
+      return;
+    }
+  }
+  answer<gate::SearchPage>(
+      reply,
+      [&](gate::Gate::Done<gate::SearchPage> done) {
+        return gate.everything(principal, path["id"], count, offset, std::move(done));
+      },
+      [&links, request, bearer = principal.bearer(), listing, next, count,
+       offset](const gate::SearchPage& page) {
+        return listing_response(fhir::make_searchset(page.total, resources_of(page)), links,
+                                request, bearer, listing, next, page, count, offset);
+      });
+}
+
 // A search handler bound to the page links it issues and redeems.
 using SearchHandler = void (*)(const PageLinks&, const Request&, const PathParameters&, gate::Gate&,
                                const gate::Principal&, Reply);
@@ -319,6 +499,15 @@ void create(const Request& request, const PathParameters& path, gate::Gate& gate
   auto body = resource_body(request, path["type"]);
   if (auto* refused = std::get_if<Response>(&body)) {
     reply(std::move(*refused));
+    return;
+  }
+  if (request.if_none_exist) {
+    // Conditional create: the gate searches and creates on this one writer thread, so no other
+    // write of the server runs between the two.
+    auto outcome = gate.create_if_none_exist(
+        principal, std::move(std::get<boost::json::object>(body)), *request.if_none_exist);
+    reply(outcome ? written_response(request, outcome->resource, outcome->created ? 201 : 200)
+                  : outcome_response(outcome.error()));
     return;
   }
   auto created = gate.create(principal, std::move(std::get<boost::json::object>(body)));
@@ -449,6 +638,9 @@ void add_fhir_routes(Router& router, const PageLinks& links) {
   router.add_authenticated(Method::kPost, "/fhir/{type}/_search", with_links(links, post_search));
   router.add_authenticated(Method::kGet, "/fhir/{type}/{id}", read);
   router.add_authenticated(Method::kGet, "/fhir/{type}/{id}/_history", history);
+  router.add_authenticated(Method::kGet, "/fhir/{type}/_history", with_links(links, type_history));
+  router.add_authenticated(Method::kGet, "/fhir/Patient/{id}/$everything",
+                           with_links(links, everything));
   router.add_authenticated(Method::kGet, "/fhir/{type}/{id}/_history/{version}", vread);
   router.add_authenticated(Method::kPost, "/fhir/{type}", create, Lane::kWrite);
   router.add_authenticated(Method::kPut, "/fhir/{type}/{id}", update, Lane::kWrite);
@@ -472,6 +664,7 @@ boost::json::object capability_statement(const Router& router) {
       {Method::kGet, "/fhir/{type}", "search-type"},
       {Method::kGet, "/fhir/{type}/{id}", "read"},
       {Method::kGet, "/fhir/{type}/{id}/_history", "history-instance"},
+      {Method::kGet, "/fhir/{type}/_history", "history-type"},
       {Method::kGet, "/fhir/{type}/{id}/_history/{version}", "vread"},
       {Method::kPost, "/fhir/{type}", "create"},
       {Method::kPut, "/fhir/{type}/{id}", "update"},
@@ -519,6 +712,23 @@ boost::json::object capability_statement(const Router& router) {
           std::pair{"searchRevInclude", fhir::revinclude_sources_of(type)}}) {
       if (!specs.empty()) {
         resource[key] = boost::json::array(specs.begin(), specs.end());
+      }
+    }
+    for (const Route& route : router.routes()) {
+      // POST /fhir/{type} takes If-None-Exist (create_if_none_exist).
+      if (route.method == Method::kPost && route.pattern == "/fhir/{type}") {
+        resource["conditionalCreate"] = true;
+      }
+      if (type == "Patient" && route.method == Method::kGet &&
+          route.pattern == "/fhir/Patient/{id}/$everything") {
+        resource["operation"] = boost::json::array{boost::json::object{
+            {"name", "everything"},
+            {"definition", "http://hl7.org/fhir/OperationDefinition/Patient-everything"},
+            {"documentation",
+             "Le patient et son compartiment, ce que l'appelant peut lire (demande d'accès RGPD, "
+             "art. 15) ; _count, 1000 au plus par page / The patient and its compartment, as "
+             "far as the caller may read it (GDPR access requests, art. 15); _count, at most "
+             "1000 per page"}}};
       }
     }
     resources.push_back(std::move(resource));

@@ -35,6 +35,8 @@ struct Request {
   std::string csrf_token;  // the X-CSRF-Token header
   std::string remote_address;
   std::string body;
+  // The If-None-Exist header of a conditional create; nullopt when absent.
+  std::optional<std::string> if_none_exist;
 };
 
 struct Response {

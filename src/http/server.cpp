@@ -264,7 +264,11 @@ class Session : public std::enable_shared_from_this<Session> {
                     std::string(message[bhttp::field::cookie]),
                     std::string(message[kCsrfHeader]),
                     remote_address_,
-                    std::move(message.body())};
+                    std::move(message.body()),
+                    std::nullopt};
+    if (auto header = message.find("If-None-Exist"); header != message.end()) {
+      request.if_none_exist = std::string(header->value());
+    }
     auto found = server_.router.find(request.method, request.path);
     if (auto* miss = std::get_if<Router::Miss>(&found)) {
       send(std::move(miss->response), "-", keep_alive_);

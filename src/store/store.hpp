@@ -190,6 +190,16 @@ class DataStore : public TransactionalStore {
   [[nodiscard]] virtual Result<std::vector<ResourceVersionRow>> history(const std::string& type,
                                                                         const std::string& id) = 0;
 
+  // Every version of every resource of `type` written in [since_ms, until_ms], newest first
+  // (then ascending id, then descending version), without `sealed` (clear metadata only): what a
+  // type-level history decides on before it reads the versions of one page.
+  [[nodiscard]] virtual Result<std::vector<ResourceVersionRow>> versions_of_type(
+      const std::string& type, int64_t since_ms, int64_t until_ms) = 0;
+  // The current, non-deleted version of every resource whose current version is in
+  // `compartment`, ascending (type, id), without `sealed`: a patient's whole compartment.
+  [[nodiscard]] virtual Result<std::vector<ResourceVersionRow>> current_in_compartment(
+      const std::string& compartment) = 0;
+
   // Ids of current, non-deleted resources of `type` that satisfy every group, in ascending id
   // order. With no groups: every current, non-deleted resource of `type`.
   [[nodiscard]] virtual Result<std::vector<std::string>> find_ids(

@@ -328,25 +328,6 @@ std::string Vault::new_id() {
                      hex.substr(16, 4), hex.substr(20));
 }
 
-// One read transaction instead of two: the generation and the rows come from the same snapshot,
-// taken by the generation's read. So an erasure committed by any connection before this call
-// began is seen by refresh_erasures(), which then drops every cached key before `read`'s rows
-// are decrypted; and `read` cannot return rows that such an erasure removed. An erasure that
-// commits after the snapshot was taken is ordered after this read, as it was when the two reads
-// were separate transactions. The caller decrypts after the snapshot ends: a data key missing
-// from the keyring then meets an is_erased() that sees the latest commit, not this snapshot.
-template <typename Read>
-std::invoke_result_t<Read&> Vault::in_read_snapshot(Read&& read) {
-  auto snapshot = store::begin_read_snapshot(*data_);
-  if (!snapshot) {
-    return tl::unexpected(snapshot.error());
-  }
-  if (auto fresh = refresh_erasures(); !fresh) {
-    return tl::unexpected(fresh.error());
-  }
-  return read();
-}
-
 std::string Vault::compartment_of(const json::object& resource) const {
   std::optional<std::string> patient_id = fhir::patient_compartment_of(resource);
   return patient_id ? *patient_id : std::string(kSharedCompartment);

@@ -209,6 +209,25 @@ class Vault {
       const fhir::SearchQuery& query,
       const std::function<bool(const std::string& compartment)>& visible = {});
 
+  // Decides from clear metadata whether a version of `type` in `compartment` may be shown.
+  using VisibleVersion =
+      std::function<bool(const std::string& type, const std::string& compartment)>;
+
+  // Type-level history: every version of every resource of `type` whose lastUpdated lies in
+  // [since_ms, until_ms], newest first (then by id, then newest version), deleted versions
+  // included. `visible` decides each version from clear metadata before paging, so that neither
+  // the page nor the total reveals the others; only the page (`count` versions from `offset`) is
+  // decrypted. Versions in an erased patient's compartment are left out. SearchPage::total counts
+  // the versions shown.
+  [[nodiscard]] Result<SearchPage> type_history(std::string_view type, int64_t since_ms,
+                                                int64_t until_ms, size_t count, size_t offset,
+                                                const VisibleVersion& visible);
+  // A patient's compartment: the current, non-deleted version of every resource filed under
+  // `patient_id` (the Patient first, then by type and id), decided and paged as type_history.
+  // An empty page when the compartment holds nothing (or was erased).
+  [[nodiscard]] Result<SearchPage> compartment(std::string_view patient_id, size_t count,
+                                               size_t offset, const VisibleVersion& visible);
+
   // Applies a planned Bundle. An update identical to the current version and a kKeep entry write
   // nothing (EntryOutcome::unchanged). transaction and collection: all entries in one
   // transaction, all or nothing. batch: each entry on its own; failures are reported in
@@ -339,6 +358,11 @@ class Vault {
   [[nodiscard]] Result<std::vector<StoredResource>> decrypt_each(const std::string& type,
                                                                  std::span<const std::string> ids);
   [[nodiscard]] Result<std::vector<std::string>> candidate_ids(const fhir::SearchQuery& query);
+  // The page (`count` from `offset`) of `rows` (metadata read in one snapshot, already decided),
+  // each version read again and decrypted; a version removed since (an erasure's cleanup) is
+  // left out of the page and the total.
+  [[nodiscard]] Result<SearchPage> page_of_versions(std::vector<store::ResourceVersionRow> rows,
+                                                    size_t count, size_t offset);
   // Runs `action` in a write transaction of the data file and commits it durably when `action`
   // succeeds. An error result, a failed commit or an exception thrown by `action` rolls it back.
   template <typename T, typename Action>

@@ -161,6 +161,15 @@ class HookedStore final : public store::DataStore {
                                                          const std::string& id) override {
     return inner_.history(type, id);
   }
+  Result<std::vector<store::ResourceVersionRow>> versions_of_type(const std::string& type,
+                                                                  int64_t since_ms,
+                                                                  int64_t until_ms) override {
+    return inner_.versions_of_type(type, since_ms, until_ms);
+  }
+  Result<std::vector<store::ResourceVersionRow>> current_in_compartment(
+      const std::string& compartment) override {
+    return inner_.current_in_compartment(compartment);
+  }
   Result<std::vector<std::string>> find_ids(const std::string& type,
                                             std::span<const store::TokenGroup> groups) override {
     return inner_.find_ids(type, groups);

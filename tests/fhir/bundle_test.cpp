@@ -71,6 +71,55 @@ TEST(PlanBundle, PlansTheTransactionFixture) {
   EXPECT_TRUE(deletion.resource.empty());
 }
 
+TEST(ParseIfNoneExist, IsTheSearchOfAConditionalCreateAskingForTwoMatches) {
+  for (std::string_view text :
+       {"identifier=https://example.org/ids%7CD-1", "?identifier=https://example.org/ids%7CD-1"}) {
+    Result<SearchQuery> query = parse_if_none_exist("Patient", text);
+    ASSERT_TRUE(query) << query.error().message;
+    EXPECT_EQ(query->type, "Patient");
+    ASSERT_EQ(query->token_conditions.size(), 1u);
+    EXPECT_EQ(query->token_conditions[0].param, "identifier");
+    EXPECT_EQ(query->count, 2u);
+    EXPECT_EQ(query->offset, 0u);
+  }
+  Result<SearchQuery> paged = parse_if_none_exist("Patient", "family=dupont&_count=40&_offset=9");
+  ASSERT_TRUE(paged);
+  EXPECT_EQ(paged->count, 2u);
+  EXPECT_EQ(paged->offset, 0u);
+}
+
+TEST(ParseIfNoneExist, RefusesWhatIsNotASearchOfTheType) {
+  for (std::string_view text : {"", "?", "identifier", "=x", "identifier=%zz", "a=1&&b=2",
+                                "unknown=1", "birthdate=yesterday"}) {
+    Result<SearchQuery> query = parse_if_none_exist("Patient", text);
+    ASSERT_FALSE(query) << text;
+    EXPECT_EQ(query.error().code, ErrorCode::kInvalidInput) << text;
+    EXPECT_FALSE(query.error().message.empty()) << text;
+  }
+  EXPECT_FALSE(parse_if_none_exist("NoSuchType", "identifier=x"));
+}
+
+TEST(PlanBundle, AnIfNoneExistMatchingSeveralResourcesIsPreconditionFailed) {
+  const boost::json::object bundle = object_from(R"({"resourceType":"Bundle","type":"transaction",
+    "entry":[{"resource":{"resourceType":"Organization","name":"Labo"},
+      "request":{"method":"POST","url":"Organization","ifNoneExist":"identifier=s%7Cv"}}]})");
+  SequentialIds ids;
+  const ConditionalMatcher two = [](const SearchQuery& query) -> Result<std::vector<std::string>> {
+    EXPECT_EQ(query.count, 2u);
+    return std::vector<std::string>{"o-1", "o-2"};
+  };
+  Result<BundlePlan> refused = plan_bundle(bundle, ids.generator(), two);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kPreconditionFailed);
+  const ConditionalMatcher one = [](const SearchQuery&) -> Result<std::vector<std::string>> {
+    return std::vector<std::string>{"o-1"};
+  };
+  Result<BundlePlan> kept = plan_bundle(bundle, ids.generator(), one);
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(kept->entries[0].action, EntryAction::kKeep);
+  EXPECT_EQ(kept->entries[0].id, "o-1");
+}
+
 TEST(PlanBundle, RewritesReferencesAnywhereInTheResource) {
   boost::json::object bundle = object_from(R"({
     "resourceType":"Bundle","type":"transaction","entry":[

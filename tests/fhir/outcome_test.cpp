@@ -85,5 +85,28 @@ TEST(HistoryBundle, DescribesEachVersion) {
   EXPECT_FALSE(first.at("response").as_object().contains("lastModified"));
 }
 
+TEST(HistoryBundle, ADeletedVersionIsADeleteEntryWithoutAResource) {
+  const boost::json::object live = object_from(
+      R"({"resourceType":"Patient","id":"a","meta":{"versionId":"1","lastUpdated":"2024-01-01T00:00:00.000Z"}})");
+  const std::vector<HistoryVersion> versions{
+      {"Patient", "a", 2, 1'704'153'600'000, true, nullptr},
+      {"Patient", "a", 1, 1'704'067'200'000, false, &live},
+  };
+  boost::json::object bundle = make_history_bundle(versions);
+  EXPECT_EQ(bundle.at("total").to_number<int64_t>(), 2);
+  const boost::json::array& entries = bundle.at("entry").as_array();
+  ASSERT_EQ(entries.size(), 2u);
+  const boost::json::object& deleted = entries[0].as_object();
+  EXPECT_FALSE(deleted.contains("resource"));
+  EXPECT_EQ(deleted.at("fullUrl"), "Patient/a");
+  EXPECT_EQ(deleted.at("request").as_object().at("method"), "DELETE");
+  EXPECT_EQ(deleted.at("request").as_object().at("url"), "Patient/a");
+  EXPECT_EQ(deleted.at("response").as_object().at("status"), "204 No Content");
+  EXPECT_EQ(deleted.at("response").as_object().at("etag"), "W/\"2\"");
+  EXPECT_EQ(deleted.at("response").as_object().at("lastModified"), "2024-01-02T00:00:00.000Z");
+  EXPECT_EQ(entries[1].at("resource").at("id"), "a");
+  EXPECT_EQ(entries[1].at("request").at("method"), "POST");
+}
+
 }  // namespace
 }  // namespace vigie::fhir

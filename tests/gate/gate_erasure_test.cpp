@@ -286,6 +286,15 @@ TEST_F(GateErasureTest, RowsLeftForTheCleanupAreGoneForEveryReadOfTheGate) {
   auto by_name = gate_->search(*custodian_, "Patient", {{"family", "Effacement"}});
   ASSERT_TRUE(by_name) << by_name.error().message;
   EXPECT_EQ(by_name->total, 0u);
+  auto patient_versions = gate_->type_history(*custodian_, "Patient", {});
+  ASSERT_TRUE(patient_versions) << patient_versions.error().message;
+  for (const gate::StoredResource& version : patient_versions->matches) {
+    EXPECT_NE(version.compartment, patient_);
+  }
+  auto observation_versions = gate_->type_history(*custodian_, "Observation", {});
+  ASSERT_TRUE(observation_versions) << observation_versions.error().message;
+  EXPECT_EQ(observation_versions->total, 1u);  // the fixture's observation only
+  EXPECT_EQ(gate_->everything(*custodian_, patient_, 50, 0).error().code, ErrorCode::kNotFound);
   auto counted = gate_->count_by_type(*custodian_);
   ASSERT_TRUE(counted) << counted.error().message;
   EXPECT_EQ(counted->at("Patient"), 1);  // the fixture's patient only

@@ -96,6 +96,21 @@ TEST(Router, PrefersLiteralSegmentsAndDecodesPlaceholders) {
   EXPECT_EQ(match.parameters["id"], "a-b");
 }
 
+TEST(Router, TypeHistoryAndEverythingAreTheirOwnRoutes) {
+  const Router router = sample_router();
+  auto history = router.find(Method::kGet, "/fhir/Observation/_history");
+  ASSERT_TRUE(std::holds_alternative<Router::Match>(history));
+  EXPECT_EQ(std::get<Router::Match>(history).route->pattern, "/fhir/{type}/_history");
+  EXPECT_EQ(std::get<Router::Match>(history).parameters["type"], "Observation");
+  auto everything = router.find(Method::kGet, "/fhir/Patient/p-1/$everything");
+  ASSERT_TRUE(std::holds_alternative<Router::Match>(everything));
+  EXPECT_EQ(std::get<Router::Match>(everything).route->pattern, "/fhir/Patient/{id}/$everything");
+  EXPECT_EQ(std::get<Router::Match>(everything).parameters["id"], "p-1");
+  auto elsewhere = router.find(Method::kGet, "/fhir/Observation/o-1/$everything");
+  ASSERT_TRUE(std::holds_alternative<Router::Miss>(elsewhere));
+  EXPECT_EQ(std::get<Router::Miss>(elsewhere).response.status, 404);
+}
+
 TEST(Router, OneTrailingSlashNamesTheSamePath) {
   const Router router = sample_router();
   auto base = router.find(Method::kPost, "/fhir/");
@@ -179,6 +194,13 @@ TEST(CapabilityStatement, ListsTheInteractionsOfTheRoutesAndTheSearchParameters)
   const auto& resources = statement.at("rest").as_array().at(0).at("resource").as_array();
   EXPECT_EQ(resources.size(), 146U);
   for (const auto& resource : resources) {
+    if (resource.at("type") == "Patient") {
+      const auto& operations = resource.at("operation").as_array();
+      ASSERT_EQ(operations.size(), 1U);
+      EXPECT_EQ(operations[0].at("name"), "everything");
+      EXPECT_EQ(operations[0].at("definition"),
+                "http://hl7.org/fhir/OperationDefinition/Patient-everything");
+    }
     if (resource.at("type") != "Observation") {
       continue;
     }
@@ -186,8 +208,11 @@ TEST(CapabilityStatement, ListsTheInteractionsOfTheRoutesAndTheSearchParameters)
     for (const auto& interaction : resource.at("interaction").as_array()) {
       interactions.emplace_back(interaction.at("code").as_string());
     }
-    EXPECT_EQ(interactions, (std::vector<std::string>{"search-type", "read", "history-instance",
-                                                      "vread", "create", "update", "delete"}));
+    EXPECT_EQ(interactions,
+              (std::vector<std::string>{"search-type", "read", "history-instance", "history-type",
+                                        "vread", "create", "update", "delete"}));
+    EXPECT_EQ(resource.at("conditionalCreate"), true);
+    EXPECT_FALSE(resource.as_object().contains("operation"));
     std::vector<std::string> parameters;
     for (const auto& parameter : resource.at("searchParam").as_array()) {
       parameters.emplace_back(parameter.at("name").as_string());

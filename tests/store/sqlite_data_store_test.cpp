@@ -175,6 +175,55 @@ TEST_F(SqliteDataStoreTest, CurrentMetadataFollowsTheCurrentVersionInTheOrderAsk
   EXPECT_THAT(*none, IsEmpty());
 }
 
+// "Type/id/version" of each row, and whether any row carries sealed bytes.
+std::vector<std::string> keys_of(const std::vector<ResourceVersionRow>& rows, bool& sealed) {
+  std::vector<std::string> keys;
+  for (const ResourceVersionRow& row : rows) {
+    keys.push_back(row.type + "/" + row.id + "/" + std::to_string(row.version));
+    sealed = sealed || !row.sealed.empty();
+  }
+  return keys;
+}
+
+TEST_F(SqliteDataStoreTest, VersionsOfATypeAreNewestFirstInTheirWindowWithoutSealedBytes) {
+  append(make_row("Patient", "p2", 1, "p2"));  // last_updated 1'700'000'000'001
+  append(make_row("Patient", "p1", 1, "p1"));
+  append(make_row("Patient", "p1", 2, "p1"));
+  append(make_row("Patient", "p1", 3, "p1", /*deleted=*/true));
+  append(make_row("Observation", "o1", 2, "p1"));
+  bool sealed = false;
+  auto all = store_->versions_of_type("Patient", 0, 2'000'000'000'000);
+  ASSERT_TRUE(all) << all.error().message;
+  // Same time: by id, then newest version.
+  EXPECT_THAT(keys_of(*all, sealed), ::testing::ElementsAre("Patient/p1/3", "Patient/p1/2",
+                                                            "Patient/p1/1", "Patient/p2/1"));
+  EXPECT_FALSE(sealed);
+  EXPECT_TRUE((*all)[0].deleted);
+  EXPECT_EQ((*all)[0].compartment, "p1");
+  auto window = store_->versions_of_type("Patient", 1'700'000'000'002, 1'700'000'000'002);
+  ASSERT_TRUE(window);
+  EXPECT_THAT(keys_of(*window, sealed), ::testing::ElementsAre("Patient/p1/2"));
+}
+
+TEST_F(SqliteDataStoreTest, CurrentInCompartmentListsTheLiveResourcesWhoseCurrentVersionIsThere) {
+  append(make_row("Patient", "p1", 1, "p1"));
+  append(make_row("Observation", "o1", 1, "p1"));
+  append(make_row("Observation", "o2", 1, "p1"));
+  append(make_row("Observation", "o2", 2, "p2"));  // moved to another patient
+  append(make_row("Observation", "o3", 1, "p1"));
+  append(make_row("Observation", "o3", 2, "p1", /*deleted=*/true));
+  append(make_row("Condition", "c1", 1, "p1"));
+  bool sealed = false;
+  auto current = store_->current_in_compartment("p1");
+  ASSERT_TRUE(current) << current.error().message;
+  EXPECT_THAT(keys_of(*current, sealed),
+              ::testing::ElementsAre("Condition/c1/1", "Observation/o1/1", "Patient/p1/1"));
+  EXPECT_FALSE(sealed);
+  auto none = store_->current_in_compartment("nobody");
+  ASSERT_TRUE(none);
+  EXPECT_THAT(*none, IsEmpty());
+}
+
 TEST_F(SqliteDataStoreTest, DuplicateVersionIsAConflictAndTheTransactionStaysUsable) {
   append(make_row("Patient", "p1", 1, "c1"));
 

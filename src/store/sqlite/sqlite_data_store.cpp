@@ -203,6 +203,11 @@ class SqliteDataStore final : public DataStore {
                                                          int64_t version) override;
   Result<std::vector<ResourceVersionRow>> history(const std::string& type,
                                                   const std::string& id) override;
+  Result<std::vector<ResourceVersionRow>> versions_of_type(const std::string& type,
+                                                           int64_t since_ms,
+                                                           int64_t until_ms) override;
+  Result<std::vector<ResourceVersionRow>> current_in_compartment(
+      const std::string& compartment) override;
   Result<std::vector<std::string>> find_ids(const std::string& type,
                                             std::span<const TokenGroup> groups) override;
   Result<std::map<std::string, int64_t>> count_by_type() override;
@@ -259,6 +264,8 @@ class SqliteDataStore final : public DataStore {
   Statement latest_version_;
   Statement read_version_;
   Statement history_;
+  Statement versions_of_type_;
+  Statement current_in_compartment_;
   Statement current_ids_;
   Statement count_by_type_;
   Statement compartments_;
@@ -311,6 +318,8 @@ Result<void> SqliteDataStore::prepare_statements() {
       " ON rc.type = rv.type AND rc.id = rv.id AND rc.version = rv.version"
       " WHERE rv.compartment = ?1";
   const std::string columns(kRowColumns);
+  const std::string metadata_columns =
+      "type, id, version, last_updated_ms, compartment, deleted, X''";
   const std::string account_columns(kAccountColumns);
   const std::string credential_columns(kCredentialColumns);
   const std::string assignment_columns(kAssignmentColumns);
@@ -348,6 +357,18 @@ Result<void> SqliteDataStore::prepare_statements() {
        "SELECT " + columns +
            " FROM resource_versions WHERE type = ?1 AND id = ?2 ORDER BY version DESC",
        "history"},
+      // Metadata only: an empty blob stands for `sealed`, so that read_row reads these rows too.
+      {&versions_of_type_,
+       "SELECT " + metadata_columns +
+           " FROM resource_versions WHERE type = ?1 AND last_updated_ms BETWEEN ?2 AND ?3"
+           " ORDER BY last_updated_ms DESC, id, version DESC",
+       "versions_of_type"},
+      {&current_in_compartment_,
+       "SELECT rv.type, rv.id, rv.version, rv.last_updated_ms, rv.compartment, rv.deleted, X''"
+       " FROM resource_versions AS rv JOIN resources_current AS rc"
+       " ON rc.type = rv.type AND rc.id = rv.id AND rc.version = rv.version"
+       " WHERE rv.compartment = ?1 AND rc.deleted = 0 ORDER BY rv.type, rv.id",
+       "current_in_compartment"},
       {&current_ids_,
        "SELECT id FROM resources_current WHERE type = ?1 AND deleted = 0 ORDER BY id", "find_ids"},
       {&count_by_type_,
@@ -585,6 +606,23 @@ Result<std::vector<ResourceVersionRow>> SqliteDataStore::history(const std::stri
   Cursor cursor(history_);
   cursor.bind_text(1, type);
   cursor.bind_text(2, id);
+  return read_rows(cursor);
+}
+
+Result<std::vector<ResourceVersionRow>> SqliteDataStore::versions_of_type(const std::string& type,
+                                                                          int64_t since_ms,
+                                                                          int64_t until_ms) {
+  Cursor cursor(versions_of_type_);
+  cursor.bind_text(1, type);
+  cursor.bind_int(2, since_ms);
+  cursor.bind_int(3, until_ms);
+  return read_rows(cursor);
+}
+
+Result<std::vector<ResourceVersionRow>> SqliteDataStore::current_in_compartment(
+    const std::string& compartment) {
+  Cursor cursor(current_in_compartment_);
+  cursor.bind_text(1, compartment);
   return read_rows(cursor);
 }
 
