@@ -293,15 +293,17 @@ Response unsupported_listing_parameter() {
 }
 
 // A listing's Bundle with its total and, when more follows, a link to the next page: a token of
-// `links` for this credential naming `listing`, `parameters` and the next offset.
+// `links` for this credential naming `listing`, `parameters` and the next offset (among them).
 Response listing_response(boost::json::object bundle, const PageLinks& links,
                           const Request& request, std::string_view bearer, std::string_view listing,
                           const QueryParameters& parameters, const gate::SearchPage& page,
                           size_t count, size_t offset) {
   bundle["total"] = page.total;
   if (count > 0 && offset + count < page.total) {
-    const std::string token =
-        links.issue(bearer, listing, parameters, offset + count, system_clock().now_ms());
+    // Listings page by offset: the next one travels sealed among the parameters.
+    QueryParameters next = parameters;
+    next.emplace_back("_offset", std::to_string(offset + count));
+    const std::string token = links.issue(bearer, listing, next, {}, system_clock().now_ms());
     const std::string base = request.host.empty() ? "" : "https://" + request.host;
     bundle["link"] = boost::json::array{boost::json::object{
         {"relation", "next"}, {"url", base + "/fhir/" + std::string(listing) + "?_page=" + token}}};

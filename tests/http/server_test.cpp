@@ -1075,194 +1075,192 @@ TEST(SessionCookie, IsFoundAmongOtherCookiesByItsExactName) {
   EXPECT_TRUE(csrf_token_matches(csrf_token_of("vgs_x"), "vgs_x"));
   EXPECT_FALSE(csrf_token_matches(csrf_token_of("vgs_x"), "vgs_y"));
   EXPECT_EQ(csrf_token_of("vgs_x").find("vgs_x"), std::string::npos);
+}
 
-  TEST_F(ServerTest, ConditionalCreateAnswers201Then200WithTheMatchThen412For412AndBadQueries400) {
-    world_.make(R"({"resourceType":"Organization","identifier":[{"system":"https://example.org/org",
+TEST_F(ServerTest, ConditionalCreateAnswers201Then200WithTheMatchThen412For412AndBadQueries400) {
+  world_.make(R"({"resourceType":"Organization","identifier":[{"system":"https://example.org/org",
     "value":"twice"}],"name":"Un"})");
-    world_.make(R"({"resourceType":"Organization","identifier":[{"system":"https://example.org/org",
+  world_.make(R"({"resourceType":"Organization","identifier":[{"system":"https://example.org/org",
     "value":"twice"}],"name":"Deux"})");
-    const gate::Principal lab = world_.service("labo.bio", "system/*.cruds");
-    const std::string patient = R"({"resourceType":"Patient","identifier":[{"system":
+  const gate::Principal lab = world_.service("labo.bio", "system/*.cruds");
+  const std::string patient = R"({"resourceType":"Patient","identifier":[{"system":
     "https://example.org/dossiers","value":"D-7"}],"name":[{"family":"Blanc"}]})";
-    std::vector<std::pair<std::string, std::string>> headers{
-        {"Content-Type", "application/fhir+json"},
-        {"If-None-Exist", "identifier=https://example.org/dossiers%7CD-7"}};
-    HttpsClient client(port());
-    auto created = client.send(verb::post, "/fhir/Patient", lab.bearer(), patient, headers);
-    ASSERT_TRUE(created);
-    ASSERT_EQ(created->status, 201) << created->body;
-    const std::string id(boost::json::parse(created->body).at("id").as_string());
+  std::vector<std::pair<std::string, std::string>> headers{
+      {"Content-Type", "application/fhir+json"},
+      {"If-None-Exist", "identifier=https://example.org/dossiers%7CD-7"}};
+  HttpsClient client(port());
+  auto created = client.send(verb::post, "/fhir/Patient", lab.bearer(), patient, headers);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  const std::string id(boost::json::parse(created->body).at("id").as_string());
 
-    auto found = client.send(verb::post, "/fhir/Patient", lab.bearer(), patient, headers);
-    ASSERT_TRUE(found);
-    ASSERT_EQ(found->status, 200) << found->body;
-    EXPECT_EQ(boost::json::parse(found->body).at("id").as_string(), id);
-    EXPECT_EQ(found->header("Location"), "/fhir/Patient/" + id + "/_history/1");
-    EXPECT_EQ(world_.last_entry().action, "search");
+  auto found = client.send(verb::post, "/fhir/Patient", lab.bearer(), patient, headers);
+  ASSERT_TRUE(found);
+  ASSERT_EQ(found->status, 200) << found->body;
+  EXPECT_EQ(boost::json::parse(found->body).at("id").as_string(), id);
+  EXPECT_EQ(found->header("Location"), "/fhir/Patient/" + id + "/_history/1");
+  EXPECT_EQ(world_.last_entry().action, "search");
 
-    headers.emplace_back("Prefer", "return=minimal");
-    auto minimal = client.send(verb::post, "/fhir/Patient", lab.bearer(), patient, headers);
-    ASSERT_TRUE(minimal);
-    EXPECT_EQ(minimal->status, 200);
-    EXPECT_TRUE(minimal->body.empty());
+  headers.emplace_back("Prefer", "return=minimal");
+  auto minimal = client.send(verb::post, "/fhir/Patient", lab.bearer(), patient, headers);
+  ASSERT_TRUE(minimal);
+  EXPECT_EQ(minimal->status, 200);
+  EXPECT_TRUE(minimal->body.empty());
 
-    HttpsClient second(port());
-    auto several = second.send(verb::post, "/fhir/Organization", lab.bearer(),
-                               R"({"resourceType":"Organization","name":"Trois"})",
-                               {{"Content-Type", "application/fhir+json"},
-                                {"If-None-Exist", "identifier=https://example.org/org%7Ctwice"}});
-    ASSERT_TRUE(several);
-    EXPECT_EQ(several->status, 412) << several->body;
-    EXPECT_EQ(boost::json::parse(several->body).at("resourceType"), "OperationOutcome");
-    for (const char* query : {"secret-value-42=1", "identifier"}) {
-      auto bad = second.send(verb::post, "/fhir/Patient", lab.bearer(), patient,
-                             {{"Content-Type", "application/fhir+json"}, {"If-None-Exist", query}});
-      ASSERT_TRUE(bad);
-      EXPECT_EQ(bad->status, 400) << query << ": " << bad->body;
-      EXPECT_EQ(bad->body.find("secret-value-42"), std::string::npos) << bad->body;
-    }
-    auto counts = world_.gate().count_by_type(world_.custodian());
-    ASSERT_TRUE(counts);
-    EXPECT_EQ(counts->at("Patient"), 1);
-    EXPECT_EQ(counts->at("Organization"), 2);
+  HttpsClient second(port());
+  auto several = second.send(verb::post, "/fhir/Organization", lab.bearer(),
+                             R"({"resourceType":"Organization","name":"Trois"})",
+                             {{"Content-Type", "application/fhir+json"},
+                              {"If-None-Exist", "identifier=https://example.org/org%7Ctwice"}});
+  ASSERT_TRUE(several);
+  EXPECT_EQ(several->status, 412) << several->body;
+  EXPECT_EQ(boost::json::parse(several->body).at("resourceType"), "OperationOutcome");
+  for (const char* query : {"secret-value-42=1", "identifier"}) {
+    auto bad = second.send(verb::post, "/fhir/Patient", lab.bearer(), patient,
+                           {{"Content-Type", "application/fhir+json"}, {"If-None-Exist", query}});
+    ASSERT_TRUE(bad);
+    EXPECT_EQ(bad->status, 400) << query << ": " << bad->body;
+    EXPECT_EQ(bad->body.find("secret-value-42"), std::string::npos) << bad->body;
   }
+  auto counts = world_.gate().count_by_type(world_.custodian());
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->at("Patient"), 1);
+  EXPECT_EQ(counts->at("Organization"), 2);
+}
 
-  TEST_F(ServerTest, TypeHistoryPagesThroughLinksBoundToTheCredentialAndFiltersByCare) {
-    const gate::Principal nurse = world_.person("infirmiere", access::Role::kPractitioner);
-    const gate::StoredResource mine = world_.make_patient("Mien");
-    const gate::StoredResource other = world_.make_patient("Autre");
-    ASSERT_TRUE(world_.gate().assign(world_.custodian(), "infirmiere", mine.id));
-    ASSERT_TRUE(world_.gate().update(
-        world_.custodian(), "Patient", mine.id,
-        boost::json::parse(R"({"resourceType":"Patient","name":[{"family":"Mien-Bis"}]})")
-            .as_object()));
-    const gate::Principal lab = world_.service("labo.bio", "system/Patient.rs");
+TEST_F(ServerTest, TypeHistoryPagesThroughLinksBoundToTheCredentialAndFiltersByCare) {
+  const gate::Principal nurse = world_.person("infirmiere", access::Role::kPractitioner);
+  const gate::StoredResource mine = world_.make_patient("Mien");
+  const gate::StoredResource other = world_.make_patient("Autre");
+  ASSERT_TRUE(world_.gate().assign(world_.custodian(), "infirmiere", mine.id));
+  ASSERT_TRUE(world_.gate().update(
+      world_.custodian(), "Patient", mine.id,
+      boost::json::parse(R"({"resourceType":"Patient","name":[{"family":"Mien-Bis"}]})")
+          .as_object()));
+  const gate::Principal lab = world_.service("labo.bio", "system/Patient.rs");
 
-    std::vector<std::string> seen;
-    std::string next = "/fhir/Patient/_history?_count=1";
-    std::string first_link;
-    while (!next.empty()) {
-      HttpsClient client(port());
-      auto page = client.send(verb::get, next, nurse.bearer());
-      ASSERT_TRUE(page);
-      ASSERT_EQ(page->status, 200) << page->body;
-      const boost::json::object bundle = boost::json::parse(page->body).as_object();
-      EXPECT_EQ(bundle.at("type"), "history");
-      EXPECT_EQ(bundle.at("total"), 2);
-      for (const auto& entry : bundle.at("entry").as_array()) {
-        seen.emplace_back(entry.at("resource").at("id").as_string());
-        seen.back() +=
-            "/" + std::string(entry.at("resource").at("meta").at("versionId").as_string());
-      }
-      next.clear();
-      if (const auto* links = bundle.if_contains("link")) {
-        const std::string url(links->as_array().at(0).at("url").as_string());
-        EXPECT_TRUE(url.starts_with("https://localhost/fhir/Patient/_history?_page=")) << url;
-        next = url.substr(std::string("https://localhost").size());
-        first_link = first_link.empty() ? next : first_link;
-      }
-    }
-    EXPECT_EQ(seen, (std::vector<std::string>{mine.id + "/2", mine.id + "/1"}));
-    EXPECT_EQ(std::find(seen.begin(), seen.end(), other.id + "/1"), seen.end());
-
+  std::vector<std::string> seen;
+  std::string next = "/fhir/Patient/_history?_count=1";
+  std::string first_link;
+  while (!next.empty()) {
     HttpsClient client(port());
-    auto replayed = client.send(verb::get, first_link, lab.bearer());
-    ASSERT_TRUE(replayed);
-    EXPECT_EQ(replayed->status, 403) << replayed->body;
-    // A history link is not a search link, and the reverse.
-    auto as_search = client.send(
-        verb::get,
-        "/fhir/Patient" + first_link.substr(std::string("/fhir/Patient/_history").size()),
-        nurse.bearer());
-    ASSERT_TRUE(as_search);
-    EXPECT_EQ(as_search->status, 400) << as_search->body;
-    auto unsupported = client.send(verb::get, "/fhir/Patient/_history?family=x", nurse.bearer());
-    ASSERT_TRUE(unsupported);
-    EXPECT_EQ(unsupported->status, 400);
-    for (const char* bad : {"/fhir/Patient/_history?_count=1001", "/fhir/Patient/_history?_since=x",
-                            "/fhir/Patient/_history?_offset=1", "/fhir/Nope/_history"}) {
-      HttpsClient third(port());
-      auto refused = third.send(verb::get, bad, lab.bearer());
-      ASSERT_TRUE(refused);
-      EXPECT_GE(refused->status, 400) << bad;
-      EXPECT_LT(refused->status, 500) << bad;
+    auto page = client.send(verb::get, next, nurse.bearer());
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->status, 200) << page->body;
+    const boost::json::object bundle = boost::json::parse(page->body).as_object();
+    EXPECT_EQ(bundle.at("type"), "history");
+    EXPECT_EQ(bundle.at("total"), 2);
+    for (const auto& entry : bundle.at("entry").as_array()) {
+      seen.emplace_back(entry.at("resource").at("id").as_string());
+      seen.back() += "/" + std::string(entry.at("resource").at("meta").at("versionId").as_string());
+    }
+    next.clear();
+    if (const auto* links = bundle.if_contains("link")) {
+      const std::string url(links->as_array().at(0).at("url").as_string());
+      EXPECT_TRUE(url.starts_with("https://localhost/fhir/Patient/_history?_page=")) << url;
+      next = url.substr(std::string("https://localhost").size());
+      first_link = first_link.empty() ? next : first_link;
     }
   }
+  EXPECT_EQ(seen, (std::vector<std::string>{mine.id + "/2", mine.id + "/1"}));
+  EXPECT_EQ(std::find(seen.begin(), seen.end(), other.id + "/1"), seen.end());
 
-  TEST_F(ServerTest, EverythingIsThePatientsCompartmentPagedAuditedAndRefusedOutsideTheCareTeam) {
-    const gate::StoredResource patient = world_.make_patient("Entier");
-    world_.make_observation(patient.id);
-    world_.make_observation(patient.id);
-    const gate::Principal nurse = world_.person("infirmiere", access::Role::kPractitioner);
-    const gate::Principal stranger = world_.person("autre", access::Role::kPractitioner);
-    ASSERT_TRUE(world_.gate().assign(world_.custodian(), "infirmiere", patient.id));
-
-    std::vector<std::string> types;
-    std::string next = "/fhir/Patient/" + patient.id + "/$everything?_count=2";
-    size_t pages = 0;
-    while (!next.empty()) {
-      HttpsClient client(port());
-      auto page = client.send(verb::get, next, nurse.bearer());
-      ASSERT_TRUE(page);
-      ASSERT_EQ(page->status, 200) << page->body;
-      const boost::json::object bundle = boost::json::parse(page->body).as_object();
-      EXPECT_EQ(bundle.at("type"), "searchset");
-      EXPECT_EQ(bundle.at("total"), 3);
-      for (const auto& entry : bundle.at("entry").as_array()) {
-        types.emplace_back(entry.at("resource").at("resourceType").as_string());
-      }
-      const audit::Entry entry = world_.last_entry();
-      EXPECT_EQ(entry.action, "search");
-      EXPECT_EQ(entry.targets.at(0).id, patient.id);
-      next.clear();
-      if (const auto* links = bundle.if_contains("link")) {
-        const std::string url(links->as_array().at(0).at("url").as_string());
-        next = url.substr(std::string("https://localhost").size());
-      }
-      ++pages;
-    }
-    EXPECT_EQ(pages, 2U);
-    EXPECT_EQ(types, (std::vector<std::string>{"Patient", "Observation", "Observation"}));
-
-    HttpsClient client(port());
-    auto refused =
-        client.send(verb::get, "/fhir/Patient/" + patient.id + "/$everything", stranger.bearer());
+  HttpsClient client(port());
+  auto replayed = client.send(verb::get, first_link, lab.bearer());
+  ASSERT_TRUE(replayed);
+  EXPECT_EQ(replayed->status, 403) << replayed->body;
+  // A history link is not a search link, and the reverse.
+  auto as_search = client.send(
+      verb::get, "/fhir/Patient" + first_link.substr(std::string("/fhir/Patient/_history").size()),
+      nurse.bearer());
+  ASSERT_TRUE(as_search);
+  EXPECT_EQ(as_search->status, 400) << as_search->body;
+  auto unsupported = client.send(verb::get, "/fhir/Patient/_history?family=x", nurse.bearer());
+  ASSERT_TRUE(unsupported);
+  EXPECT_EQ(unsupported->status, 400);
+  for (const char* bad : {"/fhir/Patient/_history?_count=1001", "/fhir/Patient/_history?_since=x",
+                          "/fhir/Patient/_history?_offset=1", "/fhir/Nope/_history"}) {
+    HttpsClient third(port());
+    auto refused = third.send(verb::get, bad, lab.bearer());
     ASSERT_TRUE(refused);
-    EXPECT_EQ(refused->status, 403) << refused->body;
-    EXPECT_EQ(world_.last_entry().outcome, audit::Outcome::kDenied);
-    EXPECT_EQ(world_.last_entry().actor.login, "autre");
-    auto unknown = client.send(verb::get, "/fhir/Patient/inconnu/$everything", nurse.bearer());
-    ASSERT_TRUE(unknown);
-    EXPECT_EQ(unknown->status, 404) << unknown->body;
-    auto unsupported =
-        client.send(verb::get, "/fhir/Patient/" + patient.id + "/$everything?_type=Observation",
-                    nurse.bearer());
-    ASSERT_TRUE(unsupported);
-    EXPECT_EQ(unsupported->status, 400);
-    for (const std::string& line : access_log()) {
-      EXPECT_EQ(line.find(patient.id), std::string::npos) << line;
-    }
+    EXPECT_GE(refused->status, 400) << bad;
+    EXPECT_LT(refused->status, 500) << bad;
   }
+}
 
-  TEST_F(ServerTest, ADeletedVersionIsAHistoryEntryWithoutAResource) {
-    const gate::StoredResource patient = world_.make_patient("Parti");
-    ASSERT_TRUE(world_.gate().remove(world_.custodian(), "Patient", patient.id));
-    const gate::Principal lab = world_.service("labo.bio", "system/Patient.rs");
+TEST_F(ServerTest, EverythingIsThePatientsCompartmentPagedAuditedAndRefusedOutsideTheCareTeam) {
+  const gate::StoredResource patient = world_.make_patient("Entier");
+  world_.make_observation(patient.id);
+  world_.make_observation(patient.id);
+  const gate::Principal nurse = world_.person("infirmiere", access::Role::kPractitioner);
+  const gate::Principal stranger = world_.person("autre", access::Role::kPractitioner);
+  ASSERT_TRUE(world_.gate().assign(world_.custodian(), "infirmiere", patient.id));
+
+  std::vector<std::string> types;
+  std::string next = "/fhir/Patient/" + patient.id + "/$everything?_count=2";
+  size_t pages = 0;
+  while (!next.empty()) {
     HttpsClient client(port());
-    for (const std::string& target : std::vector<std::string>{
-             "/fhir/Patient/_history", "/fhir/Patient/" + patient.id + "/_history"}) {
-      auto history = client.send(verb::get, target, lab.bearer());
-      ASSERT_TRUE(history);
-      ASSERT_EQ(history->status, 200) << target << ": " << history->body;
-      const boost::json::object bundle = boost::json::parse(history->body).as_object();
-      const auto& entries = bundle.at("entry").as_array();
-      ASSERT_EQ(entries.size(), 2U) << target;
-      EXPECT_FALSE(entries[0].as_object().contains("resource")) << target;
-      EXPECT_EQ(entries[0].at("request").at("method"), "DELETE") << target;
-      EXPECT_EQ(entries[0].at("request").at("url").as_string(), "Patient/" + patient.id) << target;
-      EXPECT_EQ(entries[1].at("resource").at("id").as_string(), patient.id) << target;
+    auto page = client.send(verb::get, next, nurse.bearer());
+    ASSERT_TRUE(page);
+    ASSERT_EQ(page->status, 200) << page->body;
+    const boost::json::object bundle = boost::json::parse(page->body).as_object();
+    EXPECT_EQ(bundle.at("type"), "searchset");
+    EXPECT_EQ(bundle.at("total"), 3);
+    for (const auto& entry : bundle.at("entry").as_array()) {
+      types.emplace_back(entry.at("resource").at("resourceType").as_string());
     }
+    const audit::Entry entry = world_.last_entry();
+    EXPECT_EQ(entry.action, "search");
+    EXPECT_EQ(entry.targets.at(0).id, patient.id);
+    next.clear();
+    if (const auto* links = bundle.if_contains("link")) {
+      const std::string url(links->as_array().at(0).at("url").as_string());
+      next = url.substr(std::string("https://localhost").size());
+    }
+    ++pages;
   }
+  EXPECT_EQ(pages, 2U);
+  EXPECT_EQ(types, (std::vector<std::string>{"Patient", "Observation", "Observation"}));
+
+  HttpsClient client(port());
+  auto refused =
+      client.send(verb::get, "/fhir/Patient/" + patient.id + "/$everything", stranger.bearer());
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403) << refused->body;
+  EXPECT_EQ(world_.last_entry().outcome, audit::Outcome::kDenied);
+  EXPECT_EQ(world_.last_entry().actor.login, "autre");
+  auto unknown = client.send(verb::get, "/fhir/Patient/inconnu/$everything", nurse.bearer());
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 404) << unknown->body;
+  auto unsupported = client.send(
+      verb::get, "/fhir/Patient/" + patient.id + "/$everything?_type=Observation", nurse.bearer());
+  ASSERT_TRUE(unsupported);
+  EXPECT_EQ(unsupported->status, 400);
+  for (const std::string& line : access_log()) {
+    EXPECT_EQ(line.find(patient.id), std::string::npos) << line;
+  }
+}
+
+TEST_F(ServerTest, ADeletedVersionIsAHistoryEntryWithoutAResource) {
+  const gate::StoredResource patient = world_.make_patient("Parti");
+  ASSERT_TRUE(world_.gate().remove(world_.custodian(), "Patient", patient.id));
+  const gate::Principal lab = world_.service("labo.bio", "system/Patient.rs");
+  HttpsClient client(port());
+  for (const std::string& target : std::vector<std::string>{
+           "/fhir/Patient/_history", "/fhir/Patient/" + patient.id + "/_history"}) {
+    auto history = client.send(verb::get, target, lab.bearer());
+    ASSERT_TRUE(history);
+    ASSERT_EQ(history->status, 200) << target << ": " << history->body;
+    const boost::json::object bundle = boost::json::parse(history->body).as_object();
+    const auto& entries = bundle.at("entry").as_array();
+    ASSERT_EQ(entries.size(), 2U) << target;
+    EXPECT_FALSE(entries[0].as_object().contains("resource")) << target;
+    EXPECT_EQ(entries[0].at("request").at("method"), "DELETE") << target;
+    EXPECT_EQ(entries[0].at("request").at("url").as_string(), "Patient/" + patient.id) << target;
+    EXPECT_EQ(entries[1].at("resource").at("id").as_string(), patient.id) << target;
+  }
+}
 
 }  // namespace
 }  // namespace vigie::http
