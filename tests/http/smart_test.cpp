@@ -1,5 +1,6 @@
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,8 @@
 #include <boost/json.hpp>
 
 #include "gate/access_world.hpp"
+#include "http/auth_api.hpp"
+#include "http/fhir_api.hpp"
 #include "http/https_client.hpp"
 #include "http/server.hpp"
 #include "http/smart_api.hpp"
@@ -198,6 +201,30 @@ TEST_F(SmartServerTest, RefusalsSayOnlyTheOAuthErrorWith401ForInvalidClient) {
       error_of(client.send(verb::post, "/auth/token", {}, form(signer_.sign(elsewhere)),
                            {{"Content-Type", std::string(kFormType)}, {"Host", "other.example"}})),
       "401 invalid_client");
+}
+
+TEST(SmartRoutesTest, TheServersRouteTableOpensOnlyThreePublicRoutesAndThreeSignIns) {
+  // The table `vigie serve` builds.
+  const PageLinks links;
+  const SignInTickets tickets;
+  const TokenEndpoint endpoint;
+  Router router;
+  add_fhir_routes(router, links);
+  add_auth_routes(router, tickets);
+  add_smart_routes(router, endpoint);
+  std::set<std::string> open;
+  std::set<std::string> sign_in;
+  for (const Route& route : router.routes()) {
+    if (route.access == Access::kPublic) {
+      open.insert(std::string(name_of(route.method)) + " " + route.pattern);
+    } else if (route.access == Access::kSignIn) {
+      sign_in.insert(std::string(name_of(route.method)) + " " + route.pattern);
+    }
+  }
+  EXPECT_EQ(open, (std::set<std::string>{"GET /healthz", "GET /fhir/metadata",
+                                         "GET /.well-known/smart-configuration"}));
+  EXPECT_EQ(sign_in,
+            (std::set<std::string>{"POST /auth/login", "POST /auth/otp", "POST /auth/token"}));
 }
 
 TEST(PublicUrlTest, AnHttpsBaseIsTakenWithoutItsTrailingSlashAndAnythingElseRefused) {
