@@ -11,6 +11,9 @@
 
 #include "access/scope.hpp"
 #include "access/types.hpp"
+#include "auth/client_assertion.hpp"
+#include "auth/client_keys.hpp"
+#include "auth/token_request.hpp"
 #include "common/clock.hpp"
 #include "common/error.hpp"
 #include "crypto/password_hash.hpp"
@@ -156,6 +159,27 @@ struct Authenticated {
   bool second_factor_missing = false;
 };
 
+// How long an access token issued to a SMART backend service lives (SMART allows up to 5 minutes).
+inline constexpr int64_t kClientTokenLifetimeMs = 300 * 1000;
+
+// The expensive half of a SMART token request (client credentials with a JWT client assertion),
+// done outside any transaction: the assertion verified against the client's registered keys.
+// Opaque to callers; pass it to record_client_token().
+struct ClientCheck {
+  std::string client_id;      // the service account, when one was identified
+  bool client_known = false;  // an existing service account: the audit entry names it
+  VerifiedAssertion assertion;
+  std::vector<std::string> scopes;  // canonical system/ scopes
+  std::optional<TokenRefusal> refusal;
+};
+
+// The verdict of record_client_token(): a token with its scopes, or a refusal.
+struct ClientTokenOutcome {
+  std::optional<IssuedToken> token;
+  std::string scope;  // the scopes granted, separated by spaces
+  std::optional<TokenRefusal> refusal;
+};
+
 // The only message a caller gets for a refused login (kAuthenticationFailed), whatever the
 // reason: no answer tells a known login from an unknown one, or a locked account from a typo.
 [[nodiscard]] std::string_view login_refused_message();
@@ -239,6 +263,30 @@ class Authenticator {
   // own on `store`, which must have none open).
   [[nodiscard]] Result<Authenticated> authenticate(store::DataStore& store, std::string_view secret,
                                                    std::string_view address);
+
+  // --- SMART Backend Services (client credentials with private_key_jwt).
+
+  // Registers the public keys of the service `login` (from parse_client_jwks), inside `tx`.
+  // kNotFound for an unknown login, kUsage for a person's account, kConflict (nothing written)
+  // when the account has a key of one of these kids already.
+  [[nodiscard]] Result<void> add_client_keys(store::DataStore& tx, std::string_view login,
+                                             const std::vector<ClientKey>& keys);
+  // The registered keys of `login`, ascending kid.
+  [[nodiscard]] Result<std::vector<ClientKey>> client_keys(store::DataStore& store,
+                                                           std::string_view login);
+  // Checks a token request: the assertion names an active service account (its client id) and
+  // verifies against one of its keys for `token_url` now, and the scopes are system/ scopes (all
+  // a service's role may hold). A refusal is in the result (invalid_client, or invalid_scope once
+  // the client is authenticated); errors are the store's.
+  [[nodiscard]] Result<ClientCheck> check_client(store::DataStore& store,
+                                                 const TokenRequest& request,
+                                                 std::string_view token_url);
+  // Inside `tx`, after a successful check: forgets the assertion ids that expired, remembers this
+  // one (a replay is refused: invalid_client), and issues an API token of the client's account
+  // with the checked scopes that expires in kClientTokenLifetimeMs; the jti and the token commit
+  // together. An account locked or disabled since the check is refused (invalid_client).
+  [[nodiscard]] Result<ClientTokenOutcome> record_client_token(store::DataStore& tx,
+                                                               const ClientCheck& check);
 
   // The keyed hash under which a session or token secret is stored.
   [[nodiscard]] std::array<uint8_t, 32> secret_hash(std::string_view secret) const;

@@ -6,6 +6,9 @@
 #include <array>
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <limits>
 #include <optional>
 #include <string>
@@ -13,6 +16,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "access/types.hpp"
 #include "audit/display.hpp"
@@ -482,6 +486,39 @@ int run_token_create(const Options& options) {
         "Le jeton, sur la dernière ligne, ne sera plus jamais affiché (the token, on the last "
         "line, is shown once):\n");
     fmt::print("{}\n", token->secret);
+    return 0;
+  });
+}
+
+int run_client_add(const Options& options) {
+  if (auto valid = check_login(options); !valid) {
+    return report(valid.error());
+  }
+  // A JWKS of ten RSA keys of 8192 bits is about 15 KB.
+  constexpr uintmax_t kMaxJwksBytes = 64 * 1024;
+  const std::filesystem::path path(options.jwks_file);
+  std::error_code error;
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  std::ifstream input(path, std::ios::binary);
+  if (error || !input) {
+    return report(fail(ErrorCode::kInvalidInput, fmt::format("{} : illisible", path.string()),
+                       fmt::format("{}: cannot be read", path.string()))
+                      .value());
+  }
+  if (size > kMaxJwksBytes) {
+    return report(fail(ErrorCode::kInvalidInput,
+                       fmt::format("{} : un JWKS fait au plus 64 Kio", path.string()),
+                       fmt::format("{}: a JWKS is at most 64 KiB", path.string()))
+                      .value());
+  }
+  const std::string jwks((std::istreambuf_iterator<char>(input)), std::istreambuf_iterator<char>());
+  return with_gate(options, [&](gate::Gate& gate, const gate::Principal& principal) {
+    auto kids = gate.add_client_keys(principal, options.login, jwks);
+    if (!kids) {
+      return report(kids.error());
+    }
+    fmt::print("Clés enregistrées pour le client {} (keys registered for client {}) : {}\n",
+               options.login, options.login, fmt::join(*kids, ", "));
     return 0;
   });
 }

@@ -46,6 +46,9 @@ namespace vigie::cli {
 
 // `vigie token create`: prints the token alone on the last line of standard output.
 [[nodiscard]] int run_token_create(const Options& options);
+// `vigie client add --login SERVICE --jwks FILE`: registers the public keys of a JWKS file for a
+// SMART backend service (the service's login is its client id) and prints their kids.
+[[nodiscard]] int run_client_add(const Options& options);
 // `vigie token revoke ID`: ends a token (or a session) by its id.
 [[nodiscard]] int run_token_revoke(const Options& options);
 

@@ -50,6 +50,7 @@ struct Options {
   std::string expires;
   std::vector<std::string> allowed_addresses;
   std::string credential_id;
+  std::string jwks_file;  // client add: the service's public keys
   // init: how long sessions live
   std::string session_idle = "15m";
   std::string session_lifetime = "12h";
@@ -58,6 +59,9 @@ struct Options {
   size_t threads = 2;
   std::string tls_certificate;
   std::string tls_key;
+  // The server's public URL (https://host[:port]), from which SMART's token URL is made; empty:
+  // https://localhost:PORT.
+  std::string public_url;
 };
 
 // "Patient/123" -> {"Patient", "123"}; kUsage unless the text is TYPE/ID.

@@ -667,6 +667,26 @@ int run(int argc, char** argv) {
       ->required();
   token_revoke->callback([&] { action = run_token_revoke; });
 
+  CLI::App* client =
+      app.add_subcommand("client",
+                         "Clients SMART Backend Services (clés publiques des comptes de service) / "
+                         "SMART Backend Services clients (public keys of service accounts)");
+  client->require_subcommand(1);
+  CLI::App* client_add = client->add_subcommand(
+      "add",
+      "Enregistre les clés publiques (JWKS : EC P-384 pour ES384, RSA ≥ 2048 bits pour RS384) "
+      "d'un compte de service, dont l'identifiant est le client_id / Register the public keys "
+      "(JWKS: EC P-384 for ES384, RSA ≥ 2048 bits for RS384) of a service account, whose login "
+      "is the client_id");
+  add_vault(client_add);
+  client_add->add_option("--login", options.login, "Le compte de service / The service account")
+      ->required();
+  client_add
+      ->add_option("--jwks", options.jwks_file,
+                   "Fichier JWKS des clés publiques / JWKS file of the public keys")
+      ->required();
+  client_add->callback([&] { action = run_client_add; });
+
   CLI::App* assign = app.add_subcommand("assign",
                                         "Confie un patient à un praticien (équipe de soins) / Put "
                                         "a practitioner in charge of a patient (care team)");
@@ -705,6 +725,10 @@ int run(int argc, char** argv) {
   serve->add_option("--tls-key", options.tls_key,
                     "Clé privée PEM (par défaut : tls/private-key.pem du coffre) / PEM private key "
                     "(default: the vault's tls/private-key.pem)");
+  serve->add_option("--public-url", options.public_url,
+                    "URL publique du serveur, d'où vient l'URL du jeton SMART (par défaut "
+                    "https://localhost:PORT) / The server's public URL, from which SMART's token "
+                    "URL is made (default https://localhost:PORT)");
   serve->callback([&] { action = run_serve; });
 
   CLI::App* demo_data = app.add_subcommand(

@@ -13,6 +13,7 @@
 #include "http/auth_api.hpp"
 #include "http/fhir_api.hpp"
 #include "http/server.hpp"
+#include "http/smart_api.hpp"
 #include "http/tls_files.hpp"
 #include "http/worker_pool.hpp"
 
@@ -68,6 +69,14 @@ int run_serve(const Options& options) {
   if (!listen) {
     return report(listen.error());
   }
+  std::string public_url;
+  if (!options.public_url.empty()) {
+    auto checked = http::check_public_url(options.public_url);
+    if (!checked) {
+      return report(checked.error());
+    }
+    public_url = std::move(*checked);
+  }
   http::TlsFiles tls = http::default_tls_files(options.vault_dir);
   if (!options.tls_certificate.empty()) {
     tls.certificate = options.tls_certificate;
@@ -92,10 +101,17 @@ int run_serve(const Options& options) {
   }
   gate::Gate& gate = *unlocked->gate;
   const http::PageLinks page_links;
+  // SMART's token URL: set once the port is known (below), before which both SMART routes
+  // answer 503.
+  http::TokenEndpoint token_endpoint;
+  if (!public_url.empty()) {
+    token_endpoint.set_base(public_url);
+  }
   http::Router router;
   http::add_fhir_routes(router, page_links);
   const http::SignInTickets sign_in_tickets;
   http::add_auth_routes(router, sign_in_tickets);
+  http::add_smart_routes(router, token_endpoint);
   auto readers = http::WorkerPool::start(gate, options.threads, kWorkerQueue);
   if (!readers) {
     return close_gate(gate, report(readers.error()));
@@ -122,6 +138,9 @@ int run_serve(const Options& options) {
                                     });
   if (!server) {
     return close_gate(gate, report(server.error()));
+  }
+  if (public_url.empty()) {
+    token_endpoint.set_base(fmt::format("https://localhost:{}", (*server)->port()));
   }
   fmt::print(stderr,
              "vigie écoute sur https://{}:{}/fhir (arrêt : SIGTERM ou Ctrl-C) / listening on "

@@ -70,6 +70,23 @@ struct Revocation {
 inline constexpr std::string_view kErasureFinishedAtUnlock =
     "erasure interrupted, finished at unlock";
 
+// A SMART Backend Services token request as the token endpoint received it.
+struct ClientTokenRequest {
+  std::string body;          // application/x-www-form-urlencoded, unparsed
+  std::string token_url;     // the endpoint's own absolute URL: the assertion's aud must be it
+  std::string content_type;  // must be application/x-www-form-urlencoded
+  std::string address;       // the client's address
+  std::string user_agent;
+};
+
+// The endpoint's answer: a token and the scopes it carries, or the OAuth error to send (never
+// why: the audit entry says it).
+struct ClientTokenAnswer {
+  std::optional<auth::IssuedToken> token;
+  std::string scope;
+  auth::OAuthError error = auth::OAuthError::kInvalidRequest;  // when no token
+};
+
 struct Unlocked;
 
 // The door. Not thread-safe (one per thread, or callers serialise).
@@ -299,6 +316,23 @@ class Gate {
                                     std::string_view patient_id);
   [[nodiscard]] Result<void> unassign(const Principal& principal, std::string_view login,
                                       std::string_view patient_id);
+
+  // --- SMART Backend Services.
+
+  // Registers the public keys of `jwks` (a JWKS document, checked by auth::parse_client_jwks:
+  // kInvalidInput with its message) for the service account `login`; returns their kids. The
+  // custodian or an admin; audited as an account change naming the account and the kids, never a
+  // key. kConflict, and nothing written, when the account has a key of one of those kids already.
+  [[nodiscard]] Result<std::vector<std::string>> add_client_keys(const Principal& principal,
+                                                                 std::string_view login,
+                                                                 std::string_view jwks);
+  // The token endpoint (client credentials with a private_key_jwt assertion): parses the request,
+  // verifies the assertion against the client's keys outside any transaction, then remembers the
+  // assertion's jti and issues the token in one transaction with the call's entry. Every issuance
+  // and every refusal is audited as a login entry (auth method private_key_jwt) that names the
+  // client when it is an existing service account, with the precise reason of a refusal. An error
+  // only when the entry cannot be recorded or the store fails; a refusal is an answer.
+  [[nodiscard]] Result<ClientTokenAnswer> client_token(const ClientTokenRequest& request);
 
   // --- Sessions.
 

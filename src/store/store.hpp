@@ -131,6 +131,16 @@ struct BreakGlassRow {
   int64_t start_ms = 0;
 };
 
+// A public key a service account signs its SMART client assertions with (auth/client_keys.hpp).
+// Only public keys are stored; `jwk` is auth/'s canonical JSON of the key.
+struct ClientKeyRow {
+  std::string login;
+  std::string kid;  // unique per login
+  std::string alg;  // "ES384" or "RS384"
+  std::string jwk;
+  int64_t created_ms = 0;
+};
+
 enum class OpenMode {
   kCreate,        // the file must not exist; it is created with the current schema
   kOpenExisting,  // the file must exist; forward migrations run if its schema is older
@@ -294,6 +304,17 @@ class DataStore : public TransactionalStore {
   // Every assignment of `login`, ascending (patient_id, source).
   [[nodiscard]] virtual Result<std::vector<AssignmentRow>> assignments_of(
       const std::string& login) = 0;
+
+  // Adds a client key; false (nothing written) when `login` has a key with that kid already.
+  [[nodiscard]] virtual Result<bool> insert_client_key(const ClientKeyRow& row) = 0;
+  // Every key of `login`, ascending kid.
+  [[nodiscard]] virtual Result<std::vector<ClientKeyRow>> client_keys(const std::string& login) = 0;
+  // Remembers a used assertion id (its keyed hash) until `expires_ms`; false (nothing written)
+  // when it is remembered already: a replay.
+  [[nodiscard]] virtual Result<bool> remember_assertion_id(std::span<const uint8_t, 32> id_hash,
+                                                           int64_t expires_ms) = 0;
+  // Forgets the assertion ids that expired before `now_ms`; returns how many.
+  [[nodiscard]] virtual Result<int64_t> forget_assertion_ids_before(int64_t now_ms) = 0;
 
   [[nodiscard]] virtual Result<void> insert_break_glass(const BreakGlassRow& row) = 0;
   // The grants of `login` that started at or after `since_ms`, ascending start_ms.

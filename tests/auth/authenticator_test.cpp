@@ -263,6 +263,19 @@ class HookedStore final : public store::DataStore {
                                                            int64_t since_ms) override {
     return inner_.break_glass_of(login, since_ms);
   }
+  Result<bool> insert_client_key(const store::ClientKeyRow& row) override {
+    return inner_.insert_client_key(row);
+  }
+  Result<std::vector<store::ClientKeyRow>> client_keys(const std::string& login) override {
+    return inner_.client_keys(login);
+  }
+  Result<bool> remember_assertion_id(std::span<const uint8_t, 32> id_hash,
+                                     int64_t expires_ms) override {
+    return inner_.remember_assertion_id(id_hash, expires_ms);
+  }
+  Result<int64_t> forget_assertion_ids_before(int64_t now_ms) override {
+    return inner_.forget_assertion_ids_before(now_ms);
+  }
 
  private:
   store::DataStore& inner_;

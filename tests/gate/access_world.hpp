@@ -121,6 +121,21 @@ class AccessWorld {
                                    std::string(kClientAddress), "test");
   }
 
+  // Closes the gate and unlocks the vault again, as a restarted server would.
+  void reopen() {
+    auto closed = gate_->close();
+    EXPECT_TRUE(closed) << closed.error().message;
+    gate_.reset();
+    custodian_.reset();
+    auto opened = gate::Gate::open(
+        vault_dir_,
+        gate::UnlockSecret{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::copy_of(key_.view())},
+        gate::current_local_user(), clock_, config::Config{.memory = {.locked_mib = 4}});
+    ASSERT_TRUE(opened) << opened.error().message;
+    gate_ = std::move(opened->gate);
+    custodian_ = std::move(opened->custodian);
+  }
+
   // The world's vault opened directly, below the gate, as data written by an older vigie (or by
   // any tool holding the key) would be found. Beside the gate's vault in this process, with the
   // smallest budget.

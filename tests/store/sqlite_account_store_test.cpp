@@ -633,6 +633,88 @@ TEST_F(SqliteAccountStoreTest, BreakGlassGrantsAreFilteredByLoginAndStartAndInSt
   EXPECT_THAT(patients("carol", 0), IsEmpty());
 }
 
+// --- client keys and assertion ids (SMART Backend Services) ---
+
+TEST_F(SqliteAccountStoreTest, ClientKeysReadBackByLoginInKidOrderAndAKidIsTakenOnce) {
+  const ClientKeyRow second{
+      .login = "lab-feed", .kid = "k2", .alg = "ES384", .jwk = R"({"kty":"EC"})", .created_ms = 7};
+  const ClientKeyRow first{
+      .login = "lab-feed", .kid = "k1", .alg = "RS384", .jwk = R"({"kty":"RSA"})", .created_ms = 8};
+  const ClientKeyRow other{
+      .login = "billing", .kid = "k1", .alg = "ES384", .jwk = "{}", .created_ms = 9};
+  for (const ClientKeyRow* row : {&second, &first, &other}) {
+    committed([&](DataStore& store) -> Result<void> {
+      auto added = store.insert_client_key(*row);
+      if (!added) {
+        return tl::unexpected(added.error());
+      }
+      EXPECT_TRUE(*added);
+      return {};
+    });
+  }
+  committed([&](DataStore& store) -> Result<void> {
+    ClientKeyRow again = first;
+    again.jwk = "{}";
+    auto added = store.insert_client_key(again);
+    if (!added) {
+      return tl::unexpected(added.error());
+    }
+    EXPECT_FALSE(*added);
+    return {};
+  });
+
+  auto keys = store_->client_keys("lab-feed");
+  ASSERT_TRUE(keys) << keys.error().message;
+  ASSERT_EQ(keys->size(), 2U);
+  EXPECT_EQ(std::tie((*keys)[0].login, (*keys)[0].kid, (*keys)[0].alg, (*keys)[0].jwk,
+                     (*keys)[0].created_ms),
+            std::tie(first.login, first.kid, first.alg, first.jwk, first.created_ms));
+  EXPECT_EQ((*keys)[1].kid, "k2");
+  auto none = store_->client_keys("nobody");
+  ASSERT_TRUE(none);
+  EXPECT_THAT(*none, IsEmpty());
+}
+
+TEST_F(SqliteAccountStoreTest, AnAssertionIdIsRememberedOnceUntilItIsForgottenAfterItsExpiry) {
+  const auto remember = [&](uint8_t seed, int64_t expires_ms) {
+    bool fresh = false;
+    committed([&](DataStore& store) -> Result<void> {
+      auto added = store.remember_assertion_id(hash_of(seed), expires_ms);
+      if (!added) {
+        return tl::unexpected(added.error());
+      }
+      fresh = *added;
+      return {};
+    });
+    return fresh;
+  };
+  EXPECT_TRUE(remember(1, 100));
+  EXPECT_TRUE(remember(2, 300));
+  EXPECT_FALSE(remember(1, 100));  // a replay
+  EXPECT_FALSE(remember(1, 999));  // whatever expiry it claims
+
+  // Reopened: the ids are in the file.
+  store_.reset();
+  auto reopened = sqlite::open_data_store(path(), OpenMode::kOpenExisting);
+  ASSERT_TRUE(reopened) << reopened.error().message;
+  store_ = std::move(*reopened);
+  EXPECT_FALSE(remember(2, 300));
+
+  int64_t forgotten = -1;
+  committed([&](DataStore& store) -> Result<void> {
+    auto removed = store.forget_assertion_ids_before(101);
+    if (!removed) {
+      return tl::unexpected(removed.error());
+    }
+    forgotten = *removed;
+    return {};
+  });
+  EXPECT_EQ(forgotten, 1);
+  EXPECT_EQ(rows_of("assertion_ids"), 1);
+  EXPECT_TRUE(remember(1, 100));   // expired, forgotten: the assertion itself is refused by then
+  EXPECT_FALSE(remember(2, 300));  // not expired: still remembered
+}
+
 // --- transactions ---
 
 // Every mutating call. Run once each, in this order, from SqliteAccountStoreMutationTest's rows,
@@ -679,6 +761,17 @@ std::vector<std::pair<std::string, std::function<bool(DataStore&)>>> mutations()
                                                .start_ms = 9})
              .has_value();
        }},
+      {"insert_client_key",
+       [](DataStore& store) {
+         return store
+             .insert_client_key(ClientKeyRow{
+                 .login = "alice", .kid = "k9", .alg = "ES384", .jwk = "{}", .created_ms = 9})
+             .has_value();
+       }},
+      {"remember_assertion_id",
+       [](DataStore& store) { return store.remember_assertion_id(hash_of(0x42), 9).has_value(); }},
+      {"forget_assertion_ids_before",
+       [](DataStore& store) { return store.forget_assertion_ids_before(9).has_value(); }},
   };
 }
 
@@ -693,16 +786,22 @@ class SqliteAccountStoreMutationTest : public SqliteAccountStoreTest {
     insert(AssignmentRow{.login = "carol", .patient_id = "p3", .source = "registration"});
     insert(BreakGlassRow{
         .id = "bg-17", .login = "alice", .patient_id = "p1", .reason_sealed = {}, .start_ms = 1});
+    committed([](DataStore& store) -> Result<void> {
+      auto added = store.remember_assertion_id(hash_of(0x41), 1);
+      return added ? Result<void>{} : tl::unexpected(added.error());
+    });
   }
 
-  // The whole content of the four tables, to compare before and after.
+  // The whole content of the six tables, to compare before and after.
   [[nodiscard]] std::string content() const {
     return test_support::query_text(
         path(),
         "SELECT (SELECT group_concat(login || status, ',') FROM accounts) || '|' ||"
         " (SELECT group_concat(id || last_used_ms || revoked_ms, ',') FROM credentials) || '|' ||"
         " (SELECT group_concat(login || patient_id || source, ',') FROM assignments) || '|' ||"
-        " (SELECT group_concat(login || patient_id, ',') FROM break_glass)");
+        " (SELECT group_concat(login || patient_id, ',') FROM break_glass) || '|' ||"
+        " (SELECT ifnull(group_concat(login || kid, ','), '') FROM client_keys) || '|' ||"
+        " (SELECT ifnull(group_concat(hex(id_hash) || expires_ms, ','), '') FROM assertion_ids)");
   }
 };
 

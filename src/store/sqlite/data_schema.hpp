@@ -169,6 +169,27 @@ CREATE TABLE committed_intents (
 );
 )sql";
 
+// Version 6: SMART Backend Services (auth/client_keys.hpp). client_keys holds the public JWKs a
+// service account signs its client assertions with, one row per (login, kid), as the canonical
+// JSON of the public key only. assertion_ids is the replay store of assertion `jti`s: a keyed
+// hash of (client, jti) and the assertion's expiry, after which the row may be purged (an
+// expired assertion is refused anyway). Rowid-free: both are looked up by their key only.
+inline constexpr std::string_view kDataSchemaV6 = R"sql(
+CREATE TABLE client_keys (
+  login TEXT NOT NULL,
+  kid TEXT NOT NULL,
+  alg TEXT NOT NULL CHECK (alg IN ('ES384', 'RS384')),
+  jwk TEXT NOT NULL,
+  created_ms INTEGER NOT NULL,
+  PRIMARY KEY (login, kid)
+) WITHOUT ROWID;
+CREATE TABLE assertion_ids (
+  id_hash BLOB PRIMARY KEY NOT NULL CHECK (length(id_hash) = 32),
+  expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX assertion_ids_by_expiry ON assertion_ids (expires_ms);
+)sql";
+
 // Connection settings. cache_size is 32 MiB (the default is 2 MiB): large write transactions
 // spill to the WAL less often, which measured about a third faster on 100k inserts.
 inline constexpr std::string_view kDataPragmas = R"sql(

@@ -23,7 +23,7 @@ namespace {
 
 constexpr std::array kDataMigrations = {Migration{1, kDataSchemaV1}, Migration{2, kDataSchemaV2},
                                         Migration{3, kDataSchemaV3}, Migration{4, kDataSchemaV4},
-                                        Migration{5, kDataSchemaV5}};
+                                        Migration{5, kDataSchemaV5}, Migration{6, kDataSchemaV6}};
 
 constexpr FileSettings kSettings = {
     .file_kind = kDataFile, .journal_mode = "wal", .pragmas = kDataPragmas};
@@ -44,6 +44,7 @@ constexpr std::string_view kCredentialColumns =
     " expires_ms, revoked_ms";
 constexpr std::string_view kAssignmentColumns = "login, patient_id, source, created_ms";
 constexpr std::string_view kBreakGlassColumns = "id, login, patient_id, reason_sealed, start_ms";
+constexpr std::string_view kClientKeyColumns = "login, kid, alg, jwk, created_ms";
 
 // Binds every field of `row` to ?1 .. ?13, in the order of kAccountColumns.
 void bind_account(Cursor& cursor, const AccountRow& row) {
@@ -98,6 +99,16 @@ Result<CredentialRow> read_credential(const Cursor& cursor) {
       .last_used_ms = cursor.column_int(8),
       .expires_ms = cursor.column_int(9),
       .revoked_ms = cursor.column_int(10),
+  };
+}
+
+ClientKeyRow read_client_key(const Cursor& cursor) {
+  return ClientKeyRow{
+      .login = cursor.column_text(0),
+      .kid = cursor.column_text(1),
+      .alg = cursor.column_text(2),
+      .jwk = cursor.column_text(3),
+      .created_ms = cursor.column_int(4),
   };
 }
 
@@ -245,6 +256,11 @@ class SqliteDataStore final : public DataStore {
   Result<void> insert_break_glass(const BreakGlassRow& row) override;
   Result<std::vector<BreakGlassRow>> break_glass_of(const std::string& login,
                                                     int64_t since_ms) override;
+  Result<bool> insert_client_key(const ClientKeyRow& row) override;
+  Result<std::vector<ClientKeyRow>> client_keys(const std::string& login) override;
+  Result<bool> remember_assertion_id(std::span<const uint8_t, 32> id_hash,
+                                     int64_t expires_ms) override;
+  Result<int64_t> forget_assertion_ids_before(int64_t now_ms) override;
 
  private:
   // kInternal unless a write transaction is open.
@@ -307,6 +323,10 @@ class SqliteDataStore final : public DataStore {
   Statement current_metadata_;
   Statement insert_break_glass_;
   Statement break_glass_of_;
+  Statement insert_client_key_;
+  Statement client_keys_;
+  Statement remember_assertion_id_;
+  Statement forget_assertion_ids_;
   std::map<std::vector<size_t>, Statement> search_statements_;
 };
 
@@ -324,6 +344,7 @@ Result<void> SqliteDataStore::prepare_statements() {
   const std::string credential_columns(kCredentialColumns);
   const std::string assignment_columns(kAssignmentColumns);
   const std::string break_glass_columns(kBreakGlassColumns);
+  const std::string client_key_columns(kClientKeyColumns);
   const struct {
     Statement* statement;
     std::string sql;
@@ -504,6 +525,17 @@ Result<void> SqliteDataStore::prepare_statements() {
        "SELECT " + break_glass_columns +
            " FROM break_glass WHERE login = ?1 AND start_ms >= ?2 ORDER BY start_ms, rowid",
        "break_glass_of"},
+      {&insert_client_key_,
+       "INSERT OR IGNORE INTO client_keys (" + client_key_columns + ") VALUES (?1, ?2, ?3, ?4, ?5)",
+       "insert_client_key"},
+      {&client_keys_,
+       "SELECT " + client_key_columns + " FROM client_keys WHERE login = ?1 ORDER BY kid",
+       "client_keys"},
+      {&remember_assertion_id_,
+       "INSERT OR IGNORE INTO assertion_ids (id_hash, expires_ms) VALUES (?1, ?2)",
+       "remember_assertion_id"},
+      {&forget_assertion_ids_, "DELETE FROM assertion_ids WHERE expires_ms < ?1",
+       "forget_assertion_ids_before"},
   };
   if (auto prepared = transactions_.prepare(db_); !prepared) {
     return prepared;
@@ -1117,6 +1149,54 @@ Result<std::vector<BreakGlassRow>> SqliteDataStore::break_glass_of(const std::st
   cursor.bind_text(1, login);
   cursor.bind_int(2, since_ms);
   return read_all(cursor, read_break_glass);
+}
+
+Result<bool> SqliteDataStore::insert_client_key(const ClientKeyRow& row) {
+  if (auto open = require_transaction("insert_client_key"); !open) {
+    return tl::unexpected(open.error());
+  }
+  Cursor insert(insert_client_key_);
+  insert.bind_text(1, row.login);
+  insert.bind_text(2, row.kid);
+  insert.bind_text(3, row.alg);
+  insert.bind_text(4, row.jwk);
+  insert.bind_int(5, row.created_ms);
+  if (auto inserted = insert.run(); !inserted) {
+    return tl::unexpected(inserted.error());
+  }
+  return db_.changes() > 0;
+}
+
+Result<std::vector<ClientKeyRow>> SqliteDataStore::client_keys(const std::string& login) {
+  Cursor cursor(client_keys_);
+  cursor.bind_text(1, login);
+  return read_all(cursor, read_client_key);
+}
+
+Result<bool> SqliteDataStore::remember_assertion_id(std::span<const uint8_t, 32> id_hash,
+                                                    int64_t expires_ms) {
+  if (auto open = require_transaction("remember_assertion_id"); !open) {
+    return tl::unexpected(open.error());
+  }
+  Cursor insert(remember_assertion_id_);
+  insert.bind_blob(1, id_hash);
+  insert.bind_int(2, expires_ms);
+  if (auto inserted = insert.run(); !inserted) {
+    return tl::unexpected(inserted.error());
+  }
+  return db_.changes() > 0;
+}
+
+Result<int64_t> SqliteDataStore::forget_assertion_ids_before(int64_t now_ms) {
+  if (auto open = require_transaction("forget_assertion_ids_before"); !open) {
+    return tl::unexpected(open.error());
+  }
+  Cursor remove(forget_assertion_ids_);
+  remove.bind_int(1, now_ms);
+  if (auto removed = remove.run(); !removed) {
+    return tl::unexpected(removed.error());
+  }
+  return db_.changes();
 }
 
 }  // namespace
