@@ -34,10 +34,11 @@ tl::unexpected<Error> refused_sign_in() {
 
 std::string SignInTickets::issue(const gate::Gate::SecondFactorAwaited& awaited,
                                  std::string_view address, int64_t now_ms) const {
+  // Login and address go in as base64url: whatever their bytes, the payload stays valid JSON.
   const std::string payload =
-      json::serialize(json::object{{"login", awaited.login},
+      json::serialize(json::object{{"login", crypto::to_base64url(bytes_of(awaited.login))},
                                    {"fingerprint", crypto::to_base64url(awaited.fingerprint)},
-                                   {"address", address},
+                                   {"address", crypto::to_base64url(bytes_of(address))},
                                    {"expires_ms", now_ms + kSignInTicketLifetimeMs}});
   return crypto::to_base64url(crypto::seal(key_, bytes_of(payload), bytes_of(kTicketPurpose)));
 }
@@ -57,16 +58,21 @@ Result<gate::Gate::SecondFactorAwaited> SignInTickets::redeem(std::string_view t
   const json::object payload =
       json::parse(std::string_view(reinterpret_cast<const char*>(opened->data()), opened->size()))
           .as_object();
-  if (payload.at("expires_ms").to_number<int64_t>() <= now_ms ||
-      payload.at("address").as_string() != address) {
-    return refused_sign_in();
-  }
-  gate::Gate::SecondFactorAwaited awaited;
-  awaited.login = std::string(payload.at("login").as_string());
+  // from_base64url refuses empty text (an empty token); an empty login or address is empty.
+  auto decoded = [&payload](std::string_view key) -> std::optional<std::vector<uint8_t>> {
+    const std::string_view text = payload.at(key).as_string();
+    return text.empty() ? std::vector<uint8_t>{} : crypto::from_base64url(text);
+  };
+  const auto login = decoded("login");
+  const auto issued_to = decoded("address");
   const auto fingerprint = crypto::from_base64url(payload.at("fingerprint").as_string());
-  if (!fingerprint || fingerprint->size() != awaited.fingerprint.size()) {
+  gate::Gate::SecondFactorAwaited awaited;
+  if (payload.at("expires_ms").to_number<int64_t>() <= now_ms || !login || !issued_to ||
+      !std::ranges::equal(*issued_to, bytes_of(address)) || !fingerprint ||
+      fingerprint->size() != awaited.fingerprint.size()) {
     return refused_sign_in();
   }
+  awaited.login.assign(login->begin(), login->end());
   std::copy(fingerprint->begin(), fingerprint->end(), awaited.fingerprint.begin());
   return awaited;
 }

@@ -1066,6 +1066,19 @@ TEST(SignInTickets, ATicketOpensOnlyFromItsAddressUnalteredAndBeforeItsExpiry) {
   EXPECT_EQ(refused.error().code, ErrorCode::kAuthenticationFailed);
 }
 
+TEST(SignInTickets, AnyBytesOfLoginAndAddressComeBackAsIssued) {
+  const SignInTickets tickets;
+  gate::Gate::SecondFactorAwaited awaited{std::string("i\x01\x80\0\xff", 5), {}};
+  const int64_t now = 1'790'000'000'000;
+  for (const std::string& address : {std::string(), std::string("\xc3\x28", 2)}) {
+    auto opened = tickets.redeem(tickets.issue(awaited, address, now), address, now);
+    ASSERT_TRUE(opened) << "found by fuzz_sign_in: such bytes made the payload invalid JSON";
+    EXPECT_EQ(opened->login, awaited.login);
+  }
+  awaited.login.clear();
+  EXPECT_TRUE(tickets.redeem(tickets.issue(awaited, "", now), "", now));
+}
+
 TEST(SessionCookie, IsFoundAmongOtherCookiesByItsExactName) {
   EXPECT_EQ(session_cookie_of("a=1; __Host-vigie-session=vgs_x; b=2"), "vgs_x");
   EXPECT_EQ(session_cookie_of("__Host-vigie-session=vgs_y"), "vgs_y");
