@@ -16,10 +16,13 @@
 #include <boost/json/value.hpp>
 
 #include "crypto/base64url.hpp"
+#include "fhir/json.hpp"
 
 namespace vigie::auth {
 
 namespace {
+
+using fhir::json_string_member;
 
 // The size of a P-384 coordinate, in bytes.
 constexpr size_t kP384CoordinateBytes = 48;
@@ -27,16 +30,6 @@ constexpr size_t kP384CoordinateBytes = 48;
 tl::unexpected<Error> refused(std::string_view french, std::string_view english) {
   return fail(ErrorCode::kInvalidInput, "JWKS refusé : " + std::string(french),
               "JWKS refused: " + std::string(english));
-}
-
-// The string member `name` of `object`, or nullopt when it is absent or not a string.
-std::optional<std::string_view> string_member(const boost::json::object& object,
-                                              std::string_view name) {
-  const boost::json::value* value = object.if_contains(name);
-  if (value == nullptr || !value->is_string()) {
-    return std::nullopt;
-  }
-  return std::string_view(value->get_string());
 }
 
 bool is_kid(std::string_view kid) {
@@ -81,12 +74,12 @@ bool passes_public_check(EVP_PKEY* key) {
 }
 
 Result<PublicKey> ec_key(const boost::json::object& jwk) {
-  if (string_member(jwk, "crv") != "P-384") {
+  if (json_string_member(jwk, "crv") != "P-384") {
     return refused("seule la courbe P-384 est acceptée pour une clé EC",
                    "only curve P-384 is accepted for an EC key");
   }
-  const auto x = crypto::from_base64url(string_member(jwk, "x").value_or(""));
-  const auto y = crypto::from_base64url(string_member(jwk, "y").value_or(""));
+  const auto x = crypto::from_base64url(json_string_member(jwk, "x").value_or(""));
+  const auto y = crypto::from_base64url(json_string_member(jwk, "y").value_or(""));
   if (!x || !y || x->size() != kP384CoordinateBytes || y->size() != kP384CoordinateBytes) {
     return refused("x et y d'une clé P-384 font 48 octets en base64url",
                    "x and y of a P-384 key are 48 bytes of base64url");
@@ -108,8 +101,8 @@ Result<PublicKey> ec_key(const boost::json::object& jwk) {
 }
 
 Result<PublicKey> rsa_key(const boost::json::object& jwk) {
-  const auto n = crypto::from_base64url(string_member(jwk, "n").value_or(""));
-  const auto e = crypto::from_base64url(string_member(jwk, "e").value_or(""));
+  const auto n = crypto::from_base64url(json_string_member(jwk, "n").value_or(""));
+  const auto e = crypto::from_base64url(json_string_member(jwk, "e").value_or(""));
   if (!n || !e || e->size() > 8) {
     return refused("n et e d'une clé RSA sont requis en base64url",
                    "n and e of an RSA key are required, as base64url");
@@ -162,7 +155,7 @@ Result<CheckedKey> check_jwk(const boost::json::value& value) {
                      "a private or secret key is never accepted: only the public key");
     }
   }
-  const std::optional<std::string_view> kid = string_member(*jwk, "kid");
+  const std::optional<std::string_view> kid = json_string_member(*jwk, "kid");
   if (!kid || !is_kid(*kid)) {
     return refused("chaque clé a un kid de 1 à 128 caractères ASCII visibles",
                    "each key has a kid of 1 to 128 visible ASCII characters");
@@ -171,7 +164,7 @@ Result<CheckedKey> check_jwk(const boost::json::value& value) {
       use != nullptr && !(use->is_string() && use->get_string() == "sig")) {
     return refused("une clé sert à signer (use « sig »)", "a key is for signing (use \"sig\")");
   }
-  const std::optional<std::string_view> kty = string_member(*jwk, "kty");
+  const std::optional<std::string_view> kty = json_string_member(*jwk, "kty");
   CheckedKey checked;
   boost::json::object canonical;
   if (kty == "EC") {

@@ -390,6 +390,16 @@ const boost::json::string* json_string(const boost::json::value& value) {
   return string != nullptr && !kept_number_text(*string) ? string : nullptr;
 }
 
+std::optional<std::string_view> json_string_member(const boost::json::object& object,
+                                                   std::string_view name) {
+  const boost::json::value* value = object.if_contains(name);
+  const boost::json::string* string = value != nullptr ? json_string(*value) : nullptr;
+  if (string == nullptr) {
+    return std::nullopt;
+  }
+  return std::string_view(*string);
+}
+
 std::string to_json_text(const boost::json::value& value) {
   std::string out;
   append_value(value, std::nullopt, out);

@@ -54,6 +54,11 @@ struct JsonLimits {
 // The string held by a string value; nullptr for a number kept as text and for other kinds.
 [[nodiscard]] const boost::json::string* json_string(const boost::json::value& value);
 
+// The string member `name` of `object` (json_string: a number kept as text is not one); nullopt
+// when it is absent or not a string.
+[[nodiscard]] std::optional<std::string_view> json_string_member(const boost::json::object& object,
+                                                                 std::string_view name);
+
 // Compact serialisation; numbers kept as text are written as they were read.
 [[nodiscard]] std::string to_json_text(const boost::json::value& value);
 // Indented serialisation (2 spaces) for people reading the CLI's output.

@@ -15,6 +15,7 @@ namespace vigie::http {
 namespace {
 
 namespace json = boost::json;
+using fhir::json_string_member;
 
 // A sign-in body holds a login, a password or code and a ticket: far less than this.
 constexpr size_t kMaxSignInBody = 4096;
@@ -33,9 +34,7 @@ std::variant<json::object, Response> auth_body(const Request& request, bool may_
     return outcome_response(413, "too-costly", "corps de requête trop grand",
                             "request body too large");
   }
-  const std::string_view media_type =
-      std::string_view(request.content_type).substr(0, request.content_type.find(';'));
-  if (media_type != "application/json") {
+  if (media_type_of(request.content_type) != "application/json") {
     return outcome_response(415, "not-supported", "le corps doit être en application/json",
                             "the body must be application/json");
   }
@@ -45,14 +44,6 @@ std::variant<json::object, Response> auth_body(const Request& request, bool may_
         Error{ErrorCode::kInvalidInput, parsed.error().message, parsed.error().french});
   }
   return std::move(*parsed);
-}
-
-std::optional<std::string_view> string_member(const json::object& body, std::string_view name) {
-  const json::value* value = body.if_contains(name);
-  if (value == nullptr || !value->is_string()) {
-    return std::nullopt;
-  }
-  return std::string_view(value->get_string());
 }
 
 Response missing_members(std::string_view names) {
@@ -119,8 +110,8 @@ void login(const SignInTickets& tickets, const Request& request, gate::Gate& gat
     return;
   }
   const json::object& members = std::get<json::object>(body);
-  const auto login_name = string_member(members, "login");
-  const auto password = string_member(members, "password");
+  const auto login_name = json_string_member(members, "login");
+  const auto password = json_string_member(members, "password");
   if (!login_name || !password) {
     reply(missing_members("login, password"));
     return;
@@ -134,7 +125,7 @@ void login(const SignInTickets& tickets, const Request& request, gate::Gate& gat
   login_request.login = std::string(*login_name);
   login_request.password = crypto::SecretString(*password);
   login_request.address = request.remote_address;
-  if (const auto code = string_member(members, "code")) {
+  if (const auto code = json_string_member(members, "code")) {
     // Both factors at once (a script's sign-in): one step.
     login_request.second_factor = crypto::SecretString(*code);
     auto session = gate.login(login_request, request.user_agent);
@@ -166,8 +157,8 @@ void second_factor(const SignInTickets& tickets, const Request& request, gate::G
     return;
   }
   const json::object& members = std::get<json::object>(body);
-  const auto ticket = string_member(members, "ticket");
-  const auto code = string_member(members, "code");
+  const auto ticket = json_string_member(members, "ticket");
+  const auto code = json_string_member(members, "code");
   if (!ticket || !code) {
     reply(missing_members("ticket, code"));
     return;
@@ -213,8 +204,8 @@ void change_password(const Request& request, const PathParameters& /*path*/, gat
     return;
   }
   const json::object& members = std::get<json::object>(body);
-  const auto current = string_member(members, "current");
-  const auto replacement = string_member(members, "new");
+  const auto current = json_string_member(members, "current");
+  const auto replacement = json_string_member(members, "new");
   if (!current || !replacement) {
     reply(missing_members("current, new"));
     return;

@@ -939,6 +939,9 @@ TEST_F(ServerTest, ASignInBodyMustBeAJsonObjectWithItsMembers) {
   auto missing = once(verb::post, "/auth/login", {}, R"({"login":"a"})", kJson);
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 400);
+  auto number = once(verb::post, "/auth/login", {}, R"({"login":"a.b","password":1.50})", kJson);
+  ASSERT_TRUE(number);
+  EXPECT_EQ(number->status, 400) << "a number is not a password, even kept as its text";
   auto not_json = once(verb::post, "/auth/otp", {}, "{", kJson);
   ASSERT_TRUE(not_json);
   EXPECT_EQ(not_json->status, 400);
