@@ -122,18 +122,6 @@ void history(const Request&, const PathParameters& path, gate::Gate& gate,
       });
 }
 
-// The media type of a Content-Type header, lowercase, without its parameters.
-std::string media_type_of(std::string_view content_type) {
-  std::string_view type = content_type.substr(0, content_type.find(';'));
-  while (!type.empty() && type.back() == ' ') {
-    type.remove_suffix(1);
-  }
-  std::string lower(type);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower;
-}
-
 // The searchset of `page`, with a link to the next page when there is one: an opaque token of
 // `links`, for this credential, that names the same search (without _offset) and the position
 // after the page's last entry. When _include or _revinclude had more than the bound, a warning

@@ -62,6 +62,9 @@ struct Response {
 [[nodiscard]] Response outcome_response(int status, std::string_view issue_code,
                                         std::string_view french, std::string_view english);
 
+// The media type of a Content-Type header, lowercase, without its parameters.
+[[nodiscard]] std::string media_type_of(std::string_view content_type);
+
 // Takes FHIR's `_format` out of `query`: nothing when it is absent or names JSON ("json",
 // "application/json", "application/fhir+json"), a 415 OperationOutcome for any other format.
 [[nodiscard]] std::optional<Response> take_format(QueryParameters& query);
