@@ -4,6 +4,7 @@
 
 #include "crypto/locked_block.hpp"
 #include "crypto/secret_bytes.hpp"
+#include "fhir/resource_types.hpp"
 #include "fhir/search_index.hpp"
 #include "gate/audited_call.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -236,6 +237,23 @@ Result<Gate::Caller> Gate::identify_reference(const Principal& principal, std::s
   }
   if (auto valid = check_reference(type, id); !valid) {
     return tl::unexpected(valid.error());
+  }
+  return caller;
+}
+
+Result<Gate::Caller> Gate::admit_search(const Principal& principal, std::string_view type,
+                                        audit::Entry& entry) {
+  auto caller = identify(principal, entry);
+  if (!caller) {
+    return caller;
+  }
+  if (!fhir::is_known_resource_type(type)) {
+    return fail(ErrorCode::kUsage, "unknown FHIR resource type");
+  }
+  if (auto allowed = permit(*caller, access::Action::kSearch,
+                            access::Target::all_patients(std::string(type)), entry);
+      !allowed) {
+    return tl::unexpected(allowed.error());
   }
   return caller;
 }

@@ -463,6 +463,10 @@ class Gate {
   [[nodiscard]] Result<Caller> admit_reference(const Principal& principal, access::Action action,
                                                std::string_view type, std::string_view id,
                                                audit::Entry& entry);
+  // identify(), kUsage for an unknown resource type, then permit() of a search of `type` over
+  // every patient: the admission of a search and of a type's history.
+  [[nodiscard]] Result<Caller> admit_search(const Principal& principal, std::string_view type,
+                                            audit::Entry& entry);
   // identify() and permit() for the calls outside FHIR (accounts, audit, incidents).
   [[nodiscard]] Result<Caller> admit(const Principal& principal, access::Action action,
                                      audit::Entry& entry);

@@ -50,17 +50,9 @@ Gate::Acted<SearchPage> Gate::act_type_history(const Principal& principal, std::
                                                const TypeHistoryQuery& query) {
   audit::Entry entry = start_entry(principal, audit::kActionHistory);
   Result<SearchPage> result = [&]() -> Result<SearchPage> {
-    auto caller = identify(principal, entry);
+    auto caller = admit_search(principal, type, entry);
     if (!caller) {
       return tl::unexpected(caller.error());
-    }
-    if (!fhir::is_known_resource_type(type)) {
-      return fail(ErrorCode::kUsage, "unknown FHIR resource type");
-    }
-    if (auto allowed = permit(*caller, access::Action::kSearch,
-                              access::Target::all_patients(std::string(type)), entry);
-        !allowed) {
-      return tl::unexpected(allowed.error());
     }
     if (auto bounded = check_page_size(query.count); !bounded) {
       return tl::unexpected(bounded.error());

@@ -125,17 +125,9 @@ Gate::Acted<SearchPage> Gate::act_search(
     std::optional<fhir::PagePosition> after) {
   audit::Entry entry = start_entry(principal, audit::kActionSearch);
   Result<SearchPage> result = [&]() -> Result<SearchPage> {
-    auto caller = identify(principal, entry);
+    auto caller = admit_search(principal, type, entry);
     if (!caller) {
       return tl::unexpected(caller.error());
-    }
-    if (!fhir::is_known_resource_type(type)) {
-      return fail(ErrorCode::kUsage, "unknown FHIR resource type");
-    }
-    if (auto allowed = permit(*caller, access::Action::kSearch,
-                              access::Target::all_patients(std::string(type)), entry);
-        !allowed) {
-      return tl::unexpected(allowed.error());
     }
     auto query = fhir::parse_search(type, params);
     if (!query) {
