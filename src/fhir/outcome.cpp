@@ -93,22 +93,6 @@ boost::json::object make_searchset(size_t total, const std::vector<boost::json::
   return bundle;
 }
 
-boost::json::object make_history_bundle(const std::vector<boost::json::object>& versions) {
-  boost::json::object bundle;
-  bundle["resourceType"] = "Bundle";
-  bundle["type"] = "history";
-  bundle["total"] = versions.size();
-  if (!versions.empty()) {
-    boost::json::array entries;
-    entries.reserve(versions.size());
-    for (const boost::json::object& version : versions) {
-      entries.emplace_back(history_entry(version));
-    }
-    bundle["entry"] = std::move(entries);
-  }
-  return bundle;
-}
-
 boost::json::object make_history_bundle(std::span<const HistoryVersion> versions) {
   boost::json::object bundle;
   bundle["resourceType"] = "Bundle";
@@ -135,6 +119,17 @@ boost::json::object make_history_bundle(std::span<const HistoryVersion> versions
     bundle["entry"] = std::move(entries);
   }
   return bundle;
+}
+
+boost::json::object make_history_bundle(const std::vector<boost::json::object>& versions) {
+  std::vector<HistoryVersion> live;
+  live.reserve(versions.size());
+  for (const boost::json::object& version : versions) {
+    HistoryVersion entry;
+    entry.resource = &version;
+    live.push_back(entry);
+  }
+  return make_history_bundle(live);
 }
 
 }  // namespace vigie::fhir
