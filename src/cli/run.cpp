@@ -164,7 +164,7 @@ int import_files(gate::Gate& gate, const gate::Principal& principal, const Optio
       if (!bundle) {
         return report(bundle.error());
       }
-      auto outcome = gate.import_bundle(principal, *bundle);
+      auto outcome = gate.import_bundle(principal, std::move(*bundle));
       if (!outcome) {
         return report(about(fmt::format("{} (rien de ce fichier n'est écrit)", file),
                             fmt::format("{} (nothing from this file was written)", file),

@@ -54,10 +54,9 @@ std::optional<std::pair<std::string, std::string>> split_type_and_id(std::string
   return std::pair(std::string(type), std::string(id));
 }
 
-// The resource of an entry, with its type recorded in `planned` for messages.
-Result<boost::json::object> entry_resource(const boost::json::object& entry,
-                                           PlannedEntry& planned) {
-  const boost::json::value* resource = entry.if_contains("resource");
+// The resource of an entry, moved out of it, with its type recorded in `planned` for messages.
+Result<boost::json::object> entry_resource(boost::json::object& entry, PlannedEntry& planned) {
+  boost::json::value* resource = entry.if_contains("resource");
   if (resource == nullptr || !resource->is_object()) {
     return entry_error(planned, "resource is missing or not an object");
   }
@@ -68,7 +67,7 @@ Result<boost::json::object> entry_resource(const boost::json::object& entry,
     return entry_error(planned, "resourceType must be a FHIR R4 resource type");
   }
   planned.type = std::string(*type);
-  return object;
+  return std::move(resource->get_object());
 }
 
 Result<void> claim_target(PlanState& state, const PlannedEntry& planned) {
@@ -123,8 +122,7 @@ Result<void> plan_conditional_create(const boost::json::object& request, const P
 }
 
 // Fills action, type, id and resource from a transaction or batch entry's request.
-Result<void> plan_request(const boost::json::object& entry, PlanState& state,
-                          PlannedEntry& planned) {
+Result<void> plan_request(boost::json::object& entry, PlanState& state, PlannedEntry& planned) {
   const boost::json::value* request_value = entry.if_contains("request");
   const boost::json::object* request =
       request_value != nullptr ? request_value->if_object() : nullptr;
@@ -184,7 +182,7 @@ Result<void> plan_request(const boost::json::object& entry, PlanState& state,
 }
 
 // Fills action, type, id and resource from a collection entry (no request).
-Result<void> plan_collection_entry(const boost::json::object& entry, PlanState& state,
+Result<void> plan_collection_entry(boost::json::object& entry, PlanState& state,
                                    PlannedEntry& planned) {
   Result<boost::json::object> resource = entry_resource(entry, planned);
   if (!resource) {
@@ -207,9 +205,8 @@ Result<void> plan_collection_entry(const boost::json::object& entry, PlanState& 
 }
 
 // First pass over one entry: request, resource, validation, fullUrl bookkeeping.
-Result<void> plan_entry(const boost::json::value& entry_value, PlanState& state,
-                        PlannedEntry& planned) {
-  const boost::json::object* entry = entry_value.if_object();
+Result<void> plan_entry(boost::json::value& entry_value, PlanState& state, PlannedEntry& planned) {
+  boost::json::object* entry = entry_value.if_object();
   if (entry == nullptr) {
     return entry_error(planned, "must be an object");
   }
@@ -348,7 +345,7 @@ Result<SearchQuery> parse_if_none_exist(std::string_view type, std::string_view 
   return query;
 }
 
-Result<BundlePlan> plan_bundle(const boost::json::object& bundle,
+Result<BundlePlan> plan_bundle(boost::json::object bundle,
                                const std::function<std::string()>& new_id,
                                const ConditionalMatcher& find_matches) {
   Result<BundleKind> kind = bundle_kind(bundle);
@@ -357,7 +354,7 @@ Result<BundlePlan> plan_bundle(const boost::json::object& bundle,
   }
   BundlePlan plan;
   plan.kind = *kind;
-  const boost::json::value* entries = bundle.if_contains("entry");
+  boost::json::value* entries = bundle.if_contains("entry");
   if (entries == nullptr) {
     return plan;
   }
@@ -369,7 +366,7 @@ Result<BundlePlan> plan_bundle(const boost::json::object& bundle,
   state.new_id = &new_id;
   state.find_matches = &find_matches;
   bool batch = *kind == BundleKind::kBatch;
-  const boost::json::array& entry_list = entries->get_array();
+  boost::json::array& entry_list = entries->get_array();
   plan.entries.reserve(entry_list.size());
   for (size_t index = 0; index < entry_list.size(); ++index) {
     PlannedEntry& planned = plan.entries.emplace_back();

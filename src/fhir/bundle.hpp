@@ -67,7 +67,9 @@ using ConditionalMatcher =
 // For transaction and collection the first error fails the whole plan (kInvalidInput, message
 // naming the entry index and type). For batch, entry-level errors are stored in
 // PlannedEntry::error and the plan succeeds.
-[[nodiscard]] Result<BundlePlan> plan_bundle(const boost::json::object& bundle,
+// The Bundle is taken by value: its resources are moved into the plan, not copied (a caller that
+// keeps its Bundle passes a copy).
+[[nodiscard]] Result<BundlePlan> plan_bundle(boost::json::object bundle,
                                              const std::function<std::string()>& new_id,
                                              const ConditionalMatcher& find_matches = {});
 

@@ -242,9 +242,10 @@ class Gate {
   [[nodiscard]] Result<void> check_bundle(const Principal& principal,
                                           const boost::json::object& bundle);
   // Validates the whole Bundle, then applies it (see vault::Vault::apply_bundle). Nothing is
-  // written when a transaction or collection fails validation.
+  // written when a transaction or collection fails validation. The Bundle is taken by value: its
+  // resources are moved into the plan (a caller that keeps its Bundle passes a copy).
   [[nodiscard]] Result<BundleOutcome> import_bundle(const Principal& principal,
-                                                    const boost::json::object& bundle);
+                                                    boost::json::object bundle);
 
   // Crypto-shredding of one patient (see vault::Vault::erase_patient): its audit entry commits
   // with the erasure's intent, before the key is shredded. Returns once the key is shredded; the

@@ -285,7 +285,7 @@ Result<void> Gate::check_bundle(const Principal& principal, const json::object& 
   return released(std::move(entry), std::move(result), {}, false);
 }
 
-Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json::object& bundle) {
+Result<BundleOutcome> Gate::import_bundle(const Principal& principal, json::object bundle) {
   audit::Entry entry = start_entry(principal, audit::kActionImport);
   auto caller = identify(principal, entry);
   if (!caller) {
@@ -305,7 +305,7 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
     }
     return ids;
   };
-  auto plan = fhir::plan_bundle(bundle, &vault::Vault::new_id, find_matches);
+  auto plan = fhir::plan_bundle(std::move(bundle), &vault::Vault::new_id, find_matches);
   if (!plan) {
     return refused<BundleOutcome>(std::move(entry), plan.error());
   }
@@ -372,7 +372,8 @@ Result<BundleOutcome> Gate::import_bundle(const Principal& principal, const json
     };
   }
   std::optional<int64_t> intent;
-  auto result = vault_->apply_bundle(*plan, write_hook(entry, intent, std::move(effects)));
+  auto result =
+      vault_->apply_bundle(std::move(*plan), write_hook(entry, intent, std::move(effects)));
   if (result) {
     // Batch entries that failed wrote nothing; they get one entry of their own.
     std::vector<audit::Target> rejected;

@@ -592,7 +592,7 @@ void transaction(const Request& request, const PathParameters&, gate::Gate& gate
     reply(std::move(*refused));
     return;
   }
-  const boost::json::object& bundle = std::get<boost::json::object>(body);
+  boost::json::object& bundle = std::get<boost::json::object>(body);
   const boost::json::value* kind = bundle.if_contains("type");
   const bool is_batch = kind != nullptr && kind->is_string() && kind->get_string() == "batch";
   if (!is_batch && (kind == nullptr || !kind->is_string() || kind->get_string() != "transaction")) {
@@ -601,7 +601,7 @@ void transaction(const Request& request, const PathParameters&, gate::Gate& gate
                            "only transaction and batch Bundles are accepted here"));
     return;
   }
-  auto applied = gate.import_bundle(principal, bundle);
+  auto applied = gate.import_bundle(principal, std::move(bundle));
   if (!applied) {
     reply(outcome_response(applied.error()));
     return;

@@ -525,7 +525,7 @@ Result<StoredResource> Vault::create(json::object resource, const BeforeCommit& 
   entry.type = std::string(resource.at("resourceType").as_string());
   entry.id = std::string(resource.at("id").as_string());
   entry.resource = std::move(resource);
-  auto outcome = apply_bundle(plan, before_commit);
+  auto outcome = apply_bundle(std::move(plan), before_commit);
   if (!outcome) {
     return tl::unexpected(outcome.error());
   }
@@ -556,7 +556,7 @@ Result<StoredResource> Vault::update(std::string_view type, std::string_view id,
   entry.id = std::string(id);
   entry.resource = std::move(resource);
   entry.if_match_version = if_match_version;
-  auto outcome = apply_bundle(plan, before_commit);
+  auto outcome = apply_bundle(std::move(plan), before_commit);
   if (!outcome) {
     return tl::unexpected(outcome.error());
   }
@@ -570,14 +570,14 @@ Result<StoredResource> Vault::remove(std::string_view type, std::string_view id,
   entry.action = fhir::EntryAction::kDelete;
   entry.type = std::string(type);
   entry.id = std::string(id);
-  auto outcome = apply_bundle(plan, before_commit);
+  auto outcome = apply_bundle(std::move(plan), before_commit);
   if (!outcome) {
     return tl::unexpected(outcome.error());
   }
   return read_version(type, id, outcome->entries.front().version);
 }
 
-Result<EntryOutcome> Vault::write_entry(const fhir::PlannedEntry& entry) {
+Result<EntryOutcome> Vault::write_entry(fhir::PlannedEntry& entry) {
   EntryOutcome outcome{entry.index, entry.type, entry.id, 0, {}, entry.action, false, std::nullopt};
   std::optional<store::ResourceVersionRow> previous;
   if (entry.action != fhir::EntryAction::kCreate) {
@@ -652,7 +652,7 @@ Result<EntryOutcome> Vault::write_entry(const fhir::PlannedEntry& entry) {
   } else {
     outcome.created = !previous.has_value() || previous->deleted;
   }
-  auto written = write_version(entry.type, entry.id, entry.resource,
+  auto written = write_version(entry.type, entry.id, std::move(entry.resource),
                                entry.action == fhir::EntryAction::kDelete, std::move(previous));
   if (!written) {
     return tl::unexpected(written.error());
@@ -662,7 +662,7 @@ Result<EntryOutcome> Vault::write_entry(const fhir::PlannedEntry& entry) {
   return outcome;
 }
 
-Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan,
+Result<BundleOutcome> Vault::apply_bundle(fhir::BundlePlan plan,
                                           const BeforeCommit& before_commit) {
   if (auto fresh = refresh_erasures(); !fresh) {
     return tl::unexpected(fresh.error());
@@ -685,7 +685,7 @@ Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan,
   };
   if (plan.kind != fhir::BundleKind::kBatch) {
     auto applied = in_transaction<void>([&]() -> Result<void> {
-      for (const fhir::PlannedEntry& entry : plan.entries) {
+      for (fhir::PlannedEntry& entry : plan.entries) {
         auto outcome = write_entry(entry);
         if (!outcome) {
           return tl::unexpected(plan.entries.size() == 1 ? outcome.error()
@@ -700,7 +700,7 @@ Result<BundleOutcome> Vault::apply_bundle(const fhir::BundlePlan& plan,
     }
     return bundle_outcome;
   }
-  for (const fhir::PlannedEntry& entry : plan.entries) {
+  for (fhir::PlannedEntry& entry : plan.entries) {
     if (entry.error) {
       bundle_outcome.entries.push_back(
           EntryOutcome{entry.index, entry.type, entry.id, 0, {}, entry.action, false, entry.error});

@@ -232,8 +232,9 @@ class Vault {
   // nothing (EntryOutcome::unchanged). transaction and collection: all entries in one
   // transaction, all or nothing. batch: each entry on its own; failures are reported in
   // EntryOutcome::error. `before_commit` runs once per transaction (once per successful entry for a
-  // batch).
-  [[nodiscard]] Result<BundleOutcome> apply_bundle(const fhir::BundlePlan& plan,
+  // batch). The plan is taken by value: its resources are moved into the stored versions (a caller
+  // that keeps its plan passes a copy).
+  [[nodiscard]] Result<BundleOutcome> apply_bundle(fhir::BundlePlan plan,
                                                    const BeforeCommit& before_commit = {});
 
   // Crypto-shredding of a patient, in steps that a crash may separate; its cost does not grow with
@@ -350,7 +351,8 @@ class Vault {
   [[nodiscard]] Result<void> make_missing_data_keys(const std::vector<std::string>& compartments);
   // The compartment's data key, copied into data_key_; the span is valid until the next call.
   [[nodiscard]] Result<std::span<const uint8_t>> data_key(const std::string& compartment);
-  [[nodiscard]] Result<EntryOutcome> write_entry(const fhir::PlannedEntry& entry);
+  // Writes one planned entry; its resource is moved into the stored version.
+  [[nodiscard]] Result<EntryOutcome> write_entry(fhir::PlannedEntry& entry);
   [[nodiscard]] Result<StoredResource> write_version(
       std::string_view type, std::string_view id, boost::json::object resource, bool deleted,
       std::optional<store::ResourceVersionRow> previous);
