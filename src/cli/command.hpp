@@ -57,6 +57,7 @@ struct Options {
   // serve
   std::string listen = "127.0.0.1:8443";
   size_t threads = 2;
+  int64_t export_retention_hours = 24;  // serve: a Bulk Data export's files, then deleted
   std::string tls_certificate;
   std::string tls_key;
   // The server's public URL (https://host[:port]), from which SMART's token URL is made; empty:

@@ -729,6 +729,11 @@ int run(int argc, char** argv) {
                     "URL publique du serveur, d'où vient l'URL du jeton SMART (par défaut "
                     "https://localhost:PORT) / The server's public URL, from which SMART's token "
                     "URL is made (default https://localhost:PORT)");
+  rules.whole_number(serve->add_option("--export-retention-hours", options.export_retention_hours,
+                                       "Heures de conservation des fichiers d'un export Bulk Data "
+                                       "(24 par défaut) / Hours a Bulk Data export's files are "
+                                       "kept (default 24)"),
+                     1, 24 * 30);
   serve->callback([&] { action = run_serve; });
 
   CLI::App* demo_data = app.add_subcommand(

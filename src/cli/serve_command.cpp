@@ -11,6 +11,7 @@
 
 #include "common/clock.hpp"
 #include "http/auth_api.hpp"
+#include "http/bulk_api.hpp"
 #include "http/fhir_api.hpp"
 #include "http/server.hpp"
 #include "http/smart_api.hpp"
@@ -27,6 +28,8 @@ constexpr size_t kWorkerQueue = 1024;
 // and sign-ins waiting for them; past the queue, 503 with Retry-After.
 constexpr size_t kSignInThreads = 2;
 constexpr size_t kSignInQueue = 16;
+// Bulk Data export jobs running at once, each on a thread of its own; more: 429 with Retry-After.
+constexpr size_t kExportJobs = 2;
 
 tl::unexpected<Error> bad_listen(std::string_view text) {
   return fail(ErrorCode::kUsage,
@@ -107,7 +110,22 @@ int run_serve(const Options& options) {
   if (!public_url.empty()) {
     token_endpoint.set_base(public_url);
   }
+  // Bulk Data export: its jobs' sealed files in the vault's exports/ directory, its job threads.
+  auto export_jobs = lifecycle::ExportJobs::open(
+      lifecycle::ExportSettings{.dir = std::filesystem::path(options.vault_dir) / "exports",
+                                .max_jobs = kExportJobs,
+                                .retention_ms = options.export_retention_hours * 3'600'000LL},
+      gate.clock());
+  if (!export_jobs) {
+    return close_gate(gate, report(export_jobs.error()));
+  }
+  auto export_runner = http::WorkerPool::start(gate, kExportJobs, kExportJobs);
+  if (!export_runner) {
+    return close_gate(gate, report(export_runner.error()));
+  }
   http::Router router;
+  // Before the FHIR routes: the CapabilityStatement declares the export operations it finds.
+  http::add_bulk_export_routes(router, {**export_jobs, **export_runner});
   http::add_fhir_routes(router, page_links);
   const http::SignInTickets sign_in_tickets;
   http::add_auth_routes(router, sign_in_tickets);
@@ -156,6 +174,7 @@ int run_serve(const Options& options) {
   (*readers)->stop();
   (*writer)->stop();
   (*sign_in)->stop();
+  (*export_runner)->stop();
   return close_gate(gate, 0);
 }
 

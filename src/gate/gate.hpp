@@ -26,6 +26,7 @@
 #include "config/config.hpp"
 #include "gate/erasure_cleanup.hpp"
 #include "gate/principal.hpp"
+#include "lifecycle/bulk_export.hpp"
 #include "vault/vault.hpp"
 
 // gate/: the one door to decrypted patient data, for every interface (CLI now, HTTP later).
@@ -335,6 +336,40 @@ class Gate {
   // only when the entry cannot be recorded or the store fails; a refusal is an answer.
   [[nodiscard]] Result<ClientTokenAnswer> client_token(const ClientTokenRequest& request);
 
+  // --- FHIR Bulk Data $export (gate_export.cpp). A job's scope: its level, its Group, its types
+  // (empty: every type the caller may export) and its _since.
+  struct ExportScope {
+    lifecycle::ExportLevel level = lifecycle::ExportLevel::kSystem;
+    std::string group_id;  // for kGroup
+    std::vector<std::string> types;
+    std::optional<int64_t> since_ms;
+  };
+  // The kick-off: whether `principal` may export `scope` (an export entry whose purpose states
+  // the scope): each named type exported across patients (kSystem, kPatient) or the Group read
+  // (kGroup: kNotFound for an unknown one); a token whose scopes ask for writes (c, u or d) is
+  // refused. `done` receives the login that owns the job (its status and files are that
+  // account's only) once the entry is durable.
+  [[nodiscard]] Result<void> admit_export(const Principal& principal, const ExportScope& scope,
+                                          Done<std::string> done);
+  // The job itself, on a job thread: decides again as admit_export, then writes the current
+  // version of every resource in scope that the caller may export into `files` (sealed), each
+  // decided where it lies (a Group's member is exported only when the caller may read that
+  // Patient). Its entry (action export, the job id in its purpose) names every resource written
+  // and is durable before the count of resources written is returned.
+  [[nodiscard]] Result<int64_t> run_export(const Principal& principal, const ExportScope& scope,
+                                           lifecycle::ExportFiles& files);
+  // A job's status, deletion or file, for its owner only (another account: kNotFound, as for an
+  // unknown job), each an export entry naming the job. A file is handed out only while the
+  // token's scopes still cover its type; its entry says that decrypted data left.
+  enum class ExportJobCall { kStatus, kDelete, kDownload };
+  struct ExportJobAnswer {
+    std::optional<lifecycle::ExportJobView> view;  // kStatus
+    std::string ndjson;                            // kDownload
+  };
+  [[nodiscard]] Result<void> export_job(const Principal& principal, lifecycle::ExportJobs& jobs,
+                                        std::string_view job_id, ExportJobCall call,
+                                        std::string_view file, Done<ExportJobAnswer> done);
+
   // --- Sessions.
 
   // Checks a login (password and TOTP or recovery code) and opens a session. Every refusal is
@@ -471,6 +506,12 @@ class Gate {
   // identify() and permit() for the calls outside FHIR (accounts, audit, incidents).
   [[nodiscard]] Result<Caller> admit(const Principal& principal, access::Action action,
                                      audit::Entry& entry);
+  // The decision of admit_export(), which run_export() takes again: the caller and the types in
+  // scope (the named ones, or every stored type the caller may export).
+  struct AdmittedExport;
+  [[nodiscard]] Result<AdmittedExport> admit_export_scope(const Principal& principal,
+                                                          const ExportScope& scope,
+                                                          audit::Entry& entry);
 
   // Every public call is audited through these (see src/gate/README.md and audited_call.hpp):
   // start_entry() first; identify() and permit() decide into the entry; then exactly one of

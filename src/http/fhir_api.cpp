@@ -17,6 +17,7 @@
 #include "fhir/outcome.hpp"
 #include "fhir/resource_types.hpp"
 #include "fhir/search.hpp"
+#include "http/bulk_api.hpp"
 #include "http/request_target.hpp"
 
 namespace vigie::http {
@@ -737,14 +738,19 @@ boost::json::object capability_statement(const Router& router) {
                                                boost::json::object{{"code", "batch"}}};
     }
   }
-  return boost::json::object{{"resourceType", "CapabilityStatement"},
-                             {"status", "active"},
-                             {"date", "2026-12-06"},
-                             {"kind", "instance"},
-                             {"software", boost::json::object{{"name", "vigie"}}},
-                             {"fhirVersion", kFhirVersion},
-                             {"format", boost::json::array{"application/fhir+json"}},
-                             {"rest", boost::json::array{std::move(rest)}}};
+  boost::json::object statement{{"resourceType", "CapabilityStatement"},
+                                {"status", "active"},
+                                {"date", "2026-12-06"},
+                                {"kind", "instance"},
+                                {"software", boost::json::object{{"name", "vigie"}}},
+                                {"fhirVersion", kFhirVersion},
+                                {"format", boost::json::array{"application/fhir+json"}},
+                                {"rest", boost::json::array{std::move(rest)}}};
+  if (std::ranges::any_of(router.routes(),
+                          [](const Route& route) { return route.pattern == "/fhir/$export"; })) {
+    declare_bulk_export(statement);  // add_bulk_export_routes ran before add_fhir_routes
+  }
+  return statement;
 }
 
 }  // namespace vigie::http

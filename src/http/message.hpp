@@ -37,6 +37,7 @@ struct Request {
   std::string body;
   // The If-None-Exist header of a conditional create; nullopt when absent.
   std::optional<std::string> if_none_exist;
+  std::string accept;  // the Accept header (a Bulk Data kick-off requires application/fhir+json)
 };
 
 struct Response {

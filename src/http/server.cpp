@@ -265,7 +265,8 @@ class Session : public std::enable_shared_from_this<Session> {
                     std::string(message[kCsrfHeader]),
                     remote_address_,
                     std::move(message.body()),
-                    std::nullopt};
+                    std::nullopt,
+                    std::string(message[bhttp::field::accept])};
     if (auto header = message.find("If-None-Exist"); header != message.end()) {
       request.if_none_exist = std::string(header->value());
     }

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "common/error.hpp"
+
+// lifecycle/: the parameters of a FHIR Bulk Data Access 2.0 $export kick-off (HL7 Bulk Data IG
+// v2.0.0, export.html), parsed from what a client sent and nothing else: no vault, no principal.
+
+namespace vigie::lifecycle {
+
+// Where an export reaches: every resource of the types ([base]/$export), the patients'
+// compartments ([base]/Patient/$export), or the compartments of a Group's member patients
+// ([base]/Group/[id]/$export).
+enum class ExportLevel { kSystem, kPatient, kGroup };
+
+struct ExportParameters {
+  std::vector<std::string> types;   // _type, in the order given, without repeats; empty: every type
+  std::optional<int64_t> since_ms;  // _since: resources last updated at or after it
+  // The parameters left out under `Prefer: handling=lenient` (their names only, never a value),
+  // reported in the manifest's error[] as the specification asks.
+  std::vector<std::string> ignored;
+};
+
+// The output formats vigie writes, all NDJSON (export.html#query-parameters).
+[[nodiscard]] bool is_ndjson_format(std::string_view format);
+
+// Parses the kick-off's parameters (URL-decoded name/value pairs, the query of a GET or the
+// Parameters body of a POST, see parameters_of_body): `_type` (comma-separated FHIR R4 resource
+// types, repeatable), `_since` (a FHIR instant; once), `_outputFormat` (application/fhir+ndjson,
+// application/ndjson or ndjson; once). Any other parameter, a value that is not one of these, an
+// unknown resource type, more than fhir's bound of values: kUsage with a fixed message naming
+// the parameter, never its value; with `lenient`, the parameter (or one unknown type of `_type`)
+// is left out instead and named in `ignored`. A malformed `_since` or a repeated parameter is
+// refused even with `lenient` (the client would get another export than the one it asked for).
+[[nodiscard]] Result<ExportParameters> parse_export_parameters(
+    const std::vector<std::pair<std::string, std::string>>& parameters, bool lenient);
+
+// The name/value pairs of a POST kick-off's body, a FHIR Parameters resource: each
+// `parameter[]` with a `name` and one of valueString, valueInstant, valueDateTime, valueCode,
+// valueBoolean (as "true"/"false"). kUsage for another resource, a parameter without a name or
+// value, or a value of another type.
+[[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> parameters_of_body(
+    const boost::json::object& body);
+
+// What a Prefer header asks (RFC 7240: comma-separated preferences, case-insensitive tokens).
+struct ExportPreferences {
+  bool respond_async = false;
+  bool lenient = false;  // handling=lenient
+};
+[[nodiscard]] ExportPreferences parse_prefer(std::string_view header);
+
+}  // namespace vigie::lifecycle

@@ -1,0 +1,113 @@
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "lifecycle/export_parameters.hpp"
+
+namespace vigie::lifecycle {
+namespace {
+
+using Pairs = std::vector<std::pair<std::string, std::string>>;
+
+TEST(ExportParametersTest, TypesSinceAndEveryNdjsonFormatAreTaken) {
+  for (const std::string format : {"application/fhir+ndjson", "application/ndjson", "ndjson"}) {
+    auto parsed = parse_export_parameters({{"_type", "Patient,Observation"},
+                                           {"_type", "Patient"},
+                                           {"_since", "2026-01-02T03:04:05Z"},
+                                           {"_outputFormat", format}},
+                                          false);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    EXPECT_EQ(parsed->types, (std::vector<std::string>{"Patient", "Observation"}));
+    ASSERT_TRUE(parsed->since_ms);
+    EXPECT_EQ(*parsed->since_ms, 1'767'323'045'000);
+    EXPECT_TRUE(parsed->ignored.empty());
+  }
+  auto none = parse_export_parameters({}, false);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->types.empty());
+  EXPECT_FALSE(none->since_ms);
+}
+
+TEST(ExportParametersTest, UnsupportedOrMalformedParametersAreRefusedWithoutEchoingThem) {
+  const std::vector<Pairs> refused = {
+      {{"_type", "Patient,Secret-Lefebvre"}},
+      {{"_type", ""}},
+      {{"_since", "hier-Lefebvre"}},
+      {{"_since", "2026-01-01"}, {"_since", "2026-01-02"}},
+      {{"_outputFormat", "text/csv-Lefebvre"}},
+      {{"_outputFormat", "ndjson"}, {"_outputFormat", "ndjson"}},
+      {{"_elements", "name"}},
+      {{"_typeFilter", "Patient?name=Lefebvre"}},
+      {{"patient", "Patient/1"}},
+      {{"Lefebvre", "x"}},
+  };
+  for (const Pairs& pairs : refused) {
+    auto parsed = parse_export_parameters(pairs, false);
+    ASSERT_FALSE(parsed) << pairs.front().first;
+    EXPECT_EQ(parsed.error().code, ErrorCode::kUsage);
+    EXPECT_EQ(parsed.error().message.find("Lefebvre"), std::string::npos) << parsed.error().message;
+    EXPECT_EQ(parsed.error().french.find("Lefebvre"), std::string::npos);
+  }
+}
+
+TEST(ExportParametersTest, LenientHandlingLeavesOutWhatItCannotDoAndNamesIt) {
+  auto parsed = parse_export_parameters({{"_type", "Patient,Nonsense"},
+                                         {"_elements", "name"},
+                                         {"_outputFormat", "text/csv"},
+                                         {"Lefebvre", "x"}},
+                                        true);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->types, std::vector<std::string>{"Patient"});
+  EXPECT_EQ(parsed->ignored,
+            (std::vector<std::string>{"_type", "_elements", "_outputFormat", "parameter"}));
+  // Still refused when lenient: another export than asked for.
+  EXPECT_FALSE(parse_export_parameters({{"_since", "bad"}}, true));
+  EXPECT_FALSE(parse_export_parameters({{"_type", "Nonsense"}}, true));
+}
+
+TEST(ExportParametersTest, TooManyTypesAreRefused) {
+  std::string types = "Patient";
+  for (int i = 0; i < 100; ++i) {
+    types += ",Patient";
+  }
+  EXPECT_FALSE(parse_export_parameters({{"_type", types}}, true));
+}
+
+TEST(ExportParametersTest, APostBodyIsAParametersResource) {
+  auto pairs = parameters_of_body(boost::json::parse(R"({"resourceType":"Parameters","parameter":[
+      {"name":"_type","valueString":"Patient"},{"name":"_since","valueInstant":"2026-01-01T00:00:00Z"},
+      {"name":"includeAssociatedData","valueBoolean":true},
+      {"name":"patient","valueReference":{"reference":"Patient/1"}}]})")
+                                      .as_object());
+  ASSERT_TRUE(pairs) << pairs.error().message;
+  EXPECT_EQ(*pairs, (Pairs{{"_type", "Patient"},
+                           {"_since", "2026-01-01T00:00:00Z"},
+                           {"includeAssociatedData", "true"},
+                           {"patient", ""}}));
+  for (const char* bad :
+       {R"({"resourceType":"Patient"})", R"({"resourceType":"Parameters","parameter":{}})",
+        R"({"resourceType":"Parameters","parameter":[{"valueString":"x"}]})",
+        R"({"resourceType":"Parameters","parameter":[{"name":"_type",
+                              "valueString":"a","valueCode":"b"}]})",
+        R"({"resourceType":"Parameters","parameter":[{"name":"_type",
+                              "valueString":3}]})"}) {
+    EXPECT_FALSE(parameters_of_body(boost::json::parse(bad).as_object())) << bad;
+  }
+}
+
+TEST(ExportParametersTest, PreferIsReadTokenByTokenWhateverTheCase) {
+  EXPECT_TRUE(parse_prefer("respond-async").respond_async);
+  const ExportPreferences both = parse_prefer(" Respond-Async , handling=lenient");
+  EXPECT_TRUE(both.respond_async);
+  EXPECT_TRUE(both.lenient);
+  EXPECT_FALSE(parse_prefer("").respond_async);
+  EXPECT_FALSE(parse_prefer("respond-asynchronous").respond_async);
+  EXPECT_FALSE(parse_prefer("return=minimal").lenient);
+}
+
+}  // namespace
+}  // namespace vigie::lifecycle
