@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include "cli/cli_fixture.hpp"
 
@@ -77,6 +78,25 @@ TEST_F(CliBackupTest, AnAlteredBackupExitsWithAnIntegrityFailure) {
   EXPECT_EQ(verified.exit_code, 6) << verified.err;
   ProcessResult overwrite = vigie_on_vault("backup", {"--out", path("data.backup")});
   EXPECT_EQ(overwrite.exit_code, 5) << overwrite.err;
+}
+
+// vigie import in another process (one transaction per file) while vigie backup runs: the backup
+// holds the vault before or after the import, never a part of it, and its audit chain verifies.
+TEST_F(CliBackupTest, ABackupTakenWhileAnotherProcessImportsIsWholeAndVerifies) {
+  ASSERT_EQ(
+      vigie({"demo-data", "--patients", "300", "--seed", "3", "--out", path("big.json")}).exit_code,
+      0);
+  ProcessResult imported;
+  std::thread importer([&] { imported = vigie_on_vault("import", {path("big.json")}); });
+  ProcessResult backed_up = vigie_on_vault("backup", {"--out", path("during.backup")});
+  importer.join();
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  ASSERT_EQ(backed_up.exit_code, 0) << backed_up.err;
+  ProcessResult verified = run({"backup", "verify", path("during.backup")}, {});
+  ASSERT_EQ(verified.exit_code, 0) << verified.err;
+  EXPECT_TRUE(contains(verified.out, " 2 patient(s)") || contains(verified.out, " 302 patient(s)"))
+      << verified.out;
+  EXPECT_TRUE(contains(verified.out, "audit chain verified")) << verified.out;
 }
 
 }  // namespace
