@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "cli/backup_options.hpp"
 #include "cli/unlock.hpp"
 #include "common/error.hpp"
 #include "gate/gate.hpp"
@@ -63,6 +64,8 @@ struct Options {
   // The server's public URL (https://host[:port]), from which SMART's token URL is made; empty:
   // https://localhost:PORT.
   std::string public_url;
+  // backup, backup verify, restore
+  BackupOptions backup;
 };
 
 // "Patient/123" -> {"Patient", "123"}; kUsage unless the text is TYPE/ID.

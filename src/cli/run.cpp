@@ -15,6 +15,7 @@
 
 #include "cli/account_commands.hpp"
 #include "cli/audit_commands.hpp"
+#include "cli/backup_commands.hpp"
 #include "cli/command.hpp"
 #include "cli/import_file.hpp"
 #include "cli/serve_command.hpp"
@@ -751,6 +752,7 @@ int run(int argc, char** argv) {
                         "(default: standard output)");
   demo_data->callback([&] { action = run_demo_data; });
 
+  add_backup_commands(app, options, action);
   group_commands(app);
 
   try {

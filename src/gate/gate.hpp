@@ -27,6 +27,7 @@
 #include "gate/erasure_cleanup.hpp"
 #include "gate/principal.hpp"
 #include "lifecycle/bulk_export.hpp"
+#include "lifecycle/backup.hpp"
 #include "vault/vault.hpp"
 
 // gate/: the one door to decrypted patient data, for every interface (CLI now, HTTP later).
@@ -261,6 +262,58 @@ class Gate {
   // stopped by close(); the error of its last round, if any. For a command that erases and then
   // exits, and for tests and benchmarks. Records nothing: no patient data is touched.
   [[nodiscard]] Result<void> await_erasure_cleanup();
+
+  // --- Backups that never resurrect (lifecycle/backup.hpp; docs/architecture.md 11.4). The
+  // custodian only; each call is recorded (an export entry naming the backup, never a path).
+
+  // A sealed backup of the data and audit files to the new file `out` (no key in it).
+  [[nodiscard]] Result<lifecycle::BackupSummary> backup_data(const Principal& principal,
+                                                             const std::filesystem::path& out);
+  // A copy of the keyring file to the new file `out`: its keys stay wrapped by the unlockers.
+  [[nodiscard]] Result<void> backup_keyring(const Principal& principal,
+                                            const std::filesystem::path& out);
+  // Makes `current`, the erasure ledger of the live vault (or of a keyring backup taken after
+  // the last erasure), this vault's own (vault::Vault::adopt_erasure_ledger): a restore's step.
+  // Recorded as a configuration change of the erasure ledger, with what it dropped.
+  [[nodiscard]] Result<vault::Vault::LedgerAdoption> adopt_erasure_ledger(
+      const Principal& principal, std::span<const store::ErasureLedgerEntry> current);
+
+  struct RestoreRequest {
+    std::filesystem::path backup;  // a data backup (backup_data)
+    // A keyring backup (backup_keyring); without one, the live vault's keyring (ledger_source
+    // must then be its directory).
+    std::optional<std::filesystem::path> keyring_backup;
+    // Where the current erasure ledger is: the live vault's directory, or a keyring backup taken
+    // after the last erasure.
+    std::optional<std::filesystem::path> ledger_source;
+    // Without ledger_source: restore anyway, replaying only the ledger the keyring holds (an
+    // erasure made after the keyring backup comes back). Refused unless set.
+    bool without_current_ledger = false;
+  };
+  struct RestoreReport {
+    lifecycle::BackupSummary files;
+    vault::Vault::LedgerAdoption ledger;
+    bool current_ledger_replayed = false;
+    std::map<std::string, int64_t> counts;  // verify_backup: current resources per type
+    audit::VerifyReport audit;              // verify_backup: the restored audit chain
+  };
+  // Restores `request` into `vault_dir`, which must not exist or be an empty directory (kConflict
+  // otherwise: a restore never overwrites a vault). Works in a sibling directory and renames it
+  // at the end: nothing appears at `vault_dir` unless the restore succeeded. The restored vault is
+  // unlocked with `secret` (the backed-up vault's), the current ledger adopted before the
+  // directory is renamed: no erased patient's key or rows reach `vault_dir`.
+  [[nodiscard]] static Result<RestoreReport> restore(const RestoreRequest& request,
+                                                     const std::filesystem::path& vault_dir,
+                                                     const UnlockSecret& secret,
+                                                     const LocalUser& user, const Clock& clock,
+                                                     const config::Config& config);
+  // Restores `request` into a private temporary directory, counts its resources and verifies its
+  // audit chain, then removes it. Without a ledger source it counts what the backup holds.
+  [[nodiscard]] static Result<RestoreReport> verify_backup(RestoreRequest request,
+                                                           const UnlockSecret& secret,
+                                                           const LocalUser& user,
+                                                           const Clock& clock,
+                                                           const config::Config& config);
 
   [[nodiscard]] Result<std::map<std::string, int64_t>> count_by_type(const Principal& principal);
   [[nodiscard]] Result<void> count_by_type(const Principal& principal,

@@ -418,6 +418,13 @@ class KeyringStore {
                                                     const ErasureLedgerEntry& entry) = 0;
   // The whole ledger, oldest first.
   [[nodiscard]] virtual Result<std::vector<ErasureLedgerEntry>> erasure_ledger() = 0;
+
+  // For a restore (lifecycle/ backups): the compartments that hold a data key, ascending; and,
+  // in one transaction, appends each of `entries` whose hash the ledger lacks, returning how many
+  // it appended.
+  [[nodiscard]] virtual Result<std::vector<std::string>> data_key_compartments() = 0;
+  [[nodiscard]] virtual Result<int64_t> merge_erasure_ledger(
+      std::span<const ErasureLedgerEntry> entries) = 0;
 };
 
 }  // namespace vigie::store

@@ -123,6 +123,28 @@ Result<crypto::SecretBytes> derive_kek(const UnlockSecret& secret,
   return crypto::derive_key_from_passphrase(secret.bytes.view(), params);
 }
 
+// Unwraps the master key into `master_key` with the first unlocker of the secret's kind that
+// opens with it. kUnlockFailed when none does.
+Result<void> unwrap_master_key(const std::vector<store::UnlockerRecord>& unlockers,
+                               const UnlockSecret& secret, std::span<uint8_t> master_key) {
+  for (const store::UnlockerRecord& record : unlockers) {
+    if (record.kind != secret.kind) {
+      continue;
+    }
+    auto kek = derive_kek(secret, record);
+    if (!kek) {
+      return tl::unexpected(kek.error());
+    }
+    if (crypto::unwrap_key_into(kek->view(), record.wrapped_master_key, as_bytes(kMasterKeyPurpose),
+                                master_key)) {
+      return {};
+    }
+  }
+  return fail(ErrorCode::kUnlockFailed, secret.kind == store::UnlockerKind::kPassphrase
+                                            ? "the passphrase does not unlock this vault"
+                                            : "the key file does not unlock this vault");
+}
+
 Result<store::UnlockerRecord> make_unlocker(const UnlockSecret& secret,
                                             std::span<const uint8_t> master_key, int64_t now_ms) {
   store::UnlockerRecord record;
@@ -255,23 +277,8 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
   }
   // The master key is unwrapped straight into its place in the locked block, which is allocated
   // first: a process that cannot lock its memory stops before the secret is used.
-  auto keys = SharedKeys::create(memory, [&](std::span<uint8_t> master_key) -> Result<void> {
-    for (const store::UnlockerRecord& record : *unlockers) {
-      if (record.kind != secret.kind) {
-        continue;
-      }
-      auto kek = derive_kek(secret, record);
-      if (!kek) {
-        return tl::unexpected(kek.error());
-      }
-      if (crypto::unwrap_key_into(kek->view(), record.wrapped_master_key,
-                                  as_bytes(kMasterKeyPurpose), master_key)) {
-        return {};
-      }
-    }
-    return fail(ErrorCode::kUnlockFailed, secret.kind == store::UnlockerKind::kPassphrase
-                                              ? "the passphrase does not unlock this vault"
-                                              : "the key file does not unlock this vault");
+  auto keys = SharedKeys::create(memory, [&](std::span<uint8_t> master_key) {
+    return unwrap_master_key(*unlockers, secret, master_key);
   });
   if (!keys) {
     return tl::unexpected(keys.error());
@@ -1092,6 +1099,38 @@ crypto::SecretBytes Vault::session_pepper() const {
 
 crypto::SecretBytes Vault::account_secret_key() const {
   return crypto::derive_subkey(keys_->master_key(), 1, "accounts");
+}
+
+namespace {
+
+constexpr std::string_view kBackupKeyContext = "backup__";
+
+}  // namespace
+
+crypto::SecretBytes Vault::backup_key() const {
+  return crypto::derive_subkey(keys_->master_key(), 1, kBackupKeyContext);
+}
+
+Result<crypto::SecretBytes> Vault::backup_key_from_keyring(
+    const std::filesystem::path& keyring_file, const UnlockSecret& secret) {
+  if (auto ready = crypto::initialize(); !ready) {
+    return tl::unexpected(ready.error());
+  }
+  auto keyring = store::sqlite::open_keyring_store(keyring_file, store::OpenMode::kOpenExisting);
+  if (!keyring) {
+    return tl::unexpected(keyring.error());
+  }
+  auto unlockers = (*keyring)->unlockers();
+  if (!unlockers) {
+    return tl::unexpected(unlockers.error());
+  }
+  crypto::SecretBytes master_key(crypto::kKeyBytes);
+  if (auto unwrapped =
+          unwrap_master_key(*unlockers, secret, {master_key.data(), master_key.size()});
+      !unwrapped) {
+    return tl::unexpected(unwrapped.error());
+  }
+  return crypto::derive_subkey(master_key.view(), 1, kBackupKeyContext);
 }
 
 Result<std::optional<std::string>> Vault::locate(std::string_view type, std::string_view id) {

@@ -279,6 +279,28 @@ class Vault {
   // session and token secrets, and the key that seals account secrets (TOTP).
   [[nodiscard]] crypto::SecretBytes session_pepper() const;
   [[nodiscard]] crypto::SecretBytes account_secret_key() const;
+  // The key that seals this vault's data backups (lifecycle/), derived from the master key: a
+  // backup opens only with a keyring of the same vault and one of its unlockers.
+  [[nodiscard]] crypto::SecretBytes backup_key() const;
+  // The same key from a keyring file alone (a restore has no data file yet), unlocked with
+  // `secret`: kNotFound without the file, kUnlockFailed when no unlocker opens with `secret`.
+  [[nodiscard]] static Result<crypto::SecretBytes> backup_key_from_keyring(
+      const std::filesystem::path& keyring_file, const UnlockSecret& secret);
+
+  // What adopt_erasure_ledger did.
+  struct LedgerAdoption {
+    int64_t keys_dropped = 0;      // data keys this keyring still held for patients erased since
+    int64_t entries_added = 0;     // ledger entries this keyring lacked
+    int64_t versions_removed = 0;  // rows of those patients removed from the data file
+    // The patients whose key or rows it removed, ascending.
+    std::vector<std::string> patients;
+  };
+  // For a restore: makes `current` (the erasure ledger of the live vault, or a copy of it) this
+  // vault's own. Every data key of a patient it names is shredded, each entry this keyring lacks is
+  // appended, and the data file's rows of those patients are removed (the ledger replay of open()),
+  // so that a backup taken before an erasure never brings the patient back.
+  [[nodiscard]] Result<LedgerAdoption> adopt_erasure_ledger(
+      std::span<const store::ErasureLedgerEntry> current);
 
   // The compartment of the current version of (type, id) from clear metadata, without
   // decrypting anything; nullopt when the vault has no such resource (deleted ones included).

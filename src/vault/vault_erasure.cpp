@@ -2,7 +2,9 @@
 // shredded in the keyring, the rows removed after, in batches; and what open() finishes of an
 // erasure that a crash or a close interrupted. See docs/architecture.md section 9, "Erasure".
 
+#include <algorithm>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -115,6 +117,66 @@ Result<void> Vault::replay_erasure_ledger() {
     }
     return data_->set_meta(std::string(kLedgerReplayedMeta), ledger_size);
   });
+}
+
+Result<Vault::LedgerAdoption> Vault::adopt_erasure_ledger(
+    std::span<const store::ErasureLedgerEntry> current) {
+  std::unordered_map<std::string, const store::ErasureLedgerEntry*> by_hash;
+  for (const store::ErasureLedgerEntry& entry : current) {
+    by_hash.emplace(to_hex(entry.compartment_hash), &entry);
+  }
+  LedgerAdoption adoption;
+  auto with_keys = keyring_->data_key_compartments();
+  if (!with_keys) {
+    return tl::unexpected(with_keys.error());
+  }
+  for (const std::string& compartment : *with_keys) {
+    if (compartment == kSharedCompartment) {
+      continue;
+    }
+    const auto found = by_hash.find(to_hex(erasure_hash(compartment)));
+    if (found == by_hash.end()) {
+      continue;
+    }
+    keys_->forget_key(compartment);
+    auto shredded = keyring_->shred_data_key(compartment, *found->second);
+    if (!shredded) {
+      return tl::unexpected(shredded.error());
+    }
+    if (*shredded) {
+      ++adoption.keys_dropped;
+      ++adoption.entries_added;
+      adoption.patients.push_back(compartment);
+    }
+  }
+  auto merged = keyring_->merge_erasure_ledger(current);
+  if (!merged) {
+    return tl::unexpected(merged.error());
+  }
+  adoption.entries_added += *merged;
+  // The rows the replay below removes, counted first.
+  auto with_rows = data_->compartments();
+  if (!with_rows) {
+    return tl::unexpected(with_rows.error());
+  }
+  for (const std::string& compartment : *with_rows) {
+    if (compartment == kSharedCompartment || !by_hash.contains(to_hex(erasure_hash(compartment)))) {
+      continue;
+    }
+    auto versions = data_->count_versions_in(compartment);
+    if (!versions) {
+      return tl::unexpected(versions.error());
+    }
+    adoption.versions_removed += *versions;
+    adoption.patients.push_back(compartment);
+  }
+  std::sort(adoption.patients.begin(), adoption.patients.end());
+  adoption.patients.erase(std::unique(adoption.patients.begin(), adoption.patients.end()),
+                          adoption.patients.end());
+  if (auto replayed = replay_erasure_ledger(); !replayed) {
+    return tl::unexpected(replayed.error());
+  }
+  return adoption;
 }
 
 Result<void> Vault::finish_pending_erasures() {

@@ -30,7 +30,7 @@ namespace {
 
 using testing::parse_object;
 
-std::string observation_of(const std::string& patient) {
+std::string erasure_observation_of(const std::string& patient) {
   return R"({"resourceType":"Observation","status":"final","code":{"text":"tension"},)"
          R"("subject":{"reference":"Patient/)" +
          patient + R"("}})";
@@ -62,7 +62,7 @@ class GateErasureTest : public ::testing::Test {
     auto patient = gate_->create(*custodian_, parse_object(R"({"resourceType":"Patient"})"));
     ASSERT_TRUE(patient) << patient.error().message;
     patient_ = patient->id;
-    ASSERT_TRUE(gate_->create(*custodian_, parse_object(observation_of(patient_))));
+    ASSERT_TRUE(gate_->create(*custodian_, parse_object(erasure_observation_of(patient_))));
   }
 
   gate::UnlockSecret secret() const {
@@ -151,7 +151,7 @@ class GateErasureTest : public ::testing::Test {
     boost::json::array entries;
     for (size_t index = 0; index < count; ++index) {
       entries.push_back(boost::json::object{
-          {"resource", parse_object(observation_of(patient_))},
+          {"resource", parse_object(erasure_observation_of(patient_))},
           {"request", boost::json::object{{"method", "POST"}, {"url", "Observation"}}}});
     }
     auto imported =
@@ -187,7 +187,7 @@ TEST_F(GateErasureTest, AnotherProcessWritingThePatientIsStoppedByTheErasure) {
     bool signalled = false;
     for (int attempt = 0; attempt < 100000; ++attempt) {
       auto written =
-          opened->gate->create(opened->custodian, parse_object(observation_of(patient_)));
+          opened->gate->create(opened->custodian, parse_object(erasure_observation_of(patient_)));
       if (!written) {
         // kConflict when the vault's write transaction refused it; kNotFound or kUnprocessable
         // when the gate found the patient gone before writing.
@@ -260,7 +260,7 @@ TEST_F(GateErasureTest, RowsLeftForTheCleanupAreGoneForEveryReadOfTheGate) {
           R"("address":[{"line":["3 rue des Lilas"],"postalCode":"75011","city":"Paris"}]})"));
   ASSERT_TRUE(named) << named.error().message;
   patient_ = named->id;
-  auto observation = gate_->create(*custodian_, parse_object(observation_of(patient_)));
+  auto observation = gate_->create(*custodian_, parse_object(erasure_observation_of(patient_)));
   ASSERT_TRUE(observation) << observation.error().message;
   const int64_t started_ms = system_clock().now_ms();
   ASSERT_TRUE(gate_->read(*custodian_, "Patient", patient_));
@@ -300,7 +300,7 @@ TEST_F(GateErasureTest, RowsLeftForTheCleanupAreGoneForEveryReadOfTheGate) {
   EXPECT_EQ(counted->at("Patient"), 1);  // the fixture's patient only
   EXPECT_EQ(counted->at("Observation"), 1);
   EXPECT_FALSE(gate_->update(*custodian_, "Observation", observation->id,
-                             parse_object(observation_of(patient_))));
+                             parse_object(erasure_observation_of(patient_))));
   audit::IncidentScope scope;
   scope.actor_login = user_.os_user;
   scope.since_ms = started_ms;
@@ -390,7 +390,7 @@ TEST_P(GateErasureKillTest, ThePatientIsWholeOrFullyGoneAndTheAuditLogSaysWhich)
     // rolled back.
     EXPECT_TRUE(gate_->read(*custodian_, "Patient", patient_));
     EXPECT_EQ(observations_of_patient(), 1u);
-    EXPECT_TRUE(gate_->create(*custodian_, parse_object(observation_of(patient_))));
+    EXPECT_TRUE(gate_->create(*custodian_, parse_object(erasure_observation_of(patient_))));
     EXPECT_EQ(data_keys_of_patient(), 1);
     EXPECT_EQ(erase, (EraseEntries{.rolled_back = 1}));
   } else {
@@ -400,7 +400,7 @@ TEST_P(GateErasureKillTest, ThePatientIsWholeOrFullyGoneAndTheAuditLogSaysWhich)
     EXPECT_EQ(orphan_tokens(), 0);
     EXPECT_EQ(gate_->read(*custodian_, "Patient", patient_).error().code, ErrorCode::kNotFound);
     EXPECT_EQ(observations_of_patient(), 0u);
-    EXPECT_FALSE(gate_->create(*custodian_, parse_object(observation_of(patient_))));
+    EXPECT_FALSE(gate_->create(*custodian_, parse_object(erasure_observation_of(patient_))));
     auto revived = gate_->update(*custodian_, "Patient", patient_,
                                  parse_object(R"({"resourceType":"Patient"})"));
     ASSERT_FALSE(revived);

@@ -84,6 +84,8 @@ class SqliteKeyringStore final : public KeyringStore {
   Result<bool> shred_data_key(const std::string& compartment,
                               const ErasureLedgerEntry& entry) override;
   Result<std::vector<ErasureLedgerEntry>> erasure_ledger() override;
+  Result<std::vector<std::string>> data_key_compartments() override;
+  Result<int64_t> merge_erasure_ledger(std::span<const ErasureLedgerEntry> entries) override;
 
  private:
   // Runs `body` (returning Result<T>) in its own IMMEDIATE transaction: committed when it
@@ -110,6 +112,7 @@ class SqliteKeyringStore final : public KeyringStore {
   Statement insert_ledger_entry_;
   Statement select_ledger_;
   Statement select_ledger_hash_;
+  Statement select_key_compartments_;
 };
 
 Result<void> SqliteKeyringStore::prepare_statements() {
@@ -146,6 +149,8 @@ Result<void> SqliteKeyringStore::prepare_statements() {
       // A scan of the ledger (one row per erasure), run only when a new patient gets a key.
       {&select_ledger_hash_, "SELECT count(*) FROM erasure_ledger WHERE compartment_hash = ?1",
        "put_data_keys"},
+      {&select_key_compartments_, "SELECT compartment FROM data_keys ORDER BY compartment",
+       "data_key_compartments"},
   };
   return prepare_all(db_, statements);
 }
@@ -314,6 +319,43 @@ Result<std::vector<ErasureLedgerEntry>> SqliteKeyringStore::erasure_ledger() {
     return tl::unexpected(read.error());
   }
   return entries;
+}
+
+Result<std::vector<std::string>> SqliteKeyringStore::data_key_compartments() {
+  std::vector<std::string> compartments;
+  Cursor cursor(select_key_compartments_);
+  if (auto read = for_each_row(
+          cursor, [&](const Cursor& row) { compartments.push_back(row.column_text(0)); });
+      !read) {
+    return tl::unexpected(read.error());
+  }
+  return compartments;
+}
+
+Result<int64_t> SqliteKeyringStore::merge_erasure_ledger(
+    std::span<const ErasureLedgerEntry> entries) {
+  return in_transaction<int64_t>([&]() -> Result<int64_t> {
+    int64_t appended = 0;
+    for (const ErasureLedgerEntry& entry : entries) {
+      Cursor lookup(select_ledger_hash_);
+      lookup.bind_blob(1, entry.compartment_hash);
+      auto found = first_row(lookup, [](const Cursor& row) { return row.column_int(0); });
+      if (!found) {
+        return tl::unexpected(found.error());
+      }
+      if (found->value_or(0) > 0) {
+        continue;
+      }
+      Cursor insert(insert_ledger_entry_);
+      insert.bind_blob(1, entry.compartment_hash);
+      insert.bind_int(2, entry.erased_ms);
+      if (auto inserted = insert.run(); !inserted) {
+        return tl::unexpected(inserted.error());
+      }
+      ++appended;
+    }
+    return appended;
+  });
 }
 
 }  // namespace
