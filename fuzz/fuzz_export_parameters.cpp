@@ -25,7 +25,7 @@ constexpr std::string_view kFixedTexts =
     "unsupported $export parameter or value: _type _since _outputFormat _elements _typeFilter "
     "patient includeAssociatedData _format parameter; _type names too many types; _since is "
     "given twice; _since expects a FHIR instant; _outputFormat is given twice; _type names no "
-    "known resource type";
+    "known resource type; _elements names too many elements";
 
 Pairs pairs_of_query(std::string_view query) {
   Pairs pairs;

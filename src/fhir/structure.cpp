@@ -556,4 +556,48 @@ bool has_structure_definition(std::string_view type) {
   return found != nullptr && found->kind == TypeKind::kResource;
 }
 
+boost::json::object subset_elements(const boost::json::object& resource,
+                                    const std::vector<std::string>& elements) {
+  const boost::json::value* type_name = resource.if_contains("resourceType");
+  const TypeDef* type = type_name != nullptr && type_name->is_string()
+                            ? find_type(std::string_view(type_name->get_string()))
+                            : nullptr;
+  boost::json::object subset;
+  for (const auto& member : resource) {
+    const std::string_view key = member.key();
+    const std::string_view name = key.starts_with('_') ? key.substr(1) : key;
+    bool keep = name == "resourceType" || name == "id" || name == "meta";
+    if (!keep && type != nullptr && type->kind == TypeKind::kResource) {
+      if (const ElementDef* element = find_element(*type, name); element != nullptr) {
+        const std::string_view base = element->choice.empty() ? element->name : element->choice;
+        // A required choice type is flagged on one of its forms: any form given keeps it.
+        const std::span<const ElementDef> all = elements_of(*type);
+        const bool required =
+            (element->flags & r4::kRequired) != 0 ||
+            (!element->choice.empty() &&
+             std::any_of(all.begin(), all.end(), [&](const ElementDef& form) {
+               return form.choice == element->choice && (form.flags & r4::kRequired) != 0;
+             }));
+        keep = required || std::find(elements.begin(), elements.end(), base) != elements.end();
+      }
+    }
+    if (keep) {
+      subset.emplace(key, member.value());
+    }
+  }
+  boost::json::value& meta = subset["meta"];
+  if (!meta.is_object()) {
+    meta = boost::json::object{};
+  }
+  boost::json::value& tags = meta.as_object()["tag"];
+  if (!tags.is_array()) {
+    tags = boost::json::array{};
+  }
+  tags.as_array().push_back(
+      boost::json::object{{"system", "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"},
+                          {"code", "SUBSETTED"},
+                          {"display", "subsetted"}});
+  return subset;
+}
+
 }  // namespace vigie::fhir

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -30,5 +32,14 @@ namespace vigie::fhir {
 
 // True when the table has the structure of resource type `type`.
 [[nodiscard]] bool has_structure_definition(std::string_view type);
+
+// A subset of `resource` (Bulk Data `_elements`, FHIR's search `_elements`): `resourceType`,
+// `id`, `meta`, every element of minimum cardinality 1 (any form of a required choice type), and
+// the top-level elements `elements` names ("name"; "value" keeps valueQuantity and the other
+// forms), each with its `_name` extension sibling; `meta.tag` gains SUBSETTED
+// (http://terminology.hl7.org/CodeSystem/v3-ObservationValue), so every subset stays a valid
+// resource that says it is one. A type the table does not know keeps only the three first.
+[[nodiscard]] boost::json::object subset_elements(const boost::json::object& resource,
+                                                  const std::vector<std::string>& elements);
 
 }  // namespace vigie::fhir

@@ -396,6 +396,7 @@ class Gate {
     std::string group_id;  // for kGroup
     std::vector<std::string> types;
     std::optional<int64_t> since_ms;
+    std::vector<std::string> elements;  // _elements (lifecycle::elements_for)
   };
   // The kick-off: whether `principal` may export `scope` (an export entry whose purpose states
   // the scope): each named type exported across patients (kSystem, kPatient) or the Group read

@@ -11,6 +11,7 @@
 #include "fhir/json.hpp"
 #include "fhir/resource_types.hpp"
 #include "fhir/search.hpp"
+#include "fhir/structure.hpp"
 #include "gate/audited_call.hpp"
 #include "gate/gate.hpp"
 
@@ -47,6 +48,9 @@ std::string scope_text(const Gate::ExportScope& scope) {
                               : fmt::format(", types {}", fmt::join(scope.types, ","));
   if (scope.since_ms) {
     text += fmt::format(", since {} ms", *scope.since_ms);
+  }
+  if (!scope.elements.empty()) {
+    text += fmt::format(", elements {}", fmt::join(scope.elements, ","));
   }
   return text;
 }
@@ -217,10 +221,13 @@ Result<int64_t> Gate::run_export(const Principal& principal, const ExportScope& 
       if (scope.since_ms && stored.last_updated_ms < *scope.since_ms) {
         return {};
       }
+      const std::optional<std::vector<std::string>> kept =
+          lifecycle::elements_for(scope.elements, stored.type);
       if (auto appended = files.append(
               stored.type,
               lifecycle::ExportedResource{stored.id, stored.version, stored.compartment},
-              fhir::to_json_text(stored.resource));
+              fhir::to_json_text(kept ? fhir::subset_elements(stored.resource, *kept)
+                                      : stored.resource));
           !appended) {
         return appended;
       }

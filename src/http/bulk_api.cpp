@@ -116,7 +116,7 @@ void kick_off(const BulkExport& bulk, lifecycle::ExportLevel level, const Reques
     return;
   }
   gate::Gate::ExportScope scope{level, std::string(path["id"]), parameters->types,
-                                parameters->since_ms};
+                                parameters->since_ms, parameters->elements};
   // Runs on the audit committer once the kick-off's entry is durable: a slot, a job queued, the
   // answer; nothing there waits or calls the gate.
   auto admitted = [&jobs = bulk.jobs, &runner = bulk.runner, reply, principal, scope,

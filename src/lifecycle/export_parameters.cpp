@@ -43,6 +43,24 @@ std::string_view shown_name(std::string_view name) {
 
 }  // namespace
 
+std::optional<std::vector<std::string>> elements_for(const std::vector<std::string>& elements,
+                                                     std::string_view type) {
+  std::optional<std::vector<std::string>> kept;
+  for (const std::string& element : elements) {
+    const size_t dot = element.find('.');
+    const bool applies =
+        dot == std::string::npos || std::string_view(element).substr(0, dot) == type;
+    if (!applies) {
+      continue;
+    }
+    if (!kept) {
+      kept.emplace();
+    }
+    kept->push_back(dot == std::string::npos ? element : element.substr(dot + 1));
+  }
+  return kept;
+}
+
 bool is_ndjson_format(std::string_view format) {
   return format == "application/fhir+ndjson" || format == "application/ndjson" ||
          format == "ndjson";
@@ -54,6 +72,7 @@ Result<ExportParameters> parse_export_parameters(
   bool seen_since = false;
   bool seen_format = false;
   size_t type_values = 0;
+  size_t element_values = 0;
   // Refuses `name`, or with `lenient` leaves it out and reports it.
   auto refuse_or_ignore = [&](std::string_view name) -> Result<void> {
     if (!lenient) {
@@ -97,6 +116,34 @@ Result<ExportParameters> parse_export_parameters(
                     "_since expects a FHIR instant");
       }
       parsed.since_ms = interval->first;
+    } else if (name == "_elements") {
+      std::string_view rest = value;
+      while (true) {
+        const size_t comma = rest.find(',');
+        const std::string_view element = rest.substr(0, comma);
+        if (++element_values > fhir::kMaxSearchValues) {
+          return fail(ErrorCode::kUsage, "_elements nomme trop d'éléments",
+                      "_elements names too many elements");
+        }
+        const size_t dot = element.find('.');
+        const std::string_view type = dot == std::string_view::npos ? "" : element.substr(0, dot);
+        const std::string_view leaf =
+            dot == std::string_view::npos ? element : element.substr(dot + 1);
+        const bool letters = !leaf.empty() && std::ranges::all_of(leaf, [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        });
+        if (!letters || (dot != std::string_view::npos && !fhir::is_known_resource_type(type))) {
+          if (auto ignored = refuse_or_ignore("_elements"); !ignored) {
+            return tl::unexpected(ignored.error());
+          }
+        } else if (std::ranges::find(parsed.elements, element) == parsed.elements.end()) {
+          parsed.elements.emplace_back(element);
+        }
+        if (comma == std::string_view::npos) {
+          break;
+        }
+        rest.remove_prefix(comma + 1);
+      }
     } else if (name == "_outputFormat") {
       if (seen_format) {
         return fail(ErrorCode::kUsage, "_outputFormat est donné deux fois",

@@ -24,10 +24,18 @@ enum class ExportLevel { kSystem, kPatient, kGroup };
 struct ExportParameters {
   std::vector<std::string> types;   // _type, in the order given, without repeats; empty: every type
   std::optional<int64_t> since_ms;  // _since: resources last updated at or after it
+  // _elements as given ("name", "Patient.birthDate"): top-level element names, each for every
+  // type or for the one it names (see elements_for).
+  std::vector<std::string> elements;
   // The parameters left out under `Prefer: handling=lenient` (their names only, never a value),
   // reported in the manifest's error[] as the specification asks.
   std::vector<std::string> ignored;
 };
+
+// The element names `elements` (ExportParameters::elements) keeps for resources of `type`, or
+// nullopt when none concerns that type (its resources are exported whole).
+[[nodiscard]] std::optional<std::vector<std::string>> elements_for(
+    const std::vector<std::string>& elements, std::string_view type);
 
 // The output formats vigie writes, all NDJSON (export.html#query-parameters).
 [[nodiscard]] bool is_ndjson_format(std::string_view format);
@@ -35,11 +43,12 @@ struct ExportParameters {
 // Parses the kick-off's parameters (URL-decoded name/value pairs, the query of a GET or the
 // Parameters body of a POST, see parameters_of_body): `_type` (comma-separated FHIR R4 resource
 // types, repeatable), `_since` (a FHIR instant; once), `_outputFormat` (application/fhir+ndjson,
-// application/ndjson or ndjson; once). Any other parameter, a value that is not one of these, an
-// unknown resource type, more than fhir's bound of values: kUsage with a fixed message naming
-// the parameter, never its value; with `lenient`, the parameter (or one unknown type of `_type`)
-// is left out instead and named in `ignored`. A malformed `_since` or a repeated parameter is
-// refused even with `lenient` (the client would get another export than the one it asked for).
+// application/ndjson or ndjson; once), `_elements` (comma-separated `name` or `Type.name`, a
+// known type and a name of letters; repeatable). Any other parameter, a value that is not one of
+// these, an unknown resource type, more than fhir's bound of values: kUsage with a fixed message
+// naming the parameter, never its value; with `lenient`, the parameter (or one unknown type of
+// `_type`) is left out instead and named in `ignored`. A malformed `_since` or a repeated parameter
+// is refused even with `lenient` (the client would get another export than the one it asked for).
 [[nodiscard]] Result<ExportParameters> parse_export_parameters(
     const std::vector<std::pair<std::string, std::string>>& parameters, bool lenient);
 

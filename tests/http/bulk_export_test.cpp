@@ -158,7 +158,8 @@ TEST_F(BulkExportServerTest, KickOffErrorsAre400OperationOutcomesThatEchoNothing
       {"/fhir/$export?_outputFormat=text%2Fcsv-Lefebvre", kKickOffHeaders, 400},
       {"/fhir/$export?_type=Lefebvre", kKickOffHeaders, 400},
       {"/fhir/$export?_since=Lefebvre", kKickOffHeaders, 400},
-      {"/fhir/$export?_elements=name", kKickOffHeaders, 400},
+      {"/fhir/$export?_typeFilter=Patient%3Fname%3DLefebvre", kKickOffHeaders, 400},
+      {"/fhir/$export?_elements=Lefebvre.name", kKickOffHeaders, 400},
       {"/fhir/$export?Lefebvre=1", kKickOffHeaders, 400},
       {"/fhir/Group/bad%20id/$export", kKickOffHeaders, 400},
       {"/fhir/Group/unknown/$export", kKickOffHeaders, 404},
@@ -284,6 +285,7 @@ TEST_F(BulkExportServerTest, APostKickOffTakesParametersAndLenientHandlingReport
   auto reply = send(verb::post, "/fhir/Patient/$export", lab.bearer(),
                     R"({"resourceType":"Parameters","parameter":[
                         {"name":"_type","valueString":"Patient"},
+                        {"name":"_typeFilter","valueString":"Patient?name=x"},
                         {"name":"_elements","valueString":"name"}]})",
                     headers);
   ASSERT_TRUE(reply);
@@ -298,7 +300,15 @@ TEST_F(BulkExportServerTest, APostKickOffTakesParametersAndLenientHandlingReport
   auto outcome = send(verb::get, path_of_url(errors[0].at("url").as_string()), lab.bearer());
   ASSERT_TRUE(outcome);
   ASSERT_EQ(outcome->status, 200) << outcome->body;
-  EXPECT_NE(outcome->body.find("_elements"), std::string::npos);
+  EXPECT_NE(outcome->body.find("_typeFilter"), std::string::npos);
+  // _elements=name: each Patient keeps its id and name only, and says it is a subset.
+  auto patients =
+      send(verb::get, path_of_url(manifest.at("output").at(0).at("url").as_string()), lab.bearer());
+  ASSERT_TRUE(patients);
+  ASSERT_EQ(patients->status, 200);
+  const boost::json::object line = boost::json::parse(patients->body).as_object();
+  EXPECT_TRUE(line.contains("name"));
+  EXPECT_NE(patients->body.find("SUBSETTED"), std::string::npos);
 }
 
 TEST_F(BulkExportServerTest, AGroupMadeThroughTheApiExportsOnlyTheMembersTheCallerMayRead) {

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include "fhir/structure.hpp"
 #include "lifecycle/export_parameters.hpp"
 
 namespace vigie::lifecycle {
@@ -40,7 +41,8 @@ TEST(ExportParametersTest, UnsupportedOrMalformedParametersAreRefusedWithoutEcho
       {{"_since", "2026-01-01"}, {"_since", "2026-01-02"}},
       {{"_outputFormat", "text/csv-Lefebvre"}},
       {{"_outputFormat", "ndjson"}, {"_outputFormat", "ndjson"}},
-      {{"_elements", "name"}},
+      {{"_elements", "Lefebvre.name"}},
+      {{"_elements", "name-Lefebvre"}},
       {{"_typeFilter", "Patient?name=Lefebvre"}},
       {{"patient", "Patient/1"}},
       {{"Lefebvre", "x"}},
@@ -56,17 +58,54 @@ TEST(ExportParametersTest, UnsupportedOrMalformedParametersAreRefusedWithoutEcho
 
 TEST(ExportParametersTest, LenientHandlingLeavesOutWhatItCannotDoAndNamesIt) {
   auto parsed = parse_export_parameters({{"_type", "Patient,Nonsense"},
-                                         {"_elements", "name"},
+                                         {"_typeFilter", "Patient?name=x"},
                                          {"_outputFormat", "text/csv"},
                                          {"Lefebvre", "x"}},
                                         true);
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_EQ(parsed->types, std::vector<std::string>{"Patient"});
   EXPECT_EQ(parsed->ignored,
-            (std::vector<std::string>{"_type", "_elements", "_outputFormat", "parameter"}));
+            (std::vector<std::string>{"_type", "_typeFilter", "_outputFormat", "parameter"}));
   // Still refused when lenient: another export than asked for.
   EXPECT_FALSE(parse_export_parameters({{"_since", "bad"}}, true));
   EXPECT_FALSE(parse_export_parameters({{"_type", "Nonsense"}}, true));
+}
+
+TEST(ExportParametersTest, ElementsApplyToEveryTypeOrToTheTypeTheyName) {
+  auto parsed = parse_export_parameters(
+      {{"_elements", "name,Observation.subject"}, {"_elements", "name"}}, false);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->elements, (std::vector<std::string>{"name", "Observation.subject"}));
+  EXPECT_EQ(elements_for(parsed->elements, "Patient"), std::vector<std::string>{"name"});
+  EXPECT_EQ(elements_for(parsed->elements, "Observation"),
+            (std::vector<std::string>{"name", "subject"}));
+  EXPECT_FALSE(elements_for({"Observation.subject"}, "Patient"));
+  EXPECT_FALSE(elements_for({}, "Patient"));
+}
+
+TEST(ExportParametersTest, ASubsetKeepsIdMandatoryElementsAndSaysItIsSubsetted) {
+  const boost::json::object observation = boost::json::parse(R"({"resourceType":"Observation",
+      "id":"o1","meta":{"versionId":"1"},"status":"final","code":{"text":"glycémie"},
+      "subject":{"reference":"Patient/p1"},"valueQuantity":{"value":1.5},"_status":{"id":"s"},
+      "note":[{"text":"Lefebvre"}]})")
+                                              .as_object();
+  const boost::json::object subset = fhir::subset_elements(observation, {"subject"});
+  EXPECT_EQ(subset.size(), 7U) << boost::json::serialize(subset);
+  for (const char* kept : {"resourceType", "id", "meta", "status", "_status", "code", "subject"}) {
+    EXPECT_TRUE(subset.contains(kept)) << kept;
+  }
+  const boost::json::array& tags = subset.at("meta").at("tag").as_array();
+  ASSERT_EQ(tags.size(), 1U);
+  EXPECT_EQ(tags[0].at("code"), "SUBSETTED");
+  EXPECT_TRUE(fhir::validate_structure(subset)) << boost::json::serialize(subset);
+
+  const boost::json::object patient =
+      boost::json::parse(
+          R"({"resourceType":"Patient","id":"p1","name":[{"family":"Lefebvre"}],"birthDate":"1970-01-01"})")
+          .as_object();
+  const boost::json::object named = fhir::subset_elements(patient, {"name"});
+  EXPECT_TRUE(named.contains("name"));
+  EXPECT_FALSE(named.contains("birthDate"));
 }
 
 TEST(ExportParametersTest, TooManyTypesAreRefused) {
