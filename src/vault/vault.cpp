@@ -255,6 +255,7 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
   }
   // The master key is unwrapped straight into its place in the locked block, which is allocated
   // first: a process that cannot lock its memory stops before the secret is used.
+  int64_t unlocked_with = 0;
   auto keys = SharedKeys::create(memory, [&](std::span<uint8_t> master_key) -> Result<void> {
     for (const store::UnlockerRecord& record : *unlockers) {
       if (record.kind != secret.kind) {
@@ -266,6 +267,7 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
       }
       if (crypto::unwrap_key_into(kek->view(), record.wrapped_master_key,
                                   as_bytes(kMasterKeyPurpose), master_key)) {
+        unlocked_with = record.id;
         return {};
       }
     }
@@ -283,6 +285,7 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
   }
   std::unique_ptr<Vault> vault(
       new Vault(dir, std::move(*keyring), std::move(*data), std::move(*keys), clock));
+  vault->unlocker_id_ = unlocked_with;
   if (auto replayed = vault->replay_erasure_ledger(); !replayed) {
     return tl::unexpected(replayed.error());
   }
