@@ -445,12 +445,6 @@ Result<std::unique_ptr<PackageWriter>> PackageWriter::create(
                 "between 1 and 256 resource types");
   }
   auto writer = std::unique_ptr<PackageWriter>(new PackageWriter());
-  // Checked first: a key libsodium refuses is an input error, not a crash.
-  auto sealed_key = crypto::seal_to_recipient(recipient, std::vector<uint8_t>(32, 0));
-  if (!sealed_key) {
-    return fail(ErrorCode::kInvalidInput, "clé publique du destinataire invalide",
-                "invalid recipient public key");
-  }
   std::error_code error;
   if (std::filesystem::exists(path, error)) {
     return fail(
