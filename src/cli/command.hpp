@@ -33,6 +33,18 @@ struct Options {
   size_t patients = 200;
   uint64_t seed = 1;
   std::string out;
+  // migration packages (cli/package_commands.cpp)
+  struct Package {
+    std::string purpose;
+    std::vector<std::string> types;
+    std::vector<std::string> fields;
+    std::string patients_file;
+    bool all_patients = false;
+    std::string recipient;  // NAME.pub
+    std::string key;        // NAME.key
+    std::string vault_identity;
+    std::string job;
+  } package;
   // audit log and incident report
   std::string actor;
   std::string session;

@@ -18,6 +18,7 @@
 #include "cli/backup_commands.hpp"
 #include "cli/command.hpp"
 #include "cli/import_file.hpp"
+#include "cli/package_commands.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/terminal.hpp"
 #include "cli/unlock.hpp"
@@ -753,6 +754,7 @@ int run(int argc, char** argv) {
   demo_data->callback([&] { action = run_demo_data; });
 
   add_backup_commands(app, options, action);
+  add_package_commands(app, options, action);
   group_commands(app);
 
   try {

@@ -98,6 +98,34 @@ Result<void> read_memory(const toml::node& node, const toml::source_region& wher
   return {};
 }
 
+Result<void> read_export(const toml::node& node, const toml::source_region& where,
+                         ExportConfig& exports) {
+  const toml::table* section = node.as_table();
+  if (section == nullptr) {
+    return refuse(where, "« export » doit être une section [export]",
+                  "'export' must be an [export] section");
+  }
+  for (const auto& [key, value] : *section) {
+    if (key.str() != "approval_patients") {
+      return refuse(
+          key.source(),
+          fmt::format("clé inconnue « {} » dans [export] (seule approval_patients existe)",
+                      shown(key.str())),
+          fmt::format("unknown key '{}' in [export] (only approval_patients exists)",
+                      shown(key.str())));
+    }
+    const toml::value<int64_t>* patients = value.as_integer();
+    if (patients == nullptr || patients->get() < 0) {
+      return refuse(
+          value.source(),
+          "[export] approval_patients doit être un nombre entier de patients, à partir de 0",
+          "[export] approval_patients must be a whole number of patients, from 0");
+    }
+    exports.approval_patients = patients->get();
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> check(const MemoryConfig& memory) {
@@ -140,11 +168,19 @@ Result<Config> parse(std::string_view text) {
   }
   Config config;
   for (const auto& [key, value] : table) {
+    if (key.str() == "export") {
+      if (auto read = read_export(value, key.source(), config.exports); !read) {
+        return tl::unexpected(read.error());
+      }
+      continue;
+    }
     if (key.str() != "memory") {
       return refuse(
           key.source(),
-          fmt::format("section ou clé inconnue « {} » (seule [memory] existe)", shown(key.str())),
-          fmt::format("unknown section or key '{}' (only [memory] exists)", shown(key.str())));
+          fmt::format("section ou clé inconnue « {} » (seules [memory] et [export] existent)",
+                      shown(key.str())),
+          fmt::format("unknown section or key '{}' (only [memory] and [export] exist)",
+                      shown(key.str())));
     }
     if (auto read = read_memory(value, key.source(), config.memory); !read) {
       return tl::unexpected(read.error());

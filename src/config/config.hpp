@@ -14,6 +14,8 @@
 //
 //   [memory]
 //   locked_mib = 8   # locked memory of the whole process, in MiB (default 8, from 1 to 256)
+//   [export]
+//   approval_patients = 1000   # more patients in one package need a second custodian (default)
 
 namespace vigie::config {
 
@@ -35,8 +37,16 @@ struct MemoryConfig {
   [[nodiscard]] size_t locked_bytes() const { return static_cast<size_t>(locked_mib) << 20; }
 };
 
+// [export]: migration packages (lifecycle/export_job.hpp).
+inline constexpr int64_t kDefaultApprovalPatients = 1000;
+struct ExportConfig {
+  // A package of more patients than this waits for a second custodian's approval (from 0).
+  int64_t approval_patients = kDefaultApprovalPatients;
+};
+
 struct Config {
   MemoryConfig memory;
+  ExportConfig exports;
 };
 
 // kUsage, French first, when `memory` is outside the bounds above: parse() refuses such a file,

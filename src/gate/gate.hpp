@@ -26,8 +26,9 @@
 #include "config/config.hpp"
 #include "gate/erasure_cleanup.hpp"
 #include "gate/principal.hpp"
-#include "lifecycle/bulk_export.hpp"
 #include "lifecycle/backup.hpp"
+#include "lifecycle/bulk_export.hpp"
+#include "lifecycle/export_job.hpp"
 #include "vault/vault.hpp"
 
 // gate/: the one door to decrypted patient data, for every interface (CLI now, HTTP later).
@@ -483,6 +484,31 @@ class Gate {
   [[nodiscard]] Result<std::vector<BreakGlassView>> break_glass_grants(const Principal& principal,
                                                                        std::string_view login);
 
+  // --- Migration packages (gate_package.cpp, lifecycle/package.hpp): the custodian's only.
+  // One audited export call per package: the request is checked, the listed patients' resources
+  // of the listed types, cut to the listed elements, are sealed into the package as they are
+  // read, the manifest is signed with the vault's key, then the job and its entry (naming every
+  // resource that leaves) commit, and only then does the package get its name. A job of more
+  // than `approval_threshold` patients writes nothing yet: it awaits approve_export.
+  [[nodiscard]] Result<lifecycle::ExportJob> create_export(const Principal& principal,
+                                                           const lifecycle::ExportRequest& request,
+                                                           int64_t approval_threshold);
+  // A second custodian, unlocked with another unlocker than the job's creator, writes the package
+  // of a job awaiting approval (kPermissionDenied for the same unlocker; kConflict for a job not
+  // awaiting approval). Both are named in the entry.
+  [[nodiscard]] Result<lifecycle::ExportJob> approve_export(const Principal& principal,
+                                                            std::string_view job_id);
+  // The vault's export jobs, oldest first (an audit-read entry).
+  [[nodiscard]] Result<std::vector<lifecycle::ExportJob>> export_jobs(const Principal& principal);
+  // The signed deletion certificate of a job past its expiry or revoked (kConflict before): the
+  // package file is deleted first if it is still where it was written, and the certificate is
+  // refused (kInternal) if it cannot be.
+  [[nodiscard]] Result<std::string> export_certificate(const Principal& principal,
+                                                       std::string_view job_id);
+  // Marks a job revoked and deletes its package file if it is still where it was written.
+  [[nodiscard]] Result<lifecycle::ExportJob> revoke_export(const Principal& principal,
+                                                           std::string_view job_id);
+
  private:
   // Who is calling, once authenticated, with the facts access/ decides on.
   // It is built from the custodian's capability or from an authenticated account, never by default.
@@ -670,6 +696,14 @@ class Gate {
   template <typename T>
   [[nodiscard]] Result<T> account_change(audit::Entry entry,
                                          const std::function<Result<T>(store::DataStore&)>& work);
+  // The export of a checked request (create_export, approve_export): the package written and
+  // named, the job stored as `job` says with `entry`.
+  [[nodiscard]] Result<lifecycle::ExportJob> write_export(audit::Entry entry,
+                                                          lifecycle::ExportJob job,
+                                                          const lifecycle::ExportRequest& request);
+  // Stores `job` (a new one, or a change of the one of its id) with `entries` as its intent.
+  [[nodiscard]] Result<void> store_export_job(const lifecycle::ExportJob& job,
+                                              std::vector<audit::Entry> entries);
   // Whom a CareTeam assigns to whom: the practitioner accounts whose RPPS number (bound to the
   // account by the custodian, at `user add`) a participant's `member.identifier` carries, and
   // the patient the team is about (none: no assignment). The Practitioner resources are not

@@ -124,9 +124,9 @@ Result<crypto::SecretBytes> derive_kek(const UnlockSecret& secret,
 }
 
 // Unwraps the master key into `master_key` with the first unlocker of the secret's kind that
-// opens with it. kUnlockFailed when none does.
-Result<void> unwrap_master_key(const std::vector<store::UnlockerRecord>& unlockers,
-                               const UnlockSecret& secret, std::span<uint8_t> master_key) {
+// opens with it, and returns that unlocker's id. kUnlockFailed when none does.
+Result<int64_t> unwrap_master_key(const std::vector<store::UnlockerRecord>& unlockers,
+                                  const UnlockSecret& secret, std::span<uint8_t> master_key) {
   for (const store::UnlockerRecord& record : unlockers) {
     if (record.kind != secret.kind) {
       continue;
@@ -137,7 +137,7 @@ Result<void> unwrap_master_key(const std::vector<store::UnlockerRecord>& unlocke
     }
     if (crypto::unwrap_key_into(kek->view(), record.wrapped_master_key, as_bytes(kMasterKeyPurpose),
                                 master_key)) {
-      return {};
+      return record.id;
     }
   }
   return fail(ErrorCode::kUnlockFailed, secret.kind == store::UnlockerKind::kPassphrase
@@ -277,8 +277,14 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
   }
   // The master key is unwrapped straight into its place in the locked block, which is allocated
   // first: a process that cannot lock its memory stops before the secret is used.
-  auto keys = SharedKeys::create(memory, [&](std::span<uint8_t> master_key) {
-    return unwrap_master_key(*unlockers, secret, master_key);
+  int64_t unlocked_with = 0;
+  auto keys = SharedKeys::create(memory, [&](std::span<uint8_t> master_key) -> Result<void> {
+    auto unlocker = unwrap_master_key(*unlockers, secret, master_key);
+    if (!unlocker) {
+      return tl::unexpected(unlocker.error());
+    }
+    unlocked_with = *unlocker;
+    return {};
   });
   if (!keys) {
     return tl::unexpected(keys.error());
@@ -290,6 +296,7 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
   }
   std::unique_ptr<Vault> vault(
       new Vault(dir, std::move(*keyring), std::move(*data), std::move(*keys), clock));
+  vault->unlocker_id_ = unlocked_with;
   if (auto replayed = vault->replay_erasure_ledger(); !replayed) {
     return tl::unexpected(replayed.error());
   }

@@ -273,6 +273,10 @@ class Vault {
     return erasures_finished_at_open_;
   }
 
+  // The keyring's id of the unlocker that opened this vault (Vault::open); 0 for a vault just
+  // created or a sibling. A second custodian's approval must come from another unlocker.
+  [[nodiscard]] int64_t unlocker_id() const { return unlocker_id_; }
+
   // The vault's Ed25519 audit signing key (64 bytes), unwrapped from the keyring.
   [[nodiscard]] Result<crypto::SecretBytes> audit_signing_key();
   // Keys for auth/, derived from the master key: the pepper that keys the stored hashes of
@@ -412,6 +416,7 @@ class Vault {
   // some generation holds every erased patient with rows at that generation.
   std::unordered_set<std::string> erased_with_rows_;
   std::vector<std::string> erasures_finished_at_open_;
+  int64_t unlocker_id_ = 0;
 };
 
 }  // namespace vigie::vault

@@ -76,9 +76,10 @@ TEST(ConfigParseTest, AnAbsurdBudgetIsRefused) {
 }
 
 TEST(ConfigParseTest, UnknownSectionsAndKeysAreRefusedNotIgnored) {
-  expect_refused("[memroy]\nlocked_mib = 8\n",
-                 "ligne 1 : section ou clé inconnue « memroy » (seule [memory] existe)",
-                 "line 1: unknown section or key 'memroy' (only [memory] exists)");
+  expect_refused(
+      "[memroy]\nlocked_mib = 8\n",
+      "ligne 1 : section ou clé inconnue « memroy » (seules [memory] et [export] existent)",
+      "line 1: unknown section or key 'memroy' (only [memory] and [export] exist)");
   expect_refused("locked_mib = 8\n", "section ou clé inconnue « locked_mib »",
                  "unknown section or key 'locked_mib'");
   expect_refused("[memory]\nlocked_mib = 8\n\n[server]\nport = 1\n",
@@ -238,3 +239,14 @@ TEST(ConfigHintTest, NamesTheSettingThatLowersTheNeedInBothLanguages) {
 
 }  // namespace
 }  // namespace vigie::config
+
+TEST(ConfigParseTest, TheExportSectionSetsTheApprovalThreshold) {
+  auto config = vigie::config::parse("[export]\napproval_patients = 25\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->exports.approval_patients, 25);
+  auto defaults = vigie::config::parse("");
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->exports.approval_patients, vigie::config::kDefaultApprovalPatients);
+  EXPECT_FALSE(vigie::config::parse("[export]\napproval_patients = -1\n"));
+  EXPECT_FALSE(vigie::config::parse("[export]\napproval = 1\n"));
+}

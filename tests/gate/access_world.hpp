@@ -40,7 +40,7 @@ class AccessWorld {
         vault_dir_,
         gate::UnlockSecret{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::copy_of(key_.view())},
         {}, audit::CheckpointPolicy{}, gate::current_local_user(), settings, clock_,
-        config::Config{.memory = {.locked_mib = 4}});
+        config::Config{.memory = {.locked_mib = 4}, .exports = {}});
     EXPECT_TRUE(created) << created.error().message;
     if (created) {
       gate_ = std::move(created->gate);
@@ -130,7 +130,8 @@ class AccessWorld {
     auto opened = gate::Gate::open(
         vault_dir_,
         gate::UnlockSecret{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::copy_of(key_.view())},
-        gate::current_local_user(), clock_, config::Config{.memory = {.locked_mib = 4}});
+        gate::current_local_user(), clock_,
+        config::Config{.memory = {.locked_mib = 4}, .exports = {}});
     ASSERT_TRUE(opened) << opened.error().message;
     gate_ = std::move(opened->gate);
     custodian_ = std::move(opened->custodian);
