@@ -33,32 +33,6 @@ std::vector<uint8_t> signed_message(int64_t seq, const Hash& head, int64_t time_
   return message;
 }
 
-std::optional<uint8_t> hex_value(char digit) {
-  if (digit >= '0' && digit <= '9') {
-    return static_cast<uint8_t>(digit - '0');
-  }
-  if (digit >= 'a' && digit <= 'f') {
-    return static_cast<uint8_t>(digit - 'a' + 10);
-  }
-  return std::nullopt;
-}
-
-// Lowercase hex of exactly out.size() bytes.
-bool from_hex(std::string_view hex, std::span<uint8_t> out) {
-  if (hex.size() != out.size() * 2) {
-    return false;
-  }
-  for (size_t index = 0; index < out.size(); ++index) {
-    std::optional<uint8_t> high = hex_value(hex[2 * index]);
-    std::optional<uint8_t> low = hex_value(hex[2 * index + 1]);
-    if (!high || !low) {
-      return false;
-    }
-    out[index] = static_cast<uint8_t>((*high << 4) | *low);
-  }
-  return true;
-}
-
 // A non-negative decimal without sign or leading zeros that fits an int64_t.
 std::optional<int64_t> parse_decimal(std::string_view text) {
   if (text.empty() || (text.size() > 1 && text[0] == '0') || text[0] < '0' || text[0] > '9') {

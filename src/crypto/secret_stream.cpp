@@ -34,10 +34,12 @@ StreamSealer::StreamSealer(std::span<const uint8_t> key)
   crypto_secretstream_xchacha20poly1305_init_push(state_of(state_), header_.data(), key.data());
 }
 
-std::vector<uint8_t> StreamSealer::seal(std::span<const uint8_t> plaintext, bool final) {
+std::vector<uint8_t> StreamSealer::seal(std::span<const uint8_t> plaintext, bool final,
+                                        std::span<const uint8_t> associated_data) {
   std::vector<uint8_t> sealed(plaintext.size() + kStreamMessageOverhead);
   crypto_secretstream_xchacha20poly1305_push(
-      state_of(state_), sealed.data(), nullptr, plaintext.data(), plaintext.size(), nullptr, 0,
+      state_of(state_), sealed.data(), nullptr, plaintext.data(), plaintext.size(),
+      associated_data.data(), associated_data.size(),
       final ? crypto_secretstream_xchacha20poly1305_TAG_FINAL
             : crypto_secretstream_xchacha20poly1305_TAG_MESSAGE);
   return sealed;
@@ -58,16 +60,17 @@ Result<StreamOpener> StreamOpener::start(std::span<const uint8_t> key,
   return opener;
 }
 
-Result<StreamOpener::Message> StreamOpener::open(std::span<const uint8_t> sealed) {
+Result<StreamOpener::Message> StreamOpener::open(std::span<const uint8_t> sealed,
+                                                 std::span<const uint8_t> associated_data) {
   if (ended_ || sealed.size() < kStreamMessageOverhead) {
     return fail(ErrorCode::kIntegrity, "stream message failed authentication");
   }
   Message message;
   message.plaintext.resize(sealed.size() - kStreamMessageOverhead);
   unsigned char tag = 0;
-  if (crypto_secretstream_xchacha20poly1305_pull(state_of(state_), message.plaintext.data(),
-                                                 nullptr, &tag, sealed.data(), sealed.size(),
-                                                 nullptr, 0) != 0) {
+  if (crypto_secretstream_xchacha20poly1305_pull(
+          state_of(state_), message.plaintext.data(), nullptr, &tag, sealed.data(), sealed.size(),
+          associated_data.data(), associated_data.size()) != 0) {
     return fail(ErrorCode::kIntegrity, "stream message failed authentication");
   }
   if (tag != crypto_secretstream_xchacha20poly1305_TAG_MESSAGE &&

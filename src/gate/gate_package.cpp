@@ -14,7 +14,6 @@
 #include "gate/audited_call.hpp"
 #include "gate/gate.hpp"
 #include "lifecycle/package.hpp"
-#include "lifecycle/package_hex.hpp"
 
 namespace vigie::gate {
 
@@ -48,7 +47,7 @@ Result<lifecycle::ExportRequest> request_of(const lifecycle::ExportJob& job) {
   request.all_patients = job.all_patients;
   request.expires_ms = job.expires_ms;
   request.out = job.package_path;
-  const auto recipient = lifecycle::from_hex(job.recipient, request.recipient.size());
+  const auto recipient = from_hex(job.recipient, request.recipient.size());
   if (!recipient) {
     return fail(ErrorCode::kIntegrity, "the job's recipient key cannot be read");
   }

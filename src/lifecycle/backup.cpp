@@ -182,7 +182,7 @@ class ChunkWriter {
     plain.reserve(1 + payload.size());
     plain.push_back(kind);
     plain.insert(plain.end(), payload.begin(), payload.end());
-    const std::vector<uint8_t> sealed = sealer_.push(plain, header_, final);
+    const std::vector<uint8_t> sealed = sealer_.seal(plain, final, header_);
     std::array<uint8_t, 4> length{};
     for (size_t index = 0; index < length.size(); ++index) {
       length[index] = static_cast<uint8_t>(sealed.size() >> (8 * index));
@@ -395,7 +395,7 @@ Result<BackupSummary> open_data_backup(const std::filesystem::path& backup,
     for (size_t index = 0; index < length_bytes.size(); ++index) {
       length |= uint32_t{length_bytes[index]} << (8 * index);
     }
-    if (length <= crypto::kStreamChunkOverhead || length > kMaxSealedChunkBytes) {
+    if (length <= crypto::kStreamMessageOverhead || length > kMaxSealedChunkBytes) {
       return altered();
     }
     sealed.resize(length);
@@ -406,7 +406,7 @@ Result<BackupSummary> open_data_backup(const std::filesystem::path& backup,
     if (*chunk_read != length) {
       return altered();
     }
-    auto chunk = opener->pull(sealed, header_bytes);
+    auto chunk = opener->open(sealed, header_bytes);
     if (!chunk) {
       return altered();
     }

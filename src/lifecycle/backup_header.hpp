@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "crypto/backup_stream.hpp"
+#include "crypto/secret_stream.hpp"
 
 // The header of a sealed data backup (lifecycle/backup.hpp): the first bytes a restore reads
 // from an untrusted file, parsed before any key is used (fuzz/fuzz_backup_header.cpp).
@@ -35,7 +35,7 @@ inline constexpr size_t kBackupHeaderBytes =
     kBackupMagic.size() + 8 + kWrappedFileKeyBytes + crypto::kStreamHeaderBytes;
 inline constexpr size_t kChunkPayloadBytes = size_t{64} * 1024;
 inline constexpr size_t kMaxSealedChunkBytes =
-    1 + kChunkPayloadBytes + crypto::kStreamChunkOverhead;
+    1 + kChunkPayloadBytes + crypto::kStreamMessageOverhead;
 
 struct BackupHeader {
   int64_t created_ms = 0;

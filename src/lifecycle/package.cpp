@@ -18,7 +18,6 @@
 
 #include "common/hex.hpp"
 #include "fhir/resource_types.hpp"
-#include "lifecycle/package_hex.hpp"
 
 namespace vigie::lifecycle {
 

@@ -8,7 +8,6 @@
 #include "common/hex.hpp"
 #include "common/private_file.hpp"
 #include "crypto/recipient_key.hpp"
-#include "lifecycle/package_hex.hpp"
 
 namespace vigie::lifecycle {
 

@@ -16,6 +16,24 @@ namespace {
 
 std::vector<uint8_t> stream_bytes(std::string_view text) { return {text.begin(), text.end()}; }
 
+TEST(SecretStreamTest, AMessageOpensOnlyWithTheAssociatedDataItWasSealedWith) {
+  SecretBytes key = new_stream_key();
+  StreamSealer sealer(key.view());
+  const auto sealed = sealer.seal(stream_bytes("un"), true, stream_bytes("en-tete"));
+  auto other_data = StreamOpener::start(key.view(), sealer.header());
+  ASSERT_TRUE(other_data);
+  EXPECT_FALSE(other_data->open(sealed, stream_bytes("EN-TETE")));
+  auto no_data = StreamOpener::start(key.view(), sealer.header());
+  ASSERT_TRUE(no_data);
+  EXPECT_FALSE(no_data->open(sealed));
+  auto same_data = StreamOpener::start(key.view(), sealer.header());
+  ASSERT_TRUE(same_data);
+  auto opened = same_data->open(sealed, stream_bytes("en-tete"));
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(opened->plaintext, stream_bytes("un"));
+  EXPECT_TRUE(opened->final);
+}
+
 TEST(SecretStreamTest, MessagesOpenInOrderAndTheLastIsFinal) {
   SecretBytes key = new_stream_key();
   StreamSealer sealer(key.view());

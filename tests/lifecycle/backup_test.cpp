@@ -1,13 +1,10 @@
-// The data backup's header and seal, below the gate: what parse_backup_header accepts, and that
-// the secretstream refuses chunks out of order or after the end.
+// The data backup's header, below the gate: what parse_backup_header accepts and refuses.
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "crypto/backup_stream.hpp"
-#include "crypto/secret_bytes.hpp"
 #include "lifecycle/backup.hpp"
 
 namespace vigie {
@@ -45,40 +42,6 @@ TEST(BackupHeaderTest, AnythingButAVersionOneHeaderIsRefused) {
   }
   const std::string sqlite = "SQLite format 3" + std::string(200, '\0');
   EXPECT_FALSE(lifecycle::parse_backup_header(bytes_of(sqlite)));
-}
-
-TEST(BackupStreamTest, ChunksOpenOnlyInOrderWithTheirDataAndNothingAfterTheEnd) {
-  const crypto::SecretBytes key = crypto::SecretBytes::random(crypto::kStreamKeyBytes);
-  const std::string header_data = "header";
-  crypto::StreamSealer sealer(key.view());
-  const std::vector<uint8_t> first = sealer.push(bytes_of("one"), bytes_of(header_data), false);
-  const std::vector<uint8_t> second = sealer.push(bytes_of("two"), bytes_of(header_data), false);
-  const std::vector<uint8_t> last = sealer.push(bytes_of("end"), bytes_of(header_data), true);
-
-  auto in_order = crypto::StreamOpener::start(key.view(), sealer.header());
-  ASSERT_TRUE(in_order);
-  auto one = in_order->pull(first, bytes_of(header_data));
-  ASSERT_TRUE(one);
-  EXPECT_FALSE(one->final);
-  ASSERT_TRUE(in_order->pull(second, bytes_of(header_data)));
-  auto end = in_order->pull(last, bytes_of(header_data));
-  ASSERT_TRUE(end);
-  EXPECT_TRUE(end->final);
-  EXPECT_FALSE(in_order->pull(last, bytes_of(header_data)));
-
-  auto skipped = crypto::StreamOpener::start(key.view(), sealer.header());
-  ASSERT_TRUE(skipped);
-  EXPECT_FALSE(skipped->pull(second, bytes_of(header_data)));
-
-  auto other_data = crypto::StreamOpener::start(key.view(), sealer.header());
-  ASSERT_TRUE(other_data);
-  EXPECT_FALSE(other_data->pull(first, bytes_of("HEADER")));
-
-  const crypto::SecretBytes other_key = crypto::SecretBytes::random(crypto::kStreamKeyBytes);
-  auto other = crypto::StreamOpener::start(other_key.view(), sealer.header());
-  if (other) {
-    EXPECT_FALSE(other->pull(first, bytes_of(header_data)));
-  }
 }
 
 }  // namespace

@@ -10,7 +10,6 @@
 #include "common/hex.hpp"
 #include "crypto/signing.hpp"
 #include "lifecycle/package.hpp"
-#include "lifecycle/package_hex.hpp"
 #include "lifecycle/recipient_keys.hpp"
 #include "support/temp_dir.hpp"
 
@@ -226,13 +225,6 @@ TEST(RecipientKeysTest, KeygenWritesAPrivateKeyAndAPublicKeyThatMatch) {
   ASSERT_FALSE(exposed);
   EXPECT_EQ(exposed.error().code, ErrorCode::kUnlockFailed);
   EXPECT_FALSE(read_recipient_public_key(files->secret_key));
-}
-
-TEST(PackageHexTest, OnlyLowerCaseHexOfTheRightLength) {
-  EXPECT_EQ(from_hex("00ff", 2), (std::vector<uint8_t>{0, 255}));
-  EXPECT_FALSE(from_hex("00FF", 2));
-  EXPECT_FALSE(from_hex("00f", 2));
-  EXPECT_FALSE(from_hex("0g", 1));
 }
 
 }  // namespace
