@@ -17,6 +17,7 @@
 #include "cli/audit_commands.hpp"
 #include "cli/command.hpp"
 #include "cli/import_file.hpp"
+#include "cli/retention_commands.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/terminal.hpp"
 #include "cli/unlock.hpp"
@@ -746,6 +747,7 @@ int run(int argc, char** argv) {
                         "(default: standard output)");
   demo_data->callback([&] { action = run_demo_data; });
 
+  add_retention_commands(app, options, action, add_vault);
   group_commands(app);
 
   try {
