@@ -1,5 +1,6 @@
 #include "access/scope.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "fhir/resource_types.hpp"
@@ -11,6 +12,15 @@ namespace {
 constexpr std::string_view kLetters = "cruds";
 
 constexpr std::array<std::string_view, 3> kContextNames = {"patient", "user", "system"};
+
+// SMART v1 permissions and their v2 letters (SMART App Launch 2, "Scopes for requesting clinical
+// data": v1 read = rs, write = cud, * = cruds).
+struct Version1 {
+  std::string_view name;
+  std::string_view letters;
+};
+constexpr std::array<Version1, 3> kVersion1 = {Version1{"read", "rs"}, Version1{"write", "cud"},
+                                               Version1{"*", "cruds"}};
 
 }  // namespace
 
@@ -36,11 +46,10 @@ Result<Scope> parse_scope(std::string_view text) {
     return fail(ErrorCode::kUsage, "a scope's type is * or a FHIR R4 resource type");
   }
   scope.resource_type = std::string(type);
-  const std::string_view letters = text.substr(dot + 1);
-  if (letters == "read" || letters == "write" || letters == "*") {
-    return fail(ErrorCode::kUsage,
-                "SMART v1 permissions (.read, .write, .*) are not accepted: use v2 letters such as "
-                ".rs or .cud");
+  std::string_view letters = text.substr(dot + 1);
+  if (const auto v1 = std::ranges::find(kVersion1, letters, &Version1::name);
+      v1 != kVersion1.end()) {
+    letters = v1->letters;
   }
   if (letters.find('?') != std::string_view::npos) {
     return fail(ErrorCode::kUsage, "scope query parameters are not supported");

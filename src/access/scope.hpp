@@ -13,7 +13,7 @@ namespace vigie::access {
 // user may see (`user/`), or a backend service with no user (`system/`).
 enum class ScopeContext { kPatient, kUser, kSystem };
 
-// One SMART App Launch v2 resource scope, e.g. `system/Observation.cr`.
+// One SMART App Launch resource scope, e.g. `system/Observation.cr`, held in its v2 form.
 struct Scope {
   ScopeContext context = ScopeContext::kSystem;
   std::string resource_type;  // a FHIR R4 resource type, or "*" for every type
@@ -22,12 +22,14 @@ struct Scope {
   friend bool operator==(const Scope&, const Scope&) = default;
 };
 
-// Parses `context/type.letters` with context patient, user or system; type `*` or a FHIR R4
-// resource type (case-sensitive); letters a non-empty subsequence of `cruds` (in that order, no
-// repeats). kUsage on anything else, with a fixed message that never repeats the input. Refused
-// on purpose:
-// - SMART v1 `.read`, `.write` and `.*`: vigie has no v1 client to serve, and v1 `.write` also
-//   grants delete, which a reader of the token would not expect; one syntax keeps one stored form.
+// Parses `context/type.permissions` with context patient, user or system; type `*` or a FHIR R4
+// resource type (case-sensitive); permissions either SMART v2 letters, a non-empty subsequence of
+// `cruds` (in that order, no repeats), or SMART v1's `read`, `write` or `*`. Bulk Data clients
+// still send v1 (`system/Patient.read`), so v1 is understood, and mapped to the v2 letters that
+// SMART App Launch 2 gives it: `read` -> `rs`, `write` -> `cud` (v1 write includes delete),
+// `*` -> `cruds`. The scope is held, stored and shown in its v2 form only (to_string), so a token
+// shows one syntax whatever its client sent. kUsage on anything else, with a fixed message that
+// never repeats the input. Refused on purpose:
 // - v2 query restrictions (`patient/Observation.rs?category=laboratory`): ignoring one would
 //   grant more than the token says, and vigie does not evaluate them.
 // - the non-resource scopes (`openid`, `fhirUser`, `launch/patient`, `offline_access`): a vigie

@@ -91,6 +91,7 @@ inline constexpr std::string_view kActionCount = "count";           // resources
 inline constexpr std::string_view kActionAuditRead = "audit-read";  // the log queried or verified
 inline constexpr std::string_view kActionIncidentReport = "incident-report";
 inline constexpr std::string_view kActionBreakGlass = "break-glass";  // emergency access opened
+inline constexpr std::string_view kActionRetention = "retention";     // retention rules examined
 // The outcome of an intent (Entry::awaits_commit): its targets are its entries ("AuditEntry", the
 // seq as id), its outcome whether the change committed.
 inline constexpr std::string_view kActionCommit = "commit";

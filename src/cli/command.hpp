@@ -30,6 +30,7 @@ struct Options {
   std::vector<std::string> params;
   bool count_only = false;
   bool yes = false;
+  bool dry_run = false;  // retention run
   size_t patients = 200;
   uint64_t seed = 1;
   std::string out;

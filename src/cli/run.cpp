@@ -19,6 +19,7 @@
 #include "cli/command.hpp"
 #include "cli/import_file.hpp"
 #include "cli/package_commands.hpp"
+#include "cli/retention_commands.hpp"
 #include "cli/serve_command.hpp"
 #include "cli/terminal.hpp"
 #include "cli/unlock.hpp"
@@ -755,6 +756,7 @@ int run(int argc, char** argv) {
 
   add_backup_commands(app, options, action);
   add_package_commands(app, options, action);
+  add_retention_commands(app, options, action, add_vault);
   group_commands(app);
 
   try {

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/retention_commands.hpp"
 #include "common/clock.hpp"
 #include "http/auth_api.hpp"
 #include "http/bulk_api.hpp"
@@ -142,6 +143,11 @@ int run_serve(const Options& options) {
   if (!sign_in) {
     return close_gate(gate, report(sign_in.error()));
   }
+  // Retention once a day, on the writer (serialised with the other writes); stopped before it.
+  auto retention = start_daily_retention(options, unlocked->custodian, **writer);
+  if (!retention) {
+    return close_gate(gate, report(retention.error()));
+  }
   std::mutex output;  // one access-log line at a time on standard output
   http::ServerOptions server_options;
   server_options.address = listen->address;
@@ -171,6 +177,9 @@ int run_serve(const Options& options) {
              "finish\n");
   (*server)->stop();
   (*server)->wait();
+  if (*retention) {
+    (*retention)->stop();
+  }
   (*readers)->stop();
   (*writer)->stop();
   (*sign_in)->stop();

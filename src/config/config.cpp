@@ -126,6 +126,101 @@ Result<void> read_export(const toml::node& node, const toml::source_region& wher
   return {};
 }
 
+Result<int64_t> read_years(const toml::node& value, std::string_view name, int64_t min,
+                           int64_t max) {
+  const toml::value<int64_t>* years = value.as_integer();
+  if (years == nullptr || years->get() < min || years->get() > max) {
+    return refuse(value.source(),
+                  fmt::format("[retention] {} doit être un nombre entier d'années, de {} à {}",
+                              shown(name), min, max),
+                  fmt::format("[retention] {} must be a whole number of years, from {} to {}",
+                              shown(name), min, max));
+  }
+  return years->get();
+}
+
+// A FHIR resource type's shape: an ASCII capital, then ASCII letters (lifecycle/ checks that
+// the type is one vigie knows).
+bool looks_like_a_resource_type(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && name.front() >= 'A' && name.front() <= 'Z' &&
+         std::all_of(name.begin(), name.end(), [](char character) {
+           return (character >= 'A' && character <= 'Z') || (character >= 'a' && character <= 'z');
+         });
+}
+
+Result<void> read_retention_types(const toml::node& node, RetentionConfig& retention) {
+  const toml::table* section = node.as_table();
+  if (section == nullptr) {
+    return refuse(node.source(), "« retention.types » doit être une section [retention.types]",
+                  "'retention.types' must be a [retention.types] section");
+  }
+  for (const auto& [key, value] : *section) {
+    if (!looks_like_a_resource_type(key.str())) {
+      return refuse(
+          key.source(),
+          fmt::format("[retention.types] « {} » n'est pas un type de ressource FHIR",
+                      shown(key.str())),
+          fmt::format("[retention.types] '{}' is not a FHIR resource type", shown(key.str())));
+    }
+    auto years = read_years(value, fmt::format("types.{}", key.str()), kMinRetentionYears,
+                            kMaxRetentionYears);
+    if (!years) {
+      return tl::unexpected(years.error());
+    }
+    retention.type_years[std::string(key.str())] = *years;
+  }
+  return {};
+}
+
+Result<void> read_retention(const toml::node& node, const toml::source_region& where,
+                            RetentionConfig& retention) {
+  const toml::table* section = node.as_table();
+  if (section == nullptr) {
+    return refuse(where, "« retention » doit être une section [retention]",
+                  "'retention' must be a [retention] section");
+  }
+  const std::map<std::string_view, int64_t*> years = {
+      {"active_years", &retention.active_years},
+      {"inactive_years", &retention.inactive_years},
+      {"deceased_years", &retention.deceased_years},
+  };
+  constexpr std::string_view kKeys =
+      "daily, active_years, inactive_years, deceased_years, minor_until_age, [retention.types]";
+  for (const auto& [key, value] : *section) {
+    const std::string_view name = key.str();
+    if (name == "types") {
+      if (auto read = read_retention_types(value, retention); !read) {
+        return read;
+      }
+    } else if (name == "daily") {
+      const toml::value<bool>* daily = value.as_boolean();
+      if (daily == nullptr) {
+        return refuse(value.source(), "[retention] daily doit valoir true ou false",
+                      "[retention] daily must be true or false");
+      }
+      retention.daily = daily->get();
+    } else if (name == "minor_until_age") {
+      auto age = read_years(value, name, 18, kMaxRetentionYears);
+      if (!age) {
+        return tl::unexpected(age.error());
+      }
+      retention.minor_until_age = *age;
+    } else if (const auto found = years.find(name); found != years.end()) {
+      auto read = read_years(value, name, kMinRetentionYears, kMaxRetentionYears);
+      if (!read) {
+        return tl::unexpected(read.error());
+      }
+      *found->second = *read;
+    } else {
+      return refuse(
+          key.source(),
+          fmt::format("clé inconnue « {} » dans [retention] (clés : {})", shown(name), kKeys),
+          fmt::format("unknown key '{}' in [retention] (keys: {})", shown(name), kKeys));
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<void> check(const MemoryConfig& memory) {
@@ -174,12 +269,19 @@ Result<Config> parse(std::string_view text) {
       }
       continue;
     }
+    if (key.str() == "retention") {
+      if (auto read = read_retention(value, key.source(), config.retention); !read) {
+        return tl::unexpected(read.error());
+      }
+      continue;
+    }
     if (key.str() != "memory") {
       return refuse(
           key.source(),
-          fmt::format("section ou clé inconnue « {} » (seules [memory] et [export] existent)",
+          fmt::format("section ou clé inconnue « {} » (seules [memory], [export] et [retention] "
+                      "existent)",
                       shown(key.str())),
-          fmt::format("unknown section or key '{}' (only [memory] and [export] exist)",
+          fmt::format("unknown section or key '{}' (only [memory], [export] and [retention] exist)",
                       shown(key.str())));
     }
     if (auto read = read_memory(value, key.source(), config.memory); !read) {

@@ -3,6 +3,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
 #include <string_view>
 
 #include "common/error.hpp"
@@ -16,6 +19,10 @@
 //   locked_mib = 8   # locked memory of the whole process, in MiB (default 8, from 1 to 256)
 //   [export]
 //   approval_patients = 1000   # more patients in one package need a second custodian (default)
+//   [retention]          # see RetentionConfig and docs/architecture.md, "Retention"
+//   active_years = 20
+//   [retention.types]
+//   DiagnosticReport = 30
 
 namespace vigie::config {
 
@@ -44,9 +51,37 @@ struct ExportConfig {
   int64_t approval_patients = kDefaultApprovalPatients;
 };
 
+// [retention]: how long a patient's record is kept, in whole years, measured from the newest
+// update of anything filed in their compartment (lifecycle/retention.hpp applies it). The
+// defaults follow French law for medical records (docs/architecture.md, "Retention", cites them);
+// where the law says nothing, the default is vigie's choice and the documentation says so.
+inline constexpr int64_t kMinRetentionYears = 1;
+inline constexpr int64_t kMaxRetentionYears = 100;
+struct RetentionConfig {
+  // Whether `vigie serve` applies the rules once a day (`vigie retention run` works either way).
+  bool daily = true;
+  // Patient.active is not false and the patient is not deceased: CSP art. R.1112-7, 20 years from
+  // the last stay or consultation.
+  int64_t active_years = 20;
+  // Patient.active = false: vigie's default, the same 20 years (the law does not shorten it).
+  int64_t inactive_years = 20;
+  // Patient.deceased*: R.1112-7, 10 years from the death (deceasedDateTime; with
+  // deceasedBoolean only, from the newest update), and never longer than active_years.
+  int64_t deceased_years = 10;
+  // R.1112-7: a patient who was a minor at the newest update is kept at least until this
+  // birthday (from Patient.birthDate). Not applied to a deceased patient.
+  int64_t minor_until_age = 28;
+  // [retention.types]: a resource type (FHIR name) and its years from the newest update of that
+  // type in the compartment; the patient is kept until every rule that applies has expired.
+  std::map<std::string, int64_t, std::less<>> type_years;
+
+  bool operator==(const RetentionConfig&) const = default;
+};
+
 struct Config {
   MemoryConfig memory;
-  ExportConfig exports;
+  ExportConfig exports = {};       // as retention below
+  RetentionConfig retention = {};  // a default initializer: Config{.memory = ...} stays valid
 };
 
 // kUsage, French first, when `memory` is outside the bounds above: parse() refuses such a file,

@@ -29,6 +29,7 @@
 #include "lifecycle/backup.hpp"
 #include "lifecycle/bulk_export.hpp"
 #include "lifecycle/export_job.hpp"
+#include "lifecycle/retention.hpp"
 #include "vault/vault.hpp"
 
 // gate/: the one door to decrypted patient data, for every interface (CLI now, HTTP later).
@@ -259,6 +260,16 @@ class Gate {
   [[nodiscard]] Result<vault::ErasureOutcome> erase_patient(
       const Principal& principal, std::string_view patient_id,
       const vault::ErasureOptions& options = {});
+  // Retention (lifecycle/retention.hpp), the custodian's only: examines every patient
+  // compartment (its newest updates from clear metadata, its Patient decrypted inside the vault
+  // for the status and birth date; nothing leaves), records one retention entry naming the
+  // patients due, and unless `dry_run` erases each of them as erase_patient() does, each erasure
+  // audited with a purpose naming the rule that expired. kUsage for rules that check_rules()
+  // refuses. A patient erased meanwhile is reported not erased; another failure stops the run
+  // with its error (the erasures done so far stand; the next run goes on). Run it where writes
+  // are serialised (a server's writer thread).
+  [[nodiscard]] Result<lifecycle::RetentionReport> apply_retention(
+      const Principal& principal, const config::RetentionConfig& rules, bool dry_run);
   // Waits until the background removal of erased patients' rows has nothing left to do, or was
   // stopped by close(); the error of its last round, if any. For a command that erases and then
   // exits, and for tests and benchmarks. Records nothing: no patient data is touched.
@@ -704,6 +715,11 @@ class Gate {
   // Stores `job` (a new one, or a change of the one of its id) with `entries` as its intent.
   [[nodiscard]] Result<void> store_export_job(const lifecycle::ExportJob& job,
                                               std::vector<audit::Entry> entries);
+  // erase_patient() with `purpose` in its entry (retention names the rule there).
+  [[nodiscard]] Result<vault::ErasureOutcome> erase_for(const Principal& principal,
+                                                        std::string_view patient_id,
+                                                        std::string_view purpose,
+                                                        const vault::ErasureOptions& options);
   // Whom a CareTeam assigns to whom: the practitioner accounts whose RPPS number (bound to the
   // account by the custodian, at `user add`) a participant's `member.identifier` carries, and
   // the patient the team is about (none: no assignment). The Practitioner resources are not

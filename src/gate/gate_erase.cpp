@@ -7,7 +7,14 @@ namespace vigie::gate {
 Result<vault::ErasureOutcome> Gate::erase_patient(const Principal& principal,
                                                   std::string_view patient_id,
                                                   const vault::ErasureOptions& options) {
+  return erase_for(principal, patient_id, "", options);
+}
+
+Result<vault::ErasureOutcome> Gate::erase_for(const Principal& principal,
+                                              std::string_view patient_id, std::string_view purpose,
+                                              const vault::ErasureOptions& options) {
   audit::Entry entry = start_entry(principal, audit::kActionErase);
+  entry.purpose = std::string(purpose);
   entry.targets.push_back(
       audit::Target{"Patient", std::string(patient_id), 0, std::string(patient_id)});
   if (auto caller =

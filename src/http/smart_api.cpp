@@ -81,7 +81,9 @@ boost::json::object smart_configuration(std::string_view token_url) {
       {"grant_types_supported", boost::json::array{"client_credentials"}},
       // Every system/ scope a service may hold: any resource type, any of c r u d s.
       {"scopes_supported", boost::json::array{"system/*.cruds", "system/*.rs"}},
-      {"capabilities", boost::json::array{"client-confidential-asymmetric", "permission-v2"}},
+      // permission-v1: v1 scopes are understood too, and granted in their v2 form.
+      {"capabilities",
+       boost::json::array{"client-confidential-asymmetric", "permission-v1", "permission-v2"}},
   };
 }
 

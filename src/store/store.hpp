@@ -225,6 +225,15 @@ class DataStore : public TransactionalStore {
 
   // Distinct compartments that hold at least one row.
   [[nodiscard]] virtual Result<std::vector<std::string>> compartments() = 0;
+  // Per compartment and resource type, the newest last_updated_ms of any version filed there
+  // (deleted versions included), ascending (compartment, type): when each patient's record last
+  // changed, from clear metadata (lifecycle/'s retention).
+  struct TypeLastUpdate {
+    std::string compartment;
+    std::string type;
+    int64_t last_updated_ms = 0;
+  };
+  [[nodiscard]] virtual Result<std::vector<TypeLastUpdate>> last_updates() = 0;
   // Removes every version and token of every resource in `compartment`, in the open transaction.
   // Returns the number of versions removed. Freed pages are overwritten (secure_delete).
   [[nodiscard]] virtual Result<int64_t> remove_compartment(const std::string& compartment) = 0;

@@ -327,6 +327,15 @@ class Vault {
   // or the patient was erased. False only for a compartment that never held a record.
   [[nodiscard]] Result<bool> compartment_ever_used(std::string_view patient_id);
 
+  // Every patient compartment that holds rows and is not erased, ascending patient id, with the
+  // newest lastUpdated of each resource type filed there (deleted versions included), from clear
+  // metadata in one read snapshot: what retention measures its periods from.
+  struct PatientActivity {
+    std::string patient_id;
+    std::map<std::string, int64_t, std::less<>> last_update_by_type;
+  };
+  [[nodiscard]] Result<std::vector<PatientActivity>> patient_activity();
+
   // Current, non-deleted resources per type.
   [[nodiscard]] Result<std::map<std::string, int64_t>> count_by_type();
 

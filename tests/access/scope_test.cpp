@@ -1,6 +1,7 @@
 #include "access/scope.hpp"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -64,9 +65,15 @@ TEST(ParseScopeTest, AnythingElseIsAUsageError) {
                            "user/*/Patient.rs",
                            "user/**.rs",
                            "user/Pat.ient.rs",
-                           "patient/*.read",
-                           "user/Observation.write",
-                           "system/*.*",
+                           "patient/*.Read",
+                           "user/Observation.writes",
+                           "system/*.**",
+                           "system/*.read*",
+                           "system/*.readrs",
+                           "system/*.rs*",
+                           "system/Patient.reed",
+                           "system/Patiant.read",
+                           "system/*.read?_since=2020",
                            "patient/Observation.rs?category=laboratory",
                            "openid",
                            "fhirUser",
@@ -86,10 +93,25 @@ TEST(ParseScopeTest, NulInsideIsRejected) {
   EXPECT_FALSE(parse_scope(std::string_view("user/Pat\0ient.rs", 16)).has_value());
 }
 
-TEST(ParseScopeTest, SmartV1IsRefusedWithAHint) {
-  Result<Scope> scope = parse_scope("patient/*.read");
-  ASSERT_FALSE(scope.has_value());
-  EXPECT_NE(scope.error().message.find("v2 letters"), std::string::npos);
+TEST(ParseScopeTest, SmartV1IsReadAsItsV2LettersAndShownInV2) {
+  for (const auto& [v1, v2] : std::vector<std::pair<std::string, std::string>>{
+           {"system/Patient.read", "system/Patient.rs"},
+           {"system/Patient.write", "system/Patient.cud"},
+           {"system/Patient.*", "system/Patient.cruds"},
+           {"system/*.read", "system/*.rs"},
+           {"system/*.*", "system/*.cruds"},
+           {"user/Observation.write", "user/Observation.cud"},
+           {"patient/*.read", "patient/*.rs"},
+       }) {
+    Result<Scope> scope = parse_scope(v1);
+    ASSERT_TRUE(scope.has_value()) << v1;
+    EXPECT_EQ(to_string(*scope), v2) << v1;
+    EXPECT_EQ(*scope, parse_scope(v2).value()) << v1;
+  }
+  const Scope read = parse_scope("system/Observation.read").value();
+  EXPECT_EQ(read.permissions, kPermRead | kPermSearch);
+  EXPECT_EQ(parse_scope("system/Observation.write").value().permissions,
+            kPermCreate | kPermUpdate | kPermDelete);
 }
 
 TEST(GrantedTest, UnionOfTheScopesOfOneContextCoveringTheType) {

@@ -176,6 +176,7 @@ class HookedStore final : public store::DataStore {
   }
   Result<std::map<std::string, int64_t>> count_by_type() override { return inner_.count_by_type(); }
   Result<std::vector<std::string>> compartments() override { return inner_.compartments(); }
+  Result<std::vector<TypeLastUpdate>> last_updates() override { return inner_.last_updates(); }
   Result<int64_t> remove_compartment(const std::string& compartment) override {
     return inner_.remove_compartment(compartment);
   }
@@ -1330,8 +1331,8 @@ TEST_F(AuthenticatorTokenTest, CreateTokenTakesOnlyWellFormedSystemScopes) {
            {"user/Patient.r"},
            {"patient/Observation.rs"},
            {"system/Patient.r", "user/Patient.r"},
-           {"system/Patient.read"},
-           {"system/Patient.*"},
+           {"system/Patient.reed"},
+           {"system/Patient.**"},
            {"system/patient.r"},
            {"system/Patient.rs?category=x"},
            {"system/Patient."},

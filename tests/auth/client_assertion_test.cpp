@@ -368,14 +368,23 @@ TEST(TokenRequestTest, OnlyAFormBodyIsTaken) {
   EXPECT_FALSE(is_form_urlencoded("application/x-www-form-urlencodedx"));
 }
 
+TEST(TokenRequestTest, SmartV1ScopesAreGrantedInTheirV2Form) {
+  auto scopes = service_scopes(
+      "system/Patient.read system/*.read system/Observation.write "
+      "system/Patient.rs system/Encounter.*");
+  ASSERT_TRUE(scopes);
+  EXPECT_THAT(*scopes, ElementsAre("system/Patient.rs", "system/*.rs", "system/Observation.cud",
+                                   "system/Encounter.cruds"));
+}
+
 TEST(TokenRequestTest, AServiceHoldsSystemScopesOnly) {
   auto scopes = service_scopes("system/Patient.rs system/Observation.rs system/Patient.rs");
   ASSERT_TRUE(scopes);
   EXPECT_THAT(*scopes, ElementsAre("system/Patient.rs", "system/Observation.rs"));
   for (std::string_view scope :
        {"user/Patient.rs", "patient/Observation.rs", "system/Patient.rs user/Patient.rs",
-        "system/Patient.read", "system/Patient.rs?category=x", "openid", "", "system/Patient.rs ",
-        "system/Unknown.rs"}) {
+        "system/Patient.reed", "system/Patient.rs?category=x", "openid", "", "system/Patient.rs ",
+        "system/Unknown.rs", "system/Unknown.read", "user/Patient.read"}) {
     auto refused = service_scopes(scope);
     ASSERT_FALSE(refused) << scope;
     EXPECT_EQ(refused.error().error, OAuthError::kInvalidScope) << scope;

@@ -360,7 +360,7 @@ TEST_F(CliAccountTest, TokenCreatePrintsTheTokenAloneOnTheLastLine) {
       {{"--login", "lab-import", "--scope", "system/Patient.r", "--expires", "0d"}, 2},
       {{"--login", "lab-import", "--scope", "user/Patient.r", "--expires", "90d"}, 2},
       {{"--login", "lab-import", "--scope", "patient/Patient.r", "--expires", "90d"}, 2},
-      {{"--login", "lab-import", "--scope", "system/Patient.read", "--expires", "90d"}, 2},
+      {{"--login", "lab-import", "--scope", "system/Patient.reed", "--expires", "90d"}, 2},
       {{"--login", "lab-import", "--scope", "system/Patient.r", "--expires", "90d",
         "--allow-address", "example.org"},
        2},

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,8 +79,9 @@ TEST(ConfigParseTest, AnAbsurdBudgetIsRefused) {
 TEST(ConfigParseTest, UnknownSectionsAndKeysAreRefusedNotIgnored) {
   expect_refused(
       "[memroy]\nlocked_mib = 8\n",
-      "ligne 1 : section ou clé inconnue « memroy » (seules [memory] et [export] existent)",
-      "line 1: unknown section or key 'memroy' (only [memory] and [export] exist)");
+      "ligne 1 : section ou clé inconnue « memroy » (seules [memory], [export] et [retention] "
+      "existent)",
+      "line 1: unknown section or key 'memroy' (only [memory], [export] and [retention] exist)");
   expect_refused("locked_mib = 8\n", "section ou clé inconnue « locked_mib »",
                  "unknown section or key 'locked_mib'");
   expect_refused("[memory]\nlocked_mib = 8\n\n[server]\nport = 1\n",
@@ -89,6 +91,83 @@ TEST(ConfigParseTest, UnknownSectionsAndKeysAreRefusedNotIgnored) {
                  "line 2: unknown key 'locked_mb' in [memory] (only locked_mib exists)");
   expect_refused("[memory.locked]\nmib = 8\n", "clé inconnue « locked » dans [memory]",
                  "unknown key 'locked' in [memory]");
+}
+
+TEST(ConfigRetentionTest, DefaultsAreTheFrenchDurations) {
+  auto parsed = parse("");
+  ASSERT_TRUE(parsed.has_value());
+  const RetentionConfig& retention = parsed->retention;
+  EXPECT_TRUE(retention.daily);
+  EXPECT_EQ(retention.active_years, 20);
+  EXPECT_EQ(retention.inactive_years, 20);
+  EXPECT_EQ(retention.deceased_years, 10);
+  EXPECT_EQ(retention.minor_until_age, 28);
+  EXPECT_TRUE(retention.type_years.empty());
+  auto empty_section = parse("[retention]\n");
+  ASSERT_TRUE(empty_section.has_value());
+  EXPECT_EQ(empty_section->retention, retention);
+}
+
+TEST(ConfigRetentionTest, ReadsEveryRule) {
+  auto parsed = parse(
+      "[memory]\nlocked_mib = 8\n[retention]\ndaily = false\nactive_years = 25\n"
+      "inactive_years = 5\ndeceased_years = 12\nminor_until_age = 30\n"
+      "[retention.types]\nDiagnosticReport = 30\nObservation = 1\n");
+  ASSERT_TRUE(parsed.has_value()) << parsed.error().message;
+  const RetentionConfig& retention = parsed->retention;
+  EXPECT_FALSE(retention.daily);
+  EXPECT_EQ(retention.active_years, 25);
+  EXPECT_EQ(retention.inactive_years, 5);
+  EXPECT_EQ(retention.deceased_years, 12);
+  EXPECT_EQ(retention.minor_until_age, 30);
+  EXPECT_EQ(retention.type_years, (std::map<std::string, int64_t, std::less<>>{
+                                      {"DiagnosticReport", 30}, {"Observation", 1}}));
+  auto dotted = parse("retention.types.Observation = 3\n");
+  ASSERT_TRUE(dotted.has_value()) << dotted.error().message;
+  EXPECT_EQ(dotted->retention.type_years.at("Observation"), 3);
+}
+
+TEST(ConfigRetentionTest, BadValuesAreRefused) {
+  for (const char* value : {"0", "-20", "101", "\"20\"", "20.5", "true", "[20]"}) {
+    expect_refused(std::string("[retention]\nactive_years = ") + value + "\n",
+                   "ligne 2 : [retention] active_years doit être un nombre entier d'années, de 1 "
+                   "à 100",
+                   "line 2: [retention] active_years must be a whole number of years, from 1 to "
+                   "100");
+  }
+  expect_refused("[retention]\nminor_until_age = 17\n",
+                 "[retention] minor_until_age doit être un nombre entier d'années, de 18 à 100",
+                 "[retention] minor_until_age must be a whole number of years, from 18 to 100");
+  expect_refused("[retention]\ndaily = 1\n",
+                 "ligne 2 : [retention] daily doit valoir true ou false",
+                 "line 2: [retention] daily must be true or false");
+  expect_refused("[retention.types]\nObservation = 0\n",
+                 "[retention] types.Observation doit être un nombre entier d'années",
+                 "[retention] types.Observation must be a whole number of years");
+  expect_refused("[retention.types]\nobservation = 3\n",
+                 "ligne 2 : [retention.types] « observation » n'est pas un type de ressource FHIR",
+                 "line 2: [retention.types] 'observation' is not a FHIR resource type");
+  expect_refused("[retention.types]\n\"Obs-1\" = 3\n", "« Obs-1 » n'est pas un type",
+                 "'Obs-1' is not a FHIR resource type");
+  expect_refused("retention = 20\n", "ligne 1 : « retention » doit être une section [retention]",
+                 "line 1: 'retention' must be a [retention] section");
+  expect_refused("[retention]\ntypes = 3\n",
+                 "« retention.types » doit être une section [retention.types]",
+                 "'retention.types' must be a [retention.types] section");
+}
+
+TEST(ConfigRetentionTest, AMisspeltKeyIsRefusedNotIgnored) {
+  expect_refused("[retention]\nactive_year = 20\n",
+                 "ligne 2 : clé inconnue « active_year » dans [retention] (clés : daily, "
+                 "active_years, inactive_years, deceased_years, minor_until_age, "
+                 "[retention.types])",
+                 "line 2: unknown key 'active_year' in [retention] (keys: daily, active_years");
+  expect_refused("[retention]\ndeceased = 10\n", "clé inconnue « deceased » dans [retention]",
+                 "unknown key 'deceased' in [retention]");
+  expect_refused("[retention.type]\nObservation = 3\n", "clé inconnue « type » dans [retention]",
+                 "unknown key 'type' in [retention]");
+  expect_refused("[retentoin]\nactive_years = 20\n", "section ou clé inconnue « retentoin »",
+                 "unknown section or key 'retentoin'");
 }
 
 TEST(ConfigParseTest, MemoryMustBeASection) {

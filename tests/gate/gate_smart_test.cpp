@@ -134,6 +134,46 @@ TEST_F(GateSmartTest, ATokenIsIssuedForFiveMinutesWithTheRequestedScopesAndReads
   EXPECT_EQ(late.error().code, ErrorCode::kAuthenticationFailed);
 }
 
+TEST_F(GateSmartTest, SmartV1ScopesAreGrantedInTheirV2FormAndGiveNoMoreThanThem) {
+  const ClientSigner signer(ClientSigner::Kind::kEcP384);
+  register_service("labo.bio", signer);
+  const std::string patient = world_.make_patient("Lefèvre").id;
+
+  const gate::ClientTokenAnswer reader =
+      ask(body(signer.sign(claims("labo.bio", "v1-read")), "system/Patient.read%20system/*.read"));
+  ASSERT_TRUE(reader.token);
+  EXPECT_EQ(reader.scope, "system/Patient.rs system/*.rs");
+  EXPECT_EQ(world_.last_entry().purpose, "scope system/Patient.rs system/*.rs");
+  const gate::Principal reading =
+      gate::account_principal(reader.token->secret, std::string(testing::kClientAddress), "test");
+  EXPECT_TRUE(gate().read(reading, "Patient", patient));
+  EXPECT_TRUE(gate().search(reading, "Observation", {}));
+  auto write =
+      gate().create(reading, boost::json::parse(R"({"resourceType":"Patient"})").as_object());
+  ASSERT_FALSE(write);
+  EXPECT_EQ(write.error().code, ErrorCode::kPermissionDenied);
+
+  const gate::ClientTokenAnswer writer =
+      ask(body(signer.sign(claims("labo.bio", "v1-write")), "system/Patient.write"));
+  ASSERT_TRUE(writer.token);
+  EXPECT_EQ(writer.scope, "system/Patient.cud");
+  const gate::Principal writing =
+      gate::account_principal(writer.token->secret, std::string(testing::kClientAddress), "test");
+  auto read = gate().read(writing, "Patient", patient);
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().code, ErrorCode::kPermissionDenied);
+  // Erasure stays outside every scope, v1 `*` included.
+  const gate::ClientTokenAnswer everything =
+      ask(body(signer.sign(claims("labo.bio", "v1-all")), "system/*.*"));
+  ASSERT_TRUE(everything.token);
+  EXPECT_EQ(everything.scope, "system/*.cruds");
+  const gate::Principal all = gate::account_principal(everything.token->secret,
+                                                      std::string(testing::kClientAddress), "test");
+  auto erased = gate().erase_patient(all, patient);
+  ASSERT_FALSE(erased);
+  EXPECT_EQ(erased.error().code, ErrorCode::kPermissionDenied);
+}
+
 TEST_F(GateSmartTest, AReusedJtiIsInvalidClientEvenAfterTheVaultIsReopened) {
   const ClientSigner signer(ClientSigner::Kind::kRsa2048);
   register_service("labo.bio", signer);
@@ -178,7 +218,11 @@ TEST_F(GateSmartTest, EachRefusalHasItsOAuthErrorAndItsReasonInTheAuditLog) {
   const std::string good = signer.sign(claims("labo.bio", "j-1"));
   refused(body(good, "user/Patient.rs"), auth::OAuthError::kInvalidScope,
           "invalid_scope: a service may only hold system/ scopes", "labo.bio");
-  refused(body(good, "system/Patient.read"), auth::OAuthError::kInvalidScope,
+  refused(body(good, "system/Patiant.read"), auth::OAuthError::kInvalidScope,
+          "invalid_scope: a scope does not parse", "labo.bio");
+  refused(body(good, "system/Patient.reed"), auth::OAuthError::kInvalidScope,
+          "invalid_scope: a scope does not parse", "labo.bio");
+  refused(body(good, "system/*.read%20system/Patient.reads"), auth::OAuthError::kInvalidScope,
           "invalid_scope: a scope does not parse", "labo.bio");
   refused(body(good, "system/Patient.rs", "password"), auth::OAuthError::kUnsupportedGrantType,
           "unsupported_grant_type: grant_type is not client_credentials", "");

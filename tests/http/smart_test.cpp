@@ -131,8 +131,8 @@ TEST_F(SmartServerTest, TheDiscoveryDocumentIsPublicAndNamesTheTokenUrlTheAssert
   EXPECT_EQ(document.at("token_endpoint_auth_signing_alg_values_supported"),
             (boost::json::array{"ES384", "RS384"}));
   EXPECT_EQ(document.at("grant_types_supported"), boost::json::array{"client_credentials"});
-  EXPECT_EQ(document.at("capabilities"),
-            (boost::json::array{"client-confidential-asymmetric", "permission-v2"}));
+  EXPECT_EQ(document.at("capabilities"), (boost::json::array{"client-confidential-asymmetric",
+                                                             "permission-v1", "permission-v2"}));
 }
 
 TEST_F(SmartServerTest, ATokenFromASignedAssertionReadsForFiveMinutesThenIsRefused) {

@@ -433,6 +433,27 @@ TEST_F(SqliteDataStoreTest, CompartmentsAreDistinct) {
   EXPECT_THAT(*compartments, UnorderedElementsAre("c1", "c2"));
 }
 
+TEST_F(SqliteDataStoreTest, LastUpdatesAreTheNewestVersionPerCompartmentAndType) {
+  append(make_row("Patient", "p1", 1, "c1"));
+  append(make_row("Patient", "p1", 2, "c1"));
+  append(make_row("Observation", "o1", 5, "c1"));
+  append(make_row("Observation", "o2", 3, "c1"));
+  append(make_row("Patient", "p2", 1, "c2"));
+  append(make_row("Patient", "p2", 7, "c2", /*deleted=*/true));
+
+  auto updates = store_->last_updates();
+  ASSERT_TRUE(updates) << updates.error().message;
+  ASSERT_EQ(updates->size(), 3U);
+  const int64_t base = 1'700'000'000'000;
+  EXPECT_EQ((*updates)[0].compartment, "c1");
+  EXPECT_EQ((*updates)[0].type, "Observation");
+  EXPECT_EQ((*updates)[0].last_updated_ms, base + 5);
+  EXPECT_EQ((*updates)[1].type, "Patient");
+  EXPECT_EQ((*updates)[1].last_updated_ms, base + 2);
+  EXPECT_EQ((*updates)[2].compartment, "c2");
+  EXPECT_EQ((*updates)[2].last_updated_ms, base + 7);  // a deletion is an update too
+}
+
 TEST_F(SqliteDataStoreTest, RemoveCompartmentRemovesOnlyItsVersionsAndTokens) {
   append(make_row("Patient", "p1", 1, "c1"), {{"family", token_of(1)}});
   append(make_row("Patient", "p1", 2, "c1"), {{"family", token_of(1)}});

@@ -223,6 +223,7 @@ class SqliteDataStore final : public DataStore {
                                             std::span<const TokenGroup> groups) override;
   Result<std::map<std::string, int64_t>> count_by_type() override;
   Result<std::vector<std::string>> compartments() override;
+  Result<std::vector<TypeLastUpdate>> last_updates() override;
   Result<int64_t> remove_compartment(const std::string& compartment) override;
   Result<RemovedRows> remove_compartment_rows(const std::string& compartment,
                                               int64_t max_resources) override;
@@ -285,6 +286,7 @@ class SqliteDataStore final : public DataStore {
   Statement current_ids_;
   Statement count_by_type_;
   Statement compartments_;
+  Statement last_updates_;
   Statement remove_compartment_tokens_;
   Statement recompute_compartment_current_;
   Statement remove_compartment_current_;
@@ -397,6 +399,10 @@ Result<void> SqliteDataStore::prepare_statements() {
        "count_by_type"},
       {&compartments_, "SELECT DISTINCT compartment FROM resource_versions ORDER BY compartment",
        "compartments"},
+      {&last_updates_,
+       "SELECT compartment, type, max(last_updated_ms) FROM resource_versions"
+       " GROUP BY compartment, type ORDER BY compartment, type",
+       "last_updates"},
       {&remove_compartment_tokens_,
        "DELETE FROM search_tokens WHERE resource IN (" + current_in_compartment + ")",
        "remove_compartment"},
@@ -731,6 +737,20 @@ Result<std::vector<std::string>> SqliteDataStore::compartments() {
     return tl::unexpected(read.error());
   }
   return compartments;
+}
+
+Result<std::vector<DataStore::TypeLastUpdate>> SqliteDataStore::last_updates() {
+  std::vector<TypeLastUpdate> updates;
+  Cursor cursor(last_updates_);
+  if (auto read = for_each_row(cursor,
+                               [&](const Cursor& row) {
+                                 updates.push_back(TypeLastUpdate{
+                                     row.column_text(0), row.column_text(1), row.column_int(2)});
+                               });
+      !read) {
+    return tl::unexpected(read.error());
+  }
+  return updates;
 }
 
 Result<int64_t> SqliteDataStore::remove_compartment(const std::string& compartment) {
