@@ -353,8 +353,16 @@ class Session : public std::enable_shared_from_this<Session> {
   // connection's strand, and keeps the I/O threads running until it has (tracked work).
   Reply make_reply(std::string_view route) {
     auto executor = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
-    return [self = shared_from_this(), executor, route](Response response) {
-      net::post(executor, [self, route, response = std::move(response)]() mutable {
+    // The executor counts as outstanding work: the I/O threads, and so Server::wait, outlast every
+    // reply a worker or the audit committer still holds. A struct, not two captures, fixes the
+    // order in which a dropped reply releases them: the session first (its destructor touches the
+    // server), then the work; the other order let a worker free a Session after its Server.
+    struct Held {
+      decltype(executor) work;
+      std::shared_ptr<Session> session;
+    };
+    return [held = Held{executor, shared_from_this()}, route](Response response) {
+      net::post(held.work, [self = held.session, route, response = std::move(response)]() mutable {
         self->send(std::move(response), route, self->keep_alive_);
       });
     };
