@@ -11,15 +11,6 @@ namespace vigie::cli {
 
 namespace {
 
-void add_unlock(CLI::App& command, UnlockOptions& unlock) {
-  command.add_option(
-      "--passphrase-file", unlock.passphrase_file,
-      "Fichier dont la première ligne est la phrase de passe (ou VIGIE_PASSPHRASE_FILE) / File "
-      "whose first line is the vault passphrase (or set VIGIE_PASSPHRASE_FILE)");
-  command.add_option("--key-file", unlock.key_file,
-                     "Fichier de clé qui déverrouille le coffre / Key file that unlocks the vault");
-}
-
 Error missing_option(std::string_view name) {
   return Error{ErrorCode::kUsage, fmt::format("{} is required", name),
                fmt::format("{} est obligatoire", name)};
@@ -168,7 +159,7 @@ void add_backup_commands(CLI::App& app, Options& options, int (*&action)(const O
       "/ Sealed backup of the vault (data and audit, no key), or of the keyring with --keyring");
   backup->require_subcommand(0, 1);
   backup->add_option("--vault", options.vault_dir, "Répertoire du coffre / Vault directory");
-  add_unlock(*backup, options.unlock);
+  add_unlock_options(*backup, options.unlock);
   backup->add_option("--out", options.out,
                      "Nouveau fichier de sauvegarde (jamais écrasé) / New backup file (never "
                      "overwritten)");
@@ -188,7 +179,7 @@ void add_backup_commands(CLI::App& app, Options& options, int (*&action)(const O
                      "live vault (its keyring and erasure ledger)");
   verify->add_option("--keyring", options.backup.keyring_backup,
                      "Une sauvegarde du trousseau / A keyring backup");
-  add_unlock(*verify, options.unlock);
+  add_unlock_options(*verify, options.unlock);
   verify->callback([&action] { action = run_backup_verify; });
   backup->callback([&action, verify] {
     if (!verify->parsed()) {
@@ -217,7 +208,7 @@ void add_backup_commands(CLI::App& app, Options& options, int (*&action)(const O
   restore->add_flag("--without-current-ledger", options.backup.without_current_ledger,
                     "Restaure sans le registre actuel (un patient effacé peut revenir) / Restore "
                     "without the current ledger (an erased patient may come back)");
-  add_unlock(*restore, options.unlock);
+  add_unlock_options(*restore, options.unlock);
   restore->callback([&action] { action = run_restore; });
 }
 

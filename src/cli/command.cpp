@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 namespace vigie::cli {
 
@@ -58,6 +59,15 @@ int close_gate(gate::Gate& gate, int exit_code) {
     return report(closed.error());
   }
   return exit_code;
+}
+
+void add_unlock_options(CLI::App& command, UnlockOptions& unlock) {
+  command.add_option(
+      "--passphrase-file", unlock.passphrase_file,
+      "Fichier dont la première ligne est la phrase de passe (ou VIGIE_PASSPHRASE_FILE) / File "
+      "whose first line is the vault passphrase (or set VIGIE_PASSPHRASE_FILE)");
+  command.add_option("--key-file", unlock.key_file,
+                     "Fichier de clé qui déverrouille le coffre / Key file that unlocks the vault");
 }
 
 }  // namespace vigie::cli

@@ -15,6 +15,10 @@
 // What every command shares: its parsed options, error reporting, and opening and closing the
 // vault through the gate.
 
+namespace CLI {
+class App;
+}  // namespace CLI
+
 namespace vigie::cli {
 
 struct Options {
@@ -105,5 +109,8 @@ struct Options {
 // Closes `gate` (its shutdown checkpoint) and returns `exit_code`, or the close's error when the
 // command had succeeded.
 [[nodiscard]] int close_gate(gate::Gate& gate, int exit_code);
+
+// The unlock options every command that opens a vault takes: --passphrase-file, --key-file.
+void add_unlock_options(CLI::App& command, UnlockOptions& unlock);
 
 }  // namespace vigie::cli

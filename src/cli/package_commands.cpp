@@ -226,12 +226,7 @@ int run_export_open(const Options& options) {
 void add_vault_options(CLI::App& command, Options& options) {
   command.add_option("--vault", options.vault_dir, "Répertoire du coffre / Vault directory")
       ->required();
-  command.add_option(
-      "--passphrase-file", options.unlock.passphrase_file,
-      "Fichier dont la première ligne est la phrase de passe (ou VIGIE_PASSPHRASE_FILE) / File "
-      "whose first line is the vault passphrase (or set VIGIE_PASSPHRASE_FILE)");
-  command.add_option("--key-file", options.unlock.key_file,
-                     "Fichier de clé qui déverrouille le coffre / Key file that unlocks the vault");
+  add_unlock_options(command, options.unlock);
 }
 
 }  // namespace

@@ -36,15 +36,6 @@ namespace {
 
 namespace json = boost::json;
 
-void add_unlock_options(CLI::App& command, UnlockOptions& unlock) {
-  command.add_option(
-      "--passphrase-file", unlock.passphrase_file,
-      "Fichier dont la première ligne est la phrase de passe (ou VIGIE_PASSPHRASE_FILE) / File "
-      "whose first line is the vault passphrase (or set VIGIE_PASSPHRASE_FILE)");
-  command.add_option("--key-file", unlock.key_file,
-                     "Fichier de clé qui déverrouille le coffre / Key file that unlocks the vault");
-}
-
 // A new vault's TLS pair, for `vigie serve` on localhost. The vault exists by now: files an
 // operator put in its tls/ beforehand are kept, and a pair that cannot be written is reported
 // with the vault in place.

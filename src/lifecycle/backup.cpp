@@ -32,20 +32,6 @@ std::span<const uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const uint8_t*>(text.data()), text.size()};
 }
 
-void put_u64(std::vector<uint8_t>& out, uint64_t value) {
-  for (int shift = 0; shift < 64; shift += 8) {
-    out.push_back(static_cast<uint8_t>(value >> shift));
-  }
-}
-
-uint64_t get_u64(std::span<const uint8_t> in) {
-  uint64_t value = 0;
-  for (size_t index = 0; index < 8; ++index) {
-    value |= uint64_t{in[index]} << (8 * index);
-  }
-  return value;
-}
-
 // An error in English then French (fail() takes French first).
 tl::unexpected<Error> failure(ErrorCode code, std::string english, std::string french) {
   return fail(code, std::move(french), std::move(english));

@@ -5,8 +5,6 @@
 
 namespace vigie::lifecycle {
 
-namespace {
-
 void put_u64(std::vector<uint8_t>& out, uint64_t value) {
   for (int shift = 0; shift < 64; shift += 8) {
     out.push_back(static_cast<uint8_t>(value >> shift));
@@ -20,8 +18,6 @@ uint64_t get_u64(std::span<const uint8_t> in) {
   }
   return value;
 }
-
-}  // namespace
 
 std::vector<uint8_t> format_backup_header(const BackupHeader& header) {
   std::vector<uint8_t> bytes(kBackupMagic.begin(), kBackupMagic.end());

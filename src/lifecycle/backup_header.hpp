@@ -43,6 +43,11 @@ struct BackupHeader {
   crypto::StreamHeader stream_header{};
 };
 
+// Appends `value` as 8 bytes, least significant first (the header's and the end chunk's form).
+void put_u64(std::vector<uint8_t>& out, uint64_t value);
+// The value of the first 8 bytes of `in` (at least 8), as put_u64 wrote them.
+[[nodiscard]] uint64_t get_u64(std::span<const uint8_t> in);
+
 [[nodiscard]] std::vector<uint8_t> format_backup_header(const BackupHeader& header);
 // Reverses format_backup_header on the first bytes of a file. kIntegrity when `bytes` is shorter
 // than a header or does not start with the magic (not a vigie data backup, or another version);
