@@ -712,6 +712,15 @@ class Gate {
   [[nodiscard]] Result<lifecycle::ExportJob> write_export(audit::Entry entry,
                                                           lifecycle::ExportJob job,
                                                           const lifecycle::ExportRequest& request);
+  // The stored export job `job_id` for a custodian, `entry` holding the admission
+  // (gate_package.cpp).
+  struct CustodianJob {
+    std::string custodian;  // who acts, as the job records it
+    lifecycle::ExportJob job;
+  };
+  [[nodiscard]] Result<CustodianJob> custodians_export_job(const Principal& principal,
+                                                           std::string_view job_id,
+                                                           audit::Entry& entry);
   // Stores `job` (a new one, or a change of the one of its id) with `entries` as its intent.
   [[nodiscard]] Result<void> store_export_job(const lifecycle::ExportJob& job,
                                               std::vector<audit::Entry> entries);

@@ -249,31 +249,42 @@ Result<lifecycle::ExportJob> Gate::create_export(const Principal& principal,
   return write_export(std::move(entry), std::move(job), request);
 }
 
-Result<lifecycle::ExportJob> Gate::approve_export(const Principal& principal,
-                                                  std::string_view job_id) {
-  audit::Entry entry = start_entry(principal, audit::kActionExport);
-  entry.targets.push_back(audit::Target{"ExportJob", std::string(job_id), 0, ""});
-  entry.purpose = fmt::format("migration package {} approved", job_id);
+// The stored export job `job_id`, for a custodian: admission of an export (recorded in `entry`
+// as every refusal is by the caller), the custodian check, then the job and the custodian named
+// as creator_of() names them. kNotFound when there is no such job.
+Result<Gate::CustodianJob> Gate::custodians_export_job(const Principal& principal,
+                                                       std::string_view job_id,
+                                                       audit::Entry& entry) {
   auto caller = admit(principal, access::Action::kExport, entry);
   if (!caller) {
-    return refused<lifecycle::ExportJob>(std::move(entry), caller.error());
+    return tl::unexpected(caller.error());
   }
   if (caller->custodian == nullptr) {
-    return refused<lifecycle::ExportJob>(std::move(entry), custodian_only());
+    return tl::unexpected(custodian_only());
   }
   auto jobs = parse_stored_jobs(accounts_->get_meta(std::string(lifecycle::kExportJobsMeta)));
   if (!jobs) {
-    return refused<lifecycle::ExportJob>(std::move(entry), jobs.error());
+    return tl::unexpected(jobs.error());
   }
   const auto found = std::find_if(jobs->begin(), jobs->end(), [&](const lifecycle::ExportJob& job) {
     return job.id == job_id;
   });
   if (found == jobs->end()) {
-    return refused<lifecycle::ExportJob>(
-        std::move(entry),
-        Error{ErrorCode::kNotFound, "no such export job", "aucun export de ce nom"});
+    return fail(ErrorCode::kNotFound, "aucun export de ce nom", "no such export job");
   }
-  lifecycle::ExportJob job = *found;
+  return CustodianJob{creator_of(*caller->custodian, auth_method_), std::move(*found)};
+}
+
+Result<lifecycle::ExportJob> Gate::approve_export(const Principal& principal,
+                                                  std::string_view job_id) {
+  audit::Entry entry = start_entry(principal, audit::kActionExport);
+  entry.targets.push_back(audit::Target{"ExportJob", std::string(job_id), 0, ""});
+  entry.purpose = fmt::format("migration package {} approved", job_id);
+  auto stored = custodians_export_job(principal, job_id, entry);
+  if (!stored) {
+    return refused<lifecycle::ExportJob>(std::move(entry), stored.error());
+  }
+  lifecycle::ExportJob job = std::move(stored->job);
   if (job.status != lifecycle::JobStatus::kAwaitingApproval) {
     return refused<lifecycle::ExportJob>(
         std::move(entry), Error{ErrorCode::kConflict, "this export job awaits no approval",
@@ -295,7 +306,7 @@ Result<lifecycle::ExportJob> Gate::approve_export(const Principal& principal,
   if (!request) {
     return refused<lifecycle::ExportJob>(std::move(entry), request.error());
   }
-  job.approved_by = creator_of(*caller->custodian, auth_method_);
+  job.approved_by = stored->custodian;
   entry.purpose = fmt::format("migration package {} created by {}, approved by {}: {}", job.id,
                               job.created_by, job.approved_by, job.purpose);
   return write_export(std::move(entry), std::move(job), *request);
@@ -321,33 +332,18 @@ Result<lifecycle::ExportJob> Gate::revoke_export(const Principal& principal,
   audit::Entry entry = start_entry(principal, audit::kActionExport);
   entry.targets.push_back(audit::Target{"ExportJob", std::string(job_id), 0, ""});
   entry.purpose = fmt::format("migration package {} revoked", job_id);
-  auto caller = admit(principal, access::Action::kExport, entry);
-  if (!caller) {
-    return refused<lifecycle::ExportJob>(std::move(entry), caller.error());
+  auto stored = custodians_export_job(principal, job_id, entry);
+  if (!stored) {
+    return refused<lifecycle::ExportJob>(std::move(entry), stored.error());
   }
-  if (caller->custodian == nullptr) {
-    return refused<lifecycle::ExportJob>(std::move(entry), custodian_only());
-  }
-  auto jobs = parse_stored_jobs(accounts_->get_meta(std::string(lifecycle::kExportJobsMeta)));
-  if (!jobs) {
-    return refused<lifecycle::ExportJob>(std::move(entry), jobs.error());
-  }
-  const auto found = std::find_if(jobs->begin(), jobs->end(), [&](const lifecycle::ExportJob& job) {
-    return job.id == job_id;
-  });
-  if (found == jobs->end()) {
-    return refused<lifecycle::ExportJob>(
-        std::move(entry),
-        Error{ErrorCode::kNotFound, "no such export job", "aucun export de ce nom"});
-  }
-  lifecycle::ExportJob job = *found;
+  lifecycle::ExportJob job = std::move(stored->job);
   if (job.status == lifecycle::JobStatus::kRevoked) {
     return refused<lifecycle::ExportJob>(
         std::move(entry), Error{ErrorCode::kConflict, "this export job is revoked already",
                                 "cet export est déjà révoqué"});
   }
   job.status = lifecycle::JobStatus::kRevoked;
-  job.revoked_by = creator_of(*caller->custodian, auth_method_);
+  job.revoked_by = stored->custodian;
   job.revoked_ms = clock_.now_ms();
   job.pending_patients.clear();
   if (auto stored = store_export_job(job, {entry}); !stored) {
@@ -363,26 +359,13 @@ Result<std::string> Gate::export_certificate(const Principal& principal, std::st
   audit::Entry entry = start_entry(principal, audit::kActionExport);
   entry.targets.push_back(audit::Target{"ExportJob", std::string(job_id), 0, ""});
   entry.purpose = fmt::format("deletion certificate of migration package {}", job_id);
-  auto caller = admit(principal, access::Action::kExport, entry);
-  if (!caller) {
-    return refused<std::string>(std::move(entry), caller.error());
+  auto stored = custodians_export_job(principal, job_id, entry);
+  if (!stored) {
+    return refused<std::string>(std::move(entry), stored.error());
   }
-  if (caller->custodian == nullptr) {
-    return refused<std::string>(std::move(entry), custodian_only());
-  }
-  auto jobs = parse_stored_jobs(accounts_->get_meta(std::string(lifecycle::kExportJobsMeta)));
-  if (!jobs) {
-    return refused<std::string>(std::move(entry), jobs.error());
-  }
-  const auto found = std::find_if(jobs->begin(), jobs->end(), [&](const lifecycle::ExportJob& job) {
-    return job.id == job_id;
-  });
-  if (found == jobs->end()) {
-    return refused<std::string>(std::move(entry), Error{ErrorCode::kNotFound, "no such export job",
-                                                        "aucun export de ce nom"});
-  }
+  const lifecycle::ExportJob& job = stored->job;
   const int64_t now = clock_.now_ms();
-  if (now < found->expires_ms && found->status != lifecycle::JobStatus::kRevoked) {
+  if (now < job.expires_ms && job.status != lifecycle::JobStatus::kRevoked) {
     return refused<std::string>(
         std::move(entry),
         Error{ErrorCode::kConflict,
@@ -390,9 +373,9 @@ Result<std::string> Gate::export_certificate(const Principal& principal, std::st
               "le paquet n'a pas encore expiré : son certificat de suppression vient après"});
   }
   std::error_code error;
-  std::filesystem::remove(found->package_path, error);
-  if (std::filesystem::exists(found->package_path, error) ||
-      std::filesystem::exists(found->package_path + ".partial", error)) {
+  std::filesystem::remove(job.package_path, error);
+  if (std::filesystem::exists(job.package_path, error) ||
+      std::filesystem::exists(job.package_path + ".partial", error)) {
     return refused<std::string>(
         std::move(entry),
         Error{ErrorCode::kInternal, "the package file could not be deleted: no certificate",
@@ -402,8 +385,7 @@ Result<std::string> Gate::export_certificate(const Principal& principal, std::st
   if (!signing_key) {
     return refused<std::string>(std::move(entry), signing_key.error());
   }
-  const std::string text =
-      lifecycle::certificate_text(*found, now, creator_of(*caller->custodian, auth_method_));
+  const std::string text = lifecycle::certificate_text(job, now, stored->custodian);
   return released(std::move(entry),
                   Result<std::string>(lifecycle::signed_certificate(text, *signing_key)), {},
                   false);
