@@ -26,4 +26,20 @@ std::optional<std::vector<uint8_t>> from_base64url(std::string_view text) {
   return bytes;
 }
 
+std::optional<std::vector<uint8_t>> from_base64(std::string_view text) {
+  if (text.empty()) {
+    return std::vector<uint8_t>{};
+  }
+  std::vector<uint8_t> bytes(text.size());
+  size_t length = 0;
+  const char* end = nullptr;
+  if (sodium_base642bin(bytes.data(), bytes.size(), text.data(), text.size(), nullptr, &length,
+                        &end, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+      end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  bytes.resize(length);
+  return bytes;
+}
+
 }  // namespace vigie::crypto

@@ -16,4 +16,8 @@ namespace vigie::crypto {
 // padding (a character outside the alphabet, a length that cannot be, stray trailing bits).
 [[nodiscard]] std::optional<std::vector<uint8_t>> from_base64url(std::string_view text);
 
+// The bytes of standard base64 with padding (RFC 4648 section 4, FHIR's base64Binary); nullopt
+// for text that is not (whitespace included). Empty text is zero bytes.
+[[nodiscard]] std::optional<std::vector<uint8_t>> from_base64(std::string_view text);
+
 }  // namespace vigie::crypto

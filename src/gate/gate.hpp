@@ -403,13 +403,23 @@ class Gate {
   [[nodiscard]] Result<ClientTokenAnswer> client_token(const ClientTokenRequest& request);
 
   // --- FHIR Bulk Data $export (gate_export.cpp). A job's scope: its level, its Group, its types
-  // (empty: every type the caller may export) and its _since.
+  // (empty: every type the caller may export), its _since, _elements, _typeFilter and patients.
   struct ExportScope {
     lifecycle::ExportLevel level = lifecycle::ExportLevel::kSystem;
     std::string group_id;  // for kGroup
     std::vector<std::string> types;
     std::optional<int64_t> since_ms;
     std::vector<std::string> elements;  // _elements (lifecycle::elements_for)
+    // _typeFilter: a type with queries is exported where it matches one of them (the vault's
+    // search, as a FHIR search would match), a type without whole.
+    std::vector<fhir::SearchQuery> type_filters;
+    // `patient` (kPatient, kGroup): only these patients' compartments (for kGroup, those that
+    // are also members); each one the caller may not read, or that is unknown (or not a
+    // member), is reported in the job's OperationOutcome file in the same words.
+    std::vector<std::string> patients;
+    // Where the job's files are downloaded (`https://host/fhir/$export-file/JOB/`): the prefix of
+    // the url that replaces a DocumentReference attachment's inline data (its own sealed file).
+    std::string file_url_base;
   };
   // The kick-off: whether `principal` may export `scope` (an export entry whose purpose states
   // the scope): each named type exported across patients (kSystem, kPatient) or the Group read
@@ -431,7 +441,8 @@ class Gate {
   enum class ExportJobCall { kStatus, kDelete, kDownload };
   struct ExportJobAnswer {
     std::optional<lifecycle::ExportJobView> view;  // kStatus
-    std::string ndjson;                            // kDownload
+    std::string ndjson;        // kDownload: the file's bytes (an attachment's content)
+    std::string content_type;  // kDownload: application/fhir+ndjson, or an attachment's
   };
   [[nodiscard]] Result<void> export_job(const Principal& principal, lifecycle::ExportJobs& jobs,
                                         std::string_view job_id, ExportJobCall call,

@@ -3,12 +3,17 @@
 // call. The output files are sealed by lifecycle::ExportJobs; only export_job() opens them.
 
 #include <algorithm>
+#include <functional>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "access/scope.hpp"
+#include "crypto/base64url.hpp"
+#include "crypto/secret_bytes.hpp"
 #include "fhir/json.hpp"
+#include "fhir/outcome.hpp"
 #include "fhir/resource_types.hpp"
 #include "fhir/search.hpp"
 #include "fhir/structure.hpp"
@@ -51,6 +56,13 @@ std::string scope_text(const Gate::ExportScope& scope) {
   }
   if (!scope.elements.empty()) {
     text += fmt::format(", elements {}", fmt::join(scope.elements, ","));
+  }
+  // The filters' and the patients' number only: their values may be patient data.
+  if (!scope.type_filters.empty()) {
+    text += fmt::format(", {} _typeFilter queries", scope.type_filters.size());
+  }
+  if (!scope.patients.empty()) {
+    text += fmt::format(", {} patients named", scope.patients.size());
   }
   return text;
 }
@@ -217,17 +229,62 @@ Result<int64_t> Gate::run_export(const Principal& principal, const ExportScope& 
       return decision.allow;
     };
     int64_t written = 0;
+    // Moves each inline `data` of a DocumentReference's content[].attachment into a sealed file
+    // of the job, the attachment then referring to it by `url` (export.html#attachments).
+    auto move_attachments = [&](const StoredResource& stored,
+                                boost::json::object& resource) -> Result<void> {
+      boost::json::value* content = resource.if_contains("content");
+      if (content == nullptr || !content->is_array()) {
+        return {};
+      }
+      for (boost::json::value& item : content->as_array()) {
+        boost::json::object* entry = item.if_object();
+        boost::json::value* attachment = entry ? entry->if_contains("attachment") : nullptr;
+        boost::json::object* fields = attachment ? attachment->if_object() : nullptr;
+        const boost::json::value* data = fields ? fields->if_contains("data") : nullptr;
+        if (data == nullptr || !data->is_string()) {
+          continue;
+        }
+        auto bytes = crypto::from_base64(data->get_string());
+        if (!bytes) {
+          // Not base64 (a stored resource is checked, so never expected): left inline.
+          continue;
+        }
+        auto name = files.attach(
+            stored.type, lifecycle::ExportedResource{stored.id, stored.version, stored.compartment},
+            text_field(*fields, "contentType"), *bytes);
+        const size_t size = bytes->size();
+        crypto::wipe(*bytes);
+        if (!name) {
+          return tl::unexpected(name.error());
+        }
+        fields->erase("data");
+        (*fields)["url"] = scope.file_url_base + *name;
+        if (!fields->contains("size")) {
+          (*fields)["size"] = size;
+        }
+      }
+      return {};
+    };
     auto write = [&](const StoredResource& stored) -> Result<void> {
       if (scope.since_ms && stored.last_updated_ms < *scope.since_ms) {
         return {};
+      }
+      const boost::json::object* resource = &stored.resource;
+      boost::json::object rewritten;
+      if (stored.type == "DocumentReference") {
+        rewritten = stored.resource;
+        if (auto moved = move_attachments(stored, rewritten); !moved) {
+          return moved;
+        }
+        resource = &rewritten;
       }
       const std::optional<std::vector<std::string>> kept =
           lifecycle::elements_for(scope.elements, stored.type);
       if (auto appended = files.append(
               stored.type,
               lifecycle::ExportedResource{stored.id, stored.version, stored.compartment},
-              fhir::to_json_text(kept ? fhir::subset_elements(stored.resource, *kept)
-                                      : stored.resource));
+              fhir::to_json_text(kept ? fhir::subset_elements(*resource, *kept) : *resource));
           !appended) {
         return appended;
       }
@@ -235,62 +292,154 @@ Result<int64_t> Gate::run_export(const Principal& principal, const ExportScope& 
       ++written;
       return {};
     };
-    if (scope.level != lifecycle::ExportLevel::kGroup) {
+    // _typeFilter: the types it filters, and (type, id) of what one of a type's OR-ed queries
+    // wrote already, so that a resource two queries match is written once.
+    std::set<std::string, std::less<>> filtered;
+    for (const fhir::SearchQuery& query : scope.type_filters) {
+      filtered.insert(query.type);
+    }
+    std::set<std::pair<std::string, std::string>> seen;
+    // Pages through the matches of `query` (by keyset, kExportPage a page) in the compartments
+    // `visible` accepts, writing each.
+    auto write_matches =
+        [&](fhir::SearchQuery query,
+            const std::function<bool(const std::string&)>& visible) -> Result<void> {
+      query.count = kExportPage;
+      query.offset = 0;
+      query.sort = fhir::SortOrder::kId;
+      query.includes.clear();
+      query.after.reset();
+      while (true) {
+        auto page = vault_->search(query, visible);
+        if (!page) {
+          return tl::unexpected(page.error());
+        }
+        for (const StoredResource& stored : page->matches) {
+          if (filtered.contains(stored.type) && !seen.emplace(stored.type, stored.id).second) {
+            continue;
+          }
+          if (auto done = write(stored); !done) {
+            return done;
+          }
+        }
+        if (!page->next) {
+          return {};
+        }
+        query.after = page->next;
+      }
+    };
+    // The queries of `type`: its _typeFilter ones, or one that every resource of it matches.
+    auto queries_of = [&](const std::string& type) {
+      std::vector<fhir::SearchQuery> queries;
+      for (const fhir::SearchQuery& query : scope.type_filters) {
+        if (query.type == type) {
+          queries.push_back(query);
+        }
+      }
+      if (queries.empty()) {
+        fhir::SearchQuery all;
+        all.type = type;
+        queries.push_back(std::move(all));
+      }
+      return queries;
+    };
+    if (scope.level != lifecycle::ExportLevel::kGroup && scope.patients.empty()) {
       for (const std::string& type : admitted->types) {
-        fhir::SearchQuery query;
-        query.type = type;
-        query.count = kExportPage;
-        while (true) {
-          auto page = vault_->search(query, [&](const std::string& compartment) {
-            if (scope.level == lifecycle::ExportLevel::kPatient &&
-                compartment == vault::kSharedCompartment) {
-              return false;
-            }
-            return exportable(type, compartment);
-          });
-          if (!page) {
-            return tl::unexpected(page.error());
+        for (fhir::SearchQuery& query : queries_of(type)) {
+          if (auto done = write_matches(std::move(query),
+                                        [&](const std::string& compartment) {
+                                          if (scope.level == lifecycle::ExportLevel::kPatient &&
+                                              compartment == vault::kSharedCompartment) {
+                                            return false;
+                                          }
+                                          return exportable(type, compartment);
+                                        });
+              !done) {
+            return tl::unexpected(done.error());
           }
-          for (const StoredResource& stored : page->matches) {
-            if (auto done = write(stored); !done) {
-              return tl::unexpected(done.error());
-            }
-          }
-          if (!page->next) {
-            break;
-          }
-          query.after = page->next;
         }
       }
       return written;
     }
-    auto group = vault_->read("Group", scope.group_id);
-    if (!group) {
-      return tl::unexpected(group.error());
-    }
-    for (const std::string& patient_id : member_patients(group->resource)) {
-      // Only the members the caller may read: the others are left out, without a trace in the
-      // files (the entry's targets name only what was written).
-      auto patient = vault_->read_current("Patient", patient_id);
-      if (!patient || patient->deleted) {
-        continue;
+    // A patient of the `patient` list left out, in the same words whatever the reason (unknown,
+    // not readable by the caller, not a member of the Group), so that the report says no more
+    // of the patient's existence than a refused read would.
+    auto report_patient = [&](const std::string& patient_id) -> Result<void> {
+      boost::json::object outcome = fhir::make_operation_outcome(
+          "not-found",
+          fmt::format("Patient/{} : non exporté (inconnu, illisible pour vous ou hors du groupe) / "
+                      "not exported (unknown, not readable by you or not in the Group)",
+                      patient_id));
+      outcome["issue"].as_array().front().as_object()["severity"] = "warning";
+      return files.append("OperationOutcome", {}, fhir::to_json_text(outcome));
+    };
+    std::vector<std::string> candidates = scope.patients;
+    if (scope.level == lifecycle::ExportLevel::kGroup) {
+      auto group = vault_->read("Group", scope.group_id);
+      if (!group) {
+        return tl::unexpected(group.error());
       }
-      if (!caller.custodian) {
+      const std::vector<std::string> members = member_patients(group->resource);
+      if (scope.patients.empty()) {
+        candidates = members;
+      } else {
+        std::erase_if(candidates, [&](const std::string& id) {
+          return std::ranges::find(members, id) == members.end();
+        });
+        for (const std::string& id : scope.patients) {
+          if (std::ranges::find(members, id) == members.end()) {
+            if (auto reported = report_patient(id); !reported) {
+              return tl::unexpected(reported.error());
+            }
+          }
+        }
+      }
+    }
+    // The compartments of the candidates the caller may read (a Group's other members are left
+    // out silently; a listed patient is reported).
+    std::vector<std::string> compartments;
+    for (const std::string& patient_id : candidates) {
+      auto patient = vault_->read_current("Patient", patient_id);
+      bool readable = patient && !patient->deleted;
+      if (readable && !caller.custodian) {
         if (auto loaded = load_assignments(caller, patient->compartment); !loaded) {
           return tl::unexpected(loaded.error());
         }
-        if (!access::decide(caller.subject, access::Action::kRead,
-                            target_in("Patient", patient->compartment), caller.context)
-                 .allow) {
-          continue;
+        readable = access::decide(caller.subject, access::Action::kRead,
+                                  target_in("Patient", patient->compartment), caller.context)
+                       .allow;
+      }
+      if (readable) {
+        compartments.push_back(patient->compartment);
+      } else if (!scope.patients.empty()) {
+        if (auto reported = report_patient(patient_id); !reported) {
+          return tl::unexpected(reported.error());
         }
       }
+    }
+    const std::set<std::string, std::less<>> in_scope(compartments.begin(), compartments.end());
+    for (const std::string& type : admitted->types) {
+      if (!filtered.contains(type) || in_scope.empty()) {
+        continue;
+      }
+      for (fhir::SearchQuery& query : queries_of(type)) {
+        if (auto done = write_matches(std::move(query),
+                                      [&](const std::string& compartment) {
+                                        return in_scope.contains(compartment) &&
+                                               exportable(type, compartment);
+                                      });
+            !done) {
+          return tl::unexpected(done.error());
+        }
+      }
+    }
+    for (const std::string& compartment : compartments) {
       for (size_t offset = 0;; offset += kExportPage) {
-        auto page =
-            vault_->compartment(patient->compartment, kExportPage, offset,
-                                [&](const std::string& type, const std::string& compartment) {
-                                  return types.contains(type) && exportable(type, compartment);
-                                });
+        auto page = vault_->compartment(compartment, kExportPage, offset,
+                                        [&](const std::string& type, const std::string& where) {
+                                          return types.contains(type) && !filtered.contains(type) &&
+                                                 exportable(type, where);
+                                        });
         if (!page) {
           return tl::unexpected(page.error());
         }
@@ -381,6 +530,9 @@ Result<void> Gate::export_job(const Principal& principal, lifecycle::ExportJobs&
     }
     decrypted = true;
     answer.ndjson = std::move(*ndjson);
+    answer.content_type = !output->attachment            ? "application/fhir+ndjson"
+                          : output->content_type.empty() ? "application/octet-stream"
+                                                         : output->content_type;
     return answer;
   }();
   return released_then(

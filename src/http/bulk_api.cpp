@@ -105,7 +105,7 @@ void kick_off(const BulkExport& bulk, lifecycle::ExportLevel level, const Reques
     }
     given.insert(given.end(), pairs->begin(), pairs->end());
   }
-  auto parameters = lifecycle::parse_export_parameters(given, preferences.lenient);
+  auto parameters = lifecycle::parse_export_parameters(given, preferences.lenient, level);
   if (!parameters) {
     reply(outcome_response(parameters.error()));
     return;
@@ -115,8 +115,14 @@ void kick_off(const BulkExport& bulk, lifecycle::ExportLevel level, const Reques
         outcome_response(400, "value", "identifiant de ressource invalide", "invalid resource id"));
     return;
   }
-  gate::Gate::ExportScope scope{level, std::string(path["id"]), parameters->types,
-                                parameters->since_ms, parameters->elements};
+  gate::Gate::ExportScope scope{level,
+                                std::string(path["id"]),
+                                parameters->types,
+                                parameters->since_ms,
+                                parameters->elements,
+                                parameters->type_filters,
+                                parameters->patients,
+                                {}};
   // Runs on the audit committer once the kick-off's entry is durable: a slot, a job queued, the
   // answer; nothing there waits or calls the gate.
   auto admitted = [&jobs = bulk.jobs, &runner = bulk.runner, reply, principal, scope,
@@ -135,7 +141,10 @@ void kick_off(const BulkExport& bulk, lifecycle::ExportLevel level, const Reques
       return;
     }
     const std::string id = *job;
-    const bool queued = runner.submit([&jobs, principal, scope, id, ignored](gate::Gate& job_gate) {
+    gate::Gate::ExportScope job_scope = scope;
+    job_scope.file_url_base = base + std::string(kFilePath) + id + "/";
+    const bool queued = runner.submit([&jobs, principal, scope = std::move(job_scope), id,
+                                       ignored](gate::Gate& job_gate) {
       auto files = jobs.start(id);
       if (!files) {
         jobs.finish(id, tl::unexpected(files.error()));
@@ -186,6 +195,9 @@ boost::json::object manifest(const lifecycle::ExportJobView& view, const std::st
   boost::json::array output;
   boost::json::array errors;
   for (const lifecycle::ExportOutput& file : view.outputs) {
+    if (file.attachment) {
+      continue;  // reached through the url of the attachment that refers to it
+    }
     boost::json::object item{
         {"type", file.type},
         {"url", base + std::string(kFilePath) + std::string(job_id) + "/" + file.file},
@@ -277,7 +289,7 @@ void download(const BulkExport& bulk, const Request&, const PathParameters& path
       return;
     }
     Response file;
-    file.content_type = "application/fhir+ndjson";
+    file.content_type = std::move(answer->content_type);
     file.body = std::move(answer->ndjson);
     reply(std::move(file));
   };

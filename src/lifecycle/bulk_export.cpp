@@ -1,5 +1,6 @@
 #include "lifecycle/bulk_export.hpp"
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <system_error>
@@ -53,9 +54,11 @@ Result<void> ExportFiles::append(std::string_view type, ExportedResource resourc
   if (!jobs_->count_line(job_id_)) {
     return fail(ErrorCode::kGone, "tâche d'export annulée", "export job cancelled");
   }
-  auto found = std::ranges::find(files_, type, &File::type);
+  auto found = std::ranges::find_if(
+      files_, [&](const File& file) { return !file.attachment && file.type == type; });
   if (found == files_.end()) {
-    files_.push_back(File{std::string(type), std::string(type) + ".ndjson", 0, 0, {}, {}});
+    files_.push_back(
+        File{std::string(type), std::string(type) + ".ndjson", 0, 0, {}, {}, false, {}});
     found = std::prev(files_.end());
   }
   found->pending.append(line);
@@ -89,14 +92,45 @@ Result<void> ExportFiles::seal_chunk(File& file, bool last) {
   return {};
 }
 
+Result<std::string> ExportFiles::attach(std::string_view type, ExportedResource resource,
+                                        std::string content_type, std::span<const uint8_t> bytes) {
+  if (!jobs_->count_line(job_id_)) {
+    return fail(ErrorCode::kGone, "tâche d'export annulée", "export job cancelled");
+  }
+  ++attachments_;
+  File file{std::string(type),
+            fmt::format("attachment-{}.bin", attachments_),
+            1,
+            0,
+            {std::move(resource)},
+            {},
+            true,
+            std::move(content_type)};
+  // In chunks of at most kChunkBytes, the last one marked last (an empty one for no bytes).
+  size_t offset = 0;
+  do {
+    const size_t size = std::min(kChunkBytes, bytes.size() - offset);
+    file.pending.assign(reinterpret_cast<const char*>(bytes.data()) + offset, size);
+    offset += size;
+    if (auto sealed = seal_chunk(file, offset == bytes.size()); !sealed) {
+      return tl::unexpected(sealed.error());
+    }
+  } while (offset < bytes.size());
+  std::string name = file.name;
+  files_.push_back(std::move(file));
+  return name;
+}
+
 Result<std::vector<ExportOutput>> ExportFiles::finish() {
   std::vector<ExportOutput> outputs;
   for (File& file : files_) {
-    if (auto sealed = seal_chunk(file, true); !sealed) {
-      return tl::unexpected(sealed.error());
+    if (!file.attachment) {
+      if (auto sealed = seal_chunk(file, true); !sealed) {
+        return tl::unexpected(sealed.error());
+      }
     }
     outputs.push_back(ExportOutput{
-        file.type, file.name, file.count,
+        file.type, file.name, file.count, file.attachment, std::move(file.content_type),
         std::make_shared<const std::vector<ExportedResource>>(std::move(file.resources))});
   }
   return outputs;

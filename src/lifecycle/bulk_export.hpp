@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,11 +52,16 @@ struct ExportedResource {
   std::string compartment;
 };
 
-// One output file of a job: every exported resource of one type.
+// One output file of a job: every exported resource of one type, or (attachment) the content of
+// one Attachment whose inline `data` the exported resource now refers to by `url`
+// (Bulk Data IG, export.html#attachments): `type` is then the resource's type (the one a token
+// must cover to download it) and `count` 1.
 struct ExportOutput {
   std::string type;
-  std::string file;  // its name in the job ("Patient.ndjson")
+  std::string file;  // its name in the job ("Patient.ndjson", "attachment-1.bin")
   int64_t count = 0;
+  bool attachment = false;
+  std::string content_type;  // an attachment's contentType (empty: application/octet-stream)
   // What the file holds, shared (not copied) by every view of the job.
   std::shared_ptr<const std::vector<ExportedResource>> resources;
 };
@@ -94,6 +100,12 @@ class ExportFiles {
   // file. kInternal when the file cannot be written; kGone when the job was cancelled meanwhile.
   [[nodiscard]] Result<void> append(std::string_view type, ExportedResource resource,
                                     std::string_view line);
+  // Writes the bytes of one attachment of `resource` (of `type`) as a file of its own, sealed as
+  // the NDJSON files are: its name ("attachment-N.bin"), for the url that replaces the data.
+  // kInternal when the file cannot be written; kGone when the job was cancelled meanwhile.
+  [[nodiscard]] Result<std::string> attach(std::string_view type, ExportedResource resource,
+                                           std::string content_type,
+                                           std::span<const uint8_t> bytes);
   // Seals the last chunk of each file: the outputs, in the order of their first line.
   [[nodiscard]] Result<std::vector<ExportOutput>> finish();
   [[nodiscard]] const std::string& job_id() const { return job_id_; }
@@ -106,7 +118,9 @@ class ExportFiles {
     int64_t count = 0;
     uint64_t chunks = 0;
     std::vector<ExportedResource> resources;
-    std::string pending;  // lines not sealed yet (at most kChunkBytes)
+    std::string pending;       // lines not sealed yet (at most kChunkBytes)
+    bool attachment = false;   // written whole by attach(), its last chunk sealed already
+    std::string content_type;  // an attachment's
   };
   ExportFiles(ExportJobs& jobs, std::string job_id, std::filesystem::path dir,
               std::shared_ptr<const crypto::SecretBytes> key)
@@ -118,6 +132,7 @@ class ExportFiles {
   std::filesystem::path dir_;
   std::shared_ptr<const crypto::SecretBytes> key_;
   std::vector<File> files_;
+  uint64_t attachments_ = 0;  // attachment files written so far (their names count them)
 };
 
 // The jobs of one server. Thread-safe: one mutex guards the table; files are written by their

@@ -30,5 +30,14 @@ TEST(Base64Url, RefusesWhatIsNotCanonicalUrlSafeBase64) {
   }
 }
 
+TEST(Base64, DecodesFhirBase64BinaryAndRefusesTheRest) {
+  EXPECT_EQ(from_base64("SGVsbG8="), (std::vector<uint8_t>{'H', 'e', 'l', 'l', 'o'}));
+  EXPECT_EQ(from_base64("+/8="), (std::vector<uint8_t>{0xFB, 0xFF}));
+  EXPECT_EQ(from_base64(""), std::vector<uint8_t>{});
+  for (const char* bad : {"SGVsbG8", "-_8=", "SGVs bG8=", "SGVsbG8=x", "%%%%"}) {
+    EXPECT_FALSE(from_base64(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace vigie::crypto

@@ -8,9 +8,11 @@
 //     system/Patient.rs, reads a page of Patients with it, and checks that replaying the same
 //     assertion is refused (401 invalid_client). Exits 1 on any failure.
 // The server's certificate is trusted through NODE_EXTRA_CA_CERTS (set by tests/e2e/run).
-import {exportJWK, generateKeyPair, importJWK, SignJWT} from 'jose';
+import {exportJWK, generateKeyPair} from 'jose';
 import {randomUUID} from 'node:crypto';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {writeFileSync} from 'node:fs';
+
+import {assertion, loadClient, requestToken} from './smart_client.mjs';
 
 const [mode, ...args] = process.argv.slice(2);
 
@@ -35,14 +37,13 @@ if (mode !== 'token') {
       'usage: node backend.mjs keygen PRIVATE_JWK PUBLIC_JWKS | token ORIGIN PRIVATE_JWK CLIENT_ID');
 }
 const [origin, privateFile, clientId] = args;
-const privateJwk = JSON.parse(readFileSync(privateFile, 'utf8'));
-const key = await importJWK(privateJwk, 'ES384');
-
-const discovery = await fetch(`${origin}/.well-known/smart-configuration`);
-if (discovery.status !== 200) {
-  fail(`smart-configuration: ${discovery.status}`);
+let client;
+try {
+  client = await loadClient(origin, privateFile, clientId);
+} catch (error) {
+  fail(error.message);
 }
-const configuration = await discovery.json();
+const configuration = client.configuration;
 for (const [field, value] of [
   ['token_endpoint_auth_methods_supported', 'private_key_jwt'],
   ['token_endpoint_auth_signing_alg_values_supported', 'ES384'],
@@ -53,35 +54,9 @@ for (const [field, value] of [
     fail(`smart-configuration: ${field} lacks ${value}`);
   }
 }
-const tokenUrl = configuration.token_endpoint;
 
-async function assertion(jti) {
-  return new SignJWT({})
-      .setProtectedHeader({alg: 'ES384', kid: privateJwk.kid, typ: 'JWT'})
-      .setIssuer(clientId)
-      .setSubject(clientId)
-      .setAudience(tokenUrl)
-      .setExpirationTime('4m')
-      .setJti(jti)
-      .sign(key);
-}
-
-async function requestToken(signed) {
-  const response = await fetch(tokenUrl, {
-    method: 'POST',
-    headers: {'Content-Type': 'application/x-www-form-urlencoded'},
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      scope: 'system/Patient.rs',
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: signed,
-    }),
-  });
-  return {status: response.status, body: await response.json()};
-}
-
-const signed = await assertion(randomUUID());
-const issued = await requestToken(signed);
+const signed = await assertion(client, randomUUID());
+const issued = await requestToken(client, signed, 'system/Patient.rs');
 if (issued.status !== 200 || issued.body.token_type !== 'bearer' || !issued.body.access_token) {
   fail(`token: ${issued.status} ${JSON.stringify(issued.body)}`);
 }
@@ -108,7 +83,7 @@ if (other.status !== 403) {
   fail(`an Observation search with a Patient token: ${other.status}`);
 }
 
-const replayed = await requestToken(signed);
+const replayed = await requestToken(client, signed, 'system/Patient.rs');
 if (replayed.status !== 401 || replayed.body.error !== 'invalid_client') {
   fail(`replayed assertion: ${replayed.status} ${JSON.stringify(replayed.body)}`);
 }

@@ -4,10 +4,9 @@
 //   node replay.mjs BASE_URL TOKEN BUNDLE.json...
 // The server's certificate is trusted through NODE_EXTRA_CA_CERTS (set by tests/e2e/run).
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { basename } from 'node:path';
 import { Client } from 'fhir-kit-client';
-import JSONSchemaValidator from '@asymmetrik/fhir-json-schema-validator';
+import { validator } from './r4_schema.mjs';
 
 const [baseUrl, token, ...bundleFiles] = process.argv.slice(2);
 if (!baseUrl || !token || bundleFiles.length === 0) {
@@ -15,23 +14,7 @@ if (!baseUrl || !token || bundleFiles.length === 0) {
   process.exit(2);
 }
 
-// The package ships HL7's R4 schema as published with 4.0.0, whose FHIRVersion value set stops at
-// "4.0.0"; R4's technical correction 4.0.1 (what vigie declares) added "4.0.1" to it and changed
-// nothing structural. The value is added to every FHIRVersion enum, nothing else is touched.
-const schema = createRequire(import.meta.url)('@asymmetrik/fhir-json-schema-validator/fhir.schema.json');
-(function addFhirVersion401(node) {
-  if (Array.isArray(node)) {
-    if (node.includes('4.0.0') && !node.includes('4.0.1')) {
-      node.push('4.0.1');
-    }
-    node.forEach(addFhirVersion401);
-  } else if (node && typeof node === 'object') {
-    Object.values(node).forEach(addFhirVersion401);
-  }
-})(schema);
-
 const client = new Client({ baseUrl, bearerToken: token });
-const validator = new JSONSchemaValidator(schema);
 const failures = [];
 let validated = 0;
 

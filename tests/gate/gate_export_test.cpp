@@ -251,6 +251,127 @@ TEST_F(GateExportTest, SinceLeavesOutWhatWasNotUpdatedSinceAndDeleteForgetsTheJo
   EXPECT_FALSE(std::filesystem::exists(world_.vault_dir() / "exports" / *job));
 }
 
+// The filters as the kick-off's parser makes them.
+std::vector<fhir::SearchQuery> filters(const std::string& value) {
+  auto parsed = lifecycle::parse_export_parameters({{"_typeFilter", value}}, false);
+  EXPECT_TRUE(parsed) << parsed.error().message;
+  return parsed ? parsed->type_filters : std::vector<fhir::SearchQuery>{};
+}
+
+std::string observation_json(const std::string& patient_id, std::string_view status,
+                             std::string_view code) {
+  return R"({"resourceType":"Observation","status":")" + std::string(status) +
+         R"(","code":{"coding":[{"system":"http://loinc.org","code":")" + std::string(code) +
+         R"("}]},"subject":{"reference":"Patient/)" + patient_id + R"("}})";
+}
+
+TEST_F(GateExportTest, TypeFiltersKeepWhatOneOfATypesQueriesMatchesOnceAndLeaveOtherTypesWhole) {
+  const gate::StoredResource first = world_.make_patient("Lefebvre");
+  const gate::StoredResource second = world_.make_patient("Moreau");
+  const gate::StoredResource both = world_.make(observation_json(first.id, "final", "2339-0"));
+  const gate::StoredResource final_only =
+      world_.make(observation_json(second.id, "final", "8867-4"));
+  const gate::StoredResource code_only =
+      world_.make(observation_json(first.id, "amended", "2339-0"));
+  const gate::StoredResource neither =
+      world_.make(observation_json(second.id, "amended", "8867-4"));
+  const gate::Principal lab = world_.service("labo.filtre", "system/*.rs");
+
+  for (const lifecycle::ExportLevel level :
+       {lifecycle::ExportLevel::kSystem, lifecycle::ExportLevel::kPatient}) {
+    Scope scope = export_scope({"Patient", "Observation"}, level);
+    scope.type_filters =
+        filters("Observation?status=final,Observation?code=http://loinc.org|2339-0");
+    auto job = run(lab, scope);
+    ASSERT_TRUE(job) << job.error().message;
+    auto observations = call(lab, *job, Call::kDownload, "Observation.ndjson");
+    ASSERT_TRUE(observations) << observations.error().message;
+    std::vector<std::string> ids = exported_ids(observations->ndjson);
+    std::ranges::sort(ids);
+    std::vector<std::string> expected{both.id, final_only.id, code_only.id};
+    std::ranges::sort(expected);
+    EXPECT_EQ(ids, expected);
+    auto patients = call(lab, *job, Call::kDownload, "Patient.ndjson");
+    ASSERT_TRUE(patients);
+    EXPECT_EQ(exported_ids(patients->ndjson).size(), 2U);
+    // The entry states how many filters, never what they ask.
+    EXPECT_EQ(world_.last_entry().purpose.find("2339"), std::string::npos);
+  }
+
+  const gate::StoredResource group = world_.make(
+      R"({"resourceType":"Group","type":"person","actual":true,"member":[{"entity":{"reference":"Patient/)" +
+      first.id + R"("}}]})");
+  Scope scope = export_scope({"Observation"}, lifecycle::ExportLevel::kGroup, group.id);
+  scope.type_filters = filters("Observation?status=amended");
+  auto job = run(lab, scope);
+  ASSERT_TRUE(job) << job.error().message;
+  auto observations = call(lab, *job, Call::kDownload, "Observation.ndjson");
+  ASSERT_TRUE(observations) << observations.error().message;
+  EXPECT_EQ(exported_ids(observations->ndjson), std::vector<std::string>{code_only.id});
+  EXPECT_EQ(observations->ndjson.find(neither.id), std::string::npos);
+}
+
+TEST_F(GateExportTest, APatientListExportsOnlyReadableListedPatientsAndReportsTheRestAlike) {
+  const gate::StoredResource mine = world_.make_patient("Suivi");
+  const gate::StoredResource theirs = world_.make_patient("Ailleurs");
+  const gate::StoredResource outside = world_.make_patient("Dehors");
+  const gate::StoredResource my_observation = world_.make_observation(mine.id);
+  world_.make_observation(theirs.id);
+  world_.make_observation(outside.id);
+  const gate::StoredResource group = world_.make(
+      R"({"resourceType":"Group","type":"person","actual":true,"member":[{"entity":{"reference":"Patient/)" +
+      mine.id + R"("}},{"entity":{"reference":"Patient/)" + theirs.id + R"("}}]})");
+  const gate::Principal nurse = world_.person("infirmiere.liste", access::Role::kPractitioner);
+  ASSERT_TRUE(world_.gate().assign(world_.custodian(), "infirmiere.liste", mine.id));
+  ASSERT_TRUE(world_.gate().assign(world_.custodian(), "infirmiere.liste", outside.id));
+
+  Scope scope = export_scope({}, lifecycle::ExportLevel::kGroup, group.id);
+  // theirs: a member the nurse may not read; outside: readable, not a member; ghost: unknown.
+  scope.patients = {mine.id, theirs.id, outside.id, "ghost"};
+  auto job = run(nurse, scope);
+  ASSERT_TRUE(job) << job.error().message;
+  auto status = call(nurse, *job, Call::kStatus);
+  ASSERT_TRUE(status);
+  std::vector<std::string> reports;
+  for (const lifecycle::ExportOutput& output : status->view->outputs) {
+    auto file = call(nurse, *job, Call::kDownload, output.file);
+    ASSERT_TRUE(file) << file.error().message;
+    if (output.type == "OperationOutcome") {
+      size_t start = 0;
+      while (start < file->ndjson.size()) {
+        const size_t end = file->ndjson.find('\n', start);
+        reports.push_back(file->ndjson.substr(start, end - start));
+        start = end + 1;
+      }
+      continue;
+    }
+    EXPECT_EQ(exported_ids(file->ndjson),
+              std::vector<std::string>{output.type == "Patient" ? mine.id : my_observation.id});
+  }
+  ASSERT_EQ(reports.size(), 3U);
+  // The same words for each, but the id: nothing tells an unreadable patient from an unknown one.
+  for (std::string& report : reports) {
+    for (const std::string& id : {theirs.id, outside.id, std::string("ghost")}) {
+      if (const size_t at = report.find(id); at != std::string::npos) {
+        report.replace(at, id.size(), "ID");
+      }
+    }
+    EXPECT_EQ(report, reports.front());
+  }
+  EXPECT_NE(reports.front().find("Patient/ID"), std::string::npos);
+  EXPECT_EQ(reports.front().find("Ailleurs"), std::string::npos);
+
+  // Patient level: the listed patients' compartments only.
+  const gate::Principal lab = world_.service("labo.liste", "system/*.rs");
+  Scope patient_scope = export_scope({"Observation"}, lifecycle::ExportLevel::kPatient);
+  patient_scope.patients = {mine.id};
+  auto patient_job = run(lab, patient_scope);
+  ASSERT_TRUE(patient_job) << patient_job.error().message;
+  auto observations = call(lab, *patient_job, Call::kDownload, "Observation.ndjson");
+  ASSERT_TRUE(observations);
+  EXPECT_EQ(exported_ids(observations->ndjson), std::vector<std::string>{my_observation.id});
+}
+
 TEST_F(GateExportTest, AnAlteredFileIsRefusedNotHandedOut) {
   world_.make_patient("Lefebvre");
   const gate::Principal lab = world_.service("labo.tamper", "system/Patient.rs");

@@ -158,7 +158,12 @@ TEST_F(BulkExportServerTest, KickOffErrorsAre400OperationOutcomesThatEchoNothing
       {"/fhir/$export?_outputFormat=text%2Fcsv-Lefebvre", kKickOffHeaders, 400},
       {"/fhir/$export?_type=Lefebvre", kKickOffHeaders, 400},
       {"/fhir/$export?_since=Lefebvre", kKickOffHeaders, 400},
-      {"/fhir/$export?_typeFilter=Patient%3Fname%3DLefebvre", kKickOffHeaders, 400},
+      {"/fhir/$export?_typeFilter=Patient%3Fnickname%3DLefebvre", kKickOffHeaders, 400},
+      {"/fhir/$export?_typeFilter=Patient%3Fname%3Acontains%3DLefebvre", kKickOffHeaders, 400},
+      {"/fhir/$export?_type=Patient&_typeFilter=Observation%3Fstatus%3DLefebvre", kKickOffHeaders,
+       400},
+      {"/fhir/$export?includeAssociatedData=LatestProvenanceResources-Lefebvre", kKickOffHeaders,
+       400},
       {"/fhir/$export?_elements=Lefebvre.name", kKickOffHeaders, 400},
       {"/fhir/$export?Lefebvre=1", kKickOffHeaders, 400},
       {"/fhir/Group/bad%20id/$export", kKickOffHeaders, 400},
@@ -285,7 +290,8 @@ TEST_F(BulkExportServerTest, APostKickOffTakesParametersAndLenientHandlingReport
   auto reply = send(verb::post, "/fhir/Patient/$export", lab.bearer(),
                     R"({"resourceType":"Parameters","parameter":[
                         {"name":"_type","valueString":"Patient"},
-                        {"name":"_typeFilter","valueString":"Patient?name=x"},
+                        {"name":"_typeFilter","valueString":"Patient?nickname=x"},
+                        {"name":"_typeFilter","valueString":"Patient?name=lef"},
                         {"name":"_elements","valueString":"name"}]})",
                     headers);
   ASSERT_TRUE(reply);
@@ -341,6 +347,111 @@ TEST_F(BulkExportServerTest, AGroupMadeThroughTheApiExportsOnlyTheMembersTheCall
   ASSERT_EQ(file->status, 200);
   EXPECT_NE(file->body.find(mine.id), std::string::npos);
   EXPECT_EQ(file->body.find(theirs.id), std::string::npos);
+}
+
+TEST_F(BulkExportServerTest, APostPatientListExportsThoseCompartmentsAndReportsTheOthers) {
+  const gate::StoredResource listed = world_.make_patient("Liste");
+  const gate::StoredResource other = world_.make_patient("Autre");
+  const gate::StoredResource observation = world_.make_observation(listed.id);
+  world_.make_observation(other.id);
+  const gate::Principal lab = world_.service("labo.patients", "system/*.rs");
+  std::vector<std::pair<std::string, std::string>> headers = kKickOffHeaders;
+  headers.emplace_back("Content-Type", "application/fhir+json");
+  auto reply = send(verb::post, "/fhir/Patient/$export", lab.bearer(),
+                    R"({"resourceType":"Parameters","parameter":[
+                        {"name":"_type","valueString":"Patient,Observation"},
+                        {"name":"_typeFilter","valueString":"Observation?status=final"},
+                        {"name":"patient","valueReference":{"reference":"Patient/)" +
+                        listed.id + R"("}},
+                        {"name":"patient","valueReference":{"reference":"Patient/inconnu"}}]})",
+                    headers);
+  ASSERT_TRUE(reply);
+  ASSERT_EQ(reply->status, 202) << reply->body;
+  finish_jobs();
+  const boost::json::object manifest =
+      manifest_of(path_of_url(reply->header("Content-Location")), lab.bearer());
+  const boost::json::array& output = manifest.at("output").as_array();
+  ASSERT_EQ(output.size(), 2U);
+  for (const boost::json::value& item : output) {
+    auto file = send(verb::get, path_of_url(item.at("url").as_string()), lab.bearer());
+    ASSERT_TRUE(file);
+    ASSERT_EQ(file->status, 200);
+    const boost::json::object line = boost::json::parse(file->body).as_object();
+    EXPECT_EQ(line.at("id").as_string(), item.at("type") == "Patient" ? listed.id : observation.id);
+    EXPECT_EQ(file->body.find(other.id), std::string::npos);
+  }
+  const boost::json::array& errors = manifest.at("error").as_array();
+  ASSERT_EQ(errors.size(), 1U);
+  auto outcome = send(verb::get, path_of_url(errors[0].at("url").as_string()), lab.bearer());
+  ASSERT_TRUE(outcome);
+  ASSERT_EQ(outcome->status, 200);
+  EXPECT_NE(outcome->body.find("Patient/inconnu"), std::string::npos);
+
+  // At system level a patient list is refused.
+  auto system = send(verb::post, "/fhir/$export", lab.bearer(),
+                     R"({"resourceType":"Parameters","parameter":[
+                         {"name":"patient","valueReference":{"reference":"Patient/p1"}}]})",
+                     headers);
+  ASSERT_TRUE(system);
+  EXPECT_EQ(system->status, 400);
+}
+
+TEST_F(BulkExportServerTest, AnAttachmentIsAFileBehindTheSameTokenThatTheResourceReferTo) {
+  const gate::StoredResource patient = world_.make_patient("Lefebvre");
+  const std::string text = "Compte rendu : Lefebvre va bien.";
+  // base64 of `text`.
+  const std::string data = "Q29tcHRlIHJlbmR1IDogTGVmZWJ2cmUgdmEgYmllbi4=";
+  const gate::StoredResource document = world_.make(
+      R"({"resourceType":"DocumentReference","status":"current","subject":{"reference":"Patient/)" +
+      patient.id + R"("},"content":[{"attachment":{"contentType":"text/plain","data":")" + data +
+      R"("}}]})");
+  ASSERT_FALSE(document.id.empty());
+  const gate::Principal lab = world_.service("labo.pieces", "system/*.rs");
+  const std::string status = kick_off("/fhir/$export?_type=DocumentReference", lab.bearer());
+  finish_jobs();
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(world_.vault_dir() / "exports")) {
+    if (entry.is_regular_file()) {
+      std::ifstream in(entry.path(), std::ios::binary);
+      const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+      EXPECT_EQ(bytes.find("Lefebvre"), std::string::npos) << entry.path();
+      EXPECT_EQ(bytes.find(data), std::string::npos) << entry.path();
+    }
+  }
+  const boost::json::object manifest = manifest_of(status, lab.bearer());
+  const boost::json::array& output = manifest.at("output").as_array();
+  ASSERT_EQ(output.size(), 1U);  // the attachment is reached through its url only
+  auto ndjson = send(verb::get, path_of_url(output[0].at("url").as_string()), lab.bearer());
+  ASSERT_TRUE(ndjson);
+  ASSERT_EQ(ndjson->status, 200);
+  const boost::json::object line = boost::json::parse(ndjson->body).as_object();
+  const boost::json::object& attachment = line.at("content").at(0).at("attachment").as_object();
+  EXPECT_FALSE(attachment.contains("data"));
+  EXPECT_EQ(attachment.at("size"), static_cast<int64_t>(text.size()));
+  const std::string url(attachment.at("url").as_string());
+  EXPECT_TRUE(url.starts_with("https://localhost/fhir/$export-file/")) << url;
+
+  auto content = send(verb::get, path_of_url(url), lab.bearer());
+  ASSERT_TRUE(content);
+  ASSERT_EQ(content->status, 200) << content->body;
+  EXPECT_EQ(content->header("Content-Type"), "text/plain");
+  EXPECT_EQ(content->body, text);
+  EXPECT_TRUE(world_.last_entry().decrypted_data_left);
+  ASSERT_EQ(world_.last_entry().targets.size(), 1U);
+  EXPECT_EQ(world_.last_entry().targets[0].id, document.id);
+
+  const gate::Principal other = world_.service("labo.voisin", "system/*.rs");
+  auto refused = send(verb::get, path_of_url(url), other.bearer());
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 404);
+
+  auto deleted = send(verb::delete_, status, lab.bearer());
+  ASSERT_TRUE(deleted);
+  EXPECT_EQ(deleted->status, 202);
+  auto gone = send(verb::get, path_of_url(url), lab.bearer());
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 404);
+  EXPECT_TRUE(std::filesystem::is_empty(world_.vault_dir() / "exports"));
 }
 
 TEST_F(BulkExportServerTest, MetadataDeclaresTheExportOperationsAndInstantiatesBulkData) {

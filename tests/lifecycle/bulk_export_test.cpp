@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <span>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -66,6 +67,47 @@ TEST_F(ExportJobsTest, TheFilesOnDiskHoldNoPatientValueInClear) {
   EXPECT_EQ(std::filesystem::status(dir_ / "exports").permissions() &
                 (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
             std::filesystem::perms::none);
+}
+
+TEST_F(ExportJobsTest, AnAttachmentIsAFileOfItsOwnSealedAndDeletedWithTheJob) {
+  auto job = jobs_->reserve("labo", "https://localhost/fhir/$export", {});
+  ASSERT_TRUE(job);
+  auto files = jobs_->start(*job);
+  ASSERT_TRUE(files);
+  // More than one chunk, made of a patient value that must not show on disk.
+  std::string content;
+  while (content.size() <= ExportFiles::kChunkBytes) {
+    content += "Compte rendu de Lefebvre. ";
+  }
+  auto name =
+      files->attach("DocumentReference", {"d1", 1, "p1"}, "text/plain",
+                    std::span(reinterpret_cast<const uint8_t*>(content.data()), content.size()));
+  ASSERT_TRUE(name) << name.error().message;
+  EXPECT_EQ(*name, "attachment-1.bin");
+  auto empty = files->attach("DocumentReference", {"d2", 1, "p1"}, "", {});
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(*empty, "attachment-2.bin");
+  ASSERT_TRUE(files->append("DocumentReference", {"d1", 1, "p1"},
+                            R"({"resourceType":"DocumentReference","id":"d1"})"));
+  jobs_->finish(*job, files->finish());
+
+  const auto view = jobs_->view(*job, "labo");
+  ASSERT_TRUE(view);
+  ASSERT_EQ(view->outputs.size(), 3U);
+  EXPECT_TRUE(view->outputs[0].attachment);
+  EXPECT_EQ(view->outputs[0].type, "DocumentReference");
+  EXPECT_EQ(view->outputs[0].content_type, "text/plain");
+  EXPECT_EQ(view->outputs[0].count, 1);
+  EXPECT_TRUE(view->outputs[1].attachment);
+  EXPECT_FALSE(view->outputs[2].attachment);
+  EXPECT_EQ(view->outputs[2].file, "DocumentReference.ndjson");
+  const std::filesystem::path path = dir_.path() / "exports" / *job / "attachment-1.bin";
+  ASSERT_TRUE(std::filesystem::exists(path));
+  EXPECT_GT(std::filesystem::file_size(path), ExportFiles::kChunkBytes);
+  EXPECT_EQ(contents_of(path).find("Lefebvre"), std::string::npos);
+
+  EXPECT_TRUE(jobs_->remove(*job, "labo"));
+  EXPECT_FALSE(std::filesystem::exists(path));
 }
 
 TEST_F(ExportJobsTest, AnotherOwnerSeesNoJobAndCannotDeleteIt) {

@@ -43,8 +43,13 @@ TEST(ExportParametersTest, UnsupportedOrMalformedParametersAreRefusedWithoutEcho
       {{"_outputFormat", "ndjson"}, {"_outputFormat", "ndjson"}},
       {{"_elements", "Lefebvre.name"}},
       {{"_elements", "name-Lefebvre"}},
-      {{"_typeFilter", "Patient?name=Lefebvre"}},
+      {{"_typeFilter", "Patient?nickname=Lefebvre"}},
+      {{"_typeFilter", "Patient?name:contains=Lefebvre"}},
+      {{"_typeFilter", "Observation?date=hier-Lefebvre"}},
+      {{"_typeFilter", "Lefebvre?name=x"}},
+      {{"_typeFilter", "Patient?name=Lef%ZZebvre"}},
       {{"patient", "Patient/1"}},
+      {{"includeAssociatedData", "LatestProvenanceResources"}},
       {{"Lefebvre", "x"}},
   };
   for (const Pairs& pairs : refused) {
@@ -58,7 +63,8 @@ TEST(ExportParametersTest, UnsupportedOrMalformedParametersAreRefusedWithoutEcho
 
 TEST(ExportParametersTest, LenientHandlingLeavesOutWhatItCannotDoAndNamesIt) {
   auto parsed = parse_export_parameters({{"_type", "Patient,Nonsense"},
-                                         {"_typeFilter", "Patient?name=x"},
+                                         {"_typeFilter", "Patient?nickname=x"},
+                                         {"_typeFilter", "Patient?gender=female"},
                                          {"_outputFormat", "text/csv"},
                                          {"Lefebvre", "x"}},
                                         true);
@@ -69,6 +75,97 @@ TEST(ExportParametersTest, LenientHandlingLeavesOutWhatItCannotDoAndNamesIt) {
   // Still refused when lenient: another export than asked for.
   EXPECT_FALSE(parse_export_parameters({{"_since", "bad"}}, true));
   EXPECT_FALSE(parse_export_parameters({{"_type", "Nonsense"}}, true));
+  EXPECT_EQ(parsed->type_filters.size(), 1U);
+}
+
+TEST(ExportParametersTest, TypeFilterQueriesAreSearchesOfTheirTypeOrEdByType) {
+  auto parsed = parse_export_parameters(
+      {{"_type", "MedicationRequest,Observation,Condition"},
+       {"_typeFilter",
+        "MedicationRequest?status=active,MedicationRequest?status=completed&date=gt2018-07-01T00%"
+        "3A00%3A00Z"},
+       {"_typeFilter", "Observation?code=http://loinc.org|8867-4,http://loinc.org|2339-0"}},
+      false);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  ASSERT_EQ(parsed->type_filters.size(), 3U);
+  EXPECT_EQ(parsed->type_filters[0].type, "MedicationRequest");
+  ASSERT_EQ(parsed->type_filters[0].token_conditions.size(), 1U);
+  EXPECT_EQ(parsed->type_filters[0].token_conditions[0].param, "status");
+  EXPECT_EQ(parsed->type_filters[1].type, "MedicationRequest");
+  EXPECT_EQ(parsed->type_filters[1].date_conditions.size(), 1U);
+  // The comma inside the code list stays in the Observation query.
+  EXPECT_EQ(parsed->type_filters[2].type, "Observation");
+  ASSERT_EQ(parsed->type_filters[2].token_conditions.size(), 1U);
+  EXPECT_EQ(parsed->type_filters[2].token_conditions[0].any_of.size(), 2U);
+
+  // Without _type, a filter restricts its own type only.
+  auto alone = parse_export_parameters({{"_typeFilter", "Patient?gender=female"}}, false);
+  ASSERT_TRUE(alone) << alone.error().message;
+  EXPECT_TRUE(alone->types.empty());
+  EXPECT_EQ(alone->type_filters.size(), 1U);
+}
+
+TEST(ExportParametersTest, ATypeFilterRefusalNamesTheSearchParameterNeverItsValue) {
+  auto unknown = parse_export_parameters({{"_typeFilter", "Patient?nickname=Lefebvre"}}, false);
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message.find("nickname"), std::string::npos);
+  EXPECT_EQ(unknown.error().message.find("Lefebvre"), std::string::npos);
+  for (const char* result : {"_include=Observation:subject", "_revinclude=Observation:subject",
+                             "_sort=_lastUpdated", "_count=5", "_offset=1"}) {
+    auto refused =
+        parse_export_parameters({{"_typeFilter", std::string("Observation?") + result}}, true);
+    ASSERT_FALSE(refused) << result;  // the only query of its type: refused even lenient
+    auto strict =
+        parse_export_parameters({{"_typeFilter", std::string("Observation?") + result}}, false);
+    ASSERT_FALSE(strict);
+    const std::string name(result, std::string_view(result).find('='));
+    EXPECT_NE(strict.error().message.find(name), std::string::npos) << strict.error().message;
+  }
+  // A filter of a type _type leaves out: refused, even lenient.
+  auto outside = parse_export_parameters(
+      {{"_type", "Patient"}, {"_typeFilter", "Observation?status=final"}}, true);
+  ASSERT_FALSE(outside);
+  EXPECT_EQ(outside.error().code, ErrorCode::kUsage);
+  std::string many = "Patient?gender=female";
+  for (int i = 0; i < 100; ++i) {
+    many += ",Patient?gender=male";
+  }
+  EXPECT_FALSE(parse_export_parameters({{"_typeFilter", many}}, false));
+}
+
+TEST(ExportParametersTest, PatientReferencesAreTakenAtPatientAndGroupLevelOnly) {
+  const Pairs pairs{
+      {"patient", "Patient/p1"}, {"patient", "Patient/p2"}, {"patient", "Patient/p1"}};
+  for (const ExportLevel level : {ExportLevel::kPatient, ExportLevel::kGroup}) {
+    auto parsed = parse_export_parameters(pairs, false, level);
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    EXPECT_EQ(parsed->patients, (std::vector<std::string>{"p1", "p2"}));
+  }
+  auto system = parse_export_parameters(pairs, false, ExportLevel::kSystem);
+  ASSERT_FALSE(system);
+  EXPECT_NE(system.error().message.find("patient"), std::string::npos);
+  auto lenient = parse_export_parameters(pairs, true, ExportLevel::kSystem);
+  ASSERT_TRUE(lenient);
+  EXPECT_TRUE(lenient->patients.empty());
+  EXPECT_EQ(lenient->ignored, std::vector<std::string>{"patient"});
+  for (const char* bad : {"Observation/o1", "p1", "Patient/", "Patient/Lefebvre Jean"}) {
+    auto refused = parse_export_parameters({{"patient", bad}}, false, ExportLevel::kGroup);
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_EQ(refused.error().message.find("Lefebvre"), std::string::npos);
+  }
+}
+
+TEST(ExportParametersTest, IncludeAssociatedDataIsRefusedOrReportedSinceVigieHonoursNoValue) {
+  for (const char* value :
+       {"LatestProvenanceResources", "RelevantProvenanceResources", "_custom", "Lefebvre"}) {
+    auto strict = parse_export_parameters({{"includeAssociatedData", value}}, false);
+    ASSERT_FALSE(strict) << value;
+    EXPECT_EQ(strict.error().message,
+              "unsupported $export parameter or value: includeAssociatedData");
+    auto lenient = parse_export_parameters({{"includeAssociatedData", value}}, true);
+    ASSERT_TRUE(lenient);
+    EXPECT_EQ(lenient->ignored, std::vector<std::string>{"includeAssociatedData"});
+  }
 }
 
 TEST(ExportParametersTest, ElementsApplyToEveryTypeOrToTheTypeTheyName) {
@@ -126,7 +223,7 @@ TEST(ExportParametersTest, APostBodyIsAParametersResource) {
   EXPECT_EQ(*pairs, (Pairs{{"_type", "Patient"},
                            {"_since", "2026-01-01T00:00:00Z"},
                            {"includeAssociatedData", "true"},
-                           {"patient", ""}}));
+                           {"patient", "Patient/1"}}));
   for (const char* bad :
        {R"({"resourceType":"Patient"})", R"({"resourceType":"Parameters","parameter":{}})",
         R"({"resourceType":"Parameters","parameter":[{"valueString":"x"}]})",
