@@ -108,6 +108,12 @@ int run_init(const Options& options) {
     return report(created.error());
   }
   fmt::print("Coffre créé dans {} (vault created).\n", options.vault_dir);
+  if (!options.ledger_file.empty()) {
+    if (auto kept = keep_ledger_copy(*created->gate, created->custodian, options.ledger_file);
+        !kept) {
+      return close_gate(*created->gate, report(kept.error()));
+    }
+  }
   return close_gate(*created->gate, write_tls_files(options.vault_dir));
 }
 
@@ -412,6 +418,10 @@ int run(int argc, char** argv) {
   init->add_option("--checkpoint-file", options.checkpoint_file,
                    "Fichier hors du coffre où les points de contrôle signés sont aussi ajoutés / "
                    "File outside the vault where signed audit checkpoints are also appended");
+  init->add_option("--ledger-file", options.ledger_file,
+                   "Fichier hors du coffre où chaque effacement est aussi inscrit, signé (pour "
+                   "restaurer sans le coffre) / File outside the vault where each erasure is also "
+                   "written, signed (to restore without the vault)");
   rules.whole_number(
       init->add_option(
           "--checkpoint-entries", options.checkpoint_entries,
