@@ -28,6 +28,10 @@ int run_backup(const Options& options) {
     return report(unlocked.error());
   }
   gate::Gate& gate = *unlocked->gate;
+  if (options.backup.ledger_copy) {
+    auto kept = keep_ledger_copy(gate, unlocked->custodian, options.out);
+    return close_gate(gate, kept ? 0 : report(kept.error()));
+  }
   if (options.backup.keyring) {
     if (auto written = gate.backup_keyring(unlocked->custodian, options.out); !written) {
       return close_gate(gate, report(written.error()));
@@ -152,6 +156,25 @@ int run_backup_verify(const Options& options) {
 
 }  // namespace
 
+Result<void> keep_ledger_copy(gate::Gate& gate, const gate::Principal& custodian,
+                              const std::string& file) {
+  std::error_code error;
+  const std::filesystem::path path = std::filesystem::absolute(file, error);
+  if (error) {
+    return fail(ErrorCode::kUsage, "le chemin de la copie du registre est introuvable",
+                "the ledger copy's path cannot be resolved");
+  }
+  auto written = gate.keep_ledger_copy(custodian, path);
+  if (!written) {
+    return tl::unexpected(written.error());
+  }
+  fmt::print(
+      "Copie du registre d'effacements tenue dans {} ({} entrée(s)) ; gardez-la hors du coffre.\n"
+      "Erasure ledger copy kept in {} ({} entries); keep it outside the vault.\n",
+      path.string(), *written, path.string(), *written);
+  return {};
+}
+
 void add_backup_commands(CLI::App& app, Options& options, int (*&action)(const Options&)) {
   CLI::App* backup = app.add_subcommand(
       "backup",
@@ -166,6 +189,10 @@ void add_backup_commands(CLI::App& app, Options& options, int (*&action)(const O
   backup->add_flag("--keyring", options.backup.keyring,
                    "Sauvegarde le trousseau (à garder à part) / Back up the keyring (keep it "
                    "apart)");
+  backup->add_flag("--ledger-copy", options.backup.ledger_copy,
+                   "Tient désormais une copie signée du registre d'effacements dans --out, hors du "
+                   "coffre / From now on keep a signed copy of the erasure ledger in --out, "
+                   "outside the vault");
 
   CLI::App* verify = backup->add_subcommand(
       "verify",
@@ -201,9 +228,10 @@ void add_backup_commands(CLI::App& app, Options& options, int (*&action)(const O
                       "Une sauvegarde du trousseau (par défaut : celui du coffre de --ledger) / A "
                       "keyring backup (default: the keyring of the --ledger vault)");
   restore->add_option("--ledger", options.backup.ledger,
-                      "Registre d'effacements actuel : répertoire du coffre en service, ou "
-                      "sauvegarde du trousseau postérieure au dernier effacement / Current "
-                      "erasure ledger: the live vault's directory, or a keyring backup taken "
+                      "Registre d'effacements actuel : répertoire du coffre en service, sa copie "
+                      "hors du coffre (--ledger-file), ou sauvegarde du trousseau postérieure au "
+                      "dernier effacement / Current erasure ledger: the live vault's directory, "
+                      "its copy outside the vault (--ledger-file), or a keyring backup taken "
                       "after the last erasure");
   restore->add_flag("--without-current-ledger", options.backup.without_current_ledger,
                     "Restaure sans le registre actuel (un patient effacé peut revenir) / Restore "

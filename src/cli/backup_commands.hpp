@@ -13,4 +13,9 @@ namespace vigie::cli {
 // `action`.
 void add_backup_commands(CLI::App& app, Options& options, int (*&action)(const Options&));
 
+// Starts the erasure ledger's copy at `file` (gate::Gate::keep_ledger_copy) and says so: for
+// `vigie init --ledger-file` and `vigie backup --ledger-copy`.
+[[nodiscard]] Result<void> keep_ledger_copy(gate::Gate& gate, const gate::Principal& custodian,
+                                            const std::string& file);
+
 }  // namespace vigie::cli

@@ -25,6 +25,7 @@ struct Options {
   std::string vault_dir;
   UnlockOptions unlock;
   std::string checkpoint_file;
+  std::string ledger_file;  // init --ledger-file: the erasure ledger's copy outside the vault
   int64_t checkpoint_entries = 1000;
   int64_t checkpoint_seconds = 300;
   std::vector<std::string> files;

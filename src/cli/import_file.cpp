@@ -1,6 +1,7 @@
 #include "cli/import_file.hpp"
 
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include <fmt/format.h>
@@ -34,13 +35,26 @@ json::object entry_of(json::object resource) {
 }
 
 Result<json::object> read_ndjson(const std::filesystem::path& path, std::ifstream& input) {
+  const std::string text{std::istreambuf_iterator<char>(input), std::istreambuf_iterator<char>()};
+  if (input.bad()) {
+    return fail(ErrorCode::kInvalidInput, fmt::format("{} : illisible", path.string()),
+                fmt::format("{}: cannot be read", path.string()));
+  }
+  return ndjson_bundle(text, path);
+}
+
+}  // namespace
+
+Result<json::object> ndjson_bundle(std::string_view text, const std::filesystem::path& path) {
   const fhir::JsonLimits limits;
   json::array entries;
-  std::string line;
   size_t line_number = 0;
-  while (std::getline(input, line)) {
+  while (!text.empty()) {
+    const size_t newline = text.find('\n');
+    const std::string_view line = text.substr(0, newline);
+    text = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
     ++line_number;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) {
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) {
       continue;
     }
     auto resource = fhir::parse_json_object(line, limits);
@@ -50,14 +64,8 @@ Result<json::object> read_ndjson(const std::filesystem::path& path, std::ifstrea
     }
     entries.push_back(entry_of(std::move(*resource)));
   }
-  if (input.bad()) {
-    return fail(ErrorCode::kInvalidInput, fmt::format("{} : illisible", path.string()),
-                fmt::format("{}: cannot be read", path.string()));
-  }
   return collection_of(std::move(entries));
 }
-
-}  // namespace
 
 Result<json::object> read_import_file(const std::filesystem::path& path) {
   std::ifstream input(path, std::ios::binary);

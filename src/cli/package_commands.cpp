@@ -208,18 +208,9 @@ int run_export_open(const Options& options) {
   for (const lifecycle::PackageFile& file : manifest->files) {
     fmt::print("  {:<28} {:>10}\n", file.name, file.count);
   }
-  // The existing import takes NDJSON files; the patients first, so that every other resource's
-  // patient resolves.
-  std::string files;
-  for (const bool patients : {true, false}) {
-    for (const lifecycle::PackageFile& file : manifest->files) {
-      if ((file.type == "Patient") == patients) {
-        files += " " + (std::filesystem::path(options.out) / file.name).string();
-      }
-    }
-  }
-  fmt::print("Import : vigie import --vault DIR{}\nImport: vigie import --vault DIR{}\n", files,
-             files);
+  // vigie import checks the directory against the signed manifest, then imports Patient first.
+  fmt::print("Import : vigie import --vault DIR {}\nImport: vigie import --vault DIR {}\n",
+             options.out, options.out);
   return 0;
 }
 

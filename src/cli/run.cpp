@@ -18,6 +18,7 @@
 #include "cli/backup_commands.hpp"
 #include "cli/command.hpp"
 #include "cli/import_file.hpp"
+#include "cli/import_opened.hpp"
 #include "cli/package_commands.hpp"
 #include "cli/retention_commands.hpp"
 #include "cli/serve_command.hpp"
@@ -108,6 +109,12 @@ int run_init(const Options& options) {
     return report(created.error());
   }
   fmt::print("Coffre créé dans {} (vault created).\n", options.vault_dir);
+  if (!options.ledger_file.empty()) {
+    if (auto kept = keep_ledger_copy(*created->gate, created->custodian, options.ledger_file);
+        !kept) {
+      return close_gate(*created->gate, report(kept.error()));
+    }
+  }
   return close_gate(*created->gate, write_tls_files(options.vault_dir));
 }
 
@@ -131,17 +138,18 @@ struct ImportCounts {
   }
 };
 
-int import_files(gate::Gate& gate, const gate::Principal& principal, const Options& options) {
+int import_files(gate::Gate& gate, const gate::Principal& principal, const ImportSource& source) {
+  const std::vector<std::string>& files = source.files;
   // Every file is checked before the first is written, so one bad file changes nothing.
   {
-    ProgressBar checking("Vérification", options.files.size());
-    for (size_t file_index = 0; file_index < options.files.size(); ++file_index) {
-      auto bundle = read_import_file(options.files[file_index]);
+    ProgressBar checking("Vérification", files.size());
+    for (size_t file_index = 0; file_index < files.size(); ++file_index) {
+      auto bundle = source.read(files[file_index]);
       if (!bundle) {
         return report(bundle.error());
       }
       if (auto checked = gate.check_bundle(principal, *bundle); !checked) {
-        const std::string& file = options.files[file_index];
+        const std::string& file = files[file_index];
         return report(about(file, file, checked.error()));
       }
       checking.update(file_index + 1);
@@ -151,10 +159,10 @@ int import_files(gate::Gate& gate, const gate::Principal& principal, const Optio
   ImportCounts total;
   size_t rejected = 0;
   {
-    ProgressBar importing("Import", options.files.size());
-    for (size_t file_index = 0; file_index < options.files.size(); ++file_index) {
-      const std::string& file = options.files[file_index];
-      auto bundle = read_import_file(file);
+    ProgressBar importing("Import", files.size());
+    for (size_t file_index = 0; file_index < files.size(); ++file_index) {
+      const std::string& file = files[file_index];
+      auto bundle = source.read(file);
       if (!bundle) {
         return report(bundle.error());
       }
@@ -181,8 +189,8 @@ int import_files(gate::Gate& gate, const gate::Principal& principal, const Optio
   fmt::print(
       "{} créée(s), {} mise(s) à jour, {} inchangée(s), {} supprimée(s) depuis {} fichier(s) "
       "({} created, {} updated, {} unchanged, {} deleted):\n",
-      total.created, total.updated, total.unchanged, total.deleted, options.files.size(),
-      total.created, total.updated, total.unchanged, total.deleted);
+      total.created, total.updated, total.unchanged, total.deleted, files.size(), total.created,
+      total.updated, total.unchanged, total.deleted);
   fmt::print("  {:<28} {:>10} {:>10} {:>10} {:>10}\n", "type", "created", "updated", "unchanged",
              "deleted");
   for (const auto& [type, counts] : by_type) {
@@ -199,11 +207,15 @@ int import_files(gate::Gate& gate, const gate::Principal& principal, const Optio
 }
 
 int run_import(const Options& options) {
+  auto source = import_source(options.files);
+  if (!source) {
+    return report(source.error());
+  }
   auto unlocked = open_gate(options);
   if (!unlocked) {
     return report(unlocked.error());
   }
-  return close_gate(*unlocked->gate, import_files(*unlocked->gate, unlocked->custodian, options));
+  return close_gate(*unlocked->gate, import_files(*unlocked->gate, unlocked->custodian, *source));
 }
 
 // A command about one TYPE/ID: the reference checked, then the vault opened.
@@ -412,6 +424,10 @@ int run(int argc, char** argv) {
   init->add_option("--checkpoint-file", options.checkpoint_file,
                    "Fichier hors du coffre où les points de contrôle signés sont aussi ajoutés / "
                    "File outside the vault where signed audit checkpoints are also appended");
+  init->add_option("--ledger-file", options.ledger_file,
+                   "Fichier hors du coffre où chaque effacement est aussi inscrit, signé (pour "
+                   "restaurer sans le coffre) / File outside the vault where each erasure is also "
+                   "written, signed (to restore without the vault)");
   rules.whole_number(
       init->add_option(
           "--checkpoint-entries", options.checkpoint_entries,
@@ -437,7 +453,11 @@ int run(int argc, char** argv) {
       "Importe des Bundles FHIR, des ressources seules ou du NDJSON (tout est vérifié d'abord) / "
       "Import FHIR Bundles, single resources or NDJSON files (all checked first)");
   add_vault(import);
-  import->add_option("files", options.files, "Fichiers à importer / Files to import")->required();
+  import
+      ->add_option("files", options.files,
+                   "Fichiers à importer, ou le répertoire écrit par vigie export open / Files to "
+                   "import, or the directory that vigie export open wrote")
+      ->required();
   import->callback([&] { action = run_import; });
 
   CLI::App* get =

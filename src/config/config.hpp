@@ -65,11 +65,11 @@ struct RetentionConfig {
   int64_t active_years = 20;
   // Patient.active = false: vigie's default, the same 20 years (the law does not shorten it).
   int64_t inactive_years = 20;
-  // Patient.deceased*: R.1112-7, 10 years from the death (deceasedDateTime; with
-  // deceasedBoolean only, from the newest update), and never longer than active_years.
+  // Patient.deceased*: R.1112-7, 10 years from the death; vigie counts them from the newest
+  // update (never before the death is recorded), and never longer than active_years.
   int64_t deceased_years = 10;
-  // R.1112-7: a patient who was a minor at the newest update is kept at least until this
-  // birthday (from Patient.birthDate). Not applied to a deceased patient.
+  // R.1112-7: a period that would end before this birthday (from Patient.birthDate) is extended
+  // to it, whatever the age at the newest update. Not applied to a deceased patient.
   int64_t minor_until_age = 28;
   // [retention.types]: a resource type (FHIR name) and its years from the newest update of that
   // type in the compartment; the patient is kept until every rule that applies has expired.

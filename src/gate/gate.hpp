@@ -290,14 +290,25 @@ class Gate {
   // Recorded as a configuration change of the erasure ledger, with what it dropped.
   [[nodiscard]] Result<vault::Vault::LedgerAdoption> adopt_erasure_ledger(
       const Principal& principal, std::span<const store::ErasureLedgerEntry> current);
+  // The same from a copy of the ledger kept outside the vault (vault/ledger_copy.hpp), once
+  // vault::Vault::verified_ledger_copy has checked it against this vault's key and ledger (an
+  // edited, reordered or truncated copy is refused with kIntegrity, audited).
+  [[nodiscard]] Result<vault::Vault::LedgerAdoption> adopt_ledger_copy(
+      const Principal& principal, std::span<const vault::LedgerCopyLine> copy);
+  // Starts the copy of the erasure ledger outside the vault at `path` (absolute; a new or empty
+  // file): the ledger so far is written there and every later erasure (CLI, API, retention)
+  // appends to it before the key is shredded. Custodian only; a config-change entry on
+  // Config/erasure-ledger-copy. Returns how many entries were written.
+  [[nodiscard]] Result<int64_t> keep_ledger_copy(const Principal& principal,
+                                                 const std::filesystem::path& path);
 
   struct RestoreRequest {
     std::filesystem::path backup;  // a data backup (backup_data)
     // A keyring backup (backup_keyring); without one, the live vault's keyring (ledger_source
     // must then be its directory).
     std::optional<std::filesystem::path> keyring_backup;
-    // Where the current erasure ledger is: the live vault's directory, or a keyring backup taken
-    // after the last erasure.
+    // Where the current erasure ledger is: the live vault's directory, a keyring backup taken
+    // after the last erasure, or the ledger copy kept outside the vault (keep_ledger_copy).
     std::optional<std::filesystem::path> ledger_source;
     // Without ledger_source: restore anyway, replaying only the ledger the keyring holds (an
     // erasure made after the keyring backup comes back). Refused unless set.

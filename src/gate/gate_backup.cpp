@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 
+#include <fstream>
+#include <string_view>
+
 #include <fmt/format.h>
 
 #include "gate/audited_call.hpp"
@@ -47,6 +50,21 @@ Result<std::filesystem::path> make_private_directory(const std::filesystem::path
   return std::filesystem::path(text);
 }
 
+// Whether `source` is a file that is not a SQLite database (a keyring backup): the ledger copy
+// kept outside the vault, whatever it holds (vault::read_ledger_copy says what is wrong with it).
+bool is_ledger_copy(const std::filesystem::path& source) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(source, error)) {
+    return false;
+  }
+  constexpr std::string_view kSqliteMagic{"SQLite format 3\0", 16};
+  std::string start(kSqliteMagic.size(), '\0');
+  std::ifstream input(source, std::ios::binary);
+  input.read(start.data(), static_cast<std::streamsize>(start.size()));
+  start.resize(static_cast<size_t>(input.gcount()));
+  return start != kSqliteMagic;
+}
+
 // Unpacks `request` into `staging`, unlocks it, and adopts the current ledger: the restored
 // vault, open, with no erased patient left in it.
 Result<Unlocked> restore_into(const Gate::RestoreRequest& request,
@@ -54,7 +72,14 @@ Result<Unlocked> restore_into(const Gate::RestoreRequest& request,
                               const LocalUser& user, const Clock& clock,
                               const config::Config& config, Gate::RestoreReport& report) {
   std::optional<std::vector<store::ErasureLedgerEntry>> current;
-  if (request.ledger_source) {
+  std::optional<std::vector<vault::LedgerCopyLine>> copy;
+  if (request.ledger_source && is_ledger_copy(*request.ledger_source)) {
+    auto lines = vault::read_ledger_copy(*request.ledger_source);
+    if (!lines) {
+      return tl::unexpected(lines.error());
+    }
+    copy = std::move(*lines);
+  } else if (request.ledger_source) {
     auto ledger = lifecycle::read_erasure_ledger(*request.ledger_source);
     if (!ledger) {
       return tl::unexpected(ledger.error());
@@ -63,11 +88,13 @@ Result<Unlocked> restore_into(const Gate::RestoreRequest& request,
   } else if (!request.without_current_ledger) {
     return fail(ErrorCode::kUsage,
                 "sans le registre d'effacements actuel (--ledger : le répertoire du coffre en "
-                "service, ou une sauvegarde du trousseau postérieure au dernier effacement), un "
+                "service, sa copie hors du coffre, ou une sauvegarde du trousseau postérieure au "
+                "dernier effacement), un "
                 "patient effacé depuis la sauvegarde reviendrait ; restauration refusée "
                 "(--without-current-ledger pour passer outre)",
-                "without the current erasure ledger (--ledger: the live vault's directory, or a "
-                "keyring backup taken after the last erasure), a patient erased since the backup "
+                "without the current erasure ledger (--ledger: the live vault's directory, its "
+                "copy outside the vault, or a keyring backup taken after the last erasure), a "
+                "patient erased since the backup "
                 "would come back; restore refused (--without-current-ledger overrides)");
   }
   std::filesystem::path keyring_file;
@@ -79,10 +106,10 @@ Result<Unlocked> restore_into(const Gate::RestoreRequest& request,
     keyring_file = store::sqlite::keyring_file_path(*request.ledger_source);
   } else {
     return fail(ErrorCode::kUsage,
-                "la restauration a besoin du trousseau : --keyring FICHIER, ou le répertoire du "
-                "coffre en service avec --ledger",
-                "a restore needs the keyring: --keyring FILE, or the live vault's directory with "
-                "--ledger");
+                "la restauration a besoin du trousseau : --keyring FICHIER (avec une copie du "
+                "registre), ou le répertoire du coffre en service avec --ledger",
+                "a restore needs the keyring: --keyring FILE (with a ledger copy), or the live "
+                "vault's directory with --ledger");
   }
   auto files = lifecycle::unpack_backup(request.backup, keyring_file, secret, staging);
   if (!files) {
@@ -93,8 +120,9 @@ Result<Unlocked> restore_into(const Gate::RestoreRequest& request,
   if (!unlocked) {
     return unlocked;
   }
-  if (current) {
-    auto adopted = unlocked->gate->adopt_erasure_ledger(unlocked->custodian, *current);
+  if (current || copy) {
+    auto adopted = copy ? unlocked->gate->adopt_ledger_copy(unlocked->custodian, *copy)
+                        : unlocked->gate->adopt_erasure_ledger(unlocked->custodian, *current);
     if (!adopted) {
       static_cast<void>(unlocked->gate->close());
       return tl::unexpected(adopted.error());

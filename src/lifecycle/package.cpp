@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <limits>
 #include <set>
 #include <utility>
 
@@ -120,6 +122,8 @@ class FileSource final : public Source {
 struct Verified {
   Manifest manifest;
   uint64_t stream_end = 0;  // the offset of the manifest, where the messages end
+  std::string text;         // the manifest as signed
+  std::array<uint8_t, crypto::kSignatureBytes> signature{};
 };
 
 Result<Verified> verify_source(Source& source, std::optional<std::string_view> expected_identity) {
@@ -179,7 +183,7 @@ Result<Verified> verify_source(Source& source, std::optional<std::string_view> e
   if (to_hex(hash.finish()) != manifest->sealed_sha256) {
     return altered("contenu scellé modifié", "sealed content modified");
   }
-  return Verified{std::move(*manifest), manifest_offset};
+  return Verified{std::move(*manifest), manifest_offset, std::move(text), signature};
 }
 
 // Decrypts the stream of a verified package, handing each line to `line(file_index, text)`;
@@ -273,6 +277,45 @@ Result<void> check_recount(Recount& recount, const Manifest& manifest) {
     }
   }
   return {};
+}
+
+// Writes `text` to the new file `path` (mode 0600), synced.
+Result<void> write_new_file(const std::filesystem::path& path, std::string_view text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  std::FILE* output = fd < 0 ? nullptr : fdopen(fd, "wb");
+  if (output == nullptr) {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    return fail(ErrorCode::kInternal, fmt::format("impossible d'écrire {}", path.string()),
+                fmt::format("cannot write {}", path.string()));
+  }
+  const bool written = std::fwrite(text.data(), 1, text.size(), output) == text.size() &&
+                       std::fflush(output) == 0 && fsync(fileno(output)) == 0;
+  if (std::fclose(output) != 0 || !written) {
+    return fail(ErrorCode::kInternal, fmt::format("impossible d'écrire {}", path.string()),
+                fmt::format("cannot write {}", path.string()));
+  }
+  return {};
+}
+
+// The contents of a regular file of at most `limit` bytes; kInvalidInput otherwise.
+Result<std::string> read_small_file(const std::filesystem::path& path, size_t limit) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    return fail(ErrorCode::kInvalidInput, "not a regular file");
+  }
+  const uintmax_t size = std::filesystem::file_size(path, error);
+  if (error || size > limit) {
+    return fail(ErrorCode::kInvalidInput, "unreadable or too large");
+  }
+  std::ifstream input(path, std::ios::binary);
+  std::string contents(static_cast<size_t>(size), '\0');
+  if (!input.read(contents.data(), static_cast<std::streamsize>(contents.size())) ||
+      input.peek() != std::char_traits<char>::eof()) {
+    return fail(ErrorCode::kInvalidInput, "unreadable");
+  }
+  return contents;
 }
 
 }  // namespace
@@ -720,11 +763,91 @@ Result<Manifest> open_package(const std::filesystem::path& path,
     }
     output = nullptr;
   }
+  // The signed manifest goes with the files, so that `vigie import` checks them against it.
+  if (written) {
+    written = write_new_file(out_dir / kOpenedManifestName, verified->text);
+  }
+  if (written) {
+    written = write_new_file(out_dir / kOpenedSignatureName, to_hex(verified->signature) + "\n");
+  }
   if (!written) {
     remove_outputs();
+    std::filesystem::remove(out_dir / kOpenedManifestName, error);
     return tl::unexpected(written.error());
   }
   return manifest;
+}
+
+Result<Manifest> check_opened_package(const std::filesystem::path& dir) {
+  auto refused = [&](std::string_view french, std::string_view english) {
+    return fail(ErrorCode::kIntegrity,
+                fmt::format("{} : paquet ouvert refusé, {}", dir.string(), french),
+                fmt::format("{}: opened package refused, {}", dir.string(), english));
+  };
+  auto text = read_small_file(dir / kOpenedManifestName, kMaxManifestBytes);
+  auto signature_text =
+      read_small_file(dir / kOpenedSignatureName, 2 * crypto::kSignatureBytes + 1);
+  if (!text || !signature_text) {
+    return refused("manifeste ou signature absents (ouvrez-le avec vigie export open)",
+                   "manifest or signature missing (open it with vigie export open)");
+  }
+  std::array<uint8_t, crypto::kSignatureBytes> signature{};
+  if (!signature_text->ends_with('\n') ||
+      !from_hex(std::string_view(*signature_text).substr(0, signature_text->size() - 1),
+                signature)) {
+    return refused("signature illisible", "unreadable signature");
+  }
+  auto manifest = parse_manifest(*text);
+  if (!manifest) {
+    return refused("manifeste malformé", "malformed manifest");
+  }
+  const auto identity = from_hex(manifest->vault_identity, crypto::kSigningPublicKeyBytes);
+  if (!identity || !crypto::verify_signature(*identity, manifest_signed_bytes(*text), signature)) {
+    return refused("signature du manifeste invalide", "the manifest's signature is invalid");
+  }
+  std::set<std::string> expected{std::string(kOpenedManifestName),
+                                 std::string(kOpenedSignatureName)};
+  for (const PackageFile& file : manifest->files) {
+    expected.insert(file.name);
+  }
+  std::error_code error;
+  for (const auto& item : std::filesystem::directory_iterator(dir, error)) {
+    if (!expected.contains(item.path().filename().string())) {
+      return refused("un fichier que le manifeste ne liste pas s'y trouve",
+                     "it holds a file that the manifest does not list");
+    }
+  }
+  if (error) {
+    return refused("répertoire illisible", "unreadable directory");
+  }
+  for (const PackageFile& file : manifest->files) {
+    if (auto contents = read_opened_file(dir, file); !contents) {
+      return tl::unexpected(contents.error());
+    }
+  }
+  return manifest;
+}
+
+Result<std::string> read_opened_file(const std::filesystem::path& dir, const PackageFile& file) {
+  const std::filesystem::path path = dir / file.name;
+  auto contents = read_small_file(path, std::numeric_limits<size_t>::max());
+  if (!contents) {
+    return fail(ErrorCode::kIntegrity,
+                fmt::format("{} : fichier du paquet absent ou illisible", path.string()),
+                fmt::format("{}: package file missing or unreadable", path.string()));
+  }
+  const auto lines = std::count(contents->begin(), contents->end(), '\n');
+  crypto::Sha256 hash;
+  hash.update(*contents);
+  if (lines != file.count || (!contents->empty() && contents->back() != '\n') ||
+      to_hex(hash.finish()) != file.sha256) {
+    return fail(
+        ErrorCode::kIntegrity,
+        fmt::format("{} ne correspond pas au manifeste (nombre de lignes ou SHA-256)",
+                    path.string()),
+        fmt::format("{} does not match the manifest (line count or SHA-256)", path.string()));
+  }
+  return contents;
 }
 
 }  // namespace vigie::lifecycle

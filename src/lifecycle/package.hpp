@@ -140,6 +140,22 @@ class PackageWriter {
                                             std::optional<std::string_view> expected_identity,
                                             int64_t now_ms, const std::filesystem::path& out_dir);
 
+// What open_package writes beside the files: the manifest's text as signed, and its signature in
+// hex (one line).
+inline constexpr std::string_view kOpenedManifestName = "manifest.json";
+inline constexpr std::string_view kOpenedSignatureName = "manifest.sig";
+
+// The manifest of a directory that open_package wrote, once checked: the signature verifies
+// under the vault identity the manifest states, the directory holds the manifest, its signature
+// and the listed files and nothing else, and every file's line count and SHA-256 are the
+// manifest's. kIntegrity, naming what is wrong, otherwise. (The expiry is not checked again: it
+// governs opening the package, not using what was opened.)
+[[nodiscard]] Result<Manifest> check_opened_package(const std::filesystem::path& dir);
+// One file of a checked directory, read whole and checked again against the manifest (a file
+// changed since check_opened_package is refused with kIntegrity).
+[[nodiscard]] Result<std::string> read_opened_file(const std::filesystem::path& dir,
+                                                   const PackageFile& file);
+
 // Parses the bytes of a package fully (structure, manifest, signature) as verify_package() does,
 // from memory: the fuzz target's entry point. Returns the manifest.
 [[nodiscard]] Result<Manifest> verify_package_bytes(

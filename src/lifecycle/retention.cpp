@@ -84,13 +84,14 @@ RetentionVerdict retention_of(const config::RetentionConfig& rules, const Patien
       break;
     }
   }
-  if (facts.status != PatientStatus::kDeceased && facts.latest_birth_ms &&
-      add_years(*facts.latest_birth_ms, 18) > last) {
+  // R.1112-7: a period that ends before the 28th birthday is extended to it, whatever the age at
+  // the last stay (with the 20-year default, only a child under 8 then is concerned; with a
+  // shorter configured period, a young adult too). "In all cases" the death clause prevails.
+  if (facts.status != PatientStatus::kDeceased && facts.latest_birth_ms) {
     const int64_t until = add_years(*facts.latest_birth_ms, rules.minor_until_age);
     if (until > verdict.expires_ms) {
       verdict.expires_ms = until;
-      verdict.rule =
-          fmt::format("minor at the last update, kept until age {}", rules.minor_until_age);
+      verdict.rule = fmt::format("period extended to age {}", rules.minor_until_age);
     }
   }
   for (const auto& [type, years] : rules.type_years) {

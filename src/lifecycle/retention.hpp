@@ -24,8 +24,9 @@
 //   - status: active_years (active), inactive_years (Patient.active = false), deceased_years
 //     (Patient.deceasedBoolean true or any deceasedDateTime), a deceased patient's never longer
 //     than active_years;
-//   - a patient not deceased who was a minor at that update (Patient.birthDate, read as the
-//     latest day it may mean) is kept at least until their minor_until_age birthday;
+//   - a patient not deceased is kept at least until their minor_until_age birthday
+//     (Patient.birthDate, read as the latest day it may mean): R.1112-7 extends any period that
+//     ends before the 28th birthday, not only a minor's;
 //   - [retention.types]: each type present in the compartment keeps the patient that many years
 //     after that type's newest update.
 // The patient is due when every rule that applies has expired: the latest expiry wins, and it

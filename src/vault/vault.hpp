@@ -23,6 +23,7 @@
 #include "fhir/bundle.hpp"
 #include "fhir/search.hpp"
 #include "store/store.hpp"
+#include "vault/ledger_copy.hpp"
 #include "vault/shared_keys.hpp"
 
 // vault/: resources in, resources out, always encrypted at rest. Knows nothing of users: every
@@ -306,6 +307,19 @@ class Vault {
   [[nodiscard]] Result<LedgerAdoption> adopt_erasure_ledger(
       std::span<const store::ErasureLedgerEntry> current);
 
+  // Starts the copy of the erasure ledger kept outside the vault (vault/ledger_copy.hpp) at
+  // `path` (absolute; a new or empty file in an existing directory, kConflict otherwise): writes
+  // every entry of the keyring's ledger to it, signed, and returns how many. The caller stores the
+  // path under kLedgerCopyMeta (gate/: with its audit entry); from then on every erasure appends
+  // its entry there before the key is shredded.
+  [[nodiscard]] Result<int64_t> start_ledger_copy(const std::filesystem::path& path);
+  // The entries of a ledger copy that a restore was given, once checked against this vault: every
+  // line's signature verifies under its audit key, chained (verify_ledger_copy), and the copy
+  // names every erasure this keyring's own ledger holds (a copy cut short, or another vault's, is
+  // refused with kIntegrity).
+  [[nodiscard]] Result<std::vector<store::ErasureLedgerEntry>> verified_ledger_copy(
+      std::span<const LedgerCopyLine> lines);
+
   // The compartment of the current version of (type, id) from clear metadata, without
   // decrypting anything; nullopt when the vault has no such resource (deleted ones included).
   [[nodiscard]] Result<std::optional<std::string>> locate(std::string_view type,
@@ -352,6 +366,9 @@ class Vault {
   // shredded to erasures_finished_at_open_.
   [[nodiscard]] Result<void> finish_pending_erasures();
   // Step 2 of erase_patient: whether this call shredded the key (false: it was shredded before).
+  // When a ledger copy is kept, the entry is appended to it first: a key is never shredded
+  // before the copy names its patient's erasure (a crash in between appends it twice; a restore
+  // takes the hash once).
   [[nodiscard]] Result<bool> shred_data_key(const std::string& patient_id);
   // Reads the erasure generation of the data file (one small read) into erasure_generation_seen_
   // and, when it changed since the last call or erased_with_rows_ is not empty, the pending

@@ -18,6 +18,7 @@
 #include "common/hex.hpp"
 #include "common/words.hpp"
 #include "crypto/kdf.hpp"
+#include "crypto/signing.hpp"
 #include "vault/vault.hpp"
 #include "vault/vault_internal.hpp"
 
@@ -325,9 +326,92 @@ Result<ErasureOutcome> Vault::erase_patient(std::string_view patient_id,
 
 Result<bool> Vault::shred_data_key(const std::string& patient_id) {
   keys_->forget_key(patient_id);
+  const store::ErasureLedgerEntry entry{erasure_hash(patient_id), clock_.now_ms()};
+  auto copy = data_->get_meta(std::string(kLedgerCopyMeta));
+  if (!copy) {
+    return tl::unexpected(copy.error());
+  }
+  if (const std::optional<std::string>& copy_path = *copy; copy_path && !copy_path->empty()) {
+    // The keyring finds no key when a crash came after the shred: both ledgers have the entry.
+    auto key = keyring_->data_key(patient_id);
+    if (!key) {
+      return tl::unexpected(key.error());
+    }
+    if (key->has_value()) {
+      auto signing_key = audit_signing_key();
+      if (!signing_key) {
+        return tl::unexpected(signing_key.error());
+      }
+      if (auto appended = append_ledger_copy(*copy_path, std::span(&entry, 1), *signing_key);
+          !appended) {
+        return tl::unexpected(appended.error());
+      }
+    }
+  }
   // The keyring finds no key when a crash came after this step: the ledger has the entry already.
-  return keyring_->shred_data_key(
-      patient_id, store::ErasureLedgerEntry{erasure_hash(patient_id), clock_.now_ms()});
+  return keyring_->shred_data_key(patient_id, entry);
+}
+
+Result<int64_t> Vault::start_ledger_copy(const std::filesystem::path& path) {
+  std::error_code error;
+  if (!path.is_absolute() || !std::filesystem::is_directory(path.parent_path(), error)) {
+    return fail(ErrorCode::kUsage,
+                "la copie du registre d'effacements doit être un chemin absolu dans un répertoire "
+                "existant",
+                "the erasure ledger copy must be an absolute path in an existing directory");
+  }
+  if (std::filesystem::exists(path, error) && (!std::filesystem::is_regular_file(path, error) ||
+                                               std::filesystem::file_size(path, error) != 0)) {
+    return fail(ErrorCode::kConflict,
+                "la copie du registre d'effacements doit être un fichier nouveau ou vide",
+                "the erasure ledger copy must be a new or empty file");
+  }
+  auto ledger = keyring_->erasure_ledger();
+  if (!ledger) {
+    return tl::unexpected(ledger.error());
+  }
+  auto signing_key = audit_signing_key();
+  if (!signing_key) {
+    return tl::unexpected(signing_key.error());
+  }
+  if (auto appended = append_ledger_copy(path, *ledger, *signing_key); !appended) {
+    return tl::unexpected(appended.error());
+  }
+  return static_cast<int64_t>(ledger->size());
+}
+
+Result<std::vector<store::ErasureLedgerEntry>> Vault::verified_ledger_copy(
+    std::span<const LedgerCopyLine> lines) {
+  auto signing_key = audit_signing_key();
+  if (!signing_key) {
+    return tl::unexpected(signing_key.error());
+  }
+  if (auto verified = verify_ledger_copy(lines, crypto::signing_public_key(*signing_key));
+      !verified) {
+    return tl::unexpected(verified.error());
+  }
+  std::vector<store::ErasureLedgerEntry> entries = ledger_entries(lines);
+  std::unordered_set<std::string> named;
+  for (const store::ErasureLedgerEntry& entry : entries) {
+    named.insert(to_hex(entry.compartment_hash));
+  }
+  auto own = keyring_->erasure_ledger();
+  if (!own) {
+    return tl::unexpected(own.error());
+  }
+  const auto missing = std::count_if(own->begin(), own->end(), [&](const auto& entry) {
+    return !named.contains(to_hex(entry.compartment_hash));
+  });
+  if (missing > 0) {
+    return fail(ErrorCode::kIntegrity,
+                fmt::format("la copie du registre d'effacements omet {} effacement(s) que le "
+                            "trousseau restauré connaît : copie tronquée, ou d'un autre coffre",
+                            missing),
+                fmt::format("the erasure ledger copy lacks {} erasure(s) that the restored "
+                            "keyring holds: a truncated copy, or another vault's",
+                            missing));
+  }
+  return entries;
 }
 
 Result<PurgeProgress> Vault::purge_erased_rows(int64_t max_resources,

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -97,6 +99,68 @@ TEST_F(CliBackupTest, ABackupTakenWhileAnotherProcessImportsIsWholeAndVerifies) 
   EXPECT_TRUE(contains(verified.out, " 2 patient(s)") || contains(verified.out, " 302 patient(s)"))
       << verified.out;
   EXPECT_TRUE(contains(verified.out, "audit chain verified")) << verified.out;
+}
+
+TEST_F(CliBackupTest, TheLedgerCopyOutsideTheVaultServesARestoreWithTheVaultGone) {
+  ProcessResult kept =
+      vigie_on_vault("backup", {"--ledger-copy", "--out", path("erasures.ledger")});
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_TRUE(contains(kept.out, "0 entries")) << kept.out;
+  ASSERT_EQ(vigie_on_vault("backup", {"--out", path("data.backup")}).exit_code, 0);
+  ASSERT_EQ(vigie_on_vault("backup", {"--keyring", "--out", path("old.keyring")}).exit_code, 0);
+  ASSERT_EQ(vigie_on_vault("erase", {"Patient/p1", "--yes"}).exit_code, 0);
+  const std::string copy = read_file(path("erasures.ledger"));
+  EXPECT_EQ(std::count(copy.begin(), copy.end(), '\n'), 1);
+  EXPECT_FALSE(contains(copy, "p1"));
+  std::filesystem::remove_all(vault());
+
+  // Edited, it is refused with the line it breaks at, and nothing is restored.
+  std::string edited = copy;
+  edited[30] = edited[30] == '0' ? '1' : '0';
+  const std::string forged = write_input("forged.ledger", edited);
+  ProcessResult refused =
+      vigie({"restore", "--from", path("data.backup"), "--keyring", path("old.keyring"), "--vault",
+             path("restored"), "--ledger", forged, "--key-file", key_file()});
+  EXPECT_EQ(refused.exit_code, 6) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "line 1")) << refused.err;
+  EXPECT_FALSE(std::filesystem::exists(path("restored")));
+
+  ProcessResult restored =
+      vigie({"restore", "--from", path("data.backup"), "--keyring", path("old.keyring"), "--vault",
+             path("restored"), "--ledger", path("erasures.ledger"), "--key-file", key_file()});
+  ASSERT_EQ(restored.exit_code, 0) << restored.err;
+  EXPECT_TRUE(contains(restored.out, "1 erased patients' key(s) dropped")) << restored.out;
+  ProcessResult erased =
+      vigie({"get", "--vault", path("restored"), "--key-file", key_file(), "Patient/p1"});
+  EXPECT_EQ(erased.exit_code, 4) << erased.out;
+  ProcessResult other =
+      vigie({"get", "--vault", path("restored"), "--key-file", key_file(), "Patient/p2"});
+  EXPECT_EQ(other.exit_code, 0) << other.err;
+}
+
+TEST_F(CliBackupTest, InitStartsTheLedgerCopyAndEveryErasureGoesToIt) {
+  const std::string second = path("second");
+  ProcessResult init =
+      vigie({"init", "--vault", second, "--passphrase-file", passphrase_file(), "--key-file",
+             path("second.key"), "--ledger-file", path("second.ledger")});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  ASSERT_TRUE(std::filesystem::exists(path("second.ledger")));
+  EXPECT_EQ(read_file(path("second.ledger")), "");
+  ASSERT_EQ(vigie({"import", "--vault", second, "--key-file", path("second.key"),
+                   write_input("two-again.json", kTwoPatients)})
+                .exit_code,
+            0);
+  ASSERT_EQ(
+      vigie({"erase", "--vault", second, "--key-file", path("second.key"), "Patient/p1", "--yes"})
+          .exit_code,
+      0);
+  ASSERT_EQ(
+      vigie({"erase", "--vault", second, "--key-file", path("second.key"), "Patient/p2", "--yes"})
+          .exit_code,
+      0);
+  const std::string copy = read_file(path("second.ledger"));
+  EXPECT_EQ(std::count(copy.begin(), copy.end(), '\n'), 2) << copy;
+  EXPECT_TRUE(copy.starts_with("vigie-erasure v1 1 ")) << copy;
 }
 
 }  // namespace

@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include "cli_fixture.hpp"
@@ -115,7 +117,8 @@ TEST_F(CliPackageTest, OnlyTheListedTypesElementsAndPatientsLeaveAndTheFileShows
   for (const auto& file : std::filesystem::directory_iterator(dir_ / "opened")) {
     files.insert(file.path().filename().string());
   }
-  EXPECT_EQ(files, (std::set<std::string>{"Patient.ndjson", "Observation.ndjson"}));
+  EXPECT_EQ(files, (std::set<std::string>{"Patient.ndjson", "Observation.ndjson", "manifest.json",
+                                          "manifest.sig"}));
   const auto exported_patients = lines_of(dir_ / "opened" / "Patient.ndjson");
   ASSERT_EQ(exported_patients.size(), 2U);
   std::set<std::string> ids;
@@ -148,17 +151,36 @@ TEST_F(CliPackageTest, OnlyTheListedTypesElementsAndPatientsLeaveAndTheFileShows
   EXPECT_TRUE(testing::contains(listed.out, "ready")) << listed.out;
   EXPECT_TRUE(testing::contains(listed.out, "2 patient(s)")) << listed.out;
 
-  // The opened files import into another vault: the patients first, as open prints.
+  // The opened directory imports into another vault, checked against its manifest, the patients
+  // first.
   const std::string other = (dir_ / "other").string();
   ASSERT_EQ(vigie({"init", "--vault", other, "--passphrase-file", passphrase_file(), "--key-file",
                    (dir_ / "other.key").string()})
                 .exit_code,
             0);
-  ProcessResult imported =
-      vigie({"import", "--vault", other, "--key-file", (dir_ / "other.key").string(),
-             (dir_ / "opened" / "Patient.ndjson").string(),
-             (dir_ / "opened" / "Observation.ndjson").string()});
+  ProcessResult imported = vigie({"import", "--vault", other, "--key-file",
+                                  (dir_ / "other.key").string(), (dir_ / "opened").string()});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_TRUE(testing::contains(imported.out, "2 fichier(s)")) << imported.out;
+  EXPECT_TRUE(testing::contains(imported.out, fmt::format("{} created", 2 + observations.size())))
+      << imported.out;
+  // The audit of the second vault names each imported resource.
+  ProcessResult other_log = vigie({"audit", "log", "--vault", other, "--key-file",
+                                   (dir_ / "other.key").string(), "--format", "json"});
+  ASSERT_EQ(other_log.exit_code, 0) << other_log.err;
+  EXPECT_TRUE(testing::contains(other_log.out, patients_[0].id)) << other_log.out;
+  EXPECT_TRUE(testing::contains(other_log.out, patients_[1].id));
+  for (const json::object& observation : observations) {
+    EXPECT_TRUE(testing::contains(other_log.out, std::string(observation.at("id").as_string())));
+    // And the first vault's export entry named it too.
+    EXPECT_TRUE(testing::contains(log.out, std::string(observation.at("id").as_string())));
+  }
+  // The references between them hold: each Observation is in its patient's compartment.
+  ProcessResult linked =
+      vigie({"search", "--vault", other, "--key-file", (dir_ / "other.key").string(), "Observation",
+             "patient=" + patients_[0].id});
+  ASSERT_EQ(linked.exit_code, 0) << linked.err;
+  EXPECT_TRUE(testing::contains(linked.out, "Patient/" + patients_[0].id));
   ProcessResult got = vigie({"get", "--vault", other, "--key-file", (dir_ / "other.key").string(),
                              "Patient/" + patients_[0].id});
   ASSERT_EQ(got.exit_code, 0) << got.err;
@@ -191,6 +213,76 @@ TEST_F(CliPackageTest, ATamperedPackageAWrongKeyAndAnotherVaultAreRefusedBeforeA
                                    std::string(64, 'a'), package, "--out", (dir_ / "e").string()});
   EXPECT_EQ(elsewhere.exit_code, 6) << elsewhere.err;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "e"));
+}
+
+TEST_F(CliPackageTest, AnOpenedDirectoryThatDoesNotMatchItsManifestIsRefusedAndNothingImported) {
+  const std::string package = (dir_ / "all.vpkg").string();
+  ASSERT_EQ(create({"--purpose", "portabilité", "--types", "Patient,Observation", "--all",
+                    "--recipient", public_key(), "--expires", "2d", "--out", package})
+                .exit_code,
+            0);
+  const std::filesystem::path opened = dir_ / "opened";
+  ProcessResult open =
+      vigie({"export", "open", "--key", private_key(), package, "--out", opened.string()});
+  ASSERT_EQ(open.exit_code, 0) << open.err;
+  const std::string other = (dir_ / "other").string();
+  const std::string other_key = (dir_ / "other.key").string();
+  ASSERT_EQ(vigie({"init", "--vault", other, "--passphrase-file", passphrase_file(), "--key-file",
+                   other_key})
+                .exit_code,
+            0);
+  const std::filesystem::path patients = opened / "Patient.ndjson";
+  const std::filesystem::path manifest = opened / "manifest.json";
+  const std::string original = read_file(patients);
+  const std::string original_manifest = read_file(manifest);
+  const auto rewrite = [](const std::filesystem::path& path, const std::string& text) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
+  };
+  const auto expect_refused = [&](const std::string& what, const std::string& names) {
+    ProcessResult refused =
+        vigie({"import", "--vault", other, "--key-file", other_key, opened.string()});
+    EXPECT_EQ(refused.exit_code, 6) << what << ": " << refused.err;
+    EXPECT_TRUE(testing::contains(refused.err, names)) << what << ": " << refused.err;
+  };
+  // A byte changed in a line (same count, other SHA-256).
+  std::string edited = original;
+  edited[edited.find("\"id\":\"") + 6] ^= 0x01;
+  rewrite(patients, edited);
+  expect_refused("edited", "does not match the manifest");
+  // A line removed.
+  rewrite(patients, original.substr(original.find('\n') + 1));
+  expect_refused("line removed", "does not match the manifest");
+  // A line added (a copy of the first).
+  rewrite(patients, original + original.substr(0, original.find('\n') + 1));
+  expect_refused("line added", "does not match the manifest");
+  rewrite(patients, original);
+  // The manifest edited to match edited files: its signature fails.
+  std::string forged = original_manifest;
+  forged.replace(forged.find("portabilité"), std::string("portabilité").size(), "portabilite!");
+  rewrite(manifest, forged);
+  expect_refused("manifest edited", "signature is invalid");
+  rewrite(manifest, original_manifest);
+  // A file the manifest does not list.
+  rewrite(opened / "Condition.ndjson", "");
+  expect_refused("extra file", "does not list");
+  std::filesystem::remove(opened / "Condition.ndjson");
+  // The manifest gone.
+  std::filesystem::rename(manifest, dir_ / "manifest.json");
+  expect_refused("no manifest", "manifest or signature missing");
+  std::filesystem::rename(dir_ / "manifest.json", manifest);
+  // Nothing was imported by the refused attempts.
+  ProcessResult empty = vigie({"search", "--vault", other, "--key-file", other_key, "Patient"});
+  ASSERT_EQ(empty.exit_code, 0) << empty.err;
+  EXPECT_EQ(json::parse(empty.out).at("total").as_int64(), 0) << empty.out;
+  // Whole again, it imports and reports its counts.
+  ProcessResult imported =
+      vigie({"import", "--vault", other, "--key-file", other_key, opened.string()});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_TRUE(testing::contains(imported.out, "Patient")) << imported.out;
+  EXPECT_TRUE(testing::contains(imported.out, "Observation")) << imported.out;
+  ProcessResult all = vigie({"search", "--vault", other, "--key-file", other_key, "Patient"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(json::parse(all.out).at("total").as_int64(), 4) << all.out;
 }
 
 TEST_F(CliPackageTest, PurposeTypesAndPatientsAreRequired) {

@@ -24,6 +24,7 @@
 #include "support/json_object.hpp"
 #include "support/raw_sql.hpp"
 #include "support/temp_dir.hpp"
+#include "vault/ledger_copy.hpp"
 #include "vault/vault.hpp"
 
 namespace vigie {
@@ -379,6 +380,7 @@ class GateBackupResurrectTest : public GateBackupTest {
  protected:
   void SetUp() override {
     GateBackupTest::SetUp();
+    before_backups();
     erased_ = patients_.front();
     ASSERT_TRUE(gate_->create(*custodian_, parse_object(backup_observation_of(erased_))));
     ASSERT_TRUE(gate_->add_account(*custodian_, auth::NewAccount{"infirmiere", "Infirmière",
@@ -395,6 +397,8 @@ class GateBackupResurrectTest : public GateBackupTest {
     ASSERT_TRUE(gate_->erase_patient(*custodian_, erased_));
     ASSERT_TRUE(gate_->await_erasure_cleanup());
   }
+
+  virtual void before_backups() {}
 
   // The restored vault in `target` holds nothing of the erased patient: no key, no row, no read.
   void expect_erased_patient_gone(const std::filesystem::path& target) {
@@ -423,7 +427,7 @@ class GateBackupResurrectTest : public GateBackupTest {
     EXPECT_EQ(found->total, 0U);
     auto counts = opened->gate->count_by_type(opened->custodian);
     ASSERT_TRUE(counts);
-    EXPECT_EQ(counts->at("Patient"), 3);
+    EXPECT_EQ(counts->at("Patient"), remaining_patients_);
     // The others are whole.
     EXPECT_TRUE(opened->gate->read(opened->custodian, "Patient", patients_[1]));
     // A new write cannot bring the patient back either: the ledger refuses a new key.
@@ -434,6 +438,7 @@ class GateBackupResurrectTest : public GateBackupTest {
   }
 
   std::string erased_;
+  int64_t remaining_patients_ = 3;  // of the four, after the erasures
   std::filesystem::path data_backup_ = elsewhere_ / "before-erasure.backup";
   std::filesystem::path keyring_backup_ = elsewhere_ / "before-erasure.keyring";
 };
@@ -488,6 +493,156 @@ TEST_F(GateBackupResurrectTest, ARestoreWithoutTheCurrentLedgerIsRefusedUnlessFo
   ASSERT_TRUE(opened);
   EXPECT_TRUE(opened->gate->read(opened->custodian, "Patient", erased_));
   EXPECT_TRUE(opened->gate->close());
+}
+
+// The same attack with the live vault gone and only the ledger's copy kept outside it.
+class GateLedgerCopyTest : public GateBackupResurrectTest {
+ protected:
+  void before_backups() override {
+    auto kept = gate_->keep_ledger_copy(*custodian_, copy_);
+    ASSERT_TRUE(kept) << kept.error().message;
+  }
+
+  // Erases `patient` too, and backs up the keyring after it.
+  void erase_another(const std::string& patient) {
+    ASSERT_TRUE(gate_->erase_patient(*custodian_, patient));
+    ASSERT_TRUE(gate_->await_erasure_cleanup());
+    --remaining_patients_;
+  }
+
+  void lose_the_live_vault() {
+    EXPECT_TRUE(gate_->close());
+    gate_.reset();
+    std::filesystem::remove_all(live_.path());
+  }
+
+  gate::Gate::RestoreRequest request_from_copy() const {
+    gate::Gate::RestoreRequest request;
+    request.backup = data_backup_;
+    request.keyring_backup = keyring_backup_;
+    request.ledger_source = copy_;
+    return request;
+  }
+
+  testing::TempDir outside_;
+  std::filesystem::path copy_ = outside_ / "erasures.ledger";
+};
+
+TEST_F(GateLedgerCopyTest, EveryErasureIsInTheCopyAsTheKeyringHoldsItAndNoPatientId) {
+  erase_another(patients_[2]);
+  auto live = lifecycle::read_erasure_ledger(live_.path());
+  ASSERT_TRUE(live) << live.error().message;
+  auto lines = vault::read_ledger_copy(copy_);
+  ASSERT_TRUE(lines) << lines.error().message;
+  const auto copied = vault::ledger_entries(*lines);
+  ASSERT_EQ(copied.size(), 2U);
+  ASSERT_EQ(live->size(), 2U);
+  for (size_t index = 0; index < copied.size(); ++index) {
+    EXPECT_EQ(copied[index].compartment_hash, (*live)[index].compartment_hash);
+  }
+  const std::string text = testing::read_file(copy_);
+  for (const std::string& patient : patients_) {
+    EXPECT_EQ(text.find(patient), std::string::npos);
+  }
+  // The start of the copy is audited; a second start on the same file is refused.
+  auto again = gate_->keep_ledger_copy(*custodian_, copy_);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+}
+
+TEST_F(GateLedgerCopyTest, OnlyTheCustodianKeepsACopyAndItsStartIsAudited) {
+  const gate::Principal stranger = gate::account_principal("vgt_not-a-token", "127.0.0.1", "test");
+  auto refused = gate_->keep_ledger_copy(stranger, outside_ / "other.ledger");
+  EXPECT_FALSE(refused);
+  EXPECT_FALSE(std::filesystem::exists(outside_ / "other.ledger"));
+  auto relative = gate_->keep_ledger_copy(*custodian_, "relative.ledger");
+  ASSERT_FALSE(relative);
+  EXPECT_EQ(relative.error().code, ErrorCode::kUsage);
+  audit::LogFilter filter;
+  filter.action = std::string(audit::kActionConfigChange);
+  auto entries = gate_->audit_entries(*custodian_, filter);
+  ASSERT_TRUE(entries);
+  size_t succeeded = 0;
+  size_t refusals = 0;
+  for (const audit::Entry& entry : *entries) {
+    if (!entry.targets.empty() && entry.targets.front().id == "erasure-ledger-copy") {
+      (entry.outcome == audit::Outcome::kSuccess ? succeeded : refusals) += 1;
+    }
+  }
+  EXPECT_EQ(succeeded, 1U);
+  EXPECT_EQ(refusals, 2U);
+}
+
+TEST_F(GateLedgerCopyTest, OldBackupsAndTheCopyResurrectNobodyWithTheLiveVaultGone) {
+  erase_another(patients_[2]);
+  lose_the_live_vault();
+  const std::filesystem::path target = elsewhere_ / "restored";
+  auto restored = restore(request_from_copy(), target);
+  ASSERT_TRUE(restored) << restored.error().message;
+  EXPECT_TRUE(restored->current_ledger_replayed);
+  EXPECT_EQ(restored->ledger.keys_dropped, 2);
+  EXPECT_EQ(testing::raw_count(
+                store::sqlite::keyring_file_path(target),
+                "SELECT count(*) FROM data_keys WHERE compartment = '" + patients_[2] + "'"),
+            0);
+  expect_erased_patient_gone(target);
+}
+
+TEST_F(GateLedgerCopyTest, AnEditedTruncatedOrReorderedCopyIsRefusedAndNothingIsRestored) {
+  erase_another(patients_[2]);
+  const std::filesystem::path later_keyring = elsewhere_ / "after-erasures.keyring";
+  ASSERT_TRUE(gate_->backup_keyring(*custodian_, later_keyring));
+  lose_the_live_vault();
+  const std::string original = testing::read_file(copy_);
+  const size_t second = original.find('\n') + 1;
+  const std::string line1 = original.substr(0, second);
+  const std::string line2 = original.substr(second);
+  std::string edited = line2;
+  edited[25] = edited[25] == '0' ? '1' : '0';
+  const std::filesystem::path target = elsewhere_ / "restored";
+  auto expect_refused = [&](const std::string& text, gate::Gate::RestoreRequest request,
+                            const std::string& names) {
+    {
+      std::ofstream out(copy_, std::ios::binary | std::ios::trunc);
+      out << text;
+    }
+    auto refused = restore(request, target);
+    ASSERT_FALSE(refused) << names;
+    EXPECT_EQ(refused.error().code, ErrorCode::kIntegrity) << refused.error().message;
+    EXPECT_NE(refused.error().message.find(names), std::string::npos) << refused.error().message;
+    EXPECT_FALSE(std::filesystem::exists(target));
+  };
+  expect_refused(line1 + edited, request_from_copy(), "line 2");
+  expect_refused(line2 + line1, request_from_copy(), "line 1");
+  expect_refused(original.substr(0, original.size() - 7), request_from_copy(), "incomplete");
+  expect_refused(std::string("garbage\n"), request_from_copy(), "malformed");
+  // Cut at a line boundary: the restored keyring (backed up after both erasures) names an erasure
+  // that the copy lacks.
+  gate::Gate::RestoreRequest with_later = request_from_copy();
+  with_later.keyring_backup = later_keyring;
+  expect_refused(line1, with_later, "lacks 1 erasure");
+  expect_refused("", with_later, "lacks 2 erasure");
+  // Whole again, it restores.
+  {
+    std::ofstream out(copy_, std::ios::binary | std::ios::trunc);
+    out << original;
+  }
+  auto restored = restore(request_from_copy(), target);
+  ASSERT_TRUE(restored) << restored.error().message;
+  expect_erased_patient_gone(target);
+}
+
+TEST_F(GateLedgerCopyTest, TheRestoredVaultGoesOnAppendingToTheSameCopy) {
+  lose_the_live_vault();
+  const std::filesystem::path target = elsewhere_ / "restored";
+  ASSERT_TRUE(restore(request_from_copy(), target));
+  auto opened = gate::Gate::open(target, secret(), user_);
+  ASSERT_TRUE(opened) << opened.error().message;
+  ASSERT_TRUE(opened->gate->erase_patient(opened->custodian, patients_[3]));
+  EXPECT_TRUE(opened->gate->close());
+  auto lines = vault::read_ledger_copy(copy_);
+  ASSERT_TRUE(lines) << lines.error().message;
+  EXPECT_EQ(lines->size(), 2U);
 }
 
 }  // namespace

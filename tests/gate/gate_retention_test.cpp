@@ -12,6 +12,8 @@
 #include "audit/entry.hpp"
 #include "gate/gate.hpp"
 #include "lifecycle/retention.hpp"
+#include "support/temp_dir.hpp"
+#include "vault/ledger_copy.hpp"
 
 namespace vigie {
 namespace {
@@ -208,6 +210,26 @@ TEST_F(GateRetentionTest, OnlyTheCustodianAppliesRetention) {
     EXPECT_EQ(world_.last_entry().outcome, audit::Outcome::kDenied);
   }
   EXPECT_TRUE(readable(old));
+}
+
+TEST_F(GateRetentionTest, EachErasureOfARunIsAppendedToTheLedgerCopy) {
+  testing::TempDir outside;
+  const std::filesystem::path copy = outside / "erasures.ledger";
+  auto kept = world_.gate().keep_ledger_copy(world_.custodian(), copy);
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(*kept, 0);
+  const std::string first = patient(R"({"resourceType":"Patient"})");
+  const std::string second = patient(R"({"resourceType":"Patient"})");
+  world_.clock().advance_ms(21 * kYearMs);
+  auto report = run(/*dry_run=*/false);
+  ASSERT_TRUE(report) << report.error().message;
+  ASSERT_EQ(report->due.size(), 2U);
+  auto lines = vault::read_ledger_copy(copy);
+  ASSERT_TRUE(lines) << lines.error().message;
+  EXPECT_EQ(lines->size(), 2U);
+  const std::string text = testing::read_file(copy);
+  EXPECT_EQ(text.find(first), std::string::npos);
+  EXPECT_EQ(text.find(second), std::string::npos);
 }
 
 }  // namespace

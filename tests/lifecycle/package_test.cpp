@@ -95,6 +95,57 @@ TEST(PackageTest, RoundTripGivesBackEveryLineAndTheSignedManifest) {
   EXPECT_EQ(info.st_mode & 0777, 0600U);
 }
 
+TEST(PackageTest, AnOpenedDirectoryIsCheckedAgainstItsSignedManifest) {
+  TempDir dir;
+  Sealed sealed = seal_package(dir);
+  const std::filesystem::path opened = dir / "opened";
+  ASSERT_TRUE(open_package(sealed.path, sealed.recipient, std::nullopt, kPackageNow, opened));
+  auto checked = check_opened_package(opened);
+  ASSERT_TRUE(checked) << checked.error().message;
+  EXPECT_EQ(checked->job_id, sealed.manifest.job_id);
+  ASSERT_EQ(checked->files.size(), 2U);
+  auto patients = read_opened_file(opened, checked->files[0]);
+  ASSERT_TRUE(patients) << patients.error().message;
+  EXPECT_EQ(*patients, joined_lines(kPatientLines));
+
+  const auto expect_refused = [&](const std::string& what) {
+    auto refused = check_opened_package(opened);
+    ASSERT_FALSE(refused) << what;
+    EXPECT_EQ(refused.error().code, ErrorCode::kIntegrity) << what;
+    EXPECT_FALSE(refused.error().french.empty()) << what;
+  };
+  const std::filesystem::path file = opened / "Observation.ndjson";
+  const std::string original = read_file(file);
+  std::string edited = original;
+  edited[edited.find("final")] = 'F';
+  write_bytes(file, edited);
+  expect_refused("edited line");
+  write_bytes(file, "");
+  expect_refused("lines removed");
+  write_bytes(file, original + original);
+  expect_refused("line repeated");
+  write_bytes(file, original.substr(0, original.size() - 1));
+  expect_refused("newline cut");
+  write_bytes(file, original);
+  const std::string manifest = read_file(opened / "manifest.json");
+  std::string forged = manifest;
+  forged.replace(forged.find("\"count\":1"), 9, "\"count\":2");
+  write_bytes(opened / "manifest.json", forged);
+  expect_refused("manifest edited");
+  write_bytes(opened / "manifest.json", manifest);
+  const std::string signature = read_file(opened / "manifest.sig");
+  write_bytes(opened / "manifest.sig", std::string(128, '0') + "\n");
+  expect_refused("signature replaced");
+  write_bytes(opened / "manifest.sig", signature);
+  write_bytes(opened / "notes.txt", "x");
+  expect_refused("extra file");
+  std::filesystem::remove(opened / "notes.txt");
+  std::filesystem::remove(opened / "manifest.sig");
+  expect_refused("no signature");
+  write_bytes(opened / "manifest.sig", signature);
+  EXPECT_TRUE(check_opened_package(opened));
+}
+
 TEST(PackageTest, TheRawFileHoldsNoPatientValue) {
   TempDir dir;
   Sealed sealed = seal_package(dir);

@@ -90,15 +90,22 @@ TEST(RetentionVerdictTest, EachStatusHasItsPeriod) {
   EXPECT_EQ(retention_of(rules, facts_of(&dead, last)).expires_ms, at("2046-01-01"));
 }
 
-TEST(RetentionVerdictTest, AMinorAtTheLastUpdateIsKeptUntilTheConfiguredBirthday) {
-  const config::RetentionConfig rules;
+TEST(RetentionVerdictTest, APeriodEndingBeforeTheConfiguredBirthdayIsExtendedToIt) {
+  config::RetentionConfig rules;
   const boost::json::object child =
       patient_json(R"({"resourceType":"Patient","birthDate":"2020-06-15"})");
   const RetentionVerdict verdict = retention_of(rules, facts_of(&child, at("2022-01-01")));
   EXPECT_EQ(verdict.expires_ms, at("2048-06-16") - 1);
-  EXPECT_EQ(verdict.rule, "minor at the last update, kept until age 28");
-  // An adult at the last update: the status rule alone.
+  EXPECT_EQ(verdict.rule, "period extended to age 28");
+  // Twenty years after the last update come after the 28th birthday: the status rule alone.
   EXPECT_EQ(retention_of(rules, facts_of(&child, at("2040-01-01"))).expires_ms, at("2060-01-01"));
+  // R.1112-7 extends any period that ends before the 28th birthday, an adult's too: a patient of
+  // 20 at the last update, under a 5-year rule, is kept until 28.
+  rules.active_years = 5;
+  const RetentionVerdict adult = retention_of(rules, facts_of(&child, at("2040-07-01")));
+  EXPECT_EQ(adult.expires_ms, at("2048-06-16") - 1);
+  EXPECT_EQ(adult.rule, "period extended to age 28");
+  rules.active_years = 20;
   // A deceased minor: the deceased rule.
   const boost::json::object dead_child =
       patient_json(R"({"resourceType":"Patient","birthDate":"2020-06-15","deceasedBoolean":true})");
