@@ -10,7 +10,9 @@
 namespace vigie::watch {
 
 LoginFailureDetector::LoginFailureDetector(config::LoginFailuresConfig config)
-    : config_(config), window_ms_(config.window_minutes * 60 * 1000) {}
+    : config_(config),
+      bucket_ms_(std::max<int64_t>(
+          1, config.window_minutes * 60 * 1000 / static_cast<int64_t>(kBuckets))) {}
 
 size_t LoginFailureDetector::tracked_keys() const {
   const std::lock_guard lock(mutex_);
@@ -19,19 +21,29 @@ size_t LoginFailureDetector::tracked_keys() const {
 
 bool LoginFailureDetector::burst(Keys& keys, const std::string& key, int64_t threshold,
                                  int64_t now_ms) {
+  constexpr auto kCount = static_cast<int64_t>(kBuckets);
+  const int64_t bucket = now_ms / bucket_ms_;
   auto found = keys.find(key);
   if (found == keys.end()) {
     detail::make_room(
-        keys, kMaxKeys, [&](const auto& item) { return item.second.back() <= now_ms - window_ms_; },
-        [](const auto& item) { return item.second.back(); });
-    found = keys.emplace(key, Times{}).first;
+        keys, kMaxKeys,
+        [&](const auto& item) { return item.second.newest_bucket <= bucket - kCount; },
+        [](const auto& item) { return item.second.newest_bucket; });
+    found = keys.emplace(key, Counts{bucket, {}}).first;
   }
-  Times& times = found->second;
-  while (!times.empty() && times.front() <= now_ms - window_ms_) {
-    times.pop_front();
+  Counts& counts = found->second;
+  // Buckets that slid out of the window since the last failure start empty again.
+  for (int64_t stale = counts.newest_bucket + 1;
+       stale <= bucket && stale <= counts.newest_bucket + kCount; ++stale) {
+    counts.failures[static_cast<size_t>(stale % kCount)] = 0;
   }
-  times.push_back(now_ms);
-  if (static_cast<int64_t>(times.size()) < threshold) {
+  counts.newest_bucket = std::max(counts.newest_bucket, bucket);
+  ++counts.failures[static_cast<size_t>(counts.newest_bucket % kCount)];
+  int64_t total = 0;
+  for (const uint32_t failures : counts.failures) {
+    total += failures;
+  }
+  if (total < threshold) {
     return false;
   }
   keys.erase(found);
