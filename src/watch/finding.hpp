@@ -2,21 +2,9 @@
 
 #include <string>
 
-// A detector's verdict on an entry: what to raise, about whom, and whether to lock the account.
+#include "watch/alert.hpp"
 
-// Until the lead's watch/alert.hpp lands: the same enum as the brief's API.
-namespace vigie::watch {
-enum class AlertKind {
-  kBulkRead,
-  kHoney,
-  kLoginFailures,
-  kBreakGlass,
-  kExport,
-  kSharedAccount,
-  kOffHours,
-  kAuditVerification
-};
-}  // namespace vigie::watch
+// A detector's verdict on an entry: what to raise, about whom, and whether to lock the account.
 
 namespace vigie::watch {
 
