@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/audit_verification.hpp"
 #include "cli/retention_commands.hpp"
 #include "common/clock.hpp"
 #include "http/auth_api.hpp"
@@ -148,6 +149,11 @@ int run_serve(const Options& options) {
   if (!retention) {
     return close_gate(gate, report(retention.error()));
   }
+  // The audit chain verified every [watch] verify_minutes, on a reader; stopped before them.
+  auto verification = start_audit_verification(options, unlocked->custodian, **readers);
+  if (!verification) {
+    return close_gate(gate, report(verification.error()));
+  }
   std::mutex output;  // one access-log line at a time on standard output
   http::ServerOptions server_options;
   server_options.address = listen->address;
@@ -179,6 +185,9 @@ int run_serve(const Options& options) {
   (*server)->wait();
   if (*retention) {
     (*retention)->stop();
+  }
+  if (*verification) {
+    (*verification)->stop();
   }
   (*readers)->stop();
   (*writer)->stop();

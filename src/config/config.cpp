@@ -10,25 +10,18 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "config/toml_errors.hpp"
+
 namespace vigie::config {
 
 namespace {
 
-// At most this many characters of a key, or of the TOML parser's description, are shown.
-constexpr size_t kShownKeyCharacters = 60;
-constexpr size_t kShownDescriptionCharacters = 120;
+using detail::read_watch;
+using detail::refuse;
+using detail::shown;
 
-// `text` for an error line: printable ASCII only (any other byte becomes '?'), shortened.
-std::string shown(std::string_view text, size_t at_most = kShownKeyCharacters) {
-  std::string out;
-  for (const char character : text.substr(0, at_most)) {
-    out.push_back(character >= 0x20 && character < 0x7f ? character : '?');
-  }
-  if (text.size() > at_most) {
-    out.append("...");
-  }
-  return out;
-}
+// At most this many characters of the TOML parser's description are shown.
+constexpr size_t kShownDescriptionCharacters = 120;
 
 // A character from U+00A1 to U+0499 or from U+FBE6 to U+FEFE where toml++ 3.3 (Debian 12) checks
 // for whitespace or for the end of a value ("é = 1", "locked_mib = 8 é") reaches an unreachable
@@ -58,12 +51,6 @@ std::optional<size_t> non_ascii_outside_comment_lines(std::string_view text) {
     }
   }
   return std::nullopt;
-}
-
-tl::unexpected<Error> refuse(const toml::source_region& where, std::string_view french,
-                             std::string_view english) {
-  return fail(ErrorCode::kUsage, fmt::format("ligne {} : {}", where.begin.line, french),
-              fmt::format("line {}: {}", where.begin.line, english));
 }
 
 Result<void> read_memory(const toml::node& node, const toml::source_region& where,
@@ -223,6 +210,27 @@ Result<void> read_retention(const toml::node& node, const toml::source_region& w
 
 }  // namespace
 
+namespace detail {
+
+std::string shown(std::string_view text, size_t at_most) {
+  std::string out;
+  for (const char character : text.substr(0, at_most)) {
+    out.push_back(character >= 0x20 && character < 0x7f ? character : '?');
+  }
+  if (text.size() > at_most) {
+    out.append("...");
+  }
+  return out;
+}
+
+tl::unexpected<Error> refuse(const toml::source_region& where, std::string_view french,
+                             std::string_view english) {
+  return fail(ErrorCode::kUsage, fmt::format("ligne {} : {}", where.begin.line, french),
+              fmt::format("line {}: {}", where.begin.line, english));
+}
+
+}  // namespace detail
+
 Result<void> check(const MemoryConfig& memory) {
   if (memory.locked_mib < kMinLockedMib) {
     return fail(
@@ -269,6 +277,12 @@ Result<Config> parse(std::string_view text) {
       }
       continue;
     }
+    if (key.str() == "watch") {
+      if (auto read = read_watch(value, key.source(), config.watch); !read) {
+        return tl::unexpected(read.error());
+      }
+      continue;
+    }
     if (key.str() == "retention") {
       if (auto read = read_retention(value, key.source(), config.retention); !read) {
         return tl::unexpected(read.error());
@@ -278,10 +292,11 @@ Result<Config> parse(std::string_view text) {
     if (key.str() != "memory") {
       return refuse(
           key.source(),
-          fmt::format("section ou clé inconnue « {} » (seules [memory], [export] et [retention] "
-                      "existent)",
+          fmt::format("section ou clé inconnue « {} » (seules [memory], [export], [retention] et "
+                      "[watch] existent)",
                       shown(key.str())),
-          fmt::format("unknown section or key '{}' (only [memory], [export] and [retention] exist)",
+          fmt::format("unknown section or key '{}' (only [memory], [export], [retention] and "
+                      "[watch] exist)",
                       shown(key.str())));
     }
     if (auto read = read_memory(value, key.source(), config.memory); !read) {

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/error.hpp"
+#include "config/watch_config.hpp"
 
 // The settings of one vault, read from `vigie.toml` in the vault's directory. The file is
 // optional: without it every setting has its default. Every section and key of the file must be
@@ -23,6 +24,8 @@
 //   active_years = 20
 //   [retention.types]
 //   DiagnosticReport = 30
+//   [watch]              # see config/watch_config.hpp
+//   verify_minutes = 60
 
 namespace vigie::config {
 
@@ -82,6 +85,7 @@ struct Config {
   MemoryConfig memory;
   ExportConfig exports = {};       // as retention below
   RetentionConfig retention = {};  // a default initializer: Config{.memory = ...} stays valid
+  WatchConfig watch = {};          // [watch]: config/watch_config.hpp
 };
 
 // kUsage, French first, when `memory` is outside the bounds above: parse() refuses such a file,

@@ -159,6 +159,7 @@ Result<void> Gate::record_durably(std::vector<audit::Entry> entries) {
 
 Result<void> Gate::record_intent(store::DataStore& transaction, std::vector<audit::Entry> entries,
                                  std::optional<int64_t>& intent) {
+  watch_intents(entries);
   auto last_seq = audit_->record_intent(std::move(entries));
   if (!last_seq) {
     return tl::unexpected(unrecorded(last_seq.error()));

@@ -27,6 +27,7 @@
 // accounts connection are private members of Gate, created in gate_open.cpp and never handed
 // out; interfaces (cli/, http/) include gate/gate.hpp only and see the public calls.
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -90,6 +91,11 @@ Result<T> Gate::released(Acted<T> acted, bool decrypted) {
        outcome_entries(std::move(acted.entry), acted.result, std::move(acted.targets), decrypted)) {
     entries.push_back(std::move(entry));
   }
+  // The detectors see the entries before they are recorded: a call that trips a lock records a
+  // refusal and hands nothing out.
+  if (std::optional<Error> stopped = watched(entries)) {
+    acted.result = tl::unexpected(std::move(*stopped));
+  }
   if (auto recorded = record_durably(std::move(entries)); !recorded) {
     return tl::unexpected(recorded.error());
   }
@@ -108,6 +114,9 @@ Result<void> Gate::released_then(Acted<T> acted, bool decrypted, Done<T> done) {
   for (audit::Entry& entry :
        outcome_entries(std::move(acted.entry), acted.result, std::move(acted.targets), decrypted)) {
     entries.push_back(std::move(entry));
+  }
+  if (std::optional<Error> stopped = watched(entries)) {
+    acted.result = tl::unexpected(std::move(*stopped));
   }
   // The callback holds the result, and nothing of this gate: the gate's thread goes on meanwhile.
   return audit_->record_then(
@@ -129,6 +138,8 @@ Result<T> Gate::refused(audit::Entry entry, Error error) {
 template <typename T>
 Result<T> Gate::committed(audit::Entry entry, Result<T> result,
                           const std::optional<int64_t>& intent) {
+  // The findings on the change's intents, raised only if it committed.
+  std::vector<watch::Finding> findings = std::exchange(pending_findings_, {});
   if (!result) {
     if (intent) {
       // The transaction has ended: the data file says whether the intent committed (a commit
@@ -141,6 +152,7 @@ Result<T> Gate::committed(audit::Entry entry, Result<T> result,
   if (intent) {
     audit_->resolve_committed(*intent);
   }
+  raise(findings);
   return result;
 }
 

@@ -56,6 +56,7 @@ Result<std::unique_ptr<Gate>> Gate::open_sibling() {
   std::unique_ptr<Gate> sibling(new Gate(std::move(*vault), audit_, cleanup_, authenticator_,
                                          std::move(*accounts), dir_, auth_method_, clock_));
   sibling->closed_ = true;
+  sibling->watch_ = watch_;
   return sibling;
 }
 
@@ -75,6 +76,7 @@ Result<void> Gate::close() {
 }
 
 Result<Gate::Caller> Gate::identify(const Principal& principal, audit::Entry& entry) {
+  caller_role_ = {};
   if (principal.custodian() != nullptr) {
     return Caller(*principal.custodian());
   }
@@ -87,6 +89,7 @@ Result<Gate::Caller> Gate::identify(const Principal& principal, audit::Entry& en
   entry.actor.session_id = caller.account.credential_id;
   entry.actor.auth_method = std::string(credential_method(caller.account));
   caller.subject.role = caller.account.role;
+  caller_role_ = access::name_of(caller.account.role);
   if (caller.account.is_token) {
     caller.subject.scopes = caller.account.scopes;
   }

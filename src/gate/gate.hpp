@@ -32,6 +32,7 @@
 #include "lifecycle/retention.hpp"
 #include "vault/vault.hpp"
 #include "watch/alert.hpp"
+#include "watch/detectors.hpp"
 
 // gate/: the one door to decrypted patient data, for every interface (CLI now, HTTP later).
 // Every call names its principal; the gate authenticates it (auth/: a session or API token, or
@@ -592,7 +593,8 @@ class Gate {
   [[nodiscard]] static Result<std::unique_ptr<Gate>> compose(
       std::unique_ptr<vault::Vault> vault, const std::filesystem::path& dir,
       const UnlockSecret& secret, std::optional<audit::CheckpointPolicy> policy,
-      std::optional<auth::AuthSettings> auth_settings, const Clock& clock);
+      std::optional<auth::AuthSettings> auth_settings, const Clock& clock,
+      const config::WatchConfig& watch);
 
   // Authenticates `principal` (the custodian as is; an account by its bearer secret, now) and
   // writes the account into `entry`'s actor.
@@ -811,6 +813,25 @@ class Gate {
   std::string auth_method_;  // how the custodian unlocked: "passphrase" or "key-file"
   const Clock& clock_;
   bool closed_ = false;  // siblings start closed: the first gate owns the shutdown checkpoint
+
+  // Supervision (gate_watch.cpp, docs/architecture.md "Detectors"). The detectors: made by
+  // compose() from [watch], shared with siblings (thread-safe), as the audit log is.
+  std::shared_ptr<watch::Watch> watch_;
+  // The role (access::name_of) of the account identify() authenticated last on this gate, ""
+  // for the custodian: the bulk-read threshold of the call's entries. This gate's thread only.
+  std::string_view caller_role_;
+  // Findings on the intents of the change under way (watch_intents()), raised by committed()
+  // once it commits, dropped if it does not. This gate's thread only.
+  std::vector<watch::Finding> pending_findings_;
+  // Feeds `entries` (a read's or a refusal's, about to be recorded) to the detectors and raises
+  // their findings. When one locks the account, the entries become refusals that name the alert
+  // and return nothing, and the error that a locked account gets is returned: the caller hands
+  // it out instead of the data.
+  [[nodiscard]] std::optional<Error> watched(std::vector<audit::Entry>& entries);
+  // Feeds the intents of a change to the detectors; their findings wait in pending_findings_.
+  void watch_intents(const std::vector<audit::Entry>& entries);
+  // Records each finding as an alert (record_alert()), with its lock.
+  void raise(const std::vector<watch::Finding>& findings);
 };
 
 // A vault just unlocked: its gate and the custodian's capability, handed out together once.

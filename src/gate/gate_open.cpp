@@ -18,7 +18,7 @@ Result<std::unique_ptr<Gate>> Gate::compose(std::unique_ptr<vault::Vault> vault,
                                             const UnlockSecret& secret,
                                             std::optional<audit::CheckpointPolicy> policy,
                                             std::optional<auth::AuthSettings> auth_settings,
-                                            const Clock& clock) {
+                                            const Clock& clock, const config::WatchConfig& watch) {
   auto log_connection = store::sqlite::open_audit_connection(dir);
   if (!log_connection) {
     return tl::unexpected(log_connection.error());
@@ -53,10 +53,12 @@ Result<std::unique_ptr<Gate>> Gate::compose(std::unique_ptr<vault::Vault> vault,
   }
   auto authenticator = std::make_shared<auth::Authenticator>(
       auth::AuthKeys{vault->session_pepper(), vault->account_secret_key()}, *auth_settings, clock);
-  return std::unique_ptr<Gate>(new Gate(std::move(vault), std::move(log),
-                                        std::make_shared<ErasureCleanup>(),
-                                        std::move(authenticator), std::move(*accounts), dir,
-                                        std::string(auth_method_of(secret)), clock));
+  std::unique_ptr<Gate> gate(new Gate(std::move(vault), std::move(log),
+                                      std::make_shared<ErasureCleanup>(), std::move(authenticator),
+                                      std::move(*accounts), dir,
+                                      std::string(auth_method_of(secret)), clock));
+  gate->watch_ = std::make_shared<watch::Watch>(watch);
+  return gate;
 }
 
 Result<Unlocked> Gate::initialize(const std::filesystem::path& dir, const UnlockSecret& secret,
@@ -74,7 +76,8 @@ Result<Unlocked> Gate::initialize(const std::filesystem::path& dir, const Unlock
   if (!created) {
     return tl::unexpected(created.error());
   }
-  auto composed = compose(std::move(*created), dir, secret, policy, auth_settings, clock);
+  auto composed =
+      compose(std::move(*created), dir, secret, policy, auth_settings, clock, config.watch);
   if (!composed) {
     return tl::unexpected(composed.error());
   }
@@ -121,7 +124,8 @@ Result<Unlocked> Gate::open(const std::filesystem::path& dir, const UnlockSecret
     }
     return tl::unexpected(opened.error());
   }
-  auto composed = compose(std::move(*opened), dir, secret, std::nullopt, std::nullopt, clock);
+  auto composed =
+      compose(std::move(*opened), dir, secret, std::nullopt, std::nullopt, clock, config.watch);
   if (!composed) {
     return tl::unexpected(composed.error());
   }

@@ -77,11 +77,12 @@ TEST(ConfigParseTest, AnAbsurdBudgetIsRefused) {
 }
 
 TEST(ConfigParseTest, UnknownSectionsAndKeysAreRefusedNotIgnored) {
-  expect_refused(
-      "[memroy]\nlocked_mib = 8\n",
-      "ligne 1 : section ou clé inconnue « memroy » (seules [memory], [export] et [retention] "
-      "existent)",
-      "line 1: unknown section or key 'memroy' (only [memory], [export] and [retention] exist)");
+  expect_refused("[memroy]\nlocked_mib = 8\n",
+                 "ligne 1 : section ou clé inconnue « memroy » (seules [memory], [export], "
+                 "[retention] et [watch] "
+                 "existent)",
+                 "line 1: unknown section or key 'memroy' (only [memory], [export], [retention] "
+                 "and [watch] exist)");
   expect_refused("locked_mib = 8\n", "section ou clé inconnue « locked_mib »",
                  "unknown section or key 'locked_mib'");
   expect_refused("[memory]\nlocked_mib = 8\n\n[server]\nport = 1\n",

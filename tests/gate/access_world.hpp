@@ -1,5 +1,7 @@
 #pragma once
 
+#include <algorithm>
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -121,17 +123,20 @@ class AccessWorld {
                                    std::string(kClientAddress), "test");
   }
 
-  // Closes the gate and unlocks the vault again, as a restarted server would.
-  void reopen() {
+  // Closes the gate and unlocks the vault again, as a restarted server would, with `watch` as the
+  // detectors' settings.
+  void reopen(const config::WatchConfig& watch = {}) {
     auto closed = gate_->close();
     EXPECT_TRUE(closed) << closed.error().message;
     gate_.reset();
     custodian_.reset();
+    config::Config config;
+    config.memory.locked_mib = 4;
+    config.watch = watch;
     auto opened = gate::Gate::open(
         vault_dir_,
         gate::UnlockSecret{gate::UnlockerKind::kKeyFile, crypto::SecretBytes::copy_of(key_.view())},
-        gate::current_local_user(), clock_,
-        config::Config{.memory = {.locked_mib = 4}, .exports = {}});
+        gate::current_local_user(), clock_, config);
     ASSERT_TRUE(opened) << opened.error().message;
     gate_ = std::move(opened->gate);
     custodian_ = std::move(opened->custodian);
@@ -154,6 +159,15 @@ class AccessWorld {
   [[nodiscard]] audit::Entry last_entry() const {
     std::vector<audit::Entry> all = entries();
     return all.empty() ? audit::Entry{} : all.back();
+  }
+
+  // The last entry of `action`: a call that raised an alert is followed by the alert's entries.
+  [[nodiscard]] audit::Entry last_entry_of(std::string_view action) const {
+    std::vector<audit::Entry> all = entries();
+    const auto found = std::find_if(all.rbegin(), all.rend(), [&](const audit::Entry& entry) {
+      return entry.action == action;
+    });
+    return found == all.rend() ? audit::Entry{} : *found;
   }
 
  private:

@@ -404,7 +404,7 @@ TEST_F(GateAccessTest, BreakGlassNeedsAReasonOpensOneHourAndIsFlagged) {
   EXPECT_EQ(gate().break_glass(nurse, "unknown-patient", "urgence").error().code,
             ErrorCode::kNotFound);
   ASSERT_TRUE(gate().break_glass(nurse, patient, "malaise au domicile, médecin injoignable"));
-  const audit::Entry opened = world_.last_entry();
+  const audit::Entry opened = world_.last_entry_of(audit::kActionBreakGlass);
   EXPECT_EQ(opened.action, audit::kActionBreakGlass);
   EXPECT_TRUE(opened.break_glass);
   EXPECT_THAT(opened.purpose, HasSubstr("break-glass grant bg-"));

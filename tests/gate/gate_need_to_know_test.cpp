@@ -227,7 +227,7 @@ TEST_F(GateNeedToKnowTest, SearchHitsThroughAGrantAreFlaggedWithTheGrantNotItsRe
   world_.make_observation(patient);
   constexpr std::string_view kReason = "douleur thoracique, médecin traitant injoignable";
   ASSERT_TRUE(gate().break_glass(nurse, patient, kReason));
-  const audit::Entry opened = world_.last_entry();
+  const audit::Entry opened = world_.last_entry_of(audit::kActionBreakGlass);
   EXPECT_TRUE(opened.break_glass);
   EXPECT_THAT(opened.purpose, HasSubstr("break-glass grant bg-"));
 

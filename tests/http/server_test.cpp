@@ -217,6 +217,96 @@ TEST_F(ServerTest, AServiceTokenReadsAndSearchesAndEveryReadIsAudited) {
   EXPECT_NE(lines[0].find(R"("principal":"tok-)"), std::string::npos) << lines[0];
 }
 
+// Issue 15: a practitioner's script looping over patient reads through the HTTPS API is stopped
+// at the bulk-read threshold. The read that crosses it returns nothing, as if the account were
+// locked already; the account is locked and every later request refused; the alert is stored
+// and the audit log holds the reads, the refusals and the alert that locked the account.
+TEST_F(ServerTest, AScriptedExfiltrationIsStoppedAtTheBulkReadThreshold) {
+  TearDown();
+  config::WatchConfig watch;
+  watch.bulk_read.per_role["practitioner"] = 5;
+  world_.reopen(watch);
+  start(64);
+  const gate::Principal nurse = world_.person("infirmiere", access::Role::kPractitioner);
+  std::vector<std::string> patients;
+  for (int patient = 0; patient < 8; ++patient) {
+    patients.push_back(world_.make_patient(fmt::format("Exfiltre{}", patient)).id);
+    ASSERT_TRUE(world_.gate().assign(world_.custodian(), "infirmiere", patients.back()));
+  }
+
+  std::vector<int> statuses;
+  for (const std::string& id : patients) {
+    auto reply = once(verb::get, "/fhir/Patient/" + id, nurse.bearer());
+    ASSERT_TRUE(reply);
+    statuses.push_back(reply->status);
+    if (reply->status != 200) {
+      EXPECT_EQ(reply->body.find("Exfiltre"), std::string::npos) << reply->body;
+      EXPECT_EQ(reply->body.find(id), std::string::npos) << reply->body;
+    }
+  }
+  EXPECT_EQ(statuses, (std::vector<int>{200, 200, 200, 200, 200, 401, 401, 401}));
+  auto search = once(verb::get, "/fhir/Patient?family=exfiltre", nurse.bearer());
+  ASSERT_TRUE(search);
+  EXPECT_EQ(search->status, 401);
+
+  auto alerts = world_.gate().alerts(world_.custodian(), {});
+  ASSERT_TRUE(alerts) << alerts.error().message;
+  ASSERT_EQ(alerts->size(), 1U);
+  const watch::Alert& alert = alerts->front();
+  EXPECT_EQ(alert.kind, watch::AlertKind::kBulkRead);
+  EXPECT_EQ(alert.account, "infirmiere");
+  EXPECT_TRUE(alert.account_locked);
+  for (const std::string& id : patients) {
+    EXPECT_EQ(alert.detail.find(id), std::string::npos) << alert.detail;
+  }
+
+  size_t reads_returned = 0;
+  size_t reads_refused = 0;
+  size_t alert_entries = 0;
+  size_t lock_entries = 0;
+  bool crossing_refused = false;
+  const audit::Target account{"Account", "infirmiere", 0, ""};
+  for (const audit::Entry& entry : world_.entries()) {
+    if (entry.action == audit::kActionAlert) {
+      ++alert_entries;
+      EXPECT_EQ(entry.actor.kind, audit::ActorKind::kService);
+      EXPECT_EQ(entry.purpose.rfind("bulk-read: ", 0), 0U) << entry.purpose;
+      ASSERT_FALSE(entry.targets.empty());
+      EXPECT_EQ(entry.targets[0], account);
+      EXPECT_TRUE(entry.supervise);
+      continue;
+    }
+    if (entry.action == audit::kActionAccountChange &&
+        entry.actor.kind == audit::ActorKind::kService && !entry.targets.empty() &&
+        entry.targets[0] == account) {
+      ++lock_entries;
+      EXPECT_EQ(entry.purpose.rfind("lock: alert ", 0), 0U) << entry.purpose;
+      continue;
+    }
+    if (entry.action != audit::kActionRead) {
+      continue;
+    }
+    // The reads after the lock are refused before the account is known: no login in their entry.
+    if (entry.outcome == audit::Outcome::kSuccess) {
+      EXPECT_EQ(entry.actor.login, "infirmiere");
+      ++reads_returned;
+      EXPECT_TRUE(entry.decrypted_data_left);
+      continue;
+    }
+    ++reads_refused;
+    EXPECT_FALSE(entry.decrypted_data_left);
+    if (entry.reason.find("bulk-read") != std::string::npos) {
+      crossing_refused = true;
+      EXPECT_EQ(alert_entries, 1U) << "the account is locked before the crossing read's refusal";
+    }
+  }
+  EXPECT_EQ(reads_returned, 5U);
+  EXPECT_EQ(reads_refused, 3U);
+  EXPECT_EQ(alert_entries, 1U);
+  EXPECT_EQ(lock_entries, 1U);
+  EXPECT_TRUE(crossing_refused);
+}
+
 TEST_F(ServerTest, NumbersComeBackAsTheNumbersThatWereWritten) {
   const gate::StoredResource patient = world_.make_patient("Chevalier");
   // Parsed as the vault's import and the HTTP API parse, so that 1.50 keeps its text.
