@@ -17,6 +17,7 @@
 #include "cli/audit_commands.hpp"
 #include "cli/backup_commands.hpp"
 #include "cli/command.hpp"
+#include "cli/honey_commands.hpp"
 #include "cli/import_file.hpp"
 #include "cli/package_commands.hpp"
 #include "cli/retention_commands.hpp"
@@ -748,6 +749,7 @@ int run(int argc, char** argv) {
   add_backup_commands(app, options, action);
   add_package_commands(app, options, action);
   add_retention_commands(app, options, action, add_vault);
+  add_honey_commands(app, options, action, add_vault);
   group_commands(app);
 
   try {

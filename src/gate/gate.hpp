@@ -520,6 +520,18 @@ class Gate {
   [[nodiscard]] Result<lifecycle::ExportJob> revoke_export(const Principal& principal,
                                                            std::string_view job_id);
 
+  // --- Honey records (gate_honey.cpp; docs/architecture.md 12.2): the custodian's only.
+  // Plants `count` (1 to kMaxHoneyPlant) decoy patients drawn by the demo generator (src/demo/)
+  // with Observations, Conditions and notes, their care providers the vault's own Practitioners
+  // and Organizations where it has some, imported as import_bundle() does (its entry, an import
+  // by the custodian, is the plant's record and says nothing more), then sealed into the vault's
+  // honey set. Returns the decoys' Patient ids.
+  static constexpr size_t kMaxHoneyPlant = 1000;
+  [[nodiscard]] Result<std::vector<std::string>> plant_honey(const Principal& principal,
+                                                             size_t count);
+  // The decoy patients' ids, sorted (an audit-read entry naming none of them).
+  [[nodiscard]] Result<std::vector<std::string>> honey_list(const Principal& principal);
+
  private:
   // Who is calling, once authenticated, with the facts access/ decides on.
   // It is built from the custodian's capability or from an authenticated account, never by default.
