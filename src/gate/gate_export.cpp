@@ -205,7 +205,12 @@ Result<int64_t> Gate::run_export(const Principal& principal, const ExportScope& 
     }
     const std::set<std::string, std::less<>> types(admitted->types.begin(), admitted->types.end());
     // Whether the caller may export `type` where it lies (the custodian: everything).
+    // Decoys never leave in an export, and a job that walks every patient does not trip
+    // (docs/architecture.md 12.2).
     auto exportable = [&](const std::string& type, const std::string& compartment) {
+      if (vault_->is_decoy(compartment)) {
+        return false;
+      }
       if (caller.custodian) {
         return true;
       }
@@ -272,7 +277,7 @@ Result<int64_t> Gate::run_export(const Principal& principal, const ExportScope& 
       // Only the members the caller may read: the others are left out, without a trace in the
       // files (the entry's targets name only what was written).
       auto patient = vault_->read_current("Patient", patient_id);
-      if (!patient || patient->deleted) {
+      if (!patient || patient->deleted || vault_->is_decoy(patient->compartment)) {
         continue;
       }
       if (!caller.custodian) {

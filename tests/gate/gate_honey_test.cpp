@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <future>
 #include <limits>
 #include <map>
 #include <set>
@@ -12,8 +13,10 @@
 
 #include "access_world.hpp"
 #include "audit/entry.hpp"
+#include "crypto/signing.hpp"
 #include "demo/demo_data.hpp"
 #include "gate/gate.hpp"
+#include "lifecycle/bulk_export.hpp"
 #include "support/raw_sql.hpp"
 #include "support/vault_contents.hpp"
 
@@ -265,6 +268,81 @@ TEST_F(GateHoneyTest, ACountOutOfBoundsIsRefused) {
     ASSERT_FALSE(planted);
     EXPECT_EQ(planted.error().code, ErrorCode::kUsage);
   }
+}
+
+// Jobs that walk every patient skip decoys (docs/architecture.md 12.2): retention does not
+// examine them, a migration package and a Bulk Data export leave them out.
+class GateHoneySkipTest : public GateHoneyTest {
+ protected:
+  void SetUp() override {
+    real_.push_back(world_.make_patient("Lefebvre").id);
+    world_.make_observation(real_[0]);
+    decoys_ = plant(2);
+    ASSERT_EQ(decoys_.size(), 2U);
+  }
+
+  // No target of the last entry lies in a decoy's compartment.
+  void expect_no_decoy_in_last_entry() {
+    const audit::Entry entry = world_.last_entry();
+    EXPECT_FALSE(entry.targets.empty());
+    for (const audit::Target& target : entry.targets) {
+      for (const std::string& decoy : decoys_) {
+        EXPECT_NE(target.compartment, decoy) << target.type << "/" << target.id;
+        EXPECT_NE(target.id, decoy);
+      }
+    }
+  }
+
+  std::vector<std::string> decoys_;
+};
+
+TEST_F(GateHoneySkipTest, RetentionDoesNotExamineDecoys) {
+  const config::RetentionConfig rules;
+  // A century later every patient is due under any rule: a decoy examined would be listed.
+  world_.clock().advance_ms(int64_t{100} * 366 * 24 * 60 * 60 * 1000);
+  auto report = gate().apply_retention(custodian(), rules, /*dry_run=*/true);
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->patients_examined, 1U);
+  ASSERT_EQ(report->due.size(), 1U);
+  EXPECT_EQ(report->due[0].patient_id, real_[0]);
+}
+
+TEST_F(GateHoneySkipTest, AMigrationPackageOfAllPatientsLeavesDecoysOut) {
+  lifecycle::ExportRequest request;
+  request.purpose = "migration vers le nouveau logiciel";
+  request.types = {"Patient", "Observation"};
+  request.all_patients = true;
+  request.recipient = crypto::generate_box_key_pair().public_key;
+  request.expires_ms = world_.clock().now_ms() + 24LL * 60 * 60 * 1000;
+  request.out = world_.vault_dir().parent_path() / "migration.vpkg";
+  auto job = gate().create_export(custodian(), request, /*approval_threshold=*/100);
+  ASSERT_TRUE(job) << job.error().message;
+  EXPECT_EQ(job->patient_count, 1);
+  expect_no_decoy_in_last_entry();
+}
+
+TEST_F(GateHoneySkipTest, ABulkExportLeavesDecoysOutAndDoesNotTrip) {
+  auto jobs = lifecycle::ExportJobs::open(
+      lifecycle::ExportSettings{.dir = world_.vault_dir() / "exports"}, world_.clock());
+  ASSERT_TRUE(jobs) << jobs.error().message;
+  const gate::Principal lab = world_.service("labo.export", "system/*.rs");
+  const gate::Gate::ExportScope scope;
+  std::promise<Result<std::string>> admitted;
+  ASSERT_TRUE(gate().admit_export(
+      lab, scope, [&](Result<std::string> owner) { admitted.set_value(std::move(owner)); }));
+  auto owner = admitted.get_future().get();
+  ASSERT_TRUE(owner) << owner.error().message;
+  auto job = (*jobs)->reserve(*owner, "https://localhost/fhir/$export", {});
+  ASSERT_TRUE(job);
+  auto files = (*jobs)->start(*job);
+  ASSERT_TRUE(files);
+  auto written = gate().run_export(lab, scope, *files);
+  ASSERT_TRUE(written) << written.error().message;
+  (*jobs)->finish(*job, files->finish());
+  expect_no_decoy_in_last_entry();
+  auto shown = gate().show_account(custodian(), "labo.export");
+  ASSERT_TRUE(shown) << shown.error().message;
+  EXPECT_EQ(shown->status, auth::AccountStatus::kActive);
 }
 
 }  // namespace
