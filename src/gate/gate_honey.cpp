@@ -10,6 +10,7 @@
 #include "demo/demo_data.hpp"
 #include "gate/audited_call.hpp"
 #include "gate/gate.hpp"
+#include "watch/alert.hpp"
 
 namespace vigie::gate {
 
@@ -167,6 +168,20 @@ Result<std::vector<std::string>> Gate::plant_honey(const Principal& principal, s
     return tl::unexpected(sealed.error());
   }
   return decoys;
+}
+
+bool Gate::touches_decoy(const Caller& caller, std::string_view compartment) const {
+  return caller.custodian == nullptr && vault_->is_decoy(compartment);
+}
+
+Result<void> Gate::trip_honey(const Caller& caller, std::string_view action) {
+  auto alerted = record_alert(watch::AlertKind::kHoney, caller.account.login,
+                              fmt::format("a {} touched a decoy patient; account locked", action),
+                              /*lock=*/true);
+  if (!alerted) {
+    return tl::unexpected(alerted.error());
+  }
+  return {};
 }
 
 Result<std::vector<std::string>> Gate::honey_list(const Principal& principal) {
