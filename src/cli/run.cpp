@@ -17,6 +17,7 @@
 #include "cli/audit_commands.hpp"
 #include "cli/backup_commands.hpp"
 #include "cli/command.hpp"
+#include "cli/honey_commands.hpp"
 #include "cli/import_file.hpp"
 #include "cli/import_opened.hpp"
 #include "cli/package_commands.hpp"
@@ -768,6 +769,7 @@ int run(int argc, char** argv) {
   add_backup_commands(app, options, action);
   add_package_commands(app, options, action);
   add_retention_commands(app, options, action, add_vault);
+  add_honey_commands(app, options, action, add_vault);
   group_commands(app);
 
   try {

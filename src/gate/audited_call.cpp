@@ -53,6 +53,11 @@ void mark_failure(audit::Entry& entry, const Error& error) {
   }
 }
 
+Error unknown_reference(std::string_view type, std::string_view id) {
+  return Error{ErrorCode::kNotFound, fmt::format("{}/{} not found", type, id),
+               fmt::format("{}/{} introuvable", type, id)};
+}
+
 access::Target target_in(std::string_view type, const std::string& compartment) {
   return compartment == vault::kSharedCompartment
              ? access::Target::shared(std::string(type))

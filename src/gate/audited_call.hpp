@@ -54,6 +54,8 @@ namespace vigie::gate {
 // denial's reason may have been written by Gate::permit(); otherwise the code's name is recorded.
 void mark_failure(audit::Entry& entry, const Error& error);
 // Where a stored resource lies, for access/.
+// What a call that looks a reference up answers for a resource the vault does not hold.
+[[nodiscard]] Error unknown_reference(std::string_view type, std::string_view id);
 [[nodiscard]] access::Target target_in(std::string_view type, const std::string& compartment);
 [[nodiscard]] audit::Target target_of(const StoredResource& resource);
 [[nodiscard]] std::vector<audit::Target> targets_of(const std::vector<StoredResource>& resources);

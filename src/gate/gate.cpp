@@ -185,8 +185,7 @@ Result<std::string> Gate::stored_compartment(std::string_view type, std::string_
     return tl::unexpected(where.error());
   }
   if (!where->has_value()) {
-    return fail(ErrorCode::kNotFound, fmt::format("{}/{} introuvable", type, id),
-                fmt::format("{}/{} not found", type, id));
+    return tl::unexpected(unknown_reference(type, id));
   }
   return std::move(**where);
 }

@@ -544,6 +544,18 @@ class Gate {
   [[nodiscard]] Result<lifecycle::ExportJob> revoke_export(const Principal& principal,
                                                            std::string_view job_id);
 
+  // --- Honey records (gate_honey.cpp; docs/architecture.md 12.2): the custodian's only.
+  // Plants `count` (1 to kMaxHoneyPlant) decoy patients drawn by the demo generator (src/demo/)
+  // with Observations, Conditions and notes, their care providers the vault's own Practitioners
+  // and Organizations where it has some, imported as import_bundle() does (its entry, an import
+  // by the custodian, is the plant's record and says nothing more), then sealed into the vault's
+  // honey set. Returns the decoys' Patient ids.
+  static constexpr size_t kMaxHoneyPlant = 1000;
+  [[nodiscard]] Result<std::vector<std::string>> plant_honey(const Principal& principal,
+                                                             size_t count);
+  // The decoy patients' ids, sorted (an audit-read entry naming none of them).
+  [[nodiscard]] Result<std::vector<std::string>> honey_list(const Principal& principal);
+
   // --- Supervision (watch/): alerts are stored first, delivered afterwards.
 
   // Raises an alert as the custodian (a check `vigie serve` runs, e.g. the audit verification):
@@ -616,6 +628,16 @@ class Gate {
   [[nodiscard]] Result<void> permit_stored(Caller& caller, access::Action action,
                                            std::string_view type, std::string_view id,
                                            audit::Entry& entry);
+  // Honey records (gate_honey.cpp; docs/architecture.md 12.2). Whether `caller` is an account
+  // (the custodian planted the decoys and never trips) and `compartment` a decoy patient's: one
+  // lookup in the vault's shared honey set.
+  [[nodiscard]] bool touches_decoy(const Caller& caller, std::string_view compartment) const;
+  // An account's call touched a decoy: records the critical honey alert and locks the account
+  // (record_alert), now, in the call. The call then answers as for a resource the vault does not
+  // hold (a search leaves the decoy out), so that the caller learns nothing; when the alert
+  // cannot be recorded, its error (no data leaves either). The alert names the account and
+  // `action`, never the decoy: the alerts table is in clear.
+  [[nodiscard]] Result<void> trip_honey(const Caller& caller, std::string_view action);
   // The compartment of the stored type/id (clear metadata); kNotFound when the vault has none.
   [[nodiscard]] Result<std::string> stored_compartment(std::string_view type, std::string_view id);
   // kUsage unless Patient/patient_id is well formed, kNotFound unless the vault holds it.

@@ -217,7 +217,12 @@ Result<int64_t> Gate::run_export(const Principal& principal, const ExportScope& 
     }
     const std::set<std::string, std::less<>> types(admitted->types.begin(), admitted->types.end());
     // Whether the caller may export `type` where it lies (the custodian: everything).
+    // Decoys never leave in an export, and a job that walks every patient does not trip
+    // (docs/architecture.md 12.2).
     auto exportable = [&](const std::string& type, const std::string& compartment) {
+      if (vault_->is_decoy(compartment)) {
+        return false;
+      }
       if (caller.custodian) {
         return true;
       }
@@ -400,7 +405,9 @@ Result<int64_t> Gate::run_export(const Principal& principal, const ExportScope& 
     std::vector<std::string> compartments;
     for (const std::string& patient_id : candidates) {
       auto patient = vault_->read_current("Patient", patient_id);
-      bool readable = patient && !patient->deleted;
+      // A decoy is left out as an unreadable patient is, and does not trip (12.2).
+      bool readable =
+          patient && !patient->deleted && !vault_->is_decoy(patient->compartment);
       if (readable && !caller.custodian) {
         if (auto loaded = load_assignments(caller, patient->compartment); !loaded) {
           return tl::unexpected(loaded.error());

@@ -66,18 +66,29 @@ Gate::Acted<SearchPage> Gate::act_type_history(const Principal& principal, std::
     }
     // Each version as a read of it where it lies: versions filed under a patient outside the
     // caller's reach are left out of the page and of the total, as a search leaves out its hits.
+    // A decoy's version that would be shown is left out too, and trips.
     std::set<std::string> through_break_glass;
+    bool decoy_hit = false;
     auto page =
         vault_->type_history(type, query.since_ms, query.until_ms, query.count, query.offset,
                              [&](const std::string& version_type, const std::string& compartment) {
                                const access::Decision decision = access::decide(
                                    caller->subject, access::Action::kHistory,
                                    target_in(version_type, compartment), caller->context);
+                               if (decision.allow && vault_->is_decoy(compartment)) {
+                                 decoy_hit = true;
+                                 return false;
+                               }
                                if (decision.allow && decision.break_glass) {
                                  through_break_glass.insert(compartment);
                                }
                                return decision.allow;
                              });
+    if (page && decoy_hit) {
+      if (auto tripped = trip_honey(*caller, "history"); !tripped) {
+        return tl::unexpected(tripped.error());
+      }
+    }
     if (page) {
       for (const StoredResource& version : page->matches) {
         if (through_break_glass.contains(version.compartment)) {
@@ -112,6 +123,12 @@ Gate::Acted<SearchPage> Gate::act_everything(const Principal& principal,
     auto patient = vault_->read_current("Patient", patient_id);
     if (!patient) {
       return tl::unexpected(patient.error());
+    }
+    if (touches_decoy(*caller, patient->compartment)) {
+      if (auto tripped = trip_honey(*caller, "$everything"); !tripped) {
+        return tl::unexpected(tripped.error());
+      }
+      return fail(ErrorCode::kNotFound, fmt::format("Patient/{} not found", patient_id));
     }
     if (auto allowed = permit(*caller, access::Action::kRead,
                               target_in("Patient", patient->compartment), entry);

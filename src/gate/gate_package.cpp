@@ -132,6 +132,8 @@ Result<lifecycle::ExportJob> Gate::write_export(audit::Entry entry, lifecycle::E
       }
     }
   }
+  // Decoys never leave in a package (docs/architecture.md 12.2).
+  std::erase_if(patients, [&](const std::string& patient) { return vault_->is_decoy(patient); });
   auto writer = lifecycle::PackageWriter::create(request.out, request.recipient, request.types);
   if (!writer) {
     return refused<lifecycle::ExportJob>(std::move(entry), writer.error());

@@ -60,6 +60,14 @@ Gate::Acted<StoredResource> Gate::act_read(const Principal& principal, std::stri
     if (!current) {
       return current;
     }
+    // A decoy answers as an unknown id (Vault::read_current's error), whatever the caller's
+    // rights: naming one is the trip.
+    if (touches_decoy(*caller, current->compartment)) {
+      if (auto tripped = trip_honey(*caller, "read"); !tripped) {
+        return tl::unexpected(tripped.error());
+      }
+      return fail(ErrorCode::kNotFound, fmt::format("{}/{} not found", type, id));
+    }
     if (auto allowed =
             permit(*caller, access::Action::kRead, target_in(type, current->compartment), entry);
         !allowed) {
@@ -94,13 +102,30 @@ Gate::Acted<StoredResource> Gate::act_read_version(const Principal& principal,
     auto stored = vault_->read_version(type, id, version);
     if (!stored) {
       // Whether a version exists is told only to whoever may read the resource where it is now.
-      if (stored.error().code == ErrorCode::kNotFound) {
-        if (auto allowed = permit_stored(*caller, access::Action::kVread, type, id, entry);
+      if (stored.error().code == ErrorCode::kNotFound && !caller->custodian) {
+        auto compartment = stored_compartment(type, id);
+        if (!compartment) {
+          return tl::unexpected(compartment.error());
+        }
+        if (touches_decoy(*caller, *compartment)) {
+          if (auto tripped = trip_honey(*caller, "vread"); !tripped) {
+            return tl::unexpected(tripped.error());
+          }
+          return tl::unexpected(unknown_reference(type, id));
+        }
+        if (auto allowed =
+                permit(*caller, access::Action::kVread, target_in(type, *compartment), entry);
             !allowed) {
           return tl::unexpected(allowed.error());
         }
       }
       return stored;
+    }
+    if (touches_decoy(*caller, stored->compartment)) {
+      if (auto tripped = trip_honey(*caller, "vread"); !tripped) {
+        return tl::unexpected(tripped.error());
+      }
+      return tl::unexpected(unknown_reference(type, id));
     }
     if (auto allowed =
             permit(*caller, access::Action::kVread, target_in(type, stored->compartment), entry);
@@ -128,6 +153,14 @@ Gate::Acted<std::vector<StoredResource>> Gate::act_history(const Principal& prin
     auto versions = vault_->history(type, id);
     if (!versions) {
       return versions;
+    }
+    for (const StoredResource& version : *versions) {
+      if (touches_decoy(*caller, version.compartment)) {
+        if (auto tripped = trip_honey(*caller, "history"); !tripped) {
+          return tl::unexpected(tripped.error());
+        }
+        return fail(ErrorCode::kNotFound, fmt::format("{}/{} not found", type, id));
+      }
     }
     // Decided per version: a resource moved from patient A to patient B keeps A's versions
     // from B's care team, and B's from A's.

@@ -26,6 +26,10 @@ Result<lifecycle::RetentionReport> Gate::apply_retention(const Principal& princi
   }
   std::vector<audit::Target> targets;
   for (vault::Vault::PatientActivity& activity : *patients) {
+    // Decoys are no one's records: retention leaves them where they were planted.
+    if (vault_->is_decoy(activity.patient_id)) {
+      continue;
+    }
     // The status and birth date are sealed: the Patient is decrypted here and nothing of it
     // leaves this loop but the verdict.
     auto patient = vault_->read_current("Patient", activity.patient_id);

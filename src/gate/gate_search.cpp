@@ -142,7 +142,9 @@ Gate::Acted<SearchPage> Gate::act_search(
     // Each match, and each included resource, must be readable on its own, as a direct read of
     // it would be: the others are left out of the page and of the total. The vault decides again
     // on each version it decrypts.
+    // A decoy that would be a hit is left out too, and trips once the search is done.
     std::set<std::string> through_break_glass;
+    bool decoy_hit = false;
     const VisibleAs visible_as = [&](const std::string& resource_type) -> Visible {
       if (caller->custodian) {
         return {};
@@ -151,6 +153,10 @@ Gate::Acted<SearchPage> Gate::act_search(
         const access::Decision decision =
             access::decide(caller->subject, access::Action::kRead,
                            target_in(resource_type, compartment), caller->context);
+        if (decision.allow && vault_->is_decoy(compartment)) {
+          decoy_hit = true;
+          return false;
+        }
         if (decision.allow && decision.break_glass) {
           through_break_glass.insert(compartment);
         }
@@ -161,6 +167,11 @@ Gate::Acted<SearchPage> Gate::act_search(
     if (page && !query->includes.empty()) {
       if (auto added = add_included(*vault_, *query, *page, visible_as); !added) {
         return tl::unexpected(added.error());
+      }
+    }
+    if (page && decoy_hit) {
+      if (auto tripped = trip_honey(*caller, "search"); !tripped) {
+        return tl::unexpected(tripped.error());
       }
     }
     if (page) {

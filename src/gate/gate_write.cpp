@@ -107,14 +107,24 @@ Result<SearchPage> Gate::conditional_matches(Caller& caller, const fhir::SearchQ
     return tl::unexpected(loaded.error());
   }
   std::set<std::string> through_break_glass;
+  bool decoy_hit = false;  // a match in a decoy is left out and trips, as in a search
   auto page = vault_->search(query, [&](const std::string& compartment) {
     const access::Decision decision = access::decide(
         caller.subject, access::Action::kRead, target_in(query.type, compartment), caller.context);
+    if (decision.allow && vault_->is_decoy(compartment)) {
+      decoy_hit = true;
+      return false;
+    }
     if (decision.allow && decision.break_glass) {
       through_break_glass.insert(compartment);
     }
     return decision.allow;
   });
+  if (page && decoy_hit) {
+    if (auto tripped = trip_honey(caller, "conditional create"); !tripped) {
+      return tl::unexpected(tripped.error());
+    }
+  }
   if (page) {
     for (const StoredResource& match : page->matches) {
       if (through_break_glass.contains(match.compartment)) {

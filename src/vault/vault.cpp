@@ -241,8 +241,13 @@ Result<std::unique_ptr<Vault>> Vault::create(
     if (auto committed = transaction->commit_durable(); !committed) {
       return tl::unexpected(committed.error());
     }
-    return std::unique_ptr<Vault>(
+    std::unique_ptr<Vault> vault(
         new Vault(dir, std::move(*keyring), std::move(*data), std::move(*keys), clock));
+    // An empty honey set from the start, so that the keyring's entry tells nothing.
+    if (auto sealed = vault->seal_decoys({}); !sealed) {
+      return tl::unexpected(sealed.error());
+    }
+    return vault;
   }();
   if (!built) {
     // Leave no half-made vault behind.
@@ -303,6 +308,11 @@ Result<std::unique_ptr<Vault>> Vault::open(const std::filesystem::path& dir,
   if (auto finished = vault->finish_pending_erasures(); !finished) {
     return tl::unexpected(finished.error());
   }
+  auto decoys = vault->sealed_decoys();
+  if (!decoys) {
+    return tl::unexpected(decoys.error());
+  }
+  vault->honey_->assign(*decoys);
   return vault;
 }
 
@@ -328,8 +338,10 @@ Result<std::unique_ptr<Vault>> Vault::open_sibling() {
   if (!data) {
     return tl::unexpected(data.error());
   }
-  return std::unique_ptr<Vault>(
+  std::unique_ptr<Vault> sibling(
       new Vault(dir_, std::move(*keyring), std::move(*data), keys_, clock_));
+  sibling->honey_ = honey_;
+  return sibling;
 }
 
 std::string Vault::new_id() {

@@ -23,6 +23,7 @@
 #include "fhir/bundle.hpp"
 #include "fhir/search.hpp"
 #include "store/store.hpp"
+#include "vault/honey_set.hpp"
 #include "vault/ledger_copy.hpp"
 #include "vault/shared_keys.hpp"
 
@@ -356,11 +357,29 @@ class Vault {
   // A fresh random resource id (a UUID v4 in text form).
   [[nodiscard]] static std::string new_id();
 
+  // --- Honey records (vault_honey.cpp; docs/architecture.md 12.2). The set of decoy patients is
+  // sealed under the master key in the keyring (a system entry that every vault has from its
+  // creation, empty at first) and loaded by open() into a HoneySet that every sibling shares.
+
+  // Whether `compartment` is a decoy patient's: one lookup in the shared set, no I/O.
+  [[nodiscard]] bool is_decoy(std::string_view compartment) const {
+    return honey_->contains(compartment);
+  }
+  // The decoy patients' ids, sorted.
+  [[nodiscard]] std::vector<std::string> decoys() const { return honey_->ids(); }
+  // Adds `patient_ids` to the sealed set (read again from the keyring first, so that a set that
+  // another process sealed since this vault opened is kept) and then to the shared set.
+  [[nodiscard]] Result<void> add_decoys(std::span<const std::string> patient_ids);
+
  private:
   Vault(std::filesystem::path dir, std::unique_ptr<store::KeyringStore> keyring,
         std::unique_ptr<store::DataStore> data, std::shared_ptr<SharedKeys> keys,
         const Clock& clock);
 
+  // The keyring's sealed honey set (none in a vault made before honey records: empty).
+  [[nodiscard]] Result<std::vector<std::string>> sealed_decoys();
+  // Seals `patient_ids` into the keyring, replacing the set there.
+  [[nodiscard]] Result<void> seal_decoys(std::span<const std::string> patient_ids);
   [[nodiscard]] Result<void> replay_erasure_ledger();
   // Steps 2 and 3 of erase_patient for every pending erasure; appends the patients whose key it
   // shredded to erasures_finished_at_open_.
@@ -443,6 +462,8 @@ class Vault {
   std::unordered_set<std::string> erased_with_rows_;
   std::vector<std::string> erasures_finished_at_open_;
   int64_t unlocker_id_ = 0;
+  // Shared with the siblings, and safe to share (see HoneySet).
+  std::shared_ptr<HoneySet> honey_ = std::make_shared<HoneySet>();
 };
 
 }  // namespace vigie::vault
