@@ -74,6 +74,7 @@ struct Options {
   std::string session_lifetime = "12h";
   // serve
   std::string listen = "127.0.0.1:8443";
+  std::string metrics_listen = "127.0.0.1:9464";  // serve: /metrics (http/metrics_server.hpp)
   size_t threads = 2;
   int64_t export_retention_hours = 24;  // serve: a Bulk Data export's files, then deleted
   std::string tls_certificate;

@@ -708,6 +708,11 @@ int run(int argc, char** argv) {
   serve->add_option("--listen", options.listen,
                     "ADRESSE:PORT d'écoute (127.0.0.1:8443 par défaut) / ADDRESS:PORT to listen on "
                     "(default 127.0.0.1:8443)");
+  serve->add_option("--metrics-listen", options.metrics_listen,
+                    "ADRESSE:PORT des mesures Prometheus /metrics (127.0.0.1:9464 par défaut ; "
+                    "HTTP clair sur une adresse de bouclage, TLS ailleurs) / ADDRESS:PORT of the "
+                    "Prometheus /metrics (default 127.0.0.1:9464; plain HTTP on a loopback "
+                    "address, TLS elsewhere)");
   rules.whole_number(serve->add_option("--threads", options.threads,
                                        "Fils de lecture du coffre (2 par défaut ; plus un fil "
                                        "d'écriture) / Threads that read the vault (default 2; "

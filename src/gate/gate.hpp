@@ -520,6 +520,17 @@ class Gate {
   [[nodiscard]] Result<lifecycle::ExportJob> revoke_export(const Principal& principal,
                                                            std::string_view job_id);
 
+  // --- Supervision counts for a server's metrics (gate_metrics.cpp). No principal and no audit
+  // entry: counts only, never a patient's data or an account's name; the metrics listener calls
+  // it at each scrape.
+  struct SupervisionGauges {
+    int64_t locked_accounts = 0;
+    std::map<std::string, int64_t, std::less<>> alerts_by_kind;  // every kind, stored ever
+  };
+  [[nodiscard]] Result<SupervisionGauges> supervision_gauges();
+  // The audit log's group-commit lag goes to `observer` (audit::AuditLog::observe_commits).
+  void observe_audit_commits(audit::AuditLog::CommitObserver observer);
+
  private:
   // Who is calling, once authenticated, with the facts access/ decides on.
   // It is built from the custodian's capability or from an authenticated account, never by default.
