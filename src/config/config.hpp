@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.hpp"
 
@@ -23,6 +24,9 @@
 //   active_years = 20
 //   [retention.types]
 //   DiagnosticReport = 30
+//   [alerts]             # see AlertsConfig and docs/architecture.md, "Alert delivery"
+//   webhook_url = "https://supervision.example.fr/vigie"
+//   webhook_secret_file = "/etc/vigie/webhook.key"
 
 namespace vigie::config {
 
@@ -78,10 +82,31 @@ struct RetentionConfig {
   bool operator==(const RetentionConfig&) const = default;
 };
 
+// [alerts]: where `vigie serve` delivers the alerts it stores (watch/delivery.hpp). Each sink is
+// retried with exponential back-off until it takes the alert; none is ever dropped.
+inline constexpr int64_t kMaxRetrySeconds = 86'400;
+struct AlertsConfig {
+  bool log = true;          // one line per alert on standard error (journald under systemd)
+  std::string webhook_url;  // "https://..."; empty: no webhook
+  // A file (absolute path) whose bytes are the key of an HMAC-SHA256 of each webhook body, sent
+  // as "X-Vigie-Signature: sha256=HEX"; empty: no signature.
+  std::string webhook_secret_file;
+  std::string smtp_url;  // "smtps://host:465" or "smtp://host:587" (STARTTLS required); empty: none
+  std::string smtp_from;
+  std::vector<std::string> smtp_to;
+  // A file (absolute path) holding "user:password" for the SMTP server; empty: no login.
+  std::string smtp_credentials_file;
+  int64_t retry_first_seconds = 30;   // the wait after a first failure, doubled at each failure
+  int64_t retry_max_seconds = 3'600;  // up to this
+
+  bool operator==(const AlertsConfig&) const = default;
+};
+
 struct Config {
   MemoryConfig memory;
   ExportConfig exports = {};       // as retention below
   RetentionConfig retention = {};  // a default initializer: Config{.memory = ...} stays valid
+  AlertsConfig alerts = {};
 };
 
 // kUsage, French first, when `memory` is outside the bounds above: parse() refuses such a file,
