@@ -405,6 +405,18 @@ void AuditLog::commit_batches(std::stop_token stop) {
   }
 }
 
+Result<std::optional<AuditLog::CheckpointTime>> AuditLog::last_checkpoint() {
+  std::lock_guard lock(connection_mutex_);
+  auto stored = connection_->checkpoints();
+  if (!stored) {
+    return tl::unexpected(stored.error());
+  }
+  if (stored->empty()) {
+    return std::optional<CheckpointTime>();
+  }
+  return std::optional<CheckpointTime>(CheckpointTime{stored->back().seq, stored->back().time_ms});
+}
+
 void AuditLog::observe_commits(CommitObserver observer) {
   auto shared = observer ? std::make_shared<const CommitObserver>(std::move(observer)) : nullptr;
   const std::lock_guard lock(batch_mutex_);

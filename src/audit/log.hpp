@@ -143,6 +143,13 @@ class AuditLog {
 
   [[nodiscard]] const CheckpointPolicy& policy() const { return policy_; }
 
+  // The newest stored checkpoint's seq and time; nullopt when none is stored.
+  struct CheckpointTime {
+    int64_t seq = 0;
+    int64_t time_ms = 0;
+  };
+  [[nodiscard]] Result<std::optional<CheckpointTime>> last_checkpoint();
+
   // Told, on the committer thread after each flush, how long each call of the batch waited from
   // its queueing to the flush's end (its entries durable, or the flush failed): the group
   // commit's lag, for a server's metrics. It must be short, thread-safe and call no log.

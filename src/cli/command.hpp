@@ -34,7 +34,10 @@ struct Options {
   std::vector<std::string> params;
   bool count_only = false;
   bool yes = false;
-  bool dry_run = false;  // retention run
+  bool dry_run = false;    // retention run
+  bool json = false;       // status, alerts list: JSON output
+  bool open_only = false;  // alerts list --open
+  int64_t alert_id = 0;    // alerts ack ID
   size_t patients = 200;
   uint64_t seed = 1;
   std::string out;

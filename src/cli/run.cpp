@@ -21,6 +21,7 @@
 #include "cli/package_commands.hpp"
 #include "cli/retention_commands.hpp"
 #include "cli/serve_command.hpp"
+#include "cli/status_commands.hpp"
 #include "cli/terminal.hpp"
 #include "cli/unlock.hpp"
 #include "cli/usage_errors.hpp"
@@ -753,6 +754,7 @@ int run(int argc, char** argv) {
   add_backup_commands(app, options, action);
   add_package_commands(app, options, action);
   add_retention_commands(app, options, action, add_vault);
+  add_status_commands(app, options, action, add_vault);
   group_commands(app);
 
   try {

@@ -530,6 +530,10 @@ class Gate {
   [[nodiscard]] Result<SupervisionGauges> supervision_gauges();
   // The audit log's group-commit lag goes to `observer` (audit::AuditLog::observe_commits).
   void observe_audit_commits(audit::AuditLog::CommitObserver observer);
+  // The newest signed checkpoint of the audit log, for `vigie status` (gate_status.cpp): the
+  // custodian, or an account that reads the audit log; an audit-read entry.
+  [[nodiscard]] Result<std::optional<audit::AuditLog::CheckpointTime>> last_checkpoint(
+      const Principal& principal);
 
  private:
   // Who is calling, once authenticated, with the facts access/ decides on.
