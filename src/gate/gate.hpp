@@ -31,6 +31,7 @@
 #include "lifecycle/export_job.hpp"
 #include "lifecycle/retention.hpp"
 #include "vault/vault.hpp"
+#include "watch/alert.hpp"
 
 // gate/: the one door to decrypted patient data, for every interface (CLI now, HTTP later).
 // Every call names its principal; the gate authenticates it (auth/: a session or API token, or
@@ -535,6 +536,25 @@ class Gate {
   [[nodiscard]] Result<std::optional<audit::AuditLog::CheckpointTime>> last_checkpoint(
       const Principal& principal);
 
+  // --- Supervision (watch/): alerts are stored first, delivered afterwards.
+
+  // Raises an alert as the custodian (a check `vigie serve` runs, e.g. the audit verification):
+  // see record_alert(). kPermissionDenied for anyone else. Returns the alert's id.
+  [[nodiscard]] Result<int64_t> raise_alert(const Principal& principal, watch::AlertKind kind,
+                                            std::string_view login, std::string_view detail,
+                                            bool lock);
+  struct AlertQuery {
+    int64_t after_id = 0;
+    size_t limit = 100;
+    bool open_only = false;  // only the alerts nobody acknowledged
+  };
+  // Alerts in the order raised (the custodian; an audit-read entry).
+  [[nodiscard]] Result<std::vector<watch::Alert>> alerts(const Principal& principal,
+                                                         const AlertQuery& query);
+  // Marks alert `id` acknowledged by the caller (the custodian). kNotFound for an unknown id; an
+  // alert acknowledged already keeps its first acknowledgement.
+  [[nodiscard]] Result<void> acknowledge_alert(const Principal& principal, int64_t id);
+
  private:
   // Who is calling, once authenticated, with the facts access/ decides on.
   // It is built from the custodian's capability or from an authenticated account, never by default.
@@ -758,6 +778,19 @@ class Gate {
   [[nodiscard]] Result<void> replace_care_team_assignments(store::DataStore& tx,
                                                            const std::string& care_team_id,
                                                            const CareTeamMembers& members) const;
+
+  // The gate's own detectors raise alerts through this. In one transaction on the accounts
+  // connection: the alert is stored, recorded in the audit log (action alert by the vault itself,
+  // its kind and `detail` as purpose, the account and the alert as targets, flagged for
+  // supervision) and, with `lock` and an account that exists and is not disabled, the account is
+  // locked (its sessions and tokens revoked), with an account-change entry of its own. The
+  // custodian unlocks it (`vigie user unlock`). Returns the alert's id.
+  [[nodiscard]] Result<int64_t> record_alert(watch::AlertKind kind, std::string_view login,
+                                             std::string_view detail, bool lock);
+  // record_alert() and raise_alert() with the entry of whoever raises the alert.
+  [[nodiscard]] Result<int64_t> store_alert(audit::Entry entry, watch::AlertKind kind,
+                                            std::string_view login, std::string_view detail,
+                                            bool lock);
 
   // Private and never handed out: every access to them is one of the calls above.
   std::unique_ptr<vault::Vault> vault_;

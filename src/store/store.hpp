@@ -141,6 +141,18 @@ struct ClientKeyRow {
   int64_t created_ms = 0;
 };
 
+// An alert a detector raised (watch/alert.hpp). `detail` never names a patient.
+struct AlertRow {
+  int64_t id = 0;  // assigned by insert_alert: 1, 2, ... in the order raised
+  int64_t time_ms = 0;
+  std::string kind = {};     // watch::name_of(AlertKind)
+  std::string account = {};  // the login concerned, empty when none
+  std::string detail = {};
+  bool account_locked = false;
+  std::string acknowledged_by = {};  // empty while open
+  int64_t acknowledged_ms = 0;       // 0 while open
+};
+
 enum class OpenMode {
   kCreate,        // the file must not exist; it is created with the current schema
   kOpenExisting,  // the file must exist; forward migrations run if its schema is older
@@ -318,6 +330,16 @@ class DataStore : public TransactionalStore {
   [[nodiscard]] virtual Result<bool> insert_client_key(const ClientKeyRow& row) = 0;
   // Every key of `login`, ascending kid.
   [[nodiscard]] virtual Result<std::vector<ClientKeyRow>> client_keys(const std::string& login) = 0;
+  // Stores an alert (its id and acknowledgement ignored) and returns the id it got.
+  [[nodiscard]] virtual Result<int64_t> insert_alert(const AlertRow& row) = 0;
+  // At most `limit` alerts with an id above `after_id`, ascending id; only the unacknowledged
+  // ones with `open_only`.
+  [[nodiscard]] virtual Result<std::vector<AlertRow>> list_alerts(int64_t after_id, size_t limit,
+                                                                  bool open_only) = 0;
+  // Marks alert `id` acknowledged by `by` at `at_ms`; false (nothing written) when there is no
+  // such alert or it was acknowledged already.
+  [[nodiscard]] virtual Result<bool> acknowledge_alert(int64_t id, const std::string& by,
+                                                       int64_t at_ms) = 0;
   // Remembers a used assertion id (its keyed hash) until `expires_ms`; false (nothing written)
   // when it is remembered already: a replay.
   [[nodiscard]] virtual Result<bool> remember_assertion_id(std::span<const uint8_t, 32> id_hash,

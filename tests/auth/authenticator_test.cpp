@@ -270,6 +270,16 @@ class HookedStore final : public store::DataStore {
   Result<std::vector<store::ClientKeyRow>> client_keys(const std::string& login) override {
     return inner_.client_keys(login);
   }
+  Result<int64_t> insert_alert(const store::AlertRow& row) override {
+    return inner_.insert_alert(row);
+  }
+  Result<std::vector<store::AlertRow>> list_alerts(int64_t after_id, size_t limit,
+                                                   bool open_only) override {
+    return inner_.list_alerts(after_id, limit, open_only);
+  }
+  Result<bool> acknowledge_alert(int64_t id, const std::string& by, int64_t at_ms) override {
+    return inner_.acknowledge_alert(id, by, at_ms);
+  }
   Result<bool> remember_assertion_id(std::span<const uint8_t, 32> id_hash,
                                      int64_t expires_ms) override {
     return inner_.remember_assertion_id(id_hash, expires_ms);

@@ -772,7 +772,74 @@ std::vector<std::pair<std::string, std::function<bool(DataStore&)>>> mutations()
        [](DataStore& store) { return store.remember_assertion_id(hash_of(0x42), 9).has_value(); }},
       {"forget_assertion_ids_before",
        [](DataStore& store) { return store.forget_assertion_ids_before(9).has_value(); }},
+      {"insert_alert",
+       [](DataStore& store) {
+         return store.insert_alert(AlertRow{.time_ms = 9, .kind = "honey", .account = "alice"})
+             .has_value();
+       }},
+      {"acknowledge_alert",
+       [](DataStore& store) { return store.acknowledge_alert(1, "custodian", 9).has_value(); }},
   };
+}
+
+TEST_F(SqliteAccountStoreTest, AlertsAreListedInOrderAndAcknowledgedOnce) {
+  const auto raise = [&](int64_t time_ms, std::string kind, std::string account) {
+    int64_t id = 0;
+    committed([&](DataStore& store) -> Result<void> {
+      auto added = store.insert_alert(AlertRow{.time_ms = time_ms,
+                                               .kind = std::move(kind),
+                                               .account = std::move(account),
+                                               .detail = "12 patients in 10 minutes",
+                                               .account_locked = true});
+      if (!added) {
+        return tl::unexpected(added.error());
+      }
+      id = *added;
+      return {};
+    });
+    return id;
+  };
+  EXPECT_EQ(raise(10, "bulk-read", "alice"), 1);
+  EXPECT_EQ(raise(20, "honey", "bob"), 2);
+  EXPECT_EQ(raise(30, "login-failures", ""), 3);
+
+  const auto acknowledge = [&](int64_t id, int64_t at_ms) {
+    bool done = false;
+    committed([&](DataStore& store) -> Result<void> {
+      auto acknowledged = store.acknowledge_alert(id, "root", at_ms);
+      if (!acknowledged) {
+        return tl::unexpected(acknowledged.error());
+      }
+      done = *acknowledged;
+      return {};
+    });
+    return done;
+  };
+  EXPECT_TRUE(acknowledge(2, 40));
+  EXPECT_FALSE(acknowledge(2, 50));  // the first acknowledgement stays
+  EXPECT_FALSE(acknowledge(9, 50));  // no such alert
+
+  auto all = store_->list_alerts(0, 10, false);
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 3U);
+  EXPECT_EQ((*all)[0].kind, "bulk-read");
+  EXPECT_EQ((*all)[0].account, "alice");
+  EXPECT_EQ((*all)[0].detail, "12 patients in 10 minutes");
+  EXPECT_TRUE((*all)[0].account_locked);
+  EXPECT_EQ((*all)[1].acknowledged_by, "root");
+  EXPECT_EQ((*all)[1].acknowledged_ms, 40);
+  EXPECT_EQ((*all)[2].time_ms, 30);
+
+  auto open = store_->list_alerts(0, 10, true);
+  ASSERT_TRUE(open) << open.error().message;
+  ASSERT_EQ(open->size(), 2U);
+  EXPECT_EQ((*open)[0].id, 1);
+  EXPECT_EQ((*open)[1].id, 3);
+
+  auto page = store_->list_alerts(1, 1, false);
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page->size(), 1U);
+  EXPECT_EQ((*page)[0].id, 2);
 }
 
 class SqliteAccountStoreMutationTest : public SqliteAccountStoreTest {
@@ -790,9 +857,14 @@ class SqliteAccountStoreMutationTest : public SqliteAccountStoreTest {
       auto added = store.remember_assertion_id(hash_of(0x41), 1);
       return added ? Result<void>{} : tl::unexpected(added.error());
     });
+    committed([](DataStore& store) -> Result<void> {
+      auto added =
+          store.insert_alert(AlertRow{.time_ms = 1, .kind = "bulk-read", .account = "bob"});
+      return added ? Result<void>{} : tl::unexpected(added.error());
+    });
   }
 
-  // The whole content of the six tables, to compare before and after.
+  // The whole content of the seven tables, to compare before and after.
   [[nodiscard]] std::string content() const {
     return test_support::query_text(
         path(),
@@ -801,7 +873,8 @@ class SqliteAccountStoreMutationTest : public SqliteAccountStoreTest {
         " (SELECT group_concat(login || patient_id || source, ',') FROM assignments) || '|' ||"
         " (SELECT group_concat(login || patient_id, ',') FROM break_glass) || '|' ||"
         " (SELECT ifnull(group_concat(login || kid, ','), '') FROM client_keys) || '|' ||"
-        " (SELECT ifnull(group_concat(hex(id_hash) || expires_ms, ','), '') FROM assertion_ids)");
+        " (SELECT ifnull(group_concat(hex(id_hash) || expires_ms, ','), '') FROM assertion_ids)"
+        " || '|' || (SELECT group_concat(id || kind || acknowledged_ms, ',') FROM alerts)");
   }
 };
 

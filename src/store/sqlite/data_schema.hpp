@@ -190,6 +190,22 @@ CREATE TABLE assertion_ids (
 CREATE INDEX assertion_ids_by_expiry ON assertion_ids (expires_ms);
 )sql";
 
+// Version 7: supervision (watch/). alerts holds every alert a detector raised, in the order
+// raised; its text is written for a human and never names a patient (a decoy's id in clear would
+// reveal the decoy), so it is stored in clear. An alert is acknowledged once, by the custodian.
+inline constexpr std::string_view kDataSchemaV7 = R"sql(
+CREATE TABLE alerts (
+  id INTEGER PRIMARY KEY,
+  time_ms INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  account TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  account_locked INTEGER NOT NULL,
+  acknowledged_by TEXT NOT NULL DEFAULT '',
+  acknowledged_ms INTEGER NOT NULL DEFAULT 0
+);
+)sql";
+
 // Connection settings. cache_size is 32 MiB (the default is 2 MiB): large write transactions
 // spill to the WAL less often, which measured about a third faster on 100k inserts.
 inline constexpr std::string_view kDataPragmas = R"sql(

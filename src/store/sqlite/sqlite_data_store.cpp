@@ -23,7 +23,8 @@ namespace {
 
 constexpr std::array kDataMigrations = {Migration{1, kDataSchemaV1}, Migration{2, kDataSchemaV2},
                                         Migration{3, kDataSchemaV3}, Migration{4, kDataSchemaV4},
-                                        Migration{5, kDataSchemaV5}, Migration{6, kDataSchemaV6}};
+                                        Migration{5, kDataSchemaV5}, Migration{6, kDataSchemaV6},
+                                        Migration{7, kDataSchemaV7}};
 
 constexpr FileSettings kSettings = {
     .file_kind = kDataFile, .journal_mode = "wal", .pragmas = kDataPragmas};
@@ -45,6 +46,8 @@ constexpr std::string_view kCredentialColumns =
 constexpr std::string_view kAssignmentColumns = "login, patient_id, source, created_ms";
 constexpr std::string_view kBreakGlassColumns = "id, login, patient_id, reason_sealed, start_ms";
 constexpr std::string_view kClientKeyColumns = "login, kid, alg, jwk, created_ms";
+constexpr std::string_view kAlertColumns =
+    "id, time_ms, kind, account, detail, account_locked, acknowledged_by, acknowledged_ms";
 
 // Binds every field of `row` to ?1 .. ?13, in the order of kAccountColumns.
 void bind_account(Cursor& cursor, const AccountRow& row) {
@@ -109,6 +112,19 @@ ClientKeyRow read_client_key(const Cursor& cursor) {
       .alg = cursor.column_text(2),
       .jwk = cursor.column_text(3),
       .created_ms = cursor.column_int(4),
+  };
+}
+
+AlertRow read_alert(const Cursor& cursor) {
+  return AlertRow{
+      .id = cursor.column_int(0),
+      .time_ms = cursor.column_int(1),
+      .kind = cursor.column_text(2),
+      .account = cursor.column_text(3),
+      .detail = cursor.column_text(4),
+      .account_locked = cursor.column_int(5) != 0,
+      .acknowledged_by = cursor.column_text(6),
+      .acknowledged_ms = cursor.column_int(7),
   };
 }
 
@@ -259,6 +275,10 @@ class SqliteDataStore final : public DataStore {
                                                     int64_t since_ms) override;
   Result<bool> insert_client_key(const ClientKeyRow& row) override;
   Result<std::vector<ClientKeyRow>> client_keys(const std::string& login) override;
+  Result<int64_t> insert_alert(const AlertRow& row) override;
+  Result<std::vector<AlertRow>> list_alerts(int64_t after_id, size_t limit,
+                                            bool open_only) override;
+  Result<bool> acknowledge_alert(int64_t id, const std::string& by, int64_t at_ms) override;
   Result<bool> remember_assertion_id(std::span<const uint8_t, 32> id_hash,
                                      int64_t expires_ms) override;
   Result<int64_t> forget_assertion_ids_before(int64_t now_ms) override;
@@ -327,6 +347,9 @@ class SqliteDataStore final : public DataStore {
   Statement break_glass_of_;
   Statement insert_client_key_;
   Statement client_keys_;
+  Statement insert_alert_;
+  Statement list_alerts_;
+  Statement acknowledge_alert_;
   Statement remember_assertion_id_;
   Statement forget_assertion_ids_;
   std::map<std::vector<size_t>, Statement> search_statements_;
@@ -347,6 +370,7 @@ Result<void> SqliteDataStore::prepare_statements() {
   const std::string assignment_columns(kAssignmentColumns);
   const std::string break_glass_columns(kBreakGlassColumns);
   const std::string client_key_columns(kClientKeyColumns);
+  const std::string alert_columns(kAlertColumns);
   const struct {
     Statement* statement;
     std::string sql;
@@ -537,6 +561,18 @@ Result<void> SqliteDataStore::prepare_statements() {
       {&client_keys_,
        "SELECT " + client_key_columns + " FROM client_keys WHERE login = ?1 ORDER BY kid",
        "client_keys"},
+      {&insert_alert_,
+       "INSERT INTO alerts (time_ms, kind, account, detail, account_locked) VALUES (?1, ?2, ?3, "
+       "?4, ?5)",
+       "insert_alert"},
+      {&list_alerts_,
+       "SELECT " + alert_columns +
+           " FROM alerts WHERE id > ?1 AND (?2 = 0 OR acknowledged_ms = 0) ORDER BY id LIMIT ?3",
+       "list_alerts"},
+      {&acknowledge_alert_,
+       "UPDATE alerts SET acknowledged_by = ?2, acknowledged_ms = ?3 WHERE id = ?1 AND "
+       "acknowledged_ms = 0",
+       "acknowledge_alert"},
       {&remember_assertion_id_,
        "INSERT OR IGNORE INTO assertion_ids (id_hash, expires_ms) VALUES (?1, ?2)",
        "remember_assertion_id"},
@@ -1191,6 +1227,45 @@ Result<std::vector<ClientKeyRow>> SqliteDataStore::client_keys(const std::string
   Cursor cursor(client_keys_);
   cursor.bind_text(1, login);
   return read_all(cursor, read_client_key);
+}
+
+Result<int64_t> SqliteDataStore::insert_alert(const AlertRow& row) {
+  if (auto open = require_transaction("insert_alert"); !open) {
+    return tl::unexpected(open.error());
+  }
+  Cursor insert(insert_alert_);
+  insert.bind_int(1, row.time_ms);
+  insert.bind_text(2, row.kind);
+  insert.bind_text(3, row.account);
+  insert.bind_text(4, row.detail);
+  insert.bind_int(5, row.account_locked ? 1 : 0);
+  if (auto inserted = insert.run(); !inserted) {
+    return tl::unexpected(inserted.error());
+  }
+  return db_.last_insert_rowid();
+}
+
+Result<std::vector<AlertRow>> SqliteDataStore::list_alerts(int64_t after_id, size_t limit,
+                                                           bool open_only) {
+  Cursor cursor(list_alerts_);
+  cursor.bind_int(1, after_id);
+  cursor.bind_int(2, open_only ? 1 : 0);
+  cursor.bind_int(3, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  return read_all(cursor, read_alert);
+}
+
+Result<bool> SqliteDataStore::acknowledge_alert(int64_t id, const std::string& by, int64_t at_ms) {
+  if (auto open = require_transaction("acknowledge_alert"); !open) {
+    return tl::unexpected(open.error());
+  }
+  Cursor update(acknowledge_alert_);
+  update.bind_int(1, id);
+  update.bind_text(2, by);
+  update.bind_int(3, at_ms);
+  if (auto updated = update.run(); !updated) {
+    return tl::unexpected(updated.error());
+  }
+  return db_.changes() > 0;
 }
 
 Result<bool> SqliteDataStore::remember_assertion_id(std::span<const uint8_t, 32> id_hash,
