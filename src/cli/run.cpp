@@ -14,6 +14,7 @@
 #include <boost/json/array.hpp>
 
 #include "cli/account_commands.hpp"
+#include "cli/alert_commands.hpp"
 #include "cli/audit_commands.hpp"
 #include "cli/backup_commands.hpp"
 #include "cli/command.hpp"
@@ -755,6 +756,7 @@ int run(int argc, char** argv) {
   add_package_commands(app, options, action);
   add_retention_commands(app, options, action, add_vault);
   add_status_commands(app, options, action, add_vault);
+  add_alert_commands(app, options, action, add_vault);
   group_commands(app);
 
   try {

@@ -22,6 +22,7 @@ namespace {
 // What `vigie status` reports; each part comes from one audited gate call of the custodian.
 struct VaultStatus {
   std::vector<std::string> locked_accounts;
+  int64_t open_alerts = 0;
   std::optional<int64_t> last_verification_ms;
   std::optional<audit::AuditLog::CheckpointTime> last_checkpoint;
   int64_t packages_awaiting_approval = 0;
@@ -41,6 +42,19 @@ Result<VaultStatus> read_status(const Options& options, gate::Gate& gate,
     if (account.status == auth::AccountStatus::kLocked) {
       status.locked_accounts.push_back(account.login);
     }
+  }
+  for (int64_t after = 0;;) {
+    constexpr size_t kPage = 1000;
+    auto alerts = gate.alerts(
+        custodian, gate::Gate::AlertQuery{.after_id = after, .limit = kPage, .open_only = true});
+    if (!alerts) {
+      return tl::unexpected(alerts.error());
+    }
+    status.open_alerts += static_cast<int64_t>(alerts->size());
+    if (alerts->size() < kPage) {
+      break;
+    }
+    after = alerts->back().id;
   }
   // The last verification is the last audit-read entry of target AuditLog/verify.
   auto reads = gate.audit_entries(custodian,
@@ -104,6 +118,8 @@ void print_status(const VaultStatus& status) {
   }
   fmt::print("Comptes verrouillés / accounts locked: {}{}\n", status.locked_accounts.size(),
              locked);
+  fmt::print("Alertes ouvertes / open alerts: {}{}\n", status.open_alerts,
+             status.open_alerts > 0 ? " (vigie alerts list --open)" : "");
   fmt::print("Dernière vérification du journal d'audit / last audit verification: {}\n",
              time_or_never(status.last_verification_ms, "jamais / never (vigie audit verify)"));
   if (status.last_checkpoint) {
@@ -136,7 +152,8 @@ void print_status_json(const VaultStatus& status) {
        boost::json::object{{"packages_awaiting_approval", status.packages_awaiting_approval},
                            {"packages_until_expiry", status.packages_until_expiry},
                            {"bulk_jobs", status.bulk_jobs}}},
-      {"retention_due", status.retention_due}};
+      {"retention_due", status.retention_due},
+      {"alerts_open", status.open_alerts}};
   if (status.last_checkpoint) {
     out["last_checkpoint"] =
         boost::json::object{{"seq", status.last_checkpoint->seq},
@@ -171,9 +188,9 @@ void add_status_commands(CLI::App& app, Options& options, int (*&action)(const O
                          const std::function<void(CLI::App*)>& add_vault) {
   CLI::App* status = app.add_subcommand(
       "status",
-      "État du coffre pour le dépositaire : comptes verrouillés, journal d'audit, exports, "
-      "rétention / The vault's state for the custodian: locked accounts, audit log, exports, "
-      "retention");
+      "État du coffre pour le dépositaire : comptes verrouillés, alertes ouvertes, journal "
+      "d'audit, exports, rétention / The vault's state for the custodian: locked accounts, open "
+      "alerts, audit log, exports, retention");
   add_vault(status);
   status->add_flag("--json", options.json,
                    "Sortie JSON pour les scripts / JSON output for scripts");

@@ -17,6 +17,7 @@ TEST_F(CliTest, StatusSaysInPlainWordsWhatTheCustodianShouldLookAt) {
   EXPECT_TRUE(contains(fresh.out, "last audit verification: jamais / never")) << fresh.out;
   EXPECT_TRUE(contains(fresh.out, "last signed checkpoint: 20")) << fresh.out;
   EXPECT_TRUE(contains(fresh.out, "retention due: 0 patient(s)\n")) << fresh.out;
+  EXPECT_TRUE(contains(fresh.out, "Alertes ouvertes / open alerts: 0\n")) << fresh.out;
   EXPECT_LT(fresh.out.find("Comptes verrouillés"), fresh.out.find("accounts locked"));
 
   ASSERT_EQ(

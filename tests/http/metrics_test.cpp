@@ -413,6 +413,8 @@ TEST_F(MetricsServerTest, AScrapeOverLoopbackCountsRequestsByRouteWithoutNamesOr
   world_.person("infirmiere.verrou", access::Role::kPractitioner);
   ASSERT_TRUE(world_.gate().set_account_status(world_.custodian(), "infirmiere.verrou",
                                                auth::AccountStatus::kLocked));
+  ASSERT_TRUE(
+      world_.gate().raise_alert(world_.custodian(), watch::AlertKind::kHoney, "", "test", false));
   {
     testing::HttpsClient client(server_->port());
     for (int i = 0; i < 2; ++i) {
@@ -448,6 +450,8 @@ TEST_F(MetricsServerTest, AScrapeOverLoopbackCountsRequestsByRouteWithoutNamesOr
   // Both reads waited for their audit entries: the group commit's lag was measured.
   EXPECT_GE(exposition.value("vigie_audit_commit_lag_seconds_count").value_or(0), 2);
   EXPECT_EQ(exposition.value("vigie_accounts_locked"), 1);
+  EXPECT_EQ(exposition.value("vigie_alerts_total", {{"kind", "honey"}}), 1);
+  EXPECT_EQ(exposition.value("vigie_alerts_total", {{"kind", "bulk-read"}}), 0);
   // No patient id, no patient name, no account name anywhere in the text.
   for (const std::string& secret : {patient.id, std::string("Dupont"), std::string("labo.mesures"),
                                     std::string("infirmiere.verrou")}) {
