@@ -24,7 +24,7 @@
 //   active_years = 20
 //   [retention.types]
 //   DiagnosticReport = 30
-//   [alerts]             # see AlertsConfig and docs/architecture.md, "Alert delivery"
+//   [alerts]             # see AlertsConfig (parsed; its delivery worker is not built yet)
 //   webhook_url = "https://supervision.example.fr/vigie"
 //   webhook_secret_file = "/etc/vigie/webhook.key"
 
@@ -82,8 +82,9 @@ struct RetentionConfig {
   bool operator==(const RetentionConfig&) const = default;
 };
 
-// [alerts]: where `vigie serve` delivers the alerts it stores (watch/delivery.hpp). Each sink is
-// retried with exponential back-off until it takes the alert; none is ever dropped.
+// [alerts]: where the alerts a vault stores are to be delivered, each sink retried with
+// exponential back-off. Parsed and checked only: the delivery worker that reads it is not built
+// yet (issue 15, alert delivery), so no alert leaves the vault by these settings today.
 inline constexpr int64_t kMaxRetrySeconds = 86'400;
 struct AlertsConfig {
   bool log = true;          // one line per alert on standard error (journald under systemd)
