@@ -282,6 +282,7 @@ Result<void> AuditLog::enqueue(Queued call, bool bounded) {
                               queued, max_queued_entries_));
     }
     open_batch_.entries += adding;
+    call.queued_at = std::chrono::steady_clock::now();
     open_batch_.calls.push_back(std::move(call));
   }
   batch_waiting_.notify_one();
@@ -374,6 +375,7 @@ Result<void> AuditLog::resolve_pending(store::DataStore& data) {
 void AuditLog::commit_batches(std::stop_token stop) {
   for (;;) {
     Batch batch;
+    std::shared_ptr<const CommitObserver> observer;
     {
       std::unique_lock lock(batch_mutex_);
       batch_waiting_.wait(lock, stop, [this] { return !open_batch_.calls.empty(); });
@@ -381,10 +383,18 @@ void AuditLog::commit_batches(std::stop_token stop) {
         return;  // stop requested and nothing queued
       }
       batch = std::exchange(open_batch_, Batch{});
+      observer = commit_observer_;
     }
     // Without batch_mutex_: callers fill the next batch meanwhile, and a callback may queue more.
     std::vector<int64_t> last_seqs;
     const Result<void> flushed = flush(batch, last_seqs);
+    if (observer) {
+      const auto flushed_at = std::chrono::steady_clock::now();
+      for (const Queued& call : batch.calls) {
+        (*observer)(
+            std::chrono::duration_cast<std::chrono::microseconds>(flushed_at - call.queued_at));
+      }
+    }
     for (size_t call = 0; call < batch.calls.size(); ++call) {
       if (flushed) {
         batch.calls[call].on_flushed(last_seqs[call]);
@@ -393,6 +403,24 @@ void AuditLog::commit_batches(std::stop_token stop) {
       }
     }
   }
+}
+
+Result<std::optional<AuditLog::CheckpointTime>> AuditLog::last_checkpoint() {
+  std::lock_guard lock(connection_mutex_);
+  auto stored = connection_->checkpoints();
+  if (!stored) {
+    return tl::unexpected(stored.error());
+  }
+  if (stored->empty()) {
+    return std::optional<CheckpointTime>();
+  }
+  return std::optional<CheckpointTime>(CheckpointTime{stored->back().seq, stored->back().time_ms});
+}
+
+void AuditLog::observe_commits(CommitObserver observer) {
+  auto shared = observer ? std::make_shared<const CommitObserver>(std::move(observer)) : nullptr;
+  const std::lock_guard lock(batch_mutex_);
+  commit_observer_ = std::move(shared);
 }
 
 Result<void> AuditLog::checkpoint_now() {

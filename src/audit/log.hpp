@@ -1,6 +1,7 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
@@ -142,6 +143,20 @@ class AuditLog {
 
   [[nodiscard]] const CheckpointPolicy& policy() const { return policy_; }
 
+  // The newest stored checkpoint's seq and time; nullopt when none is stored.
+  struct CheckpointTime {
+    int64_t seq = 0;
+    int64_t time_ms = 0;
+  };
+  [[nodiscard]] Result<std::optional<CheckpointTime>> last_checkpoint();
+
+  // Told, on the committer thread after each flush, how long each call of the batch waited from
+  // its queueing to the flush's end (its entries durable, or the flush failed): the group
+  // commit's lag, for a server's metrics. It must be short, thread-safe and call no log.
+  using CommitObserver = std::function<void(std::chrono::microseconds)>;
+  // Replaces the observer (none by default); the batches taken after this call report to it.
+  void observe_commits(CommitObserver observer);
+
  private:
   // Called with the seq of the last entry the call appended (0 when it appended none), or the
   // batch's error.
@@ -156,6 +171,7 @@ class AuditLog {
     std::vector<Entry> entries;
     std::vector<Resolution> resolutions;
     OnFlushed on_flushed;
+    std::chrono::steady_clock::time_point queued_at{};  // set by enqueue()
   };
   // The calls queued since the committer last took a batch, in order, and their entry count.
   struct Batch {
@@ -195,9 +211,10 @@ class AuditLog {
   std::optional<int64_t> last_checkpoint_ms_;
   bool chain_broken_ = false;
 
-  std::mutex batch_mutex_;                     // guards open_batch_
-  Batch open_batch_;                           // filled by record_then(), taken by the committer
-  std::condition_variable_any batch_waiting_;  // notified when open_batch_ gets a call
+  std::mutex batch_mutex_;  // guards open_batch_
+  Batch open_batch_;        // filled by record_then(), taken by the committer
+  std::shared_ptr<const CommitObserver> commit_observer_;  // guarded by batch_mutex_
+  std::condition_variable_any batch_waiting_;              // notified when open_batch_ gets a call
 
   // Owned by the log and declared last: constructed once every member it uses exists, and
   // destroyed first, when its destructor requests the stop and joins it after the last flush.

@@ -35,7 +35,10 @@ struct Options {
   std::vector<std::string> params;
   bool count_only = false;
   bool yes = false;
-  bool dry_run = false;  // retention run
+  bool dry_run = false;    // retention run
+  bool json = false;       // status, alerts list: JSON output
+  bool open_only = false;  // alerts list --open
+  int64_t alert_id = 0;    // alerts ack ID
   size_t patients = 200;
   uint64_t seed = 1;
   std::string out;
@@ -75,6 +78,7 @@ struct Options {
   std::string session_lifetime = "12h";
   // serve
   std::string listen = "127.0.0.1:8443";
+  std::string metrics_listen = "127.0.0.1:9464";  // serve: /metrics (http/metrics_server.hpp)
   size_t threads = 2;
   int64_t export_retention_hours = 24;  // serve: a Bulk Data export's files, then deleted
   std::string tls_certificate;

@@ -14,6 +14,7 @@
 #include <boost/json/array.hpp>
 
 #include "cli/account_commands.hpp"
+#include "cli/alert_commands.hpp"
 #include "cli/audit_commands.hpp"
 #include "cli/backup_commands.hpp"
 #include "cli/command.hpp"
@@ -23,6 +24,7 @@
 #include "cli/package_commands.hpp"
 #include "cli/retention_commands.hpp"
 #include "cli/serve_command.hpp"
+#include "cli/status_commands.hpp"
 #include "cli/terminal.hpp"
 #include "cli/unlock.hpp"
 #include "cli/usage_errors.hpp"
@@ -729,6 +731,11 @@ int run(int argc, char** argv) {
   serve->add_option("--listen", options.listen,
                     "ADRESSE:PORT d'écoute (127.0.0.1:8443 par défaut) / ADDRESS:PORT to listen on "
                     "(default 127.0.0.1:8443)");
+  serve->add_option("--metrics-listen", options.metrics_listen,
+                    "ADRESSE:PORT des mesures Prometheus /metrics (127.0.0.1:9464 par défaut ; "
+                    "HTTP clair sur une adresse de bouclage, TLS ailleurs) / ADDRESS:PORT of the "
+                    "Prometheus /metrics (default 127.0.0.1:9464; plain HTTP on a loopback "
+                    "address, TLS elsewhere)");
   rules.whole_number(serve->add_option("--threads", options.threads,
                                        "Fils de lecture du coffre (2 par défaut ; plus un fil "
                                        "d'écriture) / Threads that read the vault (default 2; "
@@ -770,6 +777,8 @@ int run(int argc, char** argv) {
   add_package_commands(app, options, action);
   add_retention_commands(app, options, action, add_vault);
   add_honey_commands(app, options, action, add_vault);
+  add_status_commands(app, options, action, add_vault);
+  add_alert_commands(app, options, action, add_vault);
   group_commands(app);
 
   try {

@@ -15,6 +15,8 @@
 #include "http/auth_api.hpp"
 #include "http/bulk_api.hpp"
 #include "http/fhir_api.hpp"
+#include "http/metrics.hpp"
+#include "http/metrics_server.hpp"
 #include "http/server.hpp"
 #include "http/smart_api.hpp"
 #include "http/tls_files.hpp"
@@ -41,6 +43,33 @@ tl::unexpected<Error> bad_listen(std::string_view text) {
               fmt::format("--listen expects ADDRESS:PORT (e.g. 127.0.0.1:8443 or [::1]:8443), "
                           "got \"{}\"",
                           text));
+}
+
+// The /metrics listener: plain HTTP on a loopback address, else TLS with the server's pair. Each
+// scrape reads the vault's counts on a reader (never the listener's thread).
+Result<std::unique_ptr<http::MetricsServer>> start_metrics(const ListenAddress& listen,
+                                                           const http::TlsFiles& tls,
+                                                           const http::Metrics& metrics,
+                                                           http::WorkerPool& readers) {
+  http::MetricsListenOptions options;
+  options.address = listen.address;
+  options.port = listen.port;
+  if (!http::is_loopback_address(listen.address)) {
+    options.tls = tls;
+  }
+  return http::MetricsServer::start(options, [&metrics, &readers](http::MetricsReply reply) {
+    auto job = [&metrics, reply](gate::Gate& gate) {
+      auto gauges = gate.supervision_gauges();
+      if (!gauges) {
+        reply(tl::unexpected(gauges.error()));
+        return;
+      }
+      reply(metrics.render(http::MetricsGauges{gauges->locked_accounts, gauges->alerts_by_kind}));
+    };
+    if (!readers.submit(std::move(job))) {
+      reply(fail(ErrorCode::kUnavailable, "serveur occupé", "server busy"));
+    }
+  });
 }
 
 }  // namespace
@@ -73,6 +102,10 @@ int run_serve(const Options& options) {
   auto listen = parse_listen_address(options.listen);
   if (!listen) {
     return report(listen.error());
+  }
+  auto metrics_listen = parse_listen_address(options.metrics_listen);
+  if (!metrics_listen) {
+    return report(metrics_listen.error());
   }
   std::string public_url;
   if (!options.public_url.empty()) {
@@ -154,6 +187,11 @@ int run_serve(const Options& options) {
   if (!verification) {
     return close_gate(gate, report(verification.error()));
   }
+  // The measurements of this server, fed by its access log and the audit log's committer, read
+  // by the metrics listener (thread-safe, see http/metrics.hpp); it outlives all three.
+  http::Metrics metrics;
+  gate.observe_audit_commits(
+      [&metrics](std::chrono::microseconds lag) { metrics.record_audit_commit(lag.count()); });
   std::mutex output;  // one access-log line at a time on standard output
   http::ServerOptions server_options;
   server_options.address = listen->address;
@@ -161,13 +199,23 @@ int run_serve(const Options& options) {
   server_options.certificate = tls.certificate;
   server_options.private_key = tls.private_key;
   auto server = http::Server::start(server_options, router, {**readers, **writer, **sign_in},
-                                    [&output](const http::AccessRecord& record) {
+                                    [&output, &metrics](const http::AccessRecord& record) {
+                                      metrics.record_request(record.method, record.route,
+                                                             record.status, record.duration_us);
                                       const std::scoped_lock lock(output);
                                       fmt::print("{}\n", http::access_log_line(record));
                                       std::fflush(stdout);
                                     });
   if (!server) {
+    gate.observe_audit_commits(nullptr);
     return close_gate(gate, report(server.error()));
+  }
+  auto metrics_server = start_metrics(*metrics_listen, tls, metrics, **readers);
+  if (!metrics_server) {
+    (*server)->stop();
+    (*server)->wait();
+    gate.observe_audit_commits(nullptr);
+    return close_gate(gate, report(metrics_server.error()));
   }
   if (public_url.empty()) {
     token_endpoint.set_base(fmt::format("https://localhost:{}", (*server)->port()));
@@ -176,13 +224,20 @@ int run_serve(const Options& options) {
              "vigie écoute sur https://{}:{}/fhir (arrêt : SIGTERM ou Ctrl-C) / listening on "
              "https://{}:{}/fhir (stop: SIGTERM or Ctrl-C)\n",
              listen->address, (*server)->port(), listen->address, (*server)->port());
+  const std::string metrics_url =
+      fmt::format("{}://{}:{}/metrics", (*metrics_server)->tls() ? "https" : "http",
+                  metrics_listen->address, (*metrics_server)->port());
+  fmt::print(stderr, "mesures sur {} / metrics at {}\n", metrics_url, metrics_url);
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   fmt::print(stderr,
              "arrêt : les requêtes en cours se terminent / stopping: requests in flight "
              "finish\n");
+  (*metrics_server)->stop();
   (*server)->stop();
+  (*metrics_server)->wait();
   (*server)->wait();
+  gate.observe_audit_commits(nullptr);
   if (*retention) {
     (*retention)->stop();
   }

@@ -208,6 +208,114 @@ Result<void> read_retention(const toml::node& node, const toml::source_region& w
   return {};
 }
 
+Result<std::string> read_string(const toml::node& value, std::string_view name) {
+  const toml::value<std::string>* text = value.as_string();
+  if (text == nullptr || text->get().empty() || text->get().size() > 2048) {
+    return refuse(value.source(),
+                  fmt::format("[alerts] {} doit être un texte non vide", shown(name)),
+                  fmt::format("[alerts] {} must be a non-empty string", shown(name)));
+  }
+  return text->get();
+}
+
+Result<int64_t> read_seconds(const toml::node& value, std::string_view name) {
+  const toml::value<int64_t>* seconds = value.as_integer();
+  if (seconds == nullptr || seconds->get() < 1 || seconds->get() > kMaxRetrySeconds) {
+    return refuse(value.source(),
+                  fmt::format("[alerts] {} doit être un nombre entier de secondes, de 1 à {}",
+                              shown(name), kMaxRetrySeconds),
+                  fmt::format("[alerts] {} must be a whole number of seconds, from 1 to {}",
+                              shown(name), kMaxRetrySeconds));
+  }
+  return seconds->get();
+}
+
+Result<void> read_alerts(const toml::node& node, const toml::source_region& where,
+                         AlertsConfig& alerts) {
+  const toml::table* section = node.as_table();
+  if (section == nullptr) {
+    return refuse(where, "« alerts » doit être une section [alerts]",
+                  "'alerts' must be an [alerts] section");
+  }
+  constexpr std::string_view kKeys =
+      "log, webhook_url, webhook_secret_file, smtp_url, smtp_from, smtp_to, "
+      "smtp_credentials_file, retry_first_seconds, retry_max_seconds";
+  const std::map<std::string_view, std::string*> strings = {
+      {"webhook_url", &alerts.webhook_url},
+      {"webhook_secret_file", &alerts.webhook_secret_file},
+      {"smtp_url", &alerts.smtp_url},
+      {"smtp_from", &alerts.smtp_from},
+      {"smtp_credentials_file", &alerts.smtp_credentials_file},
+  };
+  for (const auto& [key, value] : *section) {
+    const std::string_view name = key.str();
+    if (name == "log") {
+      const toml::value<bool>* log = value.as_boolean();
+      if (log == nullptr) {
+        return refuse(value.source(), "[alerts] log doit valoir true ou false",
+                      "[alerts] log must be true or false");
+      }
+      alerts.log = log->get();
+    } else if (const auto found = strings.find(name); found != strings.end()) {
+      auto read = read_string(value, name);
+      if (!read) {
+        return tl::unexpected(read.error());
+      }
+      *found->second = std::move(*read);
+    } else if (name == "smtp_to") {
+      const toml::array* list = value.as_array();
+      if (list == nullptr || list->empty()) {
+        return refuse(value.source(), "[alerts] smtp_to doit être une liste d'adresses non vide",
+                      "[alerts] smtp_to must be a non-empty list of addresses");
+      }
+      alerts.smtp_to.clear();
+      for (const toml::node& address : *list) {
+        auto read = read_string(address, name);
+        if (!read) {
+          return tl::unexpected(read.error());
+        }
+        alerts.smtp_to.push_back(std::move(*read));
+      }
+    } else if (name == "retry_first_seconds" || name == "retry_max_seconds") {
+      auto read = read_seconds(value, name);
+      if (!read) {
+        return tl::unexpected(read.error());
+      }
+      (name == "retry_first_seconds" ? alerts.retry_first_seconds : alerts.retry_max_seconds) =
+          *read;
+    } else {
+      return refuse(
+          key.source(),
+          fmt::format("clé inconnue « {} » dans [alerts] (clés : {})", shown(name), kKeys),
+          fmt::format("unknown key '{}' in [alerts] (keys: {})", shown(name), kKeys));
+    }
+  }
+  if (!alerts.webhook_url.empty() && !alerts.webhook_url.starts_with("https://")) {
+    return refuse(where, "[alerts] webhook_url doit commencer par https://",
+                  "[alerts] webhook_url must start with https://");
+  }
+  if (!alerts.smtp_url.empty() && !alerts.smtp_url.starts_with("smtps://") &&
+      !alerts.smtp_url.starts_with("smtp://")) {
+    return refuse(where, "[alerts] smtp_url doit commencer par smtps:// ou smtp://",
+                  "[alerts] smtp_url must start with smtps:// or smtp://");
+  }
+  if (!alerts.smtp_url.empty() && (alerts.smtp_from.empty() || alerts.smtp_to.empty())) {
+    return refuse(where, "[alerts] smtp_url demande smtp_from et smtp_to",
+                  "[alerts] smtp_url needs smtp_from and smtp_to");
+  }
+  for (const std::string* file : {&alerts.webhook_secret_file, &alerts.smtp_credentials_file}) {
+    if (!file->empty() && !std::filesystem::path(*file).is_absolute()) {
+      return refuse(where, "[alerts] un chemin de fichier doit être absolu",
+                    "[alerts] a file path must be absolute");
+    }
+  }
+  if (alerts.retry_max_seconds < alerts.retry_first_seconds) {
+    return refuse(where, "[alerts] retry_max_seconds doit être au moins retry_first_seconds",
+                  "[alerts] retry_max_seconds must be at least retry_first_seconds");
+  }
+  return {};
+}
+
 }  // namespace
 
 namespace detail {
@@ -289,14 +397,20 @@ Result<Config> parse(std::string_view text) {
       }
       continue;
     }
+    if (key.str() == "alerts") {
+      if (auto read = read_alerts(value, key.source(), config.alerts); !read) {
+        return tl::unexpected(read.error());
+      }
+      continue;
+    }
     if (key.str() != "memory") {
       return refuse(
           key.source(),
-          fmt::format("section ou clé inconnue « {} » (seules [memory], [export], [retention] et "
-                      "[watch] existent)",
+          fmt::format("section ou clé inconnue « {} » (seules [memory], [export], [retention], "
+                      "[watch] et [alerts] existent)",
                       shown(key.str())),
-          fmt::format("unknown section or key '{}' (only [memory], [export], [retention] and "
-                      "[watch] exist)",
+          fmt::format("unknown section or key '{}' (only [memory], [export], [retention], [watch] "
+                      "and [alerts] exist)",
                       shown(key.str())));
     }
     if (auto read = read_memory(value, key.source(), config.memory); !read) {

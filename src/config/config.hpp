@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.hpp"
 #include "config/watch_config.hpp"
@@ -26,6 +27,9 @@
 //   DiagnosticReport = 30
 //   [watch]              # see config/watch_config.hpp
 //   verify_minutes = 60
+//   [alerts]             # see AlertsConfig (parsed; its delivery worker is not built yet)
+//   webhook_url = "https://supervision.example.fr/vigie"
+//   webhook_secret_file = "/etc/vigie/webhook.key"
 
 namespace vigie::config {
 
@@ -81,11 +85,33 @@ struct RetentionConfig {
   bool operator==(const RetentionConfig&) const = default;
 };
 
+// [alerts]: where the alerts a vault stores are to be delivered, each sink retried with
+// exponential back-off. Parsed and checked only: the delivery worker that reads it is not built
+// yet (issue 15, alert delivery), so no alert leaves the vault by these settings today.
+inline constexpr int64_t kMaxRetrySeconds = 86'400;
+struct AlertsConfig {
+  bool log = true;          // one line per alert on standard error (journald under systemd)
+  std::string webhook_url;  // "https://..."; empty: no webhook
+  // A file (absolute path) whose bytes are the key of an HMAC-SHA256 of each webhook body, sent
+  // as "X-Vigie-Signature: sha256=HEX"; empty: no signature.
+  std::string webhook_secret_file;
+  std::string smtp_url;  // "smtps://host:465" or "smtp://host:587" (STARTTLS required); empty: none
+  std::string smtp_from;
+  std::vector<std::string> smtp_to;
+  // A file (absolute path) holding "user:password" for the SMTP server; empty: no login.
+  std::string smtp_credentials_file;
+  int64_t retry_first_seconds = 30;   // the wait after a first failure, doubled at each failure
+  int64_t retry_max_seconds = 3'600;  // up to this
+
+  bool operator==(const AlertsConfig&) const = default;
+};
+
 struct Config {
   MemoryConfig memory;
   ExportConfig exports = {};       // as retention below
   RetentionConfig retention = {};  // a default initializer: Config{.memory = ...} stays valid
   WatchConfig watch = {};          // [watch]: config/watch_config.hpp
+  AlertsConfig alerts = {};
 };
 
 // kUsage, French first, when `memory` is outside the bounds above: parse() refuses such a file,

@@ -555,6 +555,20 @@ class Gate {
                                                              size_t count);
   // The decoy patients' ids, sorted (an audit-read entry naming none of them).
   [[nodiscard]] Result<std::vector<std::string>> honey_list(const Principal& principal);
+  // --- Supervision counts for a server's metrics (gate_metrics.cpp). No principal and no audit
+  // entry: counts only, never a patient's data or an account's name; the metrics listener calls
+  // it at each scrape.
+  struct SupervisionGauges {
+    int64_t locked_accounts = 0;
+    std::map<std::string, int64_t, std::less<>> alerts_by_kind;  // every kind, stored ever
+  };
+  [[nodiscard]] Result<SupervisionGauges> supervision_gauges();
+  // The audit log's group-commit lag goes to `observer` (audit::AuditLog::observe_commits).
+  void observe_audit_commits(audit::AuditLog::CommitObserver observer);
+  // The newest signed checkpoint of the audit log, for `vigie status` (gate_status.cpp): the
+  // custodian, or an account that reads the audit log; an audit-read entry.
+  [[nodiscard]] Result<std::optional<audit::AuditLog::CheckpointTime>> last_checkpoint(
+      const Principal& principal);
 
   // --- Supervision (watch/): alerts are stored first, delivered afterwards.
 

@@ -25,6 +25,7 @@
 
 #include "http/auth_api.hpp"
 #include "http/request_target.hpp"
+#include "http/tls_context.hpp"
 
 namespace vigie::http {
 
@@ -64,42 +65,6 @@ Method method_of(bhttp::verb verb) {
     default:
       return Method::kOther;
   }
-}
-
-// TLS 1.2 and 1.3 only; for 1.2, forward-secret AEAD suites only (Mozilla's "intermediate"
-// list); no compression, no renegotiation.
-Result<void> configure_tls(ssl::context& context, const ServerOptions& options) {
-  SSL_CTX* native = context.native_handle();
-  constexpr char kTls12Suites[] =
-      "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
-      "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
-  if (SSL_CTX_set_min_proto_version(native, TLS1_2_VERSION) != 1 ||
-      SSL_CTX_set_cipher_list(native, kTls12Suites) != 1) {
-    return fail(ErrorCode::kInternal, "OpenSSL refuse la configuration TLS",
-                "OpenSSL refused the TLS settings");
-  }
-  SSL_CTX_set_options(
-      native, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  boost::system::error_code ec;
-  context.use_certificate_chain_file(options.certificate.string(), ec);
-  if (ec) {
-    return fail(ErrorCode::kUsage,
-                "certificat TLS illisible (PEM attendu) : " + options.certificate.string(),
-                "cannot load the TLS certificate (PEM expected): " + options.certificate.string());
-  }
-  context.use_private_key_file(options.private_key.string(), ssl::context::pem, ec);
-  if (ec) {
-    return fail(ErrorCode::kUsage,
-                "clé privée TLS illisible (PEM attendu) : " + options.private_key.string(),
-                "cannot load the TLS private key (PEM expected): " + options.private_key.string());
-  }
-  if (SSL_CTX_check_private_key(native) != 1) {
-    return fail(
-        ErrorCode::kUsage,
-        "la clé privée TLS ne correspond pas au certificat : " + options.private_key.string(),
-        "the TLS private key does not match the certificate: " + options.private_key.string());
-  }
-  return {};
 }
 
 }  // namespace
@@ -471,7 +436,8 @@ Server::~Server() {
 Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options, const Router& router,
                                               Workers workers, AccessLogSink access_log) {
   auto impl = std::make_unique<Impl>(options, router, workers, std::move(access_log));
-  if (auto tls = configure_tls(impl->tls, options); !tls) {
+  if (auto tls = configure_tls(impl->tls, TlsFiles{options.certificate, options.private_key});
+      !tls) {
     return tl::unexpected(tls.error());
   }
   beast::error_code ec;

@@ -121,7 +121,8 @@ TEST_F(CliTest, ServeRefusesToStartWithoutItsTlsKeyAndNamesIt) {
   init_vault();
   const http::TlsFiles files = http::default_tls_files(vault());
   std::filesystem::remove(files.private_key);
-  ProcessResult result = run({"serve"}, {"--listen", "127.0.0.1:0"});
+  ProcessResult result =
+      run({"serve"}, {"--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0"});
   EXPECT_EQ(result.exit_code, 2) << result.err;
   EXPECT_TRUE(testing::contains(result.err, files.private_key.string())) << result.err;
 }
@@ -132,7 +133,7 @@ TEST_F(CliTest, ServeAnswersOverHttpsLogsEachRequestAndStopsCleanlyOnSigterm) {
   std::optional<uint16_t> port;
   {
     ServeProcess serve({"serve", "--vault", vault(), "--key-file", key_file(), "--listen",
-                        "127.0.0.1:0", "--threads", "1"},
+                        "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--threads", "1"},
                        out);
     port = serve.port();
     ASSERT_TRUE(port) << serve.stderr_text();

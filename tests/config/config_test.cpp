@@ -79,10 +79,9 @@ TEST(ConfigParseTest, AnAbsurdBudgetIsRefused) {
 TEST(ConfigParseTest, UnknownSectionsAndKeysAreRefusedNotIgnored) {
   expect_refused("[memroy]\nlocked_mib = 8\n",
                  "ligne 1 : section ou clé inconnue « memroy » (seules [memory], [export], "
-                 "[retention] et [watch] "
-                 "existent)",
-                 "line 1: unknown section or key 'memroy' (only [memory], [export], [retention] "
-                 "and [watch] exist)");
+                 "[retention], [watch] et [alerts] existent)",
+                 "line 1: unknown section or key 'memroy' (only [memory], [export], [retention], "
+                 "[watch] and [alerts] exist)");
   expect_refused("locked_mib = 8\n", "section ou clé inconnue « locked_mib »",
                  "unknown section or key 'locked_mib'");
   expect_refused("[memory]\nlocked_mib = 8\n\n[server]\nport = 1\n",
@@ -315,6 +314,49 @@ TEST(ConfigHintTest, NamesTheSettingThatLowersTheNeedInBothLanguages) {
   EXPECT_EQ(hinted.french,
             "bloqué ; ou baissez [memory] locked_mib dans le fichier vigie.toml du répertoire du "
             "coffre (8 Mio par défaut)");
+}
+
+TEST(ConfigAlertsTest, TheDefaultIsTheLogSinkAloneWithRetriesFrom30SecondsToAnHour) {
+  auto parsed = parse("");
+  ASSERT_TRUE(parsed);
+  EXPECT_TRUE(parsed->alerts.log);
+  EXPECT_TRUE(parsed->alerts.webhook_url.empty());
+  EXPECT_TRUE(parsed->alerts.smtp_url.empty());
+  EXPECT_EQ(parsed->alerts.retry_first_seconds, 30);
+  EXPECT_EQ(parsed->alerts.retry_max_seconds, 3600);
+}
+
+TEST(ConfigAlertsTest, ReadsEverySink) {
+  auto parsed = parse(
+      "[alerts]\nlog = false\nwebhook_url = \"https://supervision.example.fr/vigie\"\n"
+      "webhook_secret_file = \"/etc/vigie/webhook.key\"\nsmtp_url = \"smtps://mail.example.fr\"\n"
+      "smtp_from = \"vigie@example.fr\"\nsmtp_to = [\"dpo@example.fr\", \"it@example.fr\"]\n"
+      "smtp_credentials_file = \"/etc/vigie/smtp\"\nretry_first_seconds = 5\n"
+      "retry_max_seconds = 600\n");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const AlertsConfig& alerts = parsed->alerts;
+  EXPECT_FALSE(alerts.log);
+  EXPECT_EQ(alerts.webhook_url, "https://supervision.example.fr/vigie");
+  EXPECT_EQ(alerts.webhook_secret_file, "/etc/vigie/webhook.key");
+  EXPECT_EQ(alerts.smtp_url, "smtps://mail.example.fr");
+  EXPECT_EQ(alerts.smtp_to, (std::vector<std::string>{"dpo@example.fr", "it@example.fr"}));
+  EXPECT_EQ(alerts.smtp_credentials_file, "/etc/vigie/smtp");
+  EXPECT_EQ(alerts.retry_first_seconds, 5);
+  EXPECT_EQ(alerts.retry_max_seconds, 600);
+}
+
+TEST(ConfigAlertsTest, RefusesPlainWebhooksRelativeFilesAndBadRetries) {
+  expect_refused("[alerts]\nwebhook_url = \"http://x.example.fr\"\n", "https://", "https://");
+  expect_refused("[alerts]\nsmtp_url = \"ftp://x\"\n", "smtps://", "smtps://");
+  expect_refused("[alerts]\nsmtp_url = \"smtps://x\"\n", "smtp_from", "smtp_from");
+  expect_refused("[alerts]\nwebhook_secret_file = \"key\"\n", "absolu", "absolute");
+  expect_refused("[alerts]\nretry_first_seconds = 0\n", "de 1 à", "from 1 to");
+  expect_refused("[alerts]\nretry_first_seconds = 60\nretry_max_seconds = 30\n", "au moins",
+                 "at least");
+  expect_refused("[alerts]\nwebhook = \"https://x\"\n", "clé inconnue « webhook »",
+                 "unknown key 'webhook'");
+  expect_refused("[alerts]\nsmtp_to = []\n", "non vide", "non-empty");
+  expect_refused("[alerts]\nlog = 1\n", "true ou false", "true or false");
 }
 
 }  // namespace

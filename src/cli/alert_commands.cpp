@@ -1,0 +1,141 @@
+#include "cli/alert_commands.hpp"
+
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "audit/display.hpp"
+#include "audit/query.hpp"
+#include "watch/alert.hpp"
+
+namespace vigie::cli {
+
+namespace {
+
+// Alerts are read in pages of this many.
+constexpr size_t kPage = 1000;
+
+std::string_view severity_french(watch::Severity severity) {
+  return severity == watch::Severity::kCritical ? "critique" : "avertissement";
+}
+
+// Every alert (or the open ones), oldest first, page by page.
+Result<std::vector<watch::Alert>> all_alerts(gate::Gate& gate, const gate::Custodian& custodian,
+                                             bool open_only) {
+  std::vector<watch::Alert> all;
+  int64_t after = 0;
+  for (;;) {
+    auto page = gate.alerts(
+        custodian,
+        gate::Gate::AlertQuery{.after_id = after, .limit = kPage, .open_only = open_only});
+    if (!page) {
+      return tl::unexpected(page.error());
+    }
+    if (page->empty()) {
+      return all;
+    }
+    after = page->back().id;
+    const bool last = page->size() < kPage;
+    all.insert(all.end(), std::make_move_iterator(page->begin()),
+               std::make_move_iterator(page->end()));
+    if (last) {
+      return all;
+    }
+  }
+}
+
+void print_alert(const watch::Alert& alert) {
+  const watch::Severity severity = watch::severity_of(alert.kind);
+  fmt::print(
+      "n° {}  {}  {}  {} / {}  compte / account: {}{}\n    {}\n    {}\n", alert.id,
+      audit::format_time(alert.time_ms), watch::name_of(alert.kind), severity_french(severity),
+      watch::name_of(severity), alert.account.empty() ? "-" : audit::printable(alert.account, 64),
+      alert.account_locked ? " (verrouillé / locked)" : "", audit::printable(alert.detail, 500),
+      alert.acknowledged_by.empty() ? std::string("ouverte / open")
+                                    : fmt::format("acquittée / acknowledged: {} {}",
+                                                  audit::printable(alert.acknowledged_by, 64),
+                                                  audit::format_time(alert.acknowledged_ms)));
+}
+
+boost::json::object alert_json(const watch::Alert& alert) {
+  boost::json::object out{{"id", alert.id},
+                          {"time", audit::format_time(alert.time_ms)},
+                          {"kind", watch::name_of(alert.kind)},
+                          {"severity", watch::name_of(watch::severity_of(alert.kind))},
+                          {"account", alert.account},
+                          {"detail", alert.detail},
+                          {"account_locked", alert.account_locked},
+                          {"acknowledged", !alert.acknowledged_by.empty()}};
+  if (!alert.acknowledged_by.empty()) {
+    out["acknowledged_by"] = alert.acknowledged_by;
+    out["acknowledged_time"] = audit::format_time(alert.acknowledged_ms);
+  }
+  return out;
+}
+
+int run_alerts_list(const Options& options) {
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
+  }
+  gate::Gate& gate = *unlocked->gate;
+  auto alerts = all_alerts(gate, unlocked->custodian, options.open_only);
+  if (!alerts) {
+    return close_gate(gate, report(alerts.error()));
+  }
+  if (options.json) {
+    for (const watch::Alert& alert : *alerts) {
+      fmt::print("{}\n", boost::json::serialize(alert_json(alert)));
+    }
+  } else if (alerts->empty()) {
+    fmt::print("Aucune alerte / no alert\n");
+  } else {
+    for (const watch::Alert& alert : *alerts) {
+      print_alert(alert);
+    }
+  }
+  return close_gate(gate, 0);
+}
+
+int run_alerts_ack(const Options& options) {
+  auto unlocked = open_gate(options);
+  if (!unlocked) {
+    return report(unlocked.error());
+  }
+  gate::Gate& gate = *unlocked->gate;
+  if (auto acknowledged = gate.acknowledge_alert(unlocked->custodian, options.alert_id);
+      !acknowledged) {
+    return close_gate(gate, report(acknowledged.error()));
+  }
+  fmt::print("Alerte n° {} acquittée / alert #{} acknowledged\n", options.alert_id,
+             options.alert_id);
+  return close_gate(gate, 0);
+}
+
+}  // namespace
+
+void add_alert_commands(CLI::App& app, Options& options, int (*&action)(const Options&),
+                        const std::function<void(CLI::App*)>& add_vault) {
+  CLI::App* alerts = app.add_subcommand(
+      "alerts", "Alertes de supervision / Supervision alerts (honey, bulk-read, ...)");
+  alerts->require_subcommand(1);
+  CLI::App* list = alerts->add_subcommand(
+      "list", "Liste les alertes, les plus anciennes d'abord / List the alerts, oldest first");
+  add_vault(list);
+  list->add_flag("--open", options.open_only,
+                 "Seulement les alertes non acquittées / Only the alerts not acknowledged");
+  list->add_flag("--json", options.json, "Une ligne JSON par alerte / One JSON line per alert");
+  list->callback([&] { action = run_alerts_list; });
+  CLI::App* ack = alerts->add_subcommand(
+      "ack", "Acquitte une alerte (le dépositaire) / Acknowledge an alert (the custodian)");
+  add_vault(ack);
+  ack->add_option("ID", options.alert_id, "Numéro de l'alerte / The alert's number")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  ack->callback([&] { action = run_alerts_ack; });
+}
+
+}  // namespace vigie::cli
