@@ -406,8 +406,7 @@ Result<int64_t> Gate::run_export(const Principal& principal, const ExportScope& 
     for (const std::string& patient_id : candidates) {
       auto patient = vault_->read_current("Patient", patient_id);
       // A decoy is left out as an unreadable patient is, and does not trip (12.2).
-      bool readable =
-          patient && !patient->deleted && !vault_->is_decoy(patient->compartment);
+      bool readable = patient && !patient->deleted && !vault_->is_decoy(patient->compartment);
       if (readable && !caller.custodian) {
         if (auto loaded = load_assignments(caller, patient->compartment); !loaded) {
           return tl::unexpected(loaded.error());
