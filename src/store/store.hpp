@@ -153,6 +153,22 @@ struct AlertRow {
   int64_t acknowledged_ms = 0;       // 0 while open
 };
 
+// Where the delivery of one alert to one sink stands (alert delivery, schema version 8).
+struct AlertDeliveryRow {
+  int64_t alert_id = 0;
+  std::string sink = {};  // "log", "webhook", "email"
+  int64_t attempts = 0;
+  int64_t next_attempt_ms = 0;  // when the next attempt is due, while pending
+  int64_t delivered_ms = 0;     // 0 while pending
+  std::string last_error = {};  // the last failure's reason, for the custodian
+};
+
+// An alert waiting for a sink, with where its delivery there stands (0 attempts: never tried).
+struct DueAlert {
+  AlertRow alert;
+  AlertDeliveryRow delivery;
+};
+
 enum class OpenMode {
   kCreate,        // the file must not exist; it is created with the current schema
   kOpenExisting,  // the file must exist; forward migrations run if its schema is older
@@ -340,6 +356,16 @@ class DataStore : public TransactionalStore {
   // such alert or it was acknowledged already.
   [[nodiscard]] virtual Result<bool> acknowledge_alert(int64_t id, const std::string& by,
                                                        int64_t at_ms) = 0;
+  // At most `limit` alerts not yet delivered to `sink` whose next attempt is due by `now_ms` (one
+  // never tried is due), ascending id.
+  [[nodiscard]] virtual Result<std::vector<DueAlert>> due_alert_deliveries(const std::string& sink,
+                                                                           int64_t now_ms,
+                                                                           size_t limit) = 0;
+  // Writes where the delivery of `row.alert_id` to `row.sink` stands, replacing the row before.
+  [[nodiscard]] virtual Result<void> save_alert_delivery(const AlertDeliveryRow& row) = 0;
+  // The delivery rows of the alerts with an id in (after_id, last_id], ascending (alert, sink).
+  [[nodiscard]] virtual Result<std::vector<AlertDeliveryRow>> alert_deliveries(int64_t after_id,
+                                                                               int64_t last_id) = 0;
   // Remembers a used assertion id (its keyed hash) until `expires_ms`; false (nothing written)
   // when it is remembered already: a replay.
   [[nodiscard]] virtual Result<bool> remember_assertion_id(std::span<const uint8_t, 32> id_hash,

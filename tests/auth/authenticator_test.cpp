@@ -280,6 +280,17 @@ class HookedStore final : public store::DataStore {
   Result<bool> acknowledge_alert(int64_t id, const std::string& by, int64_t at_ms) override {
     return inner_.acknowledge_alert(id, by, at_ms);
   }
+  Result<std::vector<store::DueAlert>> due_alert_deliveries(const std::string& sink, int64_t now_ms,
+                                                            size_t limit) override {
+    return inner_.due_alert_deliveries(sink, now_ms, limit);
+  }
+  Result<void> save_alert_delivery(const store::AlertDeliveryRow& row) override {
+    return inner_.save_alert_delivery(row);
+  }
+  Result<std::vector<store::AlertDeliveryRow>> alert_deliveries(int64_t after_id,
+                                                                int64_t last_id) override {
+    return inner_.alert_deliveries(after_id, last_id);
+  }
   Result<bool> remember_assertion_id(std::span<const uint8_t, 32> id_hash,
                                      int64_t expires_ms) override {
     return inner_.remember_assertion_id(id_hash, expires_ms);

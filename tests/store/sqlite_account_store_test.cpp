@@ -779,6 +779,11 @@ std::vector<std::pair<std::string, std::function<bool(DataStore&)>>> mutations()
        }},
       {"acknowledge_alert",
        [](DataStore& store) { return store.acknowledge_alert(1, "custodian", 9).has_value(); }},
+      {"save_alert_delivery",
+       [](DataStore& store) {
+         return store.save_alert_delivery(AlertDeliveryRow{.alert_id = 1, .sink = "webhook"})
+             .has_value();
+       }},
   };
 }
 
@@ -840,6 +845,56 @@ TEST_F(SqliteAccountStoreTest, AlertsAreListedInOrderAndAcknowledgedOnce) {
   ASSERT_TRUE(page) << page.error().message;
   ASSERT_EQ(page->size(), 1U);
   EXPECT_EQ((*page)[0].id, 2);
+}
+
+TEST_F(SqliteAccountStoreTest, AnAlertIsDueForEachSinkUntilDeliveredThereAndWaitsItsBackOff) {
+  for (int64_t time_ms : {10, 20}) {
+    committed([&](DataStore& store) -> Result<void> {
+      auto added = store.insert_alert(AlertRow{.time_ms = time_ms, .kind = "honey"});
+      return added ? Result<void>{} : tl::unexpected(added.error());
+    });
+  }
+  const auto due = [&](const std::string& sink, int64_t now_ms) {
+    std::vector<std::pair<int64_t, int64_t>> ids_and_attempts;
+    auto rows = store_->due_alert_deliveries(sink, now_ms, 10);
+    EXPECT_TRUE(rows) << rows.error().message;
+    for (const DueAlert& row : rows.value_or(std::vector<DueAlert>{})) {
+      EXPECT_EQ(row.delivery.alert_id, row.alert.id);
+      EXPECT_EQ(row.delivery.sink, sink);
+      ids_and_attempts.emplace_back(row.alert.id, row.delivery.attempts);
+    }
+    return ids_and_attempts;
+  };
+  using Due = std::vector<std::pair<int64_t, int64_t>>;
+  EXPECT_EQ(due("webhook", 100), (Due{{1, 0}, {2, 0}}));  // never tried: due at once
+
+  committed([](DataStore& store) -> Result<void> {
+    return store.save_alert_delivery(AlertDeliveryRow{.alert_id = 1,
+                                                      .sink = "webhook",
+                                                      .attempts = 1,
+                                                      .next_attempt_ms = 130,
+                                                      .last_error = "HTTP 503"});
+  });
+  committed([](DataStore& store) -> Result<void> {
+    return store.save_alert_delivery(
+        AlertDeliveryRow{.alert_id = 2, .sink = "webhook", .attempts = 1, .delivered_ms = 101});
+  });
+  EXPECT_EQ(due("webhook", 129), Due{});            // 1 waits its back-off, 2 is delivered
+  EXPECT_EQ(due("webhook", 130), (Due{{1, 1}}));    // 1 is due again
+  EXPECT_EQ(due("log", 0), (Due{{1, 0}, {2, 0}}));  // each sink on its own
+
+  auto rows = store_->alert_deliveries(0, 2);
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), 2U);
+  EXPECT_EQ((*rows)[0].alert_id, 1);
+  EXPECT_EQ((*rows)[0].last_error, "HTTP 503");
+  EXPECT_EQ((*rows)[0].delivered_ms, 0);
+  EXPECT_EQ((*rows)[1].alert_id, 2);
+  EXPECT_EQ((*rows)[1].delivered_ms, 101);
+  auto after_first = store_->alert_deliveries(1, 2);
+  ASSERT_TRUE(after_first) << after_first.error().message;
+  ASSERT_EQ(after_first->size(), 1U);
+  EXPECT_EQ(after_first->front().alert_id, 2);
 }
 
 class SqliteAccountStoreMutationTest : public SqliteAccountStoreTest {

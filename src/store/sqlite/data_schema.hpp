@@ -206,6 +206,22 @@ CREATE TABLE alerts (
 );
 )sql";
 
+// Version 8: alert delivery. One row per alert and sink ("log", "webhook", "email") once a
+// delivery was tried: the attempts so far, when the next is due (exponential back-off), when it
+// succeeded (0 while pending) and the last failure's reason (no secret: a curl error or an HTTP
+// status). An alert with no row for a configured sink has not been tried yet.
+inline constexpr std::string_view kDataSchemaV8 = R"sql(
+CREATE TABLE alert_deliveries (
+  alert_id INTEGER NOT NULL REFERENCES alerts (id),
+  sink TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  delivered_ms INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  PRIMARY KEY (alert_id, sink)
+) WITHOUT ROWID;
+)sql";
+
 // Connection settings. cache_size is 32 MiB (the default is 2 MiB): large write transactions
 // spill to the WAL less often, which measured about a third faster on 100k inserts.
 inline constexpr std::string_view kDataPragmas = R"sql(

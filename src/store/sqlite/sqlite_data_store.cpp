@@ -24,7 +24,7 @@ namespace {
 constexpr std::array kDataMigrations = {Migration{1, kDataSchemaV1}, Migration{2, kDataSchemaV2},
                                         Migration{3, kDataSchemaV3}, Migration{4, kDataSchemaV4},
                                         Migration{5, kDataSchemaV5}, Migration{6, kDataSchemaV6},
-                                        Migration{7, kDataSchemaV7}};
+                                        Migration{7, kDataSchemaV7}, Migration{8, kDataSchemaV8}};
 
 constexpr FileSettings kSettings = {
     .file_kind = kDataFile, .journal_mode = "wal", .pragmas = kDataPragmas};
@@ -48,6 +48,8 @@ constexpr std::string_view kBreakGlassColumns = "id, login, patient_id, reason_s
 constexpr std::string_view kClientKeyColumns = "login, kid, alg, jwk, created_ms";
 constexpr std::string_view kAlertColumns =
     "id, time_ms, kind, account, detail, account_locked, acknowledged_by, acknowledged_ms";
+constexpr std::string_view kAlertDeliveryColumns =
+    "alert_id, sink, attempts, next_attempt_ms, delivered_ms, last_error";
 
 // Binds every field of `row` to ?1 .. ?13, in the order of kAccountColumns.
 void bind_account(Cursor& cursor, const AccountRow& row) {
@@ -125,6 +127,17 @@ AlertRow read_alert(const Cursor& cursor) {
       .account_locked = cursor.column_int(5) != 0,
       .acknowledged_by = cursor.column_text(6),
       .acknowledged_ms = cursor.column_int(7),
+  };
+}
+
+AlertDeliveryRow read_alert_delivery(const Cursor& cursor, int first_column) {
+  return AlertDeliveryRow{
+      .alert_id = cursor.column_int(first_column),
+      .sink = cursor.column_text(first_column + 1),
+      .attempts = cursor.column_int(first_column + 2),
+      .next_attempt_ms = cursor.column_int(first_column + 3),
+      .delivered_ms = cursor.column_int(first_column + 4),
+      .last_error = cursor.column_text(first_column + 5),
   };
 }
 
@@ -279,6 +292,11 @@ class SqliteDataStore final : public DataStore {
   Result<std::vector<AlertRow>> list_alerts(int64_t after_id, size_t limit,
                                             bool open_only) override;
   Result<bool> acknowledge_alert(int64_t id, const std::string& by, int64_t at_ms) override;
+  Result<std::vector<DueAlert>> due_alert_deliveries(const std::string& sink, int64_t now_ms,
+                                                     size_t limit) override;
+  Result<void> save_alert_delivery(const AlertDeliveryRow& row) override;
+  Result<std::vector<AlertDeliveryRow>> alert_deliveries(int64_t after_id,
+                                                         int64_t last_id) override;
   Result<bool> remember_assertion_id(std::span<const uint8_t, 32> id_hash,
                                      int64_t expires_ms) override;
   Result<int64_t> forget_assertion_ids_before(int64_t now_ms) override;
@@ -350,6 +368,9 @@ class SqliteDataStore final : public DataStore {
   Statement insert_alert_;
   Statement list_alerts_;
   Statement acknowledge_alert_;
+  Statement due_alert_deliveries_;
+  Statement save_alert_delivery_;
+  Statement alert_deliveries_;
   Statement remember_assertion_id_;
   Statement forget_assertion_ids_;
   std::map<std::vector<size_t>, Statement> search_statements_;
@@ -371,6 +392,7 @@ Result<void> SqliteDataStore::prepare_statements() {
   const std::string break_glass_columns(kBreakGlassColumns);
   const std::string client_key_columns(kClientKeyColumns);
   const std::string alert_columns(kAlertColumns);
+  const std::string alert_delivery_columns(kAlertDeliveryColumns);
   const struct {
     Statement* statement;
     std::string sql;
@@ -573,6 +595,23 @@ Result<void> SqliteDataStore::prepare_statements() {
        "UPDATE alerts SET acknowledged_by = ?2, acknowledged_ms = ?3 WHERE id = ?1 AND "
        "acknowledged_ms = 0",
        "acknowledge_alert"},
+      // An alert without a row for the sink was never tried: it is due, with 0 attempts.
+      {&due_alert_deliveries_,
+       "SELECT a.id, a.time_ms, a.kind, a.account, a.detail, a.account_locked, "
+       "a.acknowledged_by, a.acknowledged_ms, a.id, ?1, coalesce(d.attempts, 0), "
+       "coalesce(d.next_attempt_ms, 0), 0, coalesce(d.last_error, '') FROM alerts AS a "
+       "LEFT JOIN alert_deliveries AS d ON d.alert_id = a.id AND d.sink = ?1 "
+       "WHERE coalesce(d.delivered_ms, 0) = 0 AND coalesce(d.next_attempt_ms, 0) <= ?2 "
+       "ORDER BY a.id LIMIT ?3",
+       "due_alert_deliveries"},
+      {&save_alert_delivery_,
+       "INSERT OR REPLACE INTO alert_deliveries (" + alert_delivery_columns +
+           ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+       "save_alert_delivery"},
+      {&alert_deliveries_,
+       "SELECT " + alert_delivery_columns +
+           " FROM alert_deliveries WHERE alert_id > ?1 AND alert_id <= ?2 ORDER BY alert_id, sink",
+       "alert_deliveries"},
       {&remember_assertion_id_,
        "INSERT OR IGNORE INTO assertion_ids (id_hash, expires_ms) VALUES (?1, ?2)",
        "remember_assertion_id"},
@@ -1266,6 +1305,39 @@ Result<bool> SqliteDataStore::acknowledge_alert(int64_t id, const std::string& b
     return tl::unexpected(updated.error());
   }
   return db_.changes() > 0;
+}
+
+Result<std::vector<DueAlert>> SqliteDataStore::due_alert_deliveries(const std::string& sink,
+                                                                    int64_t now_ms, size_t limit) {
+  Cursor cursor(due_alert_deliveries_);
+  cursor.bind_text(1, sink);
+  cursor.bind_int(2, now_ms);
+  cursor.bind_int(3, static_cast<int64_t>(std::min<size_t>(limit, INT64_MAX)));
+  return read_all(cursor, [](const Cursor& row) {
+    return DueAlert{.alert = read_alert(row), .delivery = read_alert_delivery(row, 8)};
+  });
+}
+
+Result<void> SqliteDataStore::save_alert_delivery(const AlertDeliveryRow& row) {
+  if (auto open = require_transaction("save_alert_delivery"); !open) {
+    return tl::unexpected(open.error());
+  }
+  Cursor save(save_alert_delivery_);
+  save.bind_int(1, row.alert_id);
+  save.bind_text(2, row.sink);
+  save.bind_int(3, row.attempts);
+  save.bind_int(4, row.next_attempt_ms);
+  save.bind_int(5, row.delivered_ms);
+  save.bind_text(6, row.last_error);
+  return save.run();
+}
+
+Result<std::vector<AlertDeliveryRow>> SqliteDataStore::alert_deliveries(int64_t after_id,
+                                                                        int64_t last_id) {
+  Cursor cursor(alert_deliveries_);
+  cursor.bind_int(1, after_id);
+  cursor.bind_int(2, last_id);
+  return read_all(cursor, [](const Cursor& row) { return read_alert_delivery(row, 0); });
 }
 
 Result<bool> SqliteDataStore::remember_assertion_id(std::span<const uint8_t, 32> id_hash,
