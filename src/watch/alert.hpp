@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 // watch/: supervision. Detectors see every audited event and raise alerts; an alert is stored
 // (store/'s alerts table, through the gate) before any sink delivers it.
@@ -34,17 +35,27 @@ enum class Severity : uint8_t { kWarning, kCritical };
 // "warning" or "critical".
 [[nodiscard]] std::string_view name_of(Severity severity);
 
+// Where the delivery of an alert to one sink stands (gate/alert_delivery.hpp).
+struct AlertDelivery {
+  std::string sink = {};  // "log", "webhook", "email"
+  int64_t attempts = 0;
+  int64_t delivered_ms = 0;     // 0 while pending
+  std::string last_error = {};  // the last failure's reason, empty when none
+};
+
 struct Alert {
   int64_t id = 0;  // 1, 2, ... in the order raised
   int64_t time_ms = 0;
   AlertKind kind = AlertKind::kBulkRead;
-  std::string account;  // the login concerned, empty when none (e.g. a burst from one address)
+  std::string account = {};  // the login concerned, empty when none (e.g. a burst from one address)
   // Plain words for a human, e.g. "41 patients in 10 minutes (threshold 40)": never a patient's
   // id, name or value (a decoy's id would reveal the decoy), never a secret.
-  std::string detail;
-  bool account_locked = false;  // raising the alert locked the account
-  std::string acknowledged_by;  // empty while open
-  int64_t acknowledged_ms = 0;  // 0 while open
+  std::string detail = {};
+  bool account_locked = false;       // raising the alert locked the account
+  std::string acknowledged_by = {};  // empty while open
+  int64_t acknowledged_ms = 0;       // 0 while open
+  // One per sink tried so far, in the order of their names; filled by Gate::alerts.
+  std::vector<AlertDelivery> deliveries = {};
 };
 
 }  // namespace vigie::watch
