@@ -86,6 +86,8 @@ inline constexpr std::string_view kActionAccountChange = "account-change";
 inline constexpr std::string_view kActionAccountRead = "account-read";  // accounts listed or shown
 inline constexpr std::string_view kActionAlert = "alert";               // raised by a detector
 inline constexpr std::string_view kActionAlertAck = "alert-ack";        // acknowledged by a human
+// An alert's delivery to a sink tried: the purpose names the sink and says whether it took it.
+inline constexpr std::string_view kActionAlertDelivery = "alert-delivery";
 inline constexpr std::string_view kActionConfigChange = "config-change";
 inline constexpr std::string_view kActionValidate = "validate";     // a Bundle checked, not written
 inline constexpr std::string_view kActionCount = "count";           // resources counted per type

@@ -4,12 +4,14 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "audit/display.hpp"
 #include "audit/query.hpp"
 #include "watch/alert.hpp"
+#include "watch/alert_sinks.hpp"
 
 namespace vigie::cli {
 
@@ -47,6 +49,17 @@ Result<std::vector<watch::Alert>> all_alerts(gate::Gate& gate, const gate::Custo
   }
 }
 
+// Where the delivery to each sink stands, e.g. "webhook: délivrée / delivered 2026-12-07T10:00:00Z"
+// or "webhook: en attente / pending (3 essais / attempts: webhook: the receiver answered 503)".
+std::string delivery_text(const watch::AlertDelivery& delivery) {
+  if (delivery.delivered_ms != 0) {
+    return fmt::format("{} : délivrée / delivered {}", delivery.sink,
+                       audit::format_time(delivery.delivered_ms));
+  }
+  return fmt::format("{} : en attente / pending ({} essai(s) / attempt(s): {})", delivery.sink,
+                     delivery.attempts, audit::printable(delivery.last_error, 200));
+}
+
 void print_alert(const watch::Alert& alert) {
   const watch::Severity severity = watch::severity_of(alert.kind);
   fmt::print(
@@ -58,21 +71,29 @@ void print_alert(const watch::Alert& alert) {
                                     : fmt::format("acquittée / acknowledged: {} {}",
                                                   audit::printable(alert.acknowledged_by, 64),
                                                   audit::format_time(alert.acknowledged_ms)));
+  if (alert.deliveries.empty()) {
+    fmt::print("    envoi : pas encore tentée / delivery: not tried yet\n");
+  }
+  for (const watch::AlertDelivery& delivery : alert.deliveries) {
+    fmt::print("    {}\n", delivery_text(delivery));
+  }
 }
 
 boost::json::object alert_json(const watch::Alert& alert) {
-  boost::json::object out{{"id", alert.id},
-                          {"time", audit::format_time(alert.time_ms)},
-                          {"kind", watch::name_of(alert.kind)},
-                          {"severity", watch::name_of(watch::severity_of(alert.kind))},
-                          {"account", alert.account},
-                          {"detail", alert.detail},
-                          {"account_locked", alert.account_locked},
-                          {"acknowledged", !alert.acknowledged_by.empty()}};
-  if (!alert.acknowledged_by.empty()) {
-    out["acknowledged_by"] = alert.acknowledged_by;
-    out["acknowledged_time"] = audit::format_time(alert.acknowledged_ms);
+  boost::json::object out = watch::alert_document(alert);
+  boost::json::array deliveries;
+  for (const watch::AlertDelivery& delivery : alert.deliveries) {
+    boost::json::object one{{"sink", delivery.sink},
+                            {"attempts", delivery.attempts},
+                            {"delivered", delivery.delivered_ms != 0}};
+    if (delivery.delivered_ms != 0) {
+      one["delivered_time"] = audit::format_time(delivery.delivered_ms);
+    } else {
+      one["last_error"] = delivery.last_error;
+    }
+    deliveries.push_back(std::move(one));
   }
+  out["deliveries"] = std::move(deliveries);
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/alert_delivery.hpp"
 #include "cli/audit_verification.hpp"
 #include "cli/retention_commands.hpp"
 #include "common/clock.hpp"
@@ -192,6 +193,15 @@ int run_serve(const Options& options) {
   http::Metrics metrics;
   gate.observe_audit_commits(
       [&metrics](std::chrono::microseconds lag) { metrics.record_audit_commit(lag.count()); });
+  // The stored alerts delivered to the sinks of [alerts], on a thread of its own; stopped last.
+  auto alert_delivery =
+      AlertDelivery::start(options, gate, [&metrics](std::string_view sink, bool delivered) {
+        metrics.record_alert_delivery(sink, delivered);
+      });
+  if (!alert_delivery) {
+    gate.observe_audit_commits(nullptr);
+    return close_gate(gate, report(alert_delivery.error()));
+  }
   std::mutex output;  // one access-log line at a time on standard output
   http::ServerOptions server_options;
   server_options.address = listen->address;
@@ -248,6 +258,7 @@ int run_serve(const Options& options) {
   (*writer)->stop();
   (*sign_in)->stop();
   (*export_runner)->stop();
+  (*alert_delivery)->stop();
   return close_gate(gate, 0);
 }
 

@@ -20,7 +20,8 @@ namespace {
 
 constexpr size_t kMaxSecretFileBytes = size_t{64} * 1024;
 
-// Reads a whole secret file into locked memory, once check_private_file() accepts it.
+}  // namespace
+
 Result<crypto::SecretBytes> read_secret_file(const std::string& path, std::string_view what) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) {
@@ -52,6 +53,8 @@ Result<crypto::SecretBytes> read_secret_file(const std::string& path, std::strin
   }
   return crypto::SecretBytes::copy_of(std::span<const uint8_t>(buffer.data(), length));
 }
+
+namespace {
 
 // A passphrase file holds the passphrase on its first line; the line end is not part of it.
 Result<gate::UnlockSecret> read_passphrase_file(const std::string& path) {

@@ -1,8 +1,10 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "common/error.hpp"
+#include "crypto/secret_bytes.hpp"
 #include "gate/gate.hpp"
 
 namespace vigie::cli {
@@ -15,6 +17,12 @@ struct UnlockOptions {
 
 inline constexpr char kPassphraseFileVariable[] = "VIGIE_PASSPHRASE_FILE";
 inline constexpr size_t kMinPassphraseCharacters = 12;
+
+// Reads a whole secret file (at most 64 KiB) into locked memory, once it is a regular file owned
+// by the effective user and readable by no one else (common/private_file.hpp). `what` names it in
+// the error ("passphrase file", "webhook secret file").
+[[nodiscard]] Result<crypto::SecretBytes> read_secret_file(const std::string& path,
+                                                           std::string_view what);
 
 // The secret that opens an existing vault, from the first source that is given: --key-file,
 // --passphrase-file, the file named by $VIGIE_PASSPHRASE_FILE, a prompt on the terminal.

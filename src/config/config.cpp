@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -239,13 +240,14 @@ Result<void> read_alerts(const toml::node& node, const toml::source_region& wher
   }
   constexpr std::string_view kKeys =
       "log, webhook_url, webhook_secret_file, smtp_url, smtp_from, smtp_to, "
-      "smtp_credentials_file, retry_first_seconds, retry_max_seconds";
+      "smtp_credentials_file, ca_file, retry_first_seconds, retry_max_seconds";
   const std::map<std::string_view, std::string*> strings = {
       {"webhook_url", &alerts.webhook_url},
       {"webhook_secret_file", &alerts.webhook_secret_file},
       {"smtp_url", &alerts.smtp_url},
       {"smtp_from", &alerts.smtp_from},
       {"smtp_credentials_file", &alerts.smtp_credentials_file},
+      {"ca_file", &alerts.ca_file},
   };
   for (const auto& [key, value] : *section) {
     const std::string_view name = key.str();
@@ -303,7 +305,23 @@ Result<void> read_alerts(const toml::node& node, const toml::source_region& wher
     return refuse(where, "[alerts] smtp_url demande smtp_from et smtp_to",
                   "[alerts] smtp_url needs smtp_from and smtp_to");
   }
-  for (const std::string* file : {&alerts.webhook_secret_file, &alerts.smtp_credentials_file}) {
+  // An address goes into the mail's header and the SMTP envelope: nothing that could end a line
+  // or a bracket there.
+  std::vector<const std::string*> addresses = {&alerts.smtp_from};
+  for (const std::string& to : alerts.smtp_to) {
+    addresses.push_back(&to);
+  }
+  for (const std::string* address : addresses) {
+    const bool plain = std::none_of(address->begin(), address->end(), [](char c) {
+      return static_cast<unsigned char>(c) <= ' ' || c == '<' || c == '>' || c == ',' || c == 0x7f;
+    });
+    if (!address->empty() && (!plain || address->find('@') == std::string::npos)) {
+      return refuse(where, "[alerts] une adresse électronique est mal formée",
+                    "[alerts] an e-mail address is malformed");
+    }
+  }
+  for (const std::string* file :
+       {&alerts.webhook_secret_file, &alerts.smtp_credentials_file, &alerts.ca_file}) {
     if (!file->empty() && !std::filesystem::path(*file).is_absolute()) {
       return refuse(where, "[alerts] un chemin de fichier doit être absolu",
                     "[alerts] a file path must be absolute");

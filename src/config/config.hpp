@@ -27,7 +27,7 @@
 //   DiagnosticReport = 30
 //   [watch]              # see config/watch_config.hpp
 //   verify_minutes = 60
-//   [alerts]             # see AlertsConfig (parsed; its delivery worker is not built yet)
+//   [alerts]             # see AlertsConfig; delivered by `vigie serve`
 //   webhook_url = "https://supervision.example.fr/vigie"
 //   webhook_secret_file = "/etc/vigie/webhook.key"
 
@@ -85,9 +85,8 @@ struct RetentionConfig {
   bool operator==(const RetentionConfig&) const = default;
 };
 
-// [alerts]: where the alerts a vault stores are to be delivered, each sink retried with
-// exponential back-off. Parsed and checked only: the delivery worker that reads it is not built
-// yet (issue 15, alert delivery), so no alert leaves the vault by these settings today.
+// [alerts]: where `vigie serve` delivers the alerts a vault stores (gate/alert_delivery.hpp), each
+// sink retried with exponential back-off.
 inline constexpr int64_t kMaxRetrySeconds = 86'400;
 struct AlertsConfig {
   bool log = true;          // one line per alert on standard error (journald under systemd)
@@ -100,6 +99,9 @@ struct AlertsConfig {
   std::vector<std::string> smtp_to;
   // A file (absolute path) holding "user:password" for the SMTP server; empty: no login.
   std::string smtp_credentials_file;
+  // A PEM file (absolute path) of the authorities trusted for the webhook's and the SMTP server's
+  // certificates, instead of the system's; empty: the system's.
+  std::string ca_file;
   int64_t retry_first_seconds = 30;   // the wait after a first failure, doubled at each failure
   int64_t retry_max_seconds = 3'600;  // up to this
 

@@ -589,6 +589,19 @@ class Gate {
   // alert acknowledged already keeps its first acknowledgement.
   [[nodiscard]] Result<void> acknowledge_alert(const Principal& principal, int64_t id);
 
+  // Alert delivery, as the vault itself (gate/alert_delivery.hpp drives both for `vigie serve`).
+  // The alerts not yet delivered to `sink` whose next attempt is due now, oldest first, at most
+  // `limit`. No audit entry: nothing leaves the vault by this call; each attempt is recorded.
+  struct PendingDelivery {
+    watch::Alert alert;
+    int64_t attempts = 0;  // failed attempts so far on this sink
+  };
+  [[nodiscard]] Result<std::vector<PendingDelivery>> due_alerts(std::string_view sink,
+                                                                size_t limit);
+  // Stores where the delivery of `row.alert_id` to `row.sink` stands after an attempt, with an
+  // alert-delivery audit entry (by the vault itself) naming the alert, the sink and the outcome.
+  [[nodiscard]] Result<void> record_alert_delivery(const store::AlertDeliveryRow& row);
+
  private:
   // Who is calling, once authenticated, with the facts access/ decides on.
   // It is built from the custodian's capability or from an authenticated account, never by default.

@@ -9,6 +9,14 @@ namespace {
 
 audit::Target alert_target(int64_t id) { return audit::Target{"Alert", std::to_string(id), 0, ""}; }
 
+// An entry of the vault's own supervision: a detector's alert, a delivery.
+audit::Entry vault_itself_entry(std::string_view action, const Clock& clock) {
+  audit::Actor vault_itself;
+  vault_itself.kind = audit::ActorKind::kService;
+  vault_itself.auth_method = "watch";
+  return entry_for(std::move(vault_itself), action, clock);
+}
+
 Result<watch::Alert> alert_of(store::AlertRow row) {
   auto kind = watch::parse_alert_kind(row.kind);
   if (!kind) {
@@ -38,11 +46,7 @@ Result<int64_t> Gate::raise_alert(const Principal& principal, watch::AlertKind k
 
 Result<int64_t> Gate::record_alert(watch::AlertKind kind, std::string_view login,
                                    std::string_view detail, bool lock) {
-  audit::Actor vault_itself;
-  vault_itself.kind = audit::ActorKind::kService;
-  vault_itself.auth_method = "watch";
-  return store_alert(entry_for(std::move(vault_itself), audit::kActionAlert, clock_), kind, login,
-                     detail, lock);
+  return store_alert(vault_itself_entry(audit::kActionAlert, clock_), kind, login, detail, lock);
 }
 
 Result<int64_t> Gate::store_alert(audit::Entry entry, watch::AlertKind kind, std::string_view login,
@@ -120,6 +124,26 @@ Result<std::vector<watch::Alert>> Gate::alerts(const Principal& principal,
       }
       alerts.push_back(std::move(*alert));
     }
+    if (alerts.empty()) {
+      return alerts;
+    }
+    auto deliveries = accounts_->alert_deliveries(query.after_id, alerts.back().id);
+    if (!deliveries) {
+      return tl::unexpected(deliveries.error());
+    }
+    // Both ascending by alert id: one walk pairs them.
+    auto alert = alerts.begin();
+    for (store::AlertDeliveryRow& row : *deliveries) {
+      while (alert != alerts.end() && alert->id < row.alert_id) {
+        ++alert;
+      }
+      if (alert != alerts.end() && alert->id == row.alert_id) {
+        alert->deliveries.push_back(watch::AlertDelivery{.sink = std::move(row.sink),
+                                                         .attempts = row.attempts,
+                                                         .delivered_ms = row.delivered_ms,
+                                                         .last_error = std::move(row.last_error)});
+      }
+    }
     return alerts;
   }();
   return released(std::move(entry), std::move(result), {}, false);
@@ -151,6 +175,34 @@ Result<void> Gate::acknowledge_alert(const Principal& principal, int64_t id) {
     }
     return {};
   });
+}
+
+Result<std::vector<Gate::PendingDelivery>> Gate::due_alerts(std::string_view sink, size_t limit) {
+  auto rows = accounts_->due_alert_deliveries(std::string(sink), clock_.now_ms(), limit);
+  if (!rows) {
+    return tl::unexpected(rows.error());
+  }
+  std::vector<PendingDelivery> due;
+  due.reserve(rows->size());
+  for (store::DueAlert& row : *rows) {
+    auto alert = alert_of(std::move(row.alert));
+    if (!alert) {
+      return tl::unexpected(alert.error());
+    }
+    due.push_back(PendingDelivery{.alert = std::move(*alert), .attempts = row.delivery.attempts});
+  }
+  return due;
+}
+
+Result<void> Gate::record_alert_delivery(const store::AlertDeliveryRow& row) {
+  audit::Entry entry = vault_itself_entry(audit::kActionAlertDelivery, clock_);
+  entry.targets.push_back(alert_target(row.alert_id));
+  entry.purpose = row.delivered_ms != 0
+                      ? fmt::format("{}: delivered, attempt {}", row.sink, row.attempts)
+                      : fmt::format("{}: not delivered, attempt {} ({})", row.sink, row.attempts,
+                                    row.last_error);
+  return account_change<void>(std::move(entry),
+                              [&](store::DataStore& tx) { return tx.save_alert_delivery(row); });
 }
 
 }  // namespace vigie::gate

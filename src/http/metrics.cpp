@@ -75,6 +75,11 @@ void Metrics::record_audit_commit(int64_t lag_us) {
   audit_commit_.observe(lag_us);
 }
 
+void Metrics::record_alert_delivery(std::string_view sink, bool delivered) {
+  const std::scoped_lock lock(mutex_);
+  ++alert_deliveries_[std::make_pair(std::string(sink), delivered)];
+}
+
 std::string Metrics::render(const MetricsGauges& gauges) const {
   std::string out;
   const std::scoped_lock lock(mutex_);
@@ -102,6 +107,13 @@ std::string Metrics::render(const MetricsGauges& gauges) const {
       "# TYPE vigie_alerts_total counter\n";
   for (const auto& [kind, count] : gauges.alerts_by_kind) {
     out += fmt::format("vigie_alerts_total{{kind=\"{}\"}} {}\n", label_value(kind), count);
+  }
+  out +=
+      "# HELP vigie_alert_deliveries_total Attempts to deliver an alert, by sink and outcome.\n"
+      "# TYPE vigie_alert_deliveries_total counter\n";
+  for (const auto& [key, count] : alert_deliveries_) {
+    out += fmt::format("vigie_alert_deliveries_total{{sink=\"{}\",outcome=\"{}\"}} {}\n",
+                       label_value(key.first), key.second ? "delivered" : "failed", count);
   }
   out +=
       "# HELP vigie_accounts_locked Accounts locked now (by a detector or the custodian).\n"

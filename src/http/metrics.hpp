@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 // The server's measurements, rendered in Prometheus' text exposition format (version 0.0.4) for
 // the /metrics listener (http/metrics_server.hpp). Labels carry route templates, methods, status
@@ -47,6 +48,8 @@ class Metrics {
                       int64_t duration_us);
   // One call of the audit log: from its queueing to its entries being durable.
   void record_audit_commit(int64_t lag_us);
+  // One attempt to deliver an alert to `sink` ("log", "webhook", "email").
+  void record_alert_delivery(std::string_view sink, bool delivered);
 
   // The text exposition of every measurement and of `gauges`.
   [[nodiscard]] std::string render(const MetricsGauges& gauges) const;
@@ -56,6 +59,7 @@ class Metrics {
   std::map<std::tuple<std::string, std::string, int>, uint64_t, std::less<>> requests_;
   std::map<std::string, DurationHistogram, std::less<>> durations_;  // by route
   DurationHistogram audit_commit_;
+  std::map<std::pair<std::string, bool>, uint64_t, std::less<>> alert_deliveries_;
 };
 
 // The media type of the text exposition.

@@ -332,7 +332,7 @@ TEST(ConfigAlertsTest, ReadsEverySink) {
       "webhook_secret_file = \"/etc/vigie/webhook.key\"\nsmtp_url = \"smtps://mail.example.fr\"\n"
       "smtp_from = \"vigie@example.fr\"\nsmtp_to = [\"dpo@example.fr\", \"it@example.fr\"]\n"
       "smtp_credentials_file = \"/etc/vigie/smtp\"\nretry_first_seconds = 5\n"
-      "retry_max_seconds = 600\n");
+      "retry_max_seconds = 600\nca_file = \"/etc/vigie/ca.pem\"\n");
   ASSERT_TRUE(parsed) << parsed.error().message;
   const AlertsConfig& alerts = parsed->alerts;
   EXPECT_FALSE(alerts.log);
@@ -343,6 +343,7 @@ TEST(ConfigAlertsTest, ReadsEverySink) {
   EXPECT_EQ(alerts.smtp_credentials_file, "/etc/vigie/smtp");
   EXPECT_EQ(alerts.retry_first_seconds, 5);
   EXPECT_EQ(alerts.retry_max_seconds, 600);
+  EXPECT_EQ(alerts.ca_file, "/etc/vigie/ca.pem");
 }
 
 TEST(ConfigAlertsTest, RefusesPlainWebhooksRelativeFilesAndBadRetries) {
@@ -357,6 +358,18 @@ TEST(ConfigAlertsTest, RefusesPlainWebhooksRelativeFilesAndBadRetries) {
                  "unknown key 'webhook'");
   expect_refused("[alerts]\nsmtp_to = []\n", "non vide", "non-empty");
   expect_refused("[alerts]\nlog = 1\n", "true ou false", "true or false");
+  expect_refused("[alerts]\nca_file = \"ca.pem\"\n", "absolu", "absolute");
+}
+
+TEST(ConfigAlertsTest, RefusesAnAddressThatCouldInjectAMailHeader) {
+  const std::string sink = "[alerts]\nsmtp_url = \"smtps://mail.example.fr\"\n";
+  for (const std::string& addresses :
+       {std::string("smtp_from = \"vigie@example.fr\\r\\nBcc: x@evil.example\"\nsmtp_to = "
+                    "[\"dpo@example.fr\"]\n"),
+        std::string("smtp_from = \"vigie@example.fr\"\nsmtp_to = [\"dpo@example.fr> <x@evil\"]\n"),
+        std::string("smtp_from = \"vigie\"\nsmtp_to = [\"dpo@example.fr\"]\n")}) {
+    expect_refused(sink + addresses, "adresse électronique", "e-mail address");
+  }
 }
 
 }  // namespace

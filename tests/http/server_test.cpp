@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -13,11 +14,13 @@
 #include "fhir/json.hpp"
 #include "fhir/search.hpp"
 #include "gate/access_world.hpp"
+#include "gate/alert_delivery.hpp"
 #include "http/auth_api.hpp"
 #include "http/fhir_api.hpp"
 #include "http/https_client.hpp"
 #include "http/server.hpp"
 #include "http/tls_files.hpp"
+#include "http/webhook_receiver.hpp"
 #include "http/worker_pool.hpp"
 #include "support/sign_in.hpp"
 
@@ -305,6 +308,33 @@ TEST_F(ServerTest, AScriptedExfiltrationIsStoppedAtTheBulkReadThreshold) {
   EXPECT_EQ(alert_entries, 1U);
   EXPECT_EQ(lock_entries, 1U);
   EXPECT_TRUE(crossing_refused);
+
+  // A human is told: the stored alert is delivered to a webhook receiver on loopback, and the
+  // delivery is in the audit.
+  testing::WebhookReceiver receiver(tls_, 0);
+  std::vector<std::unique_ptr<watch::AlertSink>> sinks;
+  sinks.push_back(watch::webhook_sink(
+      watch::WebhookSettings{.url = fmt::format("https://localhost:{}/alerts", receiver.port()),
+                             .ca_file = tls_.certificate.string()}));
+  auto delivered = gate::deliver_due_alerts(world_.gate(), sinks, {});
+  ASSERT_TRUE(delivered) << delivered.error().message;
+  EXPECT_EQ(delivered->delivered, 1);
+  const std::vector<testing::ReceivedWebhook> received = receiver.received();
+  ASSERT_EQ(received.size(), 1U);
+  const boost::json::object document = boost::json::parse(received[0].body).as_object();
+  EXPECT_EQ(document.at("kind"), "bulk-read");
+  EXPECT_EQ(document.at("account"), "infirmiere");
+  EXPECT_EQ(document.at("account_locked"), true);
+  for (const std::string& id : patients) {
+    EXPECT_EQ(received[0].body.find(id), std::string::npos) << received[0].body;
+  }
+  const std::vector<audit::Entry> after = world_.entries();
+  EXPECT_EQ(std::count_if(after.begin(), after.end(),
+                          [](const audit::Entry& entry) {
+                            return entry.action == audit::kActionAlertDelivery &&
+                                   entry.purpose == "webhook: delivered, attempt 1";
+                          }),
+            1);
 }
 
 TEST_F(ServerTest, NumbersComeBackAsTheNumbersThatWereWritten) {
