@@ -481,19 +481,30 @@ Result<void> Gate::export_job(const Principal& principal, lifecycle::ExportJobs&
       return tl::unexpected(caller.error());
     }
     const std::string owner = caller->custodian ? std::string("*custodian") : caller->account.login;
-    const Error unknown{ErrorCode::kNotFound, "no such export job or file",
-                        "aucune tâche ou aucun fichier d'export de ce nom"};
+    // Another client's job is refused, its id being no secret of the caller's to learn; an
+    // unknown or expired job, or an unknown file of the caller's own job, is not found.
+    const auto missing = [&]() -> tl::unexpected<Error> {
+      if (jobs.held_by_another(job_id, owner)) {
+        constexpr std::string_view kReason = "the export job belongs to another client";
+        entry.reason = fmt::format("{}: {}", name_of(ErrorCode::kPermissionDenied), kReason);
+        return fail(ErrorCode::kPermissionDenied,
+                    "accès refusé : la tâche d'export est à un autre client",
+                    fmt::format("access denied: {}", kReason));
+      }
+      return fail(ErrorCode::kNotFound, "aucune tâche ou aucun fichier d'export de ce nom",
+                  "no such export job or file");
+    };
     ExportJobAnswer answer;
     switch (call) {
       case ExportJobCall::kStatus:
         answer.view = jobs.view(job_id, owner);
         if (!answer.view) {
-          return tl::unexpected(unknown);
+          return missing();
         }
         return answer;
       case ExportJobCall::kDelete:
         if (!jobs.remove(job_id, owner)) {
-          return tl::unexpected(unknown);
+          return missing();
         }
         return answer;
       case ExportJobCall::kDownload:
@@ -502,11 +513,11 @@ Result<void> Gate::export_job(const Principal& principal, lifecycle::ExportJobs&
     entry.purpose += fmt::format(" file {}", file);
     auto view = jobs.view(job_id, owner);
     if (!view) {
-      return tl::unexpected(unknown);
+      return missing();
     }
     const auto output = std::ranges::find(view->outputs, file, &lifecycle::ExportOutput::file);
     if (output == view->outputs.end()) {
-      return tl::unexpected(unknown);
+      return missing();
     }
     // The token must still cover the file's type (a narrower token of the same client, or the
     // account's role changed since the kick-off). The OperationOutcome file of a lenient

@@ -274,6 +274,13 @@ std::optional<ExportJobView> ExportJobs::view(std::string_view job_id, std::stri
                        job.failure};
 }
 
+bool ExportJobs::held_by_another(std::string_view job_id, std::string_view owner) {
+  const std::scoped_lock lock(mutex_);
+  sweep_locked(clock_.now_ms());
+  auto found = jobs_.find(job_id);
+  return found != jobs_.end() && found->second.owner != owner && !found->second.cancelled;
+}
+
 bool ExportJobs::polled_too_soon(std::string_view job_id) {
   const std::scoped_lock lock(mutex_);
   auto found = jobs_.find(job_id);

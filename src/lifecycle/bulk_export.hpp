@@ -163,11 +163,14 @@ class ExportJobs {
   void discard(const std::string& job_id);
 
   // The job as `owner` may see it: nullopt for an unknown job, an expired one, or another
-  // owner's (the same answer: another client learns nothing of it). Deletes expired jobs first.
+  // owner's (held_by_another() tells the last apart). Deletes expired jobs first.
   [[nodiscard]] std::optional<ExportJobView> view(std::string_view job_id, std::string_view owner);
   // Whether a status poll of `job_id` now comes sooner than settings.poll_interval_ms after the
   // previous one (the previous one is then not moved).
   [[nodiscard]] bool polled_too_soon(std::string_view job_id);
+  // Whether `job_id` is a live job (not expired, not cancelled) of an owner other than `owner`:
+  // its status, files and deletion are refused to `owner` (403) rather than unknown (404).
+  [[nodiscard]] bool held_by_another(std::string_view job_id, std::string_view owner);
   // Cancels or deletes `owner`'s job and its files: false when view() would say nullopt.
   bool remove(std::string_view job_id, std::string_view owner);
 

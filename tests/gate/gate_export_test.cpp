@@ -144,7 +144,7 @@ TEST_F(GateExportTest, AServiceExportsEveryTypeItMayReadAndDownloadsItsFilesAudi
   EXPECT_EQ(exported_ids(observations->ndjson), std::vector<std::string>{observation.id});
 }
 
-TEST_F(GateExportTest, AnotherClientSeesNothingOfTheJobAndItsRefusalIsAudited) {
+TEST_F(GateExportTest, AnotherClientIsRefusedTheJobAndItsRefusalIsAudited) {
   world_.make_patient("Lefebvre");
   const gate::Principal lab = world_.service("labo.a", "system/Patient.rs");
   const gate::Principal other = world_.service("labo.b", "system/Patient.rs");
@@ -154,12 +154,17 @@ TEST_F(GateExportTest, AnotherClientSeesNothingOfTheJobAndItsRefusalIsAudited) {
   for (const Call what : {Call::kStatus, Call::kDownload, Call::kDelete}) {
     auto refused = call(other, *job, what, "Patient.ndjson");
     ASSERT_FALSE(refused);
-    EXPECT_EQ(refused.error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+    EXPECT_EQ(refused.error().message.find("Lefebvre"), std::string::npos);
     const audit::Entry entry = world_.last_entry();
     EXPECT_EQ(entry.actor.login, "labo.b");
-    EXPECT_EQ(entry.outcome, audit::Outcome::kFailed);
+    EXPECT_EQ(entry.outcome, audit::Outcome::kDenied);
     EXPECT_FALSE(entry.decrypted_data_left);
   }
+  // An id no job has is unknown, to anyone.
+  auto unknown = call(other, "0123456789abcdef0123456789abcdef", Call::kStatus, "");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
   EXPECT_TRUE(call(lab, *job, Call::kDownload, "Patient.ndjson"));
 }
 

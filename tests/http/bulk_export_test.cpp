@@ -240,7 +240,7 @@ TEST_F(BulkExportServerTest, ABackendClientExportsPollsDownloadsAndDeletes) {
 
     auto refused = send(verb::get, path_of_url(url), other.bearer());
     ASSERT_TRUE(refused);
-    EXPECT_EQ(refused->status, 404);
+    EXPECT_EQ(refused->status, 403);
     EXPECT_EQ(world_.last_entry().actor.login, "labo.autre");
     EXPECT_FALSE(world_.last_entry().decrypted_data_left);
   }
@@ -443,7 +443,7 @@ TEST_F(BulkExportServerTest, AnAttachmentIsAFileBehindTheSameTokenThatTheResourc
   const gate::Principal other = world_.service("labo.voisin", "system/*.rs");
   auto refused = send(verb::get, path_of_url(url), other.bearer());
   ASSERT_TRUE(refused);
-  EXPECT_EQ(refused->status, 404);
+  EXPECT_EQ(refused->status, 403);
 
   auto deleted = send(verb::delete_, status, lab.bearer());
   ASSERT_TRUE(deleted);

@@ -115,6 +115,12 @@ TEST_F(ExportJobsTest, AnotherOwnerSeesNoJobAndCannotDeleteIt) {
   EXPECT_FALSE(jobs_->view(job, "other"));
   EXPECT_FALSE(jobs_->remove(job, "other"));
   EXPECT_TRUE(jobs_->view(job, "labo"));
+  // Held by another: what the gate answers 403 for, rather than 404.
+  EXPECT_TRUE(jobs_->held_by_another(job, "other"));
+  EXPECT_FALSE(jobs_->held_by_another(job, "labo"));
+  EXPECT_FALSE(jobs_->held_by_another("0123456789abcdef0123456789abcdef", "other"));
+  clock_.advance_ms(24 * kHour);
+  EXPECT_FALSE(jobs_->held_by_another(job, "other"));  // expired: unknown to anyone
 }
 
 TEST_F(ExportJobsTest, ExpiredJobsAreForgottenAndTheirFilesDeleted) {
