@@ -11,14 +11,17 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include "gate/access_world.hpp"
+#include "gate/alert_delivery.hpp"
 #include "http/auth_api.hpp"
 #include "http/fhir_api.hpp"
 #include "http/https_client.hpp"
 #include "http/server.hpp"
 #include "http/tls_files.hpp"
+#include "http/webhook_receiver.hpp"
 #include "http/worker_pool.hpp"
 #include "watch/alert.hpp"
 
@@ -169,10 +172,29 @@ TEST_F(HoneyServerTest, ASingleReadOfAHoneyPatientLocksAtOnceAndLooksLikeAnUnkno
   }
   EXPECT_TRUE(read_recorded);
   EXPECT_TRUE(alert_recorded);
-  const std::scoped_lock lock(log_mutex_);
-  for (const std::string& line : access_log_) {
-    EXPECT_EQ(line.find(decoy_), std::string::npos) << line;
+  {
+    const std::scoped_lock lock(log_mutex_);
+    for (const std::string& line : access_log_) {
+      EXPECT_EQ(line.find(decoy_), std::string::npos) << line;
+    }
   }
+
+  // Reported: the critical alert reaches a webhook receiver on loopback, without the decoy's id.
+  testing::WebhookReceiver receiver(tls_, 0);
+  std::vector<std::unique_ptr<watch::AlertSink>> sinks;
+  sinks.push_back(watch::webhook_sink(
+      watch::WebhookSettings{.url = fmt::format("https://localhost:{}/alerts", receiver.port()),
+                             .ca_file = tls_.certificate.string()}));
+  auto delivered = gate::deliver_due_alerts(world_.gate(), sinks, {});
+  ASSERT_TRUE(delivered) << delivered.error().message;
+  EXPECT_EQ(delivered->delivered, 1);
+  const std::vector<testing::ReceivedWebhook> received = receiver.received();
+  ASSERT_EQ(received.size(), 1U);
+  const boost::json::object document = boost::json::parse(received[0].body).as_object();
+  EXPECT_EQ(document.at("kind"), "honey");
+  EXPECT_EQ(document.at("severity"), "critical");
+  EXPECT_EQ(document.at("account"), "dr.curieux");
+  EXPECT_EQ(received[0].body.find(decoy_), std::string::npos) << received[0].body;
 }
 
 TEST_F(HoneyServerTest, AServiceSearchThatWouldShowADecoyLeavesItOutAndLocks) {
