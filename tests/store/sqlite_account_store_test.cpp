@@ -919,7 +919,7 @@ class SqliteAccountStoreMutationTest : public SqliteAccountStoreTest {
     });
   }
 
-  // The whole content of the seven tables, to compare before and after.
+  // The whole content of the eight tables, to compare before and after.
   [[nodiscard]] std::string content() const {
     return test_support::query_text(
         path(),
@@ -929,7 +929,9 @@ class SqliteAccountStoreMutationTest : public SqliteAccountStoreTest {
         " (SELECT group_concat(login || patient_id, ',') FROM break_glass) || '|' ||"
         " (SELECT ifnull(group_concat(login || kid, ','), '') FROM client_keys) || '|' ||"
         " (SELECT ifnull(group_concat(hex(id_hash) || expires_ms, ','), '') FROM assertion_ids)"
-        " || '|' || (SELECT group_concat(id || kind || acknowledged_ms, ',') FROM alerts)");
+        " || '|' || (SELECT group_concat(id || kind || acknowledged_ms, ',') FROM alerts)"
+        " || '|' || (SELECT ifnull(group_concat(alert_id || sink || attempts, ','), '')"
+        " FROM alert_deliveries)");
   }
 };
 
