@@ -20,10 +20,6 @@ namespace {
 // Alerts are read in pages of this many.
 constexpr size_t kPage = 1000;
 
-std::string_view severity_french(watch::Severity severity) {
-  return severity == watch::Severity::kCritical ? "critique" : "avertissement";
-}
-
 // Every alert (or the open ones), oldest first, page by page.
 Result<std::vector<watch::Alert>> all_alerts(gate::Gate& gate, const gate::Custodian& custodian,
                                              bool open_only) {
@@ -64,8 +60,9 @@ void print_alert(const watch::Alert& alert) {
   const watch::Severity severity = watch::severity_of(alert.kind);
   fmt::print(
       "n° {}  {}  {}  {} / {}  compte / account: {}{}\n    {}\n    {}\n", alert.id,
-      audit::format_time(alert.time_ms), watch::name_of(alert.kind), severity_french(severity),
-      watch::name_of(severity), alert.account.empty() ? "-" : audit::printable(alert.account, 64),
+      audit::format_time(alert.time_ms), watch::name_of(alert.kind),
+      watch::french_name_of(severity), watch::name_of(severity),
+      alert.account.empty() ? "-" : audit::printable(alert.account, 64),
       alert.account_locked ? " (verrouillé / locked)" : "", audit::printable(alert.detail, 500),
       alert.acknowledged_by.empty() ? std::string("ouverte / open")
                                     : fmt::format("acquittée / acknowledged: {} {}",

@@ -447,9 +447,10 @@ class Gate {
   // and is durable before the count of resources written is returned.
   [[nodiscard]] Result<int64_t> run_export(const Principal& principal, const ExportScope& scope,
                                            lifecycle::ExportFiles& files);
-  // A job's status, deletion or file, for its owner only (another account: kNotFound, as for an
-  // unknown job), each an export entry naming the job. A file is handed out only while the
-  // token's scopes still cover its type; its entry says that decrypted data left.
+  // A job's status, deletion or file, for its owner only (another account: kPermissionDenied
+  // while the job lives; an unknown or expired job: kNotFound), each an export entry naming the
+  // job. A file is handed out only while the token's scopes still cover its type; its entry says
+  // that decrypted data left.
   enum class ExportJobCall { kStatus, kDelete, kDownload };
   struct ExportJobAnswer {
     std::optional<lifecycle::ExportJobView> view;  // kStatus

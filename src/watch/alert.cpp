@@ -47,4 +47,8 @@ std::string_view name_of(Severity severity) {
   return severity == Severity::kCritical ? "critical" : "warning";
 }
 
+std::string_view french_name_of(Severity severity) {
+  return severity == Severity::kCritical ? "critique" : "avertissement";
+}
+
 }  // namespace vigie::watch

@@ -34,6 +34,8 @@ enum class Severity : uint8_t { kWarning, kCritical };
 [[nodiscard]] Severity severity_of(AlertKind kind);
 // "warning" or "critical".
 [[nodiscard]] std::string_view name_of(Severity severity);
+// "avertissement" or "critique": what a French reader sees (`vigie alerts list`, the e-mail).
+[[nodiscard]] std::string_view french_name_of(Severity severity);
 
 // Where the delivery of an alert to one sink stands (gate/alert_delivery.hpp).
 struct AlertDelivery {

@@ -145,7 +145,7 @@ std::string mail_message(const EmailSettings& settings, const Alert& alert) {
     to += (to.empty() ? "<" : ", <") + address + ">";
   }
   const std::string_view kind = name_of(alert.kind);
-  const std::string_view severity = name_of(severity_of(alert.kind));
+  const Severity severity = severity_of(alert.kind);
   const std::string account =
       alert.account.empty() ? std::string("-") : audit::printable(alert.account, 64);
   return fmt::format(
@@ -155,11 +155,10 @@ std::string mail_message(const EmailSettings& settings, const Alert& alert) {
       "Alerte vigie n° {} ({}) : {}\r\nCompte : {}{}\r\n{}\r\n\r\n"
       "vigie alert #{} ({}): {}\r\nAccount: {}{}\r\n\r\n"
       "Consulter / review: vigie alerts list --vault DIR\r\n\r\n{}\r\n",
-      settings.from, to, alert.id, kind, severity, mail_date(alert.time_ms), alert.id,
-      severity == "critical" ? "critique" : "avertissement", kind, account,
-      alert.account_locked ? " (verrouillé)" : "", audit::printable(alert.detail, 500), alert.id,
-      severity, kind, account, alert.account_locked ? " (locked)" : "",
-      boost::json::serialize(alert_document(alert)));
+      settings.from, to, alert.id, kind, name_of(severity), mail_date(alert.time_ms), alert.id,
+      french_name_of(severity), kind, account, alert.account_locked ? " (verrouillé)" : "",
+      audit::printable(alert.detail, 500), alert.id, name_of(severity), kind, account,
+      alert.account_locked ? " (locked)" : "", boost::json::serialize(alert_document(alert)));
 }
 
 // libcurl reads the message to send from here.

@@ -14,7 +14,6 @@
 #include "fhir/json.hpp"
 #include "fhir/search.hpp"
 #include "gate/access_world.hpp"
-#include "gate/alert_delivery.hpp"
 #include "http/auth_api.hpp"
 #include "http/fhir_api.hpp"
 #include "http/https_client.hpp"
@@ -311,15 +310,11 @@ TEST_F(ServerTest, AScriptedExfiltrationIsStoppedAtTheBulkReadThreshold) {
 
   // A human is told: the stored alert is delivered to a webhook receiver on loopback, and the
   // delivery is in the audit.
-  testing::WebhookReceiver receiver(tls_, 0);
-  std::vector<std::unique_ptr<watch::AlertSink>> sinks;
-  sinks.push_back(watch::webhook_sink(
-      watch::WebhookSettings{.url = fmt::format("https://localhost:{}/alerts", receiver.port()),
-                             .ca_file = tls_.certificate.string()}));
-  auto delivered = gate::deliver_due_alerts(world_.gate(), sinks, {});
-  ASSERT_TRUE(delivered) << delivered.error().message;
-  EXPECT_EQ(delivered->delivered, 1);
-  const std::vector<testing::ReceivedWebhook> received = receiver.received();
+  const testing::LoopbackDelivery delivery =
+      testing::deliver_to_loopback_webhook(world_.gate(), tls_);
+  ASSERT_TRUE(delivery.round) << delivery.round.error().message;
+  EXPECT_EQ(delivery.round->delivered, 1);
+  const std::vector<testing::ReceivedWebhook>& received = delivery.received;
   ASSERT_EQ(received.size(), 1U);
   const boost::json::object document = boost::json::parse(received[0].body).as_object();
   EXPECT_EQ(document.at("kind"), "bulk-read");

@@ -5,17 +5,20 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "gate/alert_delivery.hpp"
 #include "http/tls_files.hpp"
 
 // A webhook receiver on loopback for the alert delivery tests: HTTPS with the vault's localhost
@@ -135,5 +138,22 @@ class WebhookReceiver {
   std::vector<ReceivedWebhook> received_;
   std::thread thread_;  // last: starts once the members above are built
 };
+
+// The vault's due alerts delivered once, by the real webhook sink, to a receiver started on
+// loopback for the call (the vault's certificate trusted through ca_file): the round's counts
+// and what the receiver got.
+struct LoopbackDelivery {
+  Result<gate::DeliveryRound> round;
+  std::vector<ReceivedWebhook> received;
+};
+inline LoopbackDelivery deliver_to_loopback_webhook(gate::Gate& gate, const http::TlsFiles& tls) {
+  WebhookReceiver receiver(tls, 0);
+  std::vector<std::unique_ptr<watch::AlertSink>> sinks;
+  sinks.push_back(watch::webhook_sink(
+      watch::WebhookSettings{.url = fmt::format("https://localhost:{}/alerts", receiver.port()),
+                             .ca_file = tls.certificate.string()}));
+  Result<gate::DeliveryRound> round = gate::deliver_due_alerts(gate, sinks, {});
+  return LoopbackDelivery{std::move(round), receiver.received()};
+}
 
 }  // namespace vigie::testing
