@@ -1,5 +1,6 @@
 #include "fhir/json.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <iterator>
@@ -72,7 +73,25 @@ std::optional<std::string_view> kept_number_text(std::string_view text) {
 
 void append_string(std::string_view text, std::string& out) {
   out += '"';
-  for (char c : text) {
+  // Runs of characters that need no escape are appended whole: most text has no escape at all.
+  static constexpr std::array<bool, 256> kNeedsEscape = [] {
+    std::array<bool, 256> table{};
+    for (size_t c = 0; c < 0x20; ++c) {
+      table[c] = true;
+    }
+    table['"'] = true;
+    table['\\'] = true;
+    return table;
+  }();
+  const auto needs_escape = [](char c) { return kNeedsEscape[static_cast<unsigned char>(c)]; };
+  size_t run = 0;
+  for (size_t index = 0; index < text.size(); ++index) {
+    const char c = text[index];
+    if (!needs_escape(c)) {
+      continue;
+    }
+    out.append(text.substr(run, index - run));
+    run = index + 1;
     switch (c) {
       case '"':
         out += "\\\"";
@@ -96,13 +115,10 @@ void append_string(std::string_view text, std::string& out) {
         out += "\\f";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-        } else {
-          out += c;
-        }
+        out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
     }
   }
+  out.append(text.substr(run));
   out += '"';
 }
 
@@ -406,9 +422,21 @@ std::string to_json_text(const boost::json::value& value) {
   return out;
 }
 
+std::string to_json_text(const boost::json::object& object) {
+  std::string out;
+  append_object(object, std::nullopt, out);
+  return out;
+}
+
 std::string to_pretty_json_text(const boost::json::value& value) {
   std::string out;
   append_value(value, size_t{0}, out);
+  return out;
+}
+
+std::string to_pretty_json_text(const boost::json::object& object) {
+  std::string out;
+  append_object(object, size_t{0}, out);
   return out;
 }
 

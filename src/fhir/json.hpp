@@ -59,10 +59,13 @@ struct JsonLimits {
 [[nodiscard]] std::optional<std::string_view> json_string_member(const boost::json::object& object,
                                                                  std::string_view name);
 
-// Compact serialisation; numbers kept as text are written as they were read.
+// Compact serialisation; numbers kept as text are written as they were read. The object
+// overloads serialise in place: an object passed where a value is expected is copied first.
 [[nodiscard]] std::string to_json_text(const boost::json::value& value);
+[[nodiscard]] std::string to_json_text(const boost::json::object& object);
 // Indented serialisation (2 spaces) for people reading the CLI's output.
 [[nodiscard]] std::string to_pretty_json_text(const boost::json::value& value);
+[[nodiscard]] std::string to_pretty_json_text(const boost::json::object& object);
 
 // Compact serialisation of what is about to be stored, proven to read back: the text is parsed
 // again with the default limits and must give back a value equal to `object`. kInvalidInput,

@@ -116,6 +116,16 @@ TEST(JsonText, RoundTripsCompactly) {
   EXPECT_EQ(*reparsed, *parsed) << "numbers keep their kind: 5.0 stays a double";
 }
 
+TEST(JsonText, EscapesBetweenRunsOfPlainText) {
+  boost::json::value value = {{"text", "d\u00e9but \"cit\u00e9\" \\ fin\tcol\x1f\r\nligne \b\f"},
+                              {"", ""}};
+  EXPECT_EQ(to_json_text(value),
+            R"({"text":"début \"cité\" \\ fin\tcol\u001f\r\nligne \b\f","":""})");
+  Result<boost::json::value> reparsed = parse_json(to_json_text(value));
+  ASSERT_TRUE(reparsed.has_value());
+  EXPECT_EQ(*reparsed, value);
+}
+
 TEST(JsonText, IndentsWithTwoSpaces) {
   Result<boost::json::value> parsed = parse_json(R"({"a":[1,{"b":"x\"y"}],"c":{},"d":[]})");
   ASSERT_TRUE(parsed.has_value());
