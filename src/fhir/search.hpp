@@ -69,6 +69,10 @@ struct SearchQuery {
   std::vector<IncludeSpec> includes;  // _include and _revinclude, in the order written
   // Set by the caller (never by parse_search): the page starts after this position.
   std::optional<PagePosition> after;
+  // Set false by a caller that walks every page and never shows the total (bulk export): a page
+  // sorted by id then costs the page, not every match of the query (SearchPage::total is then
+  // not the number of matches).
+  bool needs_total = true;
 };
 
 // Bounds on one search, so that its cost stays bounded whatever the request: the values of one

@@ -236,9 +236,8 @@ Result<int64_t> Gate::run_export(const Principal& principal, const ExportScope& 
     int64_t written = 0;
     // Moves each inline `data` of a DocumentReference's content[].attachment into a sealed file
     // of the job, the attachment then referring to it by `url` (export.html#attachments).
-    auto move_attachments = [&](const StoredResource& stored,
-                                boost::json::object& resource) -> Result<void> {
-      boost::json::value* content = resource.if_contains("content");
+    auto move_attachments = [&](StoredResource& stored) -> Result<void> {
+      boost::json::value* content = stored.resource.if_contains("content");
       if (content == nullptr || !content->is_array()) {
         return {};
       }
@@ -271,25 +270,27 @@ Result<int64_t> Gate::run_export(const Principal& principal, const ExportScope& 
       }
       return {};
     };
-    auto write = [&](const StoredResource& stored) -> Result<void> {
+    // Writes a resource of a page (the page's own copy: its attachments are moved out in place).
+    auto write = [&](StoredResource& stored) -> Result<void> {
       if (scope.since_ms && stored.last_updated_ms < *scope.since_ms) {
         return {};
       }
-      const boost::json::object* resource = &stored.resource;
-      boost::json::object rewritten;
       if (stored.type == "DocumentReference") {
-        rewritten = stored.resource;
-        if (auto moved = move_attachments(stored, rewritten); !moved) {
+        if (auto moved = move_attachments(stored); !moved) {
           return moved;
         }
-        resource = &rewritten;
       }
-      const std::optional<std::vector<std::string>> kept =
-          lifecycle::elements_for(scope.elements, stored.type);
+      std::string line;
+      if (!stored.text.empty()) {
+        line = std::move(stored.text);
+      } else if (auto kept = lifecycle::elements_for(scope.elements, stored.type)) {
+        line = fhir::to_json_text(fhir::subset_elements(stored.resource, *kept));
+      } else {
+        line = fhir::to_json_text(stored.resource);
+      }
       if (auto appended = files.append(
               stored.type,
-              lifecycle::ExportedResource{stored.id, stored.version, stored.compartment},
-              fhir::to_json_text(kept ? fhir::subset_elements(*resource, *kept) : *resource));
+              lifecycle::ExportedResource{stored.id, stored.version, stored.compartment}, line);
           !appended) {
         return appended;
       }
@@ -312,14 +313,21 @@ Result<int64_t> Gate::run_export(const Principal& principal, const ExportScope& 
       query.count = kExportPage;
       query.offset = 0;
       query.sort = fhir::SortOrder::kId;
+      query.needs_total = false;
       query.includes.clear();
       query.after.reset();
+      // A resource written as stored needs no parse: one whose elements are kept whole and
+      // whose attachments stay inline (only DocumentReference's move to files).
+      const vault::ResourceForm form =
+          query.type != "DocumentReference" && !lifecycle::elements_for(scope.elements, query.type)
+              ? vault::ResourceForm::kText
+              : vault::ResourceForm::kParsed;
       while (true) {
-        auto page = vault_->search(query, visible);
+        auto page = vault_->search(query, visible, form);
         if (!page) {
           return tl::unexpected(page.error());
         }
-        for (const StoredResource& stored : page->matches) {
+        for (StoredResource& stored : page->matches) {
           if (filtered.contains(stored.type) && !seen.emplace(stored.type, stored.id).second) {
             continue;
           }
@@ -449,7 +457,7 @@ Result<int64_t> Gate::run_export(const Principal& principal, const ExportScope& 
         if (!page) {
           return tl::unexpected(page.error());
         }
-        for (const StoredResource& stored : page->matches) {
+        for (StoredResource& stored : page->matches) {
           if (auto done = write(stored); !done) {
             return tl::unexpected(done.error());
           }

@@ -107,6 +107,7 @@ Result<lifecycle::ExportJob> Gate::write_export(audit::Entry entry, lifecycle::E
     fhir::SearchQuery query;
     query.type = "Patient";
     query.count = kExportPage;
+    query.needs_total = false;
     while (true) {
       auto page = vault_->search(query);
       if (!page) {

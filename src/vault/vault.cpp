@@ -513,7 +513,7 @@ Result<StoredResource> Vault::write_version(std::string_view type, std::string_v
                         row.compartment, row.deleted, std::move(resource)};
 }
 
-Result<StoredResource> Vault::decrypt(const store::ResourceVersionRow& row) {
+Result<StoredResource> Vault::decrypt(const store::ResourceVersionRow& row, ResourceForm form) {
   if (row.sealed.empty() || row.sealed.front() != kRecordFormatVersion) {
     return fail(ErrorCode::kIntegrity,
                 fmt::format("stored record {} has an unknown format", describe(row.type, row.id)));
@@ -529,14 +529,21 @@ Result<StoredResource> Vault::decrypt(const store::ResourceVersionRow& row) {
                             describe(row.type, row.id), row.version));
   }
   std::string_view text(reinterpret_cast<const char*>(plaintext->data()), plaintext->size());
+  if (form == ResourceForm::kText) {
+    // Stored by to_verified_json_text, which proved that the text reads back as the resource.
+    StoredResource stored{row.type,        row.id,      row.version, row.last_updated_ms,
+                          row.compartment, row.deleted, {},          std::string(text)};
+    crypto::wipe(*plaintext);
+    return stored;
+  }
   auto resource = fhir::parse_json_object(text);
   crypto::wipe(*plaintext);
   if (!resource) {
     return fail(ErrorCode::kIntegrity,
                 fmt::format("stored record {} is not a JSON object", describe(row.type, row.id)));
   }
-  return StoredResource{row.type,        row.id,      row.version,         row.last_updated_ms,
-                        row.compartment, row.deleted, std::move(*resource)};
+  return StoredResource{row.type,        row.id,      row.version,          row.last_updated_ms,
+                        row.compartment, row.deleted, std::move(*resource), {}};
 }
 
 Result<StoredResource> Vault::create(json::object resource, const BeforeCommit& before_commit) {
@@ -764,7 +771,8 @@ Result<StoredResource> Vault::read(std::string_view type, std::string_view id) {
   return stored;
 }
 
-Result<StoredResource> Vault::read_current(std::string_view type, std::string_view id) {
+Result<StoredResource> Vault::read_current(std::string_view type, std::string_view id,
+                                           ResourceForm form) {
   auto latest = in_read_snapshot(
       [&] { return without_erased(data_->latest_version(std::string(type), std::string(id))); });
   if (!latest) {
@@ -774,7 +782,7 @@ Result<StoredResource> Vault::read_current(std::string_view type, std::string_vi
   if (!current.has_value()) {
     return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe(type, id)));
   }
-  return decrypt(*current);
+  return decrypt(*current, form);
 }
 
 Result<StoredResource> Vault::read_version(std::string_view type, std::string_view id,
@@ -851,15 +859,32 @@ Result<std::vector<std::string>> Vault::candidate_ids(const fhir::SearchQuery& q
 }
 
 Result<std::vector<StoredResource>> Vault::decrypt_each(const std::string& type,
-                                                        std::span<const std::string> ids) {
-  std::vector<StoredResource> resources;
-  resources.reserve(ids.size());
-  for (const std::string& id : ids) {
-    auto stored = read(type, id);
-    if (!stored &&
-        (stored.error().code == ErrorCode::kGone || stored.error().code == ErrorCode::kNotFound)) {
-      continue;  // deleted (or erased) since the candidates were read
+                                                        std::span<const std::string> ids,
+                                                        ResourceForm form) {
+  // The current rows from one snapshot (one transaction for the page, not one per resource),
+  // decrypted after it ends.
+  auto rows = in_read_snapshot([&]() -> Result<std::vector<store::ResourceVersionRow>> {
+    std::vector<store::ResourceVersionRow> current;
+    current.reserve(ids.size());
+    for (const std::string& id : ids) {
+      auto latest = without_erased(data_->latest_version(type, id));
+      if (!latest) {
+        return tl::unexpected(latest.error());
+      }
+      // Left out: erased or deleted since the candidates were read.
+      if (latest->has_value() && !(*latest)->deleted) {
+        current.push_back(std::move(**latest));
+      }
     }
+    return current;
+  });
+  if (!rows) {
+    return tl::unexpected(rows.error());
+  }
+  std::vector<StoredResource> resources;
+  resources.reserve(rows->size());
+  for (const store::ResourceVersionRow& row : *rows) {
+    auto stored = decrypt(row, form);
     if (!stored) {
       return tl::unexpected(stored.error());
     }
@@ -869,42 +894,63 @@ Result<std::vector<StoredResource>> Vault::decrypt_each(const std::string& type,
 }
 
 Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
-                                 const std::function<bool(const std::string&)>& visible) {
-  // The candidates, their compartments and lastUpdated from one snapshot; each match is then
-  // read again, in a snapshot of its own (read()).
+                                 const std::function<bool(const std::string&)>& visible,
+                                 ResourceForm form) {
+  // The candidates, their compartments and lastUpdated from one snapshot; the matches are then
+  // read again, in a snapshot of their own (decrypt_each()).
   // An erased patient's tokens stay until its rows are removed: its candidates are left out here.
   struct Candidate {
     fhir::PagePosition position;  // lastUpdated (when read) and id
     std::optional<StoredResource> decrypted;
   };
   const bool by_id = query.sort == fhir::SortOrder::kId;
+  // Without a total, a page by id needs only the candidates after `after` up to the page and
+  // one more (which says that a next page exists): the ids up to `after` are dropped before any
+  // metadata is read, and the metadata is read a chunk at a time until the page is full. Walking
+  // every page then reads each id's metadata once rather than once per page.
+  const bool page_only = by_id && !query.needs_total && query.date_conditions.empty();
+  const size_t page_and_one = query.offset + query.count + 1;
   auto found = in_read_snapshot([&]() -> Result<std::vector<Candidate>> {
     auto ids = candidate_ids(query);
     if (!ids) {
       return tl::unexpected(ids.error());
     }
+    if (page_only && query.after) {
+      ids->erase(ids->begin(), std::upper_bound(ids->begin(), ids->end(), query.after->id));
+    }
     std::vector<Candidate> candidates;
-    candidates.reserve(ids->size());
+    candidates.reserve(page_only ? std::min(ids->size(), page_and_one) : ids->size());
     const bool needs_metadata = visible || !erased_with_rows_.empty() || !by_id ||
                                 !query.last_updated_conditions.empty() ||
                                 (query.token_conditions.empty() && !query.ids.empty());
     if (!needs_metadata) {
+      if (page_only && ids->size() > page_and_one) {
+        ids->resize(page_and_one);
+      }
       for (std::string& id : *ids) {
         candidates.push_back(Candidate{{0, std::move(id)}, std::nullopt});
       }
       return candidates;
     }
-    auto metadata = data_->current_metadata(query.type, *ids);
-    if (!metadata) {
-      return tl::unexpected(metadata.error());
-    }
-    for (size_t index = 0; index < ids->size(); ++index) {
-      const store::CurrentMetadata& row = (*metadata)[index];
-      if (!row.compartment.empty() && !row.deleted && !erased_rows_remain(row.compartment) &&
-          fhir::matches_last_updated(row.last_updated_ms, query.last_updated_conditions) &&
-          (!visible || visible(row.compartment))) {
-        candidates.push_back(
-            Candidate{{row.last_updated_ms, std::move((*ids)[index])}, std::nullopt});
+    const size_t chunk = page_only ? page_and_one : ids->size();
+    for (size_t first = 0; first < ids->size(); first += chunk) {
+      if (page_only && candidates.size() >= page_and_one) {
+        break;
+      }
+      const std::span<const std::string> slice(ids->data() + first,
+                                               std::min(chunk, ids->size() - first));
+      auto metadata = data_->current_metadata(query.type, slice);
+      if (!metadata) {
+        return tl::unexpected(metadata.error());
+      }
+      for (size_t index = 0; index < slice.size(); ++index) {
+        const store::CurrentMetadata& row = (*metadata)[index];
+        if (!row.compartment.empty() && !row.deleted && !erased_rows_remain(row.compartment) &&
+            fhir::matches_last_updated(row.last_updated_ms, query.last_updated_conditions) &&
+            (!visible || visible(row.compartment))) {
+          candidates.push_back(
+              Candidate{{row.last_updated_ms, std::move((*ids)[first + index])}, std::nullopt});
+        }
       }
     }
     return candidates;
@@ -915,14 +961,14 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
   std::vector<Candidate>& candidates = *found;
   // The decision above read the compartments once; the versions decrypted below are read again,
   // so they are checked again on what was read.
-  auto decrypt_all = [&](std::span<Candidate> slice) -> Result<void> {
+  auto decrypt_all = [&](std::span<Candidate> slice, ResourceForm slice_form) -> Result<void> {
     std::vector<std::string> ids;
     for (const Candidate& candidate : slice) {
       if (!candidate.decrypted) {
         ids.push_back(candidate.position.id);
       }
     }
-    auto opened = decrypt_each(query.type, ids);
+    auto opened = decrypt_each(query.type, ids, slice_form);
     if (!opened) {
       return tl::unexpected(opened.error());
     }
@@ -938,7 +984,7 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
     return {};
   };
   if (!query.date_conditions.empty()) {
-    if (auto decrypted = decrypt_all(candidates); !decrypted) {
+    if (auto decrypted = decrypt_all(candidates, ResourceForm::kParsed); !decrypted) {
       return tl::unexpected(decrypted.error());
     }
     std::erase_if(candidates, [&](const Candidate& candidate) {
@@ -966,13 +1012,18 @@ Result<SearchPage> Vault::search(const fhir::SearchQuery& query,
   const auto end = begin + static_cast<std::ptrdiff_t>(std::min(
                                query.count, static_cast<size_t>(candidates.end() - begin)));
   std::span<Candidate> slice(begin, end);
-  if (auto decrypted = decrypt_all(slice); !decrypted) {
+  if (auto decrypted = decrypt_all(slice, form); !decrypted) {
     return tl::unexpected(decrypted.error());
   }
   SearchPage page;
   page.total = candidates.size();
   for (Candidate& candidate : slice) {
     if (candidate.decrypted) {
+      if (form == ResourceForm::kText && candidate.decrypted->text.empty()) {
+        // Parsed already, for the date conditions.
+        candidate.decrypted->text = fhir::to_json_text(candidate.decrypted->resource);
+        candidate.decrypted->resource = {};
+      }
       page.matches.push_back(std::move(*candidate.decrypted));
     } else {
       --page.total;  // deleted, or moved out of reach, since the candidates were read

@@ -47,10 +47,18 @@ struct StoredResource {
   std::string compartment;  // the patient id, or kSharedCompartment
   bool deleted = false;
   boost::json::object resource;  // with id, meta.versionId and meta.lastUpdated; empty if deleted
+  // The resource as the compact JSON text it is stored as, instead of `resource` (then empty),
+  // when read as ResourceForm::kText.
+  std::string text = {};
 };
 
+// How a read hands a resource over: parsed (StoredResource::resource), or as its stored compact
+// JSON text (StoredResource::text), byte for byte what fhir::to_json_text writes for the parsed
+// resource, for a caller that only writes it out again (a bulk export): no parse, no copy.
+enum class ResourceForm { kParsed, kText };
+
 struct SearchPage {
-  size_t total = 0;                     // matches, before paging
+  size_t total = 0;                     // matches, before paging (see Vault::search)
   std::vector<StoredResource> matches;  // the requested page, in the query's sort order
   // The position of the page's last entry when more matches follow it (keyset paging: the next
   // page is the same query with `after` set to it); none on the last page.
@@ -191,7 +199,8 @@ class Vault {
   // The current version, deleted or not (a deleted one has `deleted` set and an empty resource),
   // from one read of the store: gate/ decides on the compartment of what it returns. kNotFound
   // if absent, kIntegrity as read().
-  [[nodiscard]] Result<StoredResource> read_current(std::string_view type, std::string_view id);
+  [[nodiscard]] Result<StoredResource> read_current(std::string_view type, std::string_view id,
+                                                    ResourceForm form = ResourceForm::kParsed);
   [[nodiscard]] Result<StoredResource> read_version(std::string_view type, std::string_view id,
                                                     int64_t version);
   // Every version, newest first. kNotFound if the resource never existed.
@@ -204,12 +213,14 @@ class Vault {
   // conditions). The page is the `count` matches after `query.after` (then `query.offset`) in
   // the sort order; a match deleted before it is decrypted is left out.
   // When `visible` is given, matches whose compartment it refuses are left out before paging, so
-  // that neither the page nor the total reveals them (one metadata query for all candidates);
+  // that neither the page nor the total reveals them (one metadata query for all candidates, or
+  // a few for the page when `query.needs_total` is false: the total is then only a lower bound);
   // each decrypted match is checked again on the compartment of the version actually read, so
   // that a resource moved by a concurrent update is left out rather than returned.
   [[nodiscard]] Result<SearchPage> search(
       const fhir::SearchQuery& query,
-      const std::function<bool(const std::string& compartment)>& visible = {});
+      const std::function<bool(const std::string& compartment)>& visible = {},
+      ResourceForm form = ResourceForm::kParsed);
 
   // Decides from clear metadata whether a version of `type` in `compartment` may be shown.
   using VisibleVersion =
@@ -427,9 +438,11 @@ class Vault {
   [[nodiscard]] Result<StoredResource> write_version(
       std::string_view type, std::string_view id, boost::json::object resource, bool deleted,
       std::optional<store::ResourceVersionRow> previous);
-  [[nodiscard]] Result<StoredResource> decrypt(const store::ResourceVersionRow& row);
+  [[nodiscard]] Result<StoredResource> decrypt(const store::ResourceVersionRow& row,
+                                               ResourceForm form = ResourceForm::kParsed);
   [[nodiscard]] Result<std::vector<StoredResource>> decrypt_each(const std::string& type,
-                                                                 std::span<const std::string> ids);
+                                                                 std::span<const std::string> ids,
+                                                                 ResourceForm form);
   [[nodiscard]] Result<std::vector<std::string>> candidate_ids(const fhir::SearchQuery& query);
   // The page (`count` from `offset`) of `rows` (metadata read in one snapshot, already decided),
   // each version read again and decrypted; a version removed since (an erasure's cleanup) is

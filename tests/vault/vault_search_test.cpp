@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "fhir/json.hpp"
 #include "fhir/search.hpp"
 #include "vault/vault.hpp"
 #include "vault_fixture.hpp"
@@ -96,6 +97,84 @@ TEST_F(VaultSearchTest, PagingAndTotal) {
   ASSERT_TRUE(page);
   EXPECT_EQ(page->total, 4u);
   EXPECT_EQ(page->matches.size(), 1u);
+}
+
+// Walks every page of `query` by keyset (`count` a page), returning the ids in page order.
+std::vector<std::string> walk_pages(vault::Vault& vault, fhir::SearchQuery query, size_t count,
+                                    const std::function<bool(const std::string&)>& visible) {
+  query.count = count;
+  std::vector<std::string> walked;
+  while (true) {
+    auto page = vault.search(query, visible);
+    EXPECT_TRUE(page) << page.error().message;
+    if (!page) {
+      return walked;
+    }
+    for (const auto& match : page->matches) {
+      walked.push_back(match.id);
+    }
+    if (!page->next) {
+      return walked;
+    }
+    query.after = page->next;
+  }
+}
+
+TEST_F(VaultSearchTest, PagesWithoutTotalWalkTheSameMatchesAsPagesWithIt) {
+  std::vector<std::string> observations;
+  for (int i = 0; i < 11; ++i) {
+    observations.push_back(observation(i % 3 == 0 ? martin_ : lefevre_, "2339-0",
+                                       "2025-07-0" + std::to_string(1 + i % 9) + "T08:00:00Z"));
+  }
+  ASSERT_TRUE(vault_->remove("Observation", observations[4]));
+  ASSERT_TRUE(vault_->remove("Observation", observations[5]));
+  const std::function<bool(const std::string&)> everyone;
+  const std::function<bool(const std::string&)> not_martin = [&](const std::string& compartment) {
+    return compartment != martin_;
+  };
+  for (const auto* visible : {&everyone, &not_martin}) {
+    for (const auto& params : std::vector<std::vector<std::pair<std::string, std::string>>>{
+             {}, {{"code", "2339-0"}}, {{"patient", lefevre_}}}) {
+      auto query = fhir::parse_search("Observation", params);
+      ASSERT_TRUE(query);
+      const std::vector<std::string> with_total = walk_pages(*vault_, *query, 3, *visible);
+      fhir::SearchQuery without = *query;
+      without.needs_total = false;
+      for (size_t count : {1u, 3u, 4u, 100u}) {
+        EXPECT_EQ(walk_pages(*vault_, without, count, *visible), with_total) << count;
+      }
+      EXPECT_TRUE(std::is_sorted(with_total.begin(), with_total.end()));
+      EXPECT_EQ(std::count(with_total.begin(), with_total.end(), observations[4]), 0);
+      const bool martin_matches = !*visible && (params.empty() || params[0].first == "code");
+      EXPECT_EQ(std::count(with_total.begin(), with_total.end(), observations[0]),
+                martin_matches ? 1 : 0);
+    }
+  }
+}
+
+TEST_F(VaultSearchTest, TextFormIsTheSerialisedParsedResource) {
+  create(R"({"resourceType":"Observation","status":"final","code":{"text":"Glyc\u00e9mie"},
+    "subject":{"reference":"Patient/)" +
+         lefevre_ + R"("},"effectiveDateTime":"2025-06-02T08:00:00Z",
+    "valueQuantity":{"value":5.0,"unit":"mmol/L"},
+    "component":[{"code":{"text":"x"},"valueQuantity":{"value":178.69452709041775}}],
+    "note":[{"text":"\"cit\u00e9\"\\ ligne\nsuivante\t\u0001"}]})");
+  for (const auto& params : std::vector<std::vector<std::pair<std::string, std::string>>>{
+           {}, {{"date", "ge2025"}}, {{"patient", lefevre_}, {"_count", "2"}}}) {
+    auto query = fhir::parse_search("Observation", params);
+    ASSERT_TRUE(query);
+    auto parsed = vault_->search(*query);
+    auto text = vault_->search(*query, {}, vault::ResourceForm::kText);
+    ASSERT_TRUE(parsed && text);
+    ASSERT_EQ(text->matches.size(), parsed->matches.size());
+    ASSERT_FALSE(text->matches.empty());
+    for (size_t index = 0; index < text->matches.size(); ++index) {
+      const vault::StoredResource& as_text = text->matches[index];
+      EXPECT_TRUE(as_text.resource.empty());
+      EXPECT_EQ(as_text.id, parsed->matches[index].id);
+      EXPECT_EQ(as_text.text, fhir::to_json_text(parsed->matches[index].resource));
+    }
+  }
 }
 
 TEST_F(VaultSearchTest, UpdatedAndDeletedResourcesLeaveTheIndex) {
