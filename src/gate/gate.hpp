@@ -47,6 +47,7 @@ namespace vigie::gate {
 
 using vault::BundleOutcome;
 using vault::EntryOutcome;
+using vault::ResourceForm;
 using vault::SearchPage;
 using vault::StoredResource;
 using vault::UnlockSecret;
@@ -157,8 +158,11 @@ class Gate {
 
   [[nodiscard]] Result<StoredResource> read(const Principal& principal, std::string_view type,
                                             std::string_view id);
+  // `form`: ResourceForm::kText hands the resource over as its stored JSON text, for a
+  // caller that only sends it on (the HTTP read).
   [[nodiscard]] Result<void> read(const Principal& principal, std::string_view type,
-                                  std::string_view id, Done<StoredResource> done);
+                                  std::string_view id, Done<StoredResource> done,
+                                  ResourceForm form = ResourceForm::kParsed);
   [[nodiscard]] Result<StoredResource> read_version(const Principal& principal,
                                                     std::string_view type, std::string_view id,
                                                     int64_t version);
@@ -717,7 +721,7 @@ class Gate {
   };
   // Each read call up to its last step, shared by its synchronous and asynchronous forms.
   [[nodiscard]] Acted<StoredResource> act_read(const Principal& principal, std::string_view type,
-                                               std::string_view id);
+                                               std::string_view id, ResourceForm form);
   [[nodiscard]] Acted<StoredResource> act_read_version(const Principal& principal,
                                                        std::string_view type, std::string_view id,
                                                        int64_t version);

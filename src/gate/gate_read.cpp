@@ -8,12 +8,12 @@ namespace vigie::gate {
 
 Result<StoredResource> Gate::read(const Principal& principal, std::string_view type,
                                   std::string_view id) {
-  return released(act_read(principal, type, id), true);
+  return released(act_read(principal, type, id, vault::ResourceForm::kParsed), true);
 }
 
 Result<void> Gate::read(const Principal& principal, std::string_view type, std::string_view id,
-                        Done<StoredResource> done) {
-  return released_then(act_read(principal, type, id), true, std::move(done));
+                        Done<StoredResource> done, vault::ResourceForm form) {
+  return released_then(act_read(principal, type, id, form), true, std::move(done));
 }
 
 Result<StoredResource> Gate::read_version(const Principal& principal, std::string_view type,
@@ -46,7 +46,7 @@ Result<void> Gate::count_by_type(const Principal& principal,
 }
 
 Gate::Acted<StoredResource> Gate::act_read(const Principal& principal, std::string_view type,
-                                           std::string_view id) {
+                                           std::string_view id, vault::ResourceForm form) {
   audit::Entry entry = start_entry(principal, audit::kActionRead);
   std::vector<audit::Target> requested{audit::Target{std::string(type), std::string(id), 0, ""}};
   Result<StoredResource> result = [&]() -> Result<StoredResource> {
@@ -56,7 +56,7 @@ Gate::Acted<StoredResource> Gate::act_read(const Principal& principal, std::stri
     }
     // Read once, then decide on the compartment of the version read: a concurrent update that
     // moves the resource cannot slip between the decision and the data.
-    auto current = vault_->read_current(type, id);
+    auto current = vault_->read_current(type, id, form);
     if (!current) {
       return current;
     }

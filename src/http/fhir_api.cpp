@@ -27,8 +27,16 @@ namespace {
 constexpr std::string_view kFhirVersion = "4.0.1";
 
 // The resource's own response: its JSON, ETag W/"version" and Last-Modified.
+// A resource read as vault::ResourceForm::kText is sent as stored, the same bytes as its parsed
+// form's (no parse on the worker, no render on the audit committer thread).
 Response resource_response(const gate::StoredResource& stored) {
-  Response response = json_response(200, stored.resource);
+  Response response;
+  if (stored.text.empty()) {
+    response = json_response(200, stored.resource);
+  } else {
+    response.status = 200;
+    response.body = stored.text;
+  }
   response.headers.emplace_back("ETag", "W/\"" + std::to_string(stored.version) + "\"");
   return response;
 }
@@ -68,7 +76,8 @@ void read(const Request&, const PathParameters& path, gate::Gate& gate,
   answer<gate::StoredResource>(
       reply,
       [&](gate::Gate::Done<gate::StoredResource> done) {
-        return gate.read(principal, path["type"], path["id"], std::move(done));
+        return gate.read(principal, path["type"], path["id"], std::move(done),
+                         gate::ResourceForm::kText);
       },
       resource_response);
 }

@@ -206,6 +206,10 @@ TEST_F(ServerTest, AServiceTokenReadsAndSearchesAndEveryReadIsAudited) {
       client.send(verb::get, "/fhir/Patient/" + patient.id + "/_history/1", lab.bearer());
   ASSERT_TRUE(version);
   EXPECT_EQ(version->status, 200);
+  // The read sends the stored text as it is; the vread renders the parsed resource: same bytes.
+  EXPECT_EQ(read->body, version->body);
+  EXPECT_EQ(read->header("Content-Type"), version->header("Content-Type"));
+  EXPECT_TRUE(read->header("Content-Type").starts_with("application/fhir+json"));
 
   for (const std::string& line : access_log()) {
     EXPECT_EQ(line.find(patient.id), std::string::npos) << line;
