@@ -26,9 +26,9 @@ namespace {
 
 constexpr std::string_view kFhirVersion = "4.0.1";
 
-// The resource's own response: its JSON, ETag W/"version" and Last-Modified.
-// A resource read as vault::ResourceForm::kText is sent as stored, the same bytes as its parsed
-// form's (no parse on the worker, no render on the audit committer thread).
+// The resource's own response: its JSON and ETag W/"version". A resource read as
+// gate::ResourceForm::kText is sent as stored, the same bytes as its parsed form's (no parse on
+// the worker, no render on the audit committer thread).
 Response resource_response(const gate::StoredResource& stored) {
   Response response;
   if (stored.text.empty()) {
