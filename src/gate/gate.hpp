@@ -874,6 +874,12 @@ class Gate {
   // The role (access::name_of) of the account identify() authenticated last on this gate, ""
   // for the custodian: the bulk-read threshold of the call's entries. This gate's thread only.
   std::string_view caller_role_;
+  // credential_id_for_log()'s answers, by the keyed hash of the secret: a secret names one
+  // credential for good (a revocation or an expiry changes the row, never its id), so no entry
+  // goes stale, and a request's log line costs no store read once its secret was seen. Emptied
+  // when it holds kCredentialIdsForLog entries. This gate's thread only.
+  static constexpr size_t kCredentialIdsForLog = 1024;
+  std::map<std::array<uint8_t, 32>, std::string> credential_ids_for_log_;
   // Findings on the intents of the change under way (watch_intents()), raised by committed()
   // once it commits, dropped if it does not. This gate's thread only.
   std::vector<watch::Finding> pending_findings_;

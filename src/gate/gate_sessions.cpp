@@ -115,8 +115,19 @@ std::string Gate::credential_id_for_log(const Principal& principal) {
   if (principal.custodian() != nullptr) {
     return {};
   }
+  const std::array<uint8_t, 32> hash = authenticator_->secret_hash(principal.bearer());
+  if (auto known = credential_ids_for_log_.find(hash); known != credential_ids_for_log_.end()) {
+    return known->second;
+  }
   auto id = authenticator_->credential_id_of(*accounts_, principal.bearer());
-  return id ? std::move(*id) : std::string();
+  if (!id) {
+    return {};
+  }
+  if (credential_ids_for_log_.size() >= kCredentialIdsForLog) {
+    credential_ids_for_log_.clear();
+  }
+  credential_ids_for_log_.emplace(hash, *id);
+  return std::move(*id);
 }
 
 Result<void> Gate::logout(const Principal& principal) {

@@ -301,6 +301,22 @@ TEST_F(GateAccessTest, ARevokedOrExpiredTokenIsRefused) {
                                    world_.clock().now_ms() + 366LL * 24 * 60 * kMinuteMs, {}));
 }
 
+TEST_F(GateAccessTest, TheAccessLogNamesATokenByItsIdBeforeAndAfterItsRevocation) {
+  const gate::Principal lab = world_.service("labo.log", "system/Observation.rs");
+  ASSERT_TRUE(gate().search(lab, "Observation", {}));
+  const std::string token_id = world_.last_entry().actor.session_id;
+  ASSERT_THAT(token_id, HasSubstr("tok-"));
+  EXPECT_EQ(gate().credential_id_for_log(lab), token_id);
+  ASSERT_TRUE(gate().revoke_credential(custodian(), token_id));
+  // The id stays (the log says whose request was refused); the secret no longer opens anything.
+  EXPECT_EQ(gate().credential_id_for_log(lab), token_id);
+  EXPECT_EQ(gate().search(lab, "Observation", {}).error().code, ErrorCode::kAuthenticationFailed);
+  const gate::Principal unknown = gate::account_principal(
+      "vgt_" + std::string(64, '0'), std::string(testing::kClientAddress), "t");
+  EXPECT_EQ(gate().credential_id_for_log(unknown), "");
+  EXPECT_EQ(gate().credential_id_for_log(custodian()), "");
+}
+
 TEST_F(GateAccessTest, ATokenNeverExceedsItsScopes) {
   const std::string patient = world_.make_patient("Scope").id;
   world_.make_observation(patient);
