@@ -52,7 +52,7 @@ Result<void> Authenticator::end_session(store::DataStore& tx, std::string_view c
 Result<Authenticated> Authenticator::authenticate(store::DataStore& store, std::string_view secret,
                                                   std::string_view address) {
   const std::array<uint8_t, 32> hash = secret_hash(secret);
-  auto found = store.credential_by_hash(hash);
+  auto found = store.credential_with_account_by_hash(hash);
   if (!found) {
     return tl::unexpected(found.error());
   }
@@ -60,7 +60,8 @@ Result<Authenticated> Authenticator::authenticate(store::DataStore& store, std::
     return fail(ErrorCode::kAuthenticationFailed, "session ou jeton inconnu",
                 "unknown session or token");
   }
-  const store::CredentialRow& credential = **found;
+  const store::CredentialRow& credential = (*found)->credential;
+  const store::AccountRow& account = (*found)->account;
   const int64_t now = clock_.now_ms();
   const bool is_token = credential.kind == kTokenKind;
   if (credential.revoked_ms != 0) {
@@ -83,21 +84,17 @@ Result<Authenticated> Authenticator::authenticate(store::DataStore& store, std::
                   "token refused from this address");
     }
   }
-  auto account = load(store, credential.login);
-  if (!account) {
-    return tl::unexpected(account.error());
-  }
-  const std::optional<access::Role> role = access::parse_role(account->role);
-  if (account->status != name_of(AccountStatus::kActive) || !role) {
+  const std::optional<access::Role> role = access::parse_role(account.role);
+  if (account.status != name_of(AccountStatus::kActive) || !role) {
     return fail(ErrorCode::kAuthenticationFailed, "compte inactif", "account not active");
   }
   Authenticated authenticated;
-  authenticated.login = account->login;
+  authenticated.login = account.login;
   authenticated.role = *role;
   authenticated.credential_id = credential.id;
   authenticated.is_token = is_token;
-  authenticated.password_change_required = !is_token && account->password_temporary;
-  authenticated.second_factor_missing = !is_token && account->totp_sealed.empty();
+  authenticated.password_change_required = !is_token && account.password_temporary;
+  authenticated.second_factor_missing = !is_token && account.totp_sealed.empty();
   for (const std::string& text : split_words(credential.scopes)) {
     auto scope = access::parse_scope(text);
     if (!scope) {

@@ -110,6 +110,12 @@ struct CredentialRow {
   int64_t revoked_ms = 0;  // 0 while not revoked
 };
 
+// What authenticating a request reads: a credential and its account, in one snapshot.
+struct CredentialWithAccount {
+  CredentialRow credential;
+  AccountRow account;
+};
+
 // A practitioner assigned to a patient's care. `source` says why: "cli" for `vigie assign`,
 // "CareTeam/<id>" for a CareTeam that names the practitioner, "registration" for the
 // practitioner who created the Patient. One (login, patient, source) is stored once.
@@ -312,6 +318,10 @@ class DataStore : public TransactionalStore {
   [[nodiscard]] virtual Result<std::optional<CredentialRow>> credential_by_hash(
       std::span<const uint8_t, 32> secret_hash) = 0;
   [[nodiscard]] virtual Result<std::optional<CredentialRow>> credential(const std::string& id) = 0;
+  // The credential with that hash and its account, read by one statement; nullopt when no
+  // credential has that hash (revoked and expired ones are returned too).
+  [[nodiscard]] virtual Result<std::optional<CredentialWithAccount>>
+  credential_with_account_by_hash(std::span<const uint8_t, 32> secret_hash) = 0;
   // Every credential of `login`, ascending created_ms.
   [[nodiscard]] virtual Result<std::vector<CredentialRow>> credentials_of(
       const std::string& login) = 0;

@@ -148,6 +148,10 @@ class HookedStore final : public store::DataStore {
                               std::span<const store::SearchToken> tokens) override {
     return inner_.append_version(row, tokens);
   }
+  Result<std::optional<store::CredentialWithAccount>> credential_with_account_by_hash(
+      std::span<const uint8_t, 32> secret_hash) override {
+    return inner_.credential_with_account_by_hash(secret_hash);
+  }
   Result<std::optional<store::ResourceVersionRow>> latest_version(const std::string& type,
                                                                   const std::string& id) override {
     return inner_.latest_version(type, id);

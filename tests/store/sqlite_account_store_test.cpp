@@ -283,6 +283,31 @@ TEST_F(SqliteAccountStoreTest, ACredentialReadsBackFieldByFieldByHashAndById) {
   EXPECT_EQ(fields(found(store_->credential("ses-1"))), fields(row));
 }
 
+TEST_F(SqliteAccountStoreTest, ACredentialAndItsAccountReadBackTogetherByHash) {
+  AccountRow account = practitioner("alice");
+  account.failed_logins = 2;
+  account.last_used_ms = 1'700'000'000'500;
+  insert(account);
+  insert(practitioner("bob"));
+  CredentialRow row = session("ses-1", "alice", 0x11);
+  row.revoked_ms = 1'700'000'000'900;
+  insert(row);
+  insert(session("ses-2", "bob", 0x22));
+  // No account of that login: nothing to authenticate.
+  insert(session("ses-3", "nobody", 0x33));
+
+  auto both = store_->credential_with_account_by_hash(hash_of(0x11));
+  ASSERT_TRUE(both) << both.error().message;
+  ASSERT_TRUE(both->has_value());
+  EXPECT_EQ(fields((*both)->credential), fields(row));
+  EXPECT_EQ(fields((*both)->account), fields(account));
+  for (const uint8_t byte : {uint8_t{0x33}, uint8_t{0x44}}) {
+    auto none = store_->credential_with_account_by_hash(hash_of(byte));
+    ASSERT_TRUE(none) << none.error().message;
+    EXPECT_FALSE(none->has_value());
+  }
+}
+
 TEST_F(SqliteAccountStoreTest, AnUnknownHashOrIdHasNoCredential) {
   insert(session("ses-1", "alice", 0x11));
 

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/words.hpp"
 #include "store/sqlite/data_schema.hpp"
 #include "store/sqlite/open_store.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
@@ -35,14 +36,15 @@ constexpr size_t kMaxCachedSearches = 32;
 
 constexpr std::string_view kRowColumns =
     "type, id, version, last_updated_ms, compartment, deleted, sealed";
-// In the order of AccountRow's fields, as bound by bind_account and read by read_account.
+// In the order of AccountRow's fields, as bound by bind_account and read by read_account_at.
 constexpr std::string_view kAccountColumns =
     "login, display_name, role, rpps, status, password_hash, password_temporary, totp_sealed,"
     " totp_last_step, recovery_codes, failed_logins, created_ms, last_used_ms";
-// In the order of CredentialRow's fields, as read by read_credential.
+// In the order of CredentialRow's fields, as read by read_credential_at.
 constexpr std::string_view kCredentialColumns =
     "id, kind, secret_hash, login, scopes, allowed_addresses, address, created_ms, last_used_ms,"
     " expires_ms, revoked_ms";
+constexpr int kCredentialColumnCount = 11;
 constexpr std::string_view kAssignmentColumns = "login, patient_id, source, created_ms";
 constexpr std::string_view kBreakGlassColumns = "id, login, patient_id, reason_sealed, start_ms";
 constexpr std::string_view kClientKeyColumns = "login, kid, alg, jwk, created_ms";
@@ -68,42 +70,59 @@ void bind_account(Cursor& cursor, const AccountRow& row) {
   cursor.bind_int(13, row.last_used_ms);
 }
 
-AccountRow read_account(const Cursor& cursor) {
+// `columns` (names separated by ", ") each prefixed with `alias`, for a join.
+std::string qualified(std::string_view columns, std::string_view alias) {
+  std::string out;
+  for (const std::string& word : split_words(columns)) {
+    out += out.empty() ? "" : ", ";
+    out += alias;
+    out += '.';
+    out += std::string_view(word).substr(0, word.find(','));
+  }
+  return out;
+}
+
+// The account in the columns of `cursor` from `first` on.
+AccountRow read_account_at(const Cursor& cursor, int first) {
   return AccountRow{
-      .login = cursor.column_text(0),
-      .display_name = cursor.column_text(1),
-      .role = cursor.column_text(2),
-      .rpps = cursor.column_text(3),
-      .status = cursor.column_text(4),
-      .password_hash = cursor.column_text(5),
-      .password_temporary = cursor.column_int(6) != 0,
-      .totp_sealed = cursor.column_blob(7),
-      .totp_last_step = cursor.column_int(8),
-      .recovery_codes = cursor.column_text(9),
-      .failed_logins = cursor.column_int(10),
-      .created_ms = cursor.column_int(11),
-      .last_used_ms = cursor.column_int(12),
+      .login = cursor.column_text(first),
+      .display_name = cursor.column_text(first + 1),
+      .role = cursor.column_text(first + 2),
+      .rpps = cursor.column_text(first + 3),
+      .status = cursor.column_text(first + 4),
+      .password_hash = cursor.column_text(first + 5),
+      .password_temporary = cursor.column_int(first + 6) != 0,
+      .totp_sealed = cursor.column_blob(first + 7),
+      .totp_last_step = cursor.column_int(first + 8),
+      .recovery_codes = cursor.column_text(first + 9),
+      .failed_logins = cursor.column_int(first + 10),
+      .created_ms = cursor.column_int(first + 11),
+      .last_used_ms = cursor.column_int(first + 12),
   };
 }
 
-// kIntegrity when the stored secret hash is not 32 bytes.
-Result<CredentialRow> read_credential(const Cursor& cursor) {
-  auto secret_hash = fixed_bytes<32>(cursor.column_blob_view(2), kDataFile, "credential hash");
+AccountRow read_account(const Cursor& cursor) { return read_account_at(cursor, 0); }
+
+// The credential in the columns of `cursor` from `first` on. kIntegrity when the stored secret
+// hash is not 32 bytes.
+Result<CredentialRow> read_credential_at(const Cursor& cursor, int first) {
+  auto secret_hash =
+      fixed_bytes<32>(cursor.column_blob_view(first + 2), kDataFile, "credential hash");
   if (!secret_hash) {
     return tl::unexpected(secret_hash.error());
   }
   return CredentialRow{
-      .id = cursor.column_text(0),
-      .kind = cursor.column_text(1),
+      .id = cursor.column_text(first),
+      .kind = cursor.column_text(first + 1),
       .secret_hash = *secret_hash,
-      .login = cursor.column_text(3),
-      .scopes = cursor.column_text(4),
-      .allowed_addresses = cursor.column_text(5),
-      .address = cursor.column_text(6),
-      .created_ms = cursor.column_int(7),
-      .last_used_ms = cursor.column_int(8),
-      .expires_ms = cursor.column_int(9),
-      .revoked_ms = cursor.column_int(10),
+      .login = cursor.column_text(first + 3),
+      .scopes = cursor.column_text(first + 4),
+      .allowed_addresses = cursor.column_text(first + 5),
+      .address = cursor.column_text(first + 6),
+      .created_ms = cursor.column_int(first + 7),
+      .last_used_ms = cursor.column_int(first + 8),
+      .expires_ms = cursor.column_int(first + 9),
+      .revoked_ms = cursor.column_int(first + 10),
   };
 }
 
@@ -183,7 +202,7 @@ Result<std::vector<CredentialRow>> read_credentials(Cursor& cursor, size_t limit
     if (!*row) {
       break;
     }
-    auto credential = read_credential(cursor);
+    auto credential = read_credential_at(cursor, 0);
     if (!credential) {
       return tl::unexpected(credential.error());
     }
@@ -270,6 +289,8 @@ class SqliteDataStore final : public DataStore {
   Result<std::optional<CredentialRow>> credential_by_hash(
       std::span<const uint8_t, 32> secret_hash) override;
   Result<std::optional<CredentialRow>> credential(const std::string& id) override;
+  Result<std::optional<CredentialWithAccount>> credential_with_account_by_hash(
+      std::span<const uint8_t, 32> secret_hash) override;
   Result<std::vector<CredentialRow>> credentials_of(const std::string& login) override;
   Result<void> touch_credential(const std::string& id, int64_t last_used_ms) override;
   Result<bool> revoke_credential(const std::string& id, int64_t revoked_ms) override;
@@ -348,6 +369,7 @@ class SqliteDataStore final : public DataStore {
   Statement update_account_;
   Statement insert_credential_;
   Statement credential_by_hash_;
+  Statement credential_with_account_by_hash_;
   Statement credential_;
   Statement credential_exists_;
   Statement credentials_of_;
@@ -527,6 +549,11 @@ Result<void> SqliteDataStore::prepare_statements() {
        "credential_by_hash"},
       {&credential_, "SELECT " + credential_columns + " FROM credentials WHERE id = ?1",
        "credential"},
+      {&credential_with_account_by_hash_,
+       "SELECT " + qualified(kCredentialColumns, "c") + ", " + qualified(kAccountColumns, "a") +
+           " FROM credentials AS c JOIN accounts AS a ON a.login = c.login"
+           " WHERE c.secret_hash = ?1",
+       "credential_with_account_by_hash"},
       {&credential_exists_, "SELECT 1 FROM credentials WHERE id = ?1", "revoke_credential"},
       // id orders credentials created in the same millisecond, so the order is stable.
       {&credentials_of_,
@@ -1031,6 +1058,27 @@ Result<std::optional<CredentialRow>> SqliteDataStore::credential_by_hash(
   Cursor cursor(credential_by_hash_);
   cursor.bind_blob(1, secret_hash);
   return first_credential(cursor);
+}
+
+Result<std::optional<CredentialWithAccount>> SqliteDataStore::credential_with_account_by_hash(
+    std::span<const uint8_t, 32> secret_hash) {
+  Cursor cursor(credential_with_account_by_hash_);
+  cursor.bind_blob(1, secret_hash);
+  auto row = cursor.step();
+  if (!row) {
+    return tl::unexpected(row.error());
+  }
+  if (!*row) {
+    return std::optional<CredentialWithAccount>();
+  }
+  auto credential = read_credential_at(cursor, 0);
+  if (!credential) {
+    return tl::unexpected(credential.error());
+  }
+  return std::optional<CredentialWithAccount>(CredentialWithAccount{
+      .credential = std::move(*credential),
+      .account = read_account_at(cursor, kCredentialColumnCount),
+  });
 }
 
 Result<std::optional<CredentialRow>> SqliteDataStore::credential(const std::string& id) {
