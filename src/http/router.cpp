@@ -15,21 +15,6 @@ std::string_view PathParameters::operator[](std::string_view name) const {
   return {};
 }
 
-void Router::add_public(Method method, std::string pattern, PublicHandler handler) {
-  routes_.push_back(
-      Route{method, std::move(pattern), Access::kPublic, std::move(handler), {}, {}, Lane::kRead});
-}
-
-void Router::add_sign_in(Method method, std::string pattern, SignInHandler handler) {
-  routes_.push_back(
-      Route{method, std::move(pattern), Access::kSignIn, {}, std::move(handler), {}, Lane::kRead});
-}
-
-void Router::add_authenticated(Method method, std::string pattern, GateHandler handler, Lane lane) {
-  routes_.push_back(
-      Route{method, std::move(pattern), Access::kAuthenticated, {}, {}, std::move(handler), lane});
-}
-
 namespace {
 
 std::vector<std::string_view> segments_of(std::string_view path) {
@@ -51,7 +36,7 @@ bool is_placeholder(std::string_view segment) {
 
 // The number of literal segments when `path` matches `pattern` (more is more specific), or
 // nullopt. A placeholder matches one whole, non-empty segment.
-std::optional<size_t> literal_match(const std::vector<std::string_view>& pattern,
+std::optional<size_t> literal_match(const std::vector<std::string>& pattern,
                                     const std::vector<std::string_view>& path) {
   if (pattern.size() != path.size()) {
     return std::nullopt;
@@ -85,36 +70,57 @@ Response method_not_allowed(const std::vector<Method>& allowed) {
 
 }  // namespace
 
+void Router::add(Route route) {
+  std::vector<std::string> segments;
+  for (const std::string_view segment : segments_of(route.pattern)) {
+    segments.emplace_back(segment);
+  }
+  pattern_segments_.push_back(std::move(segments));
+  routes_.push_back(std::move(route));
+}
+
+void Router::add_public(Method method, std::string pattern, PublicHandler handler) {
+  add(Route{method, std::move(pattern), Access::kPublic, std::move(handler), {}, {}, Lane::kRead});
+}
+
+void Router::add_sign_in(Method method, std::string pattern, SignInHandler handler) {
+  add(Route{method, std::move(pattern), Access::kSignIn, {}, std::move(handler), {}, Lane::kRead});
+}
+
+void Router::add_authenticated(Method method, std::string pattern, GateHandler handler, Lane lane) {
+  add(Route{method, std::move(pattern), Access::kAuthenticated, {}, {}, std::move(handler), lane});
+}
+
 std::variant<Router::Match, Router::Miss> Router::find(Method method, std::string_view path) const {
   if (path.size() > 1 && path.ends_with('/')) {
     path.remove_suffix(1);  // "/fhir/" is the base "/fhir", as clients that join paths write it
   }
   const std::vector<std::string_view> path_segments = segments_of(path);
-  const Route* best = nullptr;
+  size_t best = routes_.size();
   size_t best_literals = 0;
   std::vector<Method> allowed;
-  for (const Route& route : routes_) {
-    const std::optional<size_t> literals = literal_match(segments_of(route.pattern), path_segments);
+  for (size_t index = 0; index < routes_.size(); ++index) {
+    const std::optional<size_t> literals = literal_match(pattern_segments_[index], path_segments);
     if (!literals) {
       continue;
     }
-    if (route.method != method) {
-      allowed.push_back(route.method);
+    if (routes_[index].method != method) {
+      allowed.push_back(routes_[index].method);
       continue;
     }
-    if (best == nullptr || *literals > best_literals) {
-      best = &route;
+    if (best == routes_.size() || *literals > best_literals) {
+      best = index;
       best_literals = *literals;
     }
   }
-  if (best == nullptr) {
+  if (best == routes_.size()) {
     if (!allowed.empty()) {
       return Miss{method_not_allowed(allowed)};
     }
     return Miss{outcome_response(Error{ErrorCode::kNotFound, "no such route"})};
   }
-  Match match{best, {}};
-  const std::vector<std::string_view> pattern = segments_of(best->pattern);
+  Match match{&routes_[best], {}};
+  const std::vector<std::string>& pattern = pattern_segments_[best];
   for (size_t i = 0; i < pattern.size(); ++i) {
     if (!is_placeholder(pattern[i])) {
       continue;
@@ -123,8 +129,7 @@ std::variant<Router::Match, Router::Miss> Router::find(Method method, std::strin
     if (!decoded) {
       return Miss{outcome_response(decoded.error())};
     }
-    match.parameters.add(std::string(pattern[i].substr(1, pattern[i].size() - 2)),
-                         std::move(*decoded));
+    match.parameters.add(pattern[i].substr(1, pattern[i].size() - 2), std::move(*decoded));
   }
   return match;
 }

@@ -90,7 +90,12 @@ class Router {
   [[nodiscard]] const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  void add(Route route);
+
   std::vector<Route> routes_;
+  // The segments of each route's pattern, split once when it is added (find() compares them with
+  // every request's path).
+  std::vector<std::vector<std::string>> pattern_segments_;
 };
 
 // A path that matches `pattern` with each placeholder replaced by `value`: what a test sends.
