@@ -44,7 +44,8 @@ constexpr std::string_view kAccountColumns =
 constexpr std::string_view kCredentialColumns =
     "id, kind, secret_hash, login, scopes, allowed_addresses, address, created_ms, last_used_ms,"
     " expires_ms, revoked_ms";
-constexpr int kCredentialColumnCount = 11;
+constexpr int kCredentialColumnCount =
+    static_cast<int>(std::ranges::count(kCredentialColumns, ',')) + 1;
 constexpr std::string_view kAssignmentColumns = "login, patient_id, source, created_ms";
 constexpr std::string_view kBreakGlassColumns = "id, login, patient_id, reason_sealed, start_ms";
 constexpr std::string_view kClientKeyColumns = "login, kid, alg, jwk, created_ms";
