@@ -170,6 +170,34 @@ class Session : public std::enable_shared_from_this<Session> {
       close();  // closed by the client, timed out (slow headers, idle) or stopped: nothing to say
       return;
     }
+    if (expects_continue()) {
+      // The body fits the limit (the parser refused it above otherwise): invite it, as the client
+      // waits for this before it sends the body (RFC 9110 §10.1.1).
+      auto interim =
+          std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_, 11);
+      beast::get_lowest_layer(stream_).expires_after(server_.options.limits.write_timeout);
+      bhttp::async_write(stream_, *interim,
+                         [self = shared_from_this(), interim](beast::error_code write_ec, size_t) {
+                           if (write_ec) {
+                             self->close();
+                           } else {
+                             self->read_body();
+                           }
+                         });
+      return;
+    }
+    read_body();
+  }
+
+  // An HTTP/1.1 request with a body still to come and `Expect: 100-continue`. Other expectations
+  // are ignored, as RFC 9110 allows.
+  bool expects_continue() const {
+    const auto& header = parser_->get();
+    return header.version() == 11 && !parser_->is_done() &&
+           beast::iequals(header[bhttp::field::expect], "100-continue");
+  }
+
+  void read_body() {
     beast::get_lowest_layer(stream_).expires_after(server_.options.limits.body_timeout);
     bhttp::async_read(
         stream_, buffer_, *parser_,

@@ -568,6 +568,46 @@ TEST_F(ServerTest, PostSearchTakesAFormBodyAndFormatMustBeJson) {
   EXPECT_EQ(xml->status, 415);
 }
 
+// curl sends `Expect: 100-continue` before a body over 1 KiB and waits a second for the interim
+// response; a client that waits for it must get it before it sends its body.
+TEST_F(ServerTest, ARequestThatExpects100ContinueGetsItBeforeSendingItsBody) {
+  world_.make_patient("Lefebvre");
+  const gate::Principal lab = world_.service("labo.bio", "system/Patient.rs");
+  const std::string body = "family=lef%C3%A8bvre&_count=5";
+  HttpsClient client(port());
+  ASSERT_TRUE(client.handshake_succeeded());
+  ASSERT_TRUE(
+      client.send_raw("POST /fhir/Patient/_search HTTP/1.1\r\nHost: localhost\r\n"
+                      "Authorization: Bearer " +
+                      std::string(lab.bearer()) +
+                      "\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                      "Expect: 100-Continue\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\n\r\n"));
+  auto interim = client.read_reply();
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->status, 100);
+  ASSERT_TRUE(client.send_raw(body));
+  auto searched = client.read_reply();
+  ASSERT_TRUE(searched);
+  ASSERT_EQ(searched->status, 200) << searched->body;
+  EXPECT_EQ(boost::json::parse(searched->body).at("total"), 1);
+  EXPECT_TRUE(searched->keep_alive);
+}
+
+// A body announced past the limit is refused at once: no 100 Continue invites it.
+TEST_F(ServerTest, ABodyAnnouncedPastTheLimitIs413WithoutAnInterimResponse) {
+  HttpsClient client(port());
+  ASSERT_TRUE(client.handshake_succeeded());
+  ASSERT_TRUE(
+      client.send_raw("POST /fhir/Patient HTTP/1.1\r\nHost: localhost\r\n"
+                      "Content-Type: application/fhir+json\r\nExpect: 100-continue\r\n"
+                      "Content-Length: 4097\r\n\r\n"));
+  auto reply = client.read_reply();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 413);
+  EXPECT_TRUE(client.closed_by_server());
+}
+
 TEST_F(ServerTest, UnknownRevokedOrOutOfScopeCredentialsAreRefused) {
   const gate::StoredResource patient = world_.make_patient("Moreau");
   const gate::Principal lab = world_.service("labo.bio", "system/Observation.rs");
