@@ -318,8 +318,9 @@ class DataStore : public TransactionalStore {
   [[nodiscard]] virtual Result<std::optional<CredentialRow>> credential_by_hash(
       std::span<const uint8_t, 32> secret_hash) = 0;
   [[nodiscard]] virtual Result<std::optional<CredentialRow>> credential(const std::string& id) = 0;
-  // The credential with that hash and its account, read by one statement; nullopt when no
-  // credential has that hash or its login names no account (revoked and expired ones are
+  // The credential with that hash and its account, as of the latest commit, read by one statement
+  // (the SQLite store serves a repeated question from memory while its file is unchanged); nullopt
+  // when no credential has that hash or its login names no account (revoked and expired ones are
   // returned too).
   [[nodiscard]] virtual Result<std::optional<CredentialWithAccount>>
   credential_with_account_by_hash(std::span<const uint8_t, 32> secret_hash) = 0;

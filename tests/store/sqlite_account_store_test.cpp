@@ -308,6 +308,55 @@ TEST_F(SqliteAccountStoreTest, ACredentialAndItsAccountReadBackTogetherByHash) {
   }
 }
 
+// Authentication reads the same secret again and again: whatever was committed in between, by
+// any connection, and whatever this connection changed, the next read shows it.
+TEST_F(SqliteAccountStoreTest, ACredentialReadAgainShowsEveryChangeMadeSince) {
+  insert(practitioner("alice"));
+  insert(session("ses-1", "alice", 0x11));
+  insert(session("ses-2", "alice", 0x22));
+  auto opened = sqlite::open_data_store(path(), OpenMode::kOpenExisting);
+  ASSERT_TRUE(opened) << opened.error().message;
+  DataStore& other = **opened;
+  const auto read = [&](uint8_t seed) {
+    auto both = store_->credential_with_account_by_hash(hash_of(seed));
+    EXPECT_TRUE(both) << both.error().message;
+    EXPECT_TRUE(both->has_value());
+    return both->value_or(CredentialWithAccount{});
+  };
+  EXPECT_EQ(read(0x11).credential.revoked_ms, 0);
+
+  ASSERT_TRUE(other.begin());
+  ASSERT_TRUE(other.revoke_credential("ses-1", 7));
+  ASSERT_TRUE(other.commit());
+  EXPECT_EQ(read(0x11).credential.revoked_ms, 7);
+
+  AccountRow disabled = practitioner("alice");
+  disabled.status = "disabled";
+  ASSERT_TRUE(other.begin());
+  ASSERT_TRUE(other.update_account(disabled));
+  ASSERT_TRUE(other.commit());
+  EXPECT_EQ(read(0x22).account.status, "disabled");
+
+  committed([](DataStore& store) { return store.touch_credential("ses-2", 9); });
+  EXPECT_EQ(read(0x22).credential.last_used_ms, 9);
+}
+
+// A change read inside a transaction that rolls back is not served after it.
+TEST_F(SqliteAccountStoreTest, ACredentialReadAfterARollbackShowsTheRowAsItWas) {
+  insert(practitioner("alice"));
+  insert(session("ses-1", "alice", 0x11));
+  ASSERT_TRUE(store_->credential_with_account_by_hash(hash_of(0x11)));
+
+  AccountRow unlocked = practitioner("alice");
+  unlocked.failed_logins = 0;
+  ASSERT_TRUE(store_->begin());
+  ASSERT_TRUE(store_->update_account(unlocked));
+  EXPECT_EQ(found(store_->credential_with_account_by_hash(hash_of(0x11))).account.failed_logins, 0);
+  store_->rollback();
+
+  EXPECT_EQ(found(store_->credential_with_account_by_hash(hash_of(0x11))).account.failed_logins, 2);
+}
+
 TEST_F(SqliteAccountStoreTest, AnUnknownHashOrIdHasNoCredential) {
   insert(session("ses-1", "alice", 0x11));
 

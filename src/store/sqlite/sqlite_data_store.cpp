@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/words.hpp"
+#include "store/sqlite/credential_memo.hpp"
 #include "store/sqlite/data_schema.hpp"
 #include "store/sqlite/open_store.hpp"
 #include "store/sqlite/sqlite_handle.hpp"
@@ -396,7 +397,9 @@ class SqliteDataStore final : public DataStore {
   Statement alert_deliveries_;
   Statement remember_assertion_id_;
   Statement forget_assertion_ids_;
+  Statement data_version_;
   std::map<std::vector<size_t>, Statement> search_statements_;
+  CredentialMemo credential_memo_;
 };
 
 Result<void> SqliteDataStore::prepare_statements() {
@@ -521,6 +524,7 @@ Result<void> SqliteDataStore::prepare_statements() {
        " WHERE rv.compartment = ?1 AND rc.deleted = 0 GROUP BY rc.type",
        "count_current_in"},
       {&get_meta_, "SELECT value FROM meta WHERE key = ?1", "get_meta"},
+      {&data_version_, "PRAGMA data_version", "credential_with_account_by_hash"},
       {&set_meta_,
        "INSERT INTO meta (key, value) VALUES (?1, ?2)"
        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -1061,8 +1065,25 @@ Result<std::optional<CredentialRow>> SqliteDataStore::credential_by_hash(
   return first_credential(cursor);
 }
 
+// Every authenticated request asks this, mostly for the same few secrets, so outside a transaction
+// the answers are remembered while the file is unchanged (CredentialMemo): a revocation, a lock or
+// a touch, committed by any connection, moves the stamp and the next call reads the rows again.
+// Not inside a transaction: a change rolled back leaves this connection's change count moved on,
+// so an answer read in the transaction would outlive the rollback under the same stamp.
 Result<std::optional<CredentialWithAccount>> SqliteDataStore::credential_with_account_by_hash(
     std::span<const uint8_t, 32> secret_hash) {
+  std::optional<FileStamp> stamp;
+  if (!db_.in_transaction()) {
+    Cursor version(data_version_);
+    auto stepped = version.step();
+    if (!stepped) {
+      return tl::unexpected(stepped.error());
+    }
+    stamp = FileStamp{.data_version = version.column_int(0), .own_changes = db_.total_changes()};
+    if (auto known = credential_memo_.find(*stamp, secret_hash)) {
+      return known;
+    }
+  }
   Cursor cursor(credential_with_account_by_hash_);
   cursor.bind_blob(1, secret_hash);
   auto row = cursor.step();
@@ -1076,10 +1097,14 @@ Result<std::optional<CredentialWithAccount>> SqliteDataStore::credential_with_ac
   if (!credential) {
     return tl::unexpected(credential.error());
   }
-  return std::optional<CredentialWithAccount>(CredentialWithAccount{
+  CredentialWithAccount answer{
       .credential = std::move(*credential),
       .account = read_account_at(cursor, kCredentialColumnCount),
-  });
+  };
+  if (stamp) {
+    credential_memo_.remember(*stamp, secret_hash, answer);
+  }
+  return answer;
 }
 
 Result<std::optional<CredentialRow>> SqliteDataStore::credential(const std::string& id) {

@@ -71,6 +71,8 @@ class Database {
   [[nodiscard]] bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
   // Rows changed by the last INSERT, UPDATE or DELETE.
   [[nodiscard]] int64_t changes() const { return sqlite3_changes64(db_); }
+  // Rows changed by every INSERT, UPDATE and DELETE since the connection opened.
+  [[nodiscard]] int64_t total_changes() const { return sqlite3_total_changes64(db_); }
   // Rowid of the last row inserted on this connection.
   [[nodiscard]] int64_t last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
