@@ -568,7 +568,7 @@ TEST_F(ServerTest, PostSearchTakesAFormBodyAndFormatMustBeJson) {
   EXPECT_EQ(xml->status, 415);
 }
 
-// curl sends `Expect: 100-continue` before a body over 1 KiB and waits a second for the interim
+// curl sends `Expect: 100-continue` before a large body and waits a second for the interim
 // response; a client that waits for it must get it before it sends its body.
 TEST_F(ServerTest, ARequestThatExpects100ContinueGetsItBeforeSendingItsBody) {
   world_.make_patient("Lefebvre");
