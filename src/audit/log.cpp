@@ -499,6 +499,10 @@ Result<VerifyReport> AuditLog::verify(const std::vector<Checkpoint>& external) {
   if (!signing_key_) {
     return fail(ErrorCode::kInternal, "verifying the audit log needs the vault's key");
   }
+  // An empty call: its flush comes after that of every call queued before it.
+  if (auto flushed = enqueue_and_wait({}, {}); !flushed) {
+    return tl::unexpected(flushed.error());
+  }
   std::lock_guard lock(connection_mutex_);
   auto stored_rows = connection_->checkpoints();
   if (!stored_rows) {

@@ -137,6 +137,9 @@ class AuditLog {
   [[nodiscard]] Result<std::vector<Entry>> entries(const LogFilter& filter);
 
   // Verifies the whole chain against its stored checkpoints and `external` (see ChainVerifier).
+  // Waits first for the flush of every call queued before it (an asynchronous read's entry, a
+  // change's outcome), so that the report covers all that was recorded before it was asked for.
+  // Never called on the committer thread, which that wait would block.
   // A break stops this log from signing any further checkpoint: a signature over a tampered
   // chain would make the tampering look legitimate to the next verification.
   [[nodiscard]] Result<VerifyReport> verify(const std::vector<Checkpoint>& external);

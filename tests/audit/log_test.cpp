@@ -638,6 +638,25 @@ TEST_F(AuditLogTest, VerifyReportsAModifiedEntry) {
   EXPECT_EQ(report->verified, 2);
 }
 
+TEST_F(AuditLogTest, VerifyCoversTheEntriesQueuedBeforeIt) {
+  auto log = make_log({});
+  auto last_seq = log->record_intent({entry_for("s", "p0")});
+  ASSERT_TRUE(last_seq) << last_seq.error().message;
+  CommitterHold hold(*log, {entry_for("s", "p1")});
+  ASSERT_TRUE(hold.first_stored());
+  // Queued while the committer is held: a change's outcome, as a write states it once its data
+  // committed, and an asynchronous read's entry. Both calls return before they are stored.
+  log->resolve_committed(*last_seq);
+  ASSERT_TRUE(log->record_then({entry_for("s", "p2")}, [](Result<void>) {}));
+  hold.release();
+  // Verified at once: the report counts them, since they were recorded before it was asked for.
+  auto report = log->verify({});
+  ASSERT_TRUE(report) << report.error().message;
+  EXPECT_EQ(report->failure, std::nullopt);
+  EXPECT_EQ(report->verified, 4);
+  expect_contiguous_chain(4);
+}
+
 TEST_F(AuditLogTest, WithoutSigningKeyNothingIsSigned) {
   auto log = make_log({.every_entries = 1, .every_seconds = 1, .external_file = checkpoint_file_},
                       /*with_key=*/false);

@@ -332,7 +332,7 @@ TEST_F(ConcurrencyTest, SixteenThreadsOfMixedCallsKeepTheAuditAndTheDataExact) {
   int64_t audited_logins = 0;
   int64_t audited_erasures = 0;
   // Every thread has joined, so the statements of their writes' commits were queued before the
-  // verification's entry: the chain holds them all, then that entry.
+  // verification, which waits for their flush: the chain holds them all, then its own entry.
   auto report = gate_->verify_audit(*custodian_, std::nullopt);
   ASSERT_TRUE(report) << report.error().message;
   EXPECT_FALSE(report->failure.has_value());
