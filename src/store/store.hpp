@@ -227,6 +227,10 @@ class DataStore : public TransactionalStore {
   // The highest version of (type, id), deleted or not; nullopt when there is none.
   [[nodiscard]] virtual Result<std::optional<ResourceVersionRow>> latest_version(
       const std::string& type, const std::string& id) = 0;
+  // The data file's version as of this connection's latest read or commit: equal for two reads
+  // only when no commit (of any connection or process) changed the file between them. nullopt
+  // while this connection has uncommitted changes, which do not move it.
+  [[nodiscard]] virtual std::optional<uint32_t> file_version() const = 0;
   // One version; nullopt when absent.
   [[nodiscard]] virtual Result<std::optional<ResourceVersionRow>> read_version(
       const std::string& type, const std::string& id, int64_t version) = 0;

@@ -773,8 +773,7 @@ Result<StoredResource> Vault::read(std::string_view type, std::string_view id) {
 
 Result<StoredResource> Vault::read_current(std::string_view type, std::string_view id,
                                            ResourceForm form) {
-  auto latest = in_read_snapshot(
-      [&] { return without_erased(data_->latest_version(std::string(type), std::string(id))); });
+  auto latest = latest_visible(type, id);
   if (!latest) {
     return tl::unexpected(latest.error());
   }
@@ -783,6 +782,23 @@ Result<StoredResource> Vault::read_current(std::string_view type, std::string_vi
     return fail(ErrorCode::kNotFound, fmt::format("{} not found", describe(type, id)));
   }
   return decrypt(*current, form);
+}
+
+Result<std::optional<store::ResourceVersionRow>> Vault::latest_visible(std::string_view type,
+                                                                       std::string_view id) {
+  auto latest = data_->latest_version(std::string(type), std::string(id));
+  if (!latest) {
+    return latest;
+  }
+  // The row's statement saw the file as the last refresh did: no erasure committed since (and
+  // so no cached key went stale), and none left rows to filter out. The version is nullopt in a
+  // write transaction, whose own changes do not move it.
+  const std::optional<uint32_t> version = data_->file_version();
+  if (version.has_value() && version == file_version_at_refresh_ && erased_with_rows_.empty()) {
+    return latest;
+  }
+  return in_read_snapshot(
+      [&] { return without_erased(data_->latest_version(std::string(type), std::string(id))); });
 }
 
 Result<StoredResource> Vault::read_version(std::string_view type, std::string_view id,
@@ -1204,8 +1220,7 @@ Result<crypto::SecretBytes> Vault::backup_key_from_keyring(
 }
 
 Result<std::optional<std::string>> Vault::locate(std::string_view type, std::string_view id) {
-  auto latest = in_read_snapshot(
-      [&] { return without_erased(data_->latest_version(std::string(type), std::string(id))); });
+  auto latest = latest_visible(type, id);
   if (!latest) {
     return tl::unexpected(latest.error());
   }

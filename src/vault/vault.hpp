@@ -416,6 +416,12 @@ class Vault {
   // the caller decrypts outside it.
   template <typename Read>
   [[nodiscard]] std::invoke_result_t<Read&> in_read_snapshot(Read&& read);
+  // The latest version of (type, id) as a read may see it: nullopt when there is none or when its
+  // compartment's erased rows remain. One statement, without a snapshot, when the data file has
+  // not changed since in_read_snapshot() last refreshed the erasures and none left rows behind;
+  // else in_read_snapshot(). The caller decrypts after it returns, as after in_read_snapshot().
+  [[nodiscard]] Result<std::optional<store::ResourceVersionRow>> latest_visible(
+      std::string_view type, std::string_view id);
   // `row`, or nullopt when it is in a compartment whose erased rows remain (erased_rows_remain).
   [[nodiscard]] Result<std::optional<store::ResourceVersionRow>> without_erased(
       Result<std::optional<store::ResourceVersionRow>> row) const;
@@ -455,8 +461,8 @@ class Vault {
   [[nodiscard]] Result<T> in_transaction(Action&& action);
 
   // Owned by this Vault and used by one thread at a time: its connections, data_key_,
-  // erasure_generation_seen_, erased_with_rows_. Shared with the siblings, and safe to share: keys_
-  // (see SharedKeys).
+  // erasure_generation_seen_, file_version_at_refresh_, erased_with_rows_. Shared with the
+  // siblings, and safe to share: keys_ (see SharedKeys).
   std::filesystem::path dir_;
   std::unique_ptr<store::KeyringStore> keyring_;
   std::unique_ptr<store::DataStore> data_;
@@ -468,6 +474,10 @@ class Vault {
   crypto::SecretBytes data_key_;
   // The data file's erasure generation as this Vault last read it; -1 before.
   int64_t erasure_generation_seen_ = -1;
+  // The data file's version (DataStore::file_version) in the snapshot where in_read_snapshot()
+  // last refreshed the erasures; nullopt before. While a read finds the same version, nothing was
+  // committed since, so that refresh still holds.
+  std::optional<uint32_t> file_version_at_refresh_;
   // The pending erasures as of the last refresh_erasures(): every erased patient whose rows may
   // still be in the data file. An erasure adds to them and bumps the generation in one
   // transaction; only purge_erased_rows removes from them (without a bump), so a set read at

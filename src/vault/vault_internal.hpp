@@ -60,9 +60,11 @@ std::invoke_result_t<Read&> Vault::in_read_snapshot(Read&& read) {
   if (!snapshot) {
     return tl::unexpected(snapshot.error());
   }
+  file_version_at_refresh_.reset();
   if (auto fresh = refresh_erasures(); !fresh) {
     return tl::unexpected(fresh.error());
   }
+  file_version_at_refresh_ = data_->file_version();
   return read();
 }
 

@@ -156,6 +156,7 @@ class HookedStore final : public store::DataStore {
                                                                   const std::string& id) override {
     return inner_.latest_version(type, id);
   }
+  std::optional<uint32_t> file_version() const override { return inner_.file_version(); }
   Result<std::optional<store::ResourceVersionRow>> read_version(const std::string& type,
                                                                 const std::string& id,
                                                                 int64_t version) override {

@@ -125,6 +125,37 @@ TEST_F(SqliteDataStoreTest, AbsentRowsAreNulloptOrEmpty) {
   EXPECT_THAT(*missing_history, IsEmpty());
 }
 
+// What lets a read skip its erasure check: the file's version stays put across reads while
+// nobody commits, and moves when another connection or this one commits.
+TEST_F(SqliteDataStoreTest, TheFileVersionMovesOnlyWhenACommitChangedTheFile) {
+  auto other = sqlite::open_data_store(path(), OpenMode::kOpenExisting);
+  ASSERT_TRUE(other) << other.error().message;
+  ASSERT_TRUE(store_->latest_version("Patient", "p1"));
+  const std::optional<uint32_t> first = store_->file_version();
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE(store_->latest_version("Patient", "p1"));
+  EXPECT_EQ(store_->file_version(), first);
+
+  ASSERT_TRUE((*other)->begin());
+  ASSERT_TRUE((*other)->append_version(make_row("Patient", "p1", 1, "c1"), {}));
+  ASSERT_TRUE((*other)->commit());
+  ASSERT_TRUE(store_->latest_version("Patient", "p1"));
+  const std::optional<uint32_t> after_other = store_->file_version();
+  ASSERT_TRUE(after_other.has_value());
+  EXPECT_NE(after_other, first);
+
+  // Inside this connection's own write transaction the version does not see its changes: none.
+  ASSERT_TRUE(store_->begin());
+  ASSERT_TRUE(store_->append_version(make_row("Patient", "p1", 2, "c1"), {}));
+  EXPECT_EQ(store_->file_version(), std::nullopt);
+  ASSERT_TRUE(store_->commit());
+  ASSERT_TRUE(store_->latest_version("Patient", "p1"));
+  const std::optional<uint32_t> after_own = store_->file_version();
+  ASSERT_TRUE(after_own.has_value());
+  EXPECT_NE(after_own, after_other);
+  EXPECT_NE(after_own, first);
+}
+
 TEST_F(SqliteDataStoreTest, HistoryIsNewestFirst) {
   append(make_row("Patient", "p1", 1, "c1"));
   append(make_row("Patient", "p1", 2, "c1"));

@@ -143,6 +143,34 @@ TEST_F(VaultErasureTest, AnotherVaultOnTheSameDirectoryCannotWriteOrReadAnErased
   EXPECT_EQ(vault_->read("Patient", patient).error().code, ErrorCode::kNotFound);
 }
 
+// A read takes one statement, without the snapshot's refresh of the erasures, while the data file
+// is as that refresh saw it. Another vault that has read the patient twice (its key cached,
+// nothing pending) must see the erasure on its very next read, with the rows still in the file.
+TEST_F(VaultErasureTest, TheFirstReadAfterAnotherVaultsErasureSeesIt) {
+  const std::string patient = patient_with_observation();
+  std::unique_ptr<vault::Vault> other = open_another();
+  ASSERT_NE(other, nullptr);
+  ASSERT_TRUE(other->read("Patient", patient));
+  ASSERT_TRUE(other->read("Patient", patient));
+  auto located = other->locate("Patient", patient);
+  ASSERT_TRUE(located && located->has_value());
+
+  auto erased = vault_->erase_patient(patient);
+  ASSERT_TRUE(erased) << erased.error().message;
+  ASSERT_TRUE(erasure_pending(patient));
+
+  auto read = other->read("Patient", patient);
+  ASSERT_FALSE(read);
+  EXPECT_EQ(read.error().code, ErrorCode::kNotFound);
+  auto located_after = other->locate("Patient", patient);
+  ASSERT_TRUE(located_after) << located_after.error().message;
+  EXPECT_FALSE(located_after->has_value());
+  // The same, for a vault whose first read comes after the erasure.
+  std::unique_ptr<vault::Vault> fresh = open_another();
+  ASSERT_NE(fresh, nullptr);
+  EXPECT_EQ(fresh->read("Patient", patient).error().code, ErrorCode::kNotFound);
+}
+
 // Issue 12, P7: the erasure returns with the rows still in the file. From its commit on, no read
 // returns them, no search finds them (their blind tokens are still there), no count counts them,
 // and no write touches them, in the erasing vault and in another one that had loaded the patient;

@@ -255,6 +255,7 @@ class SqliteDataStore final : public DataStore {
   void rollback() override { transactions_.rollback(db_); }
   Result<void> commit_durable() override { return transactions_.commit_durable(db_); }
   Result<void> begin_read() override { return transactions_.begin_read(db_); }
+  std::optional<uint32_t> file_version() const override { return db_.file_version(); }
   Result<void> append_version(const ResourceVersionRow& row,
                               std::span<const SearchToken> tokens) override;
   Result<std::optional<ResourceVersionRow>> latest_version(const std::string& type,

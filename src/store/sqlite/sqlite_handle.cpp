@@ -164,6 +164,17 @@ Statement& Statement::operator=(Statement&& other) noexcept {
 
 Statement::~Statement() { sqlite3_finalize(stmt_); }
 
+std::optional<uint32_t> Database::file_version() const {
+  if (sqlite3_txn_state(db_, "main") == SQLITE_TXN_WRITE) {
+    return std::nullopt;
+  }
+  unsigned int version = 0;
+  if (sqlite3_file_control(db_, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK) {
+    return std::nullopt;
+  }
+  return version;
+}
+
 Cursor::~Cursor() {
   sqlite3_reset(stmt_);
   sqlite3_clear_bindings(stmt_);

@@ -69,6 +69,11 @@ class Database {
 
   // True while an explicit transaction is open on this connection.
   [[nodiscard]] bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+  // The main file's version as of this connection's latest read or commit
+  // (SQLITE_FCNTL_DATA_VERSION): it moves when a later read finds a commit (of any connection or
+  // process) or a checkpoint made since, and when this connection commits. A change not yet
+  // committed by this connection does not move it: nullopt while a write transaction is open.
+  [[nodiscard]] std::optional<uint32_t> file_version() const;
   // Rows changed by the last INSERT, UPDATE or DELETE.
   [[nodiscard]] int64_t changes() const { return sqlite3_changes64(db_); }
   // Rows changed by every INSERT, UPDATE and DELETE since the connection opened.
