@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -36,12 +37,21 @@ struct Fixture {
   std::string otpauth_uri;
 };
 
+Fixture& fixture();
+
+// libFuzzer ends a run with exit(), and the fixture is never destroyed: its vault is removed then.
+void remove_fixture_dir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(fixture().dir, ignored);
+}
+
 Fixture& fixture() {
   static Fixture* made = [] {
     auto* fixture = new Fixture;
     fixture->dir =
         std::filesystem::temp_directory_path() / ("vigie-fuzz-login-" + std::to_string(getpid()));
     std::filesystem::create_directories(fixture->dir);
+    std::atexit(remove_fixture_dir);
     auto opened = vigie::store::sqlite::open_data_store(fixture->dir / "vault.db",
                                                         vigie::store::OpenMode::kCreate);
     require(opened.has_value(), "the fuzz vault opens");
