@@ -404,7 +404,8 @@ class Vault {
   // and, when it changed since the last call or erased_with_rows_ is not empty, the pending
   // erasures into erased_with_rows_; when another connection erased a patient, forgets every
   // cached data key (of every sibling). Called at the start of every operation that uses data
-  // keys, directly or through in_read_snapshot().
+  // keys, directly or through in_read_snapshot(); latest_visible() skips it only while the data
+  // file is unchanged since in_read_snapshot()'s last call, which then still holds.
   [[nodiscard]] Result<void> refresh_erasures();
   // Whether rows of `compartment` must be treated as absent: it is erased and its rows may not be
   // removed yet. As of the last refresh_erasures(): in in_read_snapshot(), as of the snapshot.
